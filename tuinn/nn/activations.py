@@ -1,0 +1,108 @@
+"""Activation functions by name: each is a small object with `fn` and `grad`.
+
+`grad(x, y)` is the element-wise derivative dy/dx, given the input `x` and the
+output `y = fn(x)` (many derivatives are cheapest from `y`). Softmax is not
+element-wise: it exists only as the output of softmax cross-entropy, where the
+network fuses it with the loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A named element-wise activation: `fn(x)` and its derivative `grad(x, y)`."""
+
+    name: str
+    fn: Callable[[Array], Array]
+    grad: Callable[[Array, Array], Array]
+
+
+def _sigmoid(x: Array) -> Array:
+    # the tanh form never overflows and costs three ufunc calls
+    y = np.tanh(x * 0.5)
+    y += 1.0
+    y *= 0.5
+    return y
+
+
+def _gelu(x: Array) -> Array:
+    return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
+
+
+def _gelu_grad(x: Array, y: Array) -> Array:
+    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
+    t = np.tanh(inner)
+    dinner = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x**2)
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner
+
+
+def _softplus(x: Array) -> Array:
+    return np.logaddexp(0.0, x).astype(x.dtype, copy=False)
+
+
+def _swish(x: Array) -> Array:
+    return x * _sigmoid(x)
+
+
+def _swish_grad(x: Array, y: Array) -> Array:
+    s = _sigmoid(x)
+    return s + y * (1.0 - s)
+
+
+def _softmax(x: Array) -> Array:
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _no_elementwise_grad(x: Array, y: Array) -> Array:
+    raise ValueError("softmax has no element-wise derivative: use it with softmax_cross_entropy")
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("step", lambda x: (x >= 0).astype(x.dtype), lambda x, y: np.zeros_like(x)),
+        Activation("linear", lambda x: x, lambda x, y: np.ones_like(x)),
+        Activation("sigmoid", _sigmoid, lambda x, y: y * (1.0 - y)),
+        Activation("tanh", np.tanh, lambda x, y: 1.0 - y * y),
+        Activation("relu", lambda x: np.maximum(x, 0), lambda x, y: (x > 0).astype(x.dtype)),
+        Activation(
+            "leaky_relu",
+            lambda x: np.where(x > 0, x, LEAKY_SLOPE * x),
+            lambda x, y: np.where(x > 0, 1.0, LEAKY_SLOPE).astype(x.dtype),
+        ),
+        Activation(
+            "elu",
+            lambda x: np.where(x > 0, x, ELU_ALPHA * np.expm1(np.minimum(x, 0))),
+            lambda x, y: np.where(x > 0, 1.0, y + ELU_ALPHA).astype(x.dtype),
+        ),
+        Activation("gelu", _gelu, _gelu_grad),
+        Activation("softplus", _softplus, lambda x, y: _sigmoid(x)),
+        Activation("swish", _swish, _swish_grad),
+        Activation("softmax", _softmax, _no_elementwise_grad),
+    )
+}
+
+#: Activations a user can cycle through for hidden layers (softmax is output-only).
+HIDDEN_ACTIVATIONS: tuple[str, ...] = tuple(n for n in ACTIVATIONS if n != "softmax")
+
+
+def get_activation(name: str) -> Activation:
+    """Return the activation called `name`, or raise KeyError listing the known names."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise KeyError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}") from None

@@ -1,0 +1,127 @@
+"""The Layer interface every layer implements, and the activation handling they share."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tuinn.nn.activations import get_activation
+
+Shape = tuple[int, ...]
+
+
+class ShapeError(ValueError):
+    """A layer cannot be built on the shape it is given; the message says what would fit."""
+
+
+class Layer:
+    """One layer: `parameters` and `gradients` dicts with the same keys, forward and backward.
+
+    Shapes are per sample (no batch axis): `(features,)` for vectors, `(H, W, C)`
+    for images. `build` fixes the input shape, allocates the parameters from the
+    seeded Generator and returns the output shape.
+    """
+
+    kind = "layer"
+    #: the keys of `parameters` that carry L1/L2 penalties (weights, not biases)
+    penalized: tuple[str, ...] = ()
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or ""
+        self.parameters: dict[str, np.ndarray] = {}
+        self.gradients: dict[str, np.ndarray] = {}
+        self.input_shape: Shape = ()
+        self.output_shape: Shape = ()
+        #: set by the network on its first layer: backward need not compute dx
+        self.skip_input_grad = False
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: np.dtype) -> Shape:
+        """Fix the input shape, create parameters, and return the output shape."""
+        self.input_shape = tuple(input_shape)
+        self.output_shape = self.input_shape
+        return self.output_shape
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Map a batch `x` of shape (N, *input_shape) to (N, *output_shape)."""
+        raise NotImplementedError
+
+    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        """Given dLoss/d(output), fill `gradients` and return dLoss/d(input)."""
+        raise NotImplementedError
+
+    # --- summary ---------------------------------------------------------------
+    @property
+    def activation(self) -> str | None:
+        return None
+
+    @property
+    def neurons(self) -> int:
+        """Units this layer outputs per sample: H*W*C for images."""
+        return math.prod(self.output_shape)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(p.size for p in self.parameters.values())
+
+    def mult_adds(self) -> int:
+        """Multiply-adds per sample in the forward pass."""
+        return 0
+
+    def dense_equivalent(self) -> int | None:
+        """Parameters a dense layer producing the same neurons from the same input would need."""
+        return None
+
+    def describe(self) -> str:
+        """The layer's type and size in a few characters, e.g. 'Dense(4)'."""
+        return type(self).__name__
+
+
+class ActivatedLayer(Layer):
+    """A layer computing z = linear(x) then a = activation(z); the activation can be switched."""
+
+    def __init__(self, activation: str = "linear", name: str | None = None) -> None:
+        super().__init__(name)
+        self._act = get_activation(activation)
+        self._z: np.ndarray | None = None
+        self._a: np.ndarray | None = None
+        self._x: np.ndarray | None = None
+
+    @property
+    def activation(self) -> str:
+        return self._act.name
+
+    def set_activation(self, name: str) -> None:
+        """Switch the activation; the weights are untouched."""
+        self._act = get_activation(name)
+
+    def linear_forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
+        """Given dLoss/dz, fill `gradients` and return dLoss/dx."""
+        raise NotImplementedError
+
+    def forward(self, x: np.ndarray, training: bool = False, skip_activation: bool = False) -> np.ndarray:
+        self._x = x
+        z = self.linear_forward(x)
+        self._z = z
+        if skip_activation:
+            self._a = None
+            return z
+        a = self._act.fn(z)
+        self._a = a
+        return a
+
+    @property
+    def preactivation(self) -> np.ndarray:
+        """z of the last forward pass (the logits, on an output layer)."""
+        assert self._z is not None, "forward has not run"
+        return self._z
+
+    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        if self._act.name == "linear":
+            dz = dy
+        else:
+            dz = dy * self._act.grad(self._z, self._a)
+        return self.linear_backward(dz)

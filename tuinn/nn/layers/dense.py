@@ -1,0 +1,72 @@
+"""Dense (fully connected) layer: y = activation(x @ W + b), W of shape (inputs, units)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tuinn.nn.initializers import initialize
+from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError
+
+
+class Dense(ActivatedLayer):
+    """Fully connected layer with parameters W (inputs, units) and b (units,)."""
+
+    kind = "dense"
+    penalized = ("W",)
+
+    def __init__(
+        self,
+        units: int,
+        activation: str = "linear",
+        init: str | None = None,
+        use_bias: bool = True,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(activation, name)
+        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+            raise ValueError(f"units must be a positive integer, got {units!r}")
+        self.units = units
+        self.init = init
+        self.use_bias = use_bias
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+        if len(input_shape) != 1:
+            shape = "×".join(map(str, input_shape))
+            raise ShapeError(
+                f"dense layer needs a flat input but gets {shape}; put a flatten layer before it"
+            )
+        self.input_shape = tuple(input_shape)
+        fan_in = input_shape[0]
+        init = self.init or default_init(self.activation)
+        self.parameters["W"] = initialize(init, rng, (fan_in, self.units), fan_in, self.units, dtype)
+        self.gradients["W"] = np.zeros_like(self.parameters["W"])
+        if self.use_bias:
+            self.parameters["b"] = np.zeros(self.units, dtype=dtype)
+            self.gradients["b"] = np.zeros_like(self.parameters["b"])
+        self.output_shape = (self.units,)
+        return self.output_shape
+
+    def linear_forward(self, x: np.ndarray) -> np.ndarray:
+        z = x @ self.parameters["W"]
+        if self.use_bias:
+            z += self.parameters["b"]
+        return z
+
+    def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
+        np.matmul(self._x.T, dz, out=self.gradients["W"])
+        if self.use_bias:
+            np.sum(dz, axis=0, out=self.gradients["b"])
+        if self.skip_input_grad:
+            return None
+        return dz @ self.parameters["W"].T
+
+    def mult_adds(self) -> int:
+        return self.input_shape[0] * self.units
+
+    def describe(self) -> str:
+        return f"Dense({self.units})"
+
+
+def default_init(activation: str) -> str:
+    """He for the ReLU family, Glorot otherwise: the usual defaults."""
+    return "he" if activation in ("relu", "leaky_relu", "elu", "gelu", "swish") else "glorot"

@@ -1,0 +1,39 @@
+"""Inverted dropout: zero a fraction `rate` of units while training, scale the rest."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tuinn.nn.layers.base import Layer, Shape
+
+
+class Dropout(Layer):
+    """Drops each unit with probability `rate` during training; the identity at inference."""
+
+    kind = "dropout"
+
+    def __init__(self, rate: float = 0.5, name: str | None = None) -> None:
+        super().__init__(name)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self._rng: np.random.Generator | None = None
+        self._mask: np.ndarray | None = None
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+        self._rng = rng
+        return super().build(input_shape, rng, dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return x
+        keep = 1.0 - self.rate
+        self._mask = (self._rng.random(x.shape) < keep).astype(x.dtype) / x.dtype.type(keep)
+        return x * self._mask
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return dy if self._mask is None else dy * self._mask
+
+    def describe(self) -> str:
+        return f"Dropout({self.rate:g})"

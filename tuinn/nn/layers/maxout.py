@@ -1,0 +1,59 @@
+"""Maxout: each unit is the maximum of k linear pieces (Goodfellow et al., 2013)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tuinn.nn.initializers import initialize
+from tuinn.nn.layers.base import Layer, Shape, ShapeError
+
+
+class Maxout(Layer):
+    """y[:, u] = max_j (x @ W[:, u, j] + b[u, j]); W is (inputs, units, pieces)."""
+
+    kind = "maxout"
+    penalized = ("W",)
+
+    def __init__(self, units: int, pieces: int = 2, init: str = "glorot", name: str | None = None):
+        super().__init__(name)
+        if not isinstance(units, int) or units < 1:
+            raise ValueError(f"units must be a positive integer, got {units!r}")
+        if not isinstance(pieces, int) or pieces < 1:
+            raise ValueError(f"pieces must be a positive integer, got {pieces!r}")
+        self.units, self.pieces, self.init = units, pieces, init
+        self._x = self._winner = None
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+        if len(input_shape) != 1:
+            raise ShapeError(f"maxout needs a flat input but gets {input_shape}; add a flatten layer")
+        self.input_shape = tuple(input_shape)
+        n_in, u, k = input_shape[0], self.units, self.pieces
+        self.parameters["W"] = initialize(self.init, rng, (n_in, u, k), n_in, u, dtype)
+        self.parameters["b"] = np.zeros((u, k), dtype=dtype)
+        self.gradients = {key: np.zeros_like(p) for key, p in self.parameters.items()}
+        self.output_shape = (u,)
+        return self.output_shape
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        n_in, u, k = self.parameters["W"].shape
+        z = (x @ self.parameters["W"].reshape(n_in, u * k)).reshape(-1, u, k)
+        z += self.parameters["b"]
+        self._x = x
+        self._winner = z.argmax(axis=2)
+        return np.take_along_axis(z, self._winner[..., None], axis=2)[..., 0]
+
+    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        n_in, u, k = self.parameters["W"].shape
+        dz = np.zeros((dy.shape[0], u, k), dtype=dy.dtype)
+        np.put_along_axis(dz, self._winner[..., None], dy[..., None], axis=2)
+        self.gradients["W"][...] = (self._x.T @ dz.reshape(-1, u * k)).reshape(n_in, u, k)
+        np.sum(dz, axis=0, out=self.gradients["b"])
+        if self.skip_input_grad:
+            return None
+        return dz.reshape(-1, u * k) @ self.parameters["W"].reshape(n_in, u * k).T
+
+    def mult_adds(self) -> int:
+        return self.input_shape[0] * self.units * self.pieces
+
+    def describe(self) -> str:
+        return f"Maxout({self.units}×{self.pieces})"

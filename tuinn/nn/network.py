@@ -1,0 +1,343 @@
+"""Network: a stack of layers built from a spec, with a loss, weights in one flat buffer.
+
+A spec is the same structure as a preset's ``[model]`` table::
+
+    {"layers": [{"type": "dense", "units": 4, "activation": "tanh"},
+                {"type": "dense", "units": 1, "activation": "sigmoid"}],
+     "loss": "binary_cross_entropy", "l1": 0.0, "l2": 0.0}
+
+Parameters are named ``"<layer>.<key>"`` (``"dense_1.W"``, ``"dense_1.b"``) in
+layer order. All parameters are views into one contiguous buffer (`flat_params`)
+and all gradients into another (`flat_grads`), so an element-wise optimizer can
+update the whole network in one pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from tuinn.nn.activations import ACTIVATIONS
+from tuinn.nn.layers import LAYERS, ActivatedLayer, Layer, ShapeError
+from tuinn.nn.losses import get_loss
+
+FORMAT_VERSION = 1
+
+
+class SpecError(ValueError):
+    """A model spec that cannot be built; the message names the layer and key."""
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row of the architecture table (Keras `summary()` style)."""
+
+    name: str
+    type: str
+    output_shape: tuple[int, ...]
+    neurons: int
+    parameters: int
+    activation: str | None
+    mult_adds: int
+    dense_equivalent: int | None
+
+
+class Network:
+    """A feed-forward network: layers, a loss, and named parameters in flat buffers."""
+
+    def __init__(
+        self,
+        layers: list[Layer],
+        input_shape: tuple[int, ...],
+        loss: str,
+        seed: int = 0,
+        dtype: Any = np.float64,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        spec: dict | None = None,
+    ) -> None:
+        if not layers:
+            raise SpecError("a network needs at least one layer")
+        self.layers = layers
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.dtype = np.dtype(dtype)
+        self.loss = get_loss(loss)
+        self.l1, self.l2 = float(l1), float(l2)
+        self.seed = seed
+        self.spec = spec
+        self.rng = np.random.default_rng(seed)
+        self._build()
+
+    # --- construction ------------------------------------------------------------
+    @classmethod
+    def from_spec(
+        cls, spec: dict, input_shape: Iterable[int], seed: int = 0, dtype: Any = np.float64
+    ) -> "Network":
+        """Build a network from a spec dict; raises SpecError naming the bad layer or key."""
+        spec = json.loads(json.dumps(spec))  # a private, JSON-clean copy
+        unknown = set(spec) - {"layers", "loss", "l1", "l2"}
+        if unknown:
+            raise SpecError(f"unknown model key {sorted(unknown)[0]!r}")
+        if "loss" not in spec:
+            raise SpecError("the model needs a 'loss'")
+        layer_specs = spec.get("layers")
+        if not isinstance(layer_specs, list) or not layer_specs:
+            raise SpecError("the model needs a non-empty 'layers' list")
+        layers = [make_layer(i, s) for i, s in enumerate(layer_specs, start=1)]
+        try:
+            return cls(
+                layers,
+                tuple(input_shape),
+                spec["loss"],
+                seed=seed,
+                dtype=dtype,
+                l1=spec.get("l1", 0.0),
+                l2=spec.get("l2", 0.0),
+                spec=spec,
+            )
+        except KeyError as e:
+            raise SpecError(e.args[0]) from None
+
+    def _build(self) -> None:
+        counts: dict[str, int] = {}
+        shape = self.input_shape
+        for i, layer in enumerate(self.layers, start=1):
+            if not layer.name:
+                counts[layer.kind] = counts.get(layer.kind, 0) + 1
+                layer.name = f"{layer.kind}_{counts[layer.kind]}"
+            try:
+                shape = layer.build(shape, self.rng, self.dtype)
+            except ShapeError as e:
+                raise SpecError(f"layer {i} ({layer.kind}): {e}") from None
+        names = [layer.name for layer in self.layers]
+        if len(set(names)) != len(names):
+            raise SpecError(f"layer names repeat: {names}")
+        self.output_shape = shape
+        self._check_output()
+        first_with_params = next((l for l in self.layers if l.parameters), None)
+        if first_with_params is self.layers[0]:
+            first_with_params.skip_input_grad = True
+        self._pack()
+
+    def _check_output(self) -> None:
+        last = self.layers[-1]
+        fused = self.loss.fused_activation
+        out_act = last.activation
+        if fused is not None and out_act != fused:
+            raise SpecError(
+                f"loss {self.loss.name} needs a {fused} output layer, "
+                f"but the last layer's activation is {out_act}"
+            )
+        for layer in self.layers[:-1]:
+            if layer.activation == "softmax":
+                raise SpecError(f"{layer.name}: softmax is only allowed on the output layer")
+        if out_act == "softmax" and fused != "softmax":
+            raise SpecError("a softmax output needs loss softmax_cross_entropy")
+
+    def _pack(self) -> None:
+        """Move every parameter and gradient into one flat buffer each, as views."""
+        total = sum(p.size for layer in self.layers for p in layer.parameters.values())
+        self.flat_params = np.zeros(total, dtype=self.dtype)
+        self.flat_grads = np.zeros(total, dtype=self.dtype)
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        offset = 0
+        for layer in self.layers:
+            for key, p in layer.parameters.items():
+                view = self.flat_params[offset : offset + p.size].reshape(p.shape)
+                view[...] = p
+                gview = self.flat_grads[offset : offset + p.size].reshape(p.shape)
+                layer.parameters[key] = view
+                layer.gradients[key] = gview
+                self.params[f"{layer.name}.{key}"] = view
+                self.grads[f"{layer.name}.{key}"] = gview
+                offset += p.size
+
+    # --- computation ---------------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """The network's output for a batch (probabilities for classification losses)."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    predict = forward
+
+    def backward(self, dout: np.ndarray) -> None:
+        """Back-propagate dLoss/d(output) through every layer, filling the gradients."""
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+
+    def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """Loss of the batch (with penalties) and the gradient of every parameter by name."""
+        last = self.layers[-1]
+        h = x
+        for layer in self.layers[:-1]:
+            h = layer.forward(h, True)
+        if self.loss.fused_activation is not None:
+            # the loss takes the logits; its gradient is with respect to them
+            z = last.forward(h, True, skip_activation=True)
+            loss = self.loss.fn(z, y)
+            d = last.linear_backward(self.loss.grad(z, y))
+        else:
+            out = last.forward(h, True)
+            loss = self.loss.fn(out, y)
+            d = last.backward(self.loss.grad(out, y))
+        for layer in reversed(self.layers[:-1]):
+            d = layer.backward(d)
+        if self.l1 or self.l2:
+            loss += self._add_penalties()
+        return loss, self.grads
+
+    def _add_penalties(self) -> float:
+        penalty = 0.0
+        for layer in self.layers:
+            for key in layer.penalized:
+                w, g = layer.parameters[key], layer.gradients[key]
+                if self.l2:
+                    penalty += self.l2 * float(np.vdot(w, w))
+                    g += (2.0 * self.l2) * w
+                if self.l1:
+                    penalty += self.l1 * float(np.abs(w).sum())
+                    g += self.l1 * np.sign(w)
+        return penalty
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Loss (without penalties) and output on a batch, with no training behaviour."""
+        out = self.forward(x, training=False)
+        if self.loss.fused_activation is not None:
+            return self.loss.fn(self.layers[-1].preactivation, y), out
+        return self.loss.fn(out, y), out
+
+    # --- inspection and steering ---------------------------------------------------
+    @property
+    def activated_layers(self) -> list[ActivatedLayer]:
+        return [l for l in self.layers if isinstance(l, ActivatedLayer)]
+
+    @property
+    def hidden_layers(self) -> list[ActivatedLayer]:
+        """Activated layers other than the output layer: what activation switches change."""
+        return [l for l in self.activated_layers if l is not self.layers[-1]]
+
+    def set_activation(self, name: str, layers: Iterable[str] | None = None) -> list[str]:
+        """Switch the activation of the named layers (default: hidden layers); keeps weights.
+
+        Returns the names of the layers changed.
+        """
+        if name not in ACTIVATIONS or name == "softmax":
+            raise KeyError(f"unknown hidden activation {name!r}")
+        if layers is None:
+            targets = self.hidden_layers
+        else:
+            by_name = {l.name: l for l in self.activated_layers}
+            missing = [n for n in layers if n not in by_name]
+            if missing:
+                raise KeyError(f"no activated layer called {missing[0]!r}")
+            targets = [by_name[n] for n in layers]
+        for layer in targets:
+            layer.set_activation(name)
+        return [l.name for l in targets]
+
+    def summary_rows(self) -> list[SummaryRow]:
+        """One row per layer: type, output shape, neurons, parameters, activation, mult-adds."""
+        return [
+            SummaryRow(
+                name=l.name,
+                type=l.describe(),
+                output_shape=l.output_shape,
+                neurons=l.neurons,
+                parameters=l.parameter_count,
+                activation=l.activation,
+                mult_adds=l.mult_adds(),
+                dense_equivalent=l.dense_equivalent(),
+            )
+            for l in self.layers
+        ]
+
+    @property
+    def parameter_count(self) -> int:
+        return int(self.flat_params.size)
+
+    def weight_grad_norms(self) -> dict[str, float]:
+        """L2 norm of each layer's weight gradient, by layer name, input to output."""
+        return {
+            l.name: float(np.linalg.norm(l.gradients["W"]))
+            for l in self.layers
+            if "W" in l.gradients
+        }
+
+    # --- persistence -----------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write spec and weights to `path` (.npz) through a temporary file and a rename."""
+        if self.spec is None:
+            raise ValueError("only a network built from a spec can be saved")
+        path = Path(path)
+        meta = {
+            "format": FORMAT_VERSION,
+            "spec": self.spec,
+            "input_shape": list(self.input_shape),
+            "dtype": self.dtype.name,
+            "seed": self.seed,
+        }
+        arrays = {name: p for name, p in self.params.items()}
+        arrays["__meta__"] = np.array(json.dumps(meta))
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Network":
+        """Rebuild a network saved with `save` (never unpickles)."""
+        with np.load(path, allow_pickle=False) as f:
+            if "__meta__" not in f.files:
+                raise ValueError(f"{path}: not a tuinn network file (no __meta__ entry)")
+            meta = json.loads(str(f["__meta__"]))
+            net = cls.from_spec(meta["spec"], meta["input_shape"], meta.get("seed", 0), meta["dtype"])
+            net.load_weights_from(f, str(path))
+        return net
+
+    def load_weights(self, path: str | os.PathLike) -> None:
+        """Copy weights saved with `save` into this network; names and shapes must match."""
+        with np.load(path, allow_pickle=False) as f:
+            self.load_weights_from(f, str(path))
+
+    def load_weights_from(self, arrays, source: str) -> None:
+        for name, p in self.params.items():
+            if name not in arrays.files:
+                raise ValueError(f"{source}: no weights for parameter {name!r}")
+            w = arrays[name]
+            if w.shape != p.shape:
+                raise ValueError(
+                    f"{source}: parameter {name!r} has shape {w.shape}, the network needs {p.shape}"
+                )
+            p[...] = w
+
+
+def make_layer(index: int, spec: Any) -> Layer:
+    """Build layer number `index` (1-based) from its spec dict; SpecError names what is wrong."""
+    if not isinstance(spec, dict):
+        raise SpecError(f"layer {index}: expected a table, got {spec!r}")
+    kind = spec.get("type")
+    if kind not in LAYERS:
+        raise SpecError(f"layer {index}: unknown type {kind!r}; known: {', '.join(LAYERS)}")
+    kwargs = {k: v for k, v in spec.items() if k != "type"}
+    try:
+        return LAYERS[kind](**kwargs)
+    except TypeError as e:
+        # an unknown or missing keyword: name it plainly
+        msg = str(e).split("() ", 1)[-1]
+        raise SpecError(f"layer {index} ({kind}): {msg}") from None
+    except (ValueError, KeyError) as e:
+        raise SpecError(f"layer {index} ({kind}): {e.args[0]}") from None
+

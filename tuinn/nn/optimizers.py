@@ -1,0 +1,149 @@
+"""Optimizers by name, each keeping per-parameter state keyed by parameter name.
+
+`step(params, grads)` updates the arrays of `params` in place, so a network's
+weights survive a change of learning rate (set `lr`) or of optimizer (make a
+new one: the weights stay, only the optimizer's own state starts afresh).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Params = dict[str, np.ndarray]
+
+
+class Optimizer:
+    """Base class: holds `lr` and a per-parameter state dict `state[name]`."""
+
+    name = "optimizer"
+
+    def __init__(self, lr: float = 0.01) -> None:
+        if not lr > 0:
+            raise ValueError(f"learning rate must be positive, got {lr}")
+        self.lr = float(lr)
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self.iterations = 0
+
+    def step(self, params: Params, grads: Params) -> None:
+        """Apply one update to every array in `params` from the same-named gradient."""
+        self.iterations += 1
+        for name, p in params.items():
+            self._update(name, p, grads[name])
+
+    def _slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
+        slots = self.state.setdefault(name, {})
+        if key not in slots:
+            slots[key] = np.zeros_like(like)
+        return slots[key]
+
+    def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """A short label for status lines, e.g. 'adam(lr=0.001)'."""
+        return f"{self.name}(lr={self.lr:g})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum."""
+
+    name = "sgd"
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def _update(self, name, p, g):
+        if self.momentum == 0.0:
+            p -= self.lr * g
+            return
+        v = self._slot(name, "velocity", p)
+        v *= self.momentum
+        v -= self.lr * g
+        if self.nesterov:
+            p += self.momentum * v - self.lr * g
+        else:
+            p += v
+
+    def describe(self) -> str:
+        extra = f", momentum={self.momentum:g}" if self.momentum else ""
+        extra += ", nesterov" if self.nesterov else ""
+        return f"sgd(lr={self.lr:g}{extra})"
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-coordinate steps shrinking with the sum of squared gradients."""
+
+    name = "adagrad"
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-8) -> None:
+        super().__init__(lr)
+        self.eps = eps
+
+    def _update(self, name, p, g):
+        acc = self._slot(name, "accumulator", p)
+        acc += g * g
+        p -= self.lr * g / (np.sqrt(acc) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: steps scaled by a moving average of squared gradients."""
+
+    name = "rmsprop"
+
+    def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8) -> None:
+        super().__init__(lr)
+        self.rho, self.eps = rho, eps
+
+    def _update(self, name, p, g):
+        avg = self._slot(name, "mean_square", p)
+        avg *= self.rho
+        avg += (1.0 - self.rho) * g * g
+        p -= self.lr * g / (np.sqrt(avg) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (Kingma and Ba, 2015)."""
+
+    name = "adam"
+
+    def __init__(
+        self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
+        super().__init__(lr)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def step(self, params: Params, grads: Params) -> None:
+        self.iterations += 1
+        t = self.iterations
+        # fold both bias corrections into one step size
+        self._alpha = self.lr * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
+        self._eps_hat = self.eps * np.sqrt(1.0 - self.beta2**t)
+        for name, p in params.items():
+            self._update(name, p, grads[name])
+
+    def _update(self, name, p, g):
+        m = self._slot(name, "m", p)
+        v = self._slot(name, "v", p)
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g
+        v *= self.beta2
+        v += (1.0 - self.beta2) * (g * g)
+        p -= self._alpha * m / (np.sqrt(v) + self._eps_hat)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)
+}
+
+
+def make_optimizer(name: str, lr: float, **options) -> Optimizer:
+    """Build the optimizer called `name` with learning rate `lr` and its own options."""
+    try:
+        cls = OPTIMIZERS[name]
+    except KeyError:
+        raise KeyError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZERS)}") from None
+    return cls(lr=lr, **options)
