@@ -1,0 +1,1 @@
+"""Data sets: generators, the bundled digits, and file loaders."""

@@ -1,0 +1,1 @@
+"""Headless reporters: console lines, JSON lines, the final summary."""

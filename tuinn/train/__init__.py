@@ -1,0 +1,1 @@
+"""Training: the Trainer, its bounded History and the Snapshots it publishes."""
