@@ -1,0 +1,315 @@
+"""Presets and CLI flags -> RunConfig: frozen dataclasses; every error names the file and key.
+
+A preset is a TOML file::
+
+    name = "xor"
+    description = "One paragraph: what this run teaches."
+    seed = 0
+
+    [data]            # handed to tuinn.data.load_data (its keys are checked there)
+    kind = "truth_table"
+    name = "xor"
+
+    [model]           # handed to tuinn.nn.Network.from_spec
+    loss = "binary_cross_entropy"
+    [[model.layers]]
+    type = "dense"
+    units = 4
+    activation = "tanh"
+
+    [train]
+    epochs = 2000
+    batch_size = 0    # 0 means the full training set in one batch
+    lr = 0.5
+    optimizer = "sgd"
+
+    [target]
+    metric = "train_accuracy"
+    value = 1.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from tuinn.nn.activations import ACTIVATIONS
+from tuinn.nn.optimizers import OPTIMIZERS
+
+PRESET_PACKAGE = "tuinn.presets"
+TOP_KEYS = {"name", "description", "seed", "needs_data", "data", "model", "train", "target"}
+TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
+DTYPES = ("float32", "float64")
+OPTIMIZER_OPTIONS = {"momentum": float, "nesterov": bool, "beta1": float, "beta2": float, "rho": float, "eps": float}
+
+
+class ConfigError(ValueError):
+    """A preset or flag that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: epochs, batch size (0 = full batch), optimizer and its settings."""
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 0.01
+    optimizer: str = "sgd"
+    optimizer_options: dict[str, Any] = field(default_factory=dict)
+    dtype: str = "float64"
+    shuffle: bool = True
+    stop_at_target: bool = True
+
+
+@dataclass(frozen=True)
+class Target:
+    """What counts as success: `metric` reaching `value` (>= for accuracy, <= for loss)."""
+
+    metric: str = "val_accuracy"
+    value: float = 0.9
+    explain_miss: str = ""
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric.endswith("accuracy")
+
+    def met(self, value: float | None) -> bool:
+        if value is None or value != value:  # None or NaN
+            return False
+        return value >= self.value if self.higher_is_better else value <= self.value
+
+    def describe(self) -> str:
+        op = ">=" if self.higher_is_better else "<="
+        return f"{self.metric.replace('_', ' ')} {op} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs, from a preset plus command-line overrides."""
+
+    name: str
+    description: str
+    source: str  # the preset file, for messages
+    seed: int
+    data: dict[str, Any]
+    model: dict[str, Any]
+    train: TrainConfig
+    target: Target
+    needs_data: str = ""  # the sentence to show when the data files are not given
+    base_dir: Path | None = None  # where relative data paths are resolved
+
+
+def preset_names() -> list[str]:
+    """Names of the built-in presets, sorted."""
+    files = resources.files(PRESET_PACKAGE).iterdir()
+    return sorted(f.name[: -len(".toml")] for f in files if f.name.endswith(".toml"))
+
+
+def load_preset(name: str) -> RunConfig:
+    """Load the built-in preset called `name`."""
+    if name not in preset_names():
+        raise ConfigError(f"unknown preset {name!r}; known: {', '.join(preset_names())}")
+    text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return parse_config(text, source=f"preset {name}", base_dir=None)
+
+
+def load_config_file(path: str | Path) -> RunConfig:
+    """Load a user's preset file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    return parse_config(text, source=str(path), base_dir=path.resolve().parent)
+
+
+def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
+    """Parse and validate preset TOML text; `source` names it in messages."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: not valid TOML: {e}") from None
+    check = _Checker(source)
+    check.keys(raw, TOP_KEYS, "")
+    for key in ("name", "data", "model"):
+        if key not in raw:
+            raise ConfigError(f"{source}: missing key '{key}'")
+    name = check.typed(raw, "name", str, "")
+    description = check.typed(raw.get("description", ""), None, str, "description")
+    seed = check.typed(raw.get("seed", 0), None, int, "seed")
+    data = check.table(raw, "data")
+    model = check.table(raw, "model")
+    train = _parse_train(check, check.table(raw, "train") if "train" in raw else {})
+    target = _parse_target(check, check.table(raw, "target") if "target" in raw else {})
+    needs_data = check.typed(raw.get("needs_data", ""), None, str, "needs_data")
+    _check_model_names(check, model)
+    return RunConfig(
+        name=name,
+        description=" ".join(description.split()),
+        source=source,
+        seed=seed,
+        data=data,
+        model=model,
+        train=train,
+        target=target,
+        needs_data=" ".join(needs_data.split()),
+        base_dir=base_dir,
+    )
+
+
+def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
+    allowed = {f.name for f in dataclasses.fields(TrainConfig)} - {"optimizer_options"}
+    check.keys(t, allowed | set(OPTIMIZER_OPTIONS), "train")
+    defaults = TrainConfig()
+    epochs = check.typed(t.get("epochs", defaults.epochs), None, int, "train.epochs")
+    batch = check.typed(t.get("batch_size", defaults.batch_size), None, int, "train.batch_size")
+    lr = check.typed(t.get("lr", defaults.lr), None, float, "train.lr")
+    optimizer = check.typed(t.get("optimizer", defaults.optimizer), None, str, "train.optimizer")
+    dtype = check.typed(t.get("dtype", defaults.dtype), None, str, "train.dtype")
+    if epochs < 1:
+        check.fail("train.epochs", f"must be at least 1, got {epochs}")
+    if batch < 0:
+        check.fail("train.batch_size", f"must be 0 (full batch) or positive, got {batch}")
+    if not lr > 0 or lr > 1e3:
+        check.fail("train.lr", f"must be a positive number up to 1000, got {lr}")
+    if optimizer not in OPTIMIZERS:
+        check.fail("train.optimizer", f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+    if dtype not in DTYPES:
+        check.fail("train.dtype", f"must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    options = {
+        k: check.typed(t[k], None, typ, f"train.{k}") for k, typ in OPTIMIZER_OPTIONS.items() if k in t
+    }
+    try:
+        OPTIMIZERS[optimizer](lr=lr, **options)
+    except TypeError:
+        bad = next(iter(options))
+        check.fail(f"train.{bad}", f"does not apply to optimizer {optimizer!r}")
+    except ValueError as e:
+        check.fail("train", str(e))
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=batch,
+        lr=lr,
+        optimizer=optimizer,
+        optimizer_options=options,
+        dtype=dtype,
+        shuffle=check.typed(t.get("shuffle", True), None, bool, "train.shuffle"),
+        stop_at_target=check.typed(t.get("stop_at_target", True), None, bool, "train.stop_at_target"),
+    )
+
+
+def _parse_target(check: "_Checker", t: dict) -> Target:
+    check.keys(t, {"metric", "value", "explain_miss"}, "target")
+    metric = check.typed(t.get("metric", Target.metric), None, str, "target.metric")
+    if metric not in TARGET_METRICS:
+        check.fail("target.metric", f"must be one of {', '.join(TARGET_METRICS)}, got {metric!r}")
+    value = check.typed(t.get("value", Target.value), None, float, "target.value")
+    if metric.endswith("accuracy") and not 0.0 <= value <= 1.0:
+        check.fail("target.value", f"an accuracy target must be between 0 and 1, got {value}")
+    explain = check.typed(t.get("explain_miss", ""), None, str, "target.explain_miss")
+    return Target(metric=metric, value=value, explain_miss=" ".join(explain.split()))
+
+
+def _check_model_names(check: "_Checker", model: dict) -> None:
+    """Catch unknown activations early, naming the exact key (the engine checks the rest)."""
+    layers = model.get("layers")
+    if not isinstance(layers, list):
+        check.fail("model.layers", "must be an array of tables ([[model.layers]])")
+    for i, layer in enumerate(layers, start=1):
+        if not isinstance(layer, dict):
+            check.fail(f"model.layers[{i}]", "must be a table")
+        act = layer.get("activation")
+        if act is not None and act not in ACTIVATIONS:
+            check.fail(
+                f"model.layers[{i}].activation",
+                f"unknown activation {act!r}; known: {', '.join(ACTIVATIONS)}",
+            )
+
+
+class _Checker:
+    """Validation helpers that raise ConfigError naming the source and the key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str):
+        raise ConfigError(f"{self.source}: key '{key}': {message}")
+
+    def keys(self, table: dict, allowed: set[str], prefix: str) -> None:
+        for key in table:
+            if key not in allowed:
+                full = f"{prefix}.{key}" if prefix else key
+                self.fail(full, f"unknown key; allowed: {', '.join(sorted(allowed))}")
+
+    def table(self, raw: dict, key: str) -> dict:
+        value = raw[key]
+        if not isinstance(value, dict):
+            self.fail(key, f"must be a table ([{key}]), got {type(value).__name__}")
+        return value
+
+    def typed(self, value: Any, key: str | None, typ: type, name: str) -> Any:
+        if key is not None:
+            value = value[key]
+            name = key
+        if typ is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if typ is int and isinstance(value, bool):
+            self.fail(name, f"must be an integer, got {value!r}")
+        if not isinstance(value, typ):
+            self.fail(name, f"must be {_TYPE_NAMES[typ]}, got {value!r}")
+        return value
+
+
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def with_overrides(config: RunConfig, **flags: Any) -> RunConfig:
+    """Apply command-line flags (None means 'not given') to a RunConfig."""
+    train_fields = {"epochs", "lr", "optimizer", "batch_size", "dtype"}
+    train_changes = {k: v for k, v in flags.items() if k in train_fields and v is not None}
+    if "optimizer" in train_changes and train_changes["optimizer"] not in OPTIMIZERS:
+        raise ConfigError(f"--optimizer: unknown optimizer {train_changes['optimizer']!r}; known: {', '.join(OPTIMIZERS)}")
+    if train_changes.get("epochs", 1) < 1:
+        raise ConfigError("--epochs: must be at least 1")
+    if train_changes.get("batch_size", 0) < 0:
+        raise ConfigError("--batch-size: must be 0 (full batch) or positive")
+    if not train_changes.get("lr", 1.0) > 0:
+        raise ConfigError("--lr: must be positive")
+    changes: dict[str, Any] = {}
+    if train_changes:
+        options = config.train.optimizer_options
+        if "optimizer" in train_changes and train_changes["optimizer"] != config.train.optimizer:
+            options = {}  # the preset's options were for its own optimizer
+        changes["train"] = dataclasses.replace(config.train, optimizer_options=options, **train_changes)
+    if flags.get("seed") is not None:
+        changes["seed"] = flags["seed"]
+    if flags.get("activation") is not None:
+        changes["model"] = with_hidden_activation(config.model, flags["activation"])
+    if flags.get("data") is not None:
+        changes["data"] = flags["data"]
+        changes["needs_data"] = ""
+        changes["base_dir"] = None
+    return dataclasses.replace(config, **changes)
+
+
+def with_hidden_activation(model: dict, activation: str) -> dict:
+    """A copy of the model spec with every hidden layer's activation set to `activation`."""
+    if activation not in ACTIVATIONS or activation == "softmax":
+        raise ConfigError(f"--activation: unknown hidden activation {activation!r}; known: "
+                          + ", ".join(a for a in ACTIVATIONS if a != "softmax"))
+    layers = [dict(layer) for layer in model["layers"]]
+    for layer in layers[:-1]:
+        if "activation" in layer or layer.get("type") in ("dense", "conv2d"):
+            layer["activation"] = activation
+    return {**model, "layers": layers}

@@ -1,0 +1,89 @@
+"""Commands a user (keys, CLI) sends the Trainer; it applies them between steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SetActivation:
+    """Switch the hidden layers to `name` (weights kept)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class CycleActivation:
+    """Switch the hidden layers to the next (+1) or previous (-1) activation."""
+
+    direction: int = 1
+
+
+@dataclass(frozen=True)
+class SetLearningRate:
+    lr: float
+
+
+@dataclass(frozen=True)
+class ScaleLearningRate:
+    """Multiply the learning rate by `factor` (x2 and /2 on the keys)."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
+class SetOptimizer:
+    name: str
+
+
+@dataclass(frozen=True)
+class CycleOptimizer:
+    direction: int = 1
+
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class TogglePause:
+    pass
+
+
+@dataclass(frozen=True)
+class Step:
+    """Run one training step, even while paused."""
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Start again from the seed's initial weights, keeping the current settings."""
+
+
+@dataclass(frozen=True)
+class SelectLayer:
+    """Move the gradient-matrix selection by `delta` weighted layers."""
+
+    delta: int
+
+
+Command = (
+    SetActivation
+    | CycleActivation
+    | SetLearningRate
+    | ScaleLearningRate
+    | SetOptimizer
+    | CycleOptimizer
+    | Pause
+    | Resume
+    | TogglePause
+    | Step
+    | Reset
+    | SelectLayer
+)

@@ -1,0 +1,77 @@
+"""History: bounded, downsampled series, so memory stays flat however long a run goes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Series:
+    """Up to `capacity` points of (step, value-vector); when full, adjacent pairs merge.
+
+    After a merge each stored point stands for twice as many raw points as
+    before, and new raw points are averaged in groups of that size, so the
+    series always spans the whole run at an even resolution.
+    """
+
+    def __init__(self, width: int = 1, capacity: int = 512) -> None:
+        if capacity < 4 or capacity % 2:
+            raise ValueError("capacity must be an even number >= 4")
+        self.capacity = capacity
+        self.width = width
+        self._steps = np.zeros(capacity, dtype=np.int64)
+        self._values = np.zeros((capacity, width), dtype=np.float64)
+        self._len = 0
+        self._group = 1  # raw points per stored point
+        self._pending_sum = np.zeros(width)
+        self._pending = 0
+
+    def append(self, step: int, value) -> None:
+        """Add one raw point (a float, or a vector of `width` floats)."""
+        self._pending_sum += value
+        self._pending += 1
+        if self._pending < self._group:
+            return
+        if self._len == self.capacity:
+            self._merge_pairs()
+        self._steps[self._len] = step
+        self._values[self._len] = self._pending_sum / self._pending
+        self._len += 1
+        self._pending_sum[:] = 0.0
+        self._pending = 0
+
+    def _merge_pairs(self) -> None:
+        half = self.capacity // 2
+        self._steps[:half] = self._steps[1 : self.capacity : 2]
+        self._values[:half] = 0.5 * (self._values[0 : self.capacity : 2] + self._values[1 : self.capacity : 2])
+        self._len = half
+        self._group *= 2
+
+    def __len__(self) -> int:
+        return self._len
+
+    @property
+    def steps(self) -> np.ndarray:
+        """A copy of the stored steps."""
+        return self._steps[: self._len].copy()
+
+    @property
+    def values(self) -> np.ndarray:
+        """A copy of the stored values: shape (n,) for width 1, else (n, width)."""
+        v = self._values[: self._len]
+        return (v[:, 0] if self.width == 1 else v).copy()
+
+    def last(self) -> float | None:
+        return float(self._values[self._len - 1, 0]) if self._len else None
+
+
+class History:
+    """The named series of one run: losses, metrics and per-layer gradient norms."""
+
+    CURVES = ("train_loss", "val_loss", "train_metric", "val_metric")
+
+    def __init__(self, grad_layers: int, capacity: int = 512) -> None:
+        self.curves = {name: Series(1, capacity) for name in self.CURVES}
+        self.grad_norms = Series(grad_layers, capacity=128)
+
+    def record(self, name: str, step: int, value: float) -> None:
+        self.curves[name].append(step, value)

@@ -1,0 +1,72 @@
+"""TrainingThread: runs a Trainer in a background thread and publishes the latest Snapshot."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from threadpoolctl import threadpool_limits
+
+from tuinn.train.snapshot import Snapshot
+from tuinn.train.trainer import Trainer
+
+PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
+IDLE_WAIT = 0.05
+
+
+class TrainingThread:
+    """Steps a Trainer as fast as it can in its own thread, publishing a Snapshot ~10 times a second.
+
+    Readers take `latest` (no backlog of messages builds up). BLAS is limited to
+    one thread inside the training thread, so the event loop keeps a core.
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        on_snapshot: Callable[[Snapshot], None] | None = None,
+        interval: float = PUBLISH_INTERVAL,
+        blas_threads: int = 1,
+    ) -> None:
+        self.trainer = trainer
+        self.on_snapshot = on_snapshot
+        self.interval = interval
+        self.blas_threads = blas_threads
+        self.latest: Snapshot = trainer.snapshot()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Ask the thread to finish its current step and wait for it."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        with threadpool_limits(limits=self.blas_threads):
+            last = 0.0
+            while not self._stop.is_set():
+                trainer = self.trainer
+                trainer.apply_commands()
+                if trainer.wants_step:
+                    trainer.step()
+                else:
+                    time.sleep(IDLE_WAIT)
+                now = time.perf_counter()
+                if now - last >= self.interval:
+                    last = now
+                    self.publish()
+
+    def publish(self) -> None:
+        """Take a Snapshot now and hand it to readers."""
+        self.latest = self.trainer.snapshot()
+        if self.on_snapshot is not None:
+            self.on_snapshot(self.latest)

@@ -1,0 +1,368 @@
+"""Trainer: owns the dataset, network and optimizer of one run; steps it and reports on it.
+
+Only the thread that calls `step` touches the model. Other threads talk to it
+through `submit` (commands, applied between steps) and read `snapshot()`s.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections import deque
+
+import numpy as np
+
+from tuinn.config import ConfigError, RunConfig, with_hidden_activation
+from tuinn.data import Dataset, load_data
+from tuinn.nn import Network, make_optimizer
+from tuinn.nn.activations import HIDDEN_ACTIVATIONS
+from tuinn.nn.optimizers import OPTIMIZERS
+from tuinn.train import commands as cmd
+from tuinn.train.history import History
+from tuinn.train.probes import decision_surface, feature_maps, gradient_matrix, predicted_classes
+from tuinn.train.snapshot import Curve, Event, LayerStats, Snapshot
+
+EVALUATIONS_PER_RUN = 200  # evaluate at most this often over the planned epochs (and at the end)
+MAX_EVAL_SAMPLES = 2048
+MAX_EVENTS = 200
+
+
+class Trainer:
+    """Trains one RunConfig step by step; steer it with `submit`, read it with `snapshot`."""
+
+    def __init__(self, config: RunConfig, dataset: Dataset | None = None) -> None:
+        self.config = config
+        if dataset is None:
+            if config.needs_data and not config.data.get("path"):
+                raise ConfigError(f"{config.name}: {config.needs_data}")
+            dataset = load_data(config.data, seed=config.seed, base_dir=config.base_dir, dtype=config.train.dtype)
+        self.dataset = dataset
+        self.commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.lr = config.train.lr
+        self.optimizer_name = config.train.optimizer
+        self.hidden_activation: str | None = None
+        self.selected = 0
+        self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
+        self._prepare_targets()
+        self._start()
+
+    # --- set-up ----------------------------------------------------------------------
+    def _prepare_targets(self) -> None:
+        ds = self.dataset
+        self.y_train = self._encode(ds.y_train)
+        self.y_val = self._encode(ds.y_val)
+        rng = np.random.default_rng(self.config.seed + 1)
+        n_eval = min(len(ds.x_train), MAX_EVAL_SAMPLES)
+        self._train_eval_idx = np.sort(rng.choice(len(ds.x_train), n_eval, replace=False))
+
+    def _start(self) -> None:
+        """(Re)build network and optimizer from the seed; clear counters and history."""
+        spec = self.config.model
+        if self.hidden_activation is not None:
+            spec = with_hidden_activation(spec, self.hidden_activation)
+        self.network = Network.from_spec(spec, self.dataset.input_shape, seed=self.config.seed, dtype=self.config.train.dtype)
+        self._check_output()
+        hidden = self.network.hidden_layers
+        if self.hidden_activation is None and hidden:
+            self.hidden_activation = hidden[0].activation
+        self.optimizer = self._make_optimizer(self.optimizer_name)
+        self.weighted_layers = [l.name for l in self.network.layers if "W" in l.parameters]
+        self.history = History(len(self.weighted_layers))
+        self.rng = np.random.default_rng(self.config.seed + 2)
+        self.step_count = 0
+        self.epoch = 0
+        self.samples_seen = 0
+        self._order = np.arange(len(self.dataset.x_train))
+        self._cursor = len(self._order)  # start a new epoch on the first step
+        self._epoch_losses: list[float] = []
+        self.paused = False
+        self._single_steps = 0
+        self.finished = False
+        self.diverged: str | None = None
+        self.target_met = False
+        self.last_eval: dict[str, float | None] = dict.fromkeys(History.CURVES)
+        self._rate = deque(maxlen=50)  # (time, samples) for samples/s
+        n_train = len(self.dataset.x_train)
+        batch = self.config.train.batch_size or n_train
+        self.batch_size = min(batch, n_train)
+        self.steps_per_epoch = -(-n_train // self.batch_size)
+        self.eval_every = max(1, self.config.train.epochs // EVALUATIONS_PER_RUN)
+        self._fixed_sample = self.dataset.x_val[0] if len(self.dataset.x_val) else self.dataset.x_train[0]
+
+    def _encode(self, y: np.ndarray) -> np.ndarray:
+        ds, dtype = self.dataset, np.dtype(self.config.train.dtype)
+        if ds.task == "regression":
+            return np.asarray(y, dtype=dtype).reshape(len(y), -1)
+        units = self._output_units()
+        if units == 1:
+            return np.asarray(y, dtype=dtype).reshape(-1, 1)
+        onehot = np.zeros((len(y), units), dtype=dtype)
+        onehot[np.arange(len(y)), y] = 1.0
+        return onehot
+
+    def _output_units(self) -> int:
+        last = self.config.model["layers"][-1]
+        return int(last.get("units", last.get("filters", 0)) or 0)
+
+    def _check_output(self) -> None:
+        ds, net = self.dataset, self.network
+        units = net.output_shape[-1] if len(net.output_shape) == 1 else None
+        where = f"{self.config.source}: key 'model.layers[{len(net.layers)}].units'"
+        if ds.task == "regression":
+            if units != ds.outputs:
+                raise ConfigError(f"{where}: the data has {ds.outputs} regression output(s); the last layer gives {net.output_shape}")
+            return
+        wanted = 1 if ds.classes == 2 and units == 1 else ds.classes
+        if units != wanted:
+            raise ConfigError(f"{where}: the data has {ds.classes} classes; the last layer gives {net.output_shape}, it needs {ds.classes} units (or 1 for two classes)")
+        if units == 1 and net.loss.name == "softmax_cross_entropy":
+            raise ConfigError(f"{where}: softmax cross-entropy needs one unit per class")
+
+    def _make_optimizer(self, name: str):
+        options = self.config.train.optimizer_options if name == self.config.train.optimizer else {}
+        return make_optimizer(name, self.lr, **options)
+
+    # --- commands ----------------------------------------------------------------------
+    def submit(self, command: cmd.Command) -> None:
+        """Queue a command; it is applied before the next step (thread-safe)."""
+        self.commands.put(command)
+
+    def apply_commands(self) -> int:
+        """Apply every queued command now; returns how many were applied."""
+        applied = 0
+        while True:
+            try:
+                command = self.commands.get_nowait()
+            except queue.Empty:
+                return applied
+            self._apply(command)
+            applied += 1
+
+    def _apply(self, c: cmd.Command) -> None:
+        if isinstance(c, cmd.SetActivation):
+            self._switch_activation(c.name)
+        elif isinstance(c, cmd.CycleActivation):
+            names = HIDDEN_ACTIVATIONS
+            current = names.index(self.hidden_activation) if self.hidden_activation in names else -1
+            self._switch_activation(names[(current + c.direction) % len(names)])
+        elif isinstance(c, cmd.SetLearningRate):
+            self._set_lr(c.lr)
+        elif isinstance(c, cmd.ScaleLearningRate):
+            self._set_lr(self.lr * c.factor)
+        elif isinstance(c, cmd.SetOptimizer):
+            self._switch_optimizer(c.name)
+        elif isinstance(c, cmd.CycleOptimizer):
+            names = list(OPTIMIZERS)
+            self._switch_optimizer(names[(names.index(self.optimizer_name) + c.direction) % len(names)])
+        elif isinstance(c, (cmd.Pause, cmd.Resume, cmd.TogglePause)):
+            paused = not self.paused if isinstance(c, cmd.TogglePause) else isinstance(c, cmd.Pause)
+            if paused != self.paused:
+                self.paused = paused
+                self._event("pause" if paused else "resume", "paused" if paused else "resumed")
+        elif isinstance(c, cmd.Step):
+            self._single_steps += 1
+        elif isinstance(c, cmd.Reset):
+            paused, events = self.paused, self.events
+            self._start()
+            self.paused, self.events = paused, events
+            self._event("reset", f"reset to seed {self.config.seed}")
+        elif isinstance(c, cmd.SelectLayer):
+            self.selected = (self.selected + c.delta) % max(1, len(self.weighted_layers))
+        else:  # pragma: no cover - a programming error, not user input
+            raise TypeError(f"unknown command {c!r}")
+
+    def _switch_activation(self, name: str) -> None:
+        if not self.network.hidden_layers:
+            return
+        old = self.hidden_activation
+        self.network.set_activation(name)
+        self.hidden_activation = name
+        if old != name:
+            self._event("activation", f"activation {old} -> {name}")
+
+    def _set_lr(self, lr: float) -> None:
+        lr = float(min(max(lr, 1e-8), 1e3))
+        old, self.lr = self.lr, lr
+        self.optimizer.lr = lr
+        self._event("lr", f"lr {old:g} -> {lr:g}")
+
+    def _switch_optimizer(self, name: str) -> None:
+        old = self.optimizer_name
+        self.optimizer_name = name
+        self.optimizer = self._make_optimizer(name)
+        if old != name:
+            self._event("optimizer", f"optimizer {old} -> {name}")
+
+    def _event(self, kind: str, text: str) -> None:
+        self.events.append(Event(self.step_count, self.epoch, kind, text))
+
+    # --- training ------------------------------------------------------------------------
+    @property
+    def wants_step(self) -> bool:
+        """Whether the run loop should step now (not finished, and running or asked to step)."""
+        return not self.finished and (not self.paused or self._single_steps > 0)
+
+    def step(self) -> float | None:
+        """Apply queued commands, then train on one batch; returns its loss (None if no step ran)."""
+        self.apply_commands()
+        if not self.wants_step:
+            return None
+        if self.paused:
+            self._single_steps -= 1
+        if self._cursor >= len(self._order):
+            self._new_epoch()
+        idx = self._order[self._cursor : self._cursor + self.batch_size]
+        self._cursor += len(idx)
+        full = len(idx) == len(self._order)
+        x = self.dataset.x_train if full else self.dataset.x_train[idx]
+        y = self.y_train if full else self.y_train[idx]
+        loss, _ = self.network.loss_and_grads(x, y)
+        if not np.isfinite(loss):
+            self._diverge(loss)
+            return loss
+        self.optimizer.step({"all": self.network.flat_params}, {"all": self.network.flat_grads})
+        self.step_count += 1
+        self.samples_seen += len(idx)
+        self._rate.append((time.perf_counter(), self.samples_seen))
+        self._epoch_losses.append(loss)
+        self.history.record("train_loss", self.step_count, loss)
+        if self._cursor >= len(self._order):
+            self._end_epoch()
+        return loss
+
+    def _new_epoch(self) -> None:
+        if self.config.train.shuffle and self.batch_size < len(self._order):
+            self._order = self.rng.permutation(len(self._order))
+        self._cursor = 0
+        self._epoch_losses = []
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        last = self.epoch >= self.config.train.epochs
+        norms = self.network.weight_grad_norms()
+        self.history.grad_norms.append(self.step_count, np.log10(np.maximum(list(norms.values()), 1e-30)))
+        if last or self.epoch % self.eval_every == 0:
+            self.evaluate()
+            if self.target_met and self.config.train.stop_at_target:
+                self.finished = True
+        if last:
+            self.finished = True
+
+    def evaluate(self) -> dict[str, float | None]:
+        """Measure loss and metric on (a fixed subset of) the training set and the validation set."""
+        ds = self.dataset
+        idx = self._train_eval_idx
+        train_loss, train_metric = self._measure(ds.x_train[idx], self.y_train[idx], ds.y_train[idx])
+        if len(ds.x_val):
+            val_loss, val_metric = self._measure(ds.x_val, self.y_val, ds.y_val)
+        else:
+            val_loss = val_metric = None
+        self.last_eval = {
+            "train_loss": train_loss,
+            "val_loss": val_loss,
+            "train_metric": train_metric,
+            "val_metric": val_metric,
+        }
+        for name, value in self.last_eval.items():
+            if value is not None and name != "train_loss":
+                self.history.record(name, self.step_count, value)
+        was_met = self.target_met
+        self.target_met = self.config.target.met(self.target_value())
+        if self.target_met and not was_met:
+            self._event("target", f"target met: {self.config.target.describe()}")
+        return self.last_eval
+
+    def _measure(self, x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+        loss, out = self.network.evaluate(x, y)
+        if self.dataset.task == "regression":
+            return loss, loss
+        return loss, float(np.mean(predicted_classes(out, self.network.loss.name) == labels))
+
+    def target_value(self) -> float | None:
+        """The current value of the metric the target is about."""
+        metric = self.config.target.metric
+        key = metric.replace("accuracy", "metric")
+        if self.dataset.task == "regression" and metric.endswith("accuracy"):
+            return None
+        return self.last_eval.get(key)
+
+    def _diverge(self, loss: float) -> None:
+        self.finished = True
+        self.diverged = (
+            f"training stopped: the loss became {loss} at step {self.step_count + 1} "
+            f"(epoch {self.epoch + 1}); the learning rate {self.lr:g} is probably too high"
+        )
+        self._event("diverged", f"diverged (loss {loss})")
+
+    def run_epochs(self, epochs: int = 1) -> None:
+        """Train `epochs` whole epochs (or until finished)."""
+        target = self.epoch + epochs
+        while self.epoch < target and not self.finished:
+            self.step()
+
+    @property
+    def samples_per_sec(self) -> float:
+        if len(self._rate) < 2:
+            return 0.0
+        (t0, n0), (t1, n1) = self._rate[0], self._rate[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+    # --- reporting -------------------------------------------------------------------------
+    def snapshot(self, detail: bool = True) -> Snapshot:
+        """An immutable copy of the run's state; `detail` adds the surfaces, maps and matrices."""
+        net, ds = self.network, self.dataset
+        stats = []
+        for layer in net.layers:
+            if "W" in layer.gradients:
+                g = layer.gradients["W"]
+                stats.append(LayerStats(layer.name, layer.activation, float(np.linalg.norm(g)), float(np.abs(g).mean())))
+        selected = self.weighted_layers[self.selected] if self.weighted_layers else None
+        selected_grad = decision = None
+        maps: tuple = ()
+        if detail:
+            if selected is not None:
+                layer = next(l for l in net.layers if l.name == selected)
+                selected_grad = gradient_matrix(layer.gradients["W"])
+            decision = decision_surface(net, ds.x_train, ds.y_train, ds.task)
+            maps = feature_maps(net, self._fixed_sample)
+        curves = {name: Curve(s.steps, s.values) for name, s in self.history.curves.items()}
+        train_loss = self._epoch_mean_loss()
+        return Snapshot(
+            preset=self.config.name,
+            description=self.config.description,
+            task=ds.task,
+            step=self.step_count,
+            epoch=self.epoch,
+            epochs=self.config.train.epochs,
+            samples_seen=self.samples_seen,
+            metric_name="accuracy" if ds.task == "classification" else "mse",
+            train_loss=train_loss,
+            val_loss=self.last_eval["val_loss"],
+            train_metric=self.last_eval["train_metric"],
+            val_metric=self.last_eval["val_metric"],
+            curves=curves,
+            lr=self.lr,
+            optimizer=self.optimizer_name,
+            optimizer_label=self.optimizer.describe(),
+            summary=tuple(net.summary_rows()),
+            activations={l.name: l.activation for l in net.activated_layers},
+            layer_stats=tuple(stats),
+            grad_history_layers=tuple(self.weighted_layers),
+            grad_history=self.history.grad_norms.values.T.reshape(len(self.weighted_layers), -1),
+            selected_layer=selected,
+            selected_grad=selected_grad,
+            feature_maps=maps,
+            decision=decision,
+            samples_per_sec=self.samples_per_sec,
+            paused=self.paused,
+            finished=self.finished,
+            diverged=self.diverged,
+            target=self.config.target.describe(),
+            target_met=self.target_met,
+            events=tuple(self.events),
+        )
+
+    def _epoch_mean_loss(self) -> float | None:
+        if self._epoch_losses:
+            return float(np.mean(self._epoch_losses))
+        return self.history.curves["train_loss"].last()
