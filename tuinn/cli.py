@@ -1,0 +1,155 @@
+"""The `tuinn` command: run a preset in the Textual app, or headless for scripts and CI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
+
+EXIT_BAD_INPUT = 2
+DEFAULT_PRESET = "xor"
+
+
+class BadInput(click.ClickException):
+    """Bad input from the user: one message on stderr, exit code 2, no traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file=None) -> None:
+        click.echo(f"tuinn: error: {self.format_message()}", err=True)
+
+
+def _load_config(preset: str | None, config_file: str | None) -> RunConfig:
+    if preset and config_file:
+        raise BadInput("give either --preset or --config, not both")
+    if config_file:
+        return load_config_file(config_file)
+    return load_preset(preset or DEFAULT_PRESET)
+
+
+def _list_presets() -> None:
+    names = preset_names()
+    width = max(map(len, names))
+    for name in names:
+        config = load_preset(name)
+        first = config.description.split(". ")[0].rstrip(".")
+        click.echo(f"{name:<{width}}  {first}.")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--preset", "-p", metavar="NAME", help=f"Built-in preset to run (default: {DEFAULT_PRESET}; see --list-presets).")
+@click.option("--config", "config_file", metavar="FILE", help="Your own preset file (TOML, same keys as the built-in ones).")
+@click.option("--headless", is_flag=True, help="Train without the UI: progress lines, a verdict, exit 0 if the target is met, 1 if not.")
+@click.option("--json", "as_json", is_flag=True, help="With --headless: one JSON object per line instead of text.")
+@click.option("--epochs", type=int, help="Override the number of epochs.")
+@click.option("--lr", type=float, help="Override the learning rate.")
+@click.option("--optimizer", metavar="NAME", help="Override the optimizer: sgd, adagrad, rmsprop, adam.")
+@click.option("--activation", metavar="NAME", help="Set every hidden layer's activation (relu, tanh, sigmoid, ...).")
+@click.option("--batch-size", type=int, help="Override the batch size (0 = the whole training set).")
+@click.option("--seed", type=int, help="Override the random seed (runs are reproducible from it).")
+@click.option("--data", "data_path", metavar="PATH", help="Train the preset's network on your data: a folder of MNIST IDX files, a .csv or a .npz.")
+@click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
+@click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
+@click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
+@click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
+@click.version_option(package_name="tuinn")
+def main(
+    preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
+    data_path, save_path, load_path, summary, list_presets,
+) -> None:
+    """Train neural networks in the terminal and watch them learn.
+
+    \b
+    tuinn                            open the app on the xor preset
+    tuinn --preset digits-cnn        watch a CNN learn handwritten digits
+    tuinn --preset xor --headless    train without the UI (for scripts and CI)
+    """
+    if list_presets:
+        _list_presets()
+        return
+    if as_json and not headless:
+        raise BadInput("--json goes with --headless")
+    try:
+        config = _load_config(preset, config_file)
+        data = None
+        if data_path is not None:
+            from tuinn.data import data_spec_for_path
+
+            data = data_spec_for_path(data_path, config.data)
+        config = with_overrides(
+            config, epochs=epochs, lr=lr, optimizer=optimizer, activation=activation,
+            batch_size=batch_size, seed=seed, data=data,
+        )
+        if summary:
+            click.echo(_summary(config))
+            return
+        trainer = _make_trainer(config, load_path)
+    except BadInput:
+        raise
+    except (ConfigError, ValueError, KeyError, OSError) as e:
+        raise BadInput(_message(e)) from None
+    if headless:
+        code = _run_headless(trainer, as_json)
+    else:
+        from tuinn.tui.app import run_app
+
+        code = run_app(config, trainer=trainer)
+    if save_path:
+        try:
+            path = trainer.network.save(save_path)
+        except OSError as e:
+            raise BadInput(f"--save {save_path}: {e.strerror or e}") from None
+        click.echo(f"Saved the network to {path}", err=as_json)
+    sys.exit(code)
+
+
+def _message(e: Exception) -> str:
+    return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+
+
+def _make_trainer(config: RunConfig, load_path: str | None):
+    from tuinn.nn import SpecError
+    from tuinn.train.trainer import Trainer
+
+    try:
+        trainer = Trainer(config)
+    except SpecError as e:
+        raise ConfigError(f"{config.source}: [model] {e}") from None
+    if load_path:
+        if not Path(load_path).is_file():
+            raise ConfigError(f"--load {load_path}: no such file")
+        try:
+            trainer.network.load_weights(load_path)
+        except (ValueError, OSError, KeyError) as e:
+            raise ConfigError(f"--load {load_path}: {_message(e)}") from None
+    return trainer
+
+
+def _summary(config: RunConfig) -> str:
+    from tuinn.data import load_data
+    from tuinn.nn import Network, SpecError
+    from tuinn.report.summary import summary_table
+
+    if config.needs_data and not config.data.get("path"):
+        raise ConfigError(f"{config.name}: {config.needs_data}")
+    dataset = load_data(config.data, seed=config.seed, base_dir=config.base_dir, dtype=config.train.dtype)
+    try:
+        net = Network.from_spec(config.model, dataset.input_shape, seed=config.seed, dtype=config.train.dtype)
+    except SpecError as e:
+        raise ConfigError(f"{config.source}: [model] {e}") from None
+    return f"{config.name}: {config.description}\n{summary_table(net.summary_rows(), net.input_shape)}"
+
+
+def _run_headless(trainer, as_json: bool) -> int:
+    from tuinn.report.console import ConsoleReporter, JsonReporter
+    from tuinn.report.headless import run_headless
+
+    reporter = JsonReporter() if as_json else ConsoleReporter()
+    return run_headless(trainer, reporter)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,53 @@
+"""The headless run: train with the same Trainer, report through a Reporter, return the exit code."""
+
+from __future__ import annotations
+
+from tuinn.report.console import Reporter
+from tuinn.report.summary import summary_table
+from tuinn.train.trainer import Trainer
+
+EXIT_TARGET_MET, EXIT_TARGET_MISSED = 0, 1
+
+
+def run_headless(trainer: Trainer, reporter: Reporter) -> int:
+    """Train to the end (or the target), reporting epochs and events; 0 if the target is met."""
+    snap = trainer.snapshot(detail=False)
+    reporter.start(snap, summary_table(snap.summary, trainer.network.input_shape))
+    seen_events = len(trainer.events)
+    epochs = trainer.config.train.epochs
+    last_epoch = trainer.epoch
+    while not trainer.finished:
+        trainer.step()
+        if trainer.epoch == last_epoch and not trainer.finished:
+            continue
+        last_epoch = trainer.epoch
+        new_events = list(trainer.events)[seen_events:] if len(trainer.events) > seen_events else []
+        if new_events or trainer.finished or reporter.wants_epoch(trainer.epoch, epochs):
+            if not trainer.diverged:
+                trainer.evaluate()  # fresh figures for the line (cheap: at most ~20 lines)
+            snap = trainer.snapshot(detail=False)
+            if trainer.epoch and not trainer.diverged:
+                reporter.epoch(snap)
+            for event in new_events:
+                reporter.event(snap, str(event))
+            seen_events = len(trainer.events)
+    if trainer.last_eval["val_metric"] is None and trainer.last_eval["train_metric"] is None:
+        trainer.evaluate()
+    snap = trainer.snapshot(detail=False)
+    code = EXIT_TARGET_MET if snap.target_met and not snap.diverged else EXIT_TARGET_MISSED
+    reporter.end(snap, verdict(trainer, code), code)
+    return code
+
+
+def verdict(trainer: Trainer, code: int) -> str:
+    """The closing sentence: the target met or missed, and why when the preset says."""
+    target = trainer.config.target
+    value = trainer.target_value()
+    shown = "n/a" if value is None else f"{value:.4f}"
+    where = f"after {trainer.epoch} epoch{'s' * (trainer.epoch != 1)} ({trainer.step_count} steps)"
+    if trainer.diverged:
+        return f"Diverged: {trainer.diverged}. Target {target.describe()} missed."
+    if code == EXIT_TARGET_MET:
+        return f"Target met: {target.metric.replace('_', ' ')} = {shown} ({target.describe()}) {where}."
+    why = f" {target.explain_miss}" if target.explain_miss else ""
+    return f"Target missed: {target.metric.replace('_', ' ')} = {shown}, wanted {target.describe()} {where}.{why}"

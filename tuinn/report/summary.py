@@ -1,0 +1,63 @@
+"""The architecture table as plain text (Keras `summary()` / torchinfo style)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from tuinn.nn import SummaryRow
+
+
+def format_shape(shape: Sequence[int]) -> str:
+    """'2×2×3' for images, '4' for vectors."""
+    return "×".join(str(d) for d in shape)
+
+
+def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str:
+    """The table: one line per layer, then totals; conv nets also get the dense comparison."""
+    has_conv = any(r.dense_equivalent is not None for r in rows)
+    header = ["Layer", "Type", "Output shape", "Neurons", "Params", "Activation", "Mult-adds"]
+    if has_conv:
+        header.append("Dense equiv.")
+    table = [["input", "Input", format_shape(input_shape), f"{_prod(input_shape):,}", "0", "", ""]]
+    if has_conv:
+        table[0].append("")
+    for r in rows:
+        line = [
+            r.name,
+            r.type,
+            format_shape(r.output_shape),
+            f"{r.neurons:,}",
+            f"{r.parameters:,}",
+            r.activation or "",
+            f"{r.mult_adds:,}",
+        ]
+        if has_conv:
+            line.append(f"{r.dense_equivalent:,}" if r.dense_equivalent is not None else "")
+        table.append(line)
+    widths = [max(len(row[i]) for row in table + [header]) for i in range(len(header))]
+    numeric = {3, 4, 6, 7}
+
+    def fmt(row: list[str]) -> str:
+        cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        return "  ".join(cells).rstrip()
+
+    rule = "─" * len(fmt(header))
+    lines = [rule, fmt(header), rule, *(fmt(r) for r in table), rule]
+    total = sum(r.parameters for r in rows)
+    neurons = sum(r.neurons for r in rows)
+    mult_adds = sum(r.mult_adds for r in rows)
+    lines.append(f"Total parameters: {total:,}   neurons: {neurons:,}   mult-adds per sample: {mult_adds:,}")
+    if has_conv:
+        dense_total = sum(r.dense_equivalent if r.dense_equivalent is not None else r.parameters for r in rows)
+        lines.append(
+            f"As dense layers with the same neurons: {dense_total:,} parameters "
+            f"({dense_total / max(total, 1):,.1f}× the shared-kernel net)"
+        )
+    return "\n".join(lines)
+
+
+def _prod(shape: Sequence[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
