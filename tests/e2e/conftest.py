@@ -90,9 +90,10 @@ class Pane:
                 raise AssertionError(f"no {want!r} on screen:\n{self.capture(history=200)}")
             time.sleep(0.1)
 
-    def exit_status(self, timeout: float = 10.0) -> int:
-        """Wait for the command to end and return its exit status."""
-        return int(EXIT.search(self.wait_for(EXIT.search, timeout)).group(1))
+    def assert_exit(self, status: int = 0, timeout: float = 10.0) -> None:
+        """Wait for the command to end and check its exit status; show the screen if it differs."""
+        found = int(EXIT.search(self.wait_for(EXIT.search, timeout)).group(1))
+        assert found == status, f"exit status {found}, not {status}:\n{self.capture(history=200)}"
 
     def kill(self) -> None:
         """Stop the tmux server and everything running in it."""

@@ -26,6 +26,6 @@ def test_harness_reads_screen_keys_and_exit_status(launch):
     pane.wait_for("READY 80x24")
     assert pane.query("#{alternate_on}") == "1"
     pane.send_keys("k")
-    assert pane.exit_status() == 3
+    pane.assert_exit(3)
     assert "got k" in pane.capture()
     assert pane.query("#{alternate_on}") == "0"
