@@ -86,6 +86,8 @@ def main(
         if summary:
             click.echo(_summary(config))
             return
+        if save_path and not Path(save_path).resolve().parent.is_dir():
+            raise ConfigError(f"--save {save_path}: the folder does not exist")
         trainer = _make_trainer(config, load_path)
     except BadInput:
         raise

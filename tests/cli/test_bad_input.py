@@ -1,0 +1,113 @@
+"""Bad input: one clear message naming the file, key or shape; exit code 2; no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+XOR_FILE = """
+name = "mine"
+description = "My own xor."
+[data]
+kind = "truth_table"
+name = "xor"
+[model]
+loss = "binary_cross_entropy"
+[[model.layers]]
+type = "dense"
+units = 4
+activation = "tanh"
+[[model.layers]]
+type = "dense"
+units = 1
+activation = "sigmoid"
+[train]
+epochs = 3000
+batch_size = 0
+lr = 0.5
+"""
+
+
+def assert_bad_input(r, *fragments):
+    assert r.code == 2, (r.code, r.out, r.err)
+    assert "Traceback" not in r.err + r.out
+    for fragment in fragments:
+        assert fragment in r.err, r.err
+
+
+def test_users_own_config_runs(tuinn, tmp_path):
+    (tmp_path / "mine.toml").write_text(XOR_FILE)
+    r = tuinn("--config", "mine.toml", "--headless")
+    assert r.code in (0, 1) and "Epoch" in r.out, r.err
+
+
+@pytest.mark.parametrize(
+    "old, new, fragments",
+    [
+        ("units = 4", "unitz = 4", ["mine.toml", "layer 1 (dense)", "unitz"]),
+        ('activation = "tanh"', 'activation = "tahn"', ["mine.toml", "model.layers[1].activation", "tahn"]),
+        ("epochs = 3000", "epochs = -1", ["mine.toml", "train.epochs"]),
+        ("lr = 0.5", 'lr = "fast"', ["mine.toml", "train.lr"]),
+        ('name = "xor"', 'name = "xnor"', ["mine.toml", "xnor"]),
+        ("[train]", "[training]", ["mine.toml", "training"]),
+        ('type = "dense"\nunits = 1', 'type = "dense"\nunits = 3', ["mine.toml", "units", "2 classes"]),
+        ("units = 4", "units = 4\nactivation = [1]", ["mine.toml"]),
+    ],
+)
+def test_malformed_config_names_file_and_key(tuinn, tmp_path, old, new, fragments):
+    assert old in XOR_FILE
+    (tmp_path / "mine.toml").write_text(XOR_FILE.replace(old, new, 1))
+    assert_bad_input(tuinn("--config", "mine.toml", "--headless"), *fragments)
+
+
+def test_not_toml(tuinn, tmp_path):
+    (tmp_path / "mine.toml").write_text("this is = = not toml")
+    assert_bad_input(tuinn("--config", "mine.toml", "--headless"), "mine.toml", "not valid TOML")
+
+
+def test_missing_config_file(tuinn):
+    assert_bad_input(tuinn("--config", "nowhere.toml", "--headless"), "nowhere.toml")
+
+
+def test_unknown_preset(tuinn):
+    assert_bad_input(tuinn("--preset", "xr", "--headless"), "unknown preset 'xr'", "xor")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--optimizer", "adamw"], "--optimizer"),
+        (["--activation", "relux"], "--activation"),
+        (["--epochs", "0"], "--epochs"),
+        (["--lr", "-1"], "--lr"),
+        (["--batch-size", "-5"], "--batch-size"),
+        (["--load", "missing.npz"], "missing.npz"),
+        (["--json"], "--json goes with --headless"),
+        (["--epochs", "many"], "many"),
+    ],
+)
+def test_bad_flags(tuinn, args, fragment):
+    assert_bad_input(tuinn("--preset", "xor", "--headless", *args) if "--json" not in args
+                     else tuinn("--preset", "xor", *args), fragment)
+
+
+def test_load_of_a_file_for_another_network(tuinn, tmp_path):
+    assert tuinn("--preset", "and", "--headless", "--save", "and.npz").code == 0
+    assert_bad_input(tuinn("--preset", "xor", "--headless", "--load", "and.npz"), "and.npz", "dense_1.W")
+
+
+def test_load_of_a_non_npz_file(tuinn, tmp_path):
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file at all")
+    assert_bad_input(tuinn("--preset", "xor", "--headless", "--load", "junk.npz"), "junk.npz")
+
+
+def test_save_into_a_missing_folder(tuinn):
+    r = tuinn("--preset", "and", "--headless", "--save", "no/such/dir/and.npz")
+    assert_bad_input(r, "no/such/dir/and.npz")
+
+
+def test_data_preset_without_data_says_what_to_pass(tuinn):
+    assert_bad_input(tuinn("--preset", "mnist-cnn", "--headless"), "mnist-cnn", "--data")
+
+
+def test_data_path_that_does_not_exist(tuinn):
+    assert_bad_input(tuinn("--preset", "mnist-cnn", "--headless", "--data", "nowhere"), "nowhere")

@@ -1,0 +1,120 @@
+"""The Trainer: steps, commands between steps, evaluation, divergence, snapshots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tuinn.config import ConfigError
+from tuinn.train import commands as cmd
+from tuinn.train.trainer import Trainer
+
+
+def test_training_reaches_the_target_and_stops(xor_config):
+    t = Trainer(xor_config)
+    t.run_epochs(500)
+    assert t.finished and t.target_met
+    assert t.epoch < 500  # stop_at_target
+    assert any(e.kind == "target" for e in t.events)
+
+
+def test_runs_are_reproducible_bit_for_bit(xor_config):
+    a, b = Trainer(xor_config), Trainer(xor_config)
+    for _ in range(50):
+        a.step()
+        b.step()
+    assert np.array_equal(a.network.flat_params, b.network.flat_params)
+
+
+def test_activation_switch_keeps_weights_and_marks_an_event(xor_config):
+    t = Trainer(xor_config)
+    t.step()
+    before = t.network.flat_params.copy()
+    t.submit(cmd.SetActivation("relu"))
+    t.apply_commands()
+    assert [l.activation for l in t.network.hidden_layers] == ["relu", "relu"]
+    assert t.network.layers[-1].activation == "sigmoid"
+    assert np.array_equal(t.network.flat_params, before)
+    assert t.events[-1].text == "activation tanh -> relu" and t.events[-1].step == 1
+    t.submit(cmd.CycleActivation(-1))
+    t.apply_commands()
+    assert t.hidden_activation == "tanh"  # relu's predecessor in the registry order
+
+
+def test_learning_rate_and_optimizer_switches(xor_config):
+    t = Trainer(xor_config)
+    t.submit(cmd.ScaleLearningRate(2.0))
+    t.step()
+    assert t.lr == 1.0 and t.optimizer.lr == 1.0
+    before = t.network.flat_params.copy()
+    t.submit(cmd.CycleOptimizer(1))
+    t.apply_commands()
+    assert t.optimizer_name == "adagrad" and t.optimizer.lr == 1.0
+    assert np.array_equal(t.network.flat_params, before)
+    assert [e.kind for e in t.events] == ["lr", "optimizer"]
+
+
+def test_pause_single_step_and_resume(xor_config):
+    t = Trainer(xor_config)
+    t.submit(cmd.TogglePause())
+    assert t.step() is None and t.step_count == 0 and t.paused
+    t.submit(cmd.Step())
+    t.step()
+    t.step()
+    assert t.step_count == 1
+    t.submit(cmd.Resume())
+    t.step()
+    assert t.step_count == 2 and not t.paused
+
+
+def test_reset_returns_to_the_seeds_weights(xor_config):
+    fresh = Trainer(xor_config).network.flat_params.copy()
+    t = Trainer(xor_config)
+    t.run_epochs(20)
+    assert not np.array_equal(t.network.flat_params, fresh)
+    t.submit(cmd.Reset())
+    t.apply_commands()
+    assert t.step_count == 0 and t.epoch == 0
+    assert np.array_equal(t.network.flat_params, fresh)
+    assert t.events[-1].kind == "reset"
+
+
+def test_divergence_stops_training_with_a_message(make_config):
+    config = make_config(**{'lr = 0.5': 'lr = 1000.0', 'activation = "tanh"': 'activation = "linear"',
+                            'loss = "binary_cross_entropy"': 'loss = "mse"',
+                            'activation = "sigmoid"': 'activation = "linear"'})
+    t = Trainer(config)
+    t.run_epochs(500)
+    assert t.finished and t.diverged
+    assert "loss became" in t.diverged and "learning rate 1000" in t.diverged
+    snap = t.snapshot()
+    assert snap.diverged == t.diverged and not snap.target_met
+
+
+def test_snapshot_is_a_copy(xor_config):
+    t = Trainer(xor_config)
+    t.run_epochs(5)
+    snap = t.snapshot()
+    grad = snap.selected_grad.copy()
+    curve = snap.curves["train_loss"].values.copy()
+    t.run_epochs(5)
+    assert np.array_equal(snap.selected_grad, grad)
+    assert np.array_equal(snap.curves["train_loss"].values, curve)
+    assert snap.step == 5 and t.step_count == 10
+
+
+def test_snapshot_has_what_views_need(xor_config):
+    t = Trainer(xor_config)
+    t.run_epochs(3)
+    snap = t.snapshot()
+    assert [s.name for s in snap.layer_stats] == ["dense_1", "dense_2", "dense_3"]
+    assert snap.grad_history.shape == (3, 3)
+    assert snap.decision is not None and snap.decision.values.shape == (48, 48)
+    assert snap.feature_maps == ()
+    assert snap.activations == {"dense_1": "tanh", "dense_2": "tanh", "dense_3": "sigmoid"}
+
+
+def test_output_layer_must_fit_the_classes(make_config):
+    config = make_config(**{'units = 1\nactivation = "sigmoid"': 'units = 3\nactivation = "sigmoid"'})
+    with pytest.raises(ConfigError, match=r"model\.layers\[3\]\.units.*2 classes"):
+        Trainer(config)
