@@ -8,6 +8,7 @@ network fuses it with the loss.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,7 +16,8 @@ import numpy as np
 
 Array = np.ndarray
 
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+# a Python float: a NumPy float64 scalar would promote float32 arrays to float64
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -90,17 +92,9 @@ class Network:
         if not isinstance(layer_specs, list) or not layer_specs:
             raise SpecError("the model needs a non-empty 'layers' list")
         layers = [make_layer(i, s) for i, s in enumerate(layer_specs, start=1)]
+        penalties = {key: _penalty(spec, key) for key in ("l1", "l2")}
         try:
-            return cls(
-                layers,
-                tuple(input_shape),
-                spec["loss"],
-                seed=seed,
-                dtype=dtype,
-                l1=spec.get("l1", 0.0),
-                l2=spec.get("l2", 0.0),
-                spec=spec,
-            )
+            return cls(layers, tuple(input_shape), spec["loss"], seed, dtype, spec=spec, **penalties)
         except KeyError as e:
             raise SpecError(e.args[0]) from None
 
@@ -113,8 +107,8 @@ class Network:
                 layer.name = f"{layer.kind}_{counts[layer.kind]}"
             try:
                 shape = layer.build(shape, self.rng, self.dtype)
-            except ShapeError as e:
-                raise SpecError(f"layer {i} ({layer.kind}): {e}") from None
+            except (ShapeError, KeyError) as e:
+                raise SpecError(f"layer {i} ({layer.kind}): {e.args[0]}") from None
         names = [layer.name for layer in self.layers]
         if len(set(names)) != len(names):
             raise SpecError(f"layer names repeat: {names}")
@@ -131,14 +125,17 @@ class Network:
         out_act = last.activation
         if fused is not None and out_act != fused:
             raise SpecError(
-                f"loss {self.loss.name} needs a {fused} output layer, "
-                f"but the last layer's activation is {out_act}"
+                f"layer {len(self.layers)} ({last.name}): loss {self.loss.name} needs "
+                f"activation {fused} on the output layer, not {out_act}"
             )
-        for layer in self.layers[:-1]:
+        for i, layer in enumerate(self.layers[:-1], start=1):
             if layer.activation == "softmax":
-                raise SpecError(f"{layer.name}: softmax is only allowed on the output layer")
+                raise SpecError(f"layer {i} ({layer.name}): softmax is only allowed on the output layer")
         if out_act == "softmax" and fused != "softmax":
-            raise SpecError("a softmax output needs loss softmax_cross_entropy")
+            raise SpecError(
+                f"layer {len(self.layers)} ({last.name}): a softmax output needs loss "
+                f"softmax_cross_entropy, not {self.loss.name}"
+            )
 
     def _pack(self) -> None:
         """Move every parameter and gradient into one flat buffer each, as views."""
@@ -227,7 +224,8 @@ class Network:
     def set_activation(self, name: str, layers: Iterable[str] | None = None) -> list[str]:
         """Switch the activation of the named layers (default: hidden layers); keeps weights.
 
-        Returns the names of the layers changed.
+        Returns the names of the layers changed. The output layer of a loss that includes
+        its activation (cross-entropies, perceptron) cannot be switched.
         """
         if name not in ACTIVATIONS or name == "softmax":
             raise KeyError(f"unknown hidden activation {name!r}")
@@ -239,6 +237,9 @@ class Network:
             if missing:
                 raise KeyError(f"no activated layer called {missing[0]!r}")
             targets = [by_name[n] for n in layers]
+        fused = self.loss.fused_activation
+        if fused is not None and self.layers[-1] in targets and name != fused:
+            raise ValueError(f"the output layer's {fused} is part of loss {self.loss.name}")
         for layer in targets:
             layer.set_activation(name)
         return [l.name for l in targets]
@@ -298,18 +299,22 @@ class Network:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Network":
-        """Rebuild a network saved with `save` (never unpickles)."""
-        with np.load(path, allow_pickle=False) as f:
-            if "__meta__" not in f.files:
-                raise ValueError(f"{path}: not a tuinn network file (no __meta__ entry)")
-            meta = json.loads(str(f["__meta__"]))
-            net = cls.from_spec(meta["spec"], meta["input_shape"], meta.get("seed", 0), meta["dtype"])
+        """Rebuild a network saved with `save` (never unpickles); ValueError if it is not one."""
+        with _open_archive(path) as f:
+            try:
+                meta = json.loads(str(f["__meta__"]))
+                if meta["format"] != FORMAT_VERSION:
+                    raise ValueError(f"format {meta['format']!r}, this tuinn reads {FORMAT_VERSION}")
+                args = meta["spec"], meta["input_shape"], meta["seed"], meta["dtype"]
+            except (KeyError, TypeError, ValueError) as e:
+                raise ValueError(f"{path}: not a tuinn network file ({e})") from None
+            net = cls.from_spec(*args)
             net.load_weights_from(f, str(path))
         return net
 
     def load_weights(self, path: str | os.PathLike) -> None:
         """Copy weights saved with `save` into this network; names and shapes must match."""
-        with np.load(path, allow_pickle=False) as f:
+        with _open_archive(path) as f:
             self.load_weights_from(f, str(path))
 
     def load_weights_from(self, arrays, source: str) -> None:
@@ -322,6 +327,27 @@ class Network:
                     f"{source}: parameter {name!r} has shape {w.shape}, the network needs {p.shape}"
                 )
             p[...] = w
+
+
+@contextmanager
+def _open_archive(path: str | os.PathLike) -> Iterator[np.lib.npyio.NpzFile]:
+    """Open an .npz without unpickling anything; ValueError for any other kind of file."""
+    try:
+        f = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{path}: not a tuinn network file ({e})") from None
+    if not isinstance(f, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path}: not a tuinn network file (a single array, not an .npz archive)")
+    with f:
+        yield f
+
+
+def _penalty(spec: dict, key: str) -> float:
+    """The model's `key` penalty (l1 or l2) as a float >= 0; SpecError names the key."""
+    value = spec.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise SpecError(f"model key {key!r} must be a number >= 0, got {value!r}")
+    return float(value)
 
 
 def make_layer(index: int, spec: Any) -> Layer:

@@ -7,6 +7,8 @@ new one: the weights stay, only the optimizer's own state starts afresh).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 Params = dict[str, np.ndarray]
@@ -27,8 +29,12 @@ class Optimizer:
     def step(self, params: Params, grads: Params) -> None:
         """Apply one update to every array in `params` from the same-named gradient."""
         self.iterations += 1
+        self._prepare()
         for name, p in params.items():
             self._update(name, p, grads[name])
+
+    def _prepare(self) -> None:
+        """Work done once per step for all parameters (Adam's bias correction)."""
 
     def _slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
         slots = self.state.setdefault(name, {})
@@ -116,14 +122,12 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
-    def step(self, params: Params, grads: Params) -> None:
-        self.iterations += 1
+    def _prepare(self) -> None:
         t = self.iterations
-        # fold both bias corrections into one step size
-        self._alpha = self.lr * np.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
-        self._eps_hat = self.eps * np.sqrt(1.0 - self.beta2**t)
-        for name, p in params.items():
-            self._update(name, p, grads[name])
+        # fold both bias corrections into one step size; Python floats keep float32 arrays float32
+        root = math.sqrt(1.0 - self.beta2**t)
+        self._alpha = self.lr * root / (1.0 - self.beta1**t)
+        self._eps_hat = self.eps * root
 
     def _update(self, name, p, g):
         m = self._slot(name, "m", p)

@@ -15,6 +15,13 @@ class ShapeError(ValueError):
     """A layer cannot be built on the shape it is given; the message says what would fit."""
 
 
+def positive_int(name: str, value: object) -> int:
+    """Return `value` if it is an int >= 1 (not a bool); otherwise ValueError naming `name`."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
 class Layer:
     """One layer: `parameters` and `gradients` dicts with the same keys, forward and backward.
 

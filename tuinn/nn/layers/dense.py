@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tuinn.nn.initializers import initialize
-from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError
+from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError, positive_int
 
 
 class Dense(ActivatedLayer):
@@ -23,9 +23,7 @@ class Dense(ActivatedLayer):
         name: str | None = None,
     ) -> None:
         super().__init__(activation, name)
-        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-            raise ValueError(f"units must be a positive integer, got {units!r}")
-        self.units = units
+        self.units = positive_int("units", units)
         self.init = init
         self.use_bias = use_bias
 

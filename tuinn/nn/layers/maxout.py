@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tuinn.nn.initializers import initialize
-from tuinn.nn.layers.base import Layer, Shape, ShapeError
+from tuinn.nn.layers.base import Layer, Shape, ShapeError, positive_int
 
 
 class Maxout(Layer):
@@ -16,11 +16,8 @@ class Maxout(Layer):
 
     def __init__(self, units: int, pieces: int = 2, init: str = "glorot", name: str | None = None):
         super().__init__(name)
-        if not isinstance(units, int) or units < 1:
-            raise ValueError(f"units must be a positive integer, got {units!r}")
-        if not isinstance(pieces, int) or pieces < 1:
-            raise ValueError(f"pieces must be a positive integer, got {pieces!r}")
-        self.units, self.pieces, self.init = units, pieces, init
+        self.units, self.pieces = positive_int("units", units), positive_int("pieces", pieces)
+        self.init = init
         self._x = self._winner = None
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
