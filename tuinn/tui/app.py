@@ -1,0 +1,171 @@
+"""The Textual app: trains a RunConfig in a background thread and shows its Snapshots ~10 times a second."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterable
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tuinn.config import RunConfig
+from tuinn.train import commands as cmd
+from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
+from tuinn.train.snapshot import Snapshot
+from tuinn.train.trainer import Trainer
+from tuinn.tui.widgets.chart import LossChartScreen
+from tuinn.tui.widgets.dashboard import Dashboard
+from tuinn.tui.widgets.help import HelpScreen, key_name
+
+MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
+WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
+STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
+
+
+class TuinnApp(App[int]):
+    """The trainer's dashboard.
+
+    With `autostart` (the default) a TrainingThread steps the Trainer and the
+    screen polls its latest Snapshot. With `autostart=False` (tests) no thread
+    runs: the app owns the Trainer, `advance` steps it, keys apply at once, and
+    everything on screen is deterministic (no throughput figure).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tuinn"
+    BINDINGS = [
+        Binding("a", "activation(1)", "act", tooltip="Next activation for the hidden layers (weights kept)"),
+        Binding("A", "activation(-1)", "act←", tooltip="Previous activation for the hidden layers (weights kept)"),
+        Binding("space", "pause", "pause", tooltip="Pause or resume training"),
+        Binding("n", "step", "step", tooltip="Train one step (while paused)"),
+        Binding("r", "reset", "reset", tooltip="Reset: start again from the same seed's weights"),
+        Binding("plus", "lr(2.0)", "lr×2", key_display="+", tooltip="Double the learning rate"),
+        Binding("minus", "lr(0.5)", "lr÷2", key_display="-", tooltip="Halve the learning rate"),
+        Binding("o", "optimizer", "optim", tooltip="Next optimizer (weights kept, optimizer state fresh)"),
+        Binding("left_square_bracket", "layer(-1)", "layer↑", key_display="[", tooltip="Select the previous layer (gradient matrix)"),
+        Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", tooltip="Select the next layer (gradient matrix)"),
+        Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
+        Binding("question_mark", "help", "help", key_display="?", tooltip="This help"),
+        Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
+    ]
+
+    def __init__(self, config: RunConfig | None = None, *, trainer: Trainer | None = None, autostart: bool = True) -> None:
+        super().__init__()
+        if trainer is None:
+            if config is None:
+                raise ValueError("TuinnApp needs a RunConfig or a Trainer")
+            trainer = Trainer(config)
+        self.trainer = trainer
+        self.thread = TrainingThread(trainer) if autostart else None
+        self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
+
+    # --- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Dashboard(self.snapshot, compact=not self._is_wide(), show_rate=self.thread is not None)
+        yield Static(id="too-small")
+        yield Footer()
+
+    def _is_wide(self) -> bool:
+        width, height = self.size
+        return width >= WIDE_SIZE[0] and height >= WIDE_SIZE[1]
+
+    async def on_resize(self) -> None:
+        width, height = self.size
+        tiny = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.screen.set_class(tiny, "-tiny")
+        self.query_one("#too-small", Static).update(
+            f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
+        )
+        await self.query_one(Dashboard).set_compact(not self._is_wide())
+
+    def on_mount(self) -> None:
+        if self.thread is not None:
+            self.thread.start()
+            self.set_interval(PUBLISH_INTERVAL, self._poll)
+
+    def _poll(self) -> None:
+        """Show the training thread's latest Snapshot, if it is new."""
+        latest = self.thread.latest
+        if latest is not self.snapshot:
+            self.show(latest)
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Draw `snapshot` on every panel."""
+        self.snapshot = snapshot
+        self.query_one(Dashboard).show(snapshot)
+
+    # --- training ---------------------------------------------------------------------------
+    def send(self, command: cmd.Command) -> None:
+        """Queue a command for the Trainer; without a thread, apply it (and any single step) now."""
+        self.trainer.submit(command)
+        if self.thread is None:
+            self.trainer.apply_commands()
+            while self.trainer.paused and self.trainer.wants_step:
+                self.trainer.step()
+            self.show(self.trainer.snapshot())
+
+    def advance(self, steps: int = 1) -> None:
+        """Without a thread (tests): train `steps` steps, then show the result."""
+        if self.thread is not None:
+            raise RuntimeError("advance() is for step mode (autostart=False)")
+        for _ in range(steps):
+            self.trainer.step()
+        self.show(self.trainer.snapshot())
+
+    def stop_training(self) -> None:
+        """Stop the training thread (if any), waiting briefly for its current step."""
+        if self.thread is not None:
+            self.thread.stop(STOP_TIMEOUT)
+
+    def on_unmount(self) -> None:
+        self.stop_training()
+
+    # --- actions ----------------------------------------------------------------------------
+    def action_activation(self, direction: int) -> None:
+        self.send(cmd.CycleActivation(direction))
+
+    def action_pause(self) -> None:
+        self.send(cmd.TogglePause())
+
+    def action_step(self) -> None:
+        if self.snapshot.paused:
+            self.send(cmd.Step())
+        else:
+            self.notify("n trains one step while paused: press space to pause first", timeout=3)
+
+    def action_reset(self) -> None:
+        self.send(cmd.Reset())
+
+    def action_lr(self, factor: float) -> None:
+        self.send(cmd.ScaleLearningRate(factor))
+
+    def action_optimizer(self) -> None:
+        self.send(cmd.CycleOptimizer())
+
+    def action_layer(self, delta: int) -> None:
+        self.send(cmd.SelectLayer(delta))
+
+    def action_chart(self) -> None:
+        self.push_screen(LossChartScreen(self.snapshot))
+
+    def action_help(self) -> None:
+        note = "escape or ? closes · ctrl+p: every action by name · ←/→ switch tabs on small screens"
+        self.push_screen(HelpScreen(self.BINDINGS, note))
+
+    async def action_quit(self) -> None:
+        self.stop_training()
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette lists every key's action too."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
+
+
+def run_app(config: RunConfig, trainer: Trainer | None = None) -> int:
+    """Run the app on `config` (or on a ready `trainer`) until the user quits; returns the exit code."""
+    code = TuinnApp(config, trainer=trainer).run()
+    return 0 if code is None else code

@@ -1,0 +1,51 @@
+"""Architecture panel: a Keras summary() / torchinfo-style table of the layers, the selected one highlighted."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.table import Table
+from textual.strip import Strip
+
+from tuinn.report.summary import format_shape
+from tuinn.train.snapshot import Snapshot
+from tuinn.tui.widgets.panel import Panel
+
+
+def summary_table(s: Snapshot) -> Table:
+    """Layer, type, output shape, neurons, parameters, (dense equivalent,) activation; totals in the footer."""
+    rows = s.summary
+    has_conv = any(r.dense_equivalent is not None for r in rows)
+    table = Table(box=box.SIMPLE_HEAD, show_footer=True, show_edge=False, padding=0, header_style="bold")
+    table.add_column("Layer", "Total")
+    table.add_column("Type")
+    table.add_column("Output")
+    table.add_column("Neurons", f"{sum(r.neurons for r in rows):,}", justify="right")
+    table.add_column("Params", f"{sum(r.parameters for r in rows):,}", justify="right")
+    if has_conv:
+        dense = sum(r.parameters if r.dense_equivalent is None else r.dense_equivalent for r in rows)
+        table.add_column("As dense", f"{dense:,}", justify="right")
+    table.add_column("Activation")
+    for r in rows:
+        cells = [r.name, r.type, format_shape(r.output_shape), f"{r.neurons:,}", f"{r.parameters:,}"]
+        if has_conv:
+            cells.append("" if r.dense_equivalent is None else f"{r.dense_equivalent:,}")
+        cells.append(s.activations.get(r.name, r.activation) or "")
+        table.add_row(*cells, style="reverse" if r.name == s.selected_layer else None)
+    return table
+
+
+class ArchitecturePanel(Panel):
+    """The network's layers; re-rendered only when the layers, activations or selection change."""
+
+    TITLE = "Architecture"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._key: tuple | None = None
+        self._cached: list[Strip] = []
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        key = (snapshot.summary, snapshot.activations, snapshot.selected_layer, width)
+        if key != self._key:
+            self._key, self._cached = key, self.rich_lines(summary_table(snapshot), width)
+        return self._cached

@@ -1,0 +1,69 @@
+"""The full loss chart (key `p`): plotext plots of the whole history, with the user's switches as vertical lines."""
+
+from __future__ import annotations
+
+import plotext as plt
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tuinn.train.snapshot import Snapshot
+from tuinn.tui.widgets.loss import MARKS
+
+EVENT_COLOURS = {"activation": "magenta", "lr": "yellow", "optimizer": "cyan", "reset": "red"}
+MAX_LABELS = 8  # label at most this many switches by name; the rest by their letter
+
+
+def loss_chart(s: Snapshot, width: int, height: int) -> str:
+    """The chart as text with ANSI colours: losses (log scale) above, the metric below."""
+    plt.clf()
+    plt.subplots(2, 1)
+    plt.plotsize(width, height)
+    panels = (
+        (1, "loss (log scale)", ("train_loss", "val_loss")),
+        (2, s.metric_name, ("train_metric", "val_metric")),
+    )
+    switches = [e for e in s.events if e.kind in EVENT_COLOURS]
+    for row, title, names in panels:
+        plt.subplot(row, 1)
+        plt.theme("clear")
+        plt.title(title)
+        if row == 1:
+            plt.yscale("log")
+        for name, colour in zip(names, ("green", "cyan")):
+            curve = s.curves[name]
+            positive = curve.values > 0 if row == 1 else curve.values == curve.values
+            if positive.any():
+                plt.plot(curve.steps[positive].tolist(), curve.values[positive].tolist(), label=name.replace("_", " "), color=colour)
+        for e in switches:
+            plt.vline(e.step, EVENT_COLOURS[e.kind])
+        plt.xlabel("step")
+    plt.subplot(1, 1)
+    for i, e in enumerate(switches[-MAX_LABELS:]):
+        letter = MARKS[e.kind][0]
+        plt.text(f"{letter}: {e.text}" if len(switches) <= MAX_LABELS else letter, e.step, 0, color=EVENT_COLOURS[e.kind])
+    return plt.build()
+
+
+class LossChartScreen(ModalScreen[None]):
+    """A modal over the dashboard showing the chart of the Snapshot it was opened with."""
+
+    BINDINGS = [Binding("escape,p", "dismiss", "close")]
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def compose(self) -> ComposeResult:
+        chart = Static(id="chart")
+        chart.border_title = "Loss history"
+        chart.border_subtitle = "a activation · l lr · o optimizer · r reset   escape/p: close"
+        yield chart
+
+    def on_resize(self) -> None:
+        chart = self.query_one("#chart", Static)
+        width, height = chart.content_size
+        if width > 10 and height > 6:
+            chart.update(Text.from_ansi(loss_chart(self.snapshot, width, height)))

@@ -1,0 +1,51 @@
+"""Gradients panel: log10 weight-gradient norm per layer over time, and the selected layer's gradient matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.strip import Strip
+
+from tuinn.train.snapshot import Snapshot
+from tuinn.tui.widgets.heatmap import DIVERGING, MAGNITUDE, Scale, SteadyScale, colour_bar, fit_columns, fit_grid, heatmap_strips
+from tuinn.tui.widgets.panel import Panel
+
+NORM_SCALE = Scale(-8.0, 2.0)  # log10 ‖∇W‖: fixed, so a row's colour means the same all run long
+
+
+class GradientsPanel(Panel):
+    """Vanishing gradients show as rows fading toward the input; exploding ones as flaring rows."""
+
+    TITLE = "Gradients"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._scales: dict[str, SteadyScale] = {}
+        self._last_step = 0
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        s = snapshot
+        if s.step < self._last_step:  # a reset: start the matrix scales afresh
+            self._scales.clear()
+        self._last_step = s.step
+        names = s.grad_history_layers
+        label = max((len(n) for n in names), default=0) + 1
+        cols = max(1, width - label)
+        lines = self.text_lines([Text("log10 ‖∇W‖ per layer, input at top, epochs →", "dim")], width)
+        history = fit_columns(s.grad_history, cols) if s.grad_history.size else np.full((len(names), 1), np.nan)
+        rows = heatmap_strips(np.repeat(history, 2, axis=0), NORM_SCALE, MAGNITUDE)
+        for name, row in zip(names, rows):
+            lines.append(Strip.join([self.text_lines([Text(name.ljust(label), "dim")], label)[0], row]))
+        lines.append(Strip.join([Strip.blank(label), colour_bar(NORM_SCALE, MAGNITUDE, cols, "{:+.0f}")]))
+        return lines + self._matrix(s, width, height - len(lines))
+
+    def _matrix(self, s: Snapshot, width: int, height: int) -> list[Strip]:
+        """The selected layer's gradient matrix (rows: inputs, columns: units) on a steady symmetric scale."""
+        if s.selected_grad is None or height < 3:
+            return []
+        g = s.selected_grad
+        scale = self._scales.setdefault(s.selected_layer, SteadyScale())
+        scale.fit(g)
+        title = Text.assemble(("∇W of ", "dim"), (s.selected_layer, "bold"), (f"  {g.shape[0]}×{g.shape[1]}   [ ] select layer", "dim"))
+        picture = heatmap_strips(fit_grid(g, 2 * (height - 2), width), scale, DIVERGING)
+        return self.text_lines([title], width) + picture + [colour_bar(scale, DIVERGING, width)]

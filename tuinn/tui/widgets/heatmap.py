@@ -1,0 +1,181 @@
+"""Half-block heatmaps: fixed palettes, steady scales, and the renderer that turns values into Strips.
+
+A text cell shows two pixels: "▀" with the foreground colour for the upper
+pixel and the background colour for the lower one. Values are quantised to a
+palette's levels, so small changes leave most cells (and lines) identical.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from itertools import groupby
+
+import numpy as np
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+UPPER_HALF = "▀"
+NO_DATA = -1  # palette index of a missing value (NaN)
+NO_DATA_RGB = (40, 40, 40)
+
+
+def _ramp(anchors: list[tuple[int, int, int]], levels: int) -> tuple[tuple[int, int, int], ...]:
+    """`levels` colours interpolated evenly through the anchor colours."""
+    a = np.array(anchors, dtype=float)
+    t = np.linspace(0, len(a) - 1, levels)
+    i = np.minimum(t.astype(int), len(a) - 2)
+    f = (t - i)[:, None]
+    rgb = a[i] * (1 - f) + a[i + 1] * f
+    return tuple(tuple(int(round(c)) for c in row) for row in rgb)
+
+
+class Palette:
+    """A fixed list of colours, with the Rich styles of cell pairs cached."""
+
+    def __init__(self, name: str, colours: tuple[tuple[int, int, int], ...]) -> None:
+        self.name = name
+        self.colours = colours
+
+    def __len__(self) -> int:
+        return len(self.colours)
+
+    def rgb(self, index: int) -> tuple[int, int, int]:
+        return NO_DATA_RGB if index == NO_DATA else self.colours[index]
+
+    def cell_style(self, upper: int, lower: int) -> Style:
+        """The style of a half-block cell showing palette entries `upper` and `lower`."""
+        return _cell_style(self.rgb(upper), self.rgb(lower))
+
+
+@lru_cache(maxsize=4096)
+def _cell_style(upper: tuple[int, int, int], lower: tuple[int, int, int]) -> Style:
+    if upper == lower:
+        return Style(bgcolor=Color.from_rgb(*lower))
+    return Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
+
+
+# Perceptually ordered dark-to-bright (viridis-like): gradient magnitudes.
+MAGNITUDE = Palette("magnitude", _ramp([(48, 18, 59), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], 24))
+# TF Playground's orange <-> white <-> blue: signed values and two-class outputs.
+DIVERGING = Palette("diverging", _ramp([(245, 147, 34), (232, 234, 235), (8, 119, 189)], 21))
+GREY = Palette("grey", _ramp([(0, 0, 0), (255, 255, 255)], 16))
+# Distinct colours for up to ten classes.
+CLASSES = Palette(
+    "classes",
+    (
+        (245, 147, 34), (8, 119, 189), (80, 180, 80), (200, 70, 70), (150, 100, 200),
+        (140, 90, 60), (230, 120, 190), (130, 130, 130), (190, 190, 50), (40, 190, 200),
+    ),
+)
+
+
+class Scale:
+    """Maps values in [lo, hi] onto a palette's levels (clipped; NaN -> NO_DATA)."""
+
+    def __init__(self, lo: float, hi: float) -> None:
+        self.lo, self.hi = float(lo), float(hi)
+
+    def indices(self, values: np.ndarray, levels: int) -> np.ndarray:
+        v = np.asarray(values, dtype=float)
+        span = self.hi - self.lo or 1.0
+        idx = np.floor((v - self.lo) / span * levels)
+        idx = np.clip(np.nan_to_num(idx, nan=NO_DATA), 0, levels - 1).astype(int)
+        idx[np.isnan(v)] = NO_DATA
+        return idx
+
+
+def nice_ceil(x: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is >= x (x > 0)."""
+    power = 10.0 ** math.floor(math.log10(x))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-9))
+
+
+class SteadyScale(Scale):
+    """A scale 0..limit or ±limit whose limit moves only in coarse 1-2-5 steps, so colours do not flicker.
+
+    The limit grows at once when a value goes past it, and shrinks only when
+    every value has stayed below a tenth of it. The scale is symmetric when
+    `symmetric`, or else when the values go negative.
+    """
+
+    def __init__(self, symmetric: bool = True) -> None:
+        super().__init__(0.0, 0.0)
+        self.symmetric = symmetric
+
+    def fit(self, values: np.ndarray) -> None:
+        """Adjust the scale to `values` (with hysteresis)."""
+        finite = values[np.isfinite(values)]
+        peak = float(np.abs(finite).max()) if finite.size else 0.0
+        if peak > self.hi or 0.0 < peak < self.hi / 10:
+            self.hi = nice_ceil(peak)
+        self.lo = -self.hi if self.symmetric or (finite.size and finite.min() < 0) else 0.0
+
+
+def fit_columns(values: np.ndarray, width: int) -> np.ndarray:
+    """Fit the last axis into `width` columns by averaging whole groups of points, left-aligned.
+
+    The group size is a whole number that changes only when the series outgrows
+    the width, so the columns already drawn stay the same as points arrive.
+    """
+    n = values.shape[-1]
+    group = max(1, -(-n // max(width, 1)))
+    if group == 1:
+        return values
+    pad = (-n) % group
+    padded = np.pad(values.astype(float), [(0, 0)] * (values.ndim - 1) + [(0, pad)], constant_values=np.nan)
+    return _nanmean(padded.reshape(*values.shape[:-1], -1, group), axis=-1)
+
+
+def _nanmean(a: np.ndarray, axis) -> np.ndarray:
+    """Mean ignoring NaN; NaN where a group has no numbers (and no warning)."""
+    count = np.sum(~np.isnan(a), axis=axis)
+    return np.where(count > 0, np.nansum(a, axis=axis) / np.maximum(count, 1), np.nan)
+
+
+def fit_grid(values: np.ndarray, rows: int, cols: int, max_zoom: int = 4) -> np.ndarray:
+    """Scale a 2-D array by one whole factor to fit rows × cols pixels: block means down, repeats up."""
+    h, w = values.shape
+    shrink = max(-(-h // max(rows, 1)), -(-w // max(cols, 1)))
+    if shrink > 1:
+        ph, pw = (-h) % shrink, (-w) % shrink
+        v = np.pad(values.astype(float), ((0, ph), (0, pw)), constant_values=np.nan)
+        return _nanmean(v.reshape(v.shape[0] // shrink, shrink, v.shape[1] // shrink, shrink), axis=(1, 3))
+    zoom = max(1, min(max_zoom, rows // h, cols // w))
+    return np.repeat(np.repeat(values, zoom, axis=0), zoom, axis=1)
+
+
+Cell = tuple[str, Style]
+
+
+def half_block_cells(indices: np.ndarray, palette: Palette) -> list[list[Cell]]:
+    """(character, style) cells of the text lines showing a (pixel rows × columns) array of palette indices."""
+    if len(indices) % 2:
+        indices = np.vstack([indices, np.full((1, indices.shape[1]), NO_DATA)])
+    return [
+        [(" " if u == l else UPPER_HALF, palette.cell_style(u, l)) for u, l in zip(upper, lower)]
+        for upper, lower in zip(indices[0::2].tolist(), indices[1::2].tolist())
+    ]
+
+
+def join_cells(cells: list[Cell]) -> Strip:
+    """One line of cells as a Strip, runs of equal cells merged into one segment."""
+    return Strip([Segment(text * sum(1 for _ in run), style) for (text, style), run in groupby(cells)], len(cells))
+
+
+def heatmap_strips(values: np.ndarray, scale: Scale, palette: Palette) -> list[Strip]:
+    """A 2-D array of values drawn in half blocks, two pixel rows per text line."""
+    return [join_cells(line) for line in half_block_cells(scale.indices(values, len(palette)), palette)]
+
+
+def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str = "{:+.2g}") -> Strip:
+    """A legend line: low value, a bar of the palette's colours, high value."""
+    lo, hi = fmt.format(scale.lo), fmt.format(scale.hi)
+    bar = max(4, min(len(palette), width - len(lo) - len(hi) - 2))
+    levels = np.linspace(0, len(palette) - 1, bar).round().astype(int)
+    segments = [Segment(lo + " ")]
+    segments += [Segment(" ", Style(bgcolor=Color.from_rgb(*palette.rgb(int(i))))) for i in levels]
+    segments.append(Segment(" " + hi))
+    return Strip(segments).simplify()

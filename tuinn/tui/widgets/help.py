@@ -1,0 +1,44 @@
+"""Help screen (key `?`): every key and what it does, from the app's own bindings."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from rich import box
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def key_name(binding: Binding) -> str:
+    """The key as shown to people: '+' rather than 'plus'."""
+    return binding.key_display or binding.key
+
+
+def keys_table(bindings: Iterable[Binding]) -> Table:
+    """Key and explanation, one binding a row."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table.add_column("Key", style="bold cyan", justify="center")
+    table.add_column("What it does")
+    for b in bindings:
+        table.add_row(key_name(b), b.tooltip or b.description)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal listing the keys; escape or ? closes it."""
+
+    BINDINGS = [Binding("escape,question_mark", "dismiss", "close")]
+
+    def __init__(self, bindings: Iterable[Binding], note: str) -> None:
+        super().__init__()
+        self.bindings = list(bindings)
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        body = Static(keys_table(self.bindings), id="help")
+        body.border_title = "Keys"
+        body.border_subtitle = self.note
+        yield body

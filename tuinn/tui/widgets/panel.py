@@ -1,0 +1,75 @@
+"""Panel: the base of every view; draws a Snapshot as cached lines and repaints only the lines that changed."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tuinn.train.snapshot import Snapshot
+
+
+class Panel(Widget):
+    """A titled view of a Snapshot.
+
+    Subclasses say what to draw in `build`; the panel keeps the last lines it
+    drew and, on a new Snapshot, repaints only the lines that differ (the Line
+    API), so a steady picture costs no bytes on the wire.
+    """
+
+    TITLE: ClassVar[str] = ""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = self.TITLE
+        self.snapshot: Snapshot | None = None
+        self._lines: list[Strip] = []
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        """The panel's content lines for a `width` × `height` area."""
+        raise NotImplementedError
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        """Show `snapshot`, repainting the lines that changed."""
+        self.snapshot = snapshot
+        self._redraw()
+
+    def _redraw(self) -> None:
+        width, height = self.size
+        if self.snapshot is None or not width or not self.display:
+            return
+        old, new = self._lines, self.build(self.snapshot, width, height)
+        self._lines = new
+        if len(old) != len(new) and self.styles.height is not None and self.styles.height.is_auto:
+            self.refresh(layout=True)
+            return
+        for y in range(max(len(old), len(new))):
+            if y >= len(old) or y >= len(new) or old[y] != new[y]:
+                self.refresh(Region(0, y, width, 1))
+
+    def on_resize(self) -> None:
+        self._lines = []
+        self._redraw()
+
+    def render_line(self, y: int) -> Strip:
+        line = self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)
+        return line.apply_style(self.rich_style)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.snapshot is None:
+            return 1
+        return max(1, len(self.build(self.snapshot, width, viewport.height)))
+
+    def rich_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
+        """A Rich renderable (Text, Table, ...) as lines of `width` cells."""
+        console = self.app.console
+        options = console.options.update(width=width, height=None, no_wrap=False, overflow="ellipsis")
+        return [Strip(line).crop(0, width) for line in console.render_lines(renderable, options, pad=False)]
+
+    def text_lines(self, texts: list[Text], width: int) -> list[Strip]:
+        """One line each for `texts`, cut to `width` cells."""
+        return [self.rich_lines(text, width)[0] for text in texts]

@@ -1,0 +1,78 @@
+"""Status panel: preset, progress, loss and metric, lr, optimizer, activations, throughput, state, last event."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.strip import Strip
+
+from tuinn.train.snapshot import Snapshot
+from tuinn.tui.widgets.panel import Panel
+
+
+LABEL = 11  # cells for a field's label
+
+
+def fmt(value: float | None, spec: str = ".4f") -> str:
+    """A number for the screen, or a dash when there is none yet."""
+    return "—" if value is None else format(value, spec)
+
+
+def state_of(s: Snapshot) -> tuple[str, str]:
+    """The run's state in a word or two, and the style to show it in."""
+    if s.diverged:
+        return "DIVERGED", "bold white on red"
+    if s.finished:
+        return ("finished, target met", "bold green") if s.target_met else ("finished", "bold yellow")
+    if s.paused:
+        return "paused", "bold yellow"
+    return ("running, target met", "bold green") if s.target_met else ("running", "bold green")
+
+
+def activation_text(s: Snapshot) -> str:
+    """'tanh → sigmoid': the hidden layers' activation(s), then the output layer's."""
+    names = list(s.activations.values())
+    if len(names) < 2:
+        return names[0] if names else "—"
+    hidden = list(dict.fromkeys(names[:-1]))
+    return f"{'/'.join(hidden)} → {names[-1]}"
+
+
+class StatusPanel(Panel):
+    """Where the run is and how it is set; divergence is shown prominently."""
+
+    TITLE = "Status"
+
+    def __init__(self, *, show_rate: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.show_rate = show_rate
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        s = snapshot
+        state, style = state_of(s)
+        metric = "MSE" if s.metric_name == "mse" else s.metric_name.capitalize()
+        rate = f"{s.samples_per_sec:,.0f}" if self.show_rate else "— (step mode)"
+        pairs = [
+            ("Epoch", f"{s.epoch}/{s.epochs}", "Step", f"{s.step:,}"),
+            ("Loss", fmt(s.train_loss), "Val loss", fmt(s.val_loss)),
+            (metric, fmt(s.train_metric), f"Val {metric[:3].lower()}", fmt(s.val_metric)),
+            ("LR", f"{s.lr:g}", "Optimizer", s.optimizer),
+        ]
+        half = max(LABEL + 1, (width - 1) // 2)
+        lines = [field("Preset", s.preset, width), field("State", Text(state, style), width)]
+        lines += [Text.assemble(field(a, b, half), " ", field(c, d, width - half - 1)) for a, b, c, d in pairs]
+        lines.append(field("Activation", activation_text(s), width))
+        lines.append(field("Samples/s", rate, width))
+        lines.append(field("Target", s.target + ("  ✓ met" if s.target_met else ""), width))
+        strips = self.text_lines(lines, width)
+        event = Text.assemble(("Event".ljust(LABEL), "dim"), str(s.events[-1]) if s.events else "—")
+        strips += self.rich_lines(event, width)[:2]
+        if s.diverged:
+            strips += self.rich_lines(Text(s.diverged, "bold red"), width)
+        return strips
+
+
+def field(label: str, value: str | Text, width: int) -> Text:
+    """'Label     value', cut or padded to `width` cells."""
+    text = Text.assemble((label.ljust(LABEL), "dim"), value)
+    text.truncate(width, overflow="ellipsis", pad=True)
+    return text
