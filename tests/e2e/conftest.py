@@ -95,6 +95,11 @@ class Pane:
         found = int(EXIT.search(self.wait_for(EXIT.search, timeout)).group(1))
         assert found == status, f"exit status {found}, not {status}:\n{self.capture(history=200)}"
 
+    def assert_restored(self) -> None:
+        """Check the program left the terminal as it found it: main screen, no mouse reporting, cursor shown."""
+        modes = self.query("alternate screen #{alternate_on}, mouse reporting #{mouse_any_flag}, cursor shown #{cursor_flag}")
+        assert modes == "alternate screen 0, mouse reporting 0, cursor shown 1"
+
     def kill(self) -> None:
         """Stop the tmux server and everything running in it."""
         subprocess.run(

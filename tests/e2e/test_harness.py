@@ -28,4 +28,4 @@ def test_harness_reads_screen_keys_and_exit_status(launch):
     pane.send_keys("k")
     pane.assert_exit(3)
     assert "got k" in pane.capture()
-    assert pane.query("#{alternate_on}") == "0"
+    pane.assert_restored()
