@@ -1,1 +1,113 @@
-"""Data sets: generators, the bundled digits, and file loaders."""
+"""Data sets: TF Playground generators, truth tables, the bundled digits, and file loaders.
+
+`load_data` turns a preset's ``[data]`` table into a `Dataset`; its ``kind``
+picks the source, and each kind takes these keys (defaults in brackets):
+
+- ``playground``: ``name`` (circle, xor, gauss, spiral, plane, multi_gauss),
+  ``samples`` [500], ``noise`` percent 0..50 [0], ``val_ratio`` [0.5],
+  ``classes`` 2..8 for gauss and spiral [2].
+- ``truth_table``: ``name`` (and, or, nand, nor, xor); train = val = the 4 rows.
+- ``digits``: the bundled 8×8 UCI digits (CC BY 4.0, see NOTICE); ``shape``
+  ["image"], ``val_ratio`` [0.2], ``limit``.
+- ``idx``: MNIST-style IDX files in the folder ``path``; ``shape`` ["image"],
+  ``limit``, ``val_ratio`` [0.1, used only without t10k files], ``class_names``
+  ["digits"; or "fashion", or a list].
+- ``csv``: ``path``; ``label`` [last column], ``task`` ["classification"],
+  ``class_names``, ``val_ratio`` [0.2], ``limit``, ``shape`` [as read].
+- ``npz``: ``path`` with arrays x and y; ``task``, ``class_names``,
+  ``val_ratio`` [0.2], ``limit``, ``shape`` [x's own].
+
+``shape`` is "flat", "image" (H×W×C) or a list of sizes; ``limit`` caps the
+samples taken (a random subset); every random draw comes from
+``np.random.default_rng(seed)``. Any bad spec or file raises `DataError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tuinn.data import csv_file, digits, idx, npz_file, playground, truth_tables
+from tuinn.data.dataset import DataError, Dataset
+from tuinn.data.playground import PLAYGROUND_SETS
+from tuinn.data.spec import SpecReader
+from tuinn.data.truth_tables import TRUTH_TABLES
+
+__all__ = ["DATA_KINDS", "PLAYGROUND_SETS", "TRUTH_TABLES", "DataError", "Dataset", "data_spec_for_path", "load_data"]
+
+Loader = Callable[[SpecReader, np.random.Generator, np.dtype], Dataset]
+
+#: kind -> (the keys its spec may hold, its loader)
+KINDS: dict[str, tuple[tuple[str, ...], Loader]] = {
+    "playground": (playground.KEYS, playground.load),
+    "truth_table": (truth_tables.KEYS, truth_tables.load),
+    "digits": (digits.KEYS, digits.load),
+    "idx": (idx.KEYS, idx.load),
+    "csv": (csv_file.KEYS, csv_file.load),
+    "npz": (npz_file.KEYS, npz_file.load),
+}
+DATA_KINDS = tuple(KINDS)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    """`dtype` as a NumPy floating dtype, or DataError."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError:
+        result = None
+    if result is None or result.kind != "f":
+        raise DataError(f"dtype must be a floating type such as float32 or float64, got {dtype!r}")
+    return result
+
+
+def load_data(spec: Mapping[str, Any], seed: int, base_dir: Path | None = None, dtype: Any = "float64") -> Dataset:
+    """The Dataset a ``[data]`` table describes; relative paths are taken from `base_dir`.
+
+    x arrays come as `dtype`, as do regression targets; class labels are int64.
+    Raises DataError naming the key for a bad spec, the file (and line or item) for a bad file.
+    """
+    if not isinstance(spec, Mapping):
+        raise DataError(f"data must be a table of keys, got {spec!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise DataError(f"seed must be a non-negative integer, got {seed!r}")
+    float_dtype = _float_dtype(dtype)
+    kind = SpecReader(spec, spec.keys()).choice("kind", DATA_KINDS)
+    keys, load = KINDS[kind]
+    return load(SpecReader(spec, keys, base_dir), np.random.default_rng(seed), float_dtype)
+
+
+def _kind_of(path: Path) -> tuple[str, Path]:
+    """(kind, path to load) for a path given on the command line."""
+    name = path.name.lower()
+    if path.is_dir():
+        return "idx", path
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv", path
+    if name.endswith(".npz"):
+        return "npz", path
+    if "-ubyte" in name:  # one IDX file: load the folder it is in
+        return "idx", path.parent
+    raise DataError(f"{path}: unknown kind of data; expected a folder of IDX files, "
+                    f"a .csv (or .csv.gz) file or an .npz file")
+
+
+def data_spec_for_path(path: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A data spec that loads `path` (for ``--data PATH``), keeping the options of `spec` that still apply.
+
+    A folder (or a file in it named like ``train-images-idx3-ubyte``) is kind "idx",
+    ``*.csv`` / ``*.csv.gz`` "csv", ``*.npz`` "npz". Options are kept when both the old
+    and the new kind take them (``val_ratio``, ``limit``, ``shape``, ...). The path is
+    made absolute, so it no longer depends on a preset's folder.
+    """
+    target = Path(path).expanduser()
+    if not target.exists():
+        raise DataError(f"{path}: no such file or folder")
+    kind, target = _kind_of(target)
+    old_kind = spec.get("kind")
+    old_keys = KINDS[old_kind][0] if isinstance(old_kind, str) and old_kind in KINDS else ()
+    kept = {key: value for key, value in spec.items()
+            if key in old_keys and key in KINDS[kind][0] and key not in ("kind", "path")}
+    return {"kind": kind, "path": str(target.resolve()), **kept}
