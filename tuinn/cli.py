@@ -113,13 +113,9 @@ def _message(e: Exception) -> str:
 
 
 def _make_trainer(config: RunConfig, load_path: str | None):
-    from tuinn.nn import SpecError
     from tuinn.train.trainer import Trainer
 
-    try:
-        trainer = Trainer(config)
-    except SpecError as e:
-        raise ConfigError(f"{config.source}: [model] {e}") from None
+    trainer = Trainer(config)
     if load_path:
         if not Path(load_path).is_file():
             raise ConfigError(f"--load {load_path}: no such file")
@@ -131,17 +127,10 @@ def _make_trainer(config: RunConfig, load_path: str | None):
 
 
 def _summary(config: RunConfig) -> str:
-    from tuinn.data import load_data
-    from tuinn.nn import Network, SpecError
     from tuinn.report.summary import summary_table
+    from tuinn.train.trainer import build_network, load_dataset
 
-    if config.needs_data and not config.data.get("path"):
-        raise ConfigError(f"{config.name}: {config.needs_data}")
-    dataset = load_data(config.data, seed=config.seed, base_dir=config.base_dir, dtype=config.train.dtype)
-    try:
-        net = Network.from_spec(config.model, dataset.input_shape, seed=config.seed, dtype=config.train.dtype)
-    except SpecError as e:
-        raise ConfigError(f"{config.source}: [model] {e}") from None
+    net = build_network(config, load_dataset(config).input_shape)
     return f"{config.name}: {config.description}\n{summary_table(net.summary_rows(), net.input_shape)}"
 
 

@@ -31,6 +31,7 @@ A preset is a TOML file::
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -190,11 +191,12 @@ def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
     options = {
         k: check.typed(t[k], None, typ, f"train.{k}") for k, typ in OPTIMIZER_OPTIONS.items() if k in t
     }
+    accepted = inspect.signature(OPTIMIZERS[optimizer]).parameters
+    for key in options:
+        if key not in accepted:
+            check.fail(f"train.{key}", f"does not apply to optimizer {optimizer!r}")
     try:
         OPTIMIZERS[optimizer](lr=lr, **options)
-    except TypeError:
-        bad = next(iter(options))
-        check.fail(f"train.{bad}", f"does not apply to optimizer {optimizer!r}")
     except ValueError as e:
         check.fail("train", str(e))
     return TrainConfig(

@@ -108,7 +108,8 @@ def test_snapshot_has_what_views_need(xor_config):
     t.run_epochs(3)
     snap = t.snapshot()
     assert [s.name for s in snap.layer_stats] == ["dense_1", "dense_2", "dense_3"]
-    assert snap.grad_history.shape == (3, 3)
+    assert snap.grad_history.shape[0] == 3 and snap.grad_history.shape[1] >= 1
+    assert np.all(np.isfinite(snap.grad_history))
     assert snap.decision is not None and snap.decision.values.shape == (48, 48)
     assert snap.feature_maps == ()
     assert snap.activations == {"dense_1": "tanh", "dense_2": "tanh", "dense_3": "sigmoid"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tuinn.report.console import Reporter
 from tuinn.report.summary import summary_table
-from tuinn.train.trainer import Trainer
+from tuinn.train.trainer import Trainer, quiet_float_errors
 
 EXIT_TARGET_MET, EXIT_TARGET_MISSED = 0, 1
 
@@ -13,6 +13,18 @@ def run_headless(trainer: Trainer, reporter: Reporter) -> int:
     """Train to the end (or the target), reporting epochs and events; 0 if the target is met."""
     snap = trainer.snapshot(detail=False)
     reporter.start(snap, summary_table(snap.summary, trainer.network.input_shape))
+    with quiet_float_errors():
+        _train(trainer, reporter)
+    if trainer.last_eval["val_metric"] is None and trainer.last_eval["train_metric"] is None:
+        trainer.evaluate()
+    snap = trainer.snapshot(detail=False)
+    code = EXIT_TARGET_MET if snap.target_met and not snap.diverged else EXIT_TARGET_MISSED
+    reporter.end(snap, verdict(trainer, code), code)
+    return code
+
+
+def _train(trainer: Trainer, reporter: Reporter) -> None:
+    """Step until finished, printing throttled epoch lines and every event."""
     seen_events = len(trainer.events)
     epochs = trainer.config.train.epochs
     last_epoch = trainer.epoch
@@ -21,22 +33,17 @@ def run_headless(trainer: Trainer, reporter: Reporter) -> int:
         if trainer.epoch == last_epoch and not trainer.finished:
             continue
         last_epoch = trainer.epoch
-        new_events = list(trainer.events)[seen_events:] if len(trainer.events) > seen_events else []
+        new_events = list(trainer.events)[seen_events:]
         if new_events or trainer.finished or reporter.wants_epoch(trainer.epoch, epochs):
             if not trainer.diverged:
                 trainer.evaluate()  # fresh figures for the line (cheap: at most ~20 lines)
+                new_events = list(trainer.events)[seen_events:]
             snap = trainer.snapshot(detail=False)
             if trainer.epoch and not trainer.diverged:
                 reporter.epoch(snap)
             for event in new_events:
                 reporter.event(snap, str(event))
             seen_events = len(trainer.events)
-    if trainer.last_eval["val_metric"] is None and trainer.last_eval["train_metric"] is None:
-        trainer.evaluate()
-    snap = trainer.snapshot(detail=False)
-    code = EXIT_TARGET_MET if snap.target_met and not snap.diverged else EXIT_TARGET_MISSED
-    reporter.end(snap, verdict(trainer, code), code)
-    return code
 
 
 def verdict(trainer: Trainer, code: int) -> str:

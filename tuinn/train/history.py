@@ -10,7 +10,8 @@ class Series:
 
     After a merge each stored point stands for twice as many raw points as
     before, and new raw points are averaged in groups of that size, so the
-    series always spans the whole run at an even resolution.
+    series always spans the whole run at an even resolution. A stored step is
+    the mean of the raw steps it stands for, so it sits where its value belongs.
     """
 
     def __init__(self, width: int = 1, capacity: int = 512) -> None:
@@ -18,30 +19,33 @@ class Series:
             raise ValueError("capacity must be an even number >= 4")
         self.capacity = capacity
         self.width = width
-        self._steps = np.zeros(capacity, dtype=np.int64)
+        self._steps = np.zeros(capacity, dtype=np.float64)
         self._values = np.zeros((capacity, width), dtype=np.float64)
         self._len = 0
         self._group = 1  # raw points per stored point
         self._pending_sum = np.zeros(width)
+        self._pending_steps = 0.0
         self._pending = 0
 
     def append(self, step: int, value) -> None:
         """Add one raw point (a float, or a vector of `width` floats)."""
         self._pending_sum += value
+        self._pending_steps += step
         self._pending += 1
         if self._pending < self._group:
             return
         if self._len == self.capacity:
             self._merge_pairs()
-        self._steps[self._len] = step
+        self._steps[self._len] = self._pending_steps / self._pending
         self._values[self._len] = self._pending_sum / self._pending
         self._len += 1
         self._pending_sum[:] = 0.0
+        self._pending_steps = 0.0
         self._pending = 0
 
     def _merge_pairs(self) -> None:
         half = self.capacity // 2
-        self._steps[:half] = self._steps[1 : self.capacity : 2]
+        self._steps[:half] = 0.5 * (self._steps[0 : self.capacity : 2] + self._steps[1 : self.capacity : 2])
         self._values[:half] = 0.5 * (self._values[0 : self.capacity : 2] + self._values[1 : self.capacity : 2])
         self._len = half
         self._group *= 2

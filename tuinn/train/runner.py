@@ -9,7 +9,7 @@ from typing import Callable
 from threadpoolctl import threadpool_limits
 
 from tuinn.train.snapshot import Snapshot
-from tuinn.train.trainer import Trainer
+from tuinn.train.trainer import Trainer, quiet_float_errors
 
 PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
 IDLE_WAIT = 0.05
@@ -51,7 +51,7 @@ class TrainingThread:
         return self._thread.is_alive()
 
     def _run(self) -> None:
-        with threadpool_limits(limits=self.blas_threads):
+        with threadpool_limits(limits=self.blas_threads), quiet_float_errors():
             last = 0.0
             while not self._stop.is_set():
                 trainer = self.trainer

@@ -13,8 +13,8 @@ from collections import deque
 import numpy as np
 
 from tuinn.config import ConfigError, RunConfig, with_hidden_activation
-from tuinn.data import Dataset, load_data
-from tuinn.nn import Network, make_optimizer
+from tuinn.data import DataError, Dataset, load_data
+from tuinn.nn import Network, SpecError, make_optimizer
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.train import commands as cmd
@@ -22,9 +22,32 @@ from tuinn.train.history import History
 from tuinn.train.probes import decision_surface, feature_maps, gradient_matrix, predicted_classes
 from tuinn.train.snapshot import Curve, Event, LayerStats, Snapshot
 
+def quiet_float_errors():
+    """Silence NumPy's overflow warnings in a training loop: divergence is reported as a message."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+
+
 EVALUATIONS_PER_RUN = 200  # evaluate at most this often over the planned epochs (and at the end)
 MAX_EVAL_SAMPLES = 2048
 MAX_EVENTS = 200
+
+
+def load_dataset(config: RunConfig) -> Dataset:
+    """The run's data; a bad [data] table or file becomes a ConfigError naming the preset."""
+    if config.needs_data and not config.data.get("path"):
+        raise ConfigError(f"{config.name}: {config.needs_data}")
+    try:
+        return load_data(config.data, seed=config.seed, base_dir=config.base_dir, dtype=config.train.dtype)
+    except DataError as e:
+        raise ConfigError(f"{config.source}: [data] {e}") from None
+
+
+def build_network(config: RunConfig, input_shape: tuple[int, ...], spec: dict | None = None) -> Network:
+    """The run's network from its model spec (or `spec`); a SpecError names the preset."""
+    try:
+        return Network.from_spec(spec or config.model, input_shape, seed=config.seed, dtype=config.train.dtype)
+    except SpecError as e:
+        raise ConfigError(f"{config.source}: [model] {e}") from None
 
 
 class Trainer:
@@ -32,11 +55,7 @@ class Trainer:
 
     def __init__(self, config: RunConfig, dataset: Dataset | None = None) -> None:
         self.config = config
-        if dataset is None:
-            if config.needs_data and not config.data.get("path"):
-                raise ConfigError(f"{config.name}: {config.needs_data}")
-            dataset = load_data(config.data, seed=config.seed, base_dir=config.base_dir, dtype=config.train.dtype)
-        self.dataset = dataset
+        self.dataset = dataset if dataset is not None else load_dataset(config)
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
         self.lr = config.train.lr
         self.optimizer_name = config.train.optimizer
@@ -60,7 +79,7 @@ class Trainer:
         spec = self.config.model
         if self.hidden_activation is not None:
             spec = with_hidden_activation(spec, self.hidden_activation)
-        self.network = Network.from_spec(spec, self.dataset.input_shape, seed=self.config.seed, dtype=self.config.train.dtype)
+        self.network = build_network(self.config, self.dataset.input_shape, spec)
         self._check_output()
         hidden = self.network.hidden_layers
         if self.hidden_activation is None and hidden:
@@ -239,9 +258,9 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.epoch += 1
         last = self.epoch >= self.config.train.epochs
-        norms = self.network.weight_grad_norms()
-        self.history.grad_norms.append(self.step_count, np.log10(np.maximum(list(norms.values()), 1e-30)))
         if last or self.epoch % self.eval_every == 0:
+            norms = list(self.network.weight_grad_norms().values())
+            self.history.grad_norms.append(self.step_count, np.log10(np.maximum(norms, 1e-30)))
             self.evaluate()
             if self.target_met and self.config.train.stop_at_target:
                 self.finished = True
@@ -297,8 +316,9 @@ class Trainer:
     def run_epochs(self, epochs: int = 1) -> None:
         """Train `epochs` whole epochs (or until finished)."""
         target = self.epoch + epochs
-        while self.epoch < target and not self.finished:
-            self.step()
+        with quiet_float_errors():
+            while self.epoch < target and not self.finished:
+                self.step()
 
     @property
     def samples_per_sec(self) -> float:
