@@ -14,6 +14,8 @@ picks the source, and each kind takes these keys (defaults in brackets):
   ["digits"; or "fashion", or a list].
 - ``csv``: ``path``; ``label`` [last column], ``task`` ["classification"],
   ``class_names``, ``val_ratio`` [0.2], ``limit``, ``shape`` [as read].
+- ``bars``: ``size``×``size`` images of one horizontal or vertical line;
+  ``size`` [4], ``samples`` [400], ``noise`` percent [10], ``val_ratio`` [0.25].
 - ``npz``: ``path`` with arrays x and y; ``task``, ``class_names``,
   ``val_ratio`` [0.2], ``limit``, ``shape`` [x's own].
 
@@ -30,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from tuinn.data import csv_file, digits, idx, npz_file, playground, truth_tables
+from tuinn.data import bars, csv_file, digits, idx, npz_file, playground, truth_tables
 from tuinn.data.dataset import DataError, Dataset
 from tuinn.data.playground import PLAYGROUND_SETS
 from tuinn.data.spec import SpecReader
@@ -48,6 +50,7 @@ KINDS: dict[str, tuple[tuple[str, ...], Loader]] = {
     "idx": (idx.KEYS, idx.load),
     "csv": (csv_file.KEYS, csv_file.load),
     "npz": (npz_file.KEYS, npz_file.load),
+    "bars": (bars.KEYS, bars.load),
 }
 DATA_KINDS = tuple(KINDS)
 

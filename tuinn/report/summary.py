@@ -44,9 +44,8 @@ def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str
     rule = "─" * len(fmt(header))
     lines = [rule, fmt(header), rule, *(fmt(r) for r in table), rule]
     total = sum(r.parameters for r in rows)
-    neurons = sum(r.neurons for r in rows)
     mult_adds = sum(r.mult_adds for r in rows)
-    lines.append(f"Total parameters: {total:,}   neurons: {neurons:,}   mult-adds per sample: {mult_adds:,}")
+    lines.append(f"Total parameters: {total:,}   mult-adds per sample: {mult_adds:,}")
     if has_conv:
         dense_total = sum(r.dense_equivalent if r.dense_equivalent is not None else r.parameters for r in rows)
         lines.append(
