@@ -12,7 +12,10 @@ from typing import Callable
 
 import numpy as np
 
+from tuinn.nn.activations import ACTIVATIONS
+
 Array = np.ndarray
+_sigmoid = ACTIVATIONS["sigmoid"].fn
 
 
 @dataclass(frozen=True)
@@ -21,12 +24,25 @@ class Loss:
 
     `fused_activation` names the output activation the loss includes (its
     `out` is then the logits), or is None when `out` is the activated output.
+    `both`, when given, computes value and gradient together in fewer passes.
     """
 
     name: str
     fn: Callable[[Array, Array], float]
     grad: Callable[[Array, Array], Array]
     fused_activation: str | None = None
+    both: Callable[[Array, Array], tuple[float, Array]] | None = None
+
+    def value_and_grad(self, out: Array, y: Array) -> tuple[float, Array]:
+        """The loss and its gradient, as training needs them on every step."""
+        if self.both is not None:
+            return self.both(out, y)
+        return self.fn(out, y), self.grad(out, y)
+
+
+def _mean(a: Array) -> float:
+    # np.add.reduce skips np.mean's Python wrapper: it matters on tiny batches
+    return float(np.add.reduce(a, axis=None)) / a.size
 
 
 def _mse(out: Array, y: Array) -> float:
@@ -34,39 +50,35 @@ def _mse(out: Array, y: Array) -> float:
     return float(np.vdot(d, d)) / d.size
 
 
-def _mse_grad(out: Array, y: Array) -> Array:
-    return (out - y) * (2.0 / out.size)
+def _mse_both(out: Array, y: Array) -> tuple[float, Array]:
+    d = out - y
+    loss = float(np.vdot(d, d)) / d.size
+    d *= 2.0 / d.size
+    return loss, d
 
 
 def _bce(z: Array, y: Array) -> float:
-    # log(1 + e^z) - y z, written so that no exp overflows
-    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+    # mean of log(1 + e^z) - y z, written so that no exp overflows
+    return (float(np.add.reduce(np.logaddexp(0.0, z), axis=None)) - float(np.vdot(y, z))) / z.size
 
 
 def _bce_grad(z: Array, y: Array) -> Array:
-    p = np.tanh(z * 0.5)
-    p += 1.0
-    p *= 0.5
+    p = _sigmoid(z)
     p -= y
     p *= 1.0 / z.size
     return p
 
 
-def _log_softmax(z: Array) -> Array:
-    z = z - z.max(axis=-1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-
-
-def _softmax_ce(z: Array, y: Array) -> float:
-    return float(-np.vdot(y, _log_softmax(z))) / z.shape[0]
-
-
-def _softmax_ce_grad(z: Array, y: Array) -> Array:
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    e /= e.sum(axis=-1, keepdims=True)
+def _softmax_ce_both(z: Array, y: Array) -> tuple[float, Array]:
+    shifted = z - np.maximum.reduce(z, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    total = np.add.reduce(e, axis=-1, keepdims=True)
+    shifted -= np.log(total)  # now log-softmax
+    loss = float(-np.vdot(y, shifted)) / z.shape[0]
+    e /= total
     e -= y
     e *= 1.0 / z.shape[0]
-    return e
+    return loss, e
 
 
 def _signs(y: Array) -> Array:
@@ -74,7 +86,7 @@ def _signs(y: Array) -> Array:
 
 
 def _hinge(out: Array, y: Array) -> float:
-    return float(np.mean(np.maximum(0.0, 1.0 - _signs(y) * out)))
+    return _mean(np.maximum(0.0, 1.0 - _signs(y) * out))
 
 
 def _hinge_grad(out: Array, y: Array) -> Array:
@@ -84,7 +96,7 @@ def _hinge_grad(out: Array, y: Array) -> Array:
 
 def _perceptron(out: Array, y: Array) -> float:
     # the fraction of misclassified samples: what Rosenblatt's rule drives to zero
-    return float(np.mean((out >= 0) != (y > 0.5)))
+    return _mean((out >= 0) != (y > 0.5))
 
 
 def _perceptron_grad(z: Array, y: Array) -> Array:
@@ -95,9 +107,15 @@ def _perceptron_grad(z: Array, y: Array) -> Array:
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("mse", _mse, _mse_grad),
+        Loss("mse", _mse, lambda out, y: _mse_both(out, y)[1], both=_mse_both),
         Loss("binary_cross_entropy", _bce, _bce_grad, fused_activation="sigmoid"),
-        Loss("softmax_cross_entropy", _softmax_ce, _softmax_ce_grad, fused_activation="softmax"),
+        Loss(
+            "softmax_cross_entropy",
+            lambda z, y: _softmax_ce_both(z, y)[0],
+            lambda z, y: _softmax_ce_both(z, y)[1],
+            fused_activation="softmax",
+            both=_softmax_ce_both,
+        ),
         Loss("hinge", _hinge, _hinge_grad),
         Loss("perceptron", _perceptron, _perceptron_grad, fused_activation="step"),
     )

@@ -178,13 +178,11 @@ class Network:
             h = layer.forward(h, True)
         if self.loss.fused_activation is not None:
             # the loss takes the logits; its gradient is with respect to them
-            z = last.forward(h, True, skip_activation=True)
-            loss = self.loss.fn(z, y)
-            d = last.linear_backward(self.loss.grad(z, y))
+            loss, dz = self.loss.value_and_grad(last.forward(h, True, skip_activation=True), y)
+            d = last.linear_backward(dz)
         else:
-            out = last.forward(h, True)
-            loss = self.loss.fn(out, y)
-            d = last.backward(self.loss.grad(out, y))
+            loss, dout = self.loss.value_and_grad(last.forward(h, True), y)
+            d = last.backward(dout)
         for layer in reversed(self.layers[:-1]):
             d = layer.backward(d)
         if self.l1 or self.l2:

@@ -53,7 +53,7 @@ class Dense(ActivatedLayer):
     def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
         np.matmul(self._x.T, dz, out=self.gradients["W"])
         if self.use_bias:
-            np.sum(dz, axis=0, out=self.gradients["b"])
+            np.add.reduce(dz, axis=0, out=self.gradients["b"])
         if self.skip_input_grad:
             return None
         return dz @ self.parameters["W"].T

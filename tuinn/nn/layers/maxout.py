@@ -44,7 +44,7 @@ class Maxout(Layer):
         dz = np.zeros((dy.shape[0], u, k), dtype=dy.dtype)
         np.put_along_axis(dz, self._winner[..., None], dy[..., None], axis=2)
         self.gradients["W"][...] = (self._x.T @ dz.reshape(-1, u * k)).reshape(n_in, u, k)
-        np.sum(dz, axis=0, out=self.gradients["b"])
+        np.add.reduce(dz, axis=0, out=self.gradients["b"])
         if self.skip_input_grad:
             return None
         return dz.reshape(-1, u * k) @ self.parameters["W"].reshape(n_in, u * k).T

@@ -1,0 +1,180 @@
+"""Benchmark tuinn's training step against PyTorch CPU: python bench/run.py [options].
+
+Each measurement is a separate process (bench/worker.py); tuinn and PyTorch processes
+alternate (A B A B ...) so that drift in the machine's speed hits both. Figures are the
+median over all timed runs of all processes, with the min-max range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workloads import WORKLOADS, Workload  # noqa: E402
+
+#: set on some processors for old OpenBLAS builds; they slow a current one
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help=f"comma-separated, from {', '.join(WORKLOADS)}"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="processes per engine and workload")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs in each process")
+    parser.add_argument("--run-seconds", type=float, default=0.25, help="length of one timed run")
+    parser.add_argument("--no-torch", action="store_true", help="time tuinn only")
+    parser.add_argument(
+        "--unset-openblas-env",
+        action="store_true",
+        help=f"run both sides with {' and '.join(OPENBLAS_VARS)} unset",
+    )
+    parser.add_argument("--json", type=Path, help="also write every raw result to this file")
+    return parser.parse_args(argv)
+
+
+def worker_env(unset_openblas: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    if unset_openblas:
+        for name in OPENBLAS_VARS:
+            env.pop(name, None)
+    return env
+
+
+def run_worker(engine: str, w: Workload, args: argparse.Namespace, env: dict[str, str]) -> dict:
+    """One measurement in a fresh process; its JSON line as a dict."""
+    cmd = [sys.executable, str(HERE / "worker.py"), engine, w.name]
+    cmd += ["--runs", str(args.runs), "--run-seconds", str(args.run_seconds)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{engine} {w.name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def summarize(results: list[dict]) -> dict:
+    """Median and range of seconds per step over every run of every process."""
+    times = [t for r in results for t in r["step_seconds"]]
+    peaks = [r["traced_peak_bytes"] for r in results if r["traced_peak_bytes"] is not None]
+    return {
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
+        "maxrss_kib": max(r["maxrss_kib"] for r in results),
+        "traced_peak_bytes": max(peaks) if peaks else None,
+        "info": results[0]["info"],
+    }
+
+
+def figure(w: Workload, s: dict) -> str:
+    """'18.2 µs (17.9–19.4)' for tiny nets, '131k samples/s (120k–138k)' for the rest."""
+    if w.per_step:
+        return f"{s['median'] * 1e6:.1f} µs ({s['min'] * 1e6:.1f}–{s['max'] * 1e6:.1f})"
+
+    def rate(seconds: float) -> str:
+        return f"{w.batch / seconds / 1e3:.1f}k"
+
+    # the slowest step is the lowest rate
+    return f"{rate(s['median'])} samples/s ({rate(s['max'])}–{rate(s['min'])})"
+
+
+def verdict(w: Workload, ours: dict, theirs: dict | None) -> tuple[str, str, str]:
+    """The speed ratio over PyTorch, the target, and whether it is met."""
+    ratio = theirs["median"] / ours["median"] if theirs else None
+    ratio_text = f"{ratio:.2f}×" if ratio else "—"
+    if w.max_step_seconds is not None:
+        return ratio_text, f"≤ {w.max_step_seconds * 1e6:g} µs", yes(ours["median"] <= w.max_step_seconds)
+    if w.min_ratio is not None:
+        return ratio_text, f"≥ {w.min_ratio:g}× PyTorch", yes(ratio >= w.min_ratio) if ratio else "—"
+    return ratio_text, "figures", "—"
+
+
+def yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    head = ("workload", "tuinn", "PyTorch", "ratio", "target", "met?")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def selected(names: str, with_conv: bool) -> list[Workload]:
+    chosen = []
+    for name in names.split(","):
+        if name not in WORKLOADS:
+            raise SystemExit(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}")
+        w = WORKLOADS[name]
+        if w.needs_conv and not with_conv:
+            print(f"skipping {name}: this tuinn has no conv2d layer", file=sys.stderr)
+            continue
+        chosen.append(w)
+    return chosen
+
+
+def has_conv() -> bool:
+    from tuinn.nn.layers import LAYERS
+
+    return "conv2d" in LAYERS
+
+
+def machine() -> str:
+    """CPU model, vCPU count and Python version, for the report's header."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [l.split(":", 1)[1].strip() for l in cpuinfo.read_text().splitlines() if l.startswith("model name")]
+        cpu = names[0] if names else cpu
+    return f"{cpu}, {os.cpu_count()} vCPUs, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    workloads = selected(args.workloads, has_conv())
+    use_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
+    if not use_torch and not args.no_torch:
+        print("PyTorch is not importable: timing tuinn only", file=sys.stderr)
+    env = worker_env(args.unset_openblas_env)
+    engines = ["tuinn", "torch"] if use_torch else ["tuinn"]
+    shown = {n: env.get(n, "(unset)") for n in OPENBLAS_VARS}
+    load = os.getloadavg()[0]
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}  {machine()}  load {load:.2f}")
+    if load > 0.5:
+        print("the machine is busy: other processes skew these figures (BLAS threads most)")
+    print("  ".join(f"{k}={v}" for k, v in shown.items()))
+    raw, rows = {}, []
+    for w in workloads:
+        results: dict[str, list[dict]] = {e: [] for e in engines}
+        for _ in range(args.repeats):
+            for engine in engines:  # A B A B: drift hits both sides
+                results[engine].append(run_worker(engine, w, args, env))
+        summary = {e: summarize(r) for e, r in results.items()}
+        ours, theirs = summary["tuinn"], summary.get("torch")
+        rows.append((w.title, figure(w, ours), figure(w, theirs) if theirs else "—", *verdict(w, ours, theirs)))
+        peak = f", traced peak per step {ours['traced_peak_bytes'] / 2**20:.1f} MiB" if ours["traced_peak_bytes"] else ""
+        rss = f"max RSS tuinn {ours['maxrss_kib'] / 1024:.0f} MiB" + (
+            f", PyTorch {theirs['maxrss_kib'] / 1024:.0f} MiB" if theirs else ""
+        )
+        print(f"{w.name}: {rows[-1][1]} vs {rows[-1][2]}; {rss}{peak}", flush=True)
+        raw[w.name] = {"results": results, "summary": summary}
+    infos = {e: s["info"] for w in raw.values() for e, s in w["summary"].items()}
+    print("  ".join(f"{k}={v}" for info in infos.values() for k, v in info.items()))
+    print(f"load {os.getloadavg()[0]:.2f} at the end\n")
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps({"openblas_env": shown, "workloads": raw}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
