@@ -1,0 +1,155 @@
+"""MaxPool2D and AvgPool2D over NHWC images; windows that do not fit at the edge are dropped."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tuinn.nn.layers.base import Layer, Shape, ShapeError
+from tuinn.nn.layers.conv import as_pair, check_image, fmt_pair
+
+
+class _Pool2D(Layer):
+    """Shared shape logic: pool_size and stride (default: pool_size), valid windows only."""
+
+    label = "Pool2D"
+
+    def __init__(
+        self,
+        pool_size: int | list[int] = 2,
+        stride: int | list[int] | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name)
+        self.pool_size = as_pair(pool_size, "pool_size")
+        self.stride = self.pool_size if stride is None else as_pair(stride, "stride")
+        self._x: np.ndarray | None = None
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+        h, w, c = check_image(input_shape, self.kind)
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        ho, wo = max(0, (h - ph) // sh + 1), max(0, (w - pw) // sw + 1)
+        if ho == 0 or wo == 0:
+            raise ShapeError(
+                f"a {ph}×{pw} pool on a {h}×{w}×{c} input gives a {ho}×{wo} output; "
+                f"use a pool of at most {min(ph, h)}×{min(pw, w)} or remove this layer"
+            )
+        self.input_shape = (h, w, c)
+        self.output_shape = (ho, wo, c)
+        return self.output_shape
+
+    def _planes(self, x: np.ndarray) -> list[np.ndarray]:
+        """The (N, Ho, Wo, C) views of `x` at each window offset, row by row."""
+        (ph, pw), (sh, sw) = self.pool_size, self.stride
+        ho, wo, _ = self.output_shape
+        return [
+            x[:, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw, :]
+            for i in range(ph)
+            for j in range(pw)
+        ]
+
+    def describe(self) -> str:
+        stride = "" if self.stride == self.pool_size else f", s{fmt_pair(self.stride)}"
+        return f"{self.label}({self.pool_size[0]}×{self.pool_size[1]}{stride})"
+
+
+class MaxPool2D(_Pool2D):
+    """The maximum of each window; backward sends each window's gradient to one winner.
+
+    Ties go to the first maximum in row-major window order. Non-overlapping 2×2
+    windows take a fast path: the maximum of row pairs, then of column pairs,
+    with a boolean mask for each saying which of the pair won.
+    """
+
+    kind = "maxpool2d"
+    label = "MaxPool2D"
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+        shape = super().build(input_shape, rng, dtype)
+        self._pairwise = self.pool_size == (2, 2) and min(self.stride) >= 2
+        return shape
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        self._x = x
+        if self._pairwise:
+            return self._forward_pairs(x)
+        planes = self._planes(x)
+        y = planes[0].copy()
+        self._winner = np.zeros(y.shape, dtype=np.uint8)
+        for k, plane in enumerate(planes[1:], start=1):
+            np.copyto(self._winner, k, where=plane > y)
+            np.maximum(y, plane, out=y)
+        return y
+
+    def _forward_pairs(self, x: np.ndarray) -> np.ndarray:
+        """2×2 windows: rows first (long contiguous runs in every layout), then columns."""
+        top, bottom = self._pair(x, 1)
+        self._rows = np.maximum(top, bottom)
+        self._top_wins = top >= bottom
+        left, right = self._pair(self._rows, 2)
+        self._left_wins = left >= right
+        self._y = np.maximum(left, right)
+        return self._y
+
+    def _pair(self, a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first and second member of each window pair along `axis` (1 rows, 2 columns)."""
+        (sh, sw), (ho, wo) = self.stride, self.output_shape[:2]
+        step, count = (sh, ho) if axis == 1 else (sw, wo)
+        first = [slice(None)] * 4
+        second = [slice(None)] * 4
+        first[axis] = slice(0, step * (count - 1) + 1, step)
+        second[axis] = slice(1, step * (count - 1) + 2, step)
+        return a[tuple(first)], a[tuple(second)]
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        if not self._pairwise:
+            dx = np.zeros_like(self._x)
+            for k, plane in enumerate(self._planes(dx)):
+                plane += dy * (self._winner == k)
+            return dx
+        if dy.strides != self._y.strides:
+            dy = copy_like(dy, self._y)  # one transposing copy beats ufuncs on mixed layouts
+        drows = self._zeros_unless(self._rows, axis=2)
+        left, right = self._pair(drows, 2)
+        np.multiply(dy, self._left_wins, out=left)
+        np.subtract(dy, left, out=right)
+        dx = self._zeros_unless(self._x, axis=1)
+        top, bottom = self._pair(dx, 1)
+        np.multiply(drows, self._top_wins, out=top)
+        np.subtract(drows, top, out=bottom)
+        return dx
+
+    def _zeros_unless(self, like: np.ndarray, axis: int) -> np.ndarray:
+        """An array in `like`'s layout: uninitialised when the pairs along `axis` tile it."""
+        size, stride, count = like.shape[axis], self.stride[axis - 1], self.output_shape[axis - 1]
+        return (np.empty_like if stride == 2 and size == 2 * count else np.zeros_like)(like)
+
+
+def copy_like(a: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """A copy of `a` in the memory layout of `template` (same shape)."""
+    out = np.empty_like(template)
+    out[...] = a
+    return out
+
+
+class AvgPool2D(_Pool2D):
+    """The mean of each window; backward spreads each window's gradient evenly over it."""
+
+    kind = "avgpool2d"
+    label = "AvgPool2D"
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        self._x = x
+        planes = self._planes(x)
+        y = planes[0].copy()
+        for plane in planes[1:]:
+            y += plane
+        y *= 1.0 / len(planes)
+        return y
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        dx = np.zeros_like(self._x)
+        planes = self._planes(dx)
+        share = dy * (1.0 / len(planes))
+        for plane in planes:
+            plane += share
+        return dx
