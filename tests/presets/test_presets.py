@@ -1,0 +1,60 @@
+"""Every built-in preset meets its target headless (or, where the lesson is a failure, misses it)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from tuinn.config import load_preset, preset_names
+from tuinn.report.console import JsonReporter
+from tuinn.report.headless import run_headless
+from tuinn.train.trainer import Trainer
+
+#: presets whose lesson is that the net cannot learn the task
+MISSES = {"perceptron-xor", "deep-sigmoid"}
+#: presets that train on files the user supplies (tested in test_idx_presets.py)
+NEED_FILES = {"mnist-cnn", "fashion-cnn"}
+
+
+def run(name: str) -> tuple[int, list[dict]]:
+    out = io.StringIO()
+    code = run_headless(Trainer(load_preset(name)), JsonReporter(out))
+    return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("name", sorted(set(preset_names()) - NEED_FILES))
+def test_preset_meets_or_misses_its_target(name):
+    code, records = run(name)
+    end = records[-1]
+    assert end["type"] == "end"
+    if name in MISSES:
+        assert code == 1 and not end["target_met"], end
+        assert load_preset(name).target.explain_miss in end["message"]
+    else:
+        assert code == 0 and end["target_met"], end
+
+
+def test_deep_relu_meets_the_target_deep_sigmoid_misses():
+    """The same data and depth: only the activation (and its initialisation) differ."""
+    sigmoid, relu = load_preset("deep-sigmoid"), load_preset("deep-relu")
+    assert sigmoid.data == relu.data and sigmoid.target == relu.target.__class__(
+        relu.target.metric, relu.target.value, sigmoid.target.explain_miss)
+    assert len(sigmoid.model["layers"]) == len(relu.model["layers"]) >= 8
+
+
+def test_deep_sigmoid_gradients_shrink_about_fourfold_per_layer():
+    trainer = Trainer(load_preset("deep-sigmoid"))
+    trainer.step()
+    norms = list(trainer.network.weight_grad_norms().values())[:-1]  # hidden layers, input first
+    ratios = [a / b for a, b in zip(norms, norms[1:])]
+    assert 0.1 < sorted(ratios)[len(ratios) // 2] < 0.45, ratios  # the median layer-to-layer factor
+    assert norms[0] < 1e-3 * norms[-1], norms
+
+
+def test_deep_relu_gradients_reach_the_input():
+    trainer = Trainer(load_preset("deep-relu"))
+    trainer.run_epochs(1)
+    norms = list(trainer.network.weight_grad_norms().values())
+    assert norms[0] > 0.05 * max(norms), norms
