@@ -1,0 +1,158 @@
+"""What the TUI costs on the wire: bytes per second while training, and key-to-screen latency.
+
+Runs `tuinn --preset NAME` on a real pty sized 120x40, as a terminal or an SSH session
+would, with an epoch budget it will not finish, so it trains throughout; timestamps
+every byte the app writes, and prints figures. Not a test:
+
+    python bench/tui_wire.py [--seconds 10] [--presets xor digits-cnn]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import sys
+import termios
+import time
+from pathlib import Path
+
+COLS, ROWS = 120, 40
+# CSI, OSC, DCS and two-byte escapes: what is left is the text the terminal shows.
+ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|P[^\x1b]*\x1b\\|.)")
+BURST_GAP = 0.004  # seconds of silence that end one burst of output (one frame, roughly)
+READY = "Gradients"  # a panel title: the first frame is on screen
+PAUSE_KEY = " "  # toggles pause; the status panel's State line says which
+STATES = ("paused", "running")
+EPOCHS = "100000000"  # more than any preset gets through while measured
+
+
+def visible(data: bytes) -> str:
+    """The printable text in a stretch of terminal output, escapes dropped (loosely)."""
+    return ESCAPE.sub(b"", data).decode("utf-8", "replace")
+
+
+class Pty:
+    """A program on a pty of COLS x ROWS, with every chunk it writes timestamped."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.started = time.monotonic()
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: size its terminal before the program looks at it
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+            try:
+                os.execve(argv[0], argv, env)
+            finally:
+                os._exit(127)
+        self.chunks: list[tuple[float, bytes]] = []
+
+    def pump(self, seconds: float) -> None:
+        """Read whatever arrives for `seconds`."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            if select.select([self.fd], [], [], left)[0]:
+                try:
+                    data = os.read(self.fd, 1 << 16)
+                except OSError:  # EIO: the program has closed the terminal
+                    data = b""
+                if not data:
+                    return
+                self.chunks.append((time.monotonic(), data))
+
+    def wait_for_text(self, text: str, since: int, timeout: float = 10.0) -> float:
+        """The arrival time of the first chunk after chunk `since` that completes `text` on screen."""
+        deadline = time.monotonic() + timeout
+        tail = b""
+        while time.monotonic() < deadline:
+            while since < len(self.chunks):
+                arrived, data = self.chunks[since]
+                since += 1
+                tail = tail[-4096:] + data
+                if text in visible(tail):
+                    return arrived
+            self.pump(0.02)
+        raise TimeoutError(f"{text!r} did not show within {timeout} s; last shown: {visible(tail)[-300:]!r}")
+
+    def press(self, key: str, text: str) -> tuple[float, float]:
+        """Type `key`; return seconds to the next output and to output that shows `text`."""
+        mark = len(self.chunks)
+        sent = time.monotonic()
+        os.write(self.fd, key.encode())
+        shown = self.wait_for_text(text, mark)
+        return self.chunks[mark][0] - sent, shown - sent
+
+    def rate(self, seconds: float) -> tuple[float, float]:
+        """Bytes per second and bursts per second written over the next `seconds`."""
+        mark = len(self.chunks)
+        self.pump(seconds)
+        times = [arrived for arrived, _ in self.chunks[mark:]]
+        bursts = 1 + sum(b - a > BURST_GAP for a, b in zip(times, times[1:])) if times else 0
+        return sum(len(data) for _, data in self.chunks[mark:]) / seconds, bursts / seconds
+
+    def quit(self, timeout: float = 10.0) -> int | None:
+        """Press q and return the exit status; None (and SIGKILL) if it does not exit in time."""
+        os.write(self.fd, b"q")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.pump(0.05)
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                os.close(self.fd)
+                return os.waitstatus_to_exitcode(status)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return None
+
+
+def measure(tuinn: str, preset: str, seconds: float, presses: int, env: dict[str, str]) -> None:
+    """Print startup time, output rate while training, and pause/resume key latency for one preset."""
+    app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS], env)
+    try:
+        ready = app.wait_for_text(READY, 0, timeout=30) - app.started
+        app.pump(1.0)  # let the first full paint and the training warm-up pass
+        byte_rate, burst_rate = app.rate(seconds)
+        to_output, to_text = [], []
+        for _ in range(presses):
+            for state in STATES:
+                first, shown = app.press(PAUSE_KEY, state)
+                to_output.append(first)
+                to_text.append(shown)
+                app.pump(0.3)
+    finally:
+        status = app.quit()
+    print(f"{preset}: first frame after {ready:.2f} s; "
+          f"{byte_rate / 1024:.1f} KiB/s in {burst_rate:.1f} bursts/s ({byte_rate / burst_rate / 1024:.1f} KiB each) "
+          f"while training ({seconds:g} s)")
+    print(f"  key -> next output: median {1e3 * statistics.median(to_output):.0f} ms, "
+          f"max {1e3 * max(to_output):.0f} ms; key -> new text: median "
+          f"{1e3 * statistics.median(to_text):.0f} ms, max {1e3 * max(to_text):.0f} ms "
+          f"({len(to_text)} presses); exit status {status}")
+
+
+def main() -> None:
+    """Measure each preset in turn."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long to count output bytes")
+    parser.add_argument("--presses", type=int, default=5, help="pause/resume pairs to time")
+    parser.add_argument("--presets", nargs="+", default=["xor", "digits-cnn"])
+    args = parser.parse_args()
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    tuinn = shutil.which("tuinn", path=path)
+    if tuinn is None:
+        sys.exit("tuinn is not installed: pip install -e . first")
+    kept = {name: os.environ[name] for name in ("HOME", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ}
+    env = {**kept, "PATH": path, "TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
+    for preset in args.presets:
+        measure(tuinn, preset, args.seconds, args.presses, env)
+
+
+if __name__ == "__main__":
+    main()
