@@ -1,0 +1,119 @@
+"""MaxPool2D, AvgPool2D and Flatten: plain references, finite differences, ties, layouts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradcheck import check_layer
+
+from tuinn.nn.layers import AvgPool2D, Flatten, MaxPool2D
+
+F64 = np.dtype(np.float64)
+
+#: (input H×W×C, pool_size, stride): the 2×2 fast path, odd sizes, overlapping and oblong windows
+CASES = [
+    ((4, 4, 2), 2, None),
+    ((7, 5, 3), 2, None),
+    ((6, 6, 1), 2, 1),
+    ((7, 7, 2), 3, 2),
+    ((6, 6, 2), 3, None),
+    ((5, 6, 2), [2, 3], [1, 2]),
+    ((6, 6, 2), 2, 3),
+]
+
+
+def built(layer, input_shape, dtype=F64):
+    layer.build(input_shape, np.random.default_rng(0), dtype)
+    return layer
+
+
+def distinct(shape, n: int = 2, seed: int = 4) -> np.ndarray:
+    """Values at least 0.01 apart, so no window has a tie, not even after a finite-difference step."""
+    rng = np.random.default_rng(seed)
+    return rng.permutation(n * int(np.prod(shape))).reshape(n, *shape) * 0.01
+
+
+def reference_pool(x: np.ndarray, pool, stride, reduce) -> np.ndarray:
+    """Pooling written out plainly, one window at a time."""
+    (ph, pw), (sh, sw) = pool, stride
+    ho, wo = (x.shape[1] - ph) // sh + 1, (x.shape[2] - pw) // sw + 1
+    out = np.zeros((x.shape[0], ho, wo, x.shape[3]))
+    for i in range(ho):
+        for j in range(wo):
+            out[:, i, j, :] = reduce(x[:, i * sh : i * sh + ph, j * sw : j * sw + pw, :], axis=(1, 2))
+    return out
+
+
+@pytest.mark.parametrize("cls, reduce", [(MaxPool2D, np.max), (AvgPool2D, np.mean)])
+@pytest.mark.parametrize("case", CASES)
+def test_forward_matches_the_plain_reference(cls, reduce, case) -> None:
+    shape, pool, stride = case
+    layer = built(cls(pool, stride), shape)
+    x = distinct(shape, n=3)
+    expected = reference_pool(x, layer.pool_size, layer.stride, reduce)
+    assert expected.shape == (3, *layer.output_shape)
+    assert np.allclose(layer.forward(x), expected)
+
+
+@pytest.mark.parametrize("cls", [MaxPool2D, AvgPool2D])
+@pytest.mark.parametrize("case", CASES)
+def test_gradients_match_finite_differences(cls, case) -> None:
+    shape, pool, stride = case
+    check_layer(built(cls(pool, stride), shape), distinct(shape))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ties_send_each_window_gradient_to_one_winner(case) -> None:
+    shape, pool, stride = case
+    layer = built(MaxPool2D(pool, stride), shape)
+    x = np.zeros((2, *shape))  # every window is one big tie
+    layer.forward(x, True)
+    dy = np.arange(1.0, 1.0 + 2 * np.prod(layer.output_shape)).reshape(2, *layer.output_shape)
+    dx = layer.backward(dy)
+    assert dx.sum() == pytest.approx(dy.sum())
+    if layer.stride == layer.pool_size:  # windows apart: one nonzero per window, the first
+        assert np.count_nonzero(dx) == dy.size
+        (sh, sw), (ho, wo) = layer.stride, layer.output_shape[:2]
+        assert np.array_equal(dx[:, : sh * ho : sh, : sw * wo : sw, :], dy)
+
+
+@pytest.mark.parametrize("cls", [MaxPool2D, AvgPool2D])
+def test_any_memory_layout_gives_the_same_result(cls) -> None:
+    layer = built(cls(), (6, 4, 3))
+    x = distinct((6, 4, 3), n=5)
+    dy = np.random.default_rng(1).standard_normal((5, 3, 2, 3))
+    expected = layer.forward(x, True), layer.backward(dy)
+    for order in [(3, 0, 1, 2), (1, 2, 0, 3), (3, 1, 2, 0)]:
+        inverse = np.argsort(order)
+        xt = np.ascontiguousarray(x.transpose(order)).transpose(inverse)
+        dyt = np.ascontiguousarray(dy.transpose(order[::-1])).transpose(np.argsort(order[::-1]))
+        assert np.array_equal(layer.forward(xt, True), expected[0])
+        assert np.array_equal(layer.backward(dyt), expected[1])
+
+
+def test_flatten_gradient_and_order() -> None:
+    layer = built(Flatten(), (3, 2, 2))
+    x = distinct((3, 2, 2))
+    assert np.array_equal(layer.forward(x), x.reshape(2, 12))
+    check_layer(layer, x)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, message",
+    [
+        (MaxPool2D, {"pool_size": 0}, "pool_size must be a positive integer or a list of two, got 0"),
+        (AvgPool2D, {"stride": [2, 2, 2]}, "stride must be a positive integer or a list of two, got [2, 2, 2]"),
+    ],
+)
+def test_constructor_errors_are_plain(cls, kwargs, message) -> None:
+    with pytest.raises(ValueError) as err:
+        cls(**kwargs)
+    assert str(err.value) == message
+
+
+def test_summary_figures() -> None:
+    layer = built(MaxPool2D(), (28, 28, 8))
+    assert layer.describe() == "MaxPool2D(2×2)"
+    assert layer.neurons == 14 * 14 * 8
+    assert layer.parameter_count == 0 and layer.dense_equivalent() is None
+    assert built(AvgPool2D(3, 1), (5, 5, 1)).describe() == "AvgPool2D(3×3, s1)"
