@@ -324,3 +324,18 @@ def test_mlp_float32_step_keeps_float32() -> None:
     x, y = data(784, 10, "one-hot", n=8)
     loss, grads = net.loss_and_grads(x.astype(np.float32), y.astype(np.float32))
     assert np.isfinite(loss) and all(g.dtype == np.float32 for g in grads.values())
+
+
+def test_save_keeps_a_switched_activation(tmp_path):
+    net = Network.from_spec(
+        {"layers": [{"type": "dense", "units": 3, "activation": "tanh"},
+                    {"type": "dense", "units": 1, "activation": "sigmoid"}],
+         "loss": "binary_cross_entropy"},
+        (2,), seed=0,
+    )
+    net.set_activation("relu")
+    net.save(tmp_path / "n.npz")
+    loaded = Network.load(tmp_path / "n.npz")
+    assert [l.activation for l in loaded.layers] == ["relu", "sigmoid"]
+    x = np.random.default_rng(0).standard_normal((5, 2))
+    assert np.array_equal(loaded.forward(x), net.forward(x))

@@ -271,6 +271,14 @@ class Network:
         }
 
     # --- persistence -----------------------------------------------------------------
+    def current_spec(self) -> dict:
+        """The spec with each layer's activation as it is now (after any switch)."""
+        spec = json.loads(json.dumps(self.spec))
+        for layer_spec, layer in zip(spec["layers"], self.layers):
+            if layer.activation is not None:
+                layer_spec["activation"] = layer.activation
+        return spec
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write spec and weights to `path` (.npz) through a temporary file and a rename."""
         if self.spec is None:
@@ -278,7 +286,7 @@ class Network:
         path = Path(path)
         meta = {
             "format": FORMAT_VERSION,
-            "spec": self.spec,
+            "spec": self.current_spec(),
             "input_shape": list(self.input_shape),
             "dtype": self.dtype.name,
             "seed": self.seed,
