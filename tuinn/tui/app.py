@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Iterable
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -24,6 +27,11 @@ WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 
 
+def is_wide(size: Size) -> bool:
+    """Whether every panel fits on one screen of this size."""
+    return size.width >= WIDE_SIZE[0] and size.height >= WIDE_SIZE[1]
+
+
 class TuinnApp(App[int]):
     """The trainer's dashboard.
 
@@ -33,7 +41,7 @@ class TuinnApp(App[int]):
     everything on screen is deterministic (no throughput figure).
     """
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "tuinn"
     BINDINGS = [
         Binding("a", "activation(1)", "act", tooltip="Next activation for the hidden layers (weights kept)"),
@@ -63,22 +71,17 @@ class TuinnApp(App[int]):
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Dashboard(self.snapshot, compact=not self._is_wide(), show_rate=self.thread is not None)
+        yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.thread is not None)
         yield Static(id="too-small")
         yield Footer()
 
-    def _is_wide(self) -> bool:
-        width, height = self.size
-        return width >= WIDE_SIZE[0] and height >= WIDE_SIZE[1]
-
-    async def on_resize(self) -> None:
-        width, height = self.size
-        tiny = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.screen.set_class(tiny, "-tiny")
+    async def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
         self.query_one("#too-small", Static).update(
             f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
         )
-        await self.query_one(Dashboard).set_compact(not self._is_wide())
+        await self.query_one(Dashboard).set_compact(not is_wide(event.size))
 
     def on_mount(self) -> None:
         if self.thread is not None:

@@ -13,13 +13,14 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.loss import MARKS
 
 EVENT_COLOURS = {"activation": "magenta", "lr": "yellow", "optimizer": "cyan", "reset": "red"}
-MAX_LABELS = 8  # label at most this many switches by name; the rest by their letter
+MAX_LABELS = 8  # with more switches than this, label each by its letter only
 
 
 def loss_chart(s: Snapshot, width: int, height: int) -> str:
     """The chart as text with ANSI colours: losses (log scale) above, the metric below."""
     plt.clf()
     plt.subplots(2, 1)
+    plt.limitsize(False, False)
     plt.plotsize(width, height)
     panels = (
         (1, "loss (log scale)", ("train_loss", "val_loss")),
@@ -39,12 +40,30 @@ def loss_chart(s: Snapshot, width: int, height: int) -> str:
                 plt.plot(curve.steps[positive].tolist(), curve.values[positive].tolist(), label=name.replace("_", " "), color=colour)
         for e in switches:
             plt.vline(e.step, EVENT_COLOURS[e.kind])
+        plt.xlim(0, max(s.step, 1))
         plt.xlabel("step")
     plt.subplot(1, 1)
-    for i, e in enumerate(switches[-MAX_LABELS:]):
+    top = max((float(c.values.max()) for c in (s.curves["train_loss"], s.curves["val_loss"]) if len(c)), default=1.0)
+    top = max(top, 1e-12)  # the log axis needs a positive place for the labels
+    for e in switches:
         letter = MARKS[e.kind][0]
-        plt.text(f"{letter}: {e.text}" if len(switches) <= MAX_LABELS else letter, e.step, 0, color=EVENT_COLOURS[e.kind])
+        plt.text(f"{letter}: {e.text}" if len(switches) <= MAX_LABELS else letter, e.step, top, color=EVENT_COLOURS[e.kind])
     return plt.build()
+
+
+class LossChart(Static):
+    """The chart, redrawn to fit whenever its size changes."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__(id="chart")
+        self.snapshot = snapshot
+        self.border_title = "Loss history"
+        self.border_subtitle = "a activation · l lr · o optimizer · r reset   escape/p: close"
+
+    def on_resize(self) -> None:
+        width, height = self.content_size
+        if width > 10 and height > 6:
+            self.update(Text.from_ansi(loss_chart(self.snapshot, width, height)))
 
 
 class LossChartScreen(ModalScreen[None]):
@@ -57,13 +76,4 @@ class LossChartScreen(ModalScreen[None]):
         self.snapshot = snapshot
 
     def compose(self) -> ComposeResult:
-        chart = Static(id="chart")
-        chart.border_title = "Loss history"
-        chart.border_subtitle = "a activation · l lr · o optimizer · r reset   escape/p: close"
-        yield chart
-
-    def on_resize(self) -> None:
-        chart = self.query_one("#chart", Static)
-        width, height = chart.content_size
-        if width > 10 and height > 6:
-            chart.update(Text.from_ansi(loss_chart(self.snapshot, width, height)))
+        yield LossChart(self.snapshot)

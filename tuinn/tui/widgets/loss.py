@@ -66,7 +66,7 @@ class LossPanel(Panel):
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
-        cols = width - LABEL
+        cols = max(0, width - LABEL)
         span = step_span(s.step)
         metric = "acc" if s.metric_name == "accuracy" else s.metric_name
         rows = [

@@ -66,7 +66,7 @@ class Panel(Widget):
 
     def rich_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
         """A Rich renderable (Text, Table, ...) as lines of `width` cells."""
-        console = self.app.console
+        console, width = self.app.console, max(width, 1)
         options = console.options.update(width=width, height=None, no_wrap=False, overflow="ellipsis")
         return [Strip(line).crop(0, width) for line in console.render_lines(renderable, options, pad=False)]
 

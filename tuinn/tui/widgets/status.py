@@ -64,8 +64,9 @@ class StatusPanel(Panel):
         lines.append(field("Samples/s", rate, width))
         lines.append(field("Target", s.target + ("  ✓ met" if s.target_met else ""), width))
         strips = self.text_lines(lines, width)
-        event = Text.assemble(("Event".ljust(LABEL), "dim"), str(s.events[-1]) if s.events else "—")
-        strips += self.rich_lines(event, width)[:2]
+        event = self.rich_lines(Text(str(s.events[-1]) if s.events else "—"), width - LABEL)[:2]
+        labels = self.text_lines([Text("Event".ljust(LABEL), "dim"), Text(" " * LABEL)], LABEL)
+        strips += [Strip.join([label, line]) for label, line in zip(labels, event)]
         if s.diverged:
             strips += self.rich_lines(Text(s.diverged, "bold red"), width)
         return strips

@@ -1,0 +1,108 @@
+"""What the screen shows: panel titles, status fields, the panels that apply, small terminals, repaint economy."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from textual.widgets import TabbedContent
+
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.widgets.decision import DecisionPanel
+from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
+from tuinn.tui.widgets.panel import Panel
+from tuinn.tui.widgets.status import StatusPanel
+from tui_support import SMALL, WIDE, panel_text, screen_text, seed_conv_trainer, step_app
+
+COMMON_TITLES = ("Architecture", "Loss", "Gradients", "Status")
+STATUS_FIELDS = ("Preset", "State", "Epoch", "Step", "Loss", "Accuracy", "LR", "Optimizer", "Activation", "Samples/s", "Target", "Event")
+
+
+async def test_xor_shows_every_panel_and_status_field(xor_app: TuinnApp) -> None:
+    async with xor_app.run_test(size=WIDE):
+        xor_app.advance(5)
+        text = screen_text(xor_app)
+        for word in (*COMMON_TITLES, "Decision boundary", *STATUS_FIELDS, "dense_1", "dense_2", "tanh", "sigmoid", "xor", "sgd"):
+            assert word in text, word
+        assert "Feature maps" not in text
+        assert "Epoch      5/2000" in text and "Step       5" in text
+
+
+@pytest.mark.parametrize("preset", ["circle", "spiral"])
+async def test_two_dimensional_presets_show_the_decision_boundary(preset: str) -> None:
+    app = step_app(preset)
+    async with app.run_test(size=WIDE):
+        app.advance(2)
+        assert app.query_one(DecisionPanel).size.width >= 40
+        assert not app.query(FeatureMapsPanel)
+        assert "●" in screen_text(app)  # the training points
+
+
+async def test_cnn_preset_shows_feature_maps_not_decision_boundary() -> None:
+    app = step_app("digits-cnn")
+    async with app.run_test(size=WIDE):
+        app.advance(2)
+        text = screen_text(app)
+        assert "Feature maps" in text and "Decision boundary" not in text
+        assert "conv2d_1  8×8×16 = 1,024 neurons" in text
+        assert "As dense" in text and "66,560" in text  # the dense-equivalent parameter count
+
+
+async def test_seed_conv_layer_is_2x2x3_with_12_neurons() -> None:
+    app = TuinnApp(trainer=seed_conv_trainer(), autostart=False)
+    async with app.run_test(size=WIDE):
+        app.advance(3)
+        assert "conv2d_1 2×2×3 = 12 neurons" in panel_text(app, FeatureMapsPanel)
+
+
+async def test_mlp_without_pictures_gives_the_curves_the_width() -> None:
+    app = step_app("digits-mlp")
+    async with app.run_test(size=WIDE):
+        app.advance(1)
+        assert not app.query(DecisionPanel) and not app.query(FeatureMapsPanel)
+        assert app.query_one("#curves").size.width == WIDE[0]
+
+
+async def test_small_terminal_uses_tabs_and_tiny_one_asks_to_enlarge(xor_app: TuinnApp) -> None:
+    async with xor_app.run_test(size=SMALL) as pilot:
+        xor_app.advance(2)
+        assert xor_app.query_one(TabbedContent)
+        text = screen_text(xor_app)
+        for word in ("Training", "Architecture", "Gradients", "Decision boundary", "Status", "Loss"):
+            assert word in text, word
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        assert "enlarge the terminal" in screen_text(xor_app)
+        await pilot.resize_terminal(*WIDE)
+        await pilot.pause()
+        assert not xor_app.query(TabbedContent)
+        text = screen_text(xor_app)
+        assert "enlarge" not in text and "Decision boundary" in text and "Step       2" in text
+
+
+async def test_enlarge_message_at_50x15(xor_app: TuinnApp) -> None:
+    async with xor_app.run_test(size=(50, 15)):
+        assert "enlarge the terminal" in screen_text(xor_app)
+
+
+async def test_divergence_is_shown_prominently(xor_app: TuinnApp) -> None:
+    async with xor_app.run_test(size=WIDE) as pilot:
+        message = "training stopped: the loss became nan at step 3 (epoch 3); the learning rate 1000 is probably too high"
+        xor_app.show(dataclasses.replace(xor_app.snapshot, diverged=message, finished=True))
+        await pilot.pause()
+        status = panel_text(xor_app, StatusPanel)
+        assert "DIVERGED" in status and message in status
+
+
+async def test_an_unchanged_snapshot_repaints_nothing(xor_app: TuinnApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with xor_app.run_test(size=WIDE) as pilot:
+        xor_app.advance(3)
+        await pilot.pause()
+        repaints = []
+        monkeypatch.setattr(Panel, "refresh", lambda self, *regions, **kw: repaints.append((type(self).__name__, regions)))
+        xor_app.show(xor_app.trainer.snapshot())
+        assert repaints == []
+        xor_app.advance(1)
+        changed = {name for name, _ in repaints}
+        assert "StatusPanel" in changed and "ArchitecturePanel" not in changed
+        assert all(len(regions) == 1 and regions[0].height == 1 for _, regions in repaints)
