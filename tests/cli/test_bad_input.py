@@ -4,27 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-XOR_FILE = """
-name = "mine"
-description = "My own xor."
-[data]
-kind = "truth_table"
-name = "xor"
-[model]
-loss = "binary_cross_entropy"
-[[model.layers]]
-type = "dense"
-units = 4
-activation = "tanh"
-[[model.layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-[train]
-epochs = 3000
-batch_size = 0
-lr = 0.5
-"""
+from tests.conftest import XOR_TOML
+
+XOR_FILE = XOR_TOML.replace("epochs = 500", "epochs = 3000")
 
 
 def assert_bad_input(r, *fragments):

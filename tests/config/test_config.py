@@ -4,35 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import XOR_TOML
+
 from tuinn.config import ConfigError, load_config_file, load_preset, parse_config, preset_names, with_overrides
 
-GOOD = """
-name = "t"
-description = "A test."
-seed = 3
-[data]
-kind = "truth_table"
-name = "xor"
-[model]
-loss = "binary_cross_entropy"
-[[model.layers]]
-type = "dense"
-units = 4
-activation = "tanh"
-[[model.layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-[train]
-epochs = 10
-batch_size = 0
-lr = 0.5
-optimizer = "sgd"
-momentum = 0.9
-[target]
-metric = "train_accuracy"
-value = 1.0
-"""
+GOOD = XOR_TOML.replace("seed = 1", "seed = 3").replace("epochs = 500", "epochs = 10")
 
 REQUIRED_PRESETS = {
     "and", "perceptron-xor", "xor", "circle", "gauss", "spiral", "deep-sigmoid", "deep-relu",

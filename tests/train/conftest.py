@@ -2,38 +2,12 @@
 
 import pytest
 
+from tests.conftest import XOR_TOML
 from tuinn.config import parse_config
 
-XOR = """
-name = "t-xor"
-description = "XOR for tests."
-seed = 1
-[data]
-kind = "truth_table"
-name = "xor"
-[model]
-loss = "binary_cross_entropy"
-[[model.layers]]
-type = "dense"
-units = 4
-activation = "tanh"
-[[model.layers]]
-type = "dense"
-units = 4
-activation = "tanh"
-[[model.layers]]
-type = "dense"
-units = 1
-activation = "sigmoid"
-[train]
-epochs = 500
-batch_size = 0
-lr = 0.5
-optimizer = "sgd"
-[target]
-metric = "train_accuracy"
-value = 1.0
-"""
+XOR = XOR_TOML.replace(
+    'activation = "tanh"\n', 'activation = "tanh"\n[[model.layers]]\ntype = "dense"\nunits = 4\nactivation = "tanh"\n'
+).replace("momentum = 0.9\n", "")
 
 
 @pytest.fixture
