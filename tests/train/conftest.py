@@ -25,3 +25,14 @@ def make_config():
         return parse_config(text, source="t.toml", base_dir=None)
 
     return make
+
+
+@pytest.fixture
+def diverging_config(make_config):
+    """A linear net with mse and a learning rate of 1000: the loss overflows within a few steps."""
+    return make_config(**{
+        "lr = 0.5": "lr = 1000.0",
+        'activation = "tanh"': 'activation = "linear"',
+        'loss = "binary_cross_entropy"': 'loss = "mse"',
+        'activation = "sigmoid"': 'activation = "linear"',
+    })

@@ -79,10 +79,8 @@ def test_reset_returns_to_the_seeds_weights(xor_config):
     assert t.events[-1].kind == "reset"
 
 
-def test_divergence_stops_training_with_a_message(make_config):
-    config = make_config(**{'lr = 0.5': 'lr = 1000.0', 'activation = "tanh"': 'activation = "linear"',
-                            'loss = "binary_cross_entropy"': 'loss = "mse"',
-                            'activation = "sigmoid"': 'activation = "linear"'})
+def test_divergence_stops_training_with_a_message(diverging_config):
+    config = diverging_config
     t = Trainer(config)
     t.run_epochs(500)
     assert t.finished and t.diverged
@@ -119,3 +117,23 @@ def test_output_layer_must_fit_the_classes(make_config):
     config = make_config(**{'units = 1\nactivation = "sigmoid"': 'units = 3\nactivation = "sigmoid"'})
     with pytest.raises(ConfigError, match=r"model\.layers\[3\]\.units.*2 classes"):
         Trainer(config)
+
+
+def test_a_finished_run_trains_on_when_resumed(xor_config):
+    t = Trainer(xor_config, stop_at_target=False)
+    t.run_epochs(10_000)
+    assert t.finished and t.epoch == 500
+    t.submit(cmd.TogglePause())
+    t.step()
+    assert not t.finished and not t.paused and t.step_count == 501
+    t.run_epochs(10_000)
+    assert t.epoch == 1000 and t.snapshot().epochs == 1000
+    assert t.events[-1].text != "" and any(e.text == "training on to epoch 1000" for e in t.events)
+
+
+def test_a_diverged_run_does_not_resume(diverging_config):
+    config = diverging_config
+    t = Trainer(config)
+    t.run_epochs(500)
+    t.submit(cmd.Resume())
+    assert t.step() is None and t.finished

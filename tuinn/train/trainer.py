@@ -53,8 +53,12 @@ def build_network(config: RunConfig, input_shape: tuple[int, ...], spec: dict | 
 class Trainer:
     """Trains one RunConfig step by step; steer it with `submit`, read it with `snapshot`."""
 
-    def __init__(self, config: RunConfig, dataset: Dataset | None = None) -> None:
+    def __init__(
+        self, config: RunConfig, dataset: Dataset | None = None, stop_at_target: bool | None = None
+    ) -> None:
         self.config = config
+        #: stop once the target is met (the preset's choice unless given: the app trains on)
+        self.stop_at_target = config.train.stop_at_target if stop_at_target is None else stop_at_target
         self.dataset = dataset if dataset is not None else load_dataset(config)
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
         self.lr = config.train.lr
@@ -105,6 +109,7 @@ class Trainer:
         batch = self.config.train.batch_size or n_train
         self.batch_size = min(batch, n_train)
         self.steps_per_epoch = -(-n_train // self.batch_size)
+        self.epoch_budget = self.config.train.epochs
         self.eval_every = max(1, self.config.train.epochs // EVALUATIONS_PER_RUN)
         self._fixed_sample = self.dataset.x_val[0] if len(self.dataset.x_val) else self.dataset.x_train[0]
 
@@ -175,6 +180,9 @@ class Trainer:
             self._switch_optimizer(names[(names.index(self.optimizer_name) + c.direction) % len(names)])
         elif isinstance(c, (cmd.Pause, cmd.Resume, cmd.TogglePause)):
             paused = not self.paused if isinstance(c, cmd.TogglePause) else isinstance(c, cmd.Pause)
+            if self.finished and not self.diverged and not isinstance(c, cmd.Pause):
+                self._extend()
+                paused = False
             if paused != self.paused:
                 self.paused = paused
                 self._event("pause" if paused else "resume", "paused" if paused else "resumed")
@@ -189,6 +197,12 @@ class Trainer:
             self.selected = (self.selected + c.delta) % max(1, len(self.weighted_layers))
         else:  # pragma: no cover - a programming error, not user input
             raise TypeError(f"unknown command {c!r}")
+
+    def _extend(self) -> None:
+        """Train on after the run finished: another budget of the preset's epochs."""
+        self.finished = False
+        self.epoch_budget = self.epoch + self.config.train.epochs
+        self._event("resume", f"training on to epoch {self.epoch_budget}")
 
     def _switch_activation(self, name: str) -> None:
         if not self.network.hidden_layers:
@@ -257,12 +271,12 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         self.epoch += 1
-        last = self.epoch >= self.config.train.epochs
+        last = self.epoch >= self.epoch_budget
         if last or self.epoch % self.eval_every == 0:
             norms = list(self.network.weight_grad_norms().values())
             self.history.grad_norms.append(self.step_count, np.log10(np.maximum(norms, 1e-30)))
             self.evaluate()
-            if self.target_met and self.config.train.stop_at_target:
+            if self.target_met and self.stop_at_target:
                 self.finished = True
         if last:
             self.finished = True
@@ -353,7 +367,7 @@ class Trainer:
             task=ds.task,
             step=self.step_count,
             epoch=self.epoch,
-            epochs=self.config.train.epochs,
+            epochs=self.epoch_budget,
             samples_seen=self.samples_seen,
             metric_name="accuracy" if ds.task == "classification" else "mse",
             train_loss=train_loss,
