@@ -33,6 +33,8 @@ class TrainingThread:
         self.on_snapshot = on_snapshot
         self.interval = interval
         self.blas_threads = blas_threads
+        #: at most this many training steps a second (None: as fast as it can), so people can watch
+        self.max_steps_per_sec: float | None = None
         self.latest: Snapshot = trainer.snapshot()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
@@ -53,17 +55,29 @@ class TrainingThread:
     def _run(self) -> None:
         with threadpool_limits(limits=self.blas_threads), quiet_float_errors():
             last = 0.0
+            next_step = time.perf_counter()
             while not self._stop.is_set():
                 trainer = self.trainer
                 trainer.apply_commands()
-                if trainer.wants_step:
+                if not trainer.wants_step:
+                    time.sleep(IDLE_WAIT)
+                elif self.max_steps_per_sec is None:
                     trainer.step()
                 else:
-                    time.sleep(IDLE_WAIT)
+                    next_step = self._paced_step(next_step)
                 now = time.perf_counter()
                 if now - last >= self.interval:
                     last = now
                     self.publish()
+
+    def _paced_step(self, due: float) -> float:
+        """Step when `due` comes (sleeping in short slices, so stop and commands stay prompt)."""
+        now = time.perf_counter()
+        if now < due:
+            time.sleep(min(due - now, IDLE_WAIT))
+            return due
+        self.trainer.step()
+        return max(due + 1.0 / self.max_steps_per_sec, now - IDLE_WAIT)
 
     def publish(self) -> None:
         """Take a Snapshot now and hand it to readers."""
