@@ -42,6 +42,11 @@ def env_prefix() -> list[str]:
     return ["env", "-i", *(f"{name}={value}" for name, value in terminal_env().items())]
 
 
+def shows(screen: str, want: str | re.Pattern) -> bool:
+    """Whether the screen holds the text, or a match of the pattern."""
+    return bool(want.search(screen)) if isinstance(want, re.Pattern) else want in screen
+
+
 class Pane:
     """A shell command running in a detached tmux session on its own socket.
 
@@ -78,21 +83,21 @@ class Pane:
         """A tmux format evaluated for the pane, e.g. `#{alternate_on}`."""
         return self.tmux("display-message", "-p", "-t", "e2e", fmt).strip()
 
-    def wait_for(self, want: str | Callable[[str], object], timeout: float = 10.0) -> str:
-        """Poll the screen every 0.1 s until it shows `want` (or `want(screen)` holds); return it."""
-        check = want if callable(want) else (lambda screen: want in screen)
+    def wait_for(self, *wants: str | re.Pattern, timeout: float = 10.0) -> str:
+        """Poll the screen every 0.1 s until it shows every text or pattern in `wants`; return it."""
         deadline = time.monotonic() + timeout
         while True:
             screen = self.capture()
-            if check(screen):
+            missing = [want for want in wants if not shows(screen, want)]
+            if not missing:
                 return screen
             if EXIT.search(screen) or time.monotonic() > deadline:
-                raise AssertionError(f"no {want!r} on screen:\n{self.capture(history=200)}")
+                raise AssertionError(f"not on screen: {missing}\n{self.capture(history=200)}")
             time.sleep(0.1)
 
     def assert_exit(self, status: int = 0, timeout: float = 10.0) -> None:
         """Wait for the command to end and check its exit status; show the screen if it differs."""
-        found = int(EXIT.search(self.wait_for(EXIT.search, timeout)).group(1))
+        found = int(EXIT.search(self.wait_for(EXIT, timeout=timeout)).group(1))
         assert found == status, f"exit status {found}, not {status}:\n{self.capture(history=200)}"
 
     def assert_restored(self) -> None:
