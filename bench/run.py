@@ -41,6 +41,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=f"run both sides with {' and '.join(OPENBLAS_VARS)} unset",
     )
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each process, wait up to this long for other processes to leave the CPUs idle",
+    )
     parser.add_argument("--json", type=Path, help="also write every raw result to this file")
     return parser.parse_args(argv)
 
@@ -53,14 +60,42 @@ def worker_env(unset_openblas: bool) -> dict[str, str]:
     return env
 
 
+def busy_fraction(seconds: float = 0.3) -> float:
+    """The share of all CPUs' time spent busy over `seconds` (0 where /proc/stat is missing)."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return 0.0
+
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in stat.read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_idle(limit: float) -> float:
+    """Wait up to `limit` seconds for the CPUs to be mostly idle; return the last busy share."""
+    deadline = time.monotonic() + limit
+    busy = busy_fraction()
+    while busy > 0.1 and time.monotonic() < deadline:
+        busy = busy_fraction(1.0)
+    return busy
+
+
 def run_worker(engine: str, w: Workload, args: argparse.Namespace, env: dict[str, str]) -> dict:
     """One measurement in a fresh process; its JSON line as a dict."""
+    busy = wait_idle(args.wait_idle)
     cmd = [sys.executable, str(HERE / "worker.py"), engine, w.name]
     cmd += ["--runs", str(args.runs), "--run-seconds", str(args.run_seconds)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{engine} {w.name} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["busy_before"] = busy
+    return result
 
 
 def summarize(results: list[dict]) -> dict:
@@ -73,6 +108,7 @@ def summarize(results: list[dict]) -> dict:
         "max": max(times),
         "maxrss_kib": max(r["maxrss_kib"] for r in results),
         "traced_peak_bytes": max(peaks) if peaks else None,
+        "busy_before": max(r["busy_before"] for r in results),
         "info": results[0]["info"],
     }
 
@@ -98,6 +134,11 @@ def verdict(w: Workload, ours: dict, theirs: dict | None) -> tuple[str, str, str
     if w.min_ratio is not None:
         return ratio_text, f"≥ {w.min_ratio:g}× PyTorch", yes(ratio >= w.min_ratio) if ratio else "—"
     return ratio_text, "figures", "—"
+
+
+def size(n: int) -> str:
+    """Bytes as KiB or MiB."""
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.1f} KiB"
 
 
 def yes(ok: bool) -> str:
@@ -162,11 +203,12 @@ def main(argv: list[str] | None = None) -> None:
         summary = {e: summarize(r) for e, r in results.items()}
         ours, theirs = summary["tuinn"], summary.get("torch")
         rows.append((w.title, figure(w, ours), figure(w, theirs) if theirs else "—", *verdict(w, ours, theirs)))
-        peak = f", traced peak per step {ours['traced_peak_bytes'] / 2**20:.1f} MiB" if ours["traced_peak_bytes"] else ""
-        rss = f"max RSS tuinn {ours['maxrss_kib'] / 1024:.0f} MiB" + (
-            f", PyTorch {theirs['maxrss_kib'] / 1024:.0f} MiB" if theirs else ""
+        peak = f", NumPy peak in a step {size(ours['traced_peak_bytes'])}" if ours["traced_peak_bytes"] else ""
+        rss = f"max RSS tuinn {size(ours['maxrss_kib'] * 1024)}" + (
+            f", PyTorch {size(theirs['maxrss_kib'] * 1024)}" if theirs else ""
         )
-        print(f"{w.name}: {rows[-1][1]} vs {rows[-1][2]}; {rss}{peak}", flush=True)
+        busy = max(s["busy_before"] for s in summary.values())
+        print(f"{w.name}: {rows[-1][1]} vs {rows[-1][2]}; {rss}{peak}; CPUs busy before ≤ {busy:.0%}", flush=True)
         raw[w.name] = {"results": results, "summary": summary}
     infos = {e: s["info"] for w in raw.values() for e, s in w["summary"].items()}
     print("  ".join(f"{k}={v}" for info in infos.values() for k, v in info.items()))

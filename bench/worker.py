@@ -17,7 +17,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # the workloads here, and this checkout's tuinn
 
 from workloads import WORKLOADS, Workload, synthetic_batch  # noqa: E402
 

@@ -109,3 +109,13 @@ def test_fused_activations_and_aliases() -> None:
     assert get_loss("cross_entropy") is LOSSES["softmax_cross_entropy"]
     with pytest.raises(KeyError, match="'l3'.*mse"):
         get_loss("l3")
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_value_and_grad_equals_fn_and_grad_and_leaves_inputs_alone(name: str) -> None:
+    loss = LOSSES[name]
+    out, y = LOGITS.copy(), ONE_HOT.copy()
+    value, grad = loss.value_and_grad(out, y)
+    assert value == pytest.approx(loss.fn(out, y), rel=1e-12)
+    assert np.allclose(grad, loss.grad(out, y), rtol=1e-12, atol=0)
+    assert np.array_equal(out, LOGITS) and np.array_equal(y, ONE_HOT)
