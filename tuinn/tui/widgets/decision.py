@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from rich.color import Color
 from rich.style import Style
@@ -9,7 +11,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import DecisionSurface, Snapshot
-from tuinn.tui.widgets.heatmap import CLASSES, DIVERGING, Palette, Scale, colour_bar, half_block_cells, join_cells
+from tuinn.tui.widgets.heatmap import CLASSES, DIVERGING, Palette, Scale, colour_bar, half_block_strips
 from tuinn.tui.widgets.panel import Panel
 
 POINT = "●"
@@ -39,6 +41,7 @@ def label_rgb(d: DecisionSurface, task: str, label, palette: Palette, scale: Sca
     return palette.rgb(int(scale.indices(np.array([float(label)]), len(palette))[0]))
 
 
+@lru_cache(maxsize=1024)
 def point_style(rgb: tuple[int, int, int], background: tuple[int, int, int]) -> Style:
     """A dot in a darkened `rgb`, so it stands out on the surface of its own class."""
     dark = tuple(int(c * 0.55) for c in rgb)
@@ -56,15 +59,14 @@ class DecisionPanel(Panel):
             return []
         size = max(2, min(width, 2 * (height - 1)))
         indices, palette, scale = surface_indices(d, size)
-        cells = half_block_cells(indices, palette)
         (x0, x1), (y0, y1) = (d.xs[0], d.xs[-1]), (d.ys[0], d.ys[-1])
         cols = np.clip(((d.points[:, 0] - x0) / (x1 - x0) * size).astype(int), 0, size - 1)
         rows = np.clip(((y1 - d.points[:, 1]) / (y1 - y0) * size).astype(int), 0, size - 1)
-        for col, row, label in zip(cols, rows, d.labels):
+        marks = {}
+        for col, row, label in zip(cols.tolist(), rows.tolist(), d.labels.tolist()):
             background = palette.rgb(int(indices[row, col]))
-            rgb = label_rgb(d, snapshot.task, label, palette, scale)
-            cells[row // 2][col] = (POINT, point_style(rgb, background))
-        lines = [join_cells(line) for line in cells]
+            marks[row // 2, col] = (POINT, point_style(label_rgb(d, snapshot.task, label, palette, scale), background))
+        lines = half_block_strips(indices, palette, marks)
         if is_multiclass(d):
             legend = Text.assemble(*((f"■ {k} ", Style(color=Color.from_rgb(*CLASSES.rgb(k)))) for k in range(int(d.value_range[1]) + 1)))
             return lines + self.text_lines([legend], width)

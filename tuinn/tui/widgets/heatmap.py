@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from itertools import groupby
 
 import numpy as np
 from rich.color import Color
@@ -147,27 +146,42 @@ def fit_grid(values: np.ndarray, rows: int, cols: int, max_zoom: int = 4) -> np.
     return np.repeat(np.repeat(values, zoom, axis=0), zoom, axis=1)
 
 
-Cell = tuple[str, Style]
+Mark = tuple[str, Style]  # a character drawn over a cell, e.g. a data point
 
 
-def half_block_cells(indices: np.ndarray, palette: Palette) -> list[list[Cell]]:
-    """(character, style) cells of the text lines showing a (pixel rows × columns) array of palette indices."""
+def half_block_strips(indices: np.ndarray, palette: Palette, marks: dict[tuple[int, int], Mark] | None = None) -> list[Strip]:
+    """Text lines showing a (pixel rows × columns) array of palette indices, two pixel rows a line.
+
+    `marks` puts a (character, style) over the cell at (line, column). Runs of
+    equal cells become one segment, found with NumPy, so a frame costs little.
+    """
     if len(indices) % 2:
         indices = np.vstack([indices, np.full((1, indices.shape[1]), NO_DATA)])
-    return [
-        [(" " if u == l else UPPER_HALF, palette.cell_style(u, l)) for u, l in zip(upper, lower)]
-        for upper, lower in zip(indices[0::2].tolist(), indices[1::2].tolist())
-    ]
-
-
-def join_cells(cells: list[Cell]) -> Strip:
-    """One line of cells as a Strip, runs of equal cells merged into one segment."""
-    return Strip([Segment(text * sum(1 for _ in run), style) for (text, style), run in groupby(cells)], len(cells))
+    base = len(palette) + 1
+    codes = (indices[0::2] + 1) * base + (indices[1::2] + 1)  # one code per (upper, lower) pair
+    overlays = list((marks or {}).values())
+    for i, (row, col) in enumerate(marks or {}):
+        codes[row, col] = -1 - i
+    width = codes.shape[1]
+    strips = []
+    for line in codes:
+        bounds = [0, *(np.flatnonzero(np.diff(line)) + 1).tolist(), width]
+        segments = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            code = int(line[a])
+            if code < 0:
+                text, style = overlays[-1 - code]
+            else:
+                upper, lower = divmod(code, base)
+                text, style = (" " if upper == lower else UPPER_HALF), palette.cell_style(upper - 1, lower - 1)
+            segments.append(Segment(text * (b - a), style))
+        strips.append(Strip(segments, width))
+    return strips
 
 
 def heatmap_strips(values: np.ndarray, scale: Scale, palette: Palette) -> list[Strip]:
     """A 2-D array of values drawn in half blocks, two pixel rows per text line."""
-    return [join_cells(line) for line in half_block_cells(scale.indices(values, len(palette)), palette)]
+    return half_block_strips(scale.indices(values, len(palette)), palette)
 
 
 def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str = "{:+.2g}") -> Strip:

@@ -13,6 +13,9 @@ from textual.widget import Widget
 from tuinn.train.snapshot import Snapshot
 
 
+TEXT_CACHE_SIZE = 256  # rendered text lines kept per panel
+
+
 class Panel(Widget):
     """A titled view of a Snapshot.
 
@@ -28,6 +31,7 @@ class Panel(Widget):
         self.border_title = self.TITLE
         self.snapshot: Snapshot | None = None
         self._lines: list[Strip] = []
+        self._text_cache: dict[tuple, Strip] = {}
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         """The panel's content lines for a `width` × `height` area."""
@@ -71,5 +75,13 @@ class Panel(Widget):
         return [Strip(line).crop(0, width) for line in console.render_lines(renderable, options, pad=False)]
 
     def text_lines(self, texts: list[Text], width: int) -> list[Strip]:
-        """One line each for `texts`, cut to `width` cells."""
-        return [self.rich_lines(text, width)[0] for text in texts]
+        """One line each for `texts`, cut to `width` cells; lines seen in the last frames are reused."""
+        if len(self._text_cache) > TEXT_CACHE_SIZE:
+            self._text_cache.clear()
+        strips = []
+        for text in texts:
+            key = (text.plain, tuple(text.spans), text.style, width)
+            if key not in self._text_cache:
+                self._text_cache[key] = self.rich_lines(text, width)[0]
+            strips.append(self._text_cache[key])
+        return strips
