@@ -58,7 +58,8 @@ class TrainingThread:
             next_step = time.perf_counter()
             while not self._stop.is_set():
                 trainer = self.trainer
-                trainer.apply_commands()
+                if trainer.apply_commands():
+                    last = 0.0  # show the effect of a key at once, not at the next tick
                 if not trainer.wants_step:
                     time.sleep(IDLE_WAIT)
                 elif self.max_steps_per_sec is None:
