@@ -88,7 +88,8 @@ def main(
             return
         if save_path and not Path(save_path).resolve().parent.is_dir():
             raise ConfigError(f"--save {save_path}: the folder does not exist")
-        trainer = _make_trainer(config, load_path)
+        # the app trains through its budget (a class watches it settle); headless stops at the target
+        trainer = _make_trainer(config, load_path, stop_at_target=None if headless else False)
     except BadInput:
         raise
     except (ConfigError, ValueError, KeyError, OSError) as e:
@@ -112,10 +113,10 @@ def _message(e: Exception) -> str:
     return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
 
 
-def _make_trainer(config: RunConfig, load_path: str | None):
+def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None):
     from tuinn.train.trainer import Trainer
 
-    trainer = Trainer(config)
+    trainer = Trainer(config, stop_at_target=stop_at_target)
     if load_path:
         if not Path(load_path).is_file():
             raise ConfigError(f"--load {load_path}: no such file")
