@@ -122,8 +122,11 @@ async def test_help_lists_every_key_and_closes(xor_app: TuinnApp) -> None:
         text = screen_text(xor_app)
         for binding in TuinnApp.BINDINGS:
             assert binding.tooltip in text
+        xor_app.advance(2)  # training goes on under the modal
+        await pilot.resize_terminal(90, 30)
         await pilot.press("escape")
         assert not isinstance(xor_app.screen, HelpScreen)
+        assert "Step       2" in screen_text(xor_app)
 
 
 async def test_p_opens_the_loss_chart_with_switches_marked(xor_app: TuinnApp) -> None:

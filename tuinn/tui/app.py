@@ -64,7 +64,7 @@ class TuinnApp(App[int]):
         if trainer is None:
             if config is None:
                 raise ValueError("TuinnApp needs a RunConfig or a Trainer")
-            trainer = Trainer(config)
+            trainer = Trainer(config, stop_at_target=False)  # in the app, the run goes on past its target
         self.trainer = trainer
         self.thread = TrainingThread(trainer) if autostart else None
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
