@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from tuinn.nn.im2col import ConvGeometry, make_kernel
+from tuinn.nn.im2col import ConvGeometry, Im2Col
 from tuinn.nn.initializers import initialize
 from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError
 from tuinn.nn.layers.dense import default_init
@@ -52,8 +52,10 @@ def same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
 class Conv2D(ActivatedLayer):
     """2-D convolution: kernel W of shape (kh, kw, in_channels, filters), bias b of shape (filters,).
 
-    Input and output are NHWC batches (N, H, W, C). Padding "valid" adds none,
+    Input and output are NHWC batches (N, H, W, C); the output is a view of
+    (Ho, Wo, N, F)-ordered memory (see tuinn.nn.im2col). Padding "valid" adds none,
     "same" pads so the output is ceil(input / stride), an int pads every side by it.
+    A training forward keeps its column matrix for the backward that follows it.
     """
 
     kind = "conv2d"
@@ -62,7 +64,7 @@ class Conv2D(ActivatedLayer):
     def __init__(
         self,
         filters: int,
-        kernel_size: int | list[int] = 3,
+        kernel_size: int | list[int],
         stride: int | list[int] = 1,
         padding: str | int = "valid",
         activation: str = "linear",
@@ -81,7 +83,8 @@ class Conv2D(ActivatedLayer):
         self.stride = as_pair(stride, "stride")
         self.padding = padding
         self.init = init
-        self.kernel = None
+        self.im2col: Im2Col | None = None
+        self._training = True
 
     def _pads(self, h: int, w: int) -> tuple[int, int, int, int]:
         if self.padding == "valid":
@@ -93,7 +96,7 @@ class Conv2D(ActivatedLayer):
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
         h, w, c = check_image(input_shape, "conv2d")
-        geom = ConvGeometry(h, w, c, self.kernel_size, self.stride, self._pads(h, w))
+        geom = ConvGeometry(h, w, c, self.filters, self.kernel_size, self.stride, self._pads(h, w))
         ho, wo = geom.output
         if ho == 0 or wo == 0:
             (kh, kw), (hp, wp) = self.kernel_size, geom.padded
@@ -103,7 +106,7 @@ class Conv2D(ActivatedLayer):
                 f"{ho}×{wo} output; use a kernel of at most {min(kh, hp)}×{min(kw, wp)} or padding 'same'"
             )
         self.input_shape = (h, w, c)
-        self.kernel = make_kernel(geom, dtype)
+        self.im2col = Im2Col(geom, dtype)
         kh, kw = self.kernel_size
         fan_in, fan_out = kh * kw * c, kh * kw * self.filters
         init = self.init or default_init(self.activation)
@@ -116,18 +119,18 @@ class Conv2D(ActivatedLayer):
         self.output_shape = (ho, wo, self.filters)
         return self.output_shape
 
-    @property
-    def path(self) -> str:
-        """The im2col layout this layer uses (see tuinn.nn.im2col)."""
-        return self.kernel.path
+    def forward(self, x: np.ndarray, training: bool = False, skip_activation: bool = False) -> np.ndarray:
+        # a training forward keeps its column matrix for backward; inference needs none
+        self._training = training
+        return super().forward(x, training, skip_activation)
 
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
         self._w[:-1] = self.parameters["W"].reshape(-1, self.filters)
         self._w[-1] = self.parameters["b"]
-        return self.kernel.forward(x, self._w)
+        return self.im2col.forward(x, self._w, keep=self._training)
 
     def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
-        dx = self.kernel.backward(dz, self._w, self._dw, not self.skip_input_grad)
+        dx = self.im2col.backward(dz, self._w, self._dw, not self.skip_input_grad)
         self.gradients["W"].reshape(-1, self.filters)[...] = self._dw[:-1]
         self.gradients["b"][...] = self._dw[-1]
         return dx
