@@ -54,3 +54,20 @@ def test_commands_reach_the_thread(xor_config):
         assert wait_until(lambda: runner.trainer.step_count == step + 1)
     finally:
         runner.stop()
+
+
+def test_an_error_in_the_thread_stops_training_with_a_message(xor_config, monkeypatch):
+    trainer = Trainer(xor_config, stop_at_target=False)
+    runner = TrainingThread(trainer, interval=0.02)
+
+    def broken_step():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(trainer, "step", broken_step)
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.latest.finished)
+    finally:
+        runner.stop()
+    assert "internal error: RuntimeError: boom" in runner.latest.diverged
+    assert not runner.alive

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Sequence
 
 from tuinn.nn import SummaryRow
@@ -18,7 +20,7 @@ def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str
     header = ["Layer", "Type", "Output shape", "Neurons", "Params", "Activation", "Mult-adds"]
     if has_conv:
         header.append("Dense equiv.")
-    table = [["input", "Input", format_shape(input_shape), f"{_prod(input_shape):,}", "0", "", ""]]
+    table = [["input", "Input", format_shape(input_shape), f"{math.prod(input_shape):,}", "0", "", ""]]
     if has_conv:
         table[0].append("")
     for r in rows:
@@ -54,9 +56,3 @@ def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str
         )
     return "\n".join(lines)
 
-
-def _prod(shape: Sequence[int]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n

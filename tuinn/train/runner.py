@@ -53,6 +53,13 @@ class TrainingThread:
         return self._thread.is_alive()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as e:  # a bug must not freeze the screen: show it and stop training
+            self.trainer.stop_with(f"training stopped by an internal error: {type(e).__name__}: {e}", "internal error")
+            self.publish()
+
+    def _loop(self) -> None:
         with threadpool_limits(limits=self.blas_threads), quiet_float_errors():
             last = 0.0
             next_step = time.perf_counter()

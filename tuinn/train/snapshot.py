@@ -106,7 +106,8 @@ class Snapshot:
     samples_per_sec: float
     paused: bool
     finished: bool
-    diverged: str | None  # a message once the loss became NaN or inf
+    diverged: str | None  # why training stopped early: the loss became NaN or inf, or an error
     target: str  # e.g. "val accuracy >= 0.97"
     target_met: bool
     events: tuple[Event, ...] = field(default_factory=tuple)
+    input_shape: tuple[int, ...] = ()  # per sample, e.g. (2,) or (8, 8, 1)

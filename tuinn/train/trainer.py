@@ -187,7 +187,8 @@ class Trainer:
                 self.paused = paused
                 self._event("pause" if paused else "resume", "paused" if paused else "resumed")
         elif isinstance(c, cmd.Step):
-            self._single_steps += 1
+            if self.paused:  # a step asked for while running is not kept for later
+                self._single_steps += 1
         elif isinstance(c, cmd.Reset):
             paused, events = self.paused, self.events
             self._start()
@@ -320,12 +321,17 @@ class Trainer:
         return self.last_eval.get(key)
 
     def _diverge(self, loss: float) -> None:
-        self.finished = True
-        self.diverged = (
+        self.stop_with(
             f"training stopped: the loss became {loss} at step {self.step_count + 1} "
-            f"(epoch {self.epoch + 1}); the learning rate {self.lr:g} is probably too high"
+            f"(epoch {self.epoch + 1}); the learning rate {self.lr:g} is probably too high",
+            f"diverged (loss {loss})",
         )
-        self._event("diverged", f"diverged (loss {loss})")
+
+    def stop_with(self, message: str, event: str) -> None:
+        """End the run early with `message` (shown as `diverged`) and mark it as an event."""
+        self.finished = True
+        self.diverged = message
+        self._event("diverged", event)
 
     def run_epochs(self, epochs: int = 1) -> None:
         """Train `epochs` whole epochs (or until finished)."""
@@ -394,6 +400,7 @@ class Trainer:
             target=self.config.target.describe(),
             target_met=self.target_met,
             events=tuple(self.events),
+            input_shape=net.input_shape,
         )
 
     def _epoch_mean_loss(self) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.table import Table
 from textual.strip import Strip
@@ -25,6 +27,10 @@ def summary_table(s: Snapshot) -> Table:
         dense = sum(r.parameters if r.dense_equivalent is None else r.dense_equivalent for r in rows)
         table.add_column("As dense", f"{dense:,}", justify="right")
     table.add_column("Activation")
+    if s.input_shape:
+        width = sum(1 for _ in table.columns)
+        cells = ["input", "Input", format_shape(s.input_shape), f"{math.prod(s.input_shape):,}", "0"]
+        table.add_row(*cells, *[""] * (width - len(cells)), style="dim")
     for r in rows:
         cells = [r.name, r.type, format_shape(r.output_shape), f"{r.neurons:,}", f"{r.parameters:,}"]
         if has_conv:
