@@ -54,6 +54,17 @@ def test_learning_rate_and_optimizer_switches(xor_config):
     assert [e.kind for e in t.events] == ["lr", "optimizer"]
 
 
+def test_speed_cycles_through_the_limits(xor_config):
+    t = Trainer(xor_config)
+    seen = []
+    for _ in range(4):
+        t.submit(cmd.CycleSpeed())
+        t.apply_commands()
+        seen.append(t.speed)
+    assert seen == [1000.0, 100.0, 10.0, None]
+    assert t.snapshot().speed is None
+
+
 def test_pause_single_step_and_resume(xor_config):
     t = Trainer(xor_config)
     t.submit(cmd.TogglePause())

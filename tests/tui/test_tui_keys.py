@@ -94,6 +94,16 @@ async def test_n_while_running_does_not_queue_a_step(xor_app: TuinnApp) -> None:
         assert xor_app.trainer.step_count == 0 and xor_app.trainer.paused
 
 
+async def test_s_cycles_the_speed_limit_and_shows_it(xor_app: TuinnApp) -> None:
+    async with xor_app.run_test(size=WIDE) as pilot:
+        await pilot.press("s")
+        assert xor_app.trainer.speed == 1000
+        assert "limit 1000 steps/s" in panel_text(xor_app, StatusPanel)
+        await pilot.press("s", "s", "s")
+        assert xor_app.trainer.speed is None
+        assert "limit" not in panel_text(xor_app, StatusPanel)
+
+
 async def test_reset_returns_to_the_seeds_weights(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=WIDE) as pilot:
         xor_app.advance(6)

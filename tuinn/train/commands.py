@@ -42,6 +42,13 @@ class CycleOptimizer:
 
 
 @dataclass(frozen=True)
+class CycleSpeed:
+    """Step through the speed limits (as fast as possible, 1000, 100, 10 steps a second)."""
+
+    direction: int = 1
+
+
+@dataclass(frozen=True)
 class Pause:
     pass
 
@@ -80,6 +87,7 @@ Command = (
     | ScaleLearningRate
     | SetOptimizer
     | CycleOptimizer
+    | CycleSpeed
     | Pause
     | Resume
     | TogglePause

@@ -16,7 +16,10 @@ IDLE_WAIT = 0.05
 
 
 class TrainingThread:
-    """Steps a Trainer as fast as it can in its own thread, publishing a Snapshot ~10 times a second.
+    """Steps a Trainer in its own thread, publishing a Snapshot ~10 times a second.
+
+    It steps as fast as it can, or at most `trainer.speed` steps a second, so a
+    class can watch a tiny net learn.
 
     Readers take `latest` (no backlog of messages builds up). BLAS is limited to
     one thread inside the training thread, so the event loop keeps a core.
@@ -33,8 +36,6 @@ class TrainingThread:
         self.on_snapshot = on_snapshot
         self.interval = interval
         self.blas_threads = blas_threads
-        #: at most this many training steps a second (None: as fast as it can), so people can watch
-        self.max_steps_per_sec: float | None = None
         self.latest: Snapshot = trainer.snapshot()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
@@ -69,7 +70,7 @@ class TrainingThread:
                     last = 0.0  # show the effect of a key at once, not at the next tick
                 if not trainer.wants_step:
                     time.sleep(IDLE_WAIT)
-                elif self.max_steps_per_sec is None:
+                elif trainer.speed is None:
                     trainer.step()
                 else:
                     next_step = self._paced_step(next_step)
@@ -85,7 +86,7 @@ class TrainingThread:
             time.sleep(min(due - now, IDLE_WAIT))
             return due
         self.trainer.step()
-        return max(due + 1.0 / self.max_steps_per_sec, now - IDLE_WAIT)
+        return max(due + 1.0 / self.trainer.speed, now - IDLE_WAIT)
 
     def publish(self) -> None:
         """Take a Snapshot now and hand it to readers."""

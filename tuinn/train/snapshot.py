@@ -111,3 +111,4 @@ class Snapshot:
     target_met: bool
     events: tuple[Event, ...] = field(default_factory=tuple)
     input_shape: tuple[int, ...] = ()  # per sample, e.g. (2,) or (8, 8, 1)
+    speed: float | None = None  # the speed limit in steps per second, None for none

@@ -30,6 +30,8 @@ def quiet_float_errors():
 EVALUATIONS_PER_RUN = 200  # evaluate at most this often over the planned epochs (and at the end)
 MAX_EVAL_SAMPLES = 2048
 MAX_EVENTS = 200
+#: speed limits in training steps per second (None: as fast as the machine goes)
+SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
 
 
 def load_dataset(config: RunConfig) -> Dataset:
@@ -65,6 +67,8 @@ class Trainer:
         self.optimizer_name = config.train.optimizer
         self.hidden_activation: str | None = None
         self.selected = 0
+        #: at most this many steps a second when a TrainingThread runs it (None: no limit)
+        self.speed: float | None = None
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
         self._prepare_targets()
         self._start()
@@ -178,6 +182,8 @@ class Trainer:
         elif isinstance(c, cmd.CycleOptimizer):
             names = list(OPTIMIZERS)
             self._switch_optimizer(names[(names.index(self.optimizer_name) + c.direction) % len(names)])
+        elif isinstance(c, cmd.CycleSpeed):
+            self.speed = SPEEDS[(SPEEDS.index(self.speed) + c.direction) % len(SPEEDS)]
         elif isinstance(c, (cmd.Pause, cmd.Resume, cmd.TogglePause)):
             paused = not self.paused if isinstance(c, cmd.TogglePause) else isinstance(c, cmd.Pause)
             if self.finished and not self.diverged and not isinstance(c, cmd.Pause):
@@ -401,6 +407,7 @@ class Trainer:
             target_met=self.target_met,
             events=tuple(self.events),
             input_shape=net.input_shape,
+            speed=self.speed,
         )
 
     def _epoch_mean_loss(self) -> float | None:

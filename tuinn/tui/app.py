@@ -24,6 +24,7 @@ from tuinn.tui.widgets.help import HelpScreen, key_name
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
 WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
+POLL_INTERVAL = PUBLISH_INTERVAL / 2  # look twice per publication, so a key shows within ~0.1 s
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 
 
@@ -54,6 +55,7 @@ class TuinnApp(App[int]):
         Binding("o", "optimizer", "optim", tooltip="Next optimizer (weights kept, optimizer state fresh)"),
         Binding("left_square_bracket", "layer(-1)", "layer↑", key_display="[", tooltip="Select the previous layer (gradient matrix)"),
         Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", tooltip="Select the next layer (gradient matrix)"),
+        Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
         Binding("question_mark", "help", "help", key_display="?", tooltip="This help"),
         Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
@@ -86,7 +88,7 @@ class TuinnApp(App[int]):
     def on_mount(self) -> None:
         if self.thread is not None:
             self.thread.start()
-            self.set_interval(PUBLISH_INTERVAL, self._poll)
+            self.set_interval(POLL_INTERVAL, self._poll)
 
     def _poll(self) -> None:
         """Show the training thread's latest Snapshot, if it is new."""
@@ -149,6 +151,9 @@ class TuinnApp(App[int]):
 
     def action_layer(self, delta: int) -> None:
         self.send(cmd.SelectLayer(delta))
+
+    def action_speed(self) -> None:
+        self.send(cmd.CycleSpeed())
 
     def action_chart(self) -> None:
         self.push_screen(LossChartScreen(self.snapshot))

@@ -51,6 +51,8 @@ class StatusPanel(Panel):
         state, style = state_of(s)
         metric = "MSE" if s.metric_name == "mse" else s.metric_name.capitalize()
         rate = f"{s.samples_per_sec:,.0f}" if self.show_rate else "— (step mode)"
+        if s.speed is not None:
+            rate += f"  (limit {s.speed:g} steps/s)"
         pairs = [
             ("Epoch", f"{s.epoch}/{s.epochs}", "Step", f"{s.step:,}"),
             ("Loss", fmt(s.train_loss), "Val loss", fmt(s.val_loss)),
