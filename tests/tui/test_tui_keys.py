@@ -98,7 +98,7 @@ async def test_s_cycles_the_speed_limit_and_shows_it(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=WIDE) as pilot:
         await pilot.press("s")
         assert xor_app.trainer.speed == 1000
-        assert "limit 1000 steps/s" in panel_text(xor_app, StatusPanel)
+        assert "limit 1000/s" in panel_text(xor_app, StatusPanel)
         await pilot.press("s", "s", "s")
         assert xor_app.trainer.speed is None
         assert "limit" not in panel_text(xor_app, StatusPanel)

@@ -52,7 +52,7 @@ class StatusPanel(Panel):
         metric = "MSE" if s.metric_name == "mse" else s.metric_name.capitalize()
         rate = f"{s.samples_per_sec:,.0f}" if self.show_rate else "— (step mode)"
         if s.speed is not None:
-            rate += f"  (limit {s.speed:g} steps/s)"
+            rate += f" · limit {s.speed:g}/s"
         pairs = [
             ("Epoch", f"{s.epoch}/{s.epochs}", "Step", f"{s.step:,}"),
             ("Loss", fmt(s.train_loss), "Val loss", fmt(s.val_loss)),
