@@ -24,7 +24,7 @@ from tuinn.tui.widgets.help import HelpScreen, key_name
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
 WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
-POLL_INTERVAL = PUBLISH_INTERVAL / 2  # look twice per publication, so a key shows within ~0.1 s
+POLL_INTERVAL = PUBLISH_INTERVAL / 3  # look three times per publication, so a key shows within 0.1 s
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 
 
