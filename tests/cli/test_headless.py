@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import resources
 
 from tuinn.config import load_preset, preset_names
 
@@ -75,3 +76,15 @@ def test_save_then_load_continues_from_the_weights(tuinn, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     r = tuinn("--preset", "xor", "--headless", "--load", "xor.npz", "--epochs", "1")
     assert r.code == 0, r.out + r.err  # already trained: the one epoch meets the target
+
+
+def test_seed_conv_summary_shows_the_worked_example(tuinn, tmp_path):
+    r = tuinn("--preset", "seed-conv", "--summary")
+    assert r.code == 0, r.err
+    row = next(line for line in r.out.splitlines() if line.startswith("conv2d_1"))
+    assert row.split()[-6:-3] == ["2×2×3", "12", "15"]  # output shape, neurons, shared parameters
+    text = resources.files("tuinn.presets").joinpath("seed-conv.toml").read_text(encoding="utf-8")
+    (tmp_path / "stride1.toml").write_text(text.replace("stride = 2", "stride = 1"))
+    r = tuinn("--config", "stride1.toml", "--summary")
+    row = next(line for line in r.out.splitlines() if line.startswith("conv2d_1"))
+    assert row.split()[-6:-3] == ["3×3×3", "27", "15"]
