@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from gradcheck import check_grad, check_layer, projection
 
-from tuinn.nn.layers import Dense, Dropout, Flatten, Maxout, ShapeError
+from tuinn.nn.layers import Dense, Dropout, Flatten, Layer, Maxout, ShapeError
 
 F64 = np.dtype(np.float64)
 
 
-def built(layer, input_shape: tuple[int, ...], seed: int = 0, dtype=F64):
+def built(layer: Layer, input_shape: tuple[int, ...], seed: int = 0, dtype: np.dtype = F64) -> Layer:
     layer.build(input_shape, np.random.default_rng(seed), dtype)
     return layer
 
@@ -96,7 +96,7 @@ def test_maxout_is_the_max_of_its_pieces() -> None:
 def test_dropout_gradient_flows_through_the_mask() -> None:
     shape, r = (6, 8), projection(4, (6, 8))
 
-    def forward(v: np.ndarray) -> np.ndarray:
+    def forward(v: np.ndarray) -> tuple[np.ndarray, Layer]:
         layer = built(Dropout(0.4), shape[1:], seed=11)  # the same mask on every call
         return layer.forward(v, True), layer
 

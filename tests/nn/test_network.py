@@ -27,7 +27,7 @@ MNIST_MLP = model(
 )
 
 
-def data(inputs: int, outputs: int, kind: str, n: int = 6, seed: int = 5):
+def data(inputs: int, outputs: int, kind: str, n: int = 6, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """A batch of `n` inputs and targets: 'real' values, 'binary' labels or 'one-hot' classes."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, inputs))
@@ -265,7 +265,7 @@ class Payload:
     def __init__(self, flag: Path) -> None:
         self.flag = flag
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         return _touch, (str(self.flag),)
 
 

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 import pytest
 
 from tuinn.nn import Network, make_optimizer
 from tuinn.nn.optimizers import OPTIMIZERS
 
+Array = np.ndarray
 P0 = np.array([0.5, -1.0, 2.0])
 GRADS = [np.array([0.1, -0.2, 0.3]), np.array([-0.4, 0.05, 0.3]), np.array([0.2, 0.2, -0.6])]
 EPS = 1e-8
 
 
-def sgd(p, grads, lrs):
+def sgd(p: Array, grads: list[Array], lrs: list[float]) -> Iterator[Array]:
     for g, lr in zip(grads, lrs):
         p = p - lr * g
         yield p
 
 
-def momentum(p, grads, lrs, mu=0.9, nesterov=False):
+def momentum(
+    p: Array, grads: list[Array], lrs: list[float], mu: float = 0.9, nesterov: bool = False
+) -> Iterator[Array]:
     # the formulation of Sutskever et al. (2013) with the gradient at the current point:
     # b = mu b + g; step along b (heavy ball) or along g + mu b (Nesterov)
     b = np.zeros_like(p)
@@ -29,7 +34,7 @@ def momentum(p, grads, lrs, mu=0.9, nesterov=False):
         yield p
 
 
-def adagrad(p, grads, lrs):
+def adagrad(p: Array, grads: list[Array], lrs: list[float]) -> Iterator[Array]:
     total = np.zeros_like(p)
     for g, lr in zip(grads, lrs):
         total = total + g**2
@@ -37,7 +42,7 @@ def adagrad(p, grads, lrs):
         yield p
 
 
-def rmsprop(p, grads, lrs, rho=0.9):
+def rmsprop(p: Array, grads: list[Array], lrs: list[float], rho: float = 0.9) -> Iterator[Array]:
     mean_square = np.zeros_like(p)
     for g, lr in zip(grads, lrs):
         mean_square = rho * mean_square + (1 - rho) * g**2
@@ -45,7 +50,9 @@ def rmsprop(p, grads, lrs, rho=0.9):
         yield p
 
 
-def adam(p, grads, lrs, b1=0.9, b2=0.999):
+def adam(
+    p: Array, grads: list[Array], lrs: list[float], b1: float = 0.9, b2: float = 0.999
+) -> Iterator[Array]:
     m, v = np.zeros_like(p), np.zeros_like(p)
     for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
         m = b1 * m + (1 - b1) * g
@@ -65,7 +72,7 @@ CASES = {
 }
 
 
-def run(name: str, options: dict, lrs: list[float]) -> list[np.ndarray]:
+def run(name: str, options: dict, lrs: list[float]) -> list[Array]:
     """The parameters after each step of the optimizer under test, lr set before each step."""
     opt = make_optimizer(name, lrs[0], **options)
     p = P0.copy()
