@@ -339,3 +339,12 @@ def test_save_keeps_a_switched_activation(tmp_path):
     assert [l.activation for l in loaded.layers] == ["relu", "sigmoid"]
     x = np.random.default_rng(0).standard_normal((5, 2))
     assert np.array_equal(loaded.forward(x), net.forward(x))
+
+
+def test_targets_of_another_shape_are_refused_not_broadcast() -> None:
+    net = Network.from_spec(model(dense(3, "tanh"), dense(1)), (2,))
+    for y in (XOR_Y[:, 0], XOR_Y[:3], np.hstack([XOR_Y, XOR_Y])):
+        with pytest.raises(ValueError, match=r"targets have shape .* output for 4 samples has shape \(4, 1\)"):
+            net.loss_and_grads(XOR_X, y)
+        with pytest.raises(ValueError, match="targets have shape"):
+            net.evaluate(XOR_X, y)

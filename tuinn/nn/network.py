@@ -172,6 +172,7 @@ class Network:
 
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Loss of the batch (with penalties) and the gradient of every parameter by name."""
+        self._check_targets(x, y)
         last = self.layers[-1]
         h = x
         for layer in self.layers[:-1]:
@@ -189,6 +190,14 @@ class Network:
             loss += self._add_penalties()
         return loss, self.grads
 
+    def _check_targets(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Refuse targets whose shape is not the output's: the losses would broadcast them."""
+        if y.shape != (len(x), *self.output_shape):
+            raise ValueError(
+                f"targets have shape {y.shape}, but the network's output for {len(x)} "
+                f"samples has shape {(len(x), *self.output_shape)}"
+            )
+
     def _add_penalties(self) -> float:
         penalty = 0.0
         for layer in self.layers:
@@ -204,6 +213,7 @@ class Network:
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Loss (without penalties) and output on a batch, with no training behaviour."""
+        self._check_targets(x, y)
         out = self.forward(x, training=False)
         if self.loss.fused_activation is not None:
             return self.loss.fn(self.layers[-1].preactivation, y), out
