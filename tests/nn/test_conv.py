@@ -153,14 +153,15 @@ def test_network_gradients_through_packed_parameters() -> None:
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"filters": 0, "kernel_size": 3}, "filters must be a positive integer, got 0"),
-        ({"filters": 2, "kernel_size": [3]}, "kernel_size must be a positive integer or a list of two, got [3]"),
-        ({"filters": 2, "kernel_size": 3, "stride": 0}, "stride must be a positive integer or a list of two, got 0"),
-        ({"filters": 2, "kernel_size": 3, "padding": "full"}, "padding must be 'valid', 'same' or a non-negative integer, got 'full'"),
-        ({"filters": 2, "kernel_size": 3, "padding": -1}, "padding must be 'valid', 'same' or a non-negative integer, got -1"),
+        ({"filters": 0}, "filters must be a positive integer, got 0"),
+        ({"kernel_size": [3]}, "kernel_size must be a positive integer or a list of two, got [3]"),
+        ({"stride": 0}, "stride must be a positive integer or a list of two, got 0"),
+        ({"padding": "full"}, "padding must be 'valid', 'same' or a non-negative integer, got 'full'"),
+        ({"padding": -1}, "padding must be 'valid', 'same' or a non-negative integer, got -1"),
     ],
 )
 def test_constructor_errors_are_plain(kwargs, message) -> None:
+    kwargs = {"filters": 2, "kernel_size": 3, **kwargs}
     with pytest.raises(ValueError) as err:
         Conv2D(**kwargs)
     assert str(err.value) == message

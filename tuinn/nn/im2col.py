@@ -129,11 +129,11 @@ class Im2Col:
         chunk = max(1, INFERENCE_COLUMN_BYTES // per_sample)
         if x.shape[0] <= chunk:
             return self._forward(x, w, self._buffers(x.shape[0]))
-        z = np.empty((*self.geom.output, x.shape[0], w.shape[1]), dtype=self.dtype)
+        z = np.empty((*self.geom.output, x.shape[0], w.shape[1]), dtype=self.dtype).transpose(2, 0, 1, 3)
         for start in range(0, x.shape[0], chunk):
             part = x[start : start + chunk]
-            z[:, :, start : start + len(part)] = self._forward(part, w, self._buffers(len(part))).transpose(1, 2, 0, 3)
-        return z.transpose(2, 0, 1, 3)
+            z[start : start + len(part)] = self._forward(part, w, self._buffers(len(part)))
+        return z
 
     def backward(self, dz: np.ndarray, w: np.ndarray, dw: np.ndarray, need_dx: bool) -> np.ndarray | None:
         """Fill `dw` (K + 1, F) from dL/dz and return dL/dx (None when not `need_dx`).
