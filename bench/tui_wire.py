@@ -1,8 +1,10 @@
-"""What the TUI costs on the wire: bytes per second while training, and key-to-screen latency.
+"""What the TUI costs: bytes per second on the wire, key-to-screen latency, and training speed in the app.
 
 Runs `tuinn --preset NAME` on a real pty sized 120x40, as a terminal or an SSH session
 would, with an epoch budget it will not finish, so it trains throughout; timestamps
-every byte the app writes, and prints figures. Not a test:
+every byte the app writes, and prints figures. The app's training speed (the
+samples/s its status panel shows) is compared with a headless Trainer stepping
+the same preset for as long, in its own process. Not a test:
 
     python bench/tui_wire.py [--seconds 10] [--presets xor digits-cnn]
 """
@@ -19,6 +21,7 @@ import shutil
 import signal
 import statistics
 import struct
+import subprocess
 import sys
 import termios
 import time
@@ -32,6 +35,21 @@ READY = "Gradients"  # a panel title: the first frame is on screen
 PAUSE_KEY = " "  # toggles pause; the status panel's State line says which
 STATES = ("paused", "running")
 EPOCHS = "100000000"  # more than any preset gets through while measured
+SAMPLES_PER_SEC = re.compile(r"Samples/s\s+([\d,]+)")
+HEADLESS = """
+import sys, time
+from tuinn.config import load_preset, with_overrides
+from tuinn.train.trainer import Trainer, quiet_float_errors
+trainer = Trainer(with_overrides(load_preset(sys.argv[1]), epochs=int(sys.argv[3])), stop_at_target=False)
+with quiet_float_errors():
+    end = time.perf_counter() + 1.0  # warm-up, as the app gets
+    while time.perf_counter() < end:
+        trainer.step()
+    start, seen = time.perf_counter(), trainer.samples_seen
+    while time.perf_counter() < start + float(sys.argv[2]):
+        trainer.step()
+print((trainer.samples_seen - seen) / (time.perf_counter() - start))
+"""
 
 
 def visible(data: bytes) -> str:
@@ -88,6 +106,11 @@ class Pty:
         shown = self.wait_for_text(text, mark)
         return self.chunks[mark][0] - sent, shown - sent
 
+    def shown_samples_per_sec(self, since: int) -> list[float]:
+        """Every samples/s figure the status panel showed after chunk `since`."""
+        text = visible(b"".join(data for _, data in self.chunks[since:]))
+        return [float(m.replace(",", "")) for m in SAMPLES_PER_SEC.findall(text)]
+
     def rate(self, seconds: float) -> tuple[float, float]:
         """Bytes per second and bursts per second written over the next `seconds`."""
         mark = len(self.chunks)
@@ -118,7 +141,9 @@ def measure(tuinn: str, preset: str, seconds: float, presses: int, env: dict[str
     try:
         ready = app.wait_for_text(READY, 0, timeout=30) - app.started
         app.pump(1.0)  # let the first full paint and the training warm-up pass
+        mark = len(app.chunks)
         byte_rate, burst_rate = app.rate(seconds)
+        in_app = statistics.median(app.shown_samples_per_sec(mark) or [float("nan")])
         to_output, to_text = [], []
         for _ in range(presses):
             for state in STATES:
@@ -135,6 +160,16 @@ def measure(tuinn: str, preset: str, seconds: float, presses: int, env: dict[str
           f"max {1e3 * max(to_output):.0f} ms; key -> new text: median "
           f"{1e3 * statistics.median(to_text):.0f} ms, max {1e3 * max(to_text):.0f} ms "
           f"({len(to_text)} presses); exit status {status}")
+    headless = headless_rate(preset, seconds, env)
+    print(f"  training in the app: {in_app:,.0f} samples/s; headless: {headless:,.0f} samples/s; "
+          f"ratio {in_app / headless:.2f}")
+
+
+def headless_rate(preset: str, seconds: float, env: dict[str, str]) -> float:
+    """Samples/s of a headless Trainer on `preset`, stepping for `seconds` in its own process."""
+    out = subprocess.run([sys.executable, "-c", HEADLESS, preset, str(seconds), EPOCHS], env=env,
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ def quiet_float_errors():
 EVALUATIONS_PER_RUN = 200  # evaluate at most this often over the planned epochs (and at the end)
 MAX_EVAL_SAMPLES = 2048
 MAX_EVENTS = 200
+RATE_INTERVAL, RATE_POINTS = 0.1, 21  # samples/s is measured over the last ~2 s of wall time
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
 
@@ -108,7 +109,7 @@ class Trainer:
         self.diverged: str | None = None
         self.target_met = False
         self.last_eval: dict[str, float | None] = dict.fromkeys(History.CURVES)
-        self._rate = deque(maxlen=50)  # (time, samples) for samples/s
+        self._rate = deque(maxlen=RATE_POINTS)  # (time, samples) every RATE_INTERVAL s, for samples/s
         n_train = len(self.dataset.x_train)
         batch = self.config.train.batch_size or n_train
         self.batch_size = min(batch, n_train)
@@ -263,7 +264,9 @@ class Trainer:
         self.optimizer.step({"all": self.network.flat_params}, {"all": self.network.flat_grads})
         self.step_count += 1
         self.samples_seen += len(idx)
-        self._rate.append((time.perf_counter(), self.samples_seen))
+        self._latest = (time.perf_counter(), self.samples_seen)
+        if not self._rate or self._latest[0] - self._rate[-1][0] >= RATE_INTERVAL:
+            self._rate.append(self._latest)
         self._epoch_losses.append(loss)
         self.history.record("train_loss", self.step_count, loss)
         if self._cursor >= len(self._order):
@@ -348,9 +351,9 @@ class Trainer:
 
     @property
     def samples_per_sec(self) -> float:
-        if len(self._rate) < 2:
+        if not self._rate:
             return 0.0
-        (t0, n0), (t1, n1) = self._rate[0], self._rate[-1]
+        (t0, n0), (t1, n1) = self._rate[0], self._latest
         return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
     # --- reporting -------------------------------------------------------------------------
