@@ -65,6 +65,11 @@ def test_speed_cycles_through_the_limits(xor_config):
     assert t.snapshot().speed is None
 
 
+def test_watchable_speed_stretches_tiny_runs_only(xor_config, make_config):
+    assert Trainer(xor_config).watchable_speed() == 100.0  # 500 one-step epochs: about 5 s at 100/s
+    assert Trainer(make_config(**{"epochs = 500": "epochs = 100000000"})).watchable_speed() is None
+
+
 def test_pause_single_step_and_resume(xor_config):
     t = Trainer(xor_config)
     t.submit(cmd.TogglePause())

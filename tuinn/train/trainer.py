@@ -33,6 +33,7 @@ MAX_EVENTS = 200
 RATE_INTERVAL, RATE_POINTS = 0.1, 21  # samples/s is measured over the last ~2 s of wall time
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
+WATCH_SECONDS = 30.0  # a run shown live should last at least about this long
 
 
 def load_dataset(config: RunConfig) -> Dataset:
@@ -211,6 +212,17 @@ class Trainer:
         self.finished = False
         self.epoch_budget = self.epoch + self.config.train.epochs
         self._event("resume", f"training on to epoch {self.epoch_budget}")
+
+    def watchable_speed(self) -> float | None:
+        """The slowest speed limit that still gets through the planned epochs within WATCH_SECONDS.
+
+        Tiny nets finish their budget in well under a second, too fast to see
+        anything learn; the app starts them at this limit. None when even the
+        fastest limit would take longer.
+        """
+        needed = self.epoch_budget * self.steps_per_epoch / WATCH_SECONDS
+        limits = [s for s in SPEEDS if s is not None and s >= needed]
+        return min(limits) if limits else None
 
     def _switch_activation(self, name: str) -> None:
         if not self.network.hidden_layers:

@@ -69,6 +69,8 @@ class TuinnApp(App[int]):
             trainer = Trainer(config, stop_at_target=False)  # in the app, the run goes on past its target
         self.trainer = trainer
         self.thread = TrainingThread(trainer) if autostart else None
+        if autostart:
+            trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
 
     # --- layout ---------------------------------------------------------------------------
