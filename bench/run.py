@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,9 @@ from workloads import WORKLOADS, Workload  # noqa: E402
 
 #: set on some processors for old OpenBLAS builds; they slow a current one
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+STAT = Path("/proc/stat")
+#: the share of the CPUs other processes may use while a measurement still counts as clean
+QUIET = 0.1
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -46,7 +50,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="before each process, wait up to this long for other processes to leave the CPUs idle",
+        help="before each process, wait up to this long for idle CPUs; redo (twice at most) "
+        "a measurement that other processes disturbed",
     )
     parser.add_argument("--json", type=Path, help="also write every raw result to this file")
     return parser.parse_args(argv)
@@ -60,41 +65,58 @@ def worker_env(unset_openblas: bool) -> dict[str, str]:
     return env
 
 
-def busy_fraction(seconds: float = 0.3) -> float:
-    """The share of all CPUs' time spent busy over `seconds` (0 where /proc/stat is missing)."""
-    stat = Path("/proc/stat")
-    if not stat.exists():
+def cpu_ticks() -> tuple[int, int]:
+    """Clock ticks of all CPUs so far: (all, busy); zeros where /proc/stat is missing."""
+    if not STAT.exists():
+        return 0, 0
+    fields = [int(v) for v in STAT.read_text().split("\n", 1)[0].split()[1:9]]
+    return sum(fields), sum(fields) - fields[3] - fields[4]  # less idle and iowait
+
+
+def others_share(before: tuple[int, int], after: tuple[int, int], own_seconds: float) -> float:
+    """The share of all CPU time between two samples that processes other than ours used."""
+    total = after[0] - before[0]
+    if total <= 0:
         return 0.0
-
-    def sample() -> tuple[int, int]:
-        fields = [int(v) for v in stat.read_text().split("\n", 1)[0].split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
-
-    total0, idle0 = sample()
-    time.sleep(seconds)
-    total1, idle1 = sample()
-    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+    own = own_seconds * os.sysconf("SC_CLK_TCK")
+    return max(0.0, (after[1] - before[1] - own) / total)
 
 
-def wait_idle(limit: float) -> float:
-    """Wait up to `limit` seconds for the CPUs to be mostly idle; return the last busy share."""
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wait_idle(limit: float) -> None:
+    """Wait up to `limit` seconds until other processes leave the CPUs (nearly) idle."""
     deadline = time.monotonic() + limit
-    busy = busy_fraction()
-    while busy > 0.1 and time.monotonic() < deadline:
-        busy = busy_fraction(1.0)
-    return busy
+    while time.monotonic() < deadline:
+        before = cpu_ticks()
+        time.sleep(0.5)
+        if others_share(before, cpu_ticks(), 0.0) <= QUIET:
+            return
+
+
+def measure(engine: str, w: Workload, args: argparse.Namespace, env: dict[str, str]) -> dict:
+    """One measurement; with --wait-idle, after idle CPUs, redone while others disturbed it."""
+    for _ in range(3 if args.wait_idle else 1):
+        wait_idle(args.wait_idle)
+        result = run_worker(engine, w, args, env)
+        if result["others_busy"] <= QUIET:
+            break
+    return result
 
 
 def run_worker(engine: str, w: Workload, args: argparse.Namespace, env: dict[str, str]) -> dict:
-    """One measurement in a fresh process; its JSON line as a dict."""
-    busy = wait_idle(args.wait_idle)
+    """One measurement in a fresh process; its JSON line, with the CPU share others used."""
     cmd = [sys.executable, str(HERE / "worker.py"), engine, w.name]
     cmd += ["--runs", str(args.runs), "--run-seconds", str(args.run_seconds)]
+    before, own = cpu_ticks(), children_cpu_seconds()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{engine} {w.name} failed:\n{done.stderr}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["busy_before"] = busy
+    result["others_busy"] = others_share(before, cpu_ticks(), children_cpu_seconds() - own)
     return result
 
 
@@ -108,7 +130,7 @@ def summarize(results: list[dict]) -> dict:
         "max": max(times),
         "maxrss_kib": max(r["maxrss_kib"] for r in results),
         "traced_peak_bytes": max(peaks) if peaks else None,
-        "busy_before": max(r["busy_before"] for r in results),
+        "others_busy": max(r["others_busy"] for r in results),
         "info": results[0]["info"],
     }
 
@@ -189,17 +211,14 @@ def main(argv: list[str] | None = None) -> None:
     env = worker_env(args.unset_openblas_env)
     engines = ["tuinn", "torch"] if use_torch else ["tuinn"]
     shown = {n: env.get(n, "(unset)") for n in OPENBLAS_VARS}
-    load = os.getloadavg()[0]
-    print(f"{time.strftime('%Y-%m-%d %H:%M')}  {machine()}  load {load:.2f}")
-    if load > 0.5:
-        print("the machine is busy: other processes skew these figures (BLAS threads most)")
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}  {machine()}  load {os.getloadavg()[0]:.2f}")
     print("  ".join(f"{k}={v}" for k, v in shown.items()))
     raw, rows = {}, []
     for w in workloads:
         results: dict[str, list[dict]] = {e: [] for e in engines}
         for _ in range(args.repeats):
             for engine in engines:  # A B A B: drift hits both sides
-                results[engine].append(run_worker(engine, w, args, env))
+                results[engine].append(measure(engine, w, args, env))
         summary = {e: summarize(r) for e, r in results.items()}
         ours, theirs = summary["tuinn"], summary.get("torch")
         rows.append((w.title, figure(w, ours), figure(w, theirs) if theirs else "—", *verdict(w, ours, theirs)))
@@ -207,8 +226,8 @@ def main(argv: list[str] | None = None) -> None:
         rss = f"max RSS tuinn {size(ours['maxrss_kib'] * 1024)}" + (
             f", PyTorch {size(theirs['maxrss_kib'] * 1024)}" if theirs else ""
         )
-        busy = max(s["busy_before"] for s in summary.values())
-        print(f"{w.name}: {rows[-1][1]} vs {rows[-1][2]}; {rss}{peak}; CPUs busy before ≤ {busy:.0%}", flush=True)
+        busy = max(s["others_busy"] for s in summary.values())
+        print(f"{w.name}: {rows[-1][1]} vs {rows[-1][2]}; {rss}{peak}; others used ≤ {busy:.0%} of the CPUs", flush=True)
         raw[w.name] = {"results": results, "summary": summary}
     infos = {e: s["info"] for w in raw.values() for e, s in w["summary"].items()}
     print("  ".join(f"{k}={v}" for info in infos.values() for k, v in info.items()))
