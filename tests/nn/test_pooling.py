@@ -117,3 +117,16 @@ def test_summary_figures() -> None:
     assert layer.neurons == 14 * 14 * 8
     assert layer.parameter_count == 0 and layer.dense_equivalent() is None
     assert built(AvgPool2D(3, 1), (5, 5, 1)).describe() == "AvgPool2D(3×3, s1)"
+
+
+@pytest.mark.parametrize("case", [CASES[0], CASES[3]])
+def test_an_inference_forward_leaves_the_training_state_alone(case) -> None:
+    shape, pool, stride = case
+    layer = built(MaxPool2D(pool, stride), shape)
+    x = distinct(shape, n=2)
+    layer.forward(x, training=True)
+    dy = np.random.default_rng(2).standard_normal((2, *layer.output_shape))
+    expected = layer.backward(dy)
+    other = distinct(shape, n=5, seed=9)
+    assert np.array_equal(layer.forward(other), reference_pool(other, layer.pool_size, layer.stride, np.max))
+    assert np.array_equal(layer.backward(dy), expected)

@@ -1,6 +1,6 @@
 """im2col / col2im for Conv2D: the hot path of CNNs.
 
-The kernel turns a batch of NHWC images into a column matrix, multiplies it by
+`Im2Col` turns a batch of NHWC images into a column matrix, multiplies it by
 the weights in one GEMM and, backwards, turns the output gradient into the weight
 gradient (one GEMM) and the input gradient (one GEMM and a col2im). Weights come
 in as one matrix ``w`` of shape (K + 1, F): the rows of ``W.reshape(K, F)``
@@ -50,12 +50,11 @@ BUFFER_SETS = 3
 
 @dataclass(frozen=True)
 class ConvGeometry:
-    """Sizes of one convolution: input (H, W, C), filters, kernel, stride and padding per side."""
+    """Sizes of one convolution: input (H, W, C), kernel, stride and padding per side."""
 
     height: int
     width: int
     channels: int
-    filters: int
     kernel: tuple[int, int]
     stride: tuple[int, int]
     pads: tuple[int, int, int, int]  # top, bottom, left, right
@@ -82,8 +81,8 @@ class ConvGeometry:
 def matmul_long(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out = a @ b for a short, wide `a` and a long, thin `b`, summed over column chunks.
 
-    OpenBLAS threads such GEMMs poorly: one call over 57 600 columns was ~4×
-    slower than eight calls over chunks of `MATMUL_CHUNK`.
+    OpenBLAS threads such GEMMs poorly: one (10 × 57 600) @ (57 600 × 8) call was
+    ~4× slower than the same product in chunks of `MATMUL_CHUNK` columns.
     """
     n = a.shape[1]
     np.matmul(a[:, :MATMUL_CHUNK], b[:MATMUL_CHUNK], out=out)
@@ -159,6 +158,7 @@ class Im2Col:
         return 0 if self._kept is None else self._kept.cols.nbytes
 
     def _forward(self, x: np.ndarray, w: np.ndarray, buf: _Buffers) -> np.ndarray:
+        """Pad `x` into `buf`, fill its column matrix and multiply: the NHWC output view."""
         self._interior(buf.xpad)[...] = x
         for block, window in self._blocks(buf.cols, buf.xpad):
             block[...] = window

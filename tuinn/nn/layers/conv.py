@@ -96,7 +96,7 @@ class Conv2D(ActivatedLayer):
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
         h, w, c = check_image(input_shape, "conv2d")
-        geom = ConvGeometry(h, w, c, self.filters, self.kernel_size, self.stride, self._pads(h, w))
+        geom = ConvGeometry(h, w, c, self.kernel_size, self.stride, self._pads(h, w))
         ho, wo = geom.output
         if ho == 0 or wo == 0:
             (kh, kw), (hp, wp) = self.kernel_size, geom.padded

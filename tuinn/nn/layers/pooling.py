@@ -69,26 +69,33 @@ class MaxPool2D(_Pool2D):
         return shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        self._x = x
+        if training:
+            self._x = x
         if self._pairwise:
-            return self._forward_pairs(x)
+            return self._forward_pairs(x, training)
         planes = self._planes(x)
         y = planes[0].copy()
-        self._winner = np.zeros(y.shape, dtype=np.uint8)
+        if training:  # the first plane holding each window's maximum, for backward
+            self._winner = np.zeros(y.shape, dtype=np.uint8)
         for k, plane in enumerate(planes[1:], start=1):
-            np.copyto(self._winner, k, where=plane > y)
+            if training:
+                np.copyto(self._winner, k, where=plane > y)
             np.maximum(y, plane, out=y)
         return y
 
-    def _forward_pairs(self, x: np.ndarray) -> np.ndarray:
-        """2×2 windows: rows first (long contiguous runs in every layout), then columns."""
+    def _forward_pairs(self, x: np.ndarray, training: bool) -> np.ndarray:
+        """2×2 windows: rows first (long contiguous runs in every layout), then columns.
+
+        Only training keeps the masks (which of each pair won) for backward.
+        """
         top, bottom = self._pair(x, 1)
-        self._rows = np.maximum(top, bottom)
-        self._top_wins = top >= bottom
-        left, right = self._pair(self._rows, 2)
-        self._left_wins = left >= right
-        self._y = np.maximum(left, right)
-        return self._y
+        rows = np.maximum(top, bottom)
+        left, right = self._pair(rows, 2)
+        y = np.maximum(left, right)
+        if training:
+            self._rows, self._y = rows, y
+            self._top_wins, self._left_wins = top >= bottom, left >= right
+        return y
 
     def _pair(self, a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
         """The first and second member of each window pair along `axis` (1 rows, 2 columns)."""
@@ -138,7 +145,8 @@ class AvgPool2D(_Pool2D):
     label = "AvgPool2D"
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        self._x = x
+        if training:
+            self._x = x
         planes = self._planes(x)
         y = planes[0].copy()
         for plane in planes[1:]:
