@@ -144,7 +144,7 @@ def test_a_finished_run_trains_on_when_resumed(xor_config):
     assert not t.finished and not t.paused and t.step_count == 501
     t.run_epochs(10_000)
     assert t.epoch == 1000 and t.snapshot().epochs == 1000
-    assert t.events[-1].text != "" and any(e.text == "training on to epoch 1000" for e in t.events)
+    assert any(e.text == "training on to epoch 1000" for e in t.events)
 
 
 def test_a_diverged_run_does_not_resume(diverging_config):
@@ -153,3 +153,55 @@ def test_a_diverged_run_does_not_resume(diverging_config):
     t.run_epochs(500)
     t.submit(cmd.Resume())
     assert t.step() is None and t.finished
+
+
+def test_reset_after_a_switch_keeps_the_activation_on_the_seeds_weights(xor_config):
+    fresh = Trainer(xor_config).network.flat_params.copy()
+    t = Trainer(xor_config)
+    t.run_epochs(5)
+    t.submit(cmd.SetActivation("relu"))
+    t.submit(cmd.Reset())
+    t.apply_commands()
+    assert np.array_equal(t.network.flat_params, fresh)
+    assert [l.activation for l in t.network.hidden_layers] == ["relu", "relu"]
+
+
+def test_a_finite_blow_up_counts_as_divergence(diverging_config):
+    t = Trainer(diverging_config)
+    t.run_epochs(500)
+    assert t.diverged and "loss became" in t.diverged
+    loss = float(t.diverged.split("loss became ")[1].split()[0])
+    assert np.isfinite(loss) and loss > 1e6  # caught before it overflows
+    event = t.events[-1]
+    assert event.kind == "diverged" and f"at step {event.step} " in t.diverged
+
+
+def test_too_few_output_units_for_the_classes_is_a_config_error(make_config):
+    from tuinn.config import parse_config
+
+    text = XOR_DIGITS.replace("units = 10", "units = 3")
+    with pytest.raises(ConfigError, match=r"model\.layers\[1\]\.units.*10 classes"):
+        Trainer(parse_config(text, source="t.toml", base_dir=None))
+
+
+def test_data_and_weights_draw_from_different_streams(make_config):
+    """With one seed for both, the first weights would equal the first data draws."""
+    t = Trainer(make_config(**{'kind = "truth_table"\nname = "xor"': 'kind = "playground"\nname = "circle"'}))
+    w = t.network.params["dense_1.W"].ravel()
+    x = t.dataset.x_train.ravel()[: w.size]
+    assert abs(np.corrcoef(w, x)[0, 1]) < 0.9
+
+
+XOR_DIGITS = """
+name = "d"
+description = "digits, flat"
+[data]
+kind = "digits"
+shape = "flat"
+[model]
+loss = "softmax_cross_entropy"
+[[model.layers]]
+type = "dense"
+units = 10
+activation = "softmax"
+"""

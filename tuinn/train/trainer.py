@@ -12,7 +12,7 @@ from collections import deque
 
 import numpy as np
 
-from tuinn.config import ConfigError, RunConfig, with_hidden_activation
+from tuinn.config import ConfigError, RunConfig
 from tuinn.data import DataError, Dataset, load_data
 from tuinn.nn import Network, SpecError, make_optimizer
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
@@ -30,10 +30,19 @@ def quiet_float_errors():
 EVALUATIONS_PER_RUN = 200  # evaluate at most this often over the planned epochs (and at the end)
 MAX_EVAL_SAMPLES = 2048
 MAX_EVENTS = 200
+EVAL_CHUNK = 1024  # samples per forward pass when evaluating
+DIVERGENCE_FACTOR = 1e6  # a loss this many times the first one (or 1) counts as diverged
+# independent random streams derived from the run's seed (the network uses the seed itself)
+DATA_STREAM, EVAL_STREAM, SHUFFLE_STREAM = 1, 2, 3
 RATE_INTERVAL, RATE_POINTS = 0.1, 21  # samples/s is measured over the last ~2 s of wall time
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
 WATCH_SECONDS = 30.0  # a run shown live should last at least about this long
+
+
+def stream_seed(seed: int, stream: int) -> int:
+    """A seed for one purpose (data, shuffling, ...) derived from the run's seed, uncorrelated with it."""
+    return int(np.random.SeedSequence([seed, stream]).generate_state(1)[0])
 
 
 def load_dataset(config: RunConfig) -> Dataset:
@@ -41,15 +50,16 @@ def load_dataset(config: RunConfig) -> Dataset:
     if config.needs_data and not config.data.get("path"):
         raise ConfigError(f"{config.name}: {config.needs_data}")
     try:
-        return load_data(config.data, seed=config.seed, base_dir=config.base_dir, dtype=config.train.dtype)
+        seed = stream_seed(config.seed, DATA_STREAM)
+        return load_data(config.data, seed=seed, base_dir=config.base_dir, dtype=config.train.dtype)
     except DataError as e:
         raise ConfigError(f"{config.source}: [data] {e}") from None
 
 
-def build_network(config: RunConfig, input_shape: tuple[int, ...], spec: dict | None = None) -> Network:
-    """The run's network from its model spec (or `spec`); a SpecError names the preset."""
+def build_network(config: RunConfig, input_shape: tuple[int, ...]) -> Network:
+    """The run's network from its model spec; a SpecError names the preset."""
     try:
-        return Network.from_spec(spec or config.model, input_shape, seed=config.seed, dtype=config.train.dtype)
+        return Network.from_spec(config.model, input_shape, seed=config.seed, dtype=config.train.dtype)
     except SpecError as e:
         raise ConfigError(f"{config.source}: [model] {e}") from None
 
@@ -72,32 +82,32 @@ class Trainer:
         #: at most this many steps a second when a TrainingThread runs it (None: no limit)
         self.speed: float | None = None
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
-        self._prepare_targets()
         self._start()
+        self._prepare_targets()
 
     # --- set-up ----------------------------------------------------------------------
     def _prepare_targets(self) -> None:
         ds = self.dataset
         self.y_train = self._encode(ds.y_train)
         self.y_val = self._encode(ds.y_val)
-        rng = np.random.default_rng(self.config.seed + 1)
+        rng = np.random.default_rng(stream_seed(self.config.seed, EVAL_STREAM))
         n_eval = min(len(ds.x_train), MAX_EVAL_SAMPLES)
         self._train_eval_idx = np.sort(rng.choice(len(ds.x_train), n_eval, replace=False))
 
     def _start(self) -> None:
         """(Re)build network and optimizer from the seed; clear counters and history."""
-        spec = self.config.model
-        if self.hidden_activation is not None:
-            spec = with_hidden_activation(spec, self.hidden_activation)
-        self.network = build_network(self.config, self.dataset.input_shape, spec)
+        self.network = build_network(self.config, self.dataset.input_shape)
         self._check_output()
         hidden = self.network.hidden_layers
         if self.hidden_activation is None and hidden:
             self.hidden_activation = hidden[0].activation
+        elif hidden:  # a reset keeps the activation the user switched to, on the seed's weights
+            self.network.set_activation(self.hidden_activation)
         self.optimizer = self._make_optimizer(self.optimizer_name)
         self.weighted_layers = [l.name for l in self.network.layers if "W" in l.parameters]
         self.history = History(len(self.weighted_layers))
-        self.rng = np.random.default_rng(self.config.seed + 2)
+        self.rng = np.random.default_rng(stream_seed(self.config.seed, SHUFFLE_STREAM))
+        self._first_loss: float | None = None
         self.step_count = 0
         self.epoch = 0
         self.samples_seen = 0
@@ -123,16 +133,12 @@ class Trainer:
         ds, dtype = self.dataset, np.dtype(self.config.train.dtype)
         if ds.task == "regression":
             return np.asarray(y, dtype=dtype).reshape(len(y), -1)
-        units = self._output_units()
+        units = self.network.output_shape[-1]
         if units == 1:
             return np.asarray(y, dtype=dtype).reshape(-1, 1)
         onehot = np.zeros((len(y), units), dtype=dtype)
         onehot[np.arange(len(y)), y] = 1.0
         return onehot
-
-    def _output_units(self) -> int:
-        last = self.config.model["layers"][-1]
-        return int(last.get("units", last.get("filters", 0)) or 0)
 
     def _check_output(self) -> None:
         ds, net = self.dataset, self.network
@@ -246,8 +252,8 @@ class Trainer:
         if old != name:
             self._event("optimizer", f"optimizer {old} -> {name}")
 
-    def _event(self, kind: str, text: str) -> None:
-        self.events.append(Event(self.step_count, self.epoch, kind, text))
+    def _event(self, kind: str, text: str, step: int | None = None) -> None:
+        self.events.append(Event(self.step_count if step is None else step, self.epoch, kind, text))
 
     # --- training ------------------------------------------------------------------------
     @property
@@ -270,7 +276,9 @@ class Trainer:
         x = self.dataset.x_train if full else self.dataset.x_train[idx]
         y = self.y_train if full else self.y_train[idx]
         loss, _ = self.network.loss_and_grads(x, y)
-        if not np.isfinite(loss):
+        if self._first_loss is None:
+            self._first_loss = loss
+        if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(self._first_loss, 1.0):
             self._diverge(loss)
             return loss
         self.optimizer.step({"all": self.network.flat_params}, {"all": self.network.flat_grads})
@@ -328,10 +336,16 @@ class Trainer:
         return self.last_eval
 
     def _measure(self, x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        loss, out = self.network.evaluate(x, y)
-        if self.dataset.task == "regression":
-            return loss, loss
-        return loss, float(np.mean(predicted_classes(out, self.network.loss.name) == labels))
+        """Mean loss and metric over (x, y), in chunks so memory stays bounded on big sets."""
+        total_loss = correct = 0.0
+        for start in range(0, len(x), EVAL_CHUNK):
+            part = slice(start, start + EVAL_CHUNK)
+            loss, out = self.network.evaluate(x[part], y[part])
+            total_loss += loss * len(out)
+            if self.dataset.task == "classification":
+                correct += float(np.sum(predicted_classes(out, self.network.loss.name) == labels[part]))
+        loss = total_loss / len(x)
+        return (loss, loss) if self.dataset.task == "regression" else (loss, correct / len(x))
 
     def target_value(self) -> float | None:
         """The current value of the metric the target is about."""
@@ -342,17 +356,19 @@ class Trainer:
         return self.last_eval.get(key)
 
     def _diverge(self, loss: float) -> None:
+        step = self.step_count + 1  # the step that blew up, which was not applied
         self.stop_with(
-            f"training stopped: the loss became {loss} at step {self.step_count + 1} "
+            f"training stopped: the loss became {loss:.4g} at step {step} "
             f"(epoch {self.epoch + 1}); the learning rate {self.lr:g} is probably too high",
-            f"diverged (loss {loss})",
+            f"diverged (loss {loss:.4g})",
+            step,
         )
 
-    def stop_with(self, message: str, event: str) -> None:
+    def stop_with(self, message: str, event: str, step: int | None = None) -> None:
         """End the run early with `message` (shown as `diverged`) and mark it as an event."""
         self.finished = True
         self.diverged = message
-        self._event("diverged", event)
+        self._event("diverged", event, step)
 
     def run_epochs(self, epochs: int = 1) -> None:
         """Train `epochs` whole epochs (or until finished)."""
