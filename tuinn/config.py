@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -50,6 +51,7 @@ PRESET_PACKAGE = "tuinn.presets"
 TOP_KEYS = {"name", "description", "seed", "needs_data", "data", "model", "train", "target"}
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 DTYPES = ("float32", "float64")
+MAX_LR = 1000.0
 OPTIMIZER_OPTIONS = {"momentum": float, "nesterov": bool, "beta1": float, "beta2": float, "rho": float, "eps": float}
 
 
@@ -149,6 +151,7 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     name = check.typed(raw, "name", str, "")
     description = check.typed(raw.get("description", ""), None, str, "description")
     seed = check.typed(raw.get("seed", 0), None, int, "seed")
+    check_values(check.fail, {"seed": "seed"}, {"seed": seed})
     data = check.table(raw, "data")
     model = check.table(raw, "model")
     train = _parse_train(check, check.table(raw, "train") if "train" in raw else {})
@@ -169,6 +172,25 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     )
 
 
+def check_values(fail, names: dict[str, str], values: dict[str, Any]) -> None:
+    """The rules every source of settings obeys (preset file and flags alike).
+
+    `values` may hold seed, epochs, batch_size, lr, optimizer; `names` gives
+    each one's name for messages ("train.lr" or "--lr"); `fail(name, message)` raises.
+    """
+    rules = {
+        "seed": (lambda v: v >= 0, "must be a non-negative integer"),
+        "epochs": (lambda v: v >= 1, "must be at least 1"),
+        "batch_size": (lambda v: v >= 0, "must be 0 (full batch) or positive"),
+        "lr": (lambda v: math.isfinite(v) and 0 < v <= MAX_LR, f"must be a positive number up to {MAX_LR:g}"),
+        "optimizer": (lambda v: v in OPTIMIZERS, f"must be one of {', '.join(OPTIMIZERS)}"),
+    }
+    for key, value in values.items():
+        ok, rule = rules[key]
+        if not ok(value):
+            fail(names[key], f"{rule}, got {value!r}")
+
+
 def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
     allowed = {f.name for f in dataclasses.fields(TrainConfig)} - {"optimizer_options"}
     check.keys(t, allowed | set(OPTIMIZER_OPTIONS), "train")
@@ -178,14 +200,8 @@ def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
     lr = check.typed(t.get("lr", defaults.lr), None, float, "train.lr")
     optimizer = check.typed(t.get("optimizer", defaults.optimizer), None, str, "train.optimizer")
     dtype = check.typed(t.get("dtype", defaults.dtype), None, str, "train.dtype")
-    if epochs < 1:
-        check.fail("train.epochs", f"must be at least 1, got {epochs}")
-    if batch < 0:
-        check.fail("train.batch_size", f"must be 0 (full batch) or positive, got {batch}")
-    if not lr > 0 or lr > 1e3:
-        check.fail("train.lr", f"must be a positive number up to 1000, got {lr}")
-    if optimizer not in OPTIMIZERS:
-        check.fail("train.optimizer", f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+    values = {"epochs": epochs, "batch_size": batch, "lr": lr, "optimizer": optimizer}
+    check_values(check.fail, {k: f"train.{k}" for k in values}, values)
     if dtype not in DTYPES:
         check.fail("train.dtype", f"must be one of {', '.join(DTYPES)}, got {dtype!r}")
     options = {
@@ -277,29 +293,27 @@ _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "tru
 
 
 def with_overrides(config: RunConfig, **flags: Any) -> RunConfig:
-    """Apply command-line flags (None means 'not given') to a RunConfig."""
-    train_fields = {"epochs", "lr", "optimizer", "batch_size", "dtype"}
-    train_changes = {k: v for k, v in flags.items() if k in train_fields and v is not None}
-    if "optimizer" in train_changes and train_changes["optimizer"] not in OPTIMIZERS:
-        raise ConfigError(f"--optimizer: unknown optimizer {train_changes['optimizer']!r}; known: {', '.join(OPTIMIZERS)}")
-    if train_changes.get("epochs", 1) < 1:
-        raise ConfigError("--epochs: must be at least 1")
-    if train_changes.get("batch_size", 0) < 0:
-        raise ConfigError("--batch-size: must be 0 (full batch) or positive")
-    if not train_changes.get("lr", 1.0) > 0:
-        raise ConfigError("--lr: must be positive")
+    """Apply command-line flags (None means 'not given') to a RunConfig; bad values name the flag."""
+    given = {k: v for k, v in flags.items() if v is not None}
+
+    def fail(flag: str, message: str):
+        raise ConfigError(f"{flag}: {message}")
+
+    checked = {k: v for k, v in given.items() if k in ("seed", "epochs", "batch_size", "lr", "optimizer")}
+    check_values(fail, {k: "--" + k.replace("_", "-") for k in checked}, checked)
+    train_changes = {k: v for k, v in given.items() if k in ("epochs", "lr", "optimizer", "batch_size")}
     changes: dict[str, Any] = {}
     if train_changes:
         options = config.train.optimizer_options
-        if "optimizer" in train_changes and train_changes["optimizer"] != config.train.optimizer:
+        if train_changes.get("optimizer", config.train.optimizer) != config.train.optimizer:
             options = {}  # the preset's options were for its own optimizer
         changes["train"] = dataclasses.replace(config.train, optimizer_options=options, **train_changes)
-    if flags.get("seed") is not None:
-        changes["seed"] = flags["seed"]
-    if flags.get("activation") is not None:
-        changes["model"] = with_hidden_activation(config.model, flags["activation"])
-    if flags.get("data") is not None:
-        changes["data"] = flags["data"]
+    if "seed" in given:
+        changes["seed"] = given["seed"]
+    if "activation" in given:
+        changes["model"] = with_hidden_activation(config.model, given["activation"])
+    if "data" in given:
+        changes["data"] = given["data"]
         changes["needs_data"] = ""
         changes["base_dir"] = None
     return dataclasses.replace(config, **changes)
@@ -311,7 +325,9 @@ def with_hidden_activation(model: dict, activation: str) -> dict:
         raise ConfigError(f"--activation: unknown hidden activation {activation!r}; known: "
                           + ", ".join(a for a in ACTIVATIONS if a != "softmax"))
     layers = [dict(layer) for layer in model["layers"]]
-    for layer in layers[:-1]:
-        if "activation" in layer or layer.get("type") in ("dense", "conv2d"):
-            layer["activation"] = activation
+    hidden = [layer for layer in layers[:-1] if "activation" in layer or layer.get("type") in ("dense", "conv2d")]
+    if not hidden:
+        raise ConfigError("--activation: this network has no hidden layers to switch")
+    for layer in hidden:
+        layer["activation"] = activation
     return {**model, "layers": layers}

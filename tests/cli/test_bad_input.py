@@ -65,6 +65,9 @@ def test_unknown_preset(tuinn):
         (["--load", "missing.npz"], "missing.npz"),
         (["--json"], "--json goes with --headless"),
         (["--epochs", "many"], "many"),
+        (["--lr", "inf"], "--lr"),
+        (["--lr", "1e9"], "--lr"),
+        (["--seed", "-1"], "--seed"),
     ],
 )
 def test_bad_flags(tuinn, args, fragment):
@@ -93,3 +96,7 @@ def test_data_preset_without_data_says_what_to_pass(tuinn):
 
 def test_data_path_that_does_not_exist(tuinn):
     assert_bad_input(tuinn("--preset", "mnist-cnn", "--headless", "--data", "nowhere"), "nowhere")
+
+
+def test_activation_flag_on_a_net_without_hidden_layers(tuinn):
+    assert_bad_input(tuinn("--preset", "and", "--headless", "--activation", "relu"), "--activation", "no hidden layers")

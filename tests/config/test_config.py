@@ -47,6 +47,7 @@ def test_good_config_parses_with_types_and_options():
         ('metric = "train_accuracy"', 'metric = "acc"', "target.metric"),
         ('seed = 3', 'seed = 3\ncolour = "red"', "colour"),
         ('seed = 3', 'seed = true', "seed"),
+        ('seed = 3', 'seed = -5', "seed"),
         ('momentum = 0.9', 'momentum = 0.9\nbeta1 = 0.8', "train.beta1"),
     ],
 )

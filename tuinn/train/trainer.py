@@ -12,7 +12,7 @@ from collections import deque
 
 import numpy as np
 
-from tuinn.config import ConfigError, RunConfig
+from tuinn.config import MAX_LR, ConfigError, RunConfig
 from tuinn.data import DataError, Dataset, load_data
 from tuinn.nn import Network, SpecError, make_optimizer
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
@@ -240,7 +240,7 @@ class Trainer:
             self._event("activation", f"activation {old} -> {name}")
 
     def _set_lr(self, lr: float) -> None:
-        lr = float(min(max(lr, 1e-8), 1e3))
+        lr = float(min(max(lr, 1e-8), MAX_LR))
         old, self.lr = self.lr, lr
         self.optimizer.lr = lr
         self._event("lr", f"lr {old:g} -> {lr:g}")
