@@ -213,8 +213,9 @@ def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
             check.fail(f"train.{key}", f"does not apply to optimizer {optimizer!r}")
     try:
         OPTIMIZERS[optimizer](lr=lr, **options)
-    except ValueError as e:
-        check.fail("train", str(e))
+    except ValueError as e:  # the optimizer's own rule, e.g. "beta1 must be in [0, 1)"
+        key = str(e).split()[0]
+        check.fail(f"train.{key}" if key in options else "train", str(e))
     return TrainConfig(
         epochs=epochs,
         batch_size=batch,

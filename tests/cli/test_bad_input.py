@@ -33,6 +33,9 @@ def test_users_own_config_runs(tuinn, tmp_path):
         ("[train]", "[training]", ["mine.toml", "training"]),
         ('type = "dense"\nunits = 1', 'type = "dense"\nunits = 3', ["mine.toml", "units", "2 classes"]),
         ("units = 4", "units = 4\nactivation = [1]", ["mine.toml"]),
+        ("units = 4", "units = 4.5", ["mine.toml", "units must be an integer"]),
+        ("units = 4", "units = 4\nname = 5", ["mine.toml", "name must be a string"]),
+        ("units = 4", "units = 4\nuse_bias = \"no\"", ["mine.toml", "use_bias must be true or false"]),
     ],
 )
 def test_malformed_config_names_file_and_key(tuinn, tmp_path, old, new, fragments):

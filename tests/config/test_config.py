@@ -49,6 +49,9 @@ def test_good_config_parses_with_types_and_options():
         ('seed = 3', 'seed = true', "seed"),
         ('seed = 3', 'seed = -5', "seed"),
         ('momentum = 0.9', 'momentum = 0.9\nbeta1 = 0.8', "train.beta1"),
+        ('momentum = 0.9', 'momentum = 1.0', "train.momentum"),
+        ('optimizer = "sgd"\nmomentum = 0.9', 'optimizer = "adam"\nbeta2 = 1.5', "train.beta2"),
+        ('optimizer = "sgd"\nmomentum = 0.9', 'optimizer = "rmsprop"\nrho = 5.0', "train.rho"),
     ],
 )
 def test_bad_values_name_the_key(old, new, key):

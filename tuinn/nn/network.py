@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import types
+import typing
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -374,6 +376,10 @@ def make_layer(index: int, spec: Any) -> Layer:
     if kind not in LAYERS:
         raise SpecError(f"layer {index}: unknown type {kind!r}; known: {', '.join(LAYERS)}")
     kwargs = {k: v for k, v in spec.items() if k != "type"}
+    hints = typing.get_type_hints(LAYERS[kind].__init__)
+    for key, value in kwargs.items():
+        if key in hints and not _fits(value, hints[key]):
+            raise SpecError(f"layer {index} ({kind}): {key} must be {_describe(hints[key])}, got {value!r}")
     try:
         return LAYERS[kind](**kwargs)
     except TypeError as e:
@@ -383,3 +389,30 @@ def make_layer(index: int, spec: Any) -> Layer:
     except (ValueError, KeyError) as e:
         raise SpecError(f"layer {index} ({kind}): {e.args[0]}") from None
 
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a value read from TOML has the type a layer's constructor declares."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, h) for h in typing.get_args(hint))
+    if origin in (list, tuple):
+        (item, *_) = typing.get_args(hint) or (Any,)
+        return isinstance(value, (list, tuple)) and all(_fits(v, item) for v in value)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint in (str, bool, type(None)):
+        return isinstance(value, hint)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    """'an integer or a list of integers', for messages."""
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false", type(None): ""}
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(d for d in map(_describe, typing.get_args(hint)) if d)
+    if origin in (list, tuple):
+        return "a list of " + _describe(typing.get_args(hint)[0]).removeprefix("an ").removeprefix("a ") + "s"
+    return names.get(hint, str(hint))

@@ -14,14 +14,28 @@ import numpy as np
 Params = dict[str, np.ndarray]
 
 
+def decay_rate(name: str, value: float) -> float:
+    """A moving-average factor: must lie in [0, 1)."""
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return float(value)
+
+
+def positive(name: str, value: float) -> float:
+    """A strictly positive, finite number."""
+    if not 0.0 < value < float("inf"):
+        raise ValueError(f"{name} must be a positive number, got {value}")
+    return float(value)
+
+
 class Optimizer:
     """Base class: holds `lr` and a per-parameter state dict `state[name]`."""
 
     name = "optimizer"
 
     def __init__(self, lr: float = 0.01) -> None:
-        if not lr > 0:
-            raise ValueError(f"learning rate must be positive, got {lr}")
+        if not 0 < lr < float("inf"):
+            raise ValueError(f"learning rate must be a positive number, got {lr}")
         self.lr = float(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.iterations = 0
@@ -57,9 +71,7 @@ class SGD(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = decay_rate("momentum", momentum)
         self.nesterov = bool(nesterov)
 
     def _update(self, name, p, g):
@@ -87,7 +99,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-8) -> None:
         super().__init__(lr)
-        self.eps = eps
+        self.eps = positive("eps", eps)
 
     def _update(self, name, p, g):
         acc = self._slot(name, "accumulator", p)
@@ -102,7 +114,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(lr)
-        self.rho, self.eps = rho, eps
+        self.rho, self.eps = decay_rate("rho", rho), positive("eps", eps)
 
     def _update(self, name, p, g):
         avg = self._slot(name, "mean_square", p)
@@ -120,7 +132,8 @@ class Adam(Optimizer):
         self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
     ) -> None:
         super().__init__(lr)
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.beta1, self.beta2 = decay_rate("beta1", beta1), decay_rate("beta2", beta2)
+        self.eps = positive("eps", eps)
 
     def _prepare(self) -> None:
         t = self.iterations
