@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def main(
             from tuinn.data import data_spec_for_path
 
             data = data_spec_for_path(data_path, config.data)
+            if config.model.get("loss") == "mse" and data["kind"] in ("csv", "npz"):
+                data.setdefault("task", "regression")  # a regression preset reads your file as one
         config = with_overrides(
             config, epochs=epochs, lr=lr, optimizer=optimizer, activation=activation,
             batch_size=batch_size, seed=seed, data=data,
@@ -86,8 +89,8 @@ def main(
         if summary:
             click.echo(_summary(config))
             return
-        if save_path and not Path(save_path).resolve().parent.is_dir():
-            raise ConfigError(f"--save {save_path}: the folder does not exist")
+        if save_path is not None:
+            _check_save_path(save_path)
         # the app trains through its budget (a class watches it settle); headless stops at the target
         trainer = _make_trainer(config, load_path, stop_at_target=None if headless else False)
     except BadInput:
@@ -100,13 +103,25 @@ def main(
         from tuinn.tui.app import run_app
 
         code = run_app(config, trainer=trainer)
-    if save_path:
+    if save_path is not None:
         try:
             path = trainer.network.save(save_path)
         except OSError as e:
             raise BadInput(f"--save {save_path}: {e.strerror or e}") from None
         click.echo(f"Saved the network to {path}", err=as_json)
     sys.exit(code)
+
+
+def _check_save_path(path: str) -> None:
+    """Refuse, before training, a --save path that could not be written afterwards."""
+    target = Path(path)
+    if not path or target.is_dir():
+        raise ConfigError(f"--save {path!r}: give a file name, such as net.npz")
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise ConfigError(f"--save {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"--save {path}: the folder {folder} is not writable")
 
 
 def _message(e: Exception) -> str:
@@ -121,9 +136,9 @@ def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool
         if not Path(load_path).is_file():
             raise ConfigError(f"--load {load_path}: no such file")
         try:
-            trainer.network.load_weights(load_path)
+            trainer.load_weights(load_path)
         except (ValueError, OSError, KeyError) as e:
-            raise ConfigError(f"--load {load_path}: {_message(e)}") from None
+            raise ConfigError(f"--load: {_message(e)}") from None
     return trainer
 
 
@@ -131,7 +146,10 @@ def _summary(config: RunConfig) -> str:
     from tuinn.report.summary import summary_table
     from tuinn.train.trainer import build_network, load_dataset
 
-    net = build_network(config, load_dataset(config).input_shape)
+    if config.needs_data and not config.data.get("path") and config.input_shape:
+        net = build_network(config, config.input_shape)  # the shape the preset's data will have
+    else:
+        net = build_network(config, load_dataset(config).input_shape)
     return f"{config.name}: {config.description}\n{summary_table(net.summary_rows(), net.input_shape)}"
 
 

@@ -48,7 +48,7 @@ from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
-TOP_KEYS = {"name", "description", "seed", "needs_data", "data", "model", "train", "target"}
+TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "data", "model", "train", "target"}
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 DTYPES = ("float32", "float64")
 MAX_LR = 1000.0
@@ -108,6 +108,7 @@ class RunConfig:
     train: TrainConfig
     target: Target
     needs_data: str = ""  # the sentence to show when the data files are not given
+    input_shape: tuple[int, ...] = ()  # with needs_data: the shape the data will have, for --summary
     base_dir: Path | None = None  # where relative data paths are resolved
 
 
@@ -157,6 +158,9 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     train = _parse_train(check, check.table(raw, "train") if "train" in raw else {})
     target = _parse_target(check, check.table(raw, "target") if "target" in raw else {})
     needs_data = check.typed(raw.get("needs_data", ""), None, str, "needs_data")
+    input_shape = raw.get("input_shape", [])
+    if not (isinstance(input_shape, list) and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)):
+        check.fail("input_shape", f"must be a list of positive integers such as [28, 28, 1], got {input_shape!r}")
     _check_model_names(check, model)
     return RunConfig(
         name=name,
@@ -168,6 +172,7 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
         train=train,
         target=target,
         needs_data=" ".join(needs_data.split()),
+        input_shape=tuple(input_shape),
         base_dir=base_dir,
     )
 

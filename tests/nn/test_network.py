@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -348,3 +349,39 @@ def test_targets_of_another_shape_are_refused_not_broadcast() -> None:
             net.loss_and_grads(XOR_X, y)
         with pytest.raises(ValueError, match="targets have shape"):
             net.evaluate(XOR_X, y)
+
+
+def test_load_weights_brings_the_saved_activations(tmp_path):
+    spec = {"layers": [{"type": "dense", "units": 3, "activation": "tanh"},
+                       {"type": "dense", "units": 1, "activation": "sigmoid"}],
+            "loss": "binary_cross_entropy"}
+    saved = Network.from_spec(spec, (2,), seed=1)
+    saved.set_activation("relu")
+    saved.save(tmp_path / "n.npz")
+    other = Network.from_spec(spec, (2,), seed=2)
+    other.load_weights(tmp_path / "n.npz")
+    assert [l.activation for l in other.layers] == ["relu", "sigmoid"]
+    x = np.random.default_rng(0).standard_normal((4, 2))
+    assert np.array_equal(other.forward(x), saved.forward(x))
+
+
+def test_load_weights_refuses_another_architecture(tmp_path):
+    a = Network.from_spec({"layers": [{"type": "dense", "units": 2, "activation": "sigmoid"}],
+                           "loss": "binary_cross_entropy"}, (2,), seed=0)
+    b = Network.from_spec({"layers": [{"type": "maxout", "units": 2},
+                                      {"type": "dense", "units": 2, "activation": "sigmoid"}],
+                           "loss": "binary_cross_entropy"}, (2,), seed=0)
+    a.save(tmp_path / "a.npz")
+    with pytest.raises(ValueError, match="saved from a network of layers"):
+        b.load_weights(tmp_path / "a.npz")
+
+
+def test_saved_file_is_readable_like_any_new_file(tmp_path):
+    net = Network.from_spec({"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}],
+                             "loss": "binary_cross_entropy"}, (2,), seed=0)
+    umask = os.umask(0o022)
+    try:
+        net.save(tmp_path / "n.npz")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "n.npz").stat().st_mode & 0o777 == 0o644

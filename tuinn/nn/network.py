@@ -309,6 +309,9 @@ class Network:
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # as a plainly created file would be, not mkstemp's 0600
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -319,23 +322,26 @@ class Network:
     def load(cls, path: str | os.PathLike) -> "Network":
         """Rebuild a network saved with `save` (never unpickles); ValueError if it is not one."""
         with _open_archive(path) as f:
-            try:
-                meta = json.loads(str(f["__meta__"]))
-                if meta["format"] != FORMAT_VERSION:
-                    raise ValueError(f"format {meta['format']!r}, this tuinn reads {FORMAT_VERSION}")
-                args = meta["spec"], meta["input_shape"], meta["seed"], meta["dtype"]
-            except (KeyError, TypeError, ValueError) as e:
-                raise ValueError(f"{path}: not a tuinn network file ({e})") from None
-            net = cls.from_spec(*args)
+            meta = _read_meta(f, path)
+            net = cls.from_spec(meta["spec"], meta["input_shape"], meta["seed"], meta["dtype"])
             net.load_weights_from(f, str(path))
         return net
 
     def load_weights(self, path: str | os.PathLike) -> None:
-        """Copy weights saved with `save` into this network; names and shapes must match."""
+        """Copy weights and activations saved with `save` into this network; the layers must match."""
         with _open_archive(path) as f:
+            saved = _read_meta(f, path)["spec"]["layers"]
+            kinds = [layer.get("type") for layer in saved]
+            if kinds != [layer.kind for layer in self.layers]:
+                raise ValueError(f"{path}: saved from a network of layers {kinds}, "
+                                 f"not {[layer.kind for layer in self.layers]}")
             self.load_weights_from(f, str(path))
+        for layer, layer_spec in zip(self.layers, saved):
+            if isinstance(layer, ActivatedLayer) and "activation" in layer_spec:
+                layer.set_activation(layer_spec["activation"])
 
-    def load_weights_from(self, arrays, source: str) -> None:
+    def load_weights_from(self, arrays: np.lib.npyio.NpzFile, source: str) -> None:
+        """Copy every parameter from an open .npz archive; names and shapes must match."""
         for name, p in self.params.items():
             if name not in arrays.files:
                 raise ValueError(f"{source}: no weights for parameter {name!r}")
@@ -358,6 +364,20 @@ def _open_archive(path: str | os.PathLike) -> Iterator[np.lib.npyio.NpzFile]:
         raise ValueError(f"{path}: not a tuinn network file (a single array, not an .npz archive)")
     with f:
         yield f
+
+
+def _read_meta(f: np.lib.npyio.NpzFile, path: str | os.PathLike) -> dict:
+    """The spec, input shape, seed and dtype stored beside the weights; ValueError if missing."""
+    try:
+        meta = json.loads(str(f["__meta__"]))
+        if meta["format"] != FORMAT_VERSION:
+            raise ValueError(f"format {meta['format']!r}, this tuinn reads {FORMAT_VERSION}")
+        missing = {"spec", "input_shape", "seed", "dtype"} - meta.keys()
+        if missing or not isinstance(meta["spec"].get("layers"), list):
+            raise ValueError(f"incomplete description: missing {sorted(missing) or 'spec.layers'}")
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{path}: not a tuinn network file ({e})") from None
+    return meta
 
 
 def _penalty(spec: dict, key: str) -> float:

@@ -12,7 +12,7 @@ EXIT_TARGET_MET, EXIT_TARGET_MISSED = 0, 1
 def run_headless(trainer: Trainer, reporter: Reporter) -> int:
     """Train to the end (or the target), reporting epochs and events; 0 if the target is met."""
     snap = trainer.snapshot(detail=False)
-    reporter.start(snap, summary_table(snap.summary, trainer.network.input_shape))
+    reporter.start(snap, summary_table(snap.summary, snap.input_shape))
     with quiet_float_errors():
         _train(trainer, reporter)
     if trainer.last_eval["val_metric"] is None and trainer.last_eval["train_metric"] is None:

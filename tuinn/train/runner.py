@@ -43,8 +43,8 @@ class TrainingThread:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Ask the thread to finish its current step and wait for it."""
+    def stop(self, timeout: float | None = 2.0) -> None:
+        """Ask the thread to finish its current step and wait for it (`timeout` None: as long as it takes)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)

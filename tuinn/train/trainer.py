@@ -213,6 +213,12 @@ class Trainer:
         else:  # pragma: no cover - a programming error, not user input
             raise TypeError(f"unknown command {c!r}")
 
+    def load_weights(self, path: str) -> None:
+        """Start from weights (and activations) saved with Network.save; the layers must match."""
+        self.network.load_weights(path)
+        if self.network.hidden_layers:
+            self.hidden_activation = self.network.hidden_layers[0].activation
+
     def _extend(self) -> None:
         """Train on after the run finished: another budget of the preset's epochs."""
         self.finished = False

@@ -177,5 +177,8 @@ class TuinnApp(App[int]):
 
 def run_app(config: RunConfig, trainer: Trainer | None = None) -> int:
     """Run the app on `config` (or on a ready `trainer`) until the user quits; returns the exit code."""
-    code = TuinnApp(config, trainer=trainer).run()
+    app = TuinnApp(config, trainer=trainer)
+    code = app.run()
+    if app.thread is not None:
+        app.thread.stop(timeout=None)  # the screen is restored; now let a slow step finish before --save
     return 0 if code is None else code
