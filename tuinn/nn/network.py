@@ -358,8 +358,9 @@ def _open_archive(path: str | os.PathLike) -> Iterator[np.lib.npyio.NpzFile]:
     """Open an .npz without unpickling anything; ValueError for any other kind of file."""
     try:
         f = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"{path}: not a tuinn network file ({e})") from None
+    except (ValueError, EOFError, zipfile.BadZipFile):
+        # (NumPy's own message would suggest allow_pickle=True: never for files from elsewhere)
+        raise ValueError(f"{path}: not a tuinn network file (not an .npz archive)") from None
     if not isinstance(f, np.lib.npyio.NpzFile):
         raise ValueError(f"{path}: not a tuinn network file (a single array, not an .npz archive)")
     with f:

@@ -21,6 +21,7 @@ class Perceptron(Network):
 
     @classmethod
     def create(cls, inputs: int, outputs: int = 1, seed: int = 0, dtype: Any = np.float64) -> "Perceptron":
+        """A perceptron of `outputs` step units on `inputs` features, weights starting at zero."""
         spec = {
             "layers": [{"type": "dense", "units": outputs, "activation": "step", "init": "zeros"}],
             "loss": "perceptron",

@@ -385,6 +385,7 @@ class Trainer:
 
     @property
     def samples_per_sec(self) -> float:
+        """Training samples per second over the last ~2 s of wall time."""
         if not self._rate:
             return 0.0
         (t0, n0), (t1, n1) = self._rate[0], self._latest
