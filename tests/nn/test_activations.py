@@ -108,3 +108,10 @@ def test_unknown_activation_names_the_choices() -> None:
     assert get_activation("tanh") is ACTIVATIONS["tanh"]
     with pytest.raises(KeyError, match="'swishy'.*relu"):
         get_activation("swishy")
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (64, 8, 8, 16)])
+def test_relu_small_and_large_arrays(shape: tuple[int, ...]) -> None:
+    x = away_from_zero(shape).astype(np.float32)
+    y = ACTIVATIONS["relu"].fn(x)
+    assert y.dtype == np.float32 and np.array_equal(y, np.where(x > 0, x, 0))
