@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # the workloads here, and this checkout's tuinn
 
 from workloads import WORKLOADS, Workload  # noqa: E402
 
@@ -158,6 +158,18 @@ def verdict(w: Workload, ours: dict, theirs: dict | None) -> tuple[str, str, str
     return ratio_text, "figures", "—"
 
 
+def details(summary: dict[str, dict]) -> str:
+    """Memory of both sides and how much of the CPUs other processes took, for one workload."""
+    ours, theirs = summary["tuinn"], summary.get("torch")
+    text = f"max RSS tuinn {size(ours['maxrss_kib'] * 1024)}"
+    if theirs:
+        text += f", PyTorch {size(theirs['maxrss_kib'] * 1024)}"
+    if ours["traced_peak_bytes"]:
+        text += f"; NumPy peak in a step {size(ours['traced_peak_bytes'])}"
+    busy = max(s["others_busy"] for s in summary.values())
+    return f"{text}; others used ≤ {busy:.0%} of the CPUs"
+
+
 def size(n: int) -> str:
     """Bytes as KiB or MiB."""
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.1f} KiB"
@@ -222,12 +234,7 @@ def main(argv: list[str] | None = None) -> None:
         summary = {e: summarize(r) for e, r in results.items()}
         ours, theirs = summary["tuinn"], summary.get("torch")
         rows.append((w.title, figure(w, ours), figure(w, theirs) if theirs else "—", *verdict(w, ours, theirs)))
-        peak = f", NumPy peak in a step {size(ours['traced_peak_bytes'])}" if ours["traced_peak_bytes"] else ""
-        rss = f"max RSS tuinn {size(ours['maxrss_kib'] * 1024)}" + (
-            f", PyTorch {size(theirs['maxrss_kib'] * 1024)}" if theirs else ""
-        )
-        busy = max(s["others_busy"] for s in summary.values())
-        print(f"{w.name}: {rows[-1][1]} vs {rows[-1][2]}; {rss}{peak}; others used ≤ {busy:.0%} of the CPUs", flush=True)
+        print(f"{w.name}: {rows[-1][1]} vs {rows[-1][2]}; {details(summary)}", flush=True)
         raw[w.name] = {"results": results, "summary": summary}
     infos = {e: s["info"] for w in raw.values() for e, s in w["summary"].items()}
     print("  ".join(f"{k}={v}" for info in infos.values() for k, v in info.items()))
