@@ -54,12 +54,15 @@ def _list_presets() -> None:
 @click.option("--data", "data_path", metavar="PATH", help="Train the preset's network on your data: a folder of MNIST IDX files, a .csv or a .npz.")
 @click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
+@click.option("--threads", type=click.IntRange(min=1), metavar="N",
+              help="BLAS threads for training (default: all cores headless, 1 in the app). "
+                   "On a busy shared machine, 1 is often much faster.")
 @click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
 @click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
 @click.version_option(package_name="tuinn")
 def main(
     preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    data_path, save_path, load_path, summary, list_presets,
+    data_path, save_path, load_path, threads, summary, list_presets,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -98,11 +101,11 @@ def main(
     except (ConfigError, ValueError, KeyError, OSError) as e:
         raise BadInput(_message(e)) from None
     if headless:
-        code = _run_headless(trainer, as_json)
+        code = _run_headless(trainer, as_json, threads)
     else:
         from tuinn.tui.app import run_app
 
-        code = run_app(config, trainer=trainer)
+        code = run_app(config, trainer=trainer, blas_threads=threads or 1)
     if save_path is not None:
         try:
             path = trainer.network.save(save_path)
@@ -153,12 +156,15 @@ def _summary(config: RunConfig) -> str:
     return f"{config.name}: {config.description}\n{summary_table(net.summary_rows(), net.input_shape)}"
 
 
-def _run_headless(trainer, as_json: bool) -> int:
+def _run_headless(trainer, as_json: bool, threads: int | None) -> int:
     from tuinn.report.console import ConsoleReporter, JsonReporter
     from tuinn.report.headless import run_headless
 
+    from threadpoolctl import threadpool_limits
+
     reporter = JsonReporter() if as_json else ConsoleReporter()
-    return run_headless(trainer, reporter)
+    with threadpool_limits(limits=threads):  # None leaves BLAS as it is
+        return run_headless(trainer, reporter)
 
 
 if __name__ == "__main__":  # pragma: no cover

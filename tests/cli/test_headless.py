@@ -88,3 +88,9 @@ def test_seed_conv_summary_shows_the_worked_example(tuinn, tmp_path):
     r = tuinn("--config", "stride1.toml", "--summary")
     row = next(line for line in r.out.splitlines() if line.startswith("conv2d_1"))
     assert row.split()[-6:-3] == ["3×3×3", "27", "15"]
+
+
+def test_threads_flag_is_accepted_and_checked(tuinn):
+    assert tuinn("--preset", "and", "--headless", "--threads", "1").code == 0
+    r = tuinn("--preset", "and", "--headless", "--threads", "0")
+    assert r.code == 2 and "--threads" in r.err

@@ -61,14 +61,21 @@ class TuinnApp(App[int]):
         Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
     ]
 
-    def __init__(self, config: RunConfig | None = None, *, trainer: Trainer | None = None, autostart: bool = True) -> None:
+    def __init__(
+        self,
+        config: RunConfig | None = None,
+        *,
+        trainer: Trainer | None = None,
+        autostart: bool = True,
+        blas_threads: int = 1,
+    ) -> None:
         super().__init__()
         if trainer is None:
             if config is None:
                 raise ValueError("TuinnApp needs a RunConfig or a Trainer")
             trainer = Trainer(config, stop_at_target=False)  # in the app, the run goes on past its target
         self.trainer = trainer
-        self.thread = TrainingThread(trainer) if autostart else None
+        self.thread = TrainingThread(trainer, blas_threads=blas_threads) if autostart else None
         if autostart:
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
@@ -175,9 +182,9 @@ class TuinnApp(App[int]):
             yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
 
 
-def run_app(config: RunConfig, trainer: Trainer | None = None) -> int:
+def run_app(config: RunConfig, trainer: Trainer | None = None, blas_threads: int = 1) -> int:
     """Run the app on `config` (or on a ready `trainer`) until the user quits; returns the exit code."""
-    app = TuinnApp(config, trainer=trainer)
+    app = TuinnApp(config, trainer=trainer, blas_threads=blas_threads)
     code = app.run()
     if app.thread is not None:
         app.thread.stop(timeout=None)  # the screen is restored; now let a slow step finish before --save
