@@ -38,10 +38,11 @@ EPOCHS = "100000000"  # more than any preset gets through while measured
 SAMPLES_PER_SEC = re.compile(r"Samples/s\s+([\d,]+)")
 HEADLESS = """
 import sys, time
+from threadpoolctl import threadpool_limits
 from tuinn.config import load_preset, with_overrides
 from tuinn.train.trainer import Trainer, quiet_float_errors
 trainer = Trainer(with_overrides(load_preset(sys.argv[1]), epochs=int(sys.argv[3])), stop_at_target=False)
-with quiet_float_errors():
+with quiet_float_errors(), threadpool_limits(limits=int(sys.argv[4]) or None):
     end = time.perf_counter() + 1.0  # warm-up, as the app gets
     while time.perf_counter() < end:
         trainer.step()
@@ -160,14 +161,15 @@ def measure(tuinn: str, preset: str, seconds: float, presses: int, env: dict[str
           f"max {1e3 * max(to_output):.0f} ms; key -> new text: median "
           f"{1e3 * statistics.median(to_text):.0f} ms, max {1e3 * max(to_text):.0f} ms "
           f"({len(to_text)} presses); exit status {status}")
-    headless = headless_rate(preset, seconds, env)
-    print(f"  training in the app: {in_app:,.0f} samples/s; headless: {headless:,.0f} samples/s; "
-          f"ratio {in_app / headless:.2f}")
+    default, single = (headless_rate(preset, seconds, env, threads) for threads in (0, 1))
+    print(f"  training in the app: {in_app:,.0f} samples/s; headless: {default:,.0f} samples/s "
+          f"(ratio {in_app / default:.2f}), headless --threads 1 as the app: {single:,.0f} samples/s "
+          f"(ratio {in_app / single:.2f})")
 
 
-def headless_rate(preset: str, seconds: float, env: dict[str, str]) -> float:
-    """Samples/s of a headless Trainer on `preset`, stepping for `seconds` in its own process."""
-    out = subprocess.run([sys.executable, "-c", HEADLESS, preset, str(seconds), EPOCHS], env=env,
+def headless_rate(preset: str, seconds: float, env: dict[str, str], threads: int) -> float:
+    """Samples/s of a headless Trainer on `preset` for `seconds` in its own process (threads 0: BLAS default)."""
+    out = subprocess.run([sys.executable, "-c", HEADLESS, preset, str(seconds), EPOCHS, str(threads)], env=env,
                          capture_output=True, text=True, check=True)
     return float(out.stdout)
 
