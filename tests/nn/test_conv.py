@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from gradcheck import check_grad, check_layer
 
-from tuinn.nn import Network, SpecError, im2col, make_optimizer
+from tuinn.nn import Network, SpecError, activations, im2col, make_optimizer
+from tuinn.nn.activations import get_activation
 from tuinn.nn.layers import Conv2D
 
 F64 = np.dtype(np.float64)
@@ -107,6 +108,29 @@ def test_batch_sizes_can_change_between_calls() -> None:
             x, layer.parameters["W"], layer.parameters["b"], layer.stride, layer.im2col.geom.pads
         )
         assert np.allclose(layer.forward(x), expected, atol=1e-12)
+
+
+def test_repeated_training_steps_reuse_buffers_and_stay_right() -> None:
+    layer = conv_layer(CASES[2], activation="relu")
+    for n in (3, 3, 2, 3):  # a buffer set reused, another made, the first again
+        x = batch(CASES[2][0], n=n, seed=n)
+        fresh = conv_layer(CASES[2], activation="relu")
+        z = layer.forward(x, True)
+        assert np.array_equal(z, fresh.forward(x, True))
+        dy = np.random.default_rng(n).standard_normal(z.shape)
+        assert np.array_equal(layer.backward(dy), fresh.backward(dy))
+        assert np.array_equal(layer.gradients["W"], fresh.gradients["W"])
+        assert np.array_equal(layer.gradients["b"], fresh.gradients["b"])
+
+
+def test_relu_keeps_its_cached_zeros_read_only() -> None:
+    relu = get_activation("relu")
+    x = batch((4, 4, 2), n=3)
+    for view in (x, x.transpose(0, 2, 1, 3), -x):
+        assert np.array_equal(relu.fn(view), np.where(view > 0, view, 0.0))
+    with pytest.raises(ValueError):
+        np.maximum(x, 0.0, out=activations._zeros_like(x))
+    assert not activations._zeros_like(x).any()
 
 
 def test_strided_input_views_give_the_same_result() -> None:

@@ -82,13 +82,27 @@ def test_any_memory_layout_gives_the_same_result(cls) -> None:
     layer = built(cls(), (6, 4, 3))
     x = distinct((6, 4, 3), n=5)
     dy = np.random.default_rng(1).standard_normal((5, 3, 2, 3))
-    expected = layer.forward(x, True), layer.backward(dy)
+    expected = layer.forward(x, True), layer.backward(dy).copy()  # backward reuses its dx
     for order in [(3, 0, 1, 2), (1, 2, 0, 3), (3, 1, 2, 0)]:
         inverse = np.argsort(order)
         xt = np.ascontiguousarray(x.transpose(order)).transpose(inverse)
         dyt = np.ascontiguousarray(dy.transpose(order[::-1])).transpose(np.argsort(order[::-1]))
         assert np.array_equal(layer.forward(xt, True), expected[0])
         assert np.array_equal(layer.backward(dyt), expected[1])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_repeated_steps_reuse_buffers_and_stay_right(case) -> None:
+    shape, pool, stride = case
+    layer = built(MaxPool2D(pool, stride), shape)
+    for seed in (1, 2, 3):
+        fresh = built(MaxPool2D(pool, stride), shape)
+        x = distinct(shape, seed=seed)
+        dy = np.random.default_rng(seed).standard_normal((2, *layer.output_shape))
+        layer.forward(x, True)
+        fresh.forward(x, True)
+        dx = layer.backward(dy)
+        assert np.array_equal(dx, fresh.backward(dy))
 
 
 def test_flatten_gradient_and_order() -> None:

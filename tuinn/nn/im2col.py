@@ -25,10 +25,12 @@ and ≥ 1.0× a batch-minor flat-shift (which also pays for a gutter of padded
 columns), so there is one path and no size rule.
 
 Memory. A training forward keeps its column matrix for the backward; buffers are
-kept per batch size (a few sizes at most) and reused. For the 28×28×1 benchmark
+kept per batch size (a few sizes at most) and reused, the output of training
+forwards and the gradients of backwards too (valid until the next call): a step
+allocates no large arrays, which here cost more in page faults than in copying. For the 28×28×1 benchmark
 net (batch 64, float32; conv 8 3×3 pad 1, pool 2, conv 16 3×3 pad 1) the column
 matrices are 10 × 28·28·64 (2.0 MB) and 73 × 14·14·64 (3.7 MB), and the second
-layer's backward adds dcols of 72 × 14·14·64 (3.6 MB): a peak of 9.3 MB. An
+layer's backward adds dcols of 72 × 14·14·64 (3.6 MB): 9.3 MB, plus the outputs and dx. An
 inference forward (``keep=False``) keeps nothing and works through the batch in
 chunks whose column matrix stays under `INFERENCE_COLUMN_BYTES`.
 """
@@ -94,13 +96,34 @@ def matmul_long(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
 
 
 class _Buffers:
-    """The padded input (C, Hp, Wp, N), zero border written once, and the column matrix for one N."""
+    """The padded input (C, Hp, Wp, N), zero border written once, and the column matrix for one N.
+
+    A backward adds its column gradient and padded input gradient, made on first use
+    and reused: the dx a backward returns is valid until the next backward.
+    """
 
     def __init__(self, geom: ConvGeometry, n: int, dtype: np.dtype) -> None:
         self.batch = n
         self.xpad = np.zeros((geom.channels, *geom.padded, n), dtype=dtype)
         self.cols = np.empty((geom.rows + 1, math.prod(geom.output) * n), dtype=dtype)
         self.cols[-1] = 1.0
+        self.z: np.ndarray | None = None
+        self.dcols: np.ndarray | None = None
+        self.dx: np.ndarray | None = None
+
+    def output(self, filters: int) -> np.ndarray:
+        """The reused (Ho·Wo·N, F) output of training forwards."""
+        if self.z is None or self.z.shape[1] != filters:
+            self.z = np.empty((self.cols.shape[1], filters), dtype=self.cols.dtype)
+        return self.z
+
+    def gradients(self) -> tuple[np.ndarray, np.ndarray]:
+        """(dcols without the bias row, dx zeroed): reused buffers in the layouts of cols and xpad."""
+        if self.dx is None:
+            self.dcols = np.empty_like(self.cols[:-1])
+            self.dx = np.empty_like(self.xpad)
+        self.dx.fill(0.0)
+        return self.dcols, self.dx
 
 
 class Im2Col:
@@ -122,7 +145,7 @@ class Im2Col:
         """
         if keep:
             self._kept = self._buffers(x.shape[0])
-            return self._forward(x, w, self._kept)
+            return self._forward(x, w, self._kept, self._kept.output(w.shape[1]))
         self._kept = None
         per_sample = (self.geom.rows + 1) * math.prod(self.geom.output) * self.dtype.itemsize
         chunk = max(1, INFERENCE_COLUMN_BYTES // per_sample)
@@ -146,8 +169,8 @@ class Im2Col:
         matmul_long(buf.cols, dout, dw)
         if not need_dx:
             return None
-        dcols = w[:-1] @ dout.T
-        dx = np.zeros_like(buf.xpad)
+        dcols, dx = buf.gradients()
+        np.matmul(w[:-1], dout.T, out=dcols)
         for block, window in self._blocks(dcols, dx):
             window += block
         return self._interior(dx)
@@ -157,12 +180,13 @@ class Im2Col:
         """Bytes of the column matrix kept for backward (0 when none is kept)."""
         return 0 if self._kept is None else self._kept.cols.nbytes
 
-    def _forward(self, x: np.ndarray, w: np.ndarray, buf: _Buffers) -> np.ndarray:
-        """Pad `x` into `buf`, fill its column matrix and multiply: the NHWC output view."""
+    def _forward(self, x: np.ndarray, w: np.ndarray, buf: _Buffers, out: np.ndarray | None = None) -> np.ndarray:
+        """Pad `x` into `buf`, fill its column matrix and multiply (into `out`): the NHWC output view."""
         self._interior(buf.xpad)[...] = x
         for block, window in self._blocks(buf.cols, buf.xpad):
             block[...] = window
-        return (buf.cols.T @ w).reshape(*self.geom.output, len(x), -1).transpose(2, 0, 1, 3)
+        z = np.matmul(buf.cols.T, w, out=out)
+        return z.reshape(*self.geom.output, len(x), -1).transpose(2, 0, 1, 3)
 
     def _buffers(self, n: int) -> _Buffers:
         """The buffer set for batch size `n`, made on first use; the least recently used goes."""

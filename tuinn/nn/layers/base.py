@@ -130,5 +130,6 @@ class ActivatedLayer(Layer):
         if self._act.name == "linear":
             dz = dy
         else:
-            dz = dy * self._act.grad(self._z, self._a)
+            dz = self._act.grad(self._z, self._a)  # a new array: multiplied in place
+            np.multiply(dz, dy, out=dz)
         return self.linear_backward(dz)

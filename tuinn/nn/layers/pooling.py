@@ -66,6 +66,7 @@ class MaxPool2D(_Pool2D):
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
         shape = super().build(input_shape, rng, dtype)
         self._pairwise = self.pool_size == (2, 2) and min(self.stride) >= 2
+        self._grads: dict[int, np.ndarray] = {}
         return shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
@@ -126,9 +127,18 @@ class MaxPool2D(_Pool2D):
         return dx
 
     def _zeros_unless(self, like: np.ndarray, axis: int) -> np.ndarray:
-        """An array in `like`'s layout: uninitialised when the pairs along `axis` tile it."""
+        """A reused array in `like`'s layout: zeroed unless the pairs along `axis` tile it.
+
+        One per axis, remade when the layout changes: the dx a backward returns is
+        valid until the next backward.
+        """
+        buf = self._grads.get(axis)
+        if buf is None or buf.shape != like.shape or buf.strides != like.strides or buf.dtype != like.dtype:
+            buf = self._grads[axis] = np.empty_like(like)
         size, stride, count = like.shape[axis], self.stride[axis - 1], self.output_shape[axis - 1]
-        return (np.empty_like if stride == 2 and size == 2 * count else np.zeros_like)(like)
+        if not (stride == 2 and size == 2 * count):
+            buf.fill(0)
+        return buf
 
 
 def copy_like(a: np.ndarray, template: np.ndarray) -> np.ndarray:
