@@ -90,6 +90,26 @@ def test_inference_works_in_chunks_and_keeps_nothing(monkeypatch) -> None:
         layer.backward(np.ones(expected.shape))
 
 
+def test_one_training_forward_serves_one_backward() -> None:
+    # the column gradient overwrites the column matrix: a second backward must not reuse it
+    layer = conv_layer(CASES[2], activation="relu")
+    z = layer.forward(batch(CASES[2][0]), True)
+    layer.backward(np.ones(z.shape))
+    with pytest.raises(RuntimeError, match="backward needs a training forward"):
+        layer.backward(np.ones(z.shape))
+
+
+def test_first_layer_backward_keeps_its_columns() -> None:
+    # without dx nothing is overwritten, so the weight gradient can be taken again
+    layer = conv_layer(CASES[2])
+    layer.skip_input_grad = True
+    z = layer.forward(batch(CASES[2][0]), True)
+    assert layer.backward(np.ones(z.shape)) is None
+    dw = layer.gradients["W"].copy()
+    layer.backward(np.ones(z.shape))
+    assert np.array_equal(layer.gradients["W"], dw)
+
+
 def test_column_memory_of_the_benchmark_net() -> None:
     # the figures the im2col module docstring gives for the 28×28 benchmark net, batch 64
     first = built(Conv2D(8, 3, padding=1), (28, 28, 1), dtype=np.float32)
