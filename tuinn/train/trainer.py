@@ -166,13 +166,10 @@ class Trainer:
     def apply_commands(self) -> int:
         """Apply every queued command now; returns how many were applied."""
         applied = 0
-        while True:
-            try:
-                command = self.commands.get_nowait()
-            except queue.Empty:
-                return applied
-            self._apply(command)
+        while not self.commands.empty():  # one consumer (the training thread): empty() is exact
+            self._apply(self.commands.get_nowait())
             applied += 1
+        return applied
 
     def _apply(self, c: cmd.Command) -> None:
         if isinstance(c, cmd.SetActivation):
