@@ -19,14 +19,6 @@ def tile_rows(fm: FeatureMap, zoom: int) -> int:
     return 1 + -(-fm.shape[0] * zoom // 2)
 
 
-def zoom_for(maps: tuple[FeatureMap, ...], height: int) -> int:
-    """The largest pixel zoom (up to MAX_ZOOM, each map at most 12 pixels tall) at which all layers fit."""
-    for zoom in range(MAX_ZOOM, 1, -1):
-        if sum(tile_rows(fm, min(zoom, max(1, 12 // fm.shape[0]))) for fm in maps) <= height:
-            return zoom
-    return 1
-
-
 def heading(fm: FeatureMap, shown: int) -> Text:
     """'conv2d_1  2×2×3 = 12 neurons', and how many channels are drawn."""
     text = Text.assemble((fm.layer, "bold"), f"  {format_shape(fm.shape)} = {fm.neurons:,} neurons")
@@ -46,19 +38,48 @@ class FeatureMapsPanel(Panel):
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         lines: list[Strip] = []
-        zoom = zoom_for(snapshot.feature_maps, height)
-        for fm in snapshot.feature_maps:
-            h, w, c = fm.shape
-            z = min(zoom, max(1, 12 // h))
-            shown = max(1, min(c, (width + 1) // (w * z + 1)))
+        for fm, z, per_row, shown in layout(snapshot.feature_maps, width, height):
             scale = self._scales.setdefault(fm.layer, SteadyScale(symmetric=False))
             scale.fit(fm.maps)
             palette = DIVERGING if scale.lo < 0 else GREY
-            # Tiles side by side, one blank (NaN) pixel column between channels.
-            tiles = np.full((h * z, shown * (w * z + 1) - 1), np.nan)
-            for k in range(shown):
-                tile = np.repeat(np.repeat(fm.maps[:, :, k], z, axis=0), z, axis=1)
-                tiles[:, k * (w * z + 1) : k * (w * z + 1) + w * z] = tile
             lines += self.text_lines([heading(fm, shown)], width)
-            lines += heatmap_strips(tiles, scale, palette)
+            lines += heatmap_strips(tile_grid(fm.maps[:, :, :shown], z, per_row), scale, palette)
         return lines
+
+
+def layout(maps: tuple[FeatureMap, ...], width: int, height: int) -> list[tuple[FeatureMap, int, int, int]]:
+    """(map, zoom, tiles per row, channels shown) per layer: the most channels that fit, then the biggest zoom."""
+    best: list[tuple[FeatureMap, int, int, int]] = []
+    for zoom in range(1, MAX_ZOOM + 1):
+        zooms = [min(zoom, max(1, 12 // fm.shape[0])) for fm in maps]
+        spare = height - sum(tile_rows(fm, z) for fm, z in zip(maps, zooms))
+        if spare < 0 and zoom > 1:  # zoom 1 is drawn even when it does not fit: the panel clips
+            break
+        per_row = [max(1, min(fm.shape[2], (width + 1) // (fm.shape[1] * z + 1))) for fm, z in zip(maps, zooms)]
+        rows = [1] * len(maps)
+        grew = True
+        while grew:  # one more row of tiles for each layer in turn, while there is room and something to show
+            grew = False
+            for i, (fm, z) in enumerate(zip(maps, zooms)):
+                cost = -(-(fm.shape[0] * z + 1) // 2)
+                if rows[i] * per_row[i] < fm.shape[2] and cost <= spare:
+                    rows[i] += 1
+                    spare -= cost
+                    grew = True
+        plan = [(fm, z, n, min(fm.shape[2], n * r)) for fm, z, n, r in zip(maps, zooms, per_row, rows)]
+        if not best or sum(p[3] for p in plan) >= sum(p[3] for p in best):
+            best = plan
+    return best
+
+
+def tile_grid(maps: np.ndarray, zoom: int, per_row: int) -> np.ndarray:
+    """Channels of an (H, W, C) map as zoomed tiles, `per_row` to a row, NaN gaps between them."""
+    h, w, c = maps.shape
+    th, tw = h * zoom, w * zoom
+    rows = -(-c // per_row)
+    grid = np.full((rows * (th + 1) - 1, min(c, per_row) * (tw + 1) - 1), np.nan)
+    zoomed = np.repeat(np.repeat(maps, zoom, axis=0), zoom, axis=1)
+    for k in range(c):  # one slice copy per channel
+        r, col = divmod(k, per_row)
+        grid[r * (th + 1) : r * (th + 1) + th, col * (tw + 1) : col * (tw + 1) + tw] = zoomed[:, :, k]
+    return grid
