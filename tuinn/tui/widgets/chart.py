@@ -9,11 +9,23 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tuinn.train.snapshot import Snapshot
+from tuinn.train.snapshot import Event, Snapshot
 from tuinn.tui.widgets.loss import MARKS
 
 EVENT_COLOURS = {"activation": "magenta", "lr": "yellow", "optimizer": "cyan", "reset": "red"}
 MAX_LABELS = 8  # with more switches than this, label each by its letter only
+
+
+def collapse_switches(events: list[Event]) -> list[Event]:
+    """Switches of one kind at one step as a single event: four presses of `a` read "sigmoid -> elu"."""
+    out: list[Event] = []
+    for e in events:
+        last = out[-1] if out else None
+        if last and (last.step, last.kind) == (e.step, e.kind) and " -> " in last.text and " -> " in e.text:
+            out[-1] = Event(e.step, e.epoch, e.kind, f"{last.text.split(' -> ')[0]} -> {e.text.split(' -> ')[1]}")
+        else:
+            out.append(e)
+    return out
 
 
 def loss_chart(s: Snapshot, width: int, height: int) -> str:
@@ -26,7 +38,7 @@ def loss_chart(s: Snapshot, width: int, height: int) -> str:
         (1, "loss (log scale)", ("train_loss", "val_loss")),
         (2, s.metric_name, ("train_metric", "val_metric")),
     )
-    switches = [e for e in s.events if e.kind in EVENT_COLOURS]
+    switches = collapse_switches([e for e in s.events if e.kind in EVENT_COLOURS])
     for row, title, names in panels:
         plt.subplot(row, 1)
         plt.theme("clear")

@@ -1,0 +1,26 @@
+"""The full loss chart labels each switch once, however many key presses it took."""
+
+from tuinn.train.snapshot import Event
+from tuinn.tui.widgets.chart import collapse_switches
+
+
+def test_presses_at_one_step_read_as_one_switch():
+    events = [
+        Event(400, 16, "activation", "activation sigmoid -> tanh"),
+        Event(400, 16, "activation", "activation tanh -> relu"),
+        Event(400, 16, "lr", "lr 0.1 -> 0.2"),
+        Event(400, 16, "activation", "activation relu -> elu"),
+        Event(500, 20, "activation", "activation elu -> gelu"),
+    ]
+    assert [e.text for e in collapse_switches(events)] == [
+        "activation sigmoid -> relu",
+        "lr 0.1 -> 0.2",
+        "activation relu -> elu",
+        "activation elu -> gelu",
+    ]
+
+
+def test_consecutive_presses_collapse_fully():
+    events = [Event(7, 1, "lr", f"lr {2 ** i:g} -> {2 ** (i + 1):g}") for i in range(3)]
+    (only,) = collapse_switches(events)
+    assert only.text == "lr 1 -> 8" and only.step == 7
