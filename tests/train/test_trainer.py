@@ -205,3 +205,17 @@ type = "dense"
 units = 10
 activation = "softmax"
 """
+
+
+def test_evaluation_runs_once_per_step_and_again_after_a_switch(xor_config, monkeypatch):
+    t = Trainer(xor_config)
+    t.run_epochs(3)
+    calls = []
+    measure = t._measure
+    monkeypatch.setattr(t, "_measure", lambda *a: calls.append(1) or measure(*a))
+    first = dict(t.evaluate())
+    assert t.evaluate() == first and len(calls) == 2  # train and val, measured once
+    t.submit(cmd.SetActivation("relu"))
+    t.apply_commands()
+    t.evaluate()
+    assert len(calls) == 4

@@ -15,8 +15,8 @@ def run_headless(trainer: Trainer, reporter: Reporter) -> int:
     reporter.start(snap, summary_table(snap.summary, snap.input_shape))
     with quiet_float_errors():
         _train(trainer, reporter)
-    if trainer.last_eval["val_metric"] is None and trainer.last_eval["train_metric"] is None:
-        trainer.evaluate()
+    if not trainer.diverged:
+        trainer.evaluate()  # the final figures (already measured if the last epoch was evaluated)
     snap = trainer.snapshot(detail=False)
     code = EXIT_TARGET_MET if snap.target_met and not snap.diverged else EXIT_TARGET_MISSED
     reporter.end(snap, verdict(trainer, code), code)
@@ -36,7 +36,7 @@ def _train(trainer: Trainer, reporter: Reporter) -> None:
         new_events = list(trainer.events)[seen_events:]
         if new_events or trainer.finished or reporter.wants_epoch(trainer.epoch, epochs):
             if not trainer.diverged:
-                trainer.evaluate()  # fresh figures for the line (cheap: at most ~20 lines)
+                trainer.evaluate()  # fresh figures for the line; skipped if this step was just evaluated
                 new_events = list(trainer.events)[seen_events:]
             snap = trainer.snapshot(detail=False)
             if trainer.epoch and not trainer.diverged:

@@ -14,9 +14,20 @@ def format_shape(shape: Sequence[int]) -> str:
     return "×".join(str(d) for d in shape)
 
 
+def dense_equivalent_total(rows: Sequence[SummaryRow]) -> int | None:
+    """Parameters of the net with every conv layer replaced by a dense one making the same neurons.
+
+    None when the net has no conv layer (nothing to compare).
+    """
+    if all(r.dense_equivalent is None for r in rows):
+        return None
+    return sum(r.parameters if r.dense_equivalent is None else r.dense_equivalent for r in rows)
+
+
 def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str:
     """The table: one line per layer, then totals; conv nets also get the dense comparison."""
-    has_conv = any(r.dense_equivalent is not None for r in rows)
+    dense_total = dense_equivalent_total(rows)
+    has_conv = dense_total is not None
     header = ["Layer", "Type", "Output shape", "Neurons", "Params", "Activation", "Mult-adds"]
     if has_conv:
         header.append("Dense equiv.")
@@ -49,7 +60,6 @@ def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str
     mult_adds = sum(r.mult_adds for r in rows)
     lines.append(f"Total parameters: {total:,}   mult-adds per sample: {mult_adds:,}")
     if has_conv:
-        dense_total = sum(r.dense_equivalent if r.dense_equivalent is not None else r.parameters for r in rows)
         lines.append(
             f"As dense layers with the same neurons: {dense_total:,} parameters "
             f"({dense_total / max(total, 1):,.1f}× the shared-kernel net)"

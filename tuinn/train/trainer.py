@@ -120,6 +120,7 @@ class Trainer:
         self.diverged: str | None = None
         self.target_met = False
         self.last_eval: dict[str, float | None] = dict.fromkeys(History.CURVES)
+        self._evaluated_at: int | None = None  # the step last_eval was measured at
         self._rate = deque(maxlen=RATE_POINTS)  # (time, samples) every RATE_INTERVAL s, for samples/s
         n_train = len(self.dataset.x_train)
         batch = self.config.train.batch_size or n_train
@@ -213,6 +214,7 @@ class Trainer:
     def load_weights(self, path: str) -> None:
         """Start from weights (and activations) saved with Network.save; the layers must match."""
         self.network.load_weights(path)
+        self._evaluated_at = None
         if self.network.hidden_layers:
             self.hidden_activation = self.network.hidden_layers[0].activation
 
@@ -239,6 +241,7 @@ class Trainer:
         old = self.hidden_activation
         self.network.set_activation(name)
         self.hidden_activation = name
+        self._evaluated_at = None  # same weights, other outputs
         if old != name:
             self._event("activation", f"activation {old} -> {name}")
 
@@ -315,7 +318,14 @@ class Trainer:
             self.finished = True
 
     def evaluate(self) -> dict[str, float | None]:
-        """Measure loss and metric on (a fixed subset of) the training set and the validation set."""
+        """Measure loss and metric on (a fixed subset of) the training set and the validation set.
+
+        Measured once per step: a second call before the weights or activations change
+        returns the same figures without running the network again.
+        """
+        if self._evaluated_at == self.step_count:
+            return self.last_eval
+        self._evaluated_at = self.step_count
         ds = self.dataset
         idx = self._train_eval_idx
         train_loss, train_metric = self._measure(ds.x_train[idx], self.y_train[idx], ds.y_train[idx])
@@ -392,11 +402,12 @@ class Trainer:
     def snapshot(self, detail: bool = True) -> Snapshot:
         """An immutable copy of the run's state; `detail` adds the surfaces, maps and matrices."""
         net, ds = self.network, self.dataset
-        stats = []
-        for layer in net.layers:
-            if "W" in layer.gradients:
-                g = layer.gradients["W"]
-                stats.append(LayerStats(layer.name, layer.activation, float(np.linalg.norm(g)), float(np.abs(g).mean())))
+        norms = net.weight_grad_norms()
+        stats = [
+            LayerStats(l.name, l.activation, norms[l.name], float(np.abs(l.gradients["W"]).mean()))
+            for l in net.layers
+            if l.name in norms
+        ]
         selected = self.weighted_layers[self.selected] if self.weighted_layers else None
         selected_grad = decision = None
         maps: tuple = ()

@@ -8,7 +8,7 @@ from rich import box
 from rich.table import Table
 from textual.strip import Strip
 
-from tuinn.report.summary import format_shape
+from tuinn.report.summary import dense_equivalent_total, format_shape
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.panel import Panel
 
@@ -16,7 +16,8 @@ from tuinn.tui.widgets.panel import Panel
 def summary_table(s: Snapshot) -> Table:
     """Layer, type, output shape, neurons, parameters, (dense equivalent,) activation; totals in the footer."""
     rows = s.summary
-    has_conv = any(r.dense_equivalent is not None for r in rows)
+    dense_total = dense_equivalent_total(rows)
+    has_conv = dense_total is not None
     table = Table(box=box.SIMPLE_HEAD, show_footer=True, show_edge=False, padding=0, header_style="bold")
     table.add_column("Layer", "Total")
     table.add_column("Type")
@@ -24,8 +25,7 @@ def summary_table(s: Snapshot) -> Table:
     table.add_column("Neurons", f"{sum(r.neurons for r in rows):,}", justify="right")
     table.add_column("Params", f"{sum(r.parameters for r in rows):,}", justify="right")
     if has_conv:
-        dense = sum(r.parameters if r.dense_equivalent is None else r.dense_equivalent for r in rows)
-        table.add_column("As dense", f"{dense:,}", justify="right")
+        table.add_column("As dense", f"{dense_total:,}", justify="right")
     table.add_column("Activation")
     if s.input_shape:
         width = sum(1 for _ in table.columns)
