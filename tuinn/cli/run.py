@@ -1,4 +1,4 @@
-"""The `tuinn` command: run a preset in the Textual app, or headless for scripts and CI."""
+"""`tuinn [OPTIONS]`: run a preset in the Textual app, or headless for scripts and CI."""
 
 from __future__ import annotations
 
@@ -8,19 +8,10 @@ from pathlib import Path
 
 import click
 
+from tuinn.cli.errors import BadInput, message_of
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
 
-EXIT_BAD_INPUT = 2
 DEFAULT_PRESET = "xor"
-
-
-class BadInput(click.ClickException):
-    """Bad input from the user: one message on stderr, exit code 2, no traceback."""
-
-    exit_code = EXIT_BAD_INPUT
-
-    def show(self, file=None) -> None:
-        click.echo(f"tuinn: error: {self.format_message()}", err=True)
 
 
 def _load_config(preset: str | None, config_file: str | None) -> RunConfig:
@@ -40,7 +31,8 @@ def _list_presets() -> None:
         click.echo(f"{name:<{width}}  {first}.")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--preset", "-p", metavar="NAME", help=f"Built-in preset to run (default: {DEFAULT_PRESET}; see --list-presets).")
 @click.option("--config", "config_file", metavar="FILE", help="Your own preset file (TOML, same keys as the built-in ones).")
 @click.option("--headless", is_flag=True, help="Train without the UI: progress lines, a verdict, exit 0 if the target is met, 1 if not.")
@@ -60,8 +52,9 @@ def _list_presets() -> None:
 @click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
 @click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
 @click.version_option(package_name="tuinn")
+@click.pass_context
 def main(
-    preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
+    ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
     data_path, save_path, load_path, threads, summary, list_presets,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
@@ -71,6 +64,8 @@ def main(
     tuinn --preset digits-cnn        watch a CNN learn handwritten digits
     tuinn --preset xor --headless    train without the UI (for scripts and CI)
     """
+    if ctx.invoked_subcommand is not None:
+        return  # the subcommand takes its own options
     if list_presets:
         _list_presets()
         return
@@ -99,7 +94,7 @@ def main(
     except BadInput:
         raise
     except (ConfigError, ValueError, KeyError, OSError) as e:
-        raise BadInput(_message(e)) from None
+        raise BadInput(message_of(e)) from None
     if headless:
         code = _run_headless(trainer, as_json, threads)
     else:
@@ -127,10 +122,6 @@ def _check_save_path(path: str) -> None:
         raise ConfigError(f"--save {path}: the folder {folder} is not writable")
 
 
-def _message(e: Exception) -> str:
-    return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
-
-
 def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None):
     from tuinn.train.trainer import Trainer
 
@@ -141,7 +132,7 @@ def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool
         try:
             trainer.load_weights(load_path)
         except (ValueError, OSError, KeyError) as e:
-            raise ConfigError(f"--load: {_message(e)}") from None
+            raise ConfigError(f"--load: {message_of(e)}") from None
     return trainer
 
 

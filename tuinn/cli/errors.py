@@ -1,0 +1,21 @@
+"""Exit codes and the one-line error every command reports bad input with."""
+
+from __future__ import annotations
+
+import click
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    """Bad input from the user: one message on stderr, exit code 2, no traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file=None) -> None:
+        click.echo(f"tuinn: error: {self.format_message()}", err=True)
+
+
+def message_of(e: Exception) -> str:
+    """The user-facing text of an error (a KeyError's repr quotes would read as noise)."""
+    return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
