@@ -10,6 +10,7 @@ import pytest
 from gradcheck import check_grad
 
 from tuinn.nn import Network, SpecError, make_optimizer
+from tuinn.nn.plan import plan_network
 
 
 def dense(units: int, activation: str = "linear", **extra) -> dict:
@@ -162,6 +163,8 @@ def test_set_activation_switches_hidden_layers_and_keeps_weights() -> None:
 def test_bad_specs_name_the_layer_or_key(spec: dict, input_shape: tuple, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         Network.from_spec(spec, input_shape)
+    with pytest.raises(SpecError, match=message):  # planning from shapes refuses it alike
+        plan_network(spec, input_shape)
 
 
 def test_summary_rows_against_hand_counts() -> None:

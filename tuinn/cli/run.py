@@ -137,14 +137,16 @@ def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool
 
 
 def _summary(config: RunConfig) -> str:
+    """The architecture table, counted from shapes: it works for nets too large to allocate."""
     from tuinn.report.summary import summary_table
-    from tuinn.train.trainer import build_network, load_dataset
+    from tuinn.train.trainer import load_dataset, plan_model
 
     if config.needs_data and not config.data.get("path") and config.input_shape:
-        net = build_network(config, config.input_shape)  # the shape the preset's data will have
+        shape = config.input_shape  # the shape the preset's data will have
     else:
-        net = build_network(config, load_dataset(config).input_shape)
-    return f"{config.name}: {config.description}\n{summary_table(net.summary_rows(), net.input_shape)}"
+        shape = load_dataset(config).input_shape
+    plan = plan_model(config, shape)
+    return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
 
 
 def _run_headless(trainer, as_json: bool, threads: int | None) -> int:

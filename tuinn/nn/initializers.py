@@ -40,12 +40,16 @@ INITIALIZERS: dict[str, Initializer] = {
 }
 
 
+def get_initializer(name: str) -> Initializer:
+    """The initialiser called `name`; KeyError naming the choices otherwise."""
+    try:
+        return INITIALIZERS[name]
+    except KeyError:
+        raise KeyError(f"unknown initializer {name!r}; known: {', '.join(INITIALIZERS)}") from None
+
+
 def initialize(
     name: str, rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out: int, dtype
 ) -> np.ndarray:
     """Draw a weight array of `shape` with the initialiser called `name`."""
-    try:
-        init = INITIALIZERS[name]
-    except KeyError:
-        raise KeyError(f"unknown initializer {name!r}; known: {', '.join(INITIALIZERS)}") from None
-    return init(rng, shape, fan_in, fan_out, np.dtype(dtype))
+    return get_initializer(name)(rng, shape, fan_in, fan_out, np.dtype(dtype))

@@ -29,7 +29,8 @@ import numpy as np
 
 from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.layers import LAYERS, ActivatedLayer, Layer, ShapeError
-from tuinn.nn.losses import get_loss
+from tuinn.nn.initializers import get_initializer
+from tuinn.nn.losses import Loss, get_loss
 
 FORMAT_VERSION = 1
 
@@ -66,12 +67,10 @@ class Network:
         l2: float = 0.0,
         spec: dict | None = None,
     ) -> None:
-        if not layers:
-            raise SpecError("a network needs at least one layer")
         self.layers = layers
         self.input_shape = tuple(int(d) for d in input_shape)
         self.dtype = np.dtype(dtype)
-        self.loss = get_loss(loss)
+        self.loss = _loss(loss)
         self.l1, self.l2 = float(l1), float(l2)
         self.seed = seed
         self.spec = spec
@@ -84,60 +83,17 @@ class Network:
         cls, spec: dict, input_shape: Iterable[int], seed: int = 0, dtype: Any = np.float64
     ) -> "Network":
         """Build a network from a spec dict; raises SpecError naming the bad layer or key."""
-        spec = json.loads(json.dumps(spec))  # a private, JSON-clean copy
-        unknown = set(spec) - {"layers", "loss", "l1", "l2"}
-        if unknown:
-            raise SpecError(f"unknown model key {sorted(unknown)[0]!r}")
-        if "loss" not in spec:
-            raise SpecError("the model needs a 'loss'")
-        layer_specs = spec.get("layers")
-        if not isinstance(layer_specs, list) or not layer_specs:
-            raise SpecError("the model needs a non-empty 'layers' list")
-        layers = [make_layer(i, s) for i, s in enumerate(layer_specs, start=1)]
-        penalties = {key: _penalty(spec, key) for key in ("l1", "l2")}
-        try:
-            return cls(layers, tuple(input_shape), spec["loss"], seed, dtype, spec=spec, **penalties)
-        except KeyError as e:
-            raise SpecError(e.args[0]) from None
+        spec, layers, penalties = parse_spec(spec)
+        return cls(layers, tuple(input_shape), spec["loss"], seed, dtype, spec=spec, **penalties)
 
     def _build(self) -> None:
-        counts: dict[str, int] = {}
-        shape = self.input_shape
-        for i, layer in enumerate(self.layers, start=1):
-            if not layer.name:
-                counts[layer.kind] = counts.get(layer.kind, 0) + 1
-                layer.name = f"{layer.kind}_{counts[layer.kind]}"
-            try:
-                shape = layer.build(shape, self.rng, self.dtype)
-            except (ShapeError, KeyError) as e:
-                raise SpecError(f"layer {i} ({layer.kind}): {e.args[0]}") from None
-        names = [layer.name for layer in self.layers]
-        if len(set(names)) != len(names):
-            raise SpecError(f"layer names repeat: {names}")
-        self.output_shape = shape
-        self._check_output()
+        self.output_shape = configure_layers(self.layers, self.input_shape, self.loss)
+        for layer in self.layers:  # in layer order: the seed's draws are the same as ever
+            layer.allocate(self.rng, self.dtype)
         first_with_params = next((l for l in self.layers if l.parameters), None)
         if first_with_params is self.layers[0]:
             first_with_params.skip_input_grad = True
         self._pack()
-
-    def _check_output(self) -> None:
-        last = self.layers[-1]
-        fused = self.loss.fused_activation
-        out_act = last.activation
-        if fused is not None and out_act != fused:
-            raise SpecError(
-                f"layer {len(self.layers)} ({last.name}): loss {self.loss.name} needs "
-                f"activation {fused} on the output layer, not {out_act}"
-            )
-        for i, layer in enumerate(self.layers[:-1], start=1):
-            if layer.activation == "softmax":
-                raise SpecError(f"layer {i} ({layer.name}): softmax is only allowed on the output layer")
-        if out_act == "softmax" and fused != "softmax":
-            raise SpecError(
-                f"layer {len(self.layers)} ({last.name}): a softmax output needs loss "
-                f"softmax_cross_entropy, not {self.loss.name}"
-            )
 
     def _pack(self) -> None:
         """Move every parameter and gradient into one flat buffer each, as views."""
@@ -256,19 +212,7 @@ class Network:
 
     def summary_rows(self) -> list[SummaryRow]:
         """One row per layer: type, output shape, neurons, parameters, activation, mult-adds."""
-        return [
-            SummaryRow(
-                name=l.name,
-                type=l.describe(),
-                output_shape=l.output_shape,
-                neurons=l.neurons,
-                parameters=l.parameter_count,
-                activation=l.activation,
-                mult_adds=l.mult_adds(),
-                dense_equivalent=l.dense_equivalent(),
-            )
-            for l in self.layers
-        ]
+        return [summary_row(l) for l in self.layers]
 
     @property
     def parameter_count(self) -> int:
@@ -379,6 +323,95 @@ def _read_meta(f: np.lib.npyio.NpzFile, path: str | os.PathLike) -> dict:
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{path}: not a tuinn network file ({e})") from None
     return meta
+
+
+def parse_spec(spec: dict) -> tuple[dict, list[Layer], dict[str, float]]:
+    """A private JSON-clean copy of `spec`, its layers (not yet configured) and its penalties.
+
+    Raises SpecError naming the bad key or layer.
+    """
+    spec = json.loads(json.dumps(spec))
+    unknown = set(spec) - {"layers", "loss", "l1", "l2"}
+    if unknown:
+        raise SpecError(f"unknown model key {sorted(unknown)[0]!r}")
+    if "loss" not in spec:
+        raise SpecError("the model needs a 'loss'")
+    layer_specs = spec.get("layers")
+    if not isinstance(layer_specs, list) or not layer_specs:
+        raise SpecError("the model needs a non-empty 'layers' list")
+    layers = [make_layer(i, s) for i, s in enumerate(layer_specs, start=1)]
+    penalties = {key: _penalty(spec, key) for key in ("l1", "l2")}
+    _loss(spec["loss"])
+    return spec, layers, penalties
+
+
+def configure_layers(layers: list[Layer], input_shape: tuple[int, ...], loss: Loss) -> tuple[int, ...]:
+    """Name the unnamed layers, fix every layer's shapes (allocating nothing); the output shape.
+
+    Raises SpecError naming the layer whose input does not fit, whose initialiser is
+    unknown, or whose activation does not go with `loss`.
+    """
+    if not layers:
+        raise SpecError("a network needs at least one layer")
+    counts: dict[str, int] = {}
+    shape = tuple(int(d) for d in input_shape)
+    for i, layer in enumerate(layers, start=1):
+        if not layer.name:
+            counts[layer.kind] = counts.get(layer.kind, 0) + 1
+            layer.name = f"{layer.kind}_{counts[layer.kind]}"
+        try:
+            shape = layer.configure(shape)
+            if "W" in layer.parameter_shapes():
+                get_initializer(layer.weight_init())
+        except (ShapeError, KeyError) as e:
+            raise SpecError(f"layer {i} ({layer.kind}): {e.args[0]}") from None
+    names = [layer.name for layer in layers]
+    if len(set(names)) != len(names):
+        raise SpecError(f"layer names repeat: {names}")
+    _check_output(layers, loss)
+    return shape
+
+
+def summary_row(layer: Layer) -> SummaryRow:
+    """The architecture-table row of a configured layer (built or only planned)."""
+    return SummaryRow(
+        name=layer.name,
+        type=layer.describe(),
+        output_shape=layer.output_shape,
+        neurons=layer.neurons,
+        parameters=layer.parameter_count,
+        activation=layer.activation,
+        mult_adds=layer.mult_adds(),
+        dense_equivalent=layer.dense_equivalent(),
+    )
+
+
+def _check_output(layers: list[Layer], loss: Loss) -> None:
+    """SpecError unless the output activation goes with the loss and softmax is only at the end."""
+    last = layers[-1]
+    fused = loss.fused_activation
+    out_act = last.activation
+    if fused is not None and out_act != fused:
+        raise SpecError(
+            f"layer {len(layers)} ({last.name}): loss {loss.name} needs "
+            f"activation {fused} on the output layer, not {out_act}"
+        )
+    for i, layer in enumerate(layers[:-1], start=1):
+        if layer.activation == "softmax":
+            raise SpecError(f"layer {i} ({layer.name}): softmax is only allowed on the output layer")
+    if out_act == "softmax" and fused != "softmax":
+        raise SpecError(
+            f"layer {len(layers)} ({last.name}): a softmax output needs loss "
+            f"softmax_cross_entropy, not {loss.name}"
+        )
+
+
+def _loss(name: Any) -> Loss:
+    """The loss called `name`; SpecError naming the choices otherwise."""
+    try:
+        return get_loss(name)
+    except KeyError as e:
+        raise SpecError(e.args[0]) from None
 
 
 def _penalty(spec: dict, key: str) -> float:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import queue
 import time
 from collections import deque
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from tuinn.data import DataError, Dataset, load_data
 from tuinn.nn import Network, SpecError, make_optimizer
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
+from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
 from tuinn.train.history import History
 from tuinn.train.probes import decision_surface, feature_maps, gradient_matrix, predicted_classes
@@ -58,8 +61,21 @@ def load_dataset(config: RunConfig) -> Dataset:
 
 def build_network(config: RunConfig, input_shape: tuple[int, ...]) -> Network:
     """The run's network from its model spec; a SpecError names the preset."""
-    try:
+    with model_errors(config):
         return Network.from_spec(config.model, input_shape, seed=config.seed, dtype=config.train.dtype)
+
+
+def plan_model(config: RunConfig, input_shape: tuple[int, ...]) -> NetworkPlan:
+    """The run's network counted from shapes, nothing allocated; a SpecError names the preset."""
+    with model_errors(config):
+        return plan_network(config.model, input_shape, dtype=config.train.dtype)
+
+
+@contextmanager
+def model_errors(config: RunConfig) -> Iterator[None]:
+    """Turn a SpecError from the [model] table into a ConfigError naming the preset."""
+    try:
+        yield
     except SpecError as e:
         raise ConfigError(f"{config.source}: [model] {e}") from None
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from tuinn.nn.activations import get_activation
+from tuinn.nn.initializers import initialize
 
 Shape = tuple[int, ...]
 
@@ -26,8 +27,10 @@ class Layer:
     """One layer: `parameters` and `gradients` dicts with the same keys, forward and backward.
 
     Shapes are per sample (no batch axis): `(features,)` for vectors, `(H, W, C)`
-    for images. `build` fixes the input shape, allocates the parameters from the
-    seeded Generator and returns the output shape.
+    for images. `build` is `configure` (check the input shape, fix the output shape;
+    allocates nothing, so a network can be planned from shapes alone) and then
+    `allocate` (the arrays of `parameter_shapes`, weights drawn from the seeded
+    Generator, the rest zeros).
     """
 
     kind = "layer"
@@ -45,9 +48,37 @@ class Layer:
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: np.dtype) -> Shape:
         """Fix the input shape, create parameters, and return the output shape."""
+        self.configure(input_shape)
+        self.allocate(rng, dtype)
+        return self.output_shape
+
+    def configure(self, input_shape: Shape) -> Shape:
+        """Check `input_shape` (ShapeError if it does not fit), fix both shapes; allocates nothing."""
         self.input_shape = tuple(input_shape)
         self.output_shape = self.input_shape
         return self.output_shape
+
+    def parameter_shapes(self) -> dict[str, Shape]:
+        """The shape of each parameter `allocate` creates, by key (once configured)."""
+        return {}
+
+    def weight_fans(self) -> tuple[int, int]:
+        """(fan_in, fan_out) of the weights "W", for the initialiser."""
+        raise NotImplementedError
+
+    def weight_init(self) -> str:
+        """The initialiser that draws the weights "W"."""
+        return "glorot"
+
+    def allocate(self, rng: np.random.Generator, dtype: np.dtype) -> None:
+        """Create the parameters of `parameter_shapes` ("W" drawn, others zero) and their gradients."""
+        for key, shape in self.parameter_shapes().items():
+            if key == "W":
+                fan_in, fan_out = self.weight_fans()
+                self.parameters[key] = initialize(self.weight_init(), rng, shape, fan_in, fan_out, dtype)
+            else:
+                self.parameters[key] = np.zeros(shape, dtype=dtype)
+            self.gradients[key] = np.zeros_like(self.parameters[key])
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """Map a batch `x` of shape (N, *input_shape) to (N, *output_shape)."""
@@ -69,7 +100,8 @@ class Layer:
 
     @property
     def parameter_count(self) -> int:
-        return sum(p.size for p in self.parameters.values())
+        """Parameters of this layer, counted from their shapes (allocated or not)."""
+        return sum(math.prod(shape) for shape in self.parameter_shapes().values())
 
     def mult_adds(self) -> int:
         """Multiply-adds per sample in the forward pass."""

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from tuinn.nn.im2col import ConvGeometry, Im2Col
-from tuinn.nn.initializers import initialize
 from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError
 from tuinn.nn.layers.dense import default_init
 
@@ -94,7 +93,7 @@ class Conv2D(ActivatedLayer):
             return (*same_pads(h, kh, sh), *same_pads(w, kw, sw))
         return (self.padding,) * 4
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+    def configure(self, input_shape: Shape) -> Shape:
         h, w, c = check_image(input_shape, "conv2d")
         geom = ConvGeometry(h, w, c, self.kernel_size, self.stride, self._pads(h, w))
         ho, wo = geom.output
@@ -105,19 +104,28 @@ class Conv2D(ActivatedLayer):
                 f"a {kh}×{kw} kernel with padding {padding} on a {h}×{w}×{c} input gives a "
                 f"{ho}×{wo} output; use a kernel of at most {min(kh, hp)}×{min(kw, wp)} or padding 'same'"
             )
+        self._geometry = geom
         self.input_shape = (h, w, c)
-        self.im2col = Im2Col(geom, dtype)
-        kh, kw = self.kernel_size
-        fan_in, fan_out = kh * kw * c, kh * kw * self.filters
-        init = self.init or default_init(self.activation)
-        self.parameters["W"] = initialize(init, rng, (kh, kw, c, self.filters), fan_in, fan_out, dtype)
-        self.parameters["b"] = np.zeros(self.filters, dtype=dtype)
-        self.gradients = {key: np.zeros_like(p) for key, p in self.parameters.items()}
-        # W and b stacked as one (K + 1, F) matrix for the kernel, and its gradient
-        self._w = np.empty((fan_in + 1, self.filters), dtype=dtype)
-        self._dw = np.empty_like(self._w)
         self.output_shape = (ho, wo, self.filters)
         return self.output_shape
+
+    def parameter_shapes(self) -> dict[str, Shape]:
+        kh, kw = self.kernel_size
+        return {"W": (kh, kw, self.input_shape[2], self.filters), "b": (self.filters,)}
+
+    def weight_fans(self) -> tuple[int, int]:
+        kh, kw = self.kernel_size
+        return kh * kw * self.input_shape[2], kh * kw * self.filters
+
+    def weight_init(self) -> str:
+        return self.init or default_init(self.activation)
+
+    def allocate(self, rng: np.random.Generator, dtype) -> None:
+        super().allocate(rng, dtype)
+        self.im2col = Im2Col(self._geometry, dtype)
+        # W and b stacked as one (K + 1, F) matrix for the kernel, and its gradient
+        self._w = np.empty((self._geometry.rows + 1, self.filters), dtype=dtype)
+        self._dw = np.empty_like(self._w)
 
     def forward(self, x: np.ndarray, training: bool = False, skip_activation: bool = False) -> np.ndarray:
         # a training forward keeps its column matrix for backward; inference needs none

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from tuinn.nn.initializers import initialize
 from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError, positive_int
 
 
@@ -27,22 +26,27 @@ class Dense(ActivatedLayer):
         self.init = init
         self.use_bias = use_bias
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+    def configure(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
             shape = "×".join(map(str, input_shape))
             raise ShapeError(
                 f"dense layer needs a flat input but gets {shape}; put a flatten layer before it"
             )
         self.input_shape = tuple(input_shape)
-        fan_in = input_shape[0]
-        init = self.init or default_init(self.activation)
-        self.parameters["W"] = initialize(init, rng, (fan_in, self.units), fan_in, self.units, dtype)
-        self.gradients["W"] = np.zeros_like(self.parameters["W"])
-        if self.use_bias:
-            self.parameters["b"] = np.zeros(self.units, dtype=dtype)
-            self.gradients["b"] = np.zeros_like(self.parameters["b"])
         self.output_shape = (self.units,)
         return self.output_shape
+
+    def parameter_shapes(self) -> dict[str, Shape]:
+        shapes = {"W": (self.input_shape[0], self.units)}
+        if self.use_bias:
+            shapes["b"] = (self.units,)
+        return shapes
+
+    def weight_fans(self) -> tuple[int, int]:
+        return self.input_shape[0], self.units
+
+    def weight_init(self) -> str:
+        return self.init or default_init(self.activation)
 
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
         z = x @ self.parameters["W"]

@@ -20,9 +20,8 @@ class Dropout(Layer):
         self._rng: np.random.Generator | None = None
         self._mask: np.ndarray | None = None
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
-        self._rng = rng
-        return super().build(input_shape, rng, dtype)
+    def allocate(self, rng: np.random.Generator, dtype) -> None:
+        self._rng = rng  # the masks come from the network's seeded stream
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if not training or self.rate == 0.0:

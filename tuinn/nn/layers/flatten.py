@@ -14,7 +14,7 @@ class Flatten(Layer):
 
     kind = "flatten"
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+    def configure(self, input_shape: Shape) -> Shape:
         self.input_shape = tuple(input_shape)
         self.output_shape = (math.prod(input_shape),)
         return self.output_shape

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from tuinn.nn.initializers import initialize
 from tuinn.nn.layers.base import Layer, Shape, ShapeError, positive_int
 
 
@@ -20,16 +19,21 @@ class Maxout(Layer):
         self.init = init
         self._x = self._winner = None
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+    def configure(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
             raise ShapeError(f"maxout needs a flat input but gets {input_shape}; add a flatten layer")
         self.input_shape = tuple(input_shape)
-        n_in, u, k = input_shape[0], self.units, self.pieces
-        self.parameters["W"] = initialize(self.init, rng, (n_in, u, k), n_in, u, dtype)
-        self.parameters["b"] = np.zeros((u, k), dtype=dtype)
-        self.gradients = {key: np.zeros_like(p) for key, p in self.parameters.items()}
-        self.output_shape = (u,)
+        self.output_shape = (self.units,)
         return self.output_shape
+
+    def parameter_shapes(self) -> dict[str, Shape]:
+        return {"W": (self.input_shape[0], self.units, self.pieces), "b": (self.units, self.pieces)}
+
+    def weight_fans(self) -> tuple[int, int]:
+        return self.input_shape[0], self.units
+
+    def weight_init(self) -> str:
+        return self.init
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         n_in, u, k = self.parameters["W"].shape

@@ -24,7 +24,7 @@ class _Pool2D(Layer):
         self.stride = self.pool_size if stride is None else as_pair(stride, "stride")
         self._x: np.ndarray | None = None
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
+    def configure(self, input_shape: Shape) -> Shape:
         h, w, c = check_image(input_shape, self.kind)
         (ph, pw), (sh, sw) = self.pool_size, self.stride
         ho, wo = max(0, (h - ph) // sh + 1), max(0, (w - pw) // sw + 1)
@@ -63,8 +63,8 @@ class MaxPool2D(_Pool2D):
     kind = "maxpool2d"
     label = "MaxPool2D"
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype) -> Shape:
-        shape = super().build(input_shape, rng, dtype)
+    def configure(self, input_shape: Shape) -> Shape:
+        shape = super().configure(input_shape)
         self._pairwise = self.pool_size == (2, 2) and min(self.stride) >= 2
         self._grads: dict[int, np.ndarray] = {}
         return shape
