@@ -3,7 +3,10 @@
 Run by bench/run.py, one process per measurement, so that NumPy's OpenBLAS threads
 and PyTorch's OpenMP threads never share a process (in one process both slow down).
 
-    python bench/worker.py {tuinn|torch} WORKLOAD [--runs N] [--run-seconds S]
+    python bench/worker.py {tuinn|torch} WORKLOAD [--threads N] [--runs N] [--run-seconds S]
+    python bench/worker.py gemm          # float32 1024² matrix product: the machine's GEMM peak
+
+`--threads 0` (the default) leaves each engine at its own default thread count.
 """
 
 from __future__ import annotations
@@ -25,11 +28,19 @@ from workloads import WORKLOADS, Workload, synthetic_batch  # noqa: E402
 Step = Callable[[], None]
 
 
-def tuinn_step(w: Workload) -> Step:
+#: the matrix size of the GEMM-peak measurement
+GEMM_SIZE = 1024
+
+
+def tuinn_step(w: Workload, threads: int) -> Step:
     """The step the Trainer runs: loss_and_grads, then one optimizer pass over the flat buffer."""
     import numpy as np
+    from threadpoolctl import threadpool_limits
 
     from tuinn.nn import Network, make_optimizer
+
+    if threads:
+        threadpool_limits(limits=threads)  # for the rest of this process
 
     net = Network.from_spec(w.spec, w.input_shape, seed=0, dtype=w.dtype)
     opt = make_optimizer("sgd", w.lr)
@@ -44,11 +55,14 @@ def tuinn_step(w: Workload) -> Step:
     return step
 
 
-def torch_step(w: Workload) -> Step:
+def torch_step(w: Workload, threads: int) -> Step:
     """The same network in PyTorch (NCHW images, fused logit losses), SGD, same batch and dtype."""
     import torch
 
     from torch_nets import torch_model
+
+    if threads:
+        torch.set_num_threads(threads)
 
     torch.manual_seed(0)
     dtype = getattr(torch, w.dtype)
@@ -69,6 +83,16 @@ def torch_step(w: Workload) -> Step:
         opt.step()
 
     return step
+
+
+def gemm_step() -> Step:
+    """One float32 GEMM_SIZE² matrix product with NumPy's BLAS at its default threads."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((GEMM_SIZE, GEMM_SIZE)).astype(np.float32) for _ in range(2))
+    c = np.empty_like(a)
+    return lambda: np.matmul(a, b, out=c)
 
 
 def time_runs(step: Step, runs: int, run_seconds: float, warmup_seconds: float) -> list[float]:
@@ -121,27 +145,34 @@ def traced_peak(step: Step) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("engine", choices=["tuinn", "torch"])
-    parser.add_argument("workload", choices=list(WORKLOADS))
+    parser.add_argument("engine", choices=["tuinn", "torch", "gemm"])
+    parser.add_argument("workload", nargs="?", choices=list(WORKLOADS), help="(not for gemm)")
+    parser.add_argument("--threads", type=int, default=0, help="threads (0: the engine's default)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--run-seconds", type=float, default=0.25)
     parser.add_argument("--warmup-seconds", type=float, default=0.5)
     args = parser.parse_args()
-    w = WORKLOADS[args.workload]
-    step = (tuinn_step if args.engine == "tuinn" else torch_step)(w)
-    times = time_runs(step, args.runs, args.run_seconds, args.warmup_seconds)
-    if args.engine == "tuinn":
-        info = numpy_info()
+    if args.engine == "gemm":
+        step = gemm_step()
+    elif args.workload is None:
+        parser.error(f"{args.engine} needs a workload")
     else:
+        w = WORKLOADS[args.workload]
+        step = (tuinn_step if args.engine == "tuinn" else torch_step)(w, args.threads)
+    times = time_runs(step, args.runs, args.run_seconds, args.warmup_seconds)
+    if args.engine == "torch":
         from torch_nets import torch_versions
 
         info = torch_versions()
+    else:
+        info = numpy_info()
     result = {
         "engine": args.engine,
-        "workload": w.name,
+        "workload": args.workload,
+        "threads": args.threads,
         "step_seconds": times,
         # numpy reports its allocations to tracemalloc; PyTorch's allocator does not
-        "traced_peak_bytes": traced_peak(step) if args.engine == "tuinn" else None,
+        "traced_peak_bytes": traced_peak(step) if args.engine != "torch" else None,
         "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "info": info,
     }
