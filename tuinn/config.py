@@ -48,7 +48,7 @@ from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
-TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "data", "model", "train", "target"}
+TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "try", "data", "model", "train", "target"}
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 DTYPES = ("float32", "float64")
 MAX_LR = 1000.0
@@ -110,6 +110,7 @@ class RunConfig:
     needs_data: str = ""  # the sentence to show when the data files are not given
     input_shape: tuple[int, ...] = ()  # with needs_data: the shape the data will have, for --summary
     base_dir: Path | None = None  # where relative data paths are resolved
+    things_to_try: tuple[str, ...] = ()  # the preset's `try` list: short experiments for the learner
 
 
 def preset_names() -> list[str]:
@@ -162,6 +163,9 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     if not (isinstance(input_shape, list) and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)):
         check.fail("input_shape", f"must be a list of positive integers such as [28, 28, 1], got {input_shape!r}")
     _check_model_names(check, model)
+    things_to_try = raw.get("try", [])
+    if not (isinstance(things_to_try, list) and all(isinstance(t, str) for t in things_to_try)):
+        check.fail("try", f"must be a list of strings, got {things_to_try!r}")
     return RunConfig(
         name=name,
         description=" ".join(description.split()),
@@ -174,6 +178,7 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
         needs_data=" ".join(needs_data.split()),
         input_shape=tuple(input_shape),
         base_dir=base_dir,
+        things_to_try=tuple(" ".join(t.split()) for t in things_to_try),
     )
 
 
@@ -250,7 +255,7 @@ def _check_model_names(check: "_Checker", model: dict) -> None:
     layers = model.get("layers")
     if not isinstance(layers, list):
         check.fail("model.layers", "must be an array of tables ([[model.layers]])")
-    for i, layer in enumerate(layers, start=1):
+    for i, layer in enumerate(layers):  # counted from 0, as `--set model.layers[0].units=8` is
         if not isinstance(layer, dict):
             check.fail(f"model.layers[{i}]", "must be a table")
         act = layer.get("activation")

@@ -26,7 +26,7 @@ def test_users_own_config_runs(tuinn, tmp_path):
     "old, new, fragments",
     [
         ("units = 4", "unitz = 4", ["mine.toml", "layer 1 (dense)", "unitz"]),
-        ('activation = "tanh"', 'activation = "tahn"', ["mine.toml", "model.layers[1].activation", "tahn"]),
+        ('activation = "tanh"', 'activation = "tahn"', ["mine.toml", "model.layers[0].activation", "tahn"]),
         ("epochs = 3000", "epochs = -1", ["mine.toml", "train.epochs"]),
         ("lr = 0.5", 'lr = "fast"', ["mine.toml", "train.lr"]),
         ('name = "xor"', 'name = "xnor"', ["mine.toml", "xnor"]),

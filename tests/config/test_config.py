@@ -42,7 +42,7 @@ def test_good_config_parses_with_types_and_options():
         ('epochs = 10', 'epochs = 0', "train.epochs"),
         ('lr = 0.5', 'lr = -1', "train.lr"),
         ('optimizer = "sgd"', 'optimizer = "adamw"', "train.optimizer"),
-        ('activation = "tanh"', 'activation = "tanhh"', "model.layers[1].activation"),
+        ('activation = "tanh"', 'activation = "tanhh"', "model.layers[0].activation"),
         ('value = 1.0', 'value = 1.5', "target.value"),
         ('metric = "train_accuracy"', 'metric = "acc"', "target.metric"),
         ('seed = 3', 'seed = 3\ncolour = "red"', "colour"),

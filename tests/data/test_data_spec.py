@@ -13,7 +13,7 @@ from tuinn.data import DATA_KINDS, DataError, Dataset, load_data
     ({"kind": "mnist"}, r"data\.kind must be one of playground, .*; got 'mnist'"),
     ({"kind": "digit"}, r"did you mean 'digits'\?"),
     ({"kind": 3}, r"data\.kind must be a string, got 3"),
-    ({"kind": "digits", "noise": 3}, r"data\.noise is not a key of kind 'digits'; allowed: kind, limit, shape, val_ratio"),
+    ({"kind": "digits", "noise": 3}, r"data\.noise is not a key of kind 'digits'; allowed: features, kind, limit, seed, shape, val_ratio"),
     ({"kind": "digits", "shape": "square"}, r"data\.shape must be one of flat, image .*got 'square'"),
     ({"kind": "digits", "shape": [8, 0]}, r"data\.shape must be \"flat\", \"image\" or a list of positive integers, got \[8, 0\]"),
     ({"kind": "digits", "limit": 0}, r"data\.limit must be between 1 and 10000000, got 0"),

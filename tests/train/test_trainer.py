@@ -131,7 +131,7 @@ def test_snapshot_has_what_views_need(xor_config):
 
 def test_output_layer_must_fit_the_classes(make_config):
     config = make_config(**{'units = 1\nactivation = "sigmoid"': 'units = 3\nactivation = "sigmoid"'})
-    with pytest.raises(ConfigError, match=r"model\.layers\[3\]\.units.*2 classes"):
+    with pytest.raises(ConfigError, match=r"model\.layers\[2\]\.units.*2 classes"):
         Trainer(config)
 
 
@@ -180,7 +180,7 @@ def test_too_few_output_units_for_the_classes_is_a_config_error(make_config):
     from tuinn.config import parse_config
 
     text = XOR_DIGITS.replace("units = 10", "units = 3")
-    with pytest.raises(ConfigError, match=r"model\.layers\[1\]\.units.*10 classes"):
+    with pytest.raises(ConfigError, match=r"model\.layers\[0\]\.units.*10 classes"):
         Trainer(parse_config(text, source="t.toml", base_dir=None))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from tuinn.cli.errors import BadInput, message_of
+from tuinn.config_overrides import with_settings
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
 
 DEFAULT_PRESET = "xor"
@@ -43,6 +44,8 @@ def _list_presets() -> None:
 @click.option("--activation", metavar="NAME", help="Set every hidden layer's activation (relu, tanh, sigmoid, ...).")
 @click.option("--batch-size", type=int, help="Override the batch size (0 = the whole training set).")
 @click.option("--seed", type=int, help="Override the random seed (runs are reproducible from it).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Set any preset key, e.g. --set data.noise=30 --set model.layers[0].units=8 (repeatable).")
 @click.option("--data", "data_path", metavar="PATH", help="Train the preset's network on your data: a folder of MNIST IDX files, a .csv or a .npz.")
 @click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
@@ -55,7 +58,7 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    data_path, save_path, load_path, threads, summary, list_presets,
+    settings, data_path, save_path, load_path, threads, summary, list_presets,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -72,7 +75,7 @@ def main(
     if as_json and not headless:
         raise BadInput("--json goes with --headless")
     try:
-        config = _load_config(preset, config_file)
+        config = with_settings(_load_config(preset, config_file), settings)
         data = None
         if data_path is not None:
             from tuinn.data import data_spec_for_path

@@ -19,6 +19,10 @@ picks the source, and each kind takes these keys (defaults in brackets):
 - ``npz``: ``path`` with arrays x and y; ``task``, ``class_names``,
   ``val_ratio`` [0.2], ``limit``, ``shape`` [x's own].
 
+Any kind also takes ``seed`` (draw the data with this seed rather than the run's)
+and, for 2-D data, ``features`` (a list from tuinn.data.features.FEATURES:
+the inputs the network sees, computed from the points).
+
 ``shape`` is "flat", "image" (H×W×C) or a list of sizes; ``limit`` caps the
 samples taken (a random subset); every random draw comes from
 ``np.random.default_rng(seed)``. Any bad spec or file raises `DataError`.
@@ -34,11 +38,12 @@ import numpy as np
 
 from tuinn.data import bars, csv_file, digits, idx, npz_file, playground, truth_tables
 from tuinn.data.dataset import DataError, Dataset
+from tuinn.data.features import check_features, with_features
 from tuinn.data.playground import PLAYGROUND_SETS
 from tuinn.data.spec import SpecReader
 from tuinn.data.truth_tables import TRUTH_TABLES
 
-__all__ = ["DATA_KINDS", "PLAYGROUND_SETS", "TRUTH_TABLES", "DataError", "Dataset", "data_spec_for_path", "load_data"]
+__all__ = ["COMMON_KEYS", "DATA_KINDS", "PLAYGROUND_SETS", "TRUTH_TABLES", "DataError", "Dataset", "data_spec_for_path", "load_data"]
 
 Loader = Callable[[SpecReader, np.random.Generator, np.dtype], Dataset]
 
@@ -53,6 +58,7 @@ KINDS: dict[str, tuple[tuple[str, ...], Loader]] = {
     "bars": (bars.KEYS, bars.load),
 }
 DATA_KINDS = tuple(KINDS)
+COMMON_KEYS = ("seed", "features")  # keys every kind takes (handled here, not by the loaders)
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -77,9 +83,14 @@ def load_data(spec: Mapping[str, Any], seed: int, base_dir: Path | None = None, 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise DataError(f"seed must be a non-negative integer, got {seed!r}")
     float_dtype = _float_dtype(dtype)
-    kind = SpecReader(spec, spec.keys()).choice("kind", DATA_KINDS)
+    common = SpecReader(spec, spec.keys())
+    kind = common.choice("kind", DATA_KINDS)
+    seed = common.integer("seed", seed, 0, 2**63 - 1)
+    features = check_features(spec["features"]) if "features" in spec else None
     keys, load = KINDS[kind]
-    return load(SpecReader(spec, keys, base_dir), np.random.default_rng(seed), float_dtype)
+    own = {key: value for key, value in spec.items() if key not in COMMON_KEYS}
+    data = load(SpecReader(own, (*keys, *COMMON_KEYS), base_dir), np.random.default_rng(seed), float_dtype)
+    return data if features is None else with_features(data, features)
 
 
 def _kind_of(path: Path) -> tuple[str, Path]:

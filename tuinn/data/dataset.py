@@ -32,6 +32,17 @@ class Dataset:
     classes: int
     class_names: tuple[str, ...] = ()
     description: str = ""
+    #: the input features computed from 2-D points (empty: the inputs are the data itself)
+    features: tuple[str, ...] = ()
+    #: with features: the 2-D training points they were computed from
+    plane_train: np.ndarray | None = None
+
+    @property
+    def plane_points(self) -> np.ndarray | None:
+        """The training samples as points of the 2-D plane, when the data is 2-D (with or without features)."""
+        if self.features:
+            return self.plane_train
+        return self.x_train if self.input_shape == (2,) else None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

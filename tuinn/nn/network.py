@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import types
 import typing
 import zipfile
@@ -28,6 +27,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from tuinn.nn.activations import ACTIVATIONS
+from tuinn.nn.atomic import write_atomically
 from tuinn.nn.layers import LAYERS, ActivatedLayer, Layer, ShapeError
 from tuinn.nn.initializers import get_initializer
 from tuinn.nn.losses import Loss, get_loss
@@ -249,17 +249,7 @@ class Network:
         }
         arrays = {name: p for name, p in self.params.items()}
         arrays["__meta__"] = np.array(json.dumps(meta))
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # as a plainly created file would be, not mkstemp's 0600
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, lambda f: np.savez(f, **arrays))
         return path
 
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tuinn.data.features import expand
 from tuinn.nn import Network
 from tuinn.train.snapshot import DecisionSurface, FeatureMap
 
@@ -20,10 +21,14 @@ def predicted_classes(out: np.ndarray, loss_name: str) -> np.ndarray:
 
 
 def decision_surface(
-    net: Network, x: np.ndarray, labels: np.ndarray, task: str, max_points: int = 400
+    net: Network, x: np.ndarray | None, labels: np.ndarray, task: str, features: tuple[str, ...] = (),
+    max_points: int = 400,
 ) -> DecisionSurface | None:
-    """The network's output over the plane spanned by 2-D data, plus (some of) its points."""
-    if net.input_shape != (2,):
+    """The network's output over the plane of 2-D points `x` (None: not 2-D data), plus (some of) the points.
+
+    With `features`, the network sees those features of each point of the plane.
+    """
+    if x is None:
         return None
     lo, hi = x.min(axis=0), x.max(axis=0)
     pad = 0.1 * np.maximum(hi - lo, 1e-9)
@@ -32,6 +37,8 @@ def decision_surface(
     ys = np.linspace(lo[1], hi[1], GRID)
     gx, gy = np.meshgrid(xs, ys)
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(net.dtype)
+    if features:
+        grid = expand(grid, features)
     out = net.forward(grid)
     if task == "classification" and out.shape[1] > 1:
         values, vrange = out.argmax(axis=1).astype(np.float64), (0.0, float(out.shape[1] - 1))

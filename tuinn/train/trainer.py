@@ -160,7 +160,7 @@ class Trainer:
     def _check_output(self) -> None:
         ds, net = self.dataset, self.network
         units = net.output_shape[-1] if len(net.output_shape) == 1 else None
-        where = f"{self.config.source}: key 'model.layers[{len(net.layers)}].units'"
+        where = f"{self.config.source}: key 'model.layers[{len(net.layers) - 1}].units'"
         if ds.task == "regression":
             if units != ds.outputs:
                 raise ConfigError(f"{where}: the data has {ds.outputs} regression output(s); the last layer gives {net.output_shape}")
@@ -431,7 +431,7 @@ class Trainer:
             if selected is not None:
                 layer = next(l for l in net.layers if l.name == selected)
                 selected_grad = gradient_matrix(layer.gradients["W"])
-            decision = decision_surface(net, ds.x_train, ds.y_train, ds.task)
+            decision = decision_surface(net, ds.plane_points, ds.y_train, ds.task, ds.features)
             maps = feature_maps(net, self._fixed_sample)
         curves = {name: Curve(s.steps, s.values) for name, s in self.history.curves.items()}
         train_loss = self._epoch_mean_loss()
