@@ -94,3 +94,15 @@ def test_threads_flag_is_accepted_and_checked(tuinn):
     assert tuinn("--preset", "and", "--headless", "--threads", "1").code == 0
     r = tuinn("--preset", "and", "--headless", "--threads", "0")
     assert r.code == 2 and "--threads" in r.err
+
+
+def test_the_final_summary_and_the_json_end_record_hold_the_confusion_matrix(tuinn):
+    r = tuinn("--preset", "gauss", "--headless")
+    assert "Confusion matrix (validation, 250 samples)" in r.out
+    r = tuinn("--preset", "gauss", "--headless", "--json")
+    end = json.loads(r.out.strip().splitlines()[-1])
+    m = end["confusion"]
+    assert end["type"] == "end" and end["confusion_source"] == "validation"
+    assert sum(map(sum, m)) == 250
+    assert (m[0][0] + m[1][1]) / 250 == end["val_metric"]
+    assert end["class_accuracy"] == [m[0][0] / sum(m[0]), m[1][1] / sum(m[1])]

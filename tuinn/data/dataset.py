@@ -34,8 +34,9 @@ class Dataset:
     description: str = ""
     #: the input features computed from 2-D points (empty: the inputs are the data itself)
     features: tuple[str, ...] = ()
-    #: with features: the 2-D training points they were computed from
+    #: with features: the 2-D training and validation points they were computed from
     plane_train: np.ndarray | None = None
+    plane_val: np.ndarray | None = None
 
     @property
     def plane_points(self) -> np.ndarray | None:
@@ -43,6 +44,13 @@ class Dataset:
         if self.features:
             return self.plane_train
         return self.x_train if self.input_shape == (2,) else None
+
+    @property
+    def plane_val_points(self) -> np.ndarray | None:
+        """The validation samples as points of the 2-D plane, when the data is 2-D."""
+        if self.features:
+            return self.plane_val
+        return self.x_val if self.input_shape == (2,) else None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

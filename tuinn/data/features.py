@@ -61,4 +61,5 @@ def with_features(data: Dataset, features: tuple[str, ...]) -> Dataset:
         input_shape=(len(features),),
         features=features,
         plane_train=data.x_train,
+        plane_val=data.x_val,
     )

@@ -7,6 +7,7 @@ import math
 import sys
 from typing import TextIO
 
+from tuinn.report.confusion import confusion_text
 from tuinn.train.snapshot import Snapshot
 
 MAX_EPOCH_LINES = 20
@@ -78,6 +79,8 @@ class ConsoleReporter(Reporter):
         self._print(f"  · {text} (epoch {snap.epoch}, step {snap.step})")
 
     def end(self, snap: Snapshot, message: str, code: int) -> None:
+        if snap.confusion is not None:
+            self._print(confusion_text(snap))
         self._print(message)
 
 
@@ -134,6 +137,10 @@ class JsonReporter(Reporter):
             message=message,
             train_metric=_finite(snap.train_metric),
             val_metric=_finite(snap.val_metric),
+            confusion=snap.confusion,
+            confusion_source=snap.confusion_source or None,
+            class_names=list(snap.class_names) or None,
+            class_accuracy=None if snap.class_accuracy is None else [_finite(float(a)) for a in snap.class_accuracy],
         )
 
 

@@ -80,6 +80,20 @@ class SelectLayer:
     delta: int
 
 
+@dataclass(frozen=True)
+class SelectSample:
+    """Move the shown sample (image presets) by `delta` samples of its set."""
+
+    delta: int
+
+
+@dataclass(frozen=True)
+class NextMisclassified:
+    """Show the next (+1) or previous (-1) sample the model gets wrong, as of the last evaluation."""
+
+    direction: int = 1
+
+
 Command = (
     SetActivation
     | CycleActivation
@@ -94,4 +108,6 @@ Command = (
     | Step
     | Reset
     | SelectLayer
+    | SelectSample
+    | NextMisclassified
 )

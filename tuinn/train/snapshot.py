@@ -48,11 +48,33 @@ class FeatureMap:
 
 
 @dataclass(frozen=True)
+class NeuronLayer:
+    """One layer's units over the decision grid: values[k, i, j] is unit k's output at (xs[j], ys[i]).
+
+    `weights` (inputs, units) and `bias` (units,) are each unit's incoming
+    parameters; the input layer (the features) has none.
+    """
+
+    name: str
+    activation: str | None
+    values: np.ndarray
+    weights: np.ndarray | None = None
+    bias: np.ndarray | None = None
+
+    @property
+    def units(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True)
 class DecisionSurface:
-    """The model's output over a grid of the 2-D input plane, with the training points.
+    """The model's output over a grid of the 2-D input plane, with the data points.
 
     values[i, j] is the output at (xs[j], ys[i]): the probability of class 1 for
     binary tasks, the predicted class for multi-class, the prediction for regression.
+    Points are training points first, then validation points (`is_val`); `correct`
+    says whether the model gets each one right (always True for regression).
+    `neurons` holds every layer's units over the same grid, inputs first.
     """
 
     xs: np.ndarray
@@ -61,6 +83,39 @@ class DecisionSurface:
     points: np.ndarray
     labels: np.ndarray
     value_range: tuple[float, float]
+    is_val: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    correct: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    neurons: tuple[NeuronLayer, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kernels:
+    """A conv layer's learned kernels: weights is (kh, kw, filters), averaged over the input channels."""
+
+    layer: str
+    in_channels: int
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class SampleView:
+    """One sample as a CNN sees it: the image, its true class and the predicted probabilities.
+
+    `index` counts from 0 among `count` samples of `source` ("validation" or
+    "training"); the Snapshot's feature_maps are this sample's.
+    """
+
+    index: int
+    count: int
+    source: str
+    image: np.ndarray  # (H, W, C)
+    label: int
+    probabilities: np.ndarray  # (classes,), summing to 1
+    class_names: tuple[str, ...]
+
+    @property
+    def predicted(self) -> int:
+        return int(np.argmax(self.probabilities))
 
 
 @dataclass(frozen=True)
@@ -112,3 +167,18 @@ class Snapshot:
     events: tuple[Event, ...] = field(default_factory=tuple)
     input_shape: tuple[int, ...] = ()  # per sample, e.g. (2,) or (8, 8, 1)
     speed: float | None = None  # the speed limit in steps per second, None for none
+    separate_val: bool = True  # False when "validation" is the training data again (truth tables)
+    sample: SampleView | None = None  # image presets: the selected sample
+    kernels: tuple[Kernels, ...] = ()  # conv layers' kernels, input to output
+    confusion: np.ndarray | None = None  # (classes, classes) counts: row = true class, column = predicted
+    confusion_source: str = ""  # "validation" or "training": the set the confusion matrix counts
+    class_names: tuple[str, ...] = ()  # classification: a name per class ("0".."9" unless the data names them)
+
+    @property
+    def class_accuracy(self) -> np.ndarray | None:
+        """Per true class, the share of its samples predicted right (NaN for a class with none)."""
+        if self.confusion is None:
+            return None
+        totals = self.confusion.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(totals > 0, np.diag(self.confusion) / np.maximum(totals, 1), np.nan)

@@ -22,7 +22,7 @@ from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
 from tuinn.train.history import History
-from tuinn.train.probes import decision_surface, feature_maps, gradient_matrix, predicted_classes
+from tuinn.train.probes import confusion_matrix, conv_kernels, decision_surface, gradient_matrix, predicted_classes, sample_view
 from tuinn.train.snapshot import Curve, Event, LayerStats, Snapshot
 
 def quiet_float_errors():
@@ -95,6 +95,7 @@ class Trainer:
         self.optimizer_name = config.train.optimizer
         self.hidden_activation: str | None = None
         self.selected = 0
+        self.sample_index = 0  # the sample shown on image presets, in sample_set()
         #: at most this many steps a second when a TrainingThread runs it (None: no limit)
         self.speed: float | None = None
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
@@ -109,6 +110,10 @@ class Trainer:
         rng = np.random.default_rng(stream_seed(self.config.seed, EVAL_STREAM))
         n_eval = min(len(ds.x_train), MAX_EVAL_SAMPLES)
         self._train_eval_idx = np.sort(rng.choice(len(ds.x_train), n_eval, replace=False))
+        #: whether the validation set is other data (a truth table validates on its own four rows)
+        self.separate_val = bool(len(ds.x_val)) and not (
+            ds.x_val.shape == ds.x_train.shape and np.array_equal(ds.x_val, ds.x_train)
+        )
 
     def _start(self) -> None:
         """(Re)build network and optimizer from the seed; clear counters and history."""
@@ -136,6 +141,8 @@ class Trainer:
         self.diverged: str | None = None
         self.target_met = False
         self.last_eval: dict[str, float | None] = dict.fromkeys(History.CURVES)
+        self.confusion: np.ndarray | None = None  # of the last evaluation, on the confusion_source set
+        self._sample_predicted: np.ndarray | None = None  # classes predicted for sample_set() at the last evaluation
         self._evaluated_at: int | None = None  # the step last_eval was measured at
         self._rate = deque(maxlen=RATE_POINTS)  # (time, samples) every RATE_INTERVAL s, for samples/s
         n_train = len(self.dataset.x_train)
@@ -144,7 +151,6 @@ class Trainer:
         self.steps_per_epoch = -(-n_train // self.batch_size)
         self.epoch_budget = self.config.train.epochs
         self.eval_every = max(1, self.config.train.epochs // EVALUATIONS_PER_RUN)
-        self._fixed_sample = self.dataset.x_val[0] if len(self.dataset.x_val) else self.dataset.x_train[0]
 
     def _encode(self, y: np.ndarray) -> np.ndarray:
         ds, dtype = self.dataset, np.dtype(self.config.train.dtype)
@@ -224,8 +230,37 @@ class Trainer:
             self._event("reset", f"reset to seed {self.config.seed}")
         elif isinstance(c, cmd.SelectLayer):
             self.selected = (self.selected + c.delta) % max(1, len(self.weighted_layers))
+        elif isinstance(c, cmd.SelectSample):
+            self.sample_index = (self.sample_index + c.delta) % len(self.sample_set()[0])
+        elif isinstance(c, cmd.NextMisclassified):
+            self._next_misclassified(c.direction)
         else:  # pragma: no cover - a programming error, not user input
             raise TypeError(f"unknown command {c!r}")
+
+    def sample_set(self) -> tuple[np.ndarray, np.ndarray, str]:
+        """The samples the sample view walks through: the validation set, or the training set without one."""
+        ds = self.dataset
+        return (ds.x_val, ds.y_val, "validation") if len(ds.x_val) else (ds.x_train, ds.y_train, "training")
+
+    def _next_misclassified(self, direction: int) -> None:
+        """Move the shown sample to the next one (in `direction`) the model got wrong at the last evaluation."""
+        if self.dataset.task != "classification":
+            return
+        x, labels, _ = self.sample_set()
+        predicted = self._sample_predicted
+        if predicted is None or len(predicted) != len(x):
+            predicted = self._predict(x)
+        wrong = np.flatnonzero(predicted != labels)
+        if not len(wrong):
+            return
+        offsets = (wrong - self.sample_index) * direction % len(x)
+        offsets[offsets == 0] = len(x)  # the current sample comes last
+        self.sample_index = int(wrong[np.argmin(offsets)])
+
+    def _predict(self, x: np.ndarray) -> np.ndarray:
+        """Predicted classes for `x`, in chunks."""
+        parts = [self.network.forward(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]
+        return predicted_classes(np.concatenate(parts), self.network.loss.name)
 
     def load_weights(self, path: str) -> None:
         """Start from weights (and activations) saved with Network.save; the layers must match."""
@@ -344,11 +379,15 @@ class Trainer:
         self._evaluated_at = self.step_count
         ds = self.dataset
         idx = self._train_eval_idx
-        train_loss, train_metric = self._measure(ds.x_train[idx], self.y_train[idx], ds.y_train[idx])
+        train_loss, train_metric, train_predicted = self._measure(ds.x_train[idx], self.y_train[idx], ds.y_train[idx])
         if len(ds.x_val):
-            val_loss, val_metric = self._measure(ds.x_val, self.y_val, ds.y_val)
+            val_loss, val_metric, val_predicted = self._measure(ds.x_val, self.y_val, ds.y_val)
         else:
-            val_loss = val_metric = None
+            val_loss = val_metric = val_predicted = None
+        if ds.task == "classification":
+            labels, predicted = (ds.y_val, val_predicted) if len(ds.x_val) else (ds.y_train[idx], train_predicted)
+            self.confusion = confusion_matrix(labels, predicted, ds.classes)
+            self._sample_predicted = val_predicted if len(ds.x_val) else None
         self.last_eval = {
             "train_loss": train_loss,
             "val_loss": val_loss,
@@ -364,17 +403,21 @@ class Trainer:
             self._event("target", f"target met: {self.config.target.describe()}")
         return self.last_eval
 
-    def _measure(self, x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        """Mean loss and metric over (x, y), in chunks so memory stays bounded on big sets."""
-        total_loss = correct = 0.0
+    def _measure(self, x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> tuple[float, float, np.ndarray | None]:
+        """Mean loss and metric over (x, y), and the predicted classes, in chunks so memory stays bounded."""
+        total_loss = 0.0
+        predicted = []
         for start in range(0, len(x), EVAL_CHUNK):
             part = slice(start, start + EVAL_CHUNK)
             loss, out = self.network.evaluate(x[part], y[part])
             total_loss += loss * len(out)
             if self.dataset.task == "classification":
-                correct += float(np.sum(predicted_classes(out, self.network.loss.name) == labels[part]))
+                predicted.append(predicted_classes(out, self.network.loss.name))
         loss = total_loss / len(x)
-        return (loss, loss) if self.dataset.task == "regression" else (loss, correct / len(x))
+        if self.dataset.task == "regression":
+            return loss, loss, None
+        classes = np.concatenate(predicted)
+        return loss, float(np.mean(classes == labels)), classes
 
     def target_value(self) -> float | None:
         """The current value of the metric the target is about."""
@@ -425,14 +468,21 @@ class Trainer:
             if l.name in norms
         ]
         selected = self.weighted_layers[self.selected] if self.weighted_layers else None
-        selected_grad = decision = None
+        selected_grad = decision = sample = None
         maps: tuple = ()
+        kernels: tuple = ()
         if detail:
             if selected is not None:
                 layer = next(l for l in net.layers if l.name == selected)
                 selected_grad = gradient_matrix(layer.gradients["W"])
-            decision = decision_surface(net, ds.plane_points, ds.y_train, ds.task, ds.features)
-            maps = feature_maps(net, self._fixed_sample)
+            val = ds.plane_val_points if self.separate_val else None
+            decision = decision_surface(net, (ds.plane_points, ds.y_train), (val, ds.y_val), ds.task, ds.features)
+            if len(net.input_shape) == 3:
+                x, y, source = self.sample_set()
+                i = self.sample_index % len(x)
+                label = int(y[i]) if ds.task == "classification" else -1
+                sample, maps = sample_view(net, x[i], label, i, len(x), source, ds.class_names)
+                kernels = conv_kernels(net)
         curves = {name: Curve(s.steps, s.values) for name, s in self.history.curves.items()}
         train_loss = self._epoch_mean_loss()
         return Snapshot(
@@ -470,6 +520,12 @@ class Trainer:
             events=tuple(self.events),
             input_shape=net.input_shape,
             speed=self.speed,
+            separate_val=self.separate_val,
+            class_names=(ds.class_names or tuple(str(k) for k in range(ds.classes))) if ds.task == "classification" else (),
+            sample=sample,
+            kernels=kernels,
+            confusion=None if self.confusion is None else self.confusion.copy(),
+            confusion_source=("validation" if self.separate_val else "training") if self.confusion is not None else "",
         )
 
     def _epoch_mean_loss(self) -> float | None:
