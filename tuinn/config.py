@@ -51,12 +51,24 @@ PRESET_PACKAGE = "tuinn.presets"
 TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "try", "data", "model", "train", "target"}
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 DTYPES = ("float32", "float64")
+PRETRAIN_KINDS = ("autoencoder",)
 MAX_LR = 1000.0
 OPTIMIZER_OPTIONS = {"momentum": float, "nesterov": bool, "beta1": float, "beta2": float, "rho": float, "eps": float}
 
 
 class ConfigError(ValueError):
     """A preset or flag that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    """Greedy layer-wise pretraining before training ([train.pretrain]; see tuinn.train.pretrain)."""
+
+    kind: str = "autoencoder"
+    epochs: int = 10  # per hidden layer
+    lr: float = 0.05
+    optimizer: str = "adam"
+    batch_size: int | None = None  # None: the [train] batch size
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,7 @@ class TrainConfig:
     dtype: str = "float64"
     shuffle: bool = True
     stop_at_target: bool = True
+    pretrain: PretrainConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +248,27 @@ def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
         dtype=dtype,
         shuffle=check.typed(t.get("shuffle", True), None, bool, "train.shuffle"),
         stop_at_target=check.typed(t.get("stop_at_target", True), None, bool, "train.stop_at_target"),
+        pretrain=_parse_pretrain(check, t["pretrain"]) if "pretrain" in t else None,
     )
+
+
+def _parse_pretrain(check: "_Checker", t: Any) -> PretrainConfig:
+    if not isinstance(t, dict):
+        check.fail("train.pretrain", f"must be a table ([train.pretrain]), got {t!r}")
+    check.keys(t, {f.name for f in dataclasses.fields(PretrainConfig)}, "train.pretrain")
+    defaults = PretrainConfig()
+    kind = check.typed(t.get("kind", defaults.kind), None, str, "train.pretrain.kind")
+    if kind not in PRETRAIN_KINDS:
+        check.fail("train.pretrain.kind", f"must be one of {', '.join(PRETRAIN_KINDS)}, got {kind!r}")
+    values = {
+        "epochs": check.typed(t.get("epochs", defaults.epochs), None, int, "train.pretrain.epochs"),
+        "lr": check.typed(t.get("lr", defaults.lr), None, float, "train.pretrain.lr"),
+        "optimizer": check.typed(t.get("optimizer", defaults.optimizer), None, str, "train.pretrain.optimizer"),
+    }
+    if "batch_size" in t:
+        values["batch_size"] = check.typed(t["batch_size"], None, int, "train.pretrain.batch_size")
+    check_values(check.fail, {k: f"train.pretrain.{k}" for k in values}, values)
+    return PretrainConfig(kind=kind, **values)
 
 
 def _parse_target(check: "_Checker", t: dict) -> Target:

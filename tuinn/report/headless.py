@@ -29,13 +29,14 @@ def _train(trainer: Trainer, reporter: Reporter) -> None:
     epochs = trainer.config.train.epochs
     last_epoch = trainer.epoch
     while not trainer.finished:
+        pretraining = trainer.phase == "pretrain"  # (before the step that may end it)
         trainer.step()
-        if trainer.epoch == last_epoch and not trainer.finished:
-            continue
+        if trainer.epoch == last_epoch and not trainer.finished and not (pretraining and len(trainer.events) != seen_events):
+            continue  # (pretraining has no epochs of the run: its events are printed as they come)
         last_epoch = trainer.epoch
         new_events = list(trainer.events)[seen_events:]
         if new_events or trainer.finished or reporter.wants_epoch(trainer.epoch, epochs):
-            if not trainer.diverged:
+            if not trainer.diverged and not pretraining:
                 trainer.evaluate()  # fresh figures for the line; skipped if this step was just evaluated
                 new_events = list(trainer.events)[seen_events:]
             snap = trainer.snapshot(detail=False)

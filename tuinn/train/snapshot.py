@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tuinn.nn import SummaryRow
+from tuinn.train.pretrain import PretrainStatus
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,8 @@ class Event:
 
     step: int
     epoch: int
-    kind: str  # "activation", "lr", "optimizer", "reset", "pause", "resume", "diverged", "target"
+    kind: str  # "activation", "lr", "optimizer", "reset", "pause", "resume", "diverged", "target",
+    # "pretrain" (a layer begun or done), "finetune" (pretraining over)
     text: str  # e.g. "activation tanh -> relu"
 
     def __str__(self) -> str:
@@ -182,3 +184,5 @@ class Snapshot:
         totals = self.confusion.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(totals > 0, np.diag(self.confusion) / np.maximum(totals, 1), np.nan)
+    phase: str = "train"  # "pretrain" (layer-wise pretraining), then "finetune"; "train" without it
+    pretrain: PretrainStatus | None = None  # while pretraining: the layer, its epoch, its loss

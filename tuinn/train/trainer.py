@@ -22,6 +22,7 @@ from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
 from tuinn.train.history import History
+from tuinn.train.pretrain import Pretrainer
 from tuinn.train.probes import confusion_matrix, conv_kernels, decision_surface, gradient_matrix, predicted_classes, sample_view
 from tuinn.train.snapshot import Curve, Event, LayerStats, Snapshot
 
@@ -36,7 +37,7 @@ MAX_EVENTS = 200
 EVAL_CHUNK = 1024  # samples per forward pass when evaluating
 DIVERGENCE_FACTOR = 1e6  # a loss this many times the first one (or 1) counts as diverged
 # independent random streams derived from the run's seed (the network uses the seed itself)
-DATA_STREAM, EVAL_STREAM, SHUFFLE_STREAM = 1, 2, 3
+DATA_STREAM, EVAL_STREAM, SHUFFLE_STREAM, PRETRAIN_STREAM = 1, 2, 3, 4
 RATE_INTERVAL, RATE_POINTS = 0.1, 21  # samples/s is measured over the last ~2 s of wall time
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
@@ -151,6 +152,26 @@ class Trainer:
         self.steps_per_epoch = -(-n_train // self.batch_size)
         self.epoch_budget = self.config.train.epochs
         self.eval_every = max(1, self.config.train.epochs // EVALUATIONS_PER_RUN)
+        self.pretrainer = self._make_pretrainer()
+
+    def _make_pretrainer(self) -> Pretrainer | None:
+        """The layer-wise pretraining phase that runs before training, if the preset asks for one."""
+        pre = self.config.train.pretrain
+        if pre is None:
+            return None
+        batch = pre.batch_size if pre.batch_size is not None else self.config.train.batch_size
+        seed = stream_seed(self.config.seed, PRETRAIN_STREAM)
+        try:
+            return Pretrainer(self.network, self.dataset.x_train, pre, batch or len(self.dataset.x_train), seed)
+        except ValueError as e:
+            raise ConfigError(f"{self.config.source}: {e}") from None
+
+    @property
+    def phase(self) -> str:
+        """'pretrain' while the layers are pretrained, then 'finetune'; 'train' for runs without it."""
+        if self.pretrainer is None:
+            return "train"
+        return "finetune" if self.pretrainer.done else "pretrain"
 
     def _encode(self, y: np.ndarray) -> np.ndarray:
         ds, dtype = self.dataset, np.dtype(self.config.train.dtype)
@@ -325,6 +346,8 @@ class Trainer:
             return None
         if self.paused:
             self._single_steps -= 1
+        if self.phase == "pretrain":
+            return self._pretrain_step()
         if self._cursor >= len(self._order):
             self._new_epoch()
         idx = self._order[self._cursor : self._cursor + self.batch_size]
@@ -339,15 +362,33 @@ class Trainer:
             self._diverge(loss)
             return loss
         self.optimizer.step({"all": self.network.flat_params}, {"all": self.network.flat_grads})
-        self.step_count += 1
-        self.samples_seen += len(idx)
-        self._latest = (time.perf_counter(), self.samples_seen)
-        if not self._rate or self._latest[0] - self._rate[-1][0] >= RATE_INTERVAL:
-            self._rate.append(self._latest)
+        self._count_step(len(idx))
         self._epoch_losses.append(loss)
         self.history.record("train_loss", self.step_count, loss)
         if self._cursor >= len(self._order):
             self._end_epoch()
+        return loss
+
+    def _count_step(self, samples: int) -> None:
+        self.step_count += 1
+        self.samples_seen += samples
+        self._latest = (time.perf_counter(), self.samples_seen)
+        if not self._rate or self._latest[0] - self._rate[-1][0] >= RATE_INTERVAL:
+            self._rate.append(self._latest)
+
+    def _pretrain_step(self) -> float:
+        """One batch of the current layer's autoencoder; its events go on the run's record."""
+        layer = self.pretrainer.layer.name
+        loss, samples = self.pretrainer.step()
+        if not np.isfinite(loss):
+            lr = self.config.train.pretrain.lr
+            self.stop_with(f"pretraining stopped: the reconstruction loss of {layer} became {loss:.4g}; "
+                           f"the pretraining learning rate {lr:g} is probably too high", f"diverged (loss {loss:.4g})")
+            return loss
+        self._count_step(samples)
+        self.history.record("recon_loss", self.step_count, loss)
+        for kind, text in self.pretrainer.take_events():
+            self._event(kind, text)
         return loss
 
     def _new_epoch(self) -> None:
@@ -526,6 +567,8 @@ class Trainer:
             kernels=kernels,
             confusion=None if self.confusion is None else self.confusion.copy(),
             confusion_source=("validation" if self.separate_val else "training") if self.confusion is not None else "",
+            phase=self.phase,
+            pretrain=self.pretrainer.status() if self.phase == "pretrain" else None,
         )
 
     def _epoch_mean_loss(self) -> float | None:
