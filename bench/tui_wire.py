@@ -27,6 +27,9 @@ import termios
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's tuinn
+from tuinn.cli.run import default_threads  # noqa: E402
+
 COLS, ROWS = 120, 40
 # CSI, OSC, DCS and two-byte escapes: what is left is the text the terminal shows.
 ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|P[^\x1b]*\x1b\\|.)")
@@ -39,10 +42,12 @@ SAMPLES_PER_SEC = re.compile(r"Samples/s\s+([\d,]+)")
 HEADLESS = """
 import sys, time
 from threadpoolctl import threadpool_limits
+from tuinn.cli.run import default_threads
 from tuinn.config import load_preset, with_overrides
 from tuinn.train.trainer import Trainer, quiet_float_errors
-trainer = Trainer(with_overrides(load_preset(sys.argv[1]), epochs=int(sys.argv[3])), stop_at_target=False)
-with quiet_float_errors(), threadpool_limits(limits=int(sys.argv[4]) or None):
+config = with_overrides(load_preset(sys.argv[1]), epochs=int(sys.argv[3]))
+trainer = Trainer(config, stop_at_target=False, threads=int(sys.argv[4]) or default_threads(headless=True))
+with quiet_float_errors(), threadpool_limits(limits=1):
     end = time.perf_counter() + 1.0  # warm-up, as the app gets
     while time.perf_counter() < end:
         trainer.step()
@@ -161,14 +166,15 @@ def measure(tuinn: str, preset: str, seconds: float, presses: int, env: dict[str
           f"max {1e3 * max(to_output):.0f} ms; key -> new text: median "
           f"{1e3 * statistics.median(to_text):.0f} ms, max {1e3 * max(to_text):.0f} ms "
           f"({len(to_text)} presses); exit status {status}")
-    default, single = (headless_rate(preset, seconds, env, threads) for threads in (0, 1))
+    same = default_threads(headless=False)
+    default, alike = (headless_rate(preset, seconds, env, threads) for threads in (0, same))
     print(f"  training in the app: {in_app:,.0f} samples/s; headless: {default:,.0f} samples/s "
-          f"(ratio {in_app / default:.2f}), headless --threads 1 as the app: {single:,.0f} samples/s "
-          f"(ratio {in_app / single:.2f})")
+          f"(ratio {in_app / default:.2f}), headless --threads {same} as the app: {alike:,.0f} samples/s "
+          f"(ratio {in_app / alike:.2f})")
 
 
 def headless_rate(preset: str, seconds: float, env: dict[str, str], threads: int) -> float:
-    """Samples/s of a headless Trainer on `preset` for `seconds` in its own process (threads 0: BLAS default)."""
+    """Samples/s of a headless Trainer on `preset` for `seconds` in its own process (threads 0: the default)."""
     out = subprocess.run([sys.executable, "-c", HEADLESS, preset, str(seconds), EPOCHS, str(threads)], env=env,
                          capture_output=True, text=True, check=True)
     return float(out.stdout)
@@ -178,8 +184,8 @@ def main() -> None:
     """Measure each preset in turn."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to count output bytes")
-    parser.add_argument("--presses", type=int, default=5, help="pause/resume pairs to time")
-    parser.add_argument("--presets", nargs="+", default=["xor", "digits-cnn"])
+    parser.add_argument("--presses", type=int, default=10, help="pause/resume pairs to time")
+    parser.add_argument("--presets", nargs="+", default=["xor", "spiral", "digits-cnn"])
     args = parser.parse_args()
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     tuinn = shutil.which("tuinn", path=path)

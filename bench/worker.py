@@ -33,16 +33,20 @@ GEMM_SIZE = 1024
 
 
 def tuinn_step(w: Workload, threads: int) -> Step:
-    """The step the Trainer runs: loss_and_grads, then one optimizer pass over the flat buffer."""
+    """The step the Trainer runs: loss_and_grads, then one optimizer pass over the flat buffer.
+
+    With `threads` workers (0: `tuinn --headless`'s default, every core this process may
+    use) and BLAS at one thread, as the Trainer runs them.
+    """
     import numpy as np
     from threadpoolctl import threadpool_limits
 
     from tuinn.nn import Network, make_optimizer
+    from tuinn.nn.parallel import available_cores
 
-    if threads:
-        threadpool_limits(limits=threads)  # for the rest of this process
-
+    threadpool_limits(limits=1)  # for the rest of this process
     net = Network.from_spec(w.spec, w.input_shape, seed=0, dtype=w.dtype)
+    net.set_threads(threads or available_cores())
     opt = make_optimizer("sgd", w.lr)
     x, labels = synthetic_batch(w)
     y = (labels[:, None] if w.outputs == 1 else np.eye(w.outputs)[labels]).astype(w.dtype)
@@ -166,6 +170,10 @@ def main() -> None:
         info = torch_versions()
     else:
         info = numpy_info()
+        if args.engine == "tuinn":
+            from tuinn.nn.parallel import available_cores
+
+            info["tuinn_threads"] = args.threads or available_cores()
     result = {
         "engine": args.engine,
         "workload": args.workload,

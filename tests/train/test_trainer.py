@@ -219,3 +219,19 @@ def test_evaluation_runs_once_per_step_and_again_after_a_switch(xor_config, monk
     t.apply_commands()
     t.evaluate()
     assert len(calls) == 4
+
+
+def test_a_cnn_preset_trains_alike_on_one_and_two_threads():
+    from threadpoolctl import threadpool_limits
+
+    from tuinn.config import load_preset
+
+    config = load_preset("digits-cnn")
+    one, two = Trainer(config, threads=1), Trainer(config, threads=2)
+    assert two.network.threads == 2 and two.network._parallel.shards(config.train.batch_size) == 2
+    with threadpool_limits(limits=1):
+        losses = [(one.step(), two.step()) for _ in range(8)]
+    np.testing.assert_allclose([b for _, b in losses], [a for a, _ in losses], rtol=1e-4)
+    two.submit(cmd.Reset())  # a rebuilt network keeps the run's threads
+    two.apply_commands()
+    assert two.network.threads == 2

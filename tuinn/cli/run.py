@@ -50,8 +50,8 @@ def _list_presets() -> None:
 @click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
 @click.option("--threads", type=click.IntRange(min=1), metavar="N",
-              help="BLAS threads for training (default: all cores headless, 1 in the app). "
-                   "On a busy shared machine, 1 is often much faster.")
+              help="Threads a training step uses (default: every core this process may use headless, "
+                   "all but one in the app, so the screen keeps a core).")
 @click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
 @click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
 @click.version_option(package_name="tuinn")
@@ -93,17 +93,18 @@ def main(
         if save_path is not None:
             _check_save_path(save_path)
         # the app trains through its budget (a class watches it settle); headless stops at the target
-        trainer = _make_trainer(config, load_path, stop_at_target=None if headless else False)
+        trainer = _make_trainer(config, load_path, stop_at_target=None if headless else False,
+                                threads=threads or default_threads(headless))
     except BadInput:
         raise
     except (ConfigError, ValueError, KeyError, OSError) as e:
         raise BadInput(message_of(e)) from None
     if headless:
-        code = _run_headless(trainer, as_json, threads)
+        code = _run_headless(trainer, as_json)
     else:
         from tuinn.tui.app import run_app
 
-        code = run_app(config, trainer=trainer, blas_threads=threads or 1)
+        code = run_app(config, trainer=trainer)
     if save_path is not None:
         try:
             path = trainer.network.save(save_path)
@@ -125,10 +126,17 @@ def _check_save_path(path: str) -> None:
         raise ConfigError(f"--save {path}: the folder {folder} is not writable")
 
 
-def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None):
+def default_threads(headless: bool) -> int:
+    """Every core this process may use headless; in the app all but one, for the event loop."""
+    from tuinn.nn.parallel import available_cores
+
+    return available_cores() if headless else max(1, available_cores() - 1)
+
+
+def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None, threads: int):
     from tuinn.train.trainer import Trainer
 
-    trainer = Trainer(config, stop_at_target=stop_at_target)
+    trainer = Trainer(config, stop_at_target=stop_at_target, threads=threads)
     if load_path:
         if not Path(load_path).is_file():
             raise ConfigError(f"--load {load_path}: no such file")
@@ -152,14 +160,14 @@ def _summary(config: RunConfig) -> str:
     return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
 
 
-def _run_headless(trainer, as_json: bool, threads: int | None) -> int:
+def _run_headless(trainer, as_json: bool) -> int:
     from tuinn.report.console import ConsoleReporter, JsonReporter
     from tuinn.report.headless import run_headless
 
     from threadpoolctl import threadpool_limits
 
     reporter = JsonReporter() if as_json else ConsoleReporter()
-    with threadpool_limits(limits=threads):  # None leaves BLAS as it is
+    with threadpool_limits(limits=1):  # one BLAS thread per worker: the step's threads are ours
         return run_headless(trainer, reporter)
 
 

@@ -53,8 +53,8 @@ def _zeros_like(x: Array) -> Array:
         zeros = np.zeros_like(x)
         zeros.flags.writeable = False
     _ZEROS[key] = zeros
-    if len(_ZEROS) > _ZEROS_KEPT:
-        del _ZEROS[next(iter(_ZEROS))]
+    if len(_ZEROS) > _ZEROS_KEPT:  # (pop, not del: worker threads may drop the same one)
+        _ZEROS.pop(next(iter(_ZEROS)), None)
     return zeros
 
 

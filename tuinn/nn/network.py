@@ -31,6 +31,7 @@ from tuinn.nn.atomic import write_atomically
 from tuinn.nn.layers import LAYERS, ActivatedLayer, Layer, ShapeError
 from tuinn.nn.initializers import get_initializer
 from tuinn.nn.losses import Loss, get_loss
+from tuinn.nn.parallel import DataParallel
 
 FORMAT_VERSION = 1
 
@@ -75,6 +76,7 @@ class Network:
         self.seed = seed
         self.spec = spec
         self.rng = np.random.default_rng(seed)
+        self._parallel: DataParallel | None = None
         self._build()
 
     # --- construction ------------------------------------------------------------
@@ -128,9 +130,38 @@ class Network:
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
 
+    def set_threads(self, threads: int) -> None:
+        """Split training steps over up to `threads` worker threads (see tuinn.nn.parallel).
+
+        Keep BLAS at one thread meanwhile (threadpoolctl's ``threadpool_limits(1)``).
+        """
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        self._parallel = DataParallel(self, threads) if threads > 1 else None
+
+    @property
+    def threads(self) -> int:
+        """The most worker threads a training step uses."""
+        return 1 if self._parallel is None else self._parallel.threads
+
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         """Loss of the batch (with penalties) and the gradient of every parameter by name."""
         self._check_targets(x, y)
+        shards = 1 if self._parallel is None else self._parallel.shards(len(x))
+        if shards > 1:
+            loss = self._parallel.loss_and_grads(x, y, shards)
+        else:
+            loss = self.shard_loss_and_grads(x, y)
+        if self.l1 or self.l2:
+            loss += self._add_penalties()
+        return loss, self.grads
+
+    def shard_loss_and_grads(self, x: np.ndarray, y: np.ndarray, share: float = 1.0) -> float:
+        """`share` times the loss of (part of) a batch; its gradients, times `share`, fill `flat_grads`.
+
+        No penalties. `share` is the part's fraction of the whole batch, so that the
+        parts' gradients add up to the batch's.
+        """
         last = self.layers[-1]
         h = x
         for layer in self.layers[:-1]:
@@ -138,15 +169,17 @@ class Network:
         if self.loss.fused_activation is not None:
             # the loss takes the logits; its gradient is with respect to them
             loss, dz = self.loss.value_and_grad(last.forward(h, True, skip_activation=True), y)
+            if share != 1.0:
+                dz *= share
             d = last.linear_backward(dz)
         else:
             loss, dout = self.loss.value_and_grad(last.forward(h, True), y)
+            if share != 1.0:
+                dout *= share
             d = last.backward(dout)
         for layer in reversed(self.layers[:-1]):
             d = layer.backward(d)
-        if self.l1 or self.l2:
-            loss += self._add_penalties()
-        return loss, self.grads
+        return loss * share
 
     def _check_targets(self, x: np.ndarray, y: np.ndarray) -> None:
         """Refuse targets whose shape is not the output's: the losses would broadcast them."""

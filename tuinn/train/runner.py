@@ -21,8 +21,8 @@ class TrainingThread:
     It steps as fast as it can, or at most `trainer.speed` steps a second, so a
     class can watch a tiny net learn.
 
-    Readers take `latest` (no backlog of messages builds up). BLAS is limited to
-    one thread inside the training thread, so the event loop keeps a core.
+    Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
+    the step's own workers (`trainer.threads`) are the threads training uses.
     """
 
     def __init__(
@@ -30,12 +30,10 @@ class TrainingThread:
         trainer: Trainer,
         on_snapshot: Callable[[Snapshot], None] | None = None,
         interval: float = PUBLISH_INTERVAL,
-        blas_threads: int = 1,
     ) -> None:
         self.trainer = trainer
         self.on_snapshot = on_snapshot
         self.interval = interval
-        self.blas_threads = blas_threads
         self.latest: Snapshot = trainer.snapshot()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
@@ -61,7 +59,7 @@ class TrainingThread:
             self.publish()
 
     def _loop(self) -> None:
-        with threadpool_limits(limits=self.blas_threads), quiet_float_errors():
+        with threadpool_limits(limits=1), quiet_float_errors():
             last = 0.0
             next_step = time.perf_counter()
             while not self._stop.is_set():

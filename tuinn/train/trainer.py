@@ -85,9 +85,12 @@ class Trainer:
     """Trains one RunConfig step by step; steer it with `submit`, read it with `snapshot`."""
 
     def __init__(
-        self, config: RunConfig, dataset: Dataset | None = None, stop_at_target: bool | None = None
+        self, config: RunConfig, dataset: Dataset | None = None, stop_at_target: bool | None = None,
+        threads: int = 1,
     ) -> None:
         self.config = config
+        #: worker threads a step may use (Network.set_threads); BLAS should run one thread each
+        self.threads = threads
         #: stop once the target is met (the preset's choice unless given: the app trains on)
         self.stop_at_target = config.train.stop_at_target if stop_at_target is None else stop_at_target
         self.dataset = dataset if dataset is not None else load_dataset(config)
@@ -119,6 +122,7 @@ class Trainer:
     def _start(self) -> None:
         """(Re)build network and optimizer from the seed; clear counters and history."""
         self.network = build_network(self.config, self.dataset.input_shape)
+        self.network.set_threads(self.threads)
         self._check_output()
         hidden = self.network.hidden_layers
         if self.hidden_activation is None and hidden:

@@ -67,7 +67,6 @@ class TuinnApp(App[int]):
         *,
         trainer: Trainer | None = None,
         autostart: bool = True,
-        blas_threads: int = 1,
     ) -> None:
         super().__init__()
         if trainer is None:
@@ -75,7 +74,7 @@ class TuinnApp(App[int]):
                 raise ValueError("TuinnApp needs a RunConfig or a Trainer")
             trainer = Trainer(config, stop_at_target=False)  # in the app, the run goes on past its target
         self.trainer = trainer
-        self.thread = TrainingThread(trainer, blas_threads=blas_threads) if autostart else None
+        self.thread = TrainingThread(trainer) if autostart else None
         if autostart:
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
@@ -182,9 +181,9 @@ class TuinnApp(App[int]):
             yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
 
 
-def run_app(config: RunConfig, trainer: Trainer | None = None, blas_threads: int = 1) -> int:
+def run_app(config: RunConfig, trainer: Trainer | None = None) -> int:
     """Run the app on `config` (or on a ready `trainer`) until the user quits; returns the exit code."""
-    app = TuinnApp(config, trainer=trainer, blas_threads=blas_threads)
+    app = TuinnApp(config, trainer=trainer)
     code = app.run()
     if app.thread is not None:
         app.thread.stop(timeout=None)  # the screen is restored; now let a slow step finish before --save

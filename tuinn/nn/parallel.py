@@ -1,0 +1,156 @@
+"""Data-parallel training steps: one batch split across worker threads against shared weights.
+
+NumPy releases the GIL inside its kernels, so threads that each run forward and backward
+on a slice (a shard) of the batch keep every core busy, including the im2col, pooling and
+activation work that BLAS threads never reach. Each extra worker has a replica of the
+network: its own layers (own buffers) whose parameters are the network's own arrays (views
+of `flat_params`, shared, read only during the step) and its own gradient buffer.
+
+Results. Each shard's loss gradient is scaled by its share of the batch, so the shards'
+gradients add up to the whole batch's; they are summed into the network's `flat_grads` in
+shard order. One thread count therefore gives the same result bit for bit, run after run;
+other thread counts split the batch elsewhere and sum in another order, which changes
+the gradient by rounding only: within `RELATIVE_TOLERANCE` of its norm (the float32 case;
+float64 is ~1e-13).
+
+Tiny nets stay on the single-threaded path, where waking a thread costs more than the
+shard saves: a batch is split only into shards of at least `MIN_SHARD_SAMPLES` samples
+and `MIN_SHARD_MULT_ADDS` forward multiply-adds. Networks with stochastic layers
+(dropout) stay single-threaded too, so that their masks do not depend on the thread count.
+
+BLAS must run one thread per worker while workers run (``threadpool_limits(1)`` around
+training): BLAS threads on top of ours would oversubscribe the cores.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # the network imports this module; this one only needs its type
+    from tuinn.nn.network import Network
+
+#: fewest samples in a shard: smaller slices waste the per-call overhead of every kernel
+MIN_SHARD_SAMPLES = 8
+#: fewest forward multiply-adds in a shard. Handing a shard to a worker and back costs ~30 µs
+#: of CPU here; a shard of this size takes ~100 µs, so smaller ones gain little or lose
+MIN_SHARD_MULT_ADDS = 250_000
+#: layer kinds whose training forward draws random numbers: kept on one thread
+STOCHASTIC = frozenset({"dropout"})
+#: how far gradients at two thread counts may differ, relative to the gradient's norm (float32)
+RELATIVE_TOLERANCE = 1e-5
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class DataParallel:
+    """Computes a network's loss and gradients with up to `threads` workers, one shard each."""
+
+    def __init__(self, network: Network, threads: int) -> None:
+        self.network = network
+        self.threads = threads
+        self._pool: ThreadPoolExecutor | None = None
+        self._replicas: list[Network] = []
+        self._signature: tuple | None = None
+        self._planned: dict[tuple[int, int, int], int] = {}
+
+    def shards(self, batch: int) -> int:
+        """How many shards a batch of `batch` samples is split into (1: the single-threaded path).
+
+        Makes the workers' replicas when it splits; a network that cannot be replicated
+        (built without a spec, or changed so that it no longer matches it) is not split.
+        The answer is kept per batch size and network layout: a tiny net's step pays one lookup.
+        """
+        net = self.network
+        key = (batch, id(net.flat_params), len(net.layers))
+        shards = self._planned.get(key)
+        if shards is None:
+            shards = self._planned[key] = self._plan(batch)
+        if shards > 1:
+            try:
+                self._workers(shards - 1)
+            except ValueError:
+                shards = self._planned[key] = 1
+        return shards
+
+    def _plan(self, batch: int) -> int:
+        """The shard count by the rules above: as many as threads, shard size and work allow."""
+        net = self.network
+        if self.threads == 1 or net.spec is None or any(l.kind in STOCHASTIC for l in net.layers):
+            return 1
+        per_sample = sum(layer.mult_adds() for layer in net.layers)
+        by_size = batch // MIN_SHARD_SAMPLES
+        by_work = batch * per_sample // MIN_SHARD_MULT_ADDS
+        return max(1, min(self.threads, by_size, by_work))
+
+    def loss_and_grads(self, x: np.ndarray, y: np.ndarray, shards: int) -> float:
+        """The batch's mean loss; fills the network's `flat_grads` (penalties not included)."""
+        net = self.network
+        bounds = np.linspace(0, len(x), shards + 1).astype(int)
+        share = [(b - a) / len(x) for a, b in zip(bounds, bounds[1:])]
+        replicas = self._workers(shards - 1)
+        errors = np.geterr()  # the caller's floating-point error handling, for the workers too
+        futures = [
+            self._pool.submit(_shard, rep, x[a:b], y[a:b], s, errors)
+            for rep, a, b, s in zip(replicas, bounds[1:], bounds[2:], share[1:])
+        ]
+        # the calling thread takes the first shard, on the network's own layers
+        loss = net.shard_loss_and_grads(x[: bounds[1]], y[: bounds[1]], share[0])
+        for rep, future in zip(replicas, futures):
+            loss += future.result()
+            net.flat_grads += rep.flat_grads
+        return loss
+
+    def _workers(self, count: int) -> list[Network]:
+        """`count` replicas of the network as it is now, and a pool to run them."""
+        signature = _signature(self.network)
+        if signature != self._signature:
+            self._replicas = []
+            self._signature = signature
+        while len(self._replicas) < count:
+            self._replicas.append(replica(self.network))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="tuinn-worker")
+            weakref.finalize(self, self._pool.shutdown, wait=False)
+        return self._replicas[:count]
+
+
+def _shard(net: Network, x: np.ndarray, y: np.ndarray, share: float, errors: dict) -> float:
+    """A worker's part of the step, under the caller's floating-point error handling."""
+    with np.errstate(**errors):
+        return net.shard_loss_and_grads(x, y, share)
+
+
+def _signature(net: Network) -> tuple:
+    """What a replica copies of a network: its layers, their activations, the parameter buffer."""
+    return (tuple(map(id, net.layers)), tuple(l.activation for l in net.layers), id(net.flat_params))
+
+
+def replica(net: Network) -> Network:
+    """A network with `net`'s layers and activations whose parameters are `net`'s own arrays.
+
+    It has its own buffers and gradients (same names, shapes and flat offsets as `net`'s).
+    """
+    from tuinn.nn.network import Network
+
+    if net.spec is None:
+        raise ValueError("only a network built from a spec can be replicated")
+    copy = Network.from_spec(net.current_spec(), net.input_shape, seed=net.seed, dtype=net.dtype)
+    shapes = [(name, p.shape) for name, p in net.params.items()]
+    if [(name, p.shape) for name, p in copy.params.items()] != shapes:
+        raise ValueError("the network's layers no longer match its spec")
+    for mine, theirs in zip(copy.layers, net.layers):
+        mine.parameters.update(theirs.parameters)
+    copy.params = net.params
+    copy.flat_params = net.flat_params
+    return copy
