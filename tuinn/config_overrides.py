@@ -66,16 +66,33 @@ def parse_setting(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def set_key(table: dict[str, Any], key: str, value: Any) -> None:
-    """Put `value` at dotted `key` of `table`; ConfigError naming the key if the path does not exist."""
-    parts = key.split(".")
-    node: Any = table
-    path = ""
-    for n, part in enumerate(parts):
+def _parts(key: str) -> list[tuple[str, list[int]]]:
+    """'model.layers[0].units' -> [('model', []), ('layers', [0]), ('units', [])]; ConfigError if malformed."""
+    parts = []
+    for part in key.split("."):
         match = _PART.fullmatch(part)
         if match is None:
             raise ConfigError(f"--set {key}: {part!r} is not a key name (write keys as data.noise or model.layers[0].units)")
-        name, indices = match.group(1), [int(i) for i in _INDEX.findall(match.group(2))]
+        parts.append((match.group(1), [int(i) for i in _INDEX.findall(match.group(2))]))
+    return parts
+
+
+def get_key(table: dict[str, Any], key: str) -> Any:
+    """The value at dotted `key` of `table`, or None when there is none."""
+    node: Any = table
+    for name, indices in _parts(key):
+        node = node.get(name) if isinstance(node, dict) else None
+        for index in indices:
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+    return node
+
+
+def set_key(table: dict[str, Any], key: str, value: Any) -> None:
+    """Put `value` at dotted `key` of `table`; ConfigError naming the key if the path does not exist."""
+    parts = _parts(key)
+    node: Any = table
+    path = ""
+    for n, (name, indices) in enumerate(parts):
         last = n == len(parts) - 1
         path = f"{path}.{name}" if path else name
         if not isinstance(node, dict):

@@ -280,3 +280,15 @@ def carry(old: Network, surgery: Surgery, flat: np.ndarray) -> np.ndarray:
         else:
             _put(after[name], before[k.source], k.axis, k.new_index, k.old_index)
     return result
+
+
+def rebuild(net: Network, spec: dict, input_shape: tuple[int, ...] | None = None) -> Surgery:
+    """A network built from `spec` that keeps every parameter of `net` with the same name and shape."""
+    new = _build(net, spec, input_shape)
+    kept: dict[str, Kept] = {}
+    for name, p in new.params.items():
+        old = net.params.get(name)
+        if old is not None and old.shape == p.shape:
+            p[...] = old
+            kept[name] = Kept(name)
+    return Surgery(new, kept, "rebuilt the network, keeping the weights that fit")

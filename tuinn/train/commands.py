@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from tuinn.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,40 @@ class NextMisclassified:
     direction: int = 1
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Change the experiment by preset keys, e.g. (("data.noise", 30),), keeping the weights that fit."""
+
+    settings: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class AddLayer:
+    """Insert a dense layer before layer `index` (0-based), as close to the identity as `activation` allows."""
+
+    index: int
+    activation: str = "tanh"
+
+
+@dataclass(frozen=True)
+class RemoveLayer:
+    """Remove hidden layer `index` (0-based), folding its weights into the next layer."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class NewSample:
+    """Draw fresh data with the same settings (the next data seed); the network keeps its weights."""
+
+
+@dataclass(frozen=True)
+class OpenPreset:
+    """Start `config` in place of the current run (no restart of the app)."""
+
+    config: RunConfig
+
+
 Command = (
     SetActivation
     | CycleActivation
@@ -110,4 +147,9 @@ Command = (
     | SelectLayer
     | SelectSample
     | NextMisclassified
+    | Edit
+    | AddLayer
+    | RemoveLayer
+    | NewSample
+    | OpenPreset
 )

@@ -64,6 +64,15 @@ class Series:
         v = self._values[: self._len]
         return (v[:, 0] if self.width == 1 else v).copy()
 
+    def with_columns(self, columns: list[int | None]) -> "Series":
+        """A copy whose column j is this series' column columns[j] (None: NaN, no data yet)."""
+        other = Series(len(columns), self.capacity)
+        other._steps[:] = self._steps
+        other._len, other._group = self._len, self._group
+        for j, c in enumerate(columns):
+            other._values[:, j] = np.nan if c is None else self._values[:, c]
+        return other
+
     def last(self) -> float | None:
         return float(self._values[self._len - 1, 0]) if self._len else None
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tuinn.config import RunConfig
 from tuinn.nn import SummaryRow
 from tuinn.train.pretrain import PretrainStatus
 
@@ -175,6 +176,12 @@ class Snapshot:
     confusion: np.ndarray | None = None  # (classes, classes) counts: row = true class, column = predicted
     confusion_source: str = ""  # "validation" or "training": the set the confusion matrix counts
     class_names: tuple[str, ...] = ()  # classification: a name per class ("0".."9" unless the data names them)
+    phase: str = "train"  # "pretrain" (layer-wise pretraining), then "finetune"; "train" without it
+    pretrain: PretrainStatus | None = None  # while pretraining: the layer, its epoch, its loss
+    experiment: RunConfig | None = None  # the run's settings as they are now (the lab edits them)
+    features: tuple[str, ...] = ()  # the input features of 2-D data (empty: the points themselves)
+    refused: str | None = None  # why the last lab edit was refused (None: it applied)
+    refusals: int = 0  # counts refused edits, so a view sees a new refusal
 
     @property
     def class_accuracy(self) -> np.ndarray | None:
@@ -184,5 +191,3 @@ class Snapshot:
         totals = self.confusion.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(totals > 0, np.diag(self.confusion) / np.maximum(totals, 1), np.nan)
-    phase: str = "train"  # "pretrain" (layer-wise pretraining), then "finetune"; "train" without it
-    pretrain: PretrainStatus | None = None  # while pretraining: the layer, its epoch, its loss

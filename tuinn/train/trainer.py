@@ -22,6 +22,7 @@ from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
 from tuinn.train.history import History
+from tuinn.train.lab import LAB_COMMANDS, Lab
 from tuinn.train.pretrain import Pretrainer
 from tuinn.train.probes import confusion_matrix, conv_kernels, decision_surface, gradient_matrix, predicted_classes, sample_view
 from tuinn.train.snapshot import Curve, Event, LayerStats, Snapshot
@@ -81,7 +82,7 @@ def model_errors(config: RunConfig) -> Iterator[None]:
         raise ConfigError(f"{config.source}: [model] {e}") from None
 
 
-class Trainer:
+class Trainer(Lab):
     """Trains one RunConfig step by step; steer it with `submit`, read it with `snapshot`."""
 
     def __init__(
@@ -206,6 +207,10 @@ class Trainer:
         options = self.config.train.optimizer_options if name == self.config.train.optimizer else {}
         return make_optimizer(name, self.lr, **options)
 
+    def load_dataset(self, config: RunConfig) -> Dataset:
+        """The data `config` describes (the lab's edits load new data through this)."""
+        return load_dataset(config)
+
     # --- commands ----------------------------------------------------------------------
     def submit(self, command: cmd.Command) -> None:
         """Queue a command; it is applied before the next step (thread-safe)."""
@@ -259,6 +264,8 @@ class Trainer:
             self.sample_index = (self.sample_index + c.delta) % len(self.sample_set()[0])
         elif isinstance(c, cmd.NextMisclassified):
             self._next_misclassified(c.direction)
+        elif isinstance(c, LAB_COMMANDS):
+            self.apply_lab(c)
         else:  # pragma: no cover - a programming error, not user input
             raise TypeError(f"unknown command {c!r}")
 
@@ -573,6 +580,10 @@ class Trainer:
             confusion_source=("validation" if self.separate_val else "training") if self.confusion is not None else "",
             phase=self.phase,
             pretrain=self.pretrainer.status() if self.phase == "pretrain" else None,
+            experiment=self.experiment(),
+            features=ds.features,
+            refused=self.refused,
+            refusals=self.refusals,
         )
 
     def _epoch_mean_loss(self) -> float | None:
