@@ -6,5 +6,6 @@ dependencies (the TUI, textual-serve, onnx) only when it runs.
 """
 
 from tuinn.cli.run import main
+from tuinn.cli import export  # noqa: F401  (registers `tuinn export`)
 
 __all__ = ["main"]

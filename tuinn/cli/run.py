@@ -15,7 +15,7 @@ from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, 
 DEFAULT_PRESET = "xor"
 
 
-def _load_config(preset: str | None, config_file: str | None) -> RunConfig:
+def load_run_config(preset: str | None, config_file: str | None) -> RunConfig:
     if preset and config_file:
         raise BadInput("give either --preset or --config, not both")
     if config_file:
@@ -48,6 +48,8 @@ def _list_presets() -> None:
               help="Set any preset key, e.g. --set data.noise=30 --set model.layers[0].units=8 (repeatable).")
 @click.option("--data", "data_path", metavar="PATH", help="Train the preset's network on your data: a folder of MNIST IDX files, a .csv or a .npz.")
 @click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
+@click.option("--export", "export_path", metavar="FILE",
+              help="After training, export the network: FILE.onnx (ONNX) or FILE.py (a PyTorch script).")
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
 @click.option("--threads", type=click.IntRange(min=1), metavar="N",
               help="Threads a training step uses (default: every core this process may use headless, "
@@ -58,7 +60,7 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    settings, data_path, save_path, load_path, threads, summary, list_presets,
+    settings, data_path, save_path, export_path, load_path, threads, summary, list_presets,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -75,7 +77,7 @@ def main(
     if as_json and not headless:
         raise BadInput("--json goes with --headless")
     try:
-        config = with_settings(_load_config(preset, config_file), settings)
+        config = with_settings(load_run_config(preset, config_file), settings)
         data = None
         if data_path is not None:
             from tuinn.data import data_spec_for_path
@@ -92,6 +94,10 @@ def main(
             return
         if save_path is not None:
             _check_save_path(save_path)
+        if export_path is not None:
+            from tuinn.cli.export import check_export_path
+
+            check_export_path(export_path)
         # the app trains through its budget (a class watches it settle); headless stops at the target
         trainer = _make_trainer(config, load_path, stop_at_target=None if headless else False,
                                 threads=threads or default_threads(headless))
@@ -111,6 +117,11 @@ def main(
         except OSError as e:
             raise BadInput(f"--save {save_path}: {e.strerror or e}") from None
         click.echo(f"Saved the network to {path}", err=as_json)
+    if export_path is not None:
+        from tuinn.cli.export import export_network
+
+        for written in export_network(trainer.network, export_path, config.name):
+            click.echo(f"Exported the network to {written}", err=as_json)
     sys.exit(code)
 
 
@@ -150,14 +161,19 @@ def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool
 def _summary(config: RunConfig) -> str:
     """The architecture table, counted from shapes: it works for nets too large to allocate."""
     from tuinn.report.summary import summary_table
-    from tuinn.train.trainer import load_dataset, plan_model
+    from tuinn.train.trainer import plan_model
+
+    plan = plan_model(config, preset_input_shape(config))
+    return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
+
+
+def preset_input_shape(config: RunConfig) -> tuple[int, ...]:
+    """The input shape the config's data has (or will have, for presets that wait for your files)."""
+    from tuinn.train.trainer import load_dataset
 
     if config.needs_data and not config.data.get("path") and config.input_shape:
-        shape = config.input_shape  # the shape the preset's data will have
-    else:
-        shape = load_dataset(config).input_shape
-    plan = plan_model(config, shape)
-    return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
+        return config.input_shape
+    return load_dataset(config).input_shape
 
 
 def _run_headless(trainer, as_json: bool) -> int:
