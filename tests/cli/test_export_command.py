@@ -57,6 +57,7 @@ def test_export_load_writes_onnx_and_pytorch_together(tuinn, tmp_path):
     (["export", "--load", "missing.npz", "--onnx", "a.onnx"], ["missing.npz", "no such file"]),
     (["export", "--preset", "xor", "--onnx", "no/such/folder/a.onnx"], ["does not exist"]),
     (["--preset", "xor", "--headless", "--export", "net.h5"], ["net.h5", ".onnx", ".py"]),
+    (["export", "--preset", "million-pixels", "--onnx", "big.onnx"], ["million-pixels", "GiB", "--summary"]),
 ])
 def test_bad_export_requests_exit_2_and_name_the_problem(tuinn, tmp_path, args, fragments):
     r = tuinn(*args)

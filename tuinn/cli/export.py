@@ -12,11 +12,22 @@ from tuinn.config import ConfigError, RunConfig
 from tuinn.nn import Network
 
 
-def preset_network(config: RunConfig) -> Network:
-    """The config's network on its seed's initial weights, on the input shape its data will have."""
-    from tuinn.train.trainer import build_network
+MAX_EXPORT_BYTES = 2 << 30  # a network whose weights and gradients need more is not built to export
 
-    return build_network(config, preset_input_shape(config))
+
+def preset_network(config: RunConfig) -> Network:
+    """The config's network on its seed's initial weights, on the input shape its data will have.
+
+    A network too large to allocate is refused (ConfigError) from its plan, before building it.
+    """
+    from tuinn.train.trainer import build_network, plan_model
+
+    shape = preset_input_shape(config)
+    needed = plan_model(config, shape).network_bytes
+    if needed > MAX_EXPORT_BYTES:
+        raise ConfigError(f"{config.name}: the network needs {needed / 2**30:,.0f} GiB of weights and gradients, "
+                          f"more than export builds ({MAX_EXPORT_BYTES >> 30} GiB); see its size with --summary")
+    return build_network(config, shape)
 
 
 SUFFIXES = {".onnx": "ONNX", ".py": "a PyTorch script"}
