@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from tuinn.nn.activations import ACTIVATIONS
+from tuinn.nn.fusion import training_path
 from tuinn.nn.atomic import write_atomically
 from tuinn.nn.layers import LAYERS, ActivatedLayer, Layer, ShapeError
 from tuinn.nn.initializers import get_initializer
@@ -95,6 +96,8 @@ class Network:
         first_with_params = next((l for l in self.layers if l.parameters), None)
         if first_with_params is self.layers[0]:
             first_with_params.skip_input_grad = True
+        #: the hidden layers as training runs them (max-pooling before a commuting activation)
+        self._path = training_path(self.layers[:-1])
         self._pack()
 
     def _pack(self) -> None:
@@ -164,7 +167,7 @@ class Network:
         """
         last = self.layers[-1]
         h = x
-        for layer in self.layers[:-1]:
+        for layer in self._path:
             h = layer.forward(h, True)
         if self.loss.fused_activation is not None:
             # the loss takes the logits; its gradient is with respect to them
@@ -177,7 +180,7 @@ class Network:
             if share != 1.0:
                 dout *= share
             d = last.backward(dout)
-        for layer in reversed(self.layers[:-1]):
+        for layer in reversed(self._path):
             d = layer.backward(d)
         return loss * share
 
