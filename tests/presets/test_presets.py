@@ -82,3 +82,35 @@ def test_after_pretraining_the_lowest_layer_gets_gradient():
     plain, pretrained = first_fine_tuning_norms("deep-sigmoid"), first_fine_tuning_norms("deep-sigmoid-pretrained")
     assert plain[0] < 1e-3 * plain[-1], plain
     assert pretrained[0] > 0.1 * pretrained[-1], pretrained
+
+
+def test_deep_maxout_gradients_reach_the_input_as_deep_relus_do():
+    """First-step weight-gradient norms, input first: maxout and ReLU keep them, sigmoid loses ~4x a layer."""
+    sigmoid, relu, maxout = (first_fine_tuning_norms(n) for n in ("deep-sigmoid", "deep-relu", "deep-maxout"))
+    assert len(sigmoid) == len(relu) == len(maxout) == 8
+    per_layer = {name: (n[-1] / n[0]) ** (1 / 7) for name, n in (("sigmoid", sigmoid), ("relu", relu), ("maxout", maxout))}
+    assert per_layer["sigmoid"] > 3.0, per_layer  # the gradient shrinks about 4x per layer toward the input
+    assert 0.5 < per_layer["maxout"] < 2.0 and 0.5 < per_layer["relu"] < 2.0, per_layer
+    assert maxout[0] > 1e4 * sigmoid[0], (maxout, sigmoid)
+
+
+def full_budget(name: str, seed: int) -> dict:
+    config = dataclasses.replace(load_preset(name), seed=seed)
+    trainer = Trainer(config, stop_at_target=False)
+    trainer.run_epochs(config.train.epochs)
+    return trainer.evaluate()
+
+
+def test_limited_data_pair_differs_only_in_depth():
+    shallow, deep = load_preset("digits-small-shallow"), load_preset("digits-small-deep")
+    assert shallow.data == deep.data and shallow.train == deep.train and shallow.target.value == deep.target.value
+    hidden = lambda c: [(l["units"], l["activation"]) for l in c.model["layers"][:-1]]
+    assert hidden(deep) == hidden(shallow) * 8 == [(32, "tanh")] * 8
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_on_limited_data_the_deep_net_generalises_worse(seed):
+    """Both fit their 180 digits; the deep one gets fewer of the 1,617 held-out digits right."""
+    shallow, deep = full_budget("digits-small-shallow", seed), full_budget("digits-small-deep", seed)
+    assert shallow["train_metric"] >= 0.99 and deep["train_metric"] >= 0.99, (shallow, deep)
+    assert deep["val_metric"] < shallow["val_metric"] - 0.01, (shallow, deep)
