@@ -2,38 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 import json
-import struct
 import subprocess
 import sys
 
-import numpy as np
 import pytest
-
-from tuinn.data.digits import raw_digits
-
-
-def write_idx(path, array: np.ndarray) -> None:
-    """An IDX file (ubyte) holding `array`, gzip'd when the name ends in .gz."""
-    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    data = header + array.astype(np.uint8).tobytes()
-    path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
-
-
-@pytest.fixture(scope="module")
-def mnist_folder(tmp_path_factory):
-    """28×28 images: the 8×8 digits scaled ×3 and padded by 2, as MNIST-format train and t10k files."""
-    table = raw_digits()
-    images = np.kron(table[:, :64].reshape(-1, 8, 8), np.ones((3, 3), dtype=np.uint8)) * 15
-    images = np.pad(images, ((0, 0), (2, 2), (2, 2)))
-    labels = table[:, 64]
-    folder = tmp_path_factory.mktemp("mnist")
-    write_idx(folder / "train-images-idx3-ubyte.gz", images[:1500])
-    write_idx(folder / "train-labels-idx1-ubyte.gz", labels[:1500])
-    write_idx(folder / "t10k-images-idx3-ubyte", images[1500:])
-    write_idx(folder / "t10k-labels-idx1-ubyte", labels[1500:])
-    return folder
 
 
 def tuinn(*args: str, cwd) -> subprocess.CompletedProcess:

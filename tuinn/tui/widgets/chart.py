@@ -30,7 +30,7 @@ def collapse_switches(events: list[Event]) -> list[Event]:
 
 def loss_chart(s: Snapshot, width: int, height: int) -> str:
     """The chart as text with ANSI colours: losses (log scale) above, the metric below."""
-    plt.clf()
+    plt.main().clear_figure()  # the whole figure: clf() clears only the active subplot, and stale subplots broke later charts
     plt.subplots(2, 1)
     plt.limitsize(False, False)
     plt.plotsize(width, height)

@@ -1,0 +1,62 @@
+"""Every built-in preset in the app, at 120x40 and 80x24: stepped, every tab and screen visited, nothing raised."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import TabbedContent, TabPane
+
+from tuinn.config import load_preset, preset_names, with_overrides
+from tuinn.data import data_spec_for_path
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.widgets.chart import LossChartScreen
+from tuinn.tui.widgets.help import HelpScreen
+from tui_support import SMALL, WIDE, screen_text
+
+# keys that change the run, each followed by a step so every panel redraws what it did
+STEERING = ("a", "A", "plus", "minus", "o", "right_square_bracket", "left_square_bracket", "s", "r")
+
+
+def preset_app(name: str, mnist_folder) -> TuinnApp:
+    """The app on preset `name` in step mode; the IDX presets read the test's MNIST-format folder."""
+    config = load_preset(name)
+    if config.needs_data:
+        config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
+    return TuinnApp(config, autostart=False)
+
+
+async def visit_every_screen(app: TuinnApp, pilot) -> None:
+    """Step, steer with every key, open each tab (small terminals), the help and the chart."""
+    app.advance(3)
+    for key in STEERING:
+        await pilot.press(key)
+        app.advance(1)
+    tabs = app.query(TabbedContent)
+    for tabbed in tabs:
+        for pane in tabbed.query(TabPane):
+            tabbed.active = pane.id
+            await pilot.pause()
+            app.advance(1)
+            assert pane.display and pane.size.height > 0, pane.id
+    await pilot.press("question_mark")
+    assert isinstance(app.screen, HelpScreen)
+    await pilot.press("escape")
+    await pilot.press("p")
+    assert isinstance(app.screen, LossChartScreen)
+    await pilot.press("escape")
+    await pilot.press("space", "n", "n", "space")  # pause, two single steps, resume
+    app.advance(2)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])
+@pytest.mark.parametrize("preset", preset_names())
+async def test_every_preset_opens_steps_and_shows_its_panels(preset: str, size, mnist_folder) -> None:
+    app = preset_app(preset, mnist_folder)
+    async with app.run_test(size=size) as pilot:
+        await visit_every_screen(app, pilot)
+        text = screen_text(app)
+        assert app.trainer.step_count >= 5
+        assert "Traceback" not in text and "Error" not in text
+        assert bool(app.query(TabbedContent)) == (size == SMALL)
+        await pilot.press("q")
+    assert app.return_value == 0
