@@ -63,3 +63,22 @@ def mnist_folder(tmp_path_factory):
     write_idx(folder / "t10k-images-idx3-ubyte", images[1500:])
     write_idx(folder / "t10k-labels-idx1-ubyte", labels[1500:])
     return folder
+
+
+def opens_in_app(preset: str) -> bool:
+    """Whether the app can train the built-in preset here: its data is built in, or an IDX folder
+    the tests write (million-pixels is for --summary only: no data could be given to it)."""
+    from tuinn.config import load_preset
+
+    config = load_preset(preset)
+    return not config.needs_data or config.data.get("kind") == "idx"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`app_preset`: every built-in preset the app can open; `summary_preset`: the others."""
+    from tuinn.config import preset_names
+
+    if "app_preset" in metafunc.fixturenames:
+        metafunc.parametrize("app_preset", [p for p in preset_names() if opens_in_app(p)])
+    if "summary_preset" in metafunc.fixturenames:
+        metafunc.parametrize("summary_preset", [p for p in preset_names() if not opens_in_app(p)])

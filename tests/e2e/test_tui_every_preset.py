@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tuinn.config import load_preset, preset_names
+from tuinn.config import load_preset
 
 STATE = re.compile(r"State +(running|paused|finished)")
 
@@ -21,10 +21,9 @@ def close(pane, shown: str, timeout: float = 10.0) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("preset", preset_names())
-def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, preset, mnist_folder):
-    data = f" --data {shlex.quote(str(mnist_folder))}" if load_preset(preset).needs_data else ""
-    pane = terminal(f"tuinn --preset {preset} --epochs 100000000{data}", width=80, height=24)
+def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, app_preset, mnist_folder):
+    data = f" --data {shlex.quote(str(mnist_folder))}" if load_preset(app_preset).needs_data else ""
+    pane = terminal(f"tuinn --preset {app_preset} --epochs 100000000{data}", width=80, height=24)
     pane.wait_for("Training", "Architecture", "Gradients", STATE, timeout=30)
     bar = pane.capture()
     tabs = ["Total", "log10"]  # what the Architecture and Gradients tabs show
@@ -45,3 +44,11 @@ def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, pres
     pane.assert_restored()
     history = pane.capture(history=300)
     assert "Traceback" not in history and "Error" not in history, history
+
+
+@pytest.mark.e2e
+def test_summary_only_preset_says_so_and_exits_2(terminal, summary_preset):
+    pane = terminal(f"tuinn --preset {summary_preset}", width=80, height=24)
+    pane.assert_exit(2, timeout=20)
+    screen = pane.capture(history=50)
+    assert "--summary" in screen and "Traceback" not in screen, screen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import TabbedContent, TabPane
 
-from tuinn.config import load_preset, preset_names, with_overrides
+from tuinn.config import load_preset, with_overrides
 from tuinn.data import data_spec_for_path
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.chart import LossChartScreen
@@ -49,9 +49,8 @@ async def visit_every_screen(app: TuinnApp, pilot) -> None:
 
 
 @pytest.mark.parametrize("size", [WIDE, SMALL], ids=["120x40", "80x24"])
-@pytest.mark.parametrize("preset", preset_names())
-async def test_every_preset_opens_steps_and_shows_its_panels(preset: str, size, mnist_folder) -> None:
-    app = preset_app(preset, mnist_folder)
+async def test_every_preset_opens_steps_and_shows_its_panels(app_preset: str, size, mnist_folder) -> None:
+    app = preset_app(app_preset, mnist_folder)
     async with app.run_test(size=size) as pilot:
         await visit_every_screen(app, pilot)
         text = screen_text(app)
