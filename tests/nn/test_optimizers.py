@@ -94,7 +94,7 @@ def test_three_steps_match_the_textbook(case: str) -> None:
         assert np.allclose(got, want, rtol=1e-12, atol=0)
 
 
-@pytest.mark.parametrize("case", ["sgd", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("case", list(CASES))
 def test_changing_lr_between_steps(case: str) -> None:
     (name, options), reference = CASES[case]
     lrs = [0.1, 0.01, 0.5]

@@ -144,3 +144,33 @@ def test_an_inference_forward_leaves_the_training_state_alone(case) -> None:
     other = distinct(shape, n=5, seed=9)
     assert np.array_equal(layer.forward(other), reference_pool(other, layer.pool_size, layer.stride, np.max))
     assert np.array_equal(layer.backward(dy), expected)
+
+
+def first_max_gradient(x: np.ndarray, pool, stride, dy: np.ndarray) -> np.ndarray:
+    """Each window's gradient sent to its first maximum in row-major order, one window at a time."""
+    (ph, pw), (sh, sw) = pool, stride
+    dx = np.zeros_like(x)
+    for n, i, j, c in np.ndindex(*dy.shape):
+        window = x[n, i * sh : i * sh + ph, j * sw : j * sw + pw, c]
+        r, s = np.unravel_index(np.argmax(window), window.shape)  # argmax: the first maximum
+        dx[n, i * sh + r, j * sw + s, c] += dy[n, i, j, c]
+    return dx
+
+
+def test_the_issue_window_sends_its_gradient_to_the_first_maximum() -> None:
+    layer = built(MaxPool2D(2), (2, 2, 1))
+    layer.forward(np.array([[1.0, 2.0], [2.0, 0.0]]).reshape(1, 2, 2, 1), True)
+    dx = layer.backward(np.ones((1, 1, 1, 1)))
+    assert dx[0, :, :, 0].tolist() == [[0.0, 1.0], [0.0, 0.0]]  # (0, 1), as PyTorch does
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_many_ties_follow_the_row_major_rule_on_every_path(case) -> None:
+    shape, pool, stride = case
+    layer = built(MaxPool2D(pool, stride), shape)
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, size=(6, *shape)).astype(np.float64)  # three values: ties everywhere
+    layer.forward(x, True)
+    dy = rng.standard_normal((6, *layer.output_shape))
+    expected = first_max_gradient(x, layer.pool_size, layer.stride, dy)
+    assert np.allclose(layer.backward(dy), expected, rtol=0, atol=1e-12)

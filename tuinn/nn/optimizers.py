@@ -65,7 +65,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional (Nesterov) momentum."""
+    """Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD computes it."""
 
     name = "sgd"
 
@@ -78,13 +78,16 @@ class SGD(Optimizer):
         if self.momentum == 0.0:
             p -= self.lr * g
             return
+        # PyTorch's convention: the velocity accumulates gradients (b = mu b + g) and the
+        # learning rate applies at the update, so a change of lr takes effect at once
         v = self._slot(name, "velocity", p)
         v *= self.momentum
-        v -= self.lr * g
-        if self.nesterov:
-            p += self.momentum * v - self.lr * g
+        v += g
+        if self.nesterov:  # step along g + mu b
+            p -= self.lr * g
+            p -= (self.lr * self.momentum) * v
         else:
-            p += v
+            p -= self.lr * v
 
     def describe(self) -> str:
         extra = f", momentum={self.momentum:g}" if self.momentum else ""

@@ -55,9 +55,10 @@ class _Pool2D(Layer):
 class MaxPool2D(_Pool2D):
     """The maximum of each window; backward sends each window's gradient to one winner.
 
-    Ties go to the first maximum in row-major window order. Non-overlapping 2×2
-    windows take a fast path: the maximum of row pairs, then of column pairs,
-    with a boolean mask for each saying which of the pair won.
+    Ties go to the first maximum in row-major window order (PyTorch's rule), on
+    both paths. Non-overlapping 2×2 windows take a fast path: the maximum of row
+    pairs, then of column pairs, with a boolean mask for each saying which of the
+    pair won.
     """
 
     kind = "maxpool2d"
@@ -95,7 +96,11 @@ class MaxPool2D(_Pool2D):
         y = np.maximum(left, right)
         if training:
             self._rows, self._y = rows, y
-            self._top_wins, self._left_wins = top >= bottom, left >= right
+            self._top_wins = top >= bottom
+            # ties go to the first maximum in row-major order, as in the general path (and PyTorch):
+            # equal column maxima go right only when the right one is in the top row and the left's is not
+            top_left, top_right = self._pair(self._top_wins, 2)
+            self._left_wins = (left >= right) & ~((left == right) & top_right & ~top_left)
         return y
 
     def _pair(self, a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
