@@ -19,7 +19,7 @@ from typing import Protocol, TextIO
 import numpy as np
 
 from tuinn.data.dataset import DataError, Dataset
-from tuinn.data.numeric import Locator, as_numbers
+from tuinn.data.numeric import Locator, as_numbers, check_fits
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader, key_name
 from tuinn.data.split import PoolOptions, dataset_from_pool
 from tuinn.data.targets import CLASS_NAMES_KEY, TASK_KEY, read_task, targets
@@ -108,6 +108,11 @@ def block_features(block: list[list[str]], label_index: int, where: str, locate:
     return as_numbers(values, where, locate)
 
 
+def cell_locator(lines: np.ndarray, columns: tuple[str, ...]) -> Locator:
+    """Names the cell at (row, column) of a block: "line 7, column 'b'"."""
+    return lambda at: f"line {lines[at[0]]}, column {columns[at[1]]!r}"
+
+
 def read_table(path: Path, label: str | None) -> Table:
     """Parse the CSV at `path`; DataError naming the file, line and column of anything malformed."""
     features: list[np.ndarray] = []
@@ -120,9 +125,7 @@ def read_table(path: Path, label: str | None) -> Table:
             label_index = label_column(path, header, label)
             feature_names = tuple(header[:label_index] + header[label_index + 1:])
             for block, at_lines in row_blocks(path, reader, len(header)):
-                features.append(block_features(
-                    block, label_index, str(path),
-                    lambda at, rows=at_lines: f"line {rows[at[0]]}, column {feature_names[at[1]]!r}"))
+                features.append(block_features(block, label_index, str(path), cell_locator(at_lines, feature_names)))
                 labels.append(np.array([row[label_index] for row in block]))
                 lines.append(at_lines)
     except csv.Error as error:
@@ -146,8 +149,11 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     if not path.is_file():
         raise read.fail("path", f"must be a CSV file; {str(path)!r} is a folder")
     table = read_table(path, label)
+    check_fits(table.features, dtype, str(path), cell_locator(table.lines, table.feature_names))
     y, classes, names = targets(table.labels, classification, names, f"{path}: column {table.label_name!r}",
                                 lambda at: f"line {table.lines[at[0]]}")
+    if not classes:
+        check_fits(y, dtype, str(path), lambda at: f"line {table.lines[at[0]]}, column {table.label_name!r}")
     description = f"{path.name}: {len(y)} rows, {len(table.feature_names)} features, label {table.label_name!r}"
     return dataset_from_pool(path.stem.removesuffix(".csv"), table.features, y, options, rng=rng,
                              classes=classes, class_names=names, description=description, dtype=dtype)

@@ -13,13 +13,18 @@ from pathlib import Path
 import numpy as np
 
 from tuinn.data.dataset import DataError, Dataset
-from tuinn.data.numeric import as_numbers
+from tuinn.data.numeric import Locator, as_numbers, check_fits
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, dataset_from_pool
 from tuinn.data.targets import CLASS_NAMES_KEY, TASK_KEY, read_task, targets
 
 KEYS = ("kind", "path", TASK_KEY, CLASS_NAMES_KEY, VAL_RATIO, LIMIT, SHAPE)
 ARRAYS = ("x", "y")
+
+
+def element(array: str) -> Locator:
+    """Names an element of an array of the archive: "x[6, 0]"."""
+    return lambda at: f"{array}[{', '.join(map(str, at))}]"
 
 
 def read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -66,9 +71,14 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     if y.ndim > (1 if classification else 2):
         raise DataError(f"{path}: y has shape {y.shape}; expected (N,) labels for classification "
                         f"or (N, outputs) targets for regression")
-    x = as_numbers(x, f"{path}: array 'x'", lambda at: f"x[{', '.join(map(str, at))}]")
+    if x.ndim > 1 and 0 in x.shape[1:]:
+        raise DataError(f"{path}: x has shape {x.shape}: samples of {x.shape[1:]} hold no features")
+    x = as_numbers(x, f"{path}: array 'x'", element("x"))
+    check_fits(x, dtype, f"{path}: array 'x'", element("x"))
     y, classes, names = targets(y, classification, names, f"{path}: array 'y'",
-                                lambda at: f"y[{', '.join(map(str, at))}]")
+                                element("y"))
+    if not classes:
+        check_fits(y, dtype, f"{path}: array 'y'", element("y"))
     if x.ndim == 1:
         x = x[:, None]
     description = f"{path.name}: {len(x)} samples of shape {x.shape[1:]}"

@@ -37,6 +37,19 @@ def as_numbers(values: np.ndarray, where: str, locate: Locator) -> np.ndarray:
     return numbers
 
 
+def check_fits(numbers: np.ndarray, dtype: np.dtype, where: str, locate: Locator) -> None:
+    """DataError naming the first value too large for the run's `dtype` (it would become inf)."""
+    dtype = np.dtype(dtype)
+    if numbers.dtype.kind != "f" or dtype.kind != "f" or np.finfo(dtype).max >= np.finfo(numbers.dtype).max:
+        return
+    limit = float(np.finfo(dtype).max)
+    bad = np.argwhere(np.abs(numbers) > limit)
+    if len(bad):
+        index = tuple(int(i) for i in bad[0])
+        raise DataError(f"{where}: {locate(index)}: {float(numbers[index]):g} is too large for {dtype} "
+                        f"(at most ±{limit:.4g}); scale the data, or train in float64 (dtype in [train])")
+
+
 def _parses(text: str) -> bool:
     """Whether `text` reads as a number (numpy's conversion of text parses as `float` does)."""
     try:

@@ -58,6 +58,9 @@ def indexed_labels(values: np.ndarray, names: tuple[str, ...], where: str, locat
     if bad.size:
         raise DataError(f"{where}: label {values[bad[0]]} at {locate((int(bad[0]),))} is out of range "
                         f"0..{len(names) - 1} ({len(names)} classes)")
+    if len(codes) and (codes == codes[0]).all():
+        raise DataError(f"{where}: every label is {codes[0]} ({names[codes[0]]}); classification needs "
+                        f"at least two classes")
     return codes
 
 
@@ -81,6 +84,10 @@ def encode_labels(values: np.ndarray, where: str) -> tuple[np.ndarray, tuple[str
 def class_labels(values: np.ndarray, names: tuple[str, ...] | None, where: str,
                  locate: Locator) -> tuple[np.ndarray, tuple[str, ...]]:
     """(codes, names): indices checked against the given `names`, or encoded from the labels seen."""
+    if values.dtype.kind == "U":
+        empty = np.flatnonzero(np.char.strip(values) == "")
+        if empty.size:
+            raise DataError(f"{where}: {locate((int(empty[0]),))}: an empty label; give every sample its class")
     if names is not None:
         return indexed_labels(values, names, where, locate), names
     return encode_labels(values, where)
