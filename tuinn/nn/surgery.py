@@ -30,7 +30,7 @@ from tuinn.nn.network import Network, SpecError
 RESIZABLE = {"dense": ("units", 1), "conv2d": ("filters", 3)}  # kind -> (spec key, output axis of W)
 INPUT_AXIS = {"dense": 0, "maxout": 0, "conv2d": 2}  # kind -> the axis of W its inputs run along
 PASS_THROUGH = ("dropout", "flatten", "maxpool2d", "avgpool2d")  # layers that keep channels as they are
-SLOPE_STEP = 1e-4  # for the slope of an activation just above 0
+SLOPE_AT = 1e-12  # where the slope of an activation "just above 0" is taken
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,10 @@ def resize_layer(net: Network, index: int, size: int) -> Surgery:
 
 
 def activation_slope(name: str) -> tuple[float, float]:
-    """(f(0), the slope of f just above 0) of an activation: how to make it pass x through."""
-    f = get_activation(name).fn
-    zero, step = f(np.zeros(1))[0], f(np.full(1, SLOPE_STEP))[0]
-    return float(zero), float((step - zero) / SLOPE_STEP)
+    """(f(0), f'(0+)) of an activation: how to make it pass x through."""
+    act = get_activation(name)
+    z = np.full(1, SLOPE_AT)
+    return float(act.fn(np.zeros(1))[0]), float(act.grad(z, act.fn(z))[0])
 
 
 def insert_layer(net: Network, index: int, activation: str) -> Surgery:

@@ -20,11 +20,13 @@ from tuinn.data import Dataset
 from tuinn.data.features import PLAIN
 from tuinn.nn import Network, SpecError
 from tuinn.nn import surgery
+from tuinn.nn.plan import plan_network
 from tuinn.train import commands as cmd
 
 LAB_COMMANDS = (cmd.Edit, cmd.AddLayer, cmd.RemoveLayer, cmd.NewSample, cmd.OpenPreset)
 LIVE_LAYER_KEYS = ("units", "filters", "activation", "rate", "init")  # changed without a rebuild
 ON_RESET = ("seed", "train.dtype")  # settings that only a reset can apply
+MAX_PARAMETERS = 20_000_000  # a lab edit may not grow the network past this (it is built at once, live)
 UNSET = {"model.l1": 0, "model.l2": 0, "data.features": list(PLAIN), "data.noise": 0}  # a key's value when absent
 _LAYER_KEY = re.compile(r"model\.layers\[(\d+)\]\.")
 
@@ -45,6 +47,7 @@ def _fmt(value: Any) -> str:
 class Lab:
     """The Trainer's lab edits (a mixin: the Trainer holds the state it changes)."""
 
+    threads: int = 1  # worker threads a training step uses (the Trainer's setting)
     refused: str | None = None  # why the last edit was refused (None: it applied)
     refusals: int = 0  # how many edits were refused, so a view can tell a new refusal from an old one
 
@@ -87,14 +90,20 @@ class Lab:
             elif isinstance(c, cmd.OpenPreset):
                 self._open(c.config)
             self.refused = None
-        except (ConfigError, SpecError, ValueError, KeyError) as e:
-            self.refused = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
-            self.refusals += 1
+        except SpecError as e:  # the engine's words, with the preset named as the CLI names it
+            self._refuse(f"{self.config.source}: [model] {e}")
+        except (ConfigError, ValueError, KeyError) as e:
+            self._refuse(str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
+
+    def _refuse(self, message: str) -> None:
+        self.refused = message
+        self.refusals += 1
 
     # --- the edits ---------------------------------------------------------------------
     def _edit(self, settings: tuple[tuple[str, Any], ...], text: str | None = None) -> None:
         old = self.experiment()
         new = with_settings(old, settings)
+        self._check_size(new)
         dataset = self.dataset
         steps: list[surgery.Surgery] = []
         net = self.network
@@ -119,6 +128,15 @@ class Lab:
             if was != value:
                 later = " (on the next reset)" if _on_reset(key) else ""
                 self._event("lab", f"{_short(key)} {_layer_name(self.network, key)}{_fmt(was)} -> {_fmt(value)}{later}")
+
+    def _check_size(self, config: RunConfig) -> None:
+        """Refuse a network too big to build live (the plan counts it without allocating)."""
+        if config.data != self.config.data or config.model == self.config.model:
+            return  # new data is checked when it loads; an unchanged model is the one running
+        plan = plan_network(config.model, self.network.input_shape, dtype=config.train.dtype)
+        if plan.parameters > MAX_PARAMETERS:
+            raise ConfigError(f"{config.source}: [model] that network has {plan.parameters:,} parameters; "
+                              f"the lab changes networks of up to {MAX_PARAMETERS:,} while they train")
 
     def _model_surgeries(self, net: Network, old: dict, new: dict, input_shape) -> list[surgery.Surgery]:
         """The surgeries that turn `net` (built from `old`) into one built from `new`, keeping weights."""
@@ -200,6 +218,7 @@ class Lab:
                     state[slot] = surgery.carry(net, s, values)
                 net = s.network
             self.network = net
+            net.set_threads(self.threads)
             self.weighted_layers = [l.name for l in net.layers if "W" in l.parameters]
             kept = self._kept_layers(steps, old_weighted)
             self.history.grad_norms = self.history.grad_norms.with_columns(kept)

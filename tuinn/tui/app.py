@@ -20,6 +20,8 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
+from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
+from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.widgets.help import HelpScreen, key_name
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
@@ -33,7 +35,7 @@ def is_wide(size: Size) -> bool:
     return size.width >= WIDE_SIZE[0] and size.height >= WIDE_SIZE[1]
 
 
-class TuinnApp(App[int]):
+class TuinnApp(LabActions, App[int]):
     """The trainer's dashboard.
 
     With `autostart` (the default) a TrainingThread steps the Trainer and the
@@ -57,6 +59,7 @@ class TuinnApp(App[int]):
         Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", tooltip="Select the next layer (gradient matrix)"),
         Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
+        *LAB_BINDINGS,
         Binding("question_mark", "help", "help", key_display="?", tooltip="This help"),
         Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
     ]
@@ -83,6 +86,7 @@ class TuinnApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.thread is not None)
         yield Static(id="too-small")
+        yield AboutCard(self.snapshot)
         yield Footer()
 
     async def on_resize(self, event: events.Resize) -> None:
@@ -91,7 +95,15 @@ class TuinnApp(App[int]):
         self.query_one("#too-small", Static).update(
             f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
         )
-        await self.query_one(Dashboard).set_compact(not is_wide(event.size))
+        await self.relayout(event.size)
+
+    async def relayout(self, size: Size | None = None) -> None:
+        """One screen or tabs, for the room the panels have on a screen of `size` (less with the editor open)."""
+        size = size or self.size
+        lab = self.lab_width()
+        room = Size(size.width - lab, size.height)
+        wide = is_wide(room) if not lab else room.width >= LAB_WIDE[0] and room.height >= LAB_WIDE[1]
+        await self.query_one(Dashboard).set_compact(not wide)
 
     def on_mount(self) -> None:
         if self.thread is not None:
@@ -108,6 +120,7 @@ class TuinnApp(App[int]):
         """Draw `snapshot` on every panel."""
         self.snapshot = snapshot
         self.query_one(Dashboard).show(snapshot)
+        self.follow_lab(snapshot)
 
     # --- training ---------------------------------------------------------------------------
     def send(self, command: cmd.Command) -> None:
@@ -168,7 +181,7 @@ class TuinnApp(App[int]):
 
     def action_help(self) -> None:
         note = "escape or ? closes · ctrl+p: every action by name · ←/→ switch tabs on small screens"
-        self.push_screen(HelpScreen(self.BINDINGS, note))
+        self.push_screen(HelpScreen(self.BINDINGS, note, palette_entries()))
 
     async def action_quit(self) -> None:
         self.stop_training()
@@ -179,6 +192,7 @@ class TuinnApp(App[int]):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
             yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
+        yield from self.lab_commands()
 
 
 def run_app(config: RunConfig, trainer: Trainer | None = None) -> int:
