@@ -10,12 +10,13 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tuinn.config import RunConfig
 from tuinn.train import commands as cmd
-from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
+from tuinn.train.runner import TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 from tuinn.tui.widgets.chart import LossChartScreen
@@ -26,7 +27,6 @@ from tuinn.tui.widgets.help import HelpScreen, key_name
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
 WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
-POLL_INTERVAL = PUBLISH_INTERVAL / 3  # look three times per publication, so a key shows within 0.1 s
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 
 
@@ -38,8 +38,8 @@ def is_wide(size: Size) -> bool:
 class TuinnApp(LabActions, App[int]):
     """The trainer's dashboard.
 
-    With `autostart` (the default) a TrainingThread steps the Trainer and the
-    screen polls its latest Snapshot. With `autostart=False` (tests) no thread
+    With `autostart` (the default) a TrainingThread steps the Trainer and tells
+    the screen each time it publishes a Snapshot (right after a key's command). With `autostart=False` (tests) no thread
     runs: the app owns the Trainer, `advance` steps it, keys apply at once, and
     everything on screen is deterministic (no throughput figure).
     """
@@ -77,7 +77,7 @@ class TuinnApp(LabActions, App[int]):
                 raise ValueError("TuinnApp needs a RunConfig or a Trainer")
             trainer = Trainer(config, stop_at_target=False)  # in the app, the run goes on past its target
         self.trainer = trainer
-        self.thread = TrainingThread(trainer) if autostart else None
+        self.thread = TrainingThread(trainer, on_snapshot=self._published) if autostart else None
         if autostart:
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
@@ -108,9 +108,18 @@ class TuinnApp(LabActions, App[int]):
     def on_mount(self) -> None:
         if self.thread is not None:
             self.thread.start()
-            self.set_interval(POLL_INTERVAL, self._poll)
 
-    def _poll(self) -> None:
+    class Published(Message):
+        """The training thread has published a new Snapshot."""
+
+    def _published(self, _snapshot: Snapshot) -> None:
+        # (in the training thread) post_message is thread-safe: the screen wakes at once
+        try:
+            self.post_message(self.Published())
+        except RuntimeError:  # the app's event loop has closed: nobody is watching
+            pass
+
+    def on_tuinn_app_published(self, _message: Published) -> None:
         """Show the training thread's latest Snapshot, if it is new."""
         latest = self.thread.latest
         if latest is not self.snapshot:
