@@ -19,15 +19,15 @@ def conv(filters: int) -> dict:
 
 
 CLASSIFIER = {"loss": "softmax_cross_entropy"}
-MLP = {"layers": [dense(100), dense(100, "tanh"), dense(10, "softmax")], **CLASSIFIER}
+MLP = {"layers": [dense(256), dense(256, "tanh"), dense(10, "softmax")], **CLASSIFIER}
 CNN = {
     "layers": [conv(8), {"type": "maxpool2d", "pool_size": 2}, conv(8), {"type": "flatten"}, dense(10, "softmax")],
     **CLASSIFIER,
 }
-NETS = {"mlp": (MLP, (100,)), "cnn": (CNN, (12, 12, 2))}
+NETS = {"mlp": (MLP, (200,)), "cnn": (CNN, (12, 12, 2))}
 
 
-def batch(input_shape: tuple[int, ...], n: int = 64, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def batch(input_shape: tuple[int, ...], n: int = 128, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(3)
     x = rng.standard_normal((n, *input_shape)).astype(dtype)
     return x, np.eye(10, dtype=dtype)[rng.integers(0, 10, n)]
@@ -98,7 +98,7 @@ def test_training_at_two_threads_follows_one_thread() -> None:
 
 
 def test_penalties_are_counted_once() -> None:
-    x, y = batch((100,))
+    x, y = batch((200,))
     one, two = build("mlp", 1, l2=0.01, l1=0.001), build("mlp", 2, l2=0.01, l1=0.001)
     loss_one, _ = one.loss_and_grads(x, y)
     loss_two, _ = two.loss_and_grads(x, y)
@@ -107,7 +107,7 @@ def test_penalties_are_counted_once() -> None:
 
 
 def test_workers_follow_an_activation_switch() -> None:
-    x, y = batch((100,))
+    x, y = batch((200,))
     one, two = build("mlp", 1), build("mlp", 2)
     two.loss_and_grads(x, y)  # the workers exist now, with relu
     for net in (one, two):
@@ -127,6 +127,7 @@ def test_tiny_nets_stay_on_one_thread() -> None:
     assert xor._parallel.shards(4) == 1
     assert xor._parallel._pool is None  # no thread was ever started
     assert build("mlp", 4)._parallel.shards(8) == 1  # 8 samples: too few to split
+    assert build("mlp", 4)._parallel.shards(16) == 1  # too little work in each layer call
 
 
 def test_dropout_nets_stay_on_one_thread() -> None:

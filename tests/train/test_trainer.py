@@ -224,9 +224,9 @@ def test_evaluation_runs_once_per_step_and_again_after_a_switch(xor_config, monk
 def test_a_cnn_preset_trains_alike_on_one_and_two_threads():
     from threadpoolctl import threadpool_limits
 
-    from tuinn.config import load_preset
+    from tuinn.config import load_preset, with_overrides
 
-    config = load_preset("digits-cnn")
+    config = with_overrides(load_preset("digits-cnn"), batch_size=128)  # enough work to split
     one, two = Trainer(config, threads=1), Trainer(config, threads=2)
     assert two.network.threads == 2 and two.network._parallel.shards(config.train.batch_size) == 2
     with threadpool_limits(limits=1):
