@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 3  # a bug, not the user's input: see tuinn.cli.outcome
 
 
 class BadInput(click.ClickException):

@@ -9,10 +9,20 @@ from pathlib import Path
 import click
 
 from tuinn.cli.errors import BadInput, message_of
+from tuinn.cli.outcome import GuardedGroup, StopSignals
 from tuinn.config_overrides import with_settings
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
 
 DEFAULT_PRESET = "xor"
+EXIT_CODES = """\b
+Exit codes:
+  0    the target was met (or the app was quit with q)
+  1    the target was missed, or training diverged (a message says so)
+  2    bad input: a preset, flag, data or network file (one message names it)
+  3    an internal error (a bug): one line, the traceback in a log file it names
+  130  stopped by SIGINT (Ctrl-C), after the current step, as q does
+  143  stopped by SIGTERM, likewise
+"""
 
 
 def load_run_config(preset: str | None, config_file: str | None) -> RunConfig:
@@ -32,7 +42,7 @@ def _list_presets() -> None:
         click.echo(f"{name:<{width}}  {first}.")
 
 
-@click.group(invoke_without_command=True,
+@click.group(cls=GuardedGroup, invoke_without_command=True, epilog=EXIT_CODES,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--preset", "-p", metavar="NAME", help=f"Built-in preset to run (default: {DEFAULT_PRESET}; see --list-presets).")
 @click.option("--config", "config_file", metavar="FILE", help="Your own preset file (TOML, same keys as the built-in ones).")
@@ -56,11 +66,12 @@ def _list_presets() -> None:
                    "all but one in the app, so the screen keeps a core).")
 @click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
 @click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
+@click.option("--debug", is_flag=True, help="On an internal error, print the full traceback (otherwise it goes to a log file).")
 @click.version_option(package_name="tuinn")
 @click.pass_context
 def main(
     ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    settings, data_path, save_path, export_path, load_path, threads, summary, list_presets,
+    settings, data_path, save_path, export_path, load_path, threads, summary, list_presets, debug,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -105,12 +116,13 @@ def main(
         raise
     except (ConfigError, ValueError, KeyError, OSError) as e:
         raise BadInput(message_of(e)) from None
-    if headless:
-        code = _run_headless(trainer, as_json)
-    else:
-        from tuinn.tui.app import run_app
+    with StopSignals() as signals:  # SIGINT/SIGTERM stop the run as q does: exit 130/143
+        if headless:
+            code = _run_headless(trainer, as_json, lambda: signals.received)
+        else:
+            from tuinn.tui.app import run_app
 
-        code = run_app(config, trainer=trainer)
+            code = run_app(config, trainer=trainer, on_stop=signals.on_stop, stop_code=lambda: signals.exit_code)
     if save_path is not None:
         try:
             path = trainer.network.save(save_path)
@@ -176,7 +188,7 @@ def preset_input_shape(config: RunConfig) -> tuple[int, ...]:
     return load_dataset(config).input_shape
 
 
-def _run_headless(trainer, as_json: bool) -> int:
+def _run_headless(trainer, as_json: bool, stop_signal) -> int:
     from tuinn.report.console import ConsoleReporter, JsonReporter
     from tuinn.report.headless import run_headless
 
@@ -184,7 +196,7 @@ def _run_headless(trainer, as_json: bool) -> int:
 
     reporter = JsonReporter() if as_json else ConsoleReporter()
     with threadpool_limits(limits=1):  # one BLAS thread per worker: the step's threads are ours
-        return run_headless(trainer, reporter)
+        return run_headless(trainer, reporter, stop_signal)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,13 @@
-"""Write a file through a temporary name in the same folder and a rename, so no half-written file is left."""
+"""Write a file through a temporary name in the same folder and a rename, so no half-written file is left.
+
+The temporary name is ``.NAME.PID.XXXXXXXX.tmp``. A process killed while writing
+(SIGKILL, or SIGTERM outside a run) leaves one behind; the next write to NAME
+removes those whose process is gone (and any older-style ones without a PID).
+"""
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Callable
@@ -12,7 +18,8 @@ from typing import IO
 def write_atomically(path: str | os.PathLike, write: Callable[[IO], None], mode: str = "wb") -> Path:
     """Call `write` on a temporary file beside `path`, then rename it to `path` (mode as a plain new file's)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    sweep_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             write(f)
@@ -24,3 +31,30 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO], None], mode:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def sweep_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporary files of earlier writes to `path` whose writer is no longer running."""
+    removed = []
+    prefix = f".{path.name}."
+    for tmp in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = tmp.name[len(prefix):].split(".")[0]
+        if pid.isdigit() and _running(int(pid)):
+            continue  # another process is writing the same file right now
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass  # gone already, or not ours to remove
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Callable
+
 from tuinn.report.console import Reporter
 from tuinn.report.summary import summary_table
 from tuinn.train.trainer import Trainer, quiet_float_errors
@@ -9,26 +12,36 @@ from tuinn.train.trainer import Trainer, quiet_float_errors
 EXIT_TARGET_MET, EXIT_TARGET_MISSED = 0, 1
 
 
-def run_headless(trainer: Trainer, reporter: Reporter) -> int:
-    """Train to the end (or the target), reporting epochs and events; 0 if the target is met."""
+def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int] = lambda: 0) -> int:
+    """Train to the end (or the target), reporting epochs and events; 0 if the target is met.
+
+    `stop_signal()` is the number of a stop signal received (0: none): training ends after
+    the current step, and the exit status is 128 + that number (130 SIGINT, 143 SIGTERM).
+    """
     snap = trainer.snapshot(detail=False)
     reporter.start(snap, summary_table(snap.summary, snap.input_shape))
     with quiet_float_errors():
-        _train(trainer, reporter)
+        _train(trainer, reporter, stop_signal)
     if not trainer.diverged:
         trainer.evaluate()  # the final figures (already measured if the last epoch was evaluated)
     snap = trainer.snapshot(detail=False)
     code = EXIT_TARGET_MET if snap.target_met and not snap.diverged else EXIT_TARGET_MISSED
-    reporter.end(snap, verdict(trainer, code), code)
+    text = verdict(trainer, code)
+    if stop_signal():
+        code = 128 + stop_signal()
+        text = (f"Stopped by {signal.Signals(stop_signal()).name} after {trainer.epoch} epochs "
+                f"({trainer.step_count} steps); target {trainer.config.target.describe()} "
+                f"{'met' if snap.target_met else 'not met'} by then.")
+    reporter.end(snap, text, code)
     return code
 
 
-def _train(trainer: Trainer, reporter: Reporter) -> None:
-    """Step until finished, printing throttled epoch lines and every event."""
+def _train(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int]) -> None:
+    """Step until finished (or stopped by a signal), printing throttled epoch lines and every event."""
     seen_events = len(trainer.events)
     epochs = trainer.config.train.epochs
     last_epoch = trainer.epoch
-    while not trainer.finished:
+    while not trainer.finished and not stop_signal():
         pretraining = trainer.phase == "pretrain"  # (before the step that may end it)
         trainer.step()
         if trainer.epoch == last_epoch and not trainer.finished and not (pretraining and len(trainer.events) != seen_events):

@@ -35,6 +35,8 @@ class TrainingThread:
         self.on_snapshot = on_snapshot
         self.interval = interval
         self.latest: Snapshot = trainer.snapshot()
+        #: the exception that stopped training, if a bug did (the app reports it when it closes)
+        self.error: Exception | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
 
@@ -55,6 +57,7 @@ class TrainingThread:
         try:
             self._loop()
         except Exception as e:  # a bug must not freeze the screen: show it and stop training
+            self.error = e
             self.trainer.stop_with(f"training stopped by an internal error: {type(e).__name__}: {e}", "internal error")
             self.publish()
 

@@ -21,6 +21,7 @@ from tuinn.nn.activations import HIDDEN_ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
+from tuinn.train.divergence import DivergenceWatch
 from tuinn.train.history import History
 from tuinn.train.lab import LAB_COMMANDS, Lab
 from tuinn.train.pretrain import Pretrainer
@@ -33,10 +34,11 @@ def quiet_float_errors():
 
 
 EVALUATIONS_PER_RUN = 200  # evaluate at most this often over the planned epochs (and at the end)
+EVAL_EVERY_MAX = 100  # epochs: however large the budget, the target is checked at least this often
+EVAL_SECONDS = 2.0  # and at the end of an epoch once this much wall time passed since the last check
 MAX_EVAL_SAMPLES = 2048
 MAX_EVENTS = 200
 EVAL_CHUNK = 1024  # samples per forward pass when evaluating
-DIVERGENCE_FACTOR = 1e6  # a loss this many times the first one (or 1) counts as diverged
 # independent random streams derived from the run's seed (the network uses the seed itself)
 DATA_STREAM, EVAL_STREAM, SHUFFLE_STREAM, PRETRAIN_STREAM = 1, 2, 3, 4
 RATE_INTERVAL, RATE_POINTS = 0.1, 21  # samples/s is measured over the last ~2 s of wall time
@@ -134,7 +136,7 @@ class Trainer(Lab):
         self.weighted_layers = [l.name for l in self.network.layers if "W" in l.parameters]
         self.history = History(len(self.weighted_layers))
         self.rng = np.random.default_rng(stream_seed(self.config.seed, SHUFFLE_STREAM))
-        self._first_loss: float | None = None
+        self._divergence = DivergenceWatch(sustained=self.network.loss.name != "perceptron")
         self.step_count = 0
         self.epoch = 0
         self.samples_seen = 0
@@ -156,7 +158,8 @@ class Trainer(Lab):
         self.batch_size = min(batch, n_train)
         self.steps_per_epoch = -(-n_train // self.batch_size)
         self.epoch_budget = self.config.train.epochs
-        self.eval_every = max(1, self.config.train.epochs // EVALUATIONS_PER_RUN)
+        self.eval_every = min(EVAL_EVERY_MAX, max(1, self.config.train.epochs // EVALUATIONS_PER_RUN))
+        self._eval_clock = time.perf_counter()  # when the figures were last measured
         self.pretrainer = self._make_pretrainer()
 
     def _make_pretrainer(self) -> Pretrainer | None:
@@ -367,10 +370,9 @@ class Trainer(Lab):
         x = self.dataset.x_train if full else self.dataset.x_train[idx]
         y = self.y_train if full else self.y_train[idx]
         loss, _ = self.network.loss_and_grads(x, y)
-        if self._first_loss is None:
-            self._first_loss = loss
-        if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(self._first_loss, 1.0):
-            self._diverge(loss)
+        reason = self._divergence.check(loss)
+        if reason is not None:
+            self._diverge(loss, reason, len(idx))
             return loss
         self.optimizer.step({"all": self.network.flat_params}, {"all": self.network.flat_grads})
         self._count_step(len(idx))
@@ -411,7 +413,7 @@ class Trainer(Lab):
     def _end_epoch(self) -> None:
         self.epoch += 1
         last = self.epoch >= self.epoch_budget
-        if last or self.epoch % self.eval_every == 0:
+        if last or self.epoch % self.eval_every == 0 or time.perf_counter() - self._eval_clock >= EVAL_SECONDS:
             norms = list(self.network.weight_grad_norms().values())
             self.history.grad_norms.append(self.step_count, np.log10(np.maximum(norms, 1e-30)))
             self.evaluate()
@@ -429,6 +431,7 @@ class Trainer(Lab):
         if self._evaluated_at == self.step_count:
             return self.last_eval
         self._evaluated_at = self.step_count
+        self._eval_clock = time.perf_counter()
         ds = self.dataset
         idx = self._train_eval_idx
         train_loss, train_metric, train_predicted = self._measure(ds.x_train[idx], self.y_train[idx], ds.y_train[idx])
@@ -479,13 +482,16 @@ class Trainer(Lab):
             return None
         return self.last_eval.get(key)
 
-    def _diverge(self, loss: float) -> None:
-        step = self.step_count + 1  # the step that blew up, which was not applied
+    def _diverge(self, loss: float, reason: str, samples: int) -> None:
+        """Stop: the step that showed it counts as the last one (its update is not applied), so the
+        status panel, the history and the message give the same step and loss."""
+        self._count_step(samples)
+        self._epoch_losses = [loss]
+        self.history.record("train_loss", self.step_count, loss)
         self.stop_with(
-            f"training stopped: the loss became {loss:.4g} at step {step} "
-            f"(epoch {self.epoch + 1}); the learning rate {self.lr:g} is probably too high",
+            f"training stopped at step {self.step_count} (epoch {self.epoch + 1}): {reason}; "
+            f"the learning rate {self.lr:g} is too high",
             f"diverged (loss {loss:.4g})",
-            step,
         )
 
     def stop_with(self, message: str, event: str, step: int | None = None) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -106,6 +107,7 @@ class TuinnApp(LabActions, App[int]):
         await self.query_one(Dashboard).set_compact(not wide)
 
     def on_mount(self) -> None:
+        self._event_loop = asyncio.get_running_loop()
         if self.thread is not None:
             self.thread.start()
 
@@ -193,8 +195,22 @@ class TuinnApp(LabActions, App[int]):
         self.push_screen(HelpScreen(self.BINDINGS, note, palette_entries()))
 
     async def action_quit(self) -> None:
+        self.quit_with(0)
+
+    def quit_with(self, code: int) -> None:
+        """Stop training and close the app with exit status `code`, as `q` does."""
         self.stop_training()
-        self.exit(0)
+        self.exit(code)
+
+    def quit_soon(self, code: int) -> None:
+        """`quit_with(code)` on the app's event loop; safe from a signal handler or another thread."""
+        loop = getattr(self, "_event_loop", None)
+        if loop is not None:
+            loop.call_soon_threadsafe(self.quit_with, code)
+
+    def _fatal_error(self) -> None:
+        """A bug in the app: close it without Textual's traceback; run_app reports it (exit 3)."""
+        self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every key's action too."""
@@ -204,10 +220,21 @@ class TuinnApp(LabActions, App[int]):
         yield from self.lab_commands()
 
 
-def run_app(config: RunConfig, trainer: Trainer | None = None) -> int:
-    """Run the app on `config` (or on a ready `trainer`) until the user quits; returns the exit code."""
+def run_app(config: RunConfig, trainer: Trainer | None = None,
+            on_stop: Callable[[Callable[[], None]], None] | None = None, stop_code: Callable[[], int | None] = lambda: None) -> int:
+    """Run the app on `config` (or on a ready `trainer`) until the user quits; returns the exit code.
+
+    `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
+    `stop_code()` then gives the exit status. A bug in the app or the training thread
+    is raised again once the terminal is restored.
+    """
     app = TuinnApp(config, trainer=trainer)
+    if on_stop is not None:
+        on_stop(lambda: app.quit_soon(stop_code() or 0))
     code = app.run()
     if app.thread is not None:
         app.thread.stop(timeout=None)  # the screen is restored; now let a slow step finish before --save
+    error = app._exception or (app.thread.error if app.thread is not None else None)
+    if error is not None:
+        raise error
     return 0 if code is None else code
