@@ -39,12 +39,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 from tuinn.nn.activations import ACTIVATIONS
+from tuinn.toml_input import TomlInputError, parse_toml, size_problem
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
@@ -142,8 +138,15 @@ def load_preset(name: str) -> RunConfig:
 
 def load_config_file(path: str | Path) -> RunConfig:
     """Load a user's preset file."""
+    if not str(path):
+        raise ConfigError("--config '': give the path of a preset file (TOML)")
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: a folder, not a preset file (TOML)")
     try:
+        problem = size_problem(path.stat().st_size) if path.is_file() else None
+        if problem:
+            raise ConfigError(f"{path}: {problem}")
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
@@ -155,9 +158,9 @@ def load_config_file(path: str | Path) -> RunConfig:
 def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     """Parse and validate preset TOML text; `source` names it in messages."""
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{source}: not valid TOML: {e}") from None
+        raw = parse_toml(text)
+    except TomlInputError as e:
+        raise ConfigError(f"{source}: {e}") from None
     check = _Checker(source)
     check.keys(raw, TOP_KEYS, "")
     for key in ("name", "data", "model"):
@@ -292,7 +295,7 @@ def _check_model_names(check: "_Checker", model: dict) -> None:
         if not isinstance(layer, dict):
             check.fail(f"model.layers[{i}]", "must be a table")
         act = layer.get("activation")
-        if act is not None and act not in ACTIVATIONS:
+        if act is not None and (not isinstance(act, str) or act not in ACTIVATIONS):
             check.fail(
                 f"model.layers[{i}].activation",
                 f"unknown activation {act!r}; known: {', '.join(ACTIVATIONS)}",

@@ -26,11 +26,11 @@ Exit codes:
 
 
 def load_run_config(preset: str | None, config_file: str | None) -> RunConfig:
-    if preset and config_file:
+    if preset is not None and config_file is not None:
         raise BadInput("give either --preset or --config, not both")
-    if config_file:
+    if config_file is not None:
         return load_config_file(config_file)
-    return load_preset(preset or DEFAULT_PRESET)
+    return load_preset(DEFAULT_PRESET if preset is None else preset)
 
 
 def _list_presets() -> None:
@@ -143,6 +143,8 @@ def _check_save_path(path: str) -> None:
     if not path or target.is_dir():
         raise ConfigError(f"--save {path!r}: give a file name, such as net.npz")
     folder = target.resolve().parent
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--save {path}: {folder} is a file, not a folder")
     if not folder.is_dir():
         raise ConfigError(f"--save {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
@@ -160,9 +162,12 @@ def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool
     from tuinn.train.trainer import Trainer
 
     trainer = Trainer(config, stop_at_target=stop_at_target, threads=threads)
-    if load_path:
+    if load_path is not None:
+        if not load_path:
+            raise ConfigError("--load '': give the path of a network file saved with --save (.npz)")
         if not Path(load_path).is_file():
-            raise ConfigError(f"--load {load_path}: no such file")
+            what = "a folder, not a network file" if Path(load_path).is_dir() else "no such file"
+            raise ConfigError(f"--load {load_path!r}: {what}")
         try:
             trainer.load_weights(load_path)
         except (ValueError, OSError, KeyError) as e:

@@ -130,6 +130,8 @@ HIDDEN_ACTIVATIONS: tuple[str, ...] = tuple(n for n in ACTIVATIONS if n != "soft
 def get_activation(name: str) -> Activation:
     """Return the activation called `name`, or raise KeyError listing the known names."""
     try:
+        if not isinstance(name, str):
+            raise KeyError(name)
         return ACTIVATIONS[name]
     except KeyError:
         raise KeyError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}") from None

@@ -127,6 +127,8 @@ ALIASES = {"bce": "binary_cross_entropy", "cross_entropy": "softmax_cross_entrop
 def get_loss(name: str) -> Loss:
     """Return the loss called `name` (or a known alias), or raise KeyError naming the choices."""
     try:
+        if not isinstance(name, str):
+            raise KeyError(name)
         return LOSSES[ALIASES.get(name, name)]
     except KeyError:
         raise KeyError(f"unknown loss {name!r}; known: {', '.join(LOSSES)}") from None

@@ -453,7 +453,7 @@ def make_layer(index: int, spec: Any) -> Layer:
     if not isinstance(spec, dict):
         raise SpecError(f"layer {index}: expected a table, got {spec!r}")
     kind = spec.get("type")
-    if kind not in LAYERS:
+    if not isinstance(kind, str) or kind not in LAYERS:
         raise SpecError(f"layer {index}: unknown type {kind!r}; known: {', '.join(LAYERS)}")
     kwargs = {k: v for k, v in spec.items() if k != "type"}
     hints = typing.get_type_hints(LAYERS[kind].__init__)

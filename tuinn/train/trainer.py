@@ -21,6 +21,7 @@ from tuinn.nn.activations import HIDDEN_ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
+from tuinn.train.budget import check_budget
 from tuinn.train.divergence import DivergenceWatch
 from tuinn.train.history import History
 from tuinn.train.lab import LAB_COMMANDS, Lab
@@ -63,9 +64,11 @@ def load_dataset(config: RunConfig) -> Dataset:
         raise ConfigError(f"{config.source}: [data] {e}") from None
 
 
-def build_network(config: RunConfig, input_shape: tuple[int, ...]) -> Network:
-    """The run's network from its model spec; a SpecError names the preset."""
+def build_network(config: RunConfig, input_shape: tuple[int, ...], batch: int = 1) -> Network:
+    """The run's network from its model spec; a SpecError names the preset, and a network that
+    would not fit the memory budget at `batch` samples a step is refused before it is allocated."""
     with model_errors(config):
+        check_budget(plan_network(config.model, input_shape, dtype=config.train.dtype), batch, config.source)
         return Network.from_spec(config.model, input_shape, seed=config.seed, dtype=config.train.dtype)
 
 
@@ -124,7 +127,9 @@ class Trainer(Lab):
 
     def _start(self) -> None:
         """(Re)build network and optimizer from the seed; clear counters and history."""
-        self.network = build_network(self.config, self.dataset.input_shape)
+        n_train = len(self.dataset.x_train)
+        self.network = build_network(self.config, self.dataset.input_shape,
+                                     batch=min(self.config.train.batch_size or n_train, n_train))
         self.network.set_threads(self.threads)
         self._check_output()
         hidden = self.network.hidden_layers

@@ -118,7 +118,7 @@ class Conv2D(ActivatedLayer):
         return kh * kw * self.input_shape[2], kh * kw * self.filters
 
     def weight_init(self) -> str:
-        return self.init or default_init(self.activation)
+        return default_init(self.activation) if self.init is None else self.init
 
     def allocate(self, rng: np.random.Generator, dtype) -> None:
         super().allocate(rng, dtype)

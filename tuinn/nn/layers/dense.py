@@ -46,7 +46,7 @@ class Dense(ActivatedLayer):
         return self.input_shape[0], self.units
 
     def weight_init(self) -> str:
-        return self.init or default_init(self.activation)
+        return default_init(self.activation) if self.init is None else self.init
 
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
         z = x @ self.parameters["W"]
