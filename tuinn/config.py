@@ -40,13 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from tuinn.nn.activations import ACTIVATIONS
+from tuinn.nn.network import DTYPES
 from tuinn.toml_input import TomlInputError, parse_toml, size_problem
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
 TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "try", "data", "model", "train", "target"}
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
-DTYPES = ("float32", "float64")
 PRETRAIN_KINDS = ("autoencoder",)
 MAX_LR = 1000.0
 OPTIMIZER_OPTIONS = {"momentum": float, "nesterov": bool, "beta1": float, "beta2": float, "rho": float, "eps": float}

@@ -15,6 +15,7 @@ update the whole network in one pass.
 from __future__ import annotations
 
 import json
+import math
 import os
 import types
 import typing
@@ -35,6 +36,7 @@ from tuinn.nn.losses import Loss, get_loss
 from tuinn.nn.parallel import DataParallel
 
 FORMAT_VERSION = 1
+DTYPES = ("float32", "float64")  # the floating-point types a network computes in
 
 
 class SpecError(ValueError):
@@ -71,7 +73,12 @@ class Network:
     ) -> None:
         self.layers = layers
         self.input_shape = tuple(int(d) for d in input_shape)
-        self.dtype = np.dtype(dtype)
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise SpecError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}") from None
+        if self.dtype.name not in DTYPES:
+            raise SpecError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype.name}")
         self.loss = _loss(loss)
         self.l1, self.l2 = float(l1), float(l2)
         self.seed = seed
@@ -320,7 +327,13 @@ class Network:
                 raise ValueError(
                     f"{source}: parameter {name!r} has shape {w.shape}, the network needs {p.shape}"
                 )
-            p[...] = w
+            if w.dtype.kind not in "fiu":
+                raise ValueError(f"{source}: parameter {name!r} holds {w.dtype} values, not real numbers")
+            with np.errstate(over="ignore", invalid="ignore"):
+                p[...] = w
+            if not np.isfinite(p).all():
+                raise ValueError(f"{source}: parameter {name!r} holds NaN or infinite values "
+                                 f"(or values too large for {self.dtype})")
 
 
 @contextmanager
@@ -341,14 +354,39 @@ def _read_meta(f: np.lib.npyio.NpzFile, path: str | os.PathLike) -> dict:
     """The spec, input shape, seed and dtype stored beside the weights; ValueError if missing."""
     try:
         meta = json.loads(str(f["__meta__"]))
-        if meta["format"] != FORMAT_VERSION:
-            raise ValueError(f"format {meta['format']!r}, this tuinn reads {FORMAT_VERSION}")
+        if not isinstance(meta, dict):
+            raise ValueError("its description is not a table")
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"format {meta.get('format')!r}, this tuinn reads {FORMAT_VERSION}")
         missing = {"spec", "input_shape", "seed", "dtype"} - meta.keys()
-        if missing or not isinstance(meta["spec"].get("layers"), list):
-            raise ValueError(f"incomplete description: missing {sorted(missing) or 'spec.layers'}")
-    except (KeyError, TypeError, ValueError) as e:
+        if missing:
+            raise ValueError(f"incomplete description: missing {sorted(missing)}")
+        _check_saved_spec(meta)
+    except SpecError as e:
+        raise ValueError(f"{path}: not a tuinn network file (its spec: {e})") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"{path}: not a tuinn network file ({e})") from None
     return meta
+
+
+def _check_saved_spec(meta: dict) -> None:
+    """The saved description, checked as strictly as a preset: ValueError or SpecError naming the field."""
+    spec, shape, dtype, seed = meta["spec"], meta["input_shape"], meta["dtype"], meta["seed"]
+    if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
+        raise ValueError(f"spec.layers must be a list of layers, got {type(spec).__name__} {spec!r:.60}")
+    if not (isinstance(shape, list) and shape and all(_is_count(d) and d > 0 for d in shape)):
+        raise ValueError(f"input_shape must be a list of positive integers, got {shape!r:.60}")
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r:.60}")
+    if not (_is_count(seed) and seed >= 0):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r:.60}")
+    spec, layers, _ = parse_spec(spec)
+    configure_layers(layers, tuple(shape), _loss(spec["loss"]))
+
+
+def _is_count(value: Any) -> bool:
+    """An int (not a bool), as JSON and TOML give whole numbers."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def parse_spec(spec: dict) -> tuple[dict, list[Layer], dict[str, float]]:
@@ -443,7 +481,7 @@ def _loss(name: Any) -> Loss:
 def _penalty(spec: dict, key: str) -> float:
     """The model's `key` penalty (l1 or l2) as a float >= 0; SpecError names the key."""
     value = spec.get(key, 0.0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
         raise SpecError(f"model key {key!r} must be a number >= 0, got {value!r}")
     return float(value)
 
