@@ -11,7 +11,7 @@ Usable on its own from a script or notebook::
 
 from tuinn.nn.activations import ACTIVATIONS, Activation, get_activation
 from tuinn.nn.losses import LOSSES, Loss, get_loss
-from tuinn.nn.network import Network, SpecError, SummaryRow
+from tuinn.nn.network import ArrayError, Network, SpecError, SummaryRow
 from tuinn.nn.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from tuinn.nn.perceptron import Perceptron
 
@@ -24,6 +24,7 @@ __all__ = [
     "get_loss",
     "Network",
     "SpecError",
+    "ArrayError",
     "SummaryRow",
     "OPTIMIZERS",
     "Optimizer",

@@ -72,7 +72,9 @@ class Network:
         spec: dict | None = None,
     ) -> None:
         self.layers = layers
-        self.input_shape = tuple(int(d) for d in input_shape)
+        self.input_shape = _input_shape(input_shape)
+        if not (_is_count(seed) and seed >= 0):
+            raise SpecError(f"seed must be a non-negative integer, got {seed!r}")
         try:
             self.dtype = np.dtype(dtype)
         except TypeError:
@@ -81,7 +83,7 @@ class Network:
             raise SpecError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype.name}")
         self.loss = _loss(loss)
         self.l1, self.l2 = float(l1), float(l2)
-        self.seed = seed
+        self.seed = int(seed)
         self.spec = spec
         self.rng = np.random.default_rng(seed)
         self._parallel: DataParallel | None = None
@@ -94,7 +96,7 @@ class Network:
     ) -> "Network":
         """Build a network from a spec dict; raises SpecError naming the bad layer or key."""
         spec, layers, penalties = parse_spec(spec)
-        return cls(layers, tuple(input_shape), spec["loss"], seed, dtype, spec=spec, **penalties)
+        return cls(layers, _input_shape(input_shape), spec["loss"], seed, dtype, spec=spec, **penalties)
 
     def _build(self) -> None:
         self.output_shape = configure_layers(self.layers, self.input_shape, self.loss)
@@ -128,7 +130,9 @@ class Network:
 
     # --- computation ---------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """The network's output for a batch (probabilities for classification losses)."""
+        """The network's output for a batch (probabilities for classification losses); ArrayError if
+        `x` is not (N, *input_shape) real numbers with N >= 1."""
+        self._check_inputs(x)
         for layer in self.layers:
             x = layer.forward(x, training)
         return x
@@ -191,12 +195,23 @@ class Network:
             d = layer.backward(d)
         return loss * share
 
+    def _check_inputs(self, x: np.ndarray) -> None:
+        """ArrayError unless `x` is a batch of (N, *input_shape) real numbers, N >= 1."""
+        shape = getattr(x, "shape", None)
+        first = self.layers[0]
+        if shape is None or len(shape) == 0 or tuple(shape[1:]) != self.input_shape or shape[0] == 0:
+            raise ArrayError(f"layer 1 ({first.name}) takes a batch of shape (N, {', '.join(map(str, self.input_shape))}) "
+                             f"with N >= 1, got {'an object without a shape' if shape is None else f'shape {tuple(shape)}'}")
+        if x.dtype.kind not in "fiub":
+            raise ArrayError(f"layer 1 ({first.name}) takes real numbers, got an array of {x.dtype}")
+
     def _check_targets(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Refuse targets whose shape is not the output's: the losses would broadcast them."""
-        if y.shape != (len(x), *self.output_shape):
-            raise ValueError(
-                f"targets have shape {y.shape}, but the network's output for {len(x)} "
-                f"samples has shape {(len(x), *self.output_shape)}"
+        """Refuse inputs of the wrong shape, and targets whose shape is not the output's (the losses would broadcast them)."""
+        self._check_inputs(x)
+        if getattr(y, "shape", None) != (len(x), *self.output_shape):
+            raise ArrayError(
+                f"targets have shape {getattr(y, 'shape', None)}, but the network's output for {len(x)} samples "
+                f"has shape {(len(x), *self.output_shape)} (its output layer is {self.layers[-1].name})"
             )
 
     def _add_penalties(self) -> float:
@@ -385,8 +400,30 @@ def _check_saved_spec(meta: dict) -> None:
 
 
 def _is_count(value: Any) -> bool:
-    """An int (not a bool), as JSON and TOML give whole numbers."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole number: an int or a NumPy integer (not a bool)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars in a spec as Python numbers (json.dumps' fallback); TypeError for anything else."""
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} {value!r:.40}")
+
+
+def _input_shape(shape: Any) -> tuple[int, ...]:
+    """The per-sample input shape as a tuple of positive ints; SpecError otherwise."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    if not dims or not all(_is_count(d) and d > 0 for d in dims):
+        raise SpecError(f"input_shape must be a tuple of positive integers such as (2,) or (28, 28, 1), got {shape!r}")
+    return tuple(int(d) for d in dims)
+
+
+class ArrayError(ValueError):
+    """An input or target array the network cannot take; the message names the layer and both shapes."""
 
 
 def parse_spec(spec: dict) -> tuple[dict, list[Layer], dict[str, float]]:
@@ -394,7 +431,12 @@ def parse_spec(spec: dict) -> tuple[dict, list[Layer], dict[str, float]]:
 
     Raises SpecError naming the bad key or layer.
     """
-    spec = json.loads(json.dumps(spec))
+    if not isinstance(spec, dict):
+        raise SpecError(f"a model spec is a dict with 'layers' and 'loss', got {type(spec).__name__} {spec!r:.60}")
+    try:
+        spec = json.loads(json.dumps(spec, default=_plain))
+    except (TypeError, ValueError) as e:  # a value of a kind no spec holds, or a circular spec
+        raise SpecError(f"the spec holds a value that is not a number, string, bool, list or dict: {e}") from None
     unknown = set(spec) - {"layers", "loss", "l1", "l2"}
     if unknown:
         raise SpecError(f"unknown model key {sorted(unknown)[0]!r}")
@@ -519,7 +561,7 @@ def _fits(value: Any, hint: Any) -> bool:
     if hint is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return _is_count(value)
     if hint in (str, bool, type(None)):
         return isinstance(value, hint)
     return True

@@ -14,16 +14,21 @@ import numpy as np
 Params = dict[str, np.ndarray]
 
 
+def is_real(value: object) -> bool:
+    """A real number (int or float, NumPy's too), not a bool or a string."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
 def decay_rate(name: str, value: float) -> float:
     """A moving-average factor: must lie in [0, 1)."""
-    if not 0.0 <= value < 1.0:
+    if not is_real(value) or not 0.0 <= value < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {value}")
     return float(value)
 
 
 def positive(name: str, value: float) -> float:
     """A strictly positive, finite number."""
-    if not 0.0 < value < float("inf"):
+    if not is_real(value) or not 0.0 < value < float("inf"):
         raise ValueError(f"{name} must be a positive number, got {value}")
     return float(value)
 
@@ -34,8 +39,8 @@ class Optimizer:
     name = "optimizer"
 
     def __init__(self, lr: float = 0.01) -> None:
-        if not 0 < lr < float("inf"):
-            raise ValueError(f"learning rate must be a positive number, got {lr}")
+        if not is_real(lr) or not 0 < lr < float("inf"):
+            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
         self.lr = float(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.iterations = 0
