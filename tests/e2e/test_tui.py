@@ -1,6 +1,7 @@
 """The Textual app in a real terminal, directly and over SSH: panels, keys, pause, quit, terminal restored."""
 
 import re
+import time
 
 import pytest
 
@@ -38,4 +39,48 @@ def test_tui_at_80x24_shows_tabs_and_quits_cleanly(terminal):
     pane.wait_for("Training", "Architecture", "Gradients", "Decision boundary", "Status", "Loss", timeout=20)
     pane.send_keys("Right")
     pane.wait_for("dense_1")
+    quits_cleanly(pane)
+
+
+def palette(pane, name: str, found: str) -> None:
+    """Run the command palette's entry `name` (once its description `found` shows) and wait for it to close."""
+    pane.send_keys("C-p")
+    pane.wait_for("Search for commands")
+    pane.send_keys("-l", name)
+    pane.wait_for(found)
+    pane.send_keys("Enter")
+    pane.wait_for(re.compile(rf"^(?!.*{re.escape(found)}).*$", re.S))
+
+
+def type_keys(pane, *keys: str) -> None:
+    """Type keys one at a time, as a person does (a burst can outrun a busy app's input queue)."""
+    for key in keys:
+        pane.send_keys(key)
+        time.sleep(0.15)
+
+
+@pytest.mark.e2e
+def test_tui_editor_changes_units_and_noise_while_training(terminal):
+    """At 120x40 on spiral: e opens the editor; the noise and dense_1's units change while it trains; q exits 0."""
+    pane = terminal("tuinn --preset spiral --epochs 100000000")
+    pane.wait_for("Architecture", "dense_1", "running", timeout=20)
+    pane.send_keys("e")
+    pane.wait_for("Experiment (e closes)", "Noise %", "Layers")
+    palette(pane, "Noise", "Noise of the data")
+    type_keys(pane, "BSpace")
+    pane.wait_for(re.compile(r"Noise % +default"))  # the field has the focus and is empty
+    type_keys(pane, "3", "0")
+    pane.wait_for(re.compile(r"Noise % +30 "))
+    type_keys(pane, "Enter")
+    pane.wait_for("noise 0 -> 30 at")
+    palette(pane, "Units", "units (or filters) of the selected")
+    type_keys(pane, "BSpace", "BSpace")
+    pane.wait_for(re.compile(r"dense_1 +tanh"))
+    type_keys(pane, "2", "4")
+    pane.wait_for(re.compile(r"dense_1 +24 +tanh"))
+    type_keys(pane, "Enter")
+    screen = pane.wait_for("units dense_1 16 -> 24", re.compile(r"Dens\S* +24 +24 +72 +tanh"))
+    assert "Decision boundary" in screen and "Loss" in screen
+    pane.send_keys("Escape")
+    time.sleep(0.3)
     quits_cleanly(pane)

@@ -47,6 +47,7 @@ class TuinnApp(LabActions, App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "tuinn"
+    AUTO_FOCUS = "Tabs"  # on small screens the tabs; never the editor's first field (it would take the keys)
     BINDINGS = [
         Binding("a", "activation(1)", "act", tooltip="Next activation for the hidden layers (weights kept)"),
         Binding("A", "activation(-1)", "act←", tooltip="Previous activation for the hidden layers (weights kept)"),

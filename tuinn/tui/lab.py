@@ -23,7 +23,7 @@ from tuinn.tui.widgets.editor import ExperimentEditor
 from tuinn.tui.widgets.presets import PresetBrowser
 from tuinn.tui.widgets.save_preset import SavePresetScreen
 
-EDITOR_WIDTH = 38  # cells the editor takes beside the panels (app.tcss says the same)
+EDITOR_WIDTH = 34  # cells the editor takes beside the panels (app.tcss says the same)
 LAB_WIDE = (80, 30)  # with the editor open, the panels stay on one screen down to this size
 
 LAB_BINDINGS = [
@@ -51,6 +51,7 @@ def palette_entries() -> list[tuple[str, str]]:
         ("Remove layer", "Remove the selected hidden layer (or the last one), folding it into the next"),
         ("Add neuron", "One more unit in the selected hidden layer; its outgoing weights start at zero"),
         ("Remove neuron", "One unit less: the one with the smallest outgoing weights"),
+        ("Units", "The editor, at the units of the selected hidden layer"),
         *((name, text) for name, (_, text) in EDITOR_FIELDS.items()),
     ]
 
@@ -113,14 +114,16 @@ class LabActions:
             await self.mount(ExperimentEditor(self.snapshot), before=self.query_one(AboutCard))
             self.screen.add_class("-lab")
         await self.relayout()
-        if field is not None:
-            for widget in self.query_one(ExperimentEditor).query("Input, Select, Checkbox"):
-                if widget.name == field and widget.display and widget.parent.display:
-                    widget.focus()
-                    widget.scroll_visible(animate=False)
-                    break
-            else:
-                self.notify(f"{field} does not apply to this preset", timeout=3)
+        if field is not None:  # after the palette (if it ran this) has given the focus back
+            self.call_after_refresh(self._focus_field, field)
+
+    def _focus_field(self, field: str) -> None:
+        for widget in self.query_one(ExperimentEditor).query("Input, Select, Checkbox"):
+            if widget.name == field and widget.display and widget.parent.display:
+                widget.focus()
+                widget.scroll_visible(animate=False)
+                return
+        self.notify(f"{field} does not apply to this preset", timeout=3)
 
     def action_about(self) -> None:
         cards = self.query(AboutCard)
@@ -146,15 +149,21 @@ class LabActions:
             return
         self.notify(f"Saved {saved}: run it again with tuinn --config {saved}", timeout=6)
 
-    def _layer_command(self, delta_units: int = 0, remove: bool = False) -> None:
-        """Add or remove a neuron, or remove a layer: the selected hidden layer, or the last one."""
-        s = self.snapshot
-        rows = list(s.summary)
+    def _chosen_layer(self) -> int | None:
+        """The selected hidden layer ([ ]), or the last hidden one; None (and a note) when there is none."""
+        rows = list(self.snapshot.summary)
         hidden = [i for i, r in enumerate(rows[:-1]) if r.type.startswith(("Dense", "Conv2D"))]
         if not hidden:
             self.notify("this network has no hidden layer to change", timeout=3)
+            return None
+        return next((i for i in hidden if rows[i].name == self.snapshot.selected_layer), hidden[-1])
+
+    def _layer_command(self, delta_units: int = 0, remove: bool = False) -> None:
+        """Add or remove a neuron, or remove a layer: the selected hidden layer, or the last one."""
+        rows = list(self.snapshot.summary)
+        chosen = self._chosen_layer()
+        if chosen is None:
             return
-        chosen = next((i for i in hidden if rows[i].name == s.selected_layer), hidden[-1])
         if remove:
             self.send(cmd.RemoveLayer(chosen))
             return
@@ -168,8 +177,15 @@ class LabActions:
         yield SystemCommand("Remove layer", "Remove the selected hidden layer (or the last)", partial(self._layer_command, remove=True))
         yield SystemCommand("Add neuron", "One more unit in the selected hidden layer (or the last)", partial(self._layer_command, 1))
         yield SystemCommand("Remove neuron", "One unit less in the selected hidden layer (or the last)", partial(self._layer_command, -1))
+        yield SystemCommand("Units", "Edit the units (or filters) of the selected hidden layer", self._edit_units)
         for name, (field, text) in EDITOR_FIELDS.items():
             yield SystemCommand(name, text, partial(self.run_action, f"editor({field!r})"))
+
+    async def _edit_units(self) -> None:
+        chosen = self._chosen_layer()
+        if chosen is not None:
+            key = "filters" if self.snapshot.summary[chosen].type.startswith("Conv2D") else "units"
+            await self.action_editor(f"model.layers[{chosen}].{key}")
 
     def action_add_layer(self) -> None:
         layers = self.snapshot.experiment.model["layers"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -30,7 +31,7 @@ from tuinn.tui.widgets.editor import settings as st
 FIELD_LABELS = {
     "data.name": "Data set", "data.noise": "Noise %", "data.val_ratio": "Validation", "data.samples": "Samples",
     "data.classes": "Classes", "data.size": "Size", "train.batch_size": "Batch size", "model.l1": "L1",
-    "model.l2": "L2", "train.lr": "Learning rate", "train.momentum": "Momentum", "train.beta1": "Beta 1",
+    "model.l2": "L2", "train.lr": "Learn rate", "train.momentum": "Momentum", "train.beta1": "Beta 1",
     "train.beta2": "Beta 2", "train.rho": "Rho",
 }
 #: fields that stand for more than one key (see settings.py)
@@ -78,6 +79,7 @@ class ExperimentEditor(VerticalScroll):
     """The experiment as a form; opened with `e`."""
 
     BORDER_TITLE = "Experiment (e closes)"
+    BINDINGS = [Binding("escape", "leave", "leave the form", show=False)]
 
     class Apply(Message):
         """A valid change for the Trainer."""
@@ -105,6 +107,10 @@ class ExperimentEditor(VerticalScroll):
     @staticmethod
     def _layers_key(s: Snapshot) -> tuple:
         return tuple((r.name, r.type.split("(")[0]) for r in s.summary), s.experiment.model.get("loss")
+
+    def action_leave(self) -> None:
+        """Give the keys back to the app (escape), so a, space, q ... work again."""
+        self.app.set_focus(None)
 
     # --- the form --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -141,7 +147,7 @@ class ExperimentEditor(VerticalScroll):
         inits = ["default", *dict.fromkeys(INITIALIZERS)]
         yield _row("Init", Select([(i, i) for i in inits], value=st.current_init(e), allow_blank=False, compact=True, name=INIT))
         yield Button("Reset (r): apply init", name="reset", compact=True)
-        yield _row("Learning rate", Input(st.shown(e.train.lr), compact=True, name="train.lr"))
+        yield _row("Learn rate", Input(st.shown(e.train.lr), compact=True, name="train.lr"))
         yield _row("Optimizer", Select([(o, o) for o in OPTIMIZERS], value=e.train.optimizer, allow_blank=False, compact=True, name=OPTIMIZER))
         for option in ("momentum", "beta1", "beta2", "rho"):
             row = _row(FIELD_LABELS[f"train.{option}"],
@@ -207,9 +213,10 @@ class ExperimentEditor(VerticalScroll):
             return st.current_init(e)
         if name == "data.name" and "name" not in e.data:
             return _SKIP
-        if name.endswith(".rate"):
-            return st.current(e, name) if st.current(e, name) is not None else 0.5
-        return st.current(e, name)
+        value = st.current(e, name)
+        if value is None:
+            return DEFAULTS.get(name.rsplit(".", 1)[-1])
+        return value
 
     def say(self, text: str, error: bool = False) -> None:
         """Show `text` at the top of the form (an error in red)."""
@@ -288,3 +295,4 @@ class ExperimentEditor(VerticalScroll):
 
 
 _SKIP = object()
+DEFAULTS = {"rate": 0.5, "l1": 0, "l2": 0}  # what a key means when the preset does not give it
