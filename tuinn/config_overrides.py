@@ -10,6 +10,7 @@ so ``--set data.name=circle`` needs no quotes. The changed preset is checked lik
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import re
 import sys
@@ -19,7 +20,8 @@ from typing import Any
 
 import tomli_w
 
-from tuinn.config import ConfigError, RunConfig, parse_config
+from tuinn.config import OPTIMIZER_OPTIONS, ConfigError, RunConfig, parse_config
+from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.atomic import write_atomically
 
 if sys.version_info >= (3, 11):
@@ -126,7 +128,19 @@ def with_settings(config: RunConfig, settings: Iterable[str | tuple[str, Any]]) 
     table = config_table(config)
     for key, value in settings:
         set_key(table, key, value)
+    if "train.optimizer" in dict(settings):  # the old optimizer's options go, unless set too
+        _drop_foreign_options(table["train"], {k for k, _ in settings})
     return parse_config(dumps(table), source=config.source, base_dir=config.base_dir)
+
+
+def _drop_foreign_options(train: dict[str, Any], given: set[str]) -> None:
+    """Remove options the (new) optimizer does not take, except those set explicitly."""
+    optimizer = OPTIMIZERS.get(train.get("optimizer"))
+    if optimizer is None:
+        return  # parse_config names the unknown optimizer
+    accepted = inspect.signature(optimizer).parameters
+    for key in [k for k in train if k in OPTIMIZER_OPTIONS and k not in accepted and f"train.{k}" not in given]:
+        del train[key]
 
 
 def dumps(table: dict[str, Any]) -> str:

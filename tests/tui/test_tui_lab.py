@@ -78,13 +78,13 @@ async def test_added_layer_starts_near_the_identity_and_shows_in_the_table() -> 
         app.advance(10)
         await pilot.press("e")
         out_layer = app.trainer.network.params["dense_4.W"].copy()
-        await pilot.click(field(app, "add-layer"))
+        field(app, "add-layer").press()
         await pilot.pause()
         assert app.snapshot.events[-1].text == "added dense_4 (16 tanh units)"
         np.testing.assert_array_equal(app.trainer.network.params["dense_5.W"], out_layer)
         np.testing.assert_array_equal(app.trainer.network.params["dense_4.W"], np.eye(16))
         assert "dense_5" in panel_text(app, ArchitecturePanel) or "dense…" in panel_text(app, ArchitecturePanel)
-        await pilot.click(field(app, "remove:3"))
+        field(app, "remove:3").press()
         await pilot.pause()
         assert [l.name for l in app.trainer.network.layers] == ["dense_1", "dense_2", "dense_3", "dense_4"]
 

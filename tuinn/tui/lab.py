@@ -24,7 +24,8 @@ from tuinn.tui.widgets.presets import PresetBrowser
 from tuinn.tui.widgets.save_preset import SavePresetScreen
 
 EDITOR_WIDTH = 34  # cells the editor takes beside the panels (app.tcss says the same)
-LAB_WIDE = (80, 30)  # with the editor open, the panels stay on one screen down to this size
+LAB_WIDE = (80, 30)
+ABOUT_ROOM = (100, 30)  # the About card opens by itself from this size (on smaller screens, i opens it)  # with the editor open, the panels stay on one screen down to this size
 
 LAB_BINDINGS = [
     Binding("e", "editor", "edit", tooltip="Experiment editor: data, features, layers, training (changes keep the weights)"),
@@ -86,9 +87,9 @@ class LabActions:
             dashboard.snapshot = snapshot
             await dashboard.recompose()
             dashboard.show(snapshot)
-        if snapshot.preset != self._about_for:  # a preset opened: say what it teaches
+        if snapshot.preset != self._about_for:  # a preset opened: say what it teaches, where there is room
             self._about_for = snapshot.preset
-            self._show_about(True)
+            self._show_about(self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1])
         missed = snapshot.finished and not snapshot.target_met and snapshot.experiment.target.explain_miss
         if missed and not self._explained:
             self._explained = True

@@ -33,6 +33,7 @@ class AboutCard(Static):
         self.border_title = f"About {snapshot.preset}"
         self.border_subtitle = "i: hide"
         self._key: tuple | None = None
+        self.display = False  # the app opens it when a preset starts, where there is room
         self.show(snapshot)
 
     def show(self, snapshot: Snapshot) -> None:

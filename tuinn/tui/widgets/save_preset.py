@@ -15,6 +15,7 @@ class SavePresetScreen(ModalScreen[Path | None]):
     """Type a path ending in .toml; enter saves, escape cancels."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+    AUTO_FOCUS = "Input"
 
     def __init__(self, suggestion: str) -> None:
         super().__init__()
