@@ -114,3 +114,10 @@ def test_on_limited_data_the_deep_net_generalises_worse(seed):
     shallow, deep = full_budget("digits-small-shallow", seed), full_budget("digits-small-deep", seed)
     assert shallow["train_metric"] >= 0.99 and deep["train_metric"] >= 0.99, (shallow, deep)
     assert deep["val_metric"] < shallow["val_metric"] - 0.01, (shallow, deep)
+
+
+def test_every_preset_has_things_to_try():
+    """The About card's list: every built-in preset says what to try."""
+    for name in preset_names():
+        tries = load_preset(name).things_to_try
+        assert tries and all(len(t) > 10 for t in tries), name

@@ -64,7 +64,7 @@ class LabActions:
 
     def lab_width(self) -> int:
         """Cells the lab takes beside the panels."""
-        return EDITOR_WIDTH if self.query(ExperimentEditor) else 0
+        return EDITOR_WIDTH if self.screen_stack and self.screen_stack[0].query(ExperimentEditor) else 0
 
     def follow_lab(self, snapshot: Snapshot) -> None:
         """Keep the editor and the About card on `snapshot`; a new preset rebuilds the panels."""
@@ -73,16 +73,21 @@ class LabActions:
     async def _follow(self, snapshot: Snapshot) -> None:
         from tuinn.tui.widgets.dashboard import Dashboard
 
-        editors = self.query(ExperimentEditor)
+        if not self.screen_stack:  # the app is closing
+            return
+        editors = self.screen_stack[0].query(ExperimentEditor)
         for editor in editors:
             await editor.show(snapshot)
         if snapshot.refusals != self._refusals_seen:
             self._refusals_seen = snapshot.refusals
             if snapshot.refused and not editors:  # the editor shows it itself
                 self.notify(snapshot.refused, severity="error", timeout=8)
-        for card in self.query(AboutCard):
+        for card in self.screen_stack[0].query(AboutCard):
             card.show(snapshot)
-        dashboard = self.query_one(Dashboard)
+        dashboards = self.screen_stack[0].query(Dashboard) if self.screen_stack else ()
+        if not dashboards:  # the app is closing
+            return
+        dashboard = dashboards.first()
         if _pictures(dashboard.snapshot) != _pictures(snapshot) or dashboard.snapshot.preset != snapshot.preset:
             dashboard.snapshot = snapshot
             await dashboard.recompose()
@@ -101,7 +106,7 @@ class LabActions:
     _refusals_seen = 0
 
     def _show_about(self, visible: bool) -> None:
-        for card in self.query(AboutCard):
+        for card in self.screen_stack[0].query(AboutCard):
             card.display = visible
 
     # --- actions ----------------------------------------------------------------------------------
@@ -119,7 +124,7 @@ class LabActions:
             self.call_after_refresh(self._focus_field, field)
 
     def _focus_field(self, field: str) -> None:
-        for widget in self.query_one(ExperimentEditor).query("Input, Select, Checkbox"):
+        for widget in self.query("ExperimentEditor Input, ExperimentEditor Select, ExperimentEditor Checkbox"):
             if widget.name == field and widget.display and widget.parent.display:
                 widget.focus()
                 widget.scroll_visible(animate=False)
