@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path

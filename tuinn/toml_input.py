@@ -22,7 +22,7 @@ MAX_BYTES = 256 * 1024  # a preset is a few KB; the largest built-in one is unde
 MAX_DEPTH = 8  # tables and arrays inside each other (a layer's kernel_size list is depth 4)
 MAX_KEY_PARTS = 16  # parts of one dotted key or header: [a.b.c] is 3
 BOM = "\ufeff"
-_DOTTED = re.compile(r"(?:[^\s=\[\]\"'.]+\s*\.\s*){%d,}" % MAX_KEY_PARTS)
+_DOTTED = re.compile(rf"(?:[^\s=\[\]\"'.]+\s*\.\s*){{{MAX_KEY_PARTS},}}")
 
 
 class TomlInputError(ValueError):

@@ -30,27 +30,42 @@ def set_in(path: list, value):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return change
 
 
 def set_array(name: str, make):
     def change(meta, arrays):
         arrays[name] = make(arrays[name])
+
     return change
 
 
-@pytest.mark.parametrize("change, fragments", [
-    (set_in(["spec", "layers", 0, "activation"], ["tanh"]), ["not a tuinn network file", "activation"]),
-    (set_in(["spec"], "dense"), ["not a tuinn network file", "spec.layers must be a list"]),
-    (set_in(["spec", "layers"], "dense,dense"), ["not a tuinn network file", "spec.layers must be a list"]),
-    (set_in(["spec", "layers", 0, "activation"], "softmax"), ["not a tuinn network file", "softmax"]),
-    (set_in(["spec", "layers", 1, "activation"], "tanh"), ["not a tuinn network file", "needs activation sigmoid"]),
-    (set_in(["input_shape"], [-2]), ["not a tuinn network file", "input_shape"]),
-    (set_in(["dtype"], "int32"), ["not a tuinn network file", "dtype"]),
-    (set_array("dense_1.W", lambda w: np.full_like(w, np.nan)), ["'dense_1.W' holds NaN or infinite values"]),
-    (set_array("dense_2.b", lambda b: b + 1j), ["'dense_2.b' holds complex128 values"]),
-], ids=["activation-list", "spec-string", "layers-string", "hidden-softmax", "output-for-loss", "input-shape",
-        "dtype", "nan-weights", "complex-weights"])
+@pytest.mark.parametrize(
+    "change, fragments",
+    [
+        (set_in(["spec", "layers", 0, "activation"], ["tanh"]), ["not a tuinn network file", "activation"]),
+        (set_in(["spec"], "dense"), ["not a tuinn network file", "spec.layers must be a list"]),
+        (set_in(["spec", "layers"], "dense,dense"), ["not a tuinn network file", "spec.layers must be a list"]),
+        (set_in(["spec", "layers", 0, "activation"], "softmax"), ["not a tuinn network file", "softmax"]),
+        (set_in(["spec", "layers", 1, "activation"], "tanh"), ["not a tuinn network file", "needs activation sigmoid"]),
+        (set_in(["input_shape"], [-2]), ["not a tuinn network file", "input_shape"]),
+        (set_in(["dtype"], "int32"), ["not a tuinn network file", "dtype"]),
+        (set_array("dense_1.W", lambda w: np.full_like(w, np.nan)), ["'dense_1.W' holds NaN or infinite values"]),
+        (set_array("dense_2.b", lambda b: b + 1j), ["'dense_2.b' holds complex128 values"]),
+    ],
+    ids=[
+        "activation-list",
+        "spec-string",
+        "layers-string",
+        "hidden-softmax",
+        "output-for-loss",
+        "input-shape",
+        "dtype",
+        "nan-weights",
+        "complex-weights",
+    ],
+)
 def test_a_broken_network_file_exits_2_naming_the_field(tuinn, tmp_path, change, fragments):
     bad = broken_copy(tmp_path, change)
     assert_bad_input(tuinn("--preset", "xor", "--headless", "--load", bad), "bad.npz", *fragments)

@@ -17,8 +17,14 @@ from tuinn.nn.atomic import sweep_stale_temporaries
 
 
 def start(tmp_path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tuinn", *args], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tuinn", *args],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def wait_for_epoch_line(proc: subprocess.Popen) -> None:
@@ -49,8 +55,13 @@ def test_stale_temporary_files_of_a_killed_save_are_swept_by_the_next(tmp_path):
     other = tmp_path / ".other.npz.123.aaaaaaaa.tmp"
     for path in (*stale, live, other):
         path.write_bytes(b"half a file")
-    r = subprocess.run([sys.executable, "-m", "tuinn", "--preset", "xor", "--headless", "--save", "net.npz"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "tuinn", "--preset", "xor", "--headless", "--save", "net.npz"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, "net.npz"])
     assert sweep_stale_temporaries(tmp_path / "net.npz") == []
@@ -68,8 +79,11 @@ def test_an_internal_error_headless_is_one_line_exit_3_and_a_log(monkeypatch):
     r = run_in_process("--preset", "xor", "--headless")
     assert r.exit_code == 3, r.output
     (line,) = r.stderr.strip().splitlines()
-    found = re.fullmatch(r"tuinn: internal error: RuntimeError: a bug slipped through "
-                         r"\(the traceback is in (.+\.log); --debug prints it\)", line)
+    found = re.fullmatch(
+        r"tuinn: internal error: RuntimeError: a bug slipped through "
+        r"\(the traceback is in (.+\.log); --debug prints it\)",
+        line,
+    )
     assert found, line
     log = found.group(1)
     try:

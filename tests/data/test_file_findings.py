@@ -58,7 +58,9 @@ def test_idx_files_of_one_class_are_refused(tmp_path, idx_file):
     images = np.random.default_rng(0).integers(0, 256, size=(30, 4, 3), dtype=np.uint8)
     idx_file(tmp_path, "train-images-idx3-ubyte", images)
     idx_file(tmp_path, "train-labels-idx1-ubyte", np.full(30, 7, dtype=np.uint8))
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte: every label is 7 \(7\); classification needs at least two"):
+    with pytest.raises(
+        DataError, match=r"train-labels-idx1-ubyte: every label is 7 \(7\); classification needs at least two"
+    ):
         load("idx", tmp_path)
 
 

@@ -13,8 +13,12 @@ from hypothesis import HealthCheck, settings
 
 from fuzz_support import TALLY
 
-COMMON = dict(deadline=None, derandomize=False, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("ci", max_examples=25, derandomize=True, **{k: v for k, v in COMMON.items() if k != "derandomize"})
+COMMON = dict(
+    deadline=None, derandomize=False, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+settings.register_profile(
+    "ci", max_examples=25, derandomize=True, **{k: v for k, v in COMMON.items() if k != "derandomize"}
+)
 settings.register_profile("long", max_examples=800, **COMMON)
 settings.load_profile(os.environ.get("TUINN_FUZZ", "ci"))
 

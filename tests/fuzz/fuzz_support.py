@@ -58,8 +58,14 @@ def run_cli(args: list[str], cwd: Path) -> Outcome:
 
 def run_process(args: list[str], cwd: Path) -> Outcome:
     """`python -m tuinn ARGS` as a real process."""
-    r = subprocess.run([sys.executable, "-m", "tuinn", *args], cwd=cwd, capture_output=True, text=True,
-                       timeout=120, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, "-m", "tuinn", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     return Outcome(r.returncode, r.stdout, r.stderr)
 
 

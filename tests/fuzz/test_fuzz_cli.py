@@ -37,17 +37,77 @@ BASE = {
 }
 #: every key of BASE as a path, the layers' keys included, plus keys a user might add
 PATHS = [
-    ("name",), ("description",), ("seed",), ("needs_data",), ("input_shape",), ("bogus",),
+    ("name",),
+    ("description",),
+    ("seed",),
+    ("needs_data",),
+    ("input_shape",),
+    ("bogus",),
     *[("data", k) for k in ("kind", "name", "samples", "noise", "val_ratio", "classes", "path", "bogus")],
     *[("model", k) for k in ("loss", "l1", "l2", "layers", "bogus")],
-    *[("model", "layers", i, k) for i in (0, 1) for k in
-      ("type", "units", "activation", "init", "use_bias", "filters", "kernel_size", "padding", "rate", "pieces", "name", "bogus")],
-    *[("train", k) for k in ("epochs", "batch_size", "lr", "optimizer", "momentum", "nesterov", "beta1", "rho",
-                             "eps", "dtype", "shuffle", "bogus")],
+    *[
+        ("model", "layers", i, k)
+        for i in (0, 1)
+        for k in (
+            "type",
+            "units",
+            "activation",
+            "init",
+            "use_bias",
+            "filters",
+            "kernel_size",
+            "padding",
+            "rate",
+            "pieces",
+            "name",
+            "bogus",
+        )
+    ],
+    *[
+        ("train", k)
+        for k in (
+            "epochs",
+            "batch_size",
+            "lr",
+            "optimizer",
+            "momentum",
+            "nesterov",
+            "beta1",
+            "rho",
+            "eps",
+            "dtype",
+            "shuffle",
+            "bogus",
+        )
+    ],
     *[("target", k) for k in ("metric", "value", "explain_miss", "bogus")],
 ]
-NAMES = ["", " ", "xor", "circle", "dense", "conv2d", "tanh", "softmax", "relu", "mse", "hinge", "adam", "float32",
-         "int32", "same", "valid", "he", "val_loss", "npz", "csv", "idx", "digits", "bars", "truth_table"]
+NAMES = [
+    "",
+    " ",
+    "xor",
+    "circle",
+    "dense",
+    "conv2d",
+    "tanh",
+    "softmax",
+    "relu",
+    "mse",
+    "hinge",
+    "adam",
+    "float32",
+    "int32",
+    "same",
+    "valid",
+    "he",
+    "val_loss",
+    "npz",
+    "csv",
+    "idx",
+    "digits",
+    "bars",
+    "truth_table",
+]
 SCALARS = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from([0, 1, -1, 2, 3, 10**6, 10**9, 10**12, 2**63]),
@@ -59,9 +119,13 @@ SCALARS = st.one_of(
     st.datetimes(min_value=datetime.datetime(1, 1, 2), max_value=datetime.datetime(9999, 12, 30)),
     st.dates(),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(st.sampled_from(["a", "type", "units"]), inner, max_size=3)),
-                      max_leaves=8)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["a", "type", "units"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 
 def changed(document: dict, changes: list[tuple[tuple, object]]) -> dict:
@@ -89,12 +153,50 @@ def test_broken_presets(tmp_path_factory, changes):
     judge(run_cli(["--config", "mine.toml", "--headless", "--epochs", "1"], folder), folder, {"mine.toml"})
 
 
-FLAGS = ["--epochs", "--lr", "--batch-size", "--seed", "--optimizer", "--activation", "--threads", "--set",
-         "--preset", "--config", "--data", "--load", "--save"]
-FLAG_VALUES = st.one_of(st.sampled_from(["", "0", "-1", "1e3", "nan", "inf", "1e400", "99999999999999999999", "x",
-                                         "model.layers[0].units=0", "train.lr=-1", "data.noise=99", "a=b", "=",
-                                         "model.layers[9].units=2", ".", "..", "/", "net.npz", "afile/x.npz"]),
-                        st.text(max_size=12), st.integers().map(str), st.floats().map(str))
+FLAGS = [
+    "--epochs",
+    "--lr",
+    "--batch-size",
+    "--seed",
+    "--optimizer",
+    "--activation",
+    "--threads",
+    "--set",
+    "--preset",
+    "--config",
+    "--data",
+    "--load",
+    "--save",
+]
+FLAG_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "1e3",
+            "nan",
+            "inf",
+            "1e400",
+            "99999999999999999999",
+            "x",
+            "model.layers[0].units=0",
+            "train.lr=-1",
+            "data.noise=99",
+            "a=b",
+            "=",
+            "model.layers[9].units=2",
+            ".",
+            "..",
+            "/",
+            "net.npz",
+            "afile/x.npz",
+        ]
+    ),
+    st.text(max_size=12),
+    st.integers().map(str),
+    st.floats().map(str),
+)
 
 
 @given(flags=st.lists(st.tuples(st.sampled_from(FLAGS), FLAG_VALUES), min_size=1, max_size=3))
@@ -110,13 +212,19 @@ def test_broken_flags(tmp_path_factory, flags):
     judge(run_cli(args + mode, folder), folder, {"afile", *saved})
 
 
-CSV_CELLS = st.one_of(st.sampled_from(["", " ", "1", "0", "-1", "1e39", "-1e39", "nan", "inf", "1e308", "a", "\"",
-                                       "1,2", "0.5", "\ufeff", "label"]), st.text(max_size=6))
+CSV_CELLS = st.one_of(
+    st.sampled_from(
+        ["", " ", "1", "0", "-1", "1e39", "-1e39", "nan", "inf", "1e308", "a", '"', "1,2", "0.5", "\ufeff", "label"]
+    ),
+    st.text(max_size=6),
+)
 
 
-@given(header=st.lists(st.sampled_from(["x", "y", "label", "", "x"]), min_size=0, max_size=4),
-       rows=st.lists(st.lists(CSV_CELLS, min_size=0, max_size=4), max_size=30),
-       dtype=st.sampled_from(["float32", "float64"]))
+@given(
+    header=st.lists(st.sampled_from(["x", "y", "label", "", "x"]), min_size=0, max_size=4),
+    rows=st.lists(st.lists(CSV_CELLS, min_size=0, max_size=4), max_size=30),
+    dtype=st.sampled_from(["float32", "float64"]),
+)
 def test_broken_csv_files(tmp_path_factory, header, rows, dtype):
     folder = tmp_path_factory.mktemp("csv")
     text = "\n".join(",".join(row) for row in [header, *rows])
@@ -125,12 +233,27 @@ def test_broken_csv_files(tmp_path_factory, header, rows, dtype):
     judge(run_cli(args, folder), folder, {"data.csv"})
 
 
-ARRAYS = st.sampled_from([
-    np.zeros((0, 2)), np.zeros((20, 0)), np.zeros((20, 2)), np.ones((20, 2)) * 1e39, np.full((20, 2), np.nan),
-    np.arange(40).reshape(20, 2) + 0j, np.zeros((20, 2), dtype=bool), np.array(["a"] * 20), np.zeros(20),
-    np.zeros((20, 2, 2)), np.zeros((20, 3, 3, 1)), np.zeros(()), np.arange(20) % 2, np.zeros(20, dtype=int),
-    np.array([0, 1] * 10, dtype=np.uint8), np.array(["cat", "dog", ""] * 6 + ["cat", "dog"]), np.zeros((19, 2)),
-])
+ARRAYS = st.sampled_from(
+    [
+        np.zeros((0, 2)),
+        np.zeros((20, 0)),
+        np.zeros((20, 2)),
+        np.ones((20, 2)) * 1e39,
+        np.full((20, 2), np.nan),
+        np.arange(40).reshape(20, 2) + 0j,
+        np.zeros((20, 2), dtype=bool),
+        np.array(["a"] * 20),
+        np.zeros(20),
+        np.zeros((20, 2, 2)),
+        np.zeros((20, 3, 3, 1)),
+        np.zeros(()),
+        np.arange(20) % 2,
+        np.zeros(20, dtype=int),
+        np.array([0, 1] * 10, dtype=np.uint8),
+        np.array(["cat", "dog", ""] * 6 + ["cat", "dog"]),
+        np.zeros((19, 2)),
+    ]
+)
 
 
 @given(x=ARRAYS, y=ARRAYS, names=st.sampled_from([("x", "y"), ("x",), ("y",), ("a", "b"), ("x", "y", "z")]))
@@ -141,8 +264,13 @@ def test_broken_npz_files(tmp_path_factory, x, y, names):
     judge(run_cli(args, folder), folder, {"data.npz"})
 
 
-@given(magic=st.sampled_from([2051, 2049, 0x0D03, 0, 2**32 - 1]), dims=st.lists(st.integers(0, 70), max_size=4),
-       payload=st.binary(max_size=3000), label_count=st.integers(0, 40), label_value=st.integers(0, 255))
+@given(
+    magic=st.sampled_from([2051, 2049, 0x0D03, 0, 2**32 - 1]),
+    dims=st.lists(st.integers(0, 70), max_size=4),
+    payload=st.binary(max_size=3000),
+    label_count=st.integers(0, 40),
+    label_value=st.integers(0, 255),
+)
 def test_broken_idx_folders(tmp_path_factory, magic, dims, payload, label_count, label_value):
     folder = tmp_path_factory.mktemp("idx")
     data = folder / "mnist"
@@ -164,12 +292,23 @@ def saved_xor(tmp_path_factory):
     return json.loads(str(arrays.pop("__meta__"))), arrays
 
 
-META_PATHS = [("format",), ("spec",), ("input_shape",), ("dtype",), ("seed",), ("spec", "layers"), ("spec", "loss"),
-              *[("spec", "layers", i, k) for i in (0, 1) for k in ("type", "units", "activation", "bogus")]]
+META_PATHS = [
+    ("format",),
+    ("spec",),
+    ("input_shape",),
+    ("dtype",),
+    ("seed",),
+    ("spec", "layers"),
+    ("spec", "loss"),
+    *[("spec", "layers", i, k) for i in (0, 1) for k in ("type", "units", "activation", "bogus")],
+]
 
 
-@given(changes=st.lists(st.tuples(st.sampled_from(META_PATHS), VALUES), max_size=3),
-       weights=st.sampled_from([None, np.nan, np.inf, 1j, "text", (3, 3)]), raw=st.binary(max_size=64))
+@given(
+    changes=st.lists(st.tuples(st.sampled_from(META_PATHS), VALUES), max_size=3),
+    weights=st.sampled_from([None, np.nan, np.inf, 1j, "text", (3, 3)]),
+    raw=st.binary(max_size=64),
+)
 def test_broken_network_files(tmp_path_factory, saved_xor, changes, weights, raw):
     folder = tmp_path_factory.mktemp("load")
     meta, arrays = changed(saved_xor[0], changes), dict(saved_xor[1])

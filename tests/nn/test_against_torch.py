@@ -32,7 +32,9 @@ def test_sgd_momentum_follows_torch_when_the_learning_rate_changes(nesterov: boo
         assert np.allclose(ours, theirs.detach().numpy(), rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("pool, stride, shape", [(2, 2, (6, 6, 3)), (2, 2, (7, 5, 2)), (3, 2, (7, 7, 2)), (2, 1, (5, 5, 1))])
+@pytest.mark.parametrize(
+    "pool, stride, shape", [(2, 2, (6, 6, 3)), (2, 2, (7, 5, 2)), (3, 2, (7, 7, 2)), (2, 1, (5, 5, 1))]
+)
 def test_max_pool_ties_go_where_torch_sends_them(pool, stride, shape) -> None:
     rng = np.random.default_rng(1)
     x = rng.integers(0, 3, size=(4, *shape)).astype(np.float64)  # ties in most windows

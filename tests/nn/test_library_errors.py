@@ -7,8 +7,13 @@ import pytest
 
 from tuinn.nn import ArrayError, Network, SpecError, make_optimizer
 
-SPEC = {"layers": [{"type": "dense", "units": 3, "activation": "tanh"}, {"type": "dense", "units": 1, "activation": "sigmoid"}],
-        "loss": "binary_cross_entropy"}
+SPEC = {
+    "layers": [
+        {"type": "dense", "units": 3, "activation": "tanh"},
+        {"type": "dense", "units": 1, "activation": "sigmoid"},
+    ],
+    "loss": "binary_cross_entropy",
+}
 
 
 def test_numpy_integers_are_integers():
@@ -16,27 +21,33 @@ def test_numpy_integers_are_integers():
     assert Network.from_spec(spec, (np.int64(2),), seed=np.int64(1)).parameter_count == 13
 
 
-@pytest.mark.parametrize("spec, shape, seed, message", [
-    (None, (2,), 0, "a model spec is a dict"),
-    (3, (2,), 0, "a model spec is a dict"),
-    (SPEC, (2,), -1, "seed must be a non-negative integer, got -1"),
-    (SPEC, (-1,), 0, r"input_shape must be a tuple of positive integers .* got \(-1,\)"),
-    (SPEC, (2.5,), 0, r"input_shape .* got \(2.5,\)"),
-    (SPEC, 2, 0, "input_shape"),
-    ({**SPEC, "loss": object()}, (2,), 0, "not a number, string, bool, list or dict"),
-])
+@pytest.mark.parametrize(
+    "spec, shape, seed, message",
+    [
+        (None, (2,), 0, "a model spec is a dict"),
+        (3, (2,), 0, "a model spec is a dict"),
+        (SPEC, (2,), -1, "seed must be a non-negative integer, got -1"),
+        (SPEC, (-1,), 0, r"input_shape must be a tuple of positive integers .* got \(-1,\)"),
+        (SPEC, (2.5,), 0, r"input_shape .* got \(2.5,\)"),
+        (SPEC, 2, 0, "input_shape"),
+        ({**SPEC, "loss": object()}, (2,), 0, "not a number, string, bool, list or dict"),
+    ],
+)
 def test_bad_specs_raise_spec_error(spec, shape, seed, message):
     with pytest.raises(SpecError, match=message):
         Network.from_spec(spec, shape, seed=seed)
 
 
-@pytest.mark.parametrize("x, message", [
-    (np.zeros((4, 3)), r"layer 1 \(dense_1\) takes a batch of shape \(N, 2\) with N >= 1, got shape \(4, 3\)"),
-    (np.zeros((0, 2)), r"got shape \(0, 2\)"),
-    (np.zeros(2), r"got shape \(2,\)"),
-    ([[0.0, 1.0]], "got an object without a shape"),
-    (np.zeros((4, 2), dtype=complex), "takes real numbers, got an array of complex128"),
-])
+@pytest.mark.parametrize(
+    "x, message",
+    [
+        (np.zeros((4, 3)), r"layer 1 \(dense_1\) takes a batch of shape \(N, 2\) with N >= 1, got shape \(4, 3\)"),
+        (np.zeros((0, 2)), r"got shape \(0, 2\)"),
+        (np.zeros(2), r"got shape \(2,\)"),
+        ([[0.0, 1.0]], "got an object without a shape"),
+        (np.zeros((4, 2), dtype=complex), "takes real numbers, got an array of complex128"),
+    ],
+)
 def test_bad_inputs_raise_array_error(x, message):
     net = Network.from_spec(SPEC, (2,))
     with pytest.raises(ArrayError, match=message):
@@ -47,7 +58,9 @@ def test_bad_inputs_raise_array_error(x, message):
 
 def test_bad_targets_name_the_output_layer_and_both_shapes():
     net = Network.from_spec(SPEC, (2,))
-    with pytest.raises(ArrayError, match=r"targets have shape \(4, 2\), .* has shape \(4, 1\) \(its output layer is dense_2\)"):
+    with pytest.raises(
+        ArrayError, match=r"targets have shape \(4, 2\), .* has shape \(4, 1\) \(its output layer is dense_2\)"
+    ):
         net.loss_and_grads(np.zeros((4, 2)), np.zeros((4, 2)))
     assert issubclass(ArrayError, ValueError) and issubclass(SpecError, ValueError)
 

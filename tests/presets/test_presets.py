@@ -104,7 +104,9 @@ def full_budget(name: str, seed: int) -> dict:
 def test_limited_data_pair_differs_only_in_depth():
     shallow, deep = load_preset("digits-small-shallow"), load_preset("digits-small-deep")
     assert shallow.data == deep.data and shallow.train == deep.train and shallow.target.value == deep.target.value
-    hidden = lambda c: [(l["units"], l["activation"]) for l in c.model["layers"][:-1]]
+    def hidden(c):
+        return [(l["units"], l["activation"]) for l in c.model["layers"][:-1]]
+
     assert hidden(deep) == hidden(shallow) * 8 == [(32, "tanh")] * 8
 
 

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from textual.widgets import Checkbox, Input, OptionList, Select
+from textual.widgets import Input, OptionList
 
 from tuinn.config import preset_names
 from tuinn.tui.app import TuinnApp

@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable
 from types import FrameType
+from typing import IO, Any
 
 import click
 
@@ -77,7 +78,7 @@ class InternalError(click.ClickException):
         self.details = "".join(traceback.format_exception(error))
         self.debug = debug
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         if self.debug:
             click.echo(self.details, err=True, nl=False)
             where = "the traceback is above"
@@ -101,7 +102,7 @@ def write_log(text: str) -> str:
 class GuardedGroup(click.Group):
     """A click group whose commands end in a known way: bad input 2, a stop signal 130/143, a bug 3."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):

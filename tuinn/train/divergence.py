@@ -43,6 +43,8 @@ class DivergenceWatch:
         else:
             self._high_steps = 0
         if self.sustained and self._high_steps >= SUSTAINED_STEPS:
-            return (f"the loss became {loss:.4g} after {SUSTAINED_STEPS} steps above {SUSTAINED_FACTOR:g}× "
-                    f"its first value ({self.first:.4g})")
+            return (
+                f"the loss became {loss:.4g} after {SUSTAINED_STEPS} steps above {SUSTAINED_FACTOR:g}× "
+                f"its first value ({self.first:.4g})"
+            )
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tuinn.nn.layers.base import Layer, Shape
+from tuinn.nn.layers.base import Layer
 
 
 class Dropout(Layer):
