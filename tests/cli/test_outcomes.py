@@ -113,3 +113,9 @@ def test_a_huge_epoch_budget_stops_soon_after_the_target(tuinn):
     r = tuinn("--preset", "gauss", "--headless", "--epochs", "1000000000", timeout=60)
     assert r.code == 0 and "Target met" in r.out, r.out + r.err
     assert time.monotonic() - began < 30  # (it took ~2 s here; seconds, not the minutes of before)
+
+
+def test_an_error_naming_a_path_with_a_line_break_stays_on_one_line():
+    r = run_in_process("--config", "a\nb\x85c.toml", "--headless")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == ["tuinn: error: a\\nb\\x85c.toml: cannot read: No such file or directory"]

@@ -14,7 +14,12 @@ class BadInput(click.ClickException):
     exit_code = EXIT_BAD_INPUT
 
     def show(self, file=None) -> None:
-        click.echo(f"tuinn: error: {self.format_message()}", err=True)
+        click.echo(f"tuinn: error: {one_line(self.format_message())}", err=True)
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters escaped (a path may hold them)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def message_of(e: Exception) -> str:

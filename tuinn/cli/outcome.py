@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import click
 
-from tuinn.cli.errors import EXIT_INTERNAL_ERROR
+from tuinn.cli.errors import EXIT_INTERNAL_ERROR, one_line
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -84,7 +84,7 @@ class InternalError(click.ClickException):
             where = "the traceback is above"
         else:
             where = f"the traceback is in {write_log(self.details)}; --debug prints it"
-        click.echo(f"tuinn: internal error: {self.format_message()} ({where})", err=True)
+        click.echo(f"tuinn: internal error: {one_line(self.format_message())} ({where})", err=True)
 
 
 def write_log(text: str) -> str:
