@@ -26,13 +26,13 @@ def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, app_
     pane = terminal(f"tuinn --preset {app_preset} --epochs 100000000{data}", width=80, height=24)
     pane.wait_for("Training", "Architecture", "Gradients", STATE, timeout=30)
     bar = pane.capture()
-    tabs = ["Total", "log10"]  # what the Architecture and Gradients tabs show
+    tabs = [re.compile(r"Layer +Type +Output"), "log10"]  # what the Architecture and Gradients tabs show
     tabs += ["●"] * ("Decision boundary" in bar) + [re.compile(r"= [\d,]+ neurons")] * ("Feature maps" in bar)
     for shown in tabs:  # → opens the next tab
         pane.send_keys("Right")
         pane.wait_for(shown)
     pane.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
-    pane.wait_for("Architecture", "Status", "Loss", "Gradients", "Total", STATE)
+    pane.wait_for("Architecture", "Status", "Loss", "Gradients", re.compile(r"Layer +Type +Output"), STATE)
     pane.send_keys("?")
     pane.wait_for("escape or ? closes")
     close(pane, "escape or ? closes")
