@@ -43,10 +43,6 @@ class PretrainStatus:
     reconstruction_loss: float | None
     loss_name: str  # "mse" or "binary_cross_entropy"
 
-    def describe(self) -> str:
-        """'dense_3 (3/8), epoch 4/10'."""
-        return f"{self.layer} ({self.index}/{self.layers}), epoch {min(self.epoch + 1, self.epochs)}/{self.epochs}"
-
 
 def pretrainable_layers(network: Network) -> list[int]:
     """Indices of the hidden dense layers, input first: the layers pretraining trains."""

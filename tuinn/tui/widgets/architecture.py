@@ -31,17 +31,28 @@ def summary_table(s: Snapshot) -> Table:
         width = sum(1 for _ in table.columns)
         cells = ["input", "Input", format_shape(s.input_shape), f"{math.prod(s.input_shape):,}", "0"]
         table.add_row(*cells, *[""] * (width - len(cells)), style="dim")
+    pretraining = s.pretrain.layer if s.pretrain is not None else None
     for r in rows:
         cells = [r.name, r.type, format_shape(r.output_shape), f"{r.neurons:,}", f"{r.parameters:,}"]
         if has_conv:
             cells.append("" if r.dense_equivalent is None else f"{r.dense_equivalent:,}")
-        cells.append(s.activations.get(r.name, r.activation) or "")
-        table.add_row(*cells, style="reverse" if r.name == s.selected_layer else None)
+        activation = s.activations.get(r.name, r.activation) or ""
+        cells.append(f"{activation} {PRETRAIN_MARK}" if r.name == pretraining else activation)
+        table.add_row(*cells, style=row_style(r.name, s.selected_layer, pretraining))
     return table
 
 
+PRETRAIN_MARK = "◀ pretraining"
+
+
+def row_style(name: str, selected: str | None, pretraining: str | None) -> str | None:
+    """The layer being pretrained stands out in yellow; the selected layer is reversed."""
+    style = " ".join(part for part, on in (("bold yellow", name == pretraining), ("reverse", name == selected)) if on)
+    return style or None
+
+
 class ArchitecturePanel(Panel):
-    """The network's layers; re-rendered only when the layers, activations or selection change."""
+    """The network's layers; re-rendered only when the layers, activations, selection or pretrained layer change."""
 
     TITLE = "Architecture"
 
@@ -51,7 +62,8 @@ class ArchitecturePanel(Panel):
         self._cached: list[Strip] = []
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
-        key = (snapshot.summary, snapshot.activations, snapshot.selected_layer, width)
+        pretraining = snapshot.pretrain.layer if snapshot.pretrain is not None else None
+        key = (snapshot.summary, snapshot.activations, snapshot.selected_layer, pretraining, width)
         if key != self._key:
             self._key, self._cached = key, self.rich_lines(summary_table(snapshot), width)
         return self._cached

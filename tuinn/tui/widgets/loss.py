@@ -14,7 +14,19 @@ from tuinn.tui.widgets.status import fmt
 BARS = "▁▂▃▄▅▆▇█"
 LABEL = 19  # "train loss  0.1234 "
 # Event kinds marked under the curves: the letter shown and its style.
-MARKS = {"activation": ("a", "bold magenta"), "lr": ("l", "bold yellow"), "optimizer": ("o", "bold cyan"), "reset": ("r", "bold red")}
+MARKS = {"activation": ("a", "bold magenta"), "lr": ("l", "bold yellow"), "optimizer": ("o", "bold cyan"), "reset": ("r", "bold red"),
+         "pretrain": ("p", "bold yellow"), "finetune": ("f", "bold green")}
+
+
+#: sparkline colours: training curves green, validation cyan, pretraining's reconstruction yellow
+CURVE_STYLES = {"train": "green", "val": "cyan", "recon": "yellow"}
+
+
+def recon_value(s: Snapshot) -> float | None:
+    """The reconstruction loss to print: the current layer's last epoch, or the last one recorded."""
+    if s.pretrain is not None and s.pretrain.reconstruction_loss is not None:
+        return s.pretrain.reconstruction_loss
+    return s.curves["recon_loss"].values[-1] if len(s.curves["recon_loss"]) else None
 
 
 def step_span(step: int) -> int:
@@ -51,7 +63,8 @@ def sparkline(values: np.ndarray, log: bool = False) -> str:
 
 
 def event_marks(s: Snapshot, span: int, cols: int) -> Text:
-    """A row with a letter under the column of each switch (a = activation, l = lr, o = optimizer, r = reset)."""
+    """A row with a letter under the column of each switch (a = activation, l = lr, o = optimizer, r = reset,
+    p = a layer's pretraining begun or done, f = fine-tuning begun)."""
     row = [(" ", "")] * max(cols, 0)
     for e in s.events:
         if e.kind in MARKS and cols > 0:
@@ -69,7 +82,8 @@ class LossPanel(Panel):
         cols = max(0, width - LABEL)
         span = step_span(s.step)
         metric = "acc" if s.metric_name == "accuracy" else s.metric_name
-        rows = [
+        rows = [("recon loss", recon_value(s), "recon_loss", True)] if len(s.curves.get("recon_loss", ())) else []
+        rows += [
             ("train loss", s.train_loss, "train_loss", True),
             ("val loss", s.val_loss, "val_loss", True),
             (f"train {metric}", s.train_metric, "train_metric", False),
@@ -78,7 +92,7 @@ class LossPanel(Panel):
         lines = []
         for label, value, curve, log in rows:
             line = Text.assemble((f"{label:<11}", "dim"), f"{fmt(value):<8}")
-            line.append(sparkline(bin_by_step(s.curves[curve], span, cols), log), "green" if curve.startswith("train") else "cyan")
+            line.append(sparkline(bin_by_step(s.curves[curve], span, cols), log), CURVE_STYLES[curve.split("_")[0]])
             lines.append(line)
         lines.append(Text.assemble(("events".ljust(LABEL), "dim"), event_marks(s, span, cols)))
         axis = f"0 … {span:,} steps"

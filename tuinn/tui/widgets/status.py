@@ -24,7 +24,9 @@ def state_of(s: Snapshot) -> tuple[str, str]:
     if s.finished:
         return ("finished, target met", "bold green") if s.target_met else ("finished", "bold yellow")
     if s.paused:
-        return "paused", "bold yellow"
+        return ("paused, pretraining " + s.pretrain.layer, "bold yellow") if s.pretrain else ("paused", "bold yellow")
+    if s.pretrain is not None:
+        return "pretraining " + s.pretrain.layer, "bold yellow"
     return ("running, target met", "bold green") if s.target_met else ("running", "bold green")
 
 
@@ -35,6 +37,14 @@ def activation_text(s: Snapshot) -> str:
         return names[0] if names else "—"
     hidden = list(dict.fromkeys(names[:-1]))
     return f"{'/'.join(hidden)} → {names[-1]}"
+
+
+def phase_text(s: Snapshot) -> str:
+    """Where a pretrained run is: 'pretrain: layer 2/8, epoch 3/10', then 'fine-tuning (pretrained)'."""
+    if s.pretrain is None:
+        return "fine-tuning (pretrained)"
+    p = s.pretrain
+    return f"pretrain: layer {p.index}/{p.layers}, epoch {min(p.epoch + 1, p.epochs)}/{p.epochs}"
 
 
 class StatusPanel(Panel):
@@ -62,6 +72,8 @@ class StatusPanel(Panel):
         half = max(LABEL + 1, (width - 1) // 2)
         lines = [field("Preset", s.preset, width), field("State", Text(state, style), width)]
         lines += [Text.assemble(field(a, b, half), " ", field(c, d, width - half - 1)) for a, b, c, d in pairs]
+        if s.phase != "train":
+            lines.append(field("Phase", phase_text(s), width))
         lines.append(field("Activation", activation_text(s), width))
         lines.append(field("Samples/s", rate, width))
         lines.append(field("Target", s.target + ("  ✓ met" if s.target_met else ""), width))
