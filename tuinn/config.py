@@ -44,6 +44,7 @@ from tuinn.toml_input import TomlInputError, parse_toml, size_problem
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
+TOUR_FILE = "tour.toml"  # the tour's stops (tuinn.tour) live with the presets but are not one
 TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "try", "data", "model", "train", "target"}
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 PRETRAIN_KINDS = ("autoencoder",)
@@ -124,7 +125,7 @@ class RunConfig:
 def preset_names() -> list[str]:
     """Names of the built-in presets, sorted."""
     files = resources.files(PRESET_PACKAGE).iterdir()
-    return sorted(f.name[: -len(".toml")] for f in files if f.name.endswith(".toml"))
+    return sorted(f.name[: -len(".toml")] for f in files if f.name.endswith(".toml") and f.name != TOUR_FILE)
 
 
 def load_preset(name: str) -> RunConfig:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tuinn.config import load_preset, preset_names
-from tuinn.train.trainer import build_network, load_dataset, plan_model
+from tuinn.train.trainer import build_network, plan_model, preset_input_shape
 
 #: presets too large to allocate: their plan is tested by hand in tests/nn/test_plan.py
 TOO_LARGE = {"million-pixels"}
 
 
-def input_shape(name: str) -> tuple[int, ...]:
-    config = load_preset(name)
-    return config.input_shape if config.needs_data else load_dataset(config).input_shape
-
-
 @pytest.mark.parametrize("name", sorted(set(preset_names()) - TOO_LARGE))
 def test_plan_agrees_with_the_built_network(name: str) -> None:
-    config, shape = load_preset(name), input_shape(name)
+    config = load_preset(name)
+    shape = preset_input_shape(config)
     net, plan = build_network(config, shape), plan_model(config, shape)
     assert plan.rows == net.summary_rows()
     assert plan.parameter_shapes == {key: p.shape for key, p in net.params.items()}

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tuinn.cli.errors import BadInput, message_of
-from tuinn.cli.run import load_run_config, main, preset_input_shape
+from tuinn.cli.run import load_run_config, main
 from tuinn.config import ConfigError, RunConfig
 from tuinn.nn import Network
 
@@ -20,7 +20,7 @@ def preset_network(config: RunConfig) -> Network:
 
     A network too large to allocate is refused (ConfigError) from its plan, before building it.
     """
-    from tuinn.train.trainer import build_network, plan_model
+    from tuinn.train.trainer import build_network, plan_model, preset_input_shape
 
     shape = preset_input_shape(config)
     needed = plan_model(config, shape).network_bytes

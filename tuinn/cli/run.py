@@ -178,19 +178,10 @@ def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool
 def _summary(config: RunConfig) -> str:
     """The architecture table, counted from shapes: it works for nets too large to allocate."""
     from tuinn.report.summary import summary_table
-    from tuinn.train.trainer import plan_model
+    from tuinn.train.trainer import plan_model, preset_input_shape
 
     plan = plan_model(config, preset_input_shape(config))
     return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
-
-
-def preset_input_shape(config: RunConfig) -> tuple[int, ...]:
-    """The input shape the config's data has (or will have, for presets that wait for your files)."""
-    from tuinn.train.trainer import load_dataset
-
-    if config.needs_data and not config.data.get("path") and config.input_shape:
-        return config.input_shape
-    return load_dataset(config).input_shape
 
 
 def _run_headless(trainer, as_json: bool, stop_signal) -> int:

@@ -78,6 +78,13 @@ def plan_model(config: RunConfig, input_shape: tuple[int, ...]) -> NetworkPlan:
         return plan_network(config.model, input_shape, dtype=config.train.dtype)
 
 
+def preset_input_shape(config: RunConfig) -> tuple[int, ...]:
+    """The input shape the config's data has (or will have, for presets that wait for your files)."""
+    if config.needs_data and not config.data.get("path") and config.input_shape:
+        return config.input_shape
+    return load_dataset(config).input_shape
+
+
 @contextmanager
 def model_errors(config: RunConfig) -> Iterator[None]:
     """Turn a SpecError from the [model] table into a ConfigError naming the preset."""

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tuinn.config import RunConfig
+from tuinn.config import RunConfig, load_preset
 from tuinn.train import commands as cmd
 from tuinn.train.runner import TrainingThread
 from tuinn.train.snapshot import Snapshot
@@ -24,6 +24,7 @@ from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
 from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
 from tuinn.tui.widgets.about import AboutCard
+from tuinn.tui.tour import TOUR_BINDINGS, TourActions, TourPanel, TourPosition
 from tuinn.tui.widgets.help import HelpScreen, key_name
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
@@ -36,7 +37,7 @@ def is_wide(size: Size) -> bool:
     return size.width >= WIDE_SIZE[0] and size.height >= WIDE_SIZE[1]
 
 
-class TuinnApp(LabActions, App[int]):
+class TuinnApp(LabActions, TourActions, App[int]):
     """The trainer's dashboard.
 
     With `autostart` (the default) a TrainingThread steps the Trainer and tells
@@ -62,6 +63,7 @@ class TuinnApp(LabActions, App[int]):
         Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
         *LAB_BINDINGS,
+        *TOUR_BINDINGS,
         Binding("question_mark", "help", "help", key_display="?", tooltip="This help"),
         Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
     ]
@@ -72,12 +74,14 @@ class TuinnApp(LabActions, App[int]):
         *,
         trainer: Trainer | None = None,
         autostart: bool = True,
+        tour: TourPosition | None = None,
     ) -> None:
         super().__init__()
+        self.tour = tour
         if trainer is None:
-            if config is None:
-                raise ValueError("TuinnApp needs a RunConfig or a Trainer")
-            trainer = Trainer(config, stop_at_target=False)  # in the app, the run goes on past its target
+            if config is None and tour is None:
+                raise ValueError("TuinnApp needs a RunConfig, a Trainer or a tour")
+            trainer = Trainer(config or load_preset(tour.stop.preset), stop_at_target=False)  # (runs on past its target)
         self.trainer = trainer
         self.thread = TrainingThread(trainer, on_snapshot=self._published) if autostart else None
         if autostart:
@@ -86,6 +90,7 @@ class TuinnApp(LabActions, App[int]):
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        yield TourPanel(id="tour")
         yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.thread is not None)
         yield Static(id="too-small")
         yield AboutCard(self.snapshot)
@@ -98,6 +103,7 @@ class TuinnApp(LabActions, App[int]):
             f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
         )
         await self.relayout(event.size)
+        self.query_one(TourPanel).show_position(self.tour, self.tour_lines())
 
     async def relayout(self, size: Size | None = None) -> None:
         """One screen or tabs, for the room the panels have on a screen of `size` (less with the editor open)."""
@@ -109,6 +115,7 @@ class TuinnApp(LabActions, App[int]):
 
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
+        self.query_one(TourPanel).show_position(self.tour, self.tour_lines())
         if self.thread is not None:
             self.thread.start()
 
@@ -214,22 +221,24 @@ class TuinnApp(LabActions, App[int]):
         self._close_messages_no_wait()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette lists every key's action too."""
+        """The command palette lists every key's action too, and the tour."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Tour", "The history of neural networks, stop by stop (> next, < previous)", self.action_tour)
         for binding in self.BINDINGS:
             yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
         yield from self.lab_commands()
 
 
-def run_app(config: RunConfig, trainer: Trainer | None = None,
-            on_stop: Callable[[Callable[[], None]], None] | None = None, stop_code: Callable[[], int | None] = lambda: None) -> int:
-    """Run the app on `config` (or on a ready `trainer`) until the user quits; returns the exit code.
+def run_app(config: RunConfig | None, trainer: Trainer | None = None,
+            on_stop: Callable[[Callable[[], None]], None] | None = None, stop_code: Callable[[], int | None] = lambda: None,
+            tour: TourPosition | None = None) -> int:
+    """Run the app on `config` (or on a ready `trainer`, or the tour) until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
     `stop_code()` then gives the exit status. A bug in the app or the training thread
     is raised again once the terminal is restored.
     """
-    app = TuinnApp(config, trainer=trainer)
+    app = TuinnApp(config, trainer=trainer, tour=tour)
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))
     code = app.run()

@@ -1,0 +1,46 @@
+"""`tuinn tour` in a real terminal: > and < walk the stops in one window, t shows the whole text, q quits."""
+
+import re
+
+import pytest
+
+
+def quits_cleanly(pane) -> None:
+    pane.send_keys("q")
+    pane.assert_exit(0)
+    pane.assert_restored()
+
+
+@pytest.mark.e2e
+def test_tour_walks_stops_in_truecolor(launch):
+    """At 120x40 in 24-bit colour, directly and over SSH."""
+    pane = launch("tuinn tour")
+    pane.wait_for("Tour 1/14 · 1958", "Preset     and", timeout=20)
+    assert "\x1b[38;2;" in pane.capture(escapes=True)
+    pane.send_keys(">")
+    pane.wait_for("Tour 2/14 · 1969", "Preset     perceptron-xor")
+    pane.send_keys(">", ">")
+    pane.wait_for("Tour 4/14", "Preset     spiral")
+    pane.send_keys("<")
+    pane.wait_for("Tour 3/14", "Preset     xor")
+    quits_cleanly(pane)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_tour_in_256_colours(terminal, size):
+    """Without COLORTERM the terminal gets 256-colour escapes; the tour works at 80x24 and 200x60."""
+    width, height = size
+    pane = terminal("env -u COLORTERM tuinn tour --stop 12", width=width, height=height)
+    pane.wait_for("Tour 12/14", timeout=20)
+    screen = pane.capture(escapes=True)
+    assert "\x1b[38;5;" in screen and "\x1b[38;2;" not in screen
+    pane.send_keys("t")
+    pane.wait_for("History: Yann LeCun")
+    pane.send_keys("End")  # the table is below the text on a small screen
+    pane.wait_for(re.compile(r"dense_1 +Dense\(1000000\) .* 1,000,001,000,000"), "Total parameters: 1,000,011,000,020 (1.0 T)")
+    pane.send_keys("t")  # t closes it too (a lone Escape waits for a possible escape sequence)
+    pane.wait_for("next stop · < previous")
+    pane.send_keys(">")
+    pane.wait_for("Tour 13/14", re.compile(r"seed-conv"))
+    quits_cleanly(pane)

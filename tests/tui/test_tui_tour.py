@@ -1,0 +1,82 @@
+"""The tour in the app: every stop in one window, > and < to walk it, t for the whole text, the palette entry."""
+
+from __future__ import annotations
+
+import pytest
+
+from tuinn.tour import load_tour
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.tour import TourPanel, TourPosition
+from tuinn.tui.widgets.status import StatusPanel
+from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
+
+STOPS = load_tour()
+
+
+def tour_text(app: TuinnApp) -> str:
+    return " ".join(app.query_one(TourPanel).render().plain.split())
+
+
+@pytest.mark.parametrize("size", [SMALL, WIDE, (200, 60)])
+async def test_the_tour_walks_every_stop_forward_and_back(size) -> None:
+    app = TuinnApp(tour=TourPosition(STOPS), autostart=False)
+    async with app.run_test(size=size) as pilot:
+        for i, stop in enumerate(STOPS):
+            if i:
+                await pilot.press("greater_than_sign")
+            await pilot.pause()
+            app.advance(2)  # every stop's run trains in this window
+            await pilot.pause()
+            assert f"Tour {i + 1}/{len(STOPS)} · {stop.when} · {stop.title[:30]}" in tour_text(app)
+            assert app.trainer.config.name == stop.preset and app.snapshot.step == 2
+            if size != SMALL:
+                assert f"Preset {stop.preset}" in panel_text(app, StatusPanel)
+            assert "History:" in tour_text(app) and "Look:" in tour_text(app) and "Try:" in tour_text(app)
+        await pilot.press("greater_than_sign")  # past the last stop: stays, and says so
+        await pilot.pause()
+        assert app.tour.index == len(STOPS) - 1
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        assert app.trainer.config.name == STOPS[-2].preset and f"Tour {len(STOPS) - 1}/" in tour_text(app)
+
+
+async def test_t_shows_the_whole_text_and_the_tera_table() -> None:
+    index = next(i for i, s in enumerate(STOPS) if s.table == "million-pixels")
+    app = TuinnApp(tour=TourPosition(STOPS, index), autostart=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "1,000,001,000,000 (1.0 T)" in text and "History:" in text
+        assert STOPS[index].history.split(".")[0][:60] in " ".join(text.split()) or "Yann LeCun" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "1,000,001,000,000 (1.0 T)" not in screen_text(app)
+
+
+async def test_the_palette_starts_the_tour_at_the_preset_on_screen() -> None:
+    app = step_app("xor")
+    xor_stop = next(i for i, s in enumerate(STOPS) if s.preset == "xor")
+    async with app.run_test(size=WIDE) as pilot:
+        assert not app.query_one(TourPanel).display and app.tour is None
+        assert "Tour" in [c.title for c in app.get_system_commands(app.screen)]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Tour")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.tour is not None and app.tour.index == xor_stop, app.tour
+        assert app.trainer.config.name == "xor"  # the run on screen goes on
+        assert app.query_one(TourPanel).display and f"Tour {xor_stop + 1}/" in tour_text(app)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert app.trainer.config.name == STOPS[xor_stop + 1].preset
+
+
+async def test_a_tour_key_outside_the_tour_starts_it_here() -> None:
+    app = step_app("deep-relu")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        assert app.tour is not None and app.tour.stop.preset == "deep-relu" and app.trainer.config.name == "deep-relu"

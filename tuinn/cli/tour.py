@@ -1,0 +1,39 @@
+"""`tuinn tour`: the history of neural networks, preset by preset, in the app or headless for CI."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tuinn.cli.errors import BadInput, message_of
+from tuinn.cli.run import main
+from tuinn.config import ConfigError
+
+
+@main.command()
+@click.option("--headless", is_flag=True,
+              help="Run every stop without the UI, one line each (preset, expected, actual); "
+                   "exit 0 only if every stop behaves as its lesson says.")
+@click.option("--stop", "first", type=click.IntRange(min=1), default=1, metavar="N",
+              help="In the app: begin at stop N (default 1).")
+def tour(headless: bool, first: int) -> None:
+    """Walk the history of neural networks: perceptron, backpropagation, the vanishing gradient,
+    pretraining, ReLU and maxout, convolution. In the app > and < go to the next and previous
+    stop and t shows the stop's full text."""
+    from tuinn.tour import load_tour
+
+    try:
+        stops = load_tour()
+    except ConfigError as e:
+        raise BadInput(message_of(e)) from None
+    if first > len(stops):
+        raise BadInput(f"--stop {first}: the tour has {len(stops)} stops")
+    if headless:
+        from tuinn.report.tour import run_tour_headless
+
+        sys.exit(run_tour_headless(stops))
+    from tuinn.tui.app import run_app
+    from tuinn.tui.tour import TourPosition
+
+    sys.exit(run_app(None, tour=TourPosition(stops, first - 1)))

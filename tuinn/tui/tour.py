@@ -1,0 +1,165 @@
+"""The tour in the app: a panel with the stop's lesson above the dashboard, keys to walk the stops.
+
+`>` and `<` go to the next and previous stop in the same window (the run of the new
+stop's preset replaces the old one), `t` opens the stop's whole text, with the table of
+its `table` preset when it has one. The texts come from presets/tour.toml (tuinn.tour).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import ScrollableContainer
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tuinn.config import load_preset
+from tuinn.report.summary import summary_table
+from tuinn.tour import Stop
+from tuinn.train import commands as cmd
+from tuinn.train.trainer import plan_model, preset_input_shape
+
+#: not in the footer (it is full); the tour panel names them, and they start the tour when it is off
+TOUR_BINDINGS = [
+    Binding("greater_than_sign", "tour_stop(1)", "next stop", key_display=">", show=False,
+            tooltip="Tour: the next stop (starts the tour at the preset on screen)"),
+    Binding("less_than_sign", "tour_stop(-1)", "prev stop", key_display="<", show=False,
+            tooltip="Tour: the previous stop (starts the tour at the preset on screen)"),
+    Binding("t", "tour_text", "stop text", show=False, tooltip="Tour: this stop's whole text (and its table)"),
+]
+SECTIONS = (("History", "history"), ("Look", "look"), ("Try", "things_to_try"))
+
+
+@dataclass(frozen=True)
+class TourPosition:
+    """The stops of the tour and the one on screen."""
+
+    stops: tuple[Stop, ...]
+    index: int = 0
+
+    @property
+    def stop(self) -> Stop:
+        return self.stops[self.index]
+
+    def moved(self, delta: int) -> "TourPosition":
+        """The position `delta` stops on, kept within the tour."""
+        return TourPosition(self.stops, min(max(self.index + delta, 0), len(self.stops) - 1))
+
+    def heading(self) -> str:
+        return f"Tour {self.index + 1}/{len(self.stops)} · {self.stop.when} · {self.stop.title}"
+
+
+class TourPanel(Static):
+    """The stop's title, then as much of its history, what to look at and what to try as fits."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Tour"
+        self.position: TourPosition | None = None
+        self.max_lines = 8
+        self.display = False
+
+    def show_position(self, position: TourPosition | None, max_lines: int) -> None:
+        """Show `position` (None hides the panel) in at most `max_lines` lines."""
+        self.position, self.max_lines = position, max_lines
+        self.display = position is not None
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        width = self.content_region.width
+        if self.position is not None and width > 0:
+            self.update(lesson_text(self.position, width, self.max_lines))
+
+
+def lesson_text(position: TourPosition, width: int, max_lines: int) -> Text:
+    """Heading, the three sections cut to an equal share of `max_lines` lines of `width`, and the keys."""
+    stop = position.stop
+    budget = max(1, (max_lines - 2) // len(SECTIONS))
+    text = Text(position.heading(), "bold")
+    text.truncate(width, overflow="ellipsis")
+    text.append("\n")
+    for label, attr in SECTIONS:
+        section = Text.assemble((f"{label}: ", "bold cyan"), getattr(stop, attr))
+        if len(section) > width * budget:  # wrapping loses a few cells a line: cut with room to spare
+            section.truncate(int(width * budget * 0.9) - 1, overflow="ellipsis")
+        text.append_text(section)
+        text.append("\n")
+    hint = "> next stop · < previous · t the whole text" + (" and its table" if stop.table else "")
+    text.append(hint, "dim")
+    return text
+
+
+class StopTextScreen(ModalScreen[None]):
+    """The whole text of a stop, and its table preset's --summary; escape or t closes it."""
+
+    BINDINGS = [Binding("escape,t", "dismiss", "close")]
+
+    def __init__(self, position: TourPosition) -> None:
+        super().__init__()
+        self.position = position
+
+    def compose(self) -> ComposeResult:
+        stop = self.position.stop
+        body = Text.assemble((self.position.heading() + "\n\n", "bold"))
+        for label, attr in SECTIONS:
+            body.append(f"{label}: ", "bold cyan")
+            body.append(getattr(stop, attr) + "\n\n")
+        table = None
+        if stop.table:
+            config = load_preset(stop.table)
+            plan = plan_model(config, preset_input_shape(config))
+            body.append(f"tuinn --preset {stop.table} --summary", "bold")
+            table = Text(summary_table(plan.rows, plan.input_shape), no_wrap=True)
+        with ScrollableContainer(id="stop-text") as scroll:
+            scroll.border_title = "Tour"
+            scroll.border_subtitle = "escape or t closes · arrows scroll"
+            yield Static(body, id="stop-prose")
+            if table is not None:
+                yield Static(table, id="stop-table")
+
+
+class TourActions:
+    """The tour's actions, mixed into the app: start it, walk it, read a stop's whole text."""
+
+    tour: TourPosition | None = None
+
+    def tour_lines(self) -> int:
+        """Lines the tour panel may take: more on a big screen, few on a small one."""
+        height = self.size.height
+        return 12 if height >= 50 else 8 if height >= 30 else 5
+
+    async def go_to_stop(self, position: TourPosition) -> None:
+        """Show `position`'s text and, if its preset is not the one running, open it in its place."""
+        self.tour = position
+        if position.stop.preset != self.snapshot.preset:
+            self.send(cmd.OpenPreset(load_preset(position.stop.preset)))
+        self.query_one(TourPanel).show_position(position, self.tour_lines())
+
+    async def action_tour(self) -> None:
+        """Start the tour at the stop of the preset on screen (or at the first stop)."""
+        from tuinn.tour import load_tour
+
+        stops = load_tour()
+        here = next((i for i, s in enumerate(stops) if s.preset == self.snapshot.preset), 0)
+        await self.go_to_stop(TourPosition(stops, here))
+
+    async def action_tour_stop(self, delta: int) -> None:
+        if self.tour is None:
+            await self.action_tour()
+            return
+        moved = self.tour.moved(delta)
+        if moved.index == self.tour.index:
+            self.notify("that was the " + ("last" if delta > 0 else "first") + " stop of the tour", timeout=3)
+            return
+        await self.go_to_stop(moved)
+
+    async def action_tour_text(self) -> None:
+        if self.tour is None:
+            await self.action_tour()
+        self.push_screen(StopTextScreen(self.tour))
