@@ -31,7 +31,9 @@ async def test_the_tour_walks_every_stop_forward_and_back(size) -> None:
             assert app.trainer.config.name == stop.preset and app.snapshot.step == 2
             if size != SMALL:
                 assert f"Preset {stop.preset}" in panel_text(app, StatusPanel)
-            assert "History:" in tour_text(app) and "Look:" in tour_text(app) and "Try:" in tour_text(app)
+            assert "Look:" in tour_text(app) and "t the whole text" in tour_text(app)
+            if size[1] >= 50:  # room for all three sections (t shows them on any screen)
+                assert "History:" in tour_text(app) and "Try:" in tour_text(app)
         await pilot.press("greater_than_sign")  # past the last stop: stays, and says so
         await pilot.pause()
         assert app.tour.index == len(STOPS) - 1

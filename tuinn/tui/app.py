@@ -103,7 +103,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
             f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
         )
         await self.relayout(event.size)
-        self.query_one(TourPanel).show_position(self.tour, self.tour_lines())
+        self.show_tour()
 
     async def relayout(self, size: Size | None = None) -> None:
         """One screen or tabs, for the room the panels have on a screen of `size` (less with the editor open)."""
@@ -115,7 +115,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
 
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
-        self.query_one(TourPanel).show_position(self.tour, self.tour_lines())
+        self.show_tour()
         if self.thread is not None:
             self.thread.start()
 

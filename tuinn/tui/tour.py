@@ -78,13 +78,15 @@ class TourPanel(Static):
 
 
 def lesson_text(position: TourPosition, width: int, max_lines: int) -> Text:
-    """Heading, the three sections cut to an equal share of `max_lines` lines of `width`, and the keys."""
+    """Heading, the three sections cut to an equal share of `max_lines` lines of `width` (only what to
+    look at when there is room for one), and the keys."""
     stop = position.stop
-    budget = max(1, (max_lines - 2) // len(SECTIONS))
+    sections = SECTIONS if max_lines - 2 >= len(SECTIONS) else SECTIONS[1:2]  # short of room: what to look at
+    budget = max(1, (max_lines - 2) // len(sections))
     text = Text(position.heading(), "bold")
     text.truncate(width, overflow="ellipsis")
     text.append("\n")
-    for label, attr in SECTIONS:
+    for label, attr in sections:
         section = Text.assemble((f"{label}: ", "bold cyan"), getattr(stop, attr))
         if len(section) > width * budget:  # wrapping loses a few cells a line: cut with room to spare
             section.truncate(int(width * budget * 0.9) - 1, overflow="ellipsis")
@@ -132,14 +134,22 @@ class TourActions:
     def tour_lines(self) -> int:
         """Lines the tour panel may take: more on a big screen, few on a small one."""
         height = self.size.height
-        return 12 if height >= 50 else 8 if height >= 30 else 5
+        return 11 if height >= 50 else 4 if height >= 36 else 3
+
+    def show_tour(self) -> None:
+        """Draw the tour panel for the screen's size (hidden when no tour runs)."""
+        if self.tour is not None and self._about_for != self.tour.stop.preset:
+            # the tour panel says what the stop teaches: the lab's About card (i) need not show too
+            self._about_for = self.tour.stop.preset
+            self._show_about(False)
+        self.query_one(TourPanel).show_position(self.tour, self.tour_lines())
 
     async def go_to_stop(self, position: TourPosition) -> None:
         """Show `position`'s text and, if its preset is not the one running, open it in its place."""
         self.tour = position
+        self.show_tour()
         if position.stop.preset != self.snapshot.preset:
             self.send(cmd.OpenPreset(load_preset(position.stop.preset)))
-        self.query_one(TourPanel).show_position(position, self.tour_lines())
 
     async def action_tour(self) -> None:
         """Start the tour at the stop of the preset on screen (or at the first stop)."""
