@@ -118,12 +118,15 @@ class StopTextScreen(ModalScreen[None]):
             plan = plan_model(config, preset_input_shape(config))
             body.append(f"tuinn --preset {stop.table} --summary", "bold")
             table = Text(summary_table(plan.rows, plan.input_shape), no_wrap=True)
-        with ScrollableContainer(id="stop-text") as scroll:
+        with ScrollableContainer(id="stop-text") as scroll:  # focused: the arrows, Page and End keys scroll it
             scroll.border_title = "Tour"
             scroll.border_subtitle = "escape or t closes · arrows scroll"
             yield Static(body, id="stop-prose")
             if table is not None:
                 yield Static(table, id="stop-table")
+
+    def on_mount(self) -> None:
+        self.query_one("#stop-text").focus()
 
 
 class TourActions:
