@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import TabbedContent
 
 from tuinn.tui.app import TuinnApp
+from tuinn.tui.widgets.confusion import ConfusionPanel
 from tuinn.tui.widgets.decision import DecisionPanel
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.panel import Panel
@@ -55,12 +56,13 @@ async def test_seed_conv_layer_is_2x2x3_with_12_neurons() -> None:
         assert "conv2d_1 2×2×3 = 12 neurons" in panel_text(app, FeatureMapsPanel)
 
 
-async def test_mlp_without_pictures_gives_the_curves_the_width() -> None:
+async def test_mlp_without_pictures_gives_the_curves_the_width_the_confusion_matrix_leaves() -> None:
     app = step_app("digits-mlp")
     async with app.run_test(size=WIDE):
         app.advance(1)
-        assert not app.query(DecisionPanel) and not app.query(FeatureMapsPanel)
-        assert app.query_one("#curves").size.width == WIDE[0]
+        assert not app.query(DecisionPanel) and not app.query(FeatureMapsPanel) and not app.query("#main")
+        assert app.query_one("#curves").size.width + app.query_one("#side").size.width == WIDE[0]
+        assert [type(p) for p in app.query_one("#side").children] == [ConfusionPanel]
 
 
 async def test_small_terminal_uses_tabs_and_tiny_one_asks_to_enlarge(xor_app: TuinnApp) -> None:

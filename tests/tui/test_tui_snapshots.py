@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 
 from tui_support import SMALL, WIDE, step_app
+
+HUGE = (200, 60)
+#: preset -> steps trained before the picture is taken
+STEPS = {"xor": 300, "spiral": 300, "deep-sigmoid": 60, "digits-cnn": 25}
 
 
 def test_xor_after_an_activation_switch(snap_compare) -> None:
@@ -19,11 +24,25 @@ def test_xor_after_an_activation_switch(snap_compare) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
-def test_digits_cnn_small_terminal(snap_compare) -> None:
-    app = step_app("digits-cnn")
+@pytest.mark.parametrize("size", [SMALL, WIDE, HUGE], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("preset", list(STEPS))
+def test_preset_at_size(snap_compare, preset: str, size: tuple[int, int]) -> None:
+    app = step_app(preset)
 
     async def run_before(pilot: Pilot) -> None:
-        app.advance(25)
+        app.advance(STEPS[preset])
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_spiral_with_a_unit_selected_in_256_colours(snap_compare) -> None:
+    app = step_app("spiral")
+    app.colour_system = "256"
+
+    async def run_before(pilot: Pilot) -> None:
+        app.advance(300)
+        await pilot.press("full_stop", "full_stop", "full_stop", "full_stop")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)

@@ -64,6 +64,8 @@ def _list_presets() -> None:
 @click.option("--threads", type=click.IntRange(min=1), metavar="N",
               help="Threads a training step uses (default: every core this process may use headless, "
                    "all but one in the app, so the screen keeps a core).")
+@click.option("--fps", type=click.FloatRange(min=0.5, max=60), default=10.0, show_default=True, metavar="N",
+              help="The app redraws at most N times a second; lower it on a slow link (the status panel shows the bytes per second).")
 @click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
 @click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
 @click.option("--debug", is_flag=True, help="On an internal error, print the full traceback (otherwise it goes to a log file).")
@@ -71,7 +73,7 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    settings, data_path, save_path, export_path, load_path, threads, summary, list_presets, debug,
+    settings, data_path, save_path, export_path, load_path, threads, fps, summary, list_presets, debug,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -122,7 +124,7 @@ def main(
         else:
             from tuinn.tui.app import run_app
 
-            code = run_app(config, trainer=trainer, on_stop=signals.on_stop, stop_code=lambda: signals.exit_code)
+            code = run_app(config, trainer=trainer, on_stop=signals.on_stop, stop_code=lambda: signals.exit_code, fps=fps)
     if save_path is not None:
         try:
             path = trainer.network.save(save_path)

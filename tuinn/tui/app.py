@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
+from rich.console import Console
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -24,12 +25,21 @@ from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
 from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
 from tuinn.tui.widgets.about import AboutCard
+from tuinn.tui.glyphs import utf8_locale
 from tuinn.tui.tour import TOUR_BINDINGS, TourActions, TourPanel, TourPosition
 from tuinn.tui.widgets.help import HelpScreen, key_name
+from tuinn.tui.widgets.status import StatusPanel
+from tuinn.tui.wire import WireMeter
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
 WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
+HUGE_SIZE = (180, 50)  # from this up (a projector), the pictures take most of the screen
+DEFAULT_FPS = 1 / PUBLISH_INTERVAL  # redraws a second at most; --fps lowers it for slow links
+ASCII_NOTE = "The locale is not UTF-8, so the app draws in ASCII. For blocks and lines: export LANG=C.UTF-8 (or another UTF-8 locale) and start again."
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
+
+
+PICK, LR, LAYER = Binding.Group("pick", compact=True), Binding.Group("lr", compact=True), Binding.Group("layer", compact=True)
 
 
 def is_wide(size: Size) -> bool:
@@ -50,22 +60,28 @@ class TuinnApp(LabActions, TourActions, App[int]):
     TITLE = "tuinn"
     AUTO_FOCUS = "Tabs"  # on small screens the tabs; never the editor's first field (it would take the keys)
     BINDINGS = [
-        Binding("a", "activation(1)", "act", tooltip="Next activation for the hidden layers (weights kept)"),
-        Binding("A", "activation(-1)", "act←", tooltip="Previous activation for the hidden layers (weights kept)"),
+        # the footer shows them in this order: help and quit first, so they are on it at any width
+        Binding("question_mark", "help", "help", key_display="?", tooltip="Help: what each panel shows, and every key"),
+        Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
         Binding("space", "pause", "pause", tooltip="Pause or resume training"),
+        Binding("a", "activation(1)", "act", tooltip="Next activation for the hidden layers (weights kept)"),
+        Binding("A", "activation(-1)", "act←", show=False, tooltip="Previous activation for the hidden layers (weights kept)"),
+        Binding("comma", "pick(-1)", "prev", key_display=",", group=PICK, tooltip="Previous unit of the neuron grid, or previous sample (image presets)"),
+        Binding("full_stop", "pick(1)", "next", key_display=".", group=PICK, tooltip="Next unit of the neuron grid, or next sample (image presets)"),
+        Binding("m", "misclassified", "wrong", tooltip="Image presets: jump to the next validation sample the model gets wrong"),
+        Binding("c", "channels", "channels", tooltip="Feature maps: the next page of channels of every layer"),
+        Binding("t", "points", "points", tooltip="Decision boundary: show all points, training only, validation only or the misclassified"),
         Binding("n", "step", "step", tooltip="Train one step (while paused)"),
         Binding("r", "reset", "reset", tooltip="Reset: start again from the same seed's weights"),
-        Binding("plus", "lr(2.0)", "lr×2", key_display="+", tooltip="Double the learning rate"),
-        Binding("minus", "lr(0.5)", "lr÷2", key_display="-", tooltip="Halve the learning rate"),
+        Binding("plus", "lr(2.0)", "lr×2", key_display="+", group=LR, tooltip="Double the learning rate"),
+        Binding("minus", "lr(0.5)", "lr÷2", key_display="-", group=LR, tooltip="Halve the learning rate"),
         Binding("o", "optimizer", "optim", tooltip="Next optimizer (weights kept, optimizer state fresh)"),
-        Binding("left_square_bracket", "layer(-1)", "layer↑", key_display="[", tooltip="Select the previous layer (gradient matrix)"),
-        Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", tooltip="Select the next layer (gradient matrix)"),
+        Binding("left_square_bracket", "layer(-1)", "layer↑", key_display="[", group=LAYER, tooltip="Select the previous layer (gradient matrix, kernels)"),
+        Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", group=LAYER, tooltip="Select the next layer (gradient matrix, kernels)"),
         Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
         *LAB_BINDINGS,
         *TOUR_BINDINGS,
-        Binding("question_mark", "help", "help", key_display="?", tooltip="This help"),
-        Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
     ]
 
     def __init__(
@@ -75,15 +91,24 @@ class TuinnApp(LabActions, TourActions, App[int]):
         trainer: Trainer | None = None,
         autostart: bool = True,
         tour: TourPosition | None = None,
+        colour_system: str = "truecolor",
+        ascii: bool = False,
+        fps: float = DEFAULT_FPS,
     ) -> None:
         super().__init__()
         self.tour = tour
+        #: "truecolor", or "256": the ramps are then drawn in steps of the 256-colour palette
+        self.colour_system = colour_system
+        #: no UTF-8 locale: panels draw ASCII, borders are ASCII
+        self.ascii = ascii
+        self.fps = fps
+        self.wire = WireMeter()
         if trainer is None:
             if config is None and tour is None:
                 raise ValueError("TuinnApp needs a RunConfig, a Trainer or a tour")
             trainer = Trainer(config or load_preset(tour.stop.preset), stop_at_target=False)  # (runs on past its target)
         self.trainer = trainer
-        self.thread = TrainingThread(trainer, on_snapshot=self._published) if autostart else None
+        self.thread = TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps) if autostart else None
         if autostart:
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
@@ -99,6 +124,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
     async def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
         self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
+        self.screen.set_class(width >= HUGE_SIZE[0] and height >= HUGE_SIZE[1], "-huge")
         self.query_one("#too-small", Static).update(
             f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
         )
@@ -115,9 +141,19 @@ class TuinnApp(LabActions, TourActions, App[int]):
 
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
+        self.screen.set_class(self.ascii, "-ascii")
+        if self.ascii:
+            self.notify(ASCII_NOTE, timeout=10)
         self.show_tour()
         if self.thread is not None:
+            self.wire.attach(self._driver)
             self.thread.start()
+            self.set_interval(1.0, self._show_wire)
+
+    def _show_wire(self) -> None:
+        """Show what the screen costs on the wire, once a second."""
+        for status in self.query(StatusPanel):
+            status.wire = f"{self.wire.rate() / 1024:,.1f} KiB/s at ≤{self.fps:g} fps"
 
     class Published(Message):
         """The training thread has published a new Snapshot."""
@@ -192,6 +228,35 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def action_layer(self, delta: int) -> None:
         self.send(cmd.SelectLayer(delta))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys of a picture the run has not got are left off the footer (and do nothing)."""
+        s = self.snapshot
+        applies = {
+            "pick": s.sample is not None or (s.decision is not None and bool(s.decision.neurons)),
+            "misclassified": s.sample is not None and s.task == "classification",
+            "channels": bool(s.feature_maps),
+            "points": s.decision is not None,
+        }
+        return applies.get(action, True)
+
+    def action_pick(self, delta: int) -> None:
+        """`,` `.`: the previous / next sample on image presets, else the previous / next unit of the neuron grid."""
+        if self.snapshot.sample is not None:
+            self.send(cmd.SelectSample(delta))
+        else:
+            self.query_one(Dashboard).step_unit(delta)
+
+    def action_misclassified(self) -> None:
+        if self.snapshot.sample is not None:
+            self.send(cmd.NextMisclassified())
+
+    def action_channels(self) -> None:
+        self.query_one(Dashboard).turn_page()
+
+    def action_points(self) -> None:
+        if self.snapshot.decision is not None:
+            self.notify(f"points shown: {self.query_one(Dashboard).cycle_points()}", timeout=2)
+
     def action_speed(self) -> None:
         self.send(cmd.CycleSpeed())
 
@@ -229,16 +294,21 @@ class TuinnApp(LabActions, TourActions, App[int]):
         yield from self.lab_commands()
 
 
+def terminal_colours() -> str:
+    """"truecolor" when the terminal says it has 24-bit colour (COLORTERM), else "256" (what OpenSSH gives)."""
+    return "truecolor" if Console(force_terminal=True).color_system == "truecolor" else "256"
+
+
 def run_app(config: RunConfig | None, trainer: Trainer | None = None,
             on_stop: Callable[[Callable[[], None]], None] | None = None, stop_code: Callable[[], int | None] = lambda: None,
-            tour: TourPosition | None = None) -> int:
+            tour: TourPosition | None = None, fps: float = DEFAULT_FPS) -> int:
     """Run the app on `config` (or on a ready `trainer`, or the tour) until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
     `stop_code()` then gives the exit status. A bug in the app or the training thread
-    is raised again once the terminal is restored.
+    is raised again once the terminal is restored. `fps` caps the redraws a second.
     """
-    app = TuinnApp(config, trainer=trainer, tour=tour)
+    app = TuinnApp(config, trainer=trainer, tour=tour, colour_system=terminal_colours(), ascii=not utf8_locale(), fps=fps)
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))
     code = app.run()

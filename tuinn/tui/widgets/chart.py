@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tuinn.train.snapshot import Event, Snapshot
-from tuinn.tui.widgets.loss import MARKS
+from tuinn.tui.widgets.loss import MARKS, current_run
 
 EVENT_COLOURS = {"activation": "magenta", "lr": "yellow", "optimizer": "cyan", "reset": "red"}
 MAX_LABELS = 8  # with more switches than this, label each by its letter only
@@ -38,7 +38,7 @@ def loss_chart(s: Snapshot, width: int, height: int) -> str:
         (1, "loss (log scale)", ("train_loss", "val_loss")),
         (2, s.metric_name, ("train_metric", "val_metric")),
     )
-    switches = collapse_switches([e for e in s.events if e.kind in EVENT_COLOURS])
+    switches = collapse_switches([e for e in current_run(s.events) if e.kind in EVENT_COLOURS])
     for row, title, names in panels:
         plt.subplot(row, 1)
         plt.theme("clear")

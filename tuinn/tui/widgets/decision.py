@@ -1,7 +1,14 @@
-"""Decision-boundary panel: the model's output over the input plane, with the training points, as on TF Playground."""
+"""Decision-boundary panel: the model's output (or one selected unit's) over the input plane, with the data points.
+
+As on TF Playground: orange and blue regions, training points filled, validation
+points hollow, a misclassified point drawn as a cross in its own class colour,
+so it stands out on the region of the other class; tick values on both axes.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -10,11 +17,25 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from tuinn.train.snapshot import DecisionSurface, Snapshot
-from tuinn.tui.widgets.heatmap import CLASSES, DIVERGING, Palette, Scale, colour_bar, half_block_strips
+from tuinn.train.snapshot import DecisionSurface, NeuronLayer, Snapshot
+from tuinn.tui.widgets.heatmap import CLASSES, DIVERGING, Palette, Scale, colour_bar, half_block_strips, nice_ceil
 from tuinn.tui.widgets.panel import Panel
 
-POINT = "●"
+TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
+SMALL_SET = 16  # data sets with at most this many points get marks three cells wide (XOR's four corners)
+Y_AXIS = 6  # cells for the y tick labels
+#: which points the panel draws (key `t` steps through them)
+POINT_FILTERS = ("all", "train", "validation", "misclassified")
+#: activations whose output has a fixed range, so every unit of theirs is drawn on the same scale
+UNIT_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softsign": (-1.0, 1.0), "step": (0.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit picked in the neuron grid: `layer` indexes DecisionSurface.neurons."""
+
+    layer: int
+    unit: int
 
 
 def is_multiclass(d: DecisionSurface) -> bool:
@@ -22,52 +43,178 @@ def is_multiclass(d: DecisionSurface) -> bool:
     return d.value_range[0] == 0.0 and d.value_range[1] > 1.0
 
 
-def surface_indices(d: DecisionSurface, size: int) -> tuple[np.ndarray, Palette, Scale]:
-    """Palette indices of the surface resampled to size × size pixels, top row = largest y."""
-    pick = np.arange(size) * len(d.xs) // size
-    values = d.values[::-1][pick][:, pick]
-    scale = Scale(*d.value_range)
-    if is_multiclass(d):
-        return np.rint(values).astype(int) % len(CLASSES), CLASSES, scale
-    return scale.indices(values, len(DIVERGING)), DIVERGING, scale
+def unit_scale(layer: NeuronLayer, values: np.ndarray) -> Scale:
+    """The scale one unit is drawn on: its activation's range, or ±(a 1-2-5 bound of its values)."""
+    if layer.activation in UNIT_RANGES:
+        return Scale(*UNIT_RANGES[layer.activation])
+    finite = values[np.isfinite(values)]
+    peak = nice_ceil(max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-6))
+    return Scale(-peak if finite.size and finite.min() < 0 else 0.0, peak)
 
 
-def label_rgb(d: DecisionSurface, task: str, label, palette: Palette, scale: Scale) -> tuple[int, int, int]:
-    """The colour of a training point: its class's end of the palette, or its value on the scale."""
-    if is_multiclass(d):
-        return CLASSES.rgb(int(label) % len(CLASSES))
-    if task == "classification":
-        return palette.rgb(len(palette) - 1 if label else 0)
-    return palette.rgb(int(scale.indices(np.array([float(label)]), len(palette))[0]))
+def resample(values: np.ndarray, size: int) -> np.ndarray:
+    """A (G, G) grid picked down (or repeated up) to size × size, top row = largest y."""
+    pick = np.arange(size) * values.shape[0] // size
+    return values[::-1][pick][:, pick]
 
 
-@lru_cache(maxsize=1024)
-def point_style(rgb: tuple[int, int, int], background: tuple[int, int, int]) -> Style:
-    """A dot in a darkened `rgb`, so it stands out on the surface of its own class."""
-    dark = tuple(int(c * 0.55) for c in rgb)
-    return Style(color=Color.from_rgb(*dark), bgcolor=Color.from_rgb(*background), bold=True)
+def nice_ticks(lo: float, hi: float, count: int = 4) -> np.ndarray:
+    """About `count` round values (1-2-5 steps) inside [lo, hi]."""
+    step = nice_ceil((hi - lo) / max(count, 1)) if hi > lo else 1.0
+    return np.arange(math.ceil(lo / step) * step, hi + 1e-9 * step, step)
+
+
+def tick_label(value: float) -> str:
+    return f"{0.0 if abs(value) < 1e-12 else value:g}"
+
+
+@lru_cache(maxsize=256)
+def point_style(fill: Color) -> Style:
+    """A point: a cell in its class's colour with a black or white glyph, whichever contrasts."""
+    r, g, b = fill.get_truecolor()
+    light = 0.299 * r + 0.587 * g + 0.114 * b > 140
+    return Style(color="black" if light else "white", bgcolor=fill, bold=True)
 
 
 class DecisionPanel(Panel):
-    """Half-block cells coloured by the output; each training point a dot in its label's colour."""
+    """Half-block cells coloured by the output; data points on top; axes with tick values."""
 
     TITLE = "Decision boundary"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.unit: UnitChoice | None = None  # None: the network's output
+        self.points = POINT_FILTERS[0]
+
+    def choose(self, unit: UnitChoice | None, points: str) -> None:
+        """Show `unit` (None: the network's output) and the `points` set of POINT_FILTERS."""
+        if (unit, points) != (self.unit, self.points):
+            self.unit, self.points = unit, points
+            self._redraw()
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         d = snapshot.decision
         if d is None:
             return []
-        size = max(2, min(width, 2 * (height - 1)))
-        indices, palette, scale = surface_indices(d, size)
+        layer = d.neurons[self.unit.layer] if self.unit and self.unit.layer < len(d.neurons) else None
+        unit = self.unit.unit if layer is not None and self.unit.unit < layer.units else None
+        head, foot = self._captions(snapshot, d, layer, unit, width)
+        size = max(2, min(width - Y_AXIS, 2 * (height - len(head) - len(foot) - 1)))
+        size -= size % 2  # whole text lines: no half-empty row at the bottom
+        if layer is not None and unit is not None:
+            values = resample(layer.values[unit], size)
+            scale, palette = unit_scale(layer, layer.values[unit]), self.ramp(DIVERGING)
+            indices = scale.indices(values, len(palette))
+        else:
+            indices, palette, scale = self._surface(d, size)
+        picture = half_block_strips(indices, palette, self._marks(snapshot, d, indices, palette, scale, size))
+        lines = head + self._with_axes(d, picture, size) + foot
+        return lines
+
+    def _surface(self, d: DecisionSurface, size: int) -> tuple[np.ndarray, Palette, Scale]:
+        """Palette indices of the network's output, resampled to size × size."""
+        values, scale = resample(d.values, size), Scale(*d.value_range)
+        if is_multiclass(d):
+            classes = self.ramp(CLASSES)
+            return np.rint(values).astype(int) % len(classes), classes, scale
+        palette = self.ramp(DIVERGING)
+        return scale.indices(values, len(palette)), palette, scale
+
+    def _marks(self, s: Snapshot, d: DecisionSurface, indices, palette: Palette, scale: Scale, size: int) -> dict:
+        """(line, column) -> (glyph, style) for the points the filter lets through."""
+        keep = np.ones(len(d.points), dtype=bool)
+        if self.points == "train":
+            keep = ~d.is_val
+        elif self.points == "validation":
+            keep = d.is_val.copy()
+        elif self.points == "misclassified":
+            keep = ~d.correct
         (x0, x1), (y0, y1) = (d.xs[0], d.xs[-1]), (d.ys[0], d.ys[-1])
         cols = np.clip(((d.points[:, 0] - x0) / (x1 - x0) * size).astype(int), 0, size - 1)
         rows = np.clip(((y1 - d.points[:, 1]) / (y1 - y0) * size).astype(int), 0, size - 1)
+        wide = len(d.points) <= SMALL_SET and size >= 12
         marks = {}
-        for col, row, label in zip(cols.tolist(), rows.tolist(), d.labels.tolist()):
-            background = palette.rgb(int(indices[row, col]))
-            marks[row // 2, col] = (POINT, point_style(label_rgb(d, snapshot.task, label, palette, scale), background))
-        lines = half_block_strips(indices, palette, marks)
+        for i in np.flatnonzero(keep).tolist():
+            glyph = WRONG_POINT if not d.correct[i] else VAL_POINT if d.is_val[i] else TRAIN_POINT
+            style = point_style(self._label_colour(s, d, d.labels[i], palette, scale))
+            row, col = int(rows[i]) // 2, int(cols[i])
+            if wide:
+                for dc in (-1, 1):
+                    if 0 <= col + dc < size:
+                        marks[row, col + dc] = (" ", style)
+            marks[row, col] = (glyph, style)
+        return marks
+
+    def _label_colour(self, s: Snapshot, d: DecisionSurface, label, palette: Palette, scale: Scale) -> Color:
+        """A point's colour: its class's colour (the end of the ramp for two classes), or its value on the scale."""
         if is_multiclass(d):
-            legend = Text.assemble(*((f"■ {k} ", Style(color=Color.from_rgb(*CLASSES.rgb(k)))) for k in range(int(d.value_range[1]) + 1)))
-            return lines + self.text_lines([legend], width)
-        return lines + [colour_bar(scale, palette, size, "{:g}")]
+            classes = self.ramp(CLASSES)
+            return classes.colour(int(label) % len(classes))
+        ramp = self.ramp(DIVERGING)
+        if s.task == "classification":
+            return ramp.colour(len(ramp) - 1 if label else 0)
+        return ramp.colour(int(Scale(*d.value_range).indices(np.array([float(label)]), len(ramp))[0]))
+
+    def _with_axes(self, d: DecisionSurface, picture: list[Strip], size: int) -> list[Strip]:
+        """The picture with y tick values on its left and x tick values under it."""
+        (x0, x1), (y0, y1) = (d.xs[0], d.xs[-1]), (d.ys[0], d.ys[-1])
+        lines = len(picture)
+        y_labels = [""] * lines
+        for v in nice_ticks(y0, y1, max(3, lines // 4)):
+            line = min(lines - 1, int((y1 - v) / (y1 - y0) * size) // 2)
+            y_labels[line] = tick_label(v)
+        gutter = self.text_lines([Text(label.rjust(Y_AXIS - 1) + " ", "dim") for label in y_labels], Y_AXIS)
+        rows = [Strip.join([g, p]) for g, p in zip(gutter, picture)]
+        axis = [" "] * (size + Y_AXIS)
+        for v in nice_ticks(x0, x1, max(3, size // 10)):
+            label = tick_label(v)
+            col = Y_AXIS + int((v - x0) / (x1 - x0) * size) - len(label) // 2
+            if all(c == " " for c in axis[max(0, col - 1) : col + len(label) + 1]) and col + len(label) <= len(axis):
+                axis[col : col + len(label)] = list(label)
+        return rows + self.text_lines([Text("".join(axis), "dim")], size + Y_AXIS)
+
+    def _captions(self, s: Snapshot, d: DecisionSurface, layer: NeuronLayer | None, unit: int | None, width: int):
+        """Lines above the picture (the chosen unit) and under it (colour scale, points, weights)."""
+        head: list[Strip] = []
+        foot: list[Strip] = []
+        palette = self.ramp(DIVERGING)
+        if layer is not None and unit is not None:
+            name = unit_label(layer, unit)
+            head = self.text_lines([Text.assemble((name, "bold"), (f"  {layer.activation or 'input'}   , . other units", "dim"))], width)
+            foot.append(Strip.join([self.text_lines([Text("output ", "dim")], 7)[0], colour_bar(unit_scale(layer, layer.values[unit]), palette, width - 7, "{:+g}")]))
+            foot += self._weights(layer, unit, width)
+        elif is_multiclass(d):
+            classes = self.ramp(CLASSES)
+            legend = Text.assemble(("class ", "dim"), *((f"■{k} ", Style(color=classes.colour(k))) for k in range(int(d.value_range[1]) + 1)))
+            foot += self.text_lines([legend], width)
+        else:
+            what = "P(class 1)" if s.task == "classification" else "prediction"
+            label = self.text_lines([Text(what + " ", "dim")], len(what) + 1)[0]
+            foot.append(Strip.join([label, colour_bar(Scale(*d.value_range), palette, width - len(what) - 1, "{:g}")]))
+        legend = f"{TRAIN_POINT} train" + (f"  {VAL_POINT} validation" if d.is_val.any() else "")
+        if s.task == "classification":
+            legend += f"  {WRONG_POINT} wrong"
+        foot += self.text_lines([Text(legend, "dim")], width)
+        self.caption(subtitle=f"t: {self.points} points")
+        return head, foot
+
+    def _weights(self, layer: NeuronLayer, unit: int, width: int) -> list[Strip]:
+        """The unit's incoming weights as a signed colour strip and as numbers, and its bias."""
+        if layer.weights is None:
+            return []
+        w = layer.weights[:, unit]
+        peak = nice_ceil(max(float(np.abs(w).max()), 1e-6))
+        palette = self.ramp(DIVERGING)
+        cells = Scale(-peak, peak).indices(w, len(palette))
+        strip = Text.assemble(("w ", "dim"), *((" ", Style(bgcolor=palette.colour(int(c)))) for c in cells))
+        bias = "" if layer.bias is None else f"  b {layer.bias[unit]:+.3g}"
+        strip.append(f"  ±{peak:g}{bias}", "dim")
+        numbers = Text(" ".join(f"{v:+.2f}" for v in w), "dim")
+        return self.text_lines([strip], width) + self.rich_lines(numbers, width)[:2]
+
+
+def unit_label(layer: NeuronLayer, unit: int) -> str:
+    """'dense_2 unit 5/16', or the input feature's name."""
+    if layer.weights is None:
+        return f"input {unit + 1}/{layer.units}"
+    return f"{layer.name} unit {unit + 1}/{layer.units}"

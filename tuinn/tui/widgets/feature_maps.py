@@ -3,56 +3,108 @@
 from __future__ import annotations
 
 import numpy as np
+from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.report.summary import format_shape
-from tuinn.train.snapshot import FeatureMap, Snapshot
-from tuinn.tui.widgets.heatmap import DIVERGING, GREY, SteadyScale, heatmap_strips
+from tuinn.train.snapshot import FeatureMap, Kernels, Snapshot
+from tuinn.tui.widgets.heatmap import DIVERGING, GREY, Palette, Scale, SteadyScale, heatmap_strips, nice_ceil
 from tuinn.tui.widgets.panel import Panel
 
 MAX_ZOOM = 4
+SCALE_CELLS = 6  # cells of the colour scale on each layer's heading line
 
 
-def tile_rows(fm: FeatureMap, zoom: int) -> int:
+def tile_rows(fm: FeatureMap, zoom: int, heading_lines: int = 1) -> int:
     """Text lines one layer takes: its heading and its tiles."""
-    return 1 + -(-fm.shape[0] * zoom // 2)
+    return heading_lines + -(-fm.shape[0] * zoom // 2)
 
 
-def heading(fm: FeatureMap, shown: int) -> Text:
-    """'conv2d_1  2×2×3 = 12 neurons', and how many channels are drawn."""
-    text = Text.assemble((fm.layer, "bold"), f"  {format_shape(fm.shape)} = {fm.neurons:,} neurons")
-    if shown < fm.shape[2]:
-        text.append(f"  {shown}/{fm.shape[2]} shown", "dim")
-    return text
+def heading(fm: FeatureMap, first: int, shown: int, scale: Scale, palette: Palette, width: int) -> list[Text]:
+    """'conv2d_1  2×2×3 = 12 neurons', which channels are drawn, and the layer's colour scale with its range.
+
+    One line when it fits in `width`, else the channels and the scale go on a second line.
+    """
+    title = Text.assemble((fm.layer, "bold"), f"  {format_shape(fm.shape)} = {fm.neurons:,} neurons")
+    extra = Text()
+    channels = fm.shape[2]
+    if shown < channels:
+        extra.append(f"  ch {first + 1}-{min(channels, first + shown)}/{channels}", "yellow")
+    extra.append(f"  {scale.lo:g} ", "dim")
+    for i in np.linspace(0, len(palette) - 1, SCALE_CELLS).round().astype(int).tolist():
+        extra.append(" ", Style(bgcolor=palette.colour(i)))
+    extra.append(f" {scale.hi:g}", "dim")
+    if title.cell_len + extra.cell_len <= width:
+        return [title + extra]
+    return [title, extra]
+
+
+def page_start(page: int, shown: int, channels: int) -> int:
+    """The first channel of page `page` (wrapping) when `shown` channels fit at a time."""
+    pages = -(-channels // max(shown, 1))
+    return (page % pages) * shown
 
 
 class FeatureMapsPanel(Panel):
-    """Each channel a small tile: grey for non-negative maps, orange/blue for signed ones; steady per-layer scales."""
+    """Each channel a small tile: grey for non-negative maps, orange/blue for signed ones; steady per-layer scales.
+
+    `c` pages every layer on to its next channels; the kernels of the layer
+    selected with `[` `]` (a conv layer) are drawn under its maps.
+    """
 
     TITLE = "Feature maps"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._scales: dict[str, SteadyScale] = {}
+        self.page = 0
+
+    def show_page(self, page: int) -> None:
+        """Show page `page` of every layer's channels (wrapping per layer)."""
+        if page != self.page:
+            self.page = page
+            self._redraw()
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        kernels = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
+        kernel_lines = self._kernels(kernels, width) if kernels else []
         lines: list[Strip] = []
-        for fm, z, per_row, shown in layout(snapshot.feature_maps, width, height):
+        probe = Scale(-0.001, 0.001)  # the longest range figures, to see whether headings need two lines
+        heading_lines = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in snapshot.feature_maps), default=1)
+        for fm, z, per_row, shown in layout(snapshot.feature_maps, width, height - len(kernel_lines), heading_lines):
             scale = self._scales.setdefault(fm.layer, SteadyScale(symmetric=False))
             scale.fit(fm.maps)
-            palette = DIVERGING if scale.lo < 0 else GREY
-            lines += self.text_lines([heading(fm, shown)], width)
-            lines += heatmap_strips(tile_grid(fm.maps[:, :, :shown], z, per_row), scale, palette)
+            palette = self.ramp(DIVERGING if scale.lo < 0 else GREY)
+            first = page_start(self.page, shown, fm.shape[2])
+            lines += self.text_lines(heading(fm, first, shown, scale, palette, width), width)
+            lines += heatmap_strips(tile_grid(fm.maps[:, :, first : first + shown], z, per_row), scale, palette)
+            if kernels and fm.layer == kernels.layer:
+                lines += kernel_lines
         return lines
 
+    def _kernels(self, k: Kernels, width: int) -> list[Strip]:
+        """A tile per filter of the selected conv layer, on a symmetric scale."""
+        peak = nice_ceil(max(float(np.abs(k.weights).max()), 1e-6))
+        scale = Scale(-peak, peak)
+        zoom = 2 if k.weights.shape[0] <= 5 else 1
+        per_row = max(1, (width + 1) // (k.weights.shape[1] * zoom + 1))
+        mean = f", mean over {k.in_channels} input channels" if k.in_channels > 1 else ""
+        rows = min(2, -(-k.weights.shape[2] // per_row))
+        shown = k.weights[:, :, : rows * per_row]
+        count = f"{shown.shape[2]} of {k.weights.shape[2]}" if shown.shape[2] < k.weights.shape[2] else f"{shown.shape[2]}"
+        title = Text.assemble((f"{count} kernels of ", "dim"), (k.layer, "bold"), (f"  ±{peak:g}{mean}", "dim"))
+        return self.text_lines([title], width) + heatmap_strips(tile_grid(shown, zoom, per_row), scale, self.ramp(DIVERGING))
 
-def layout(maps: tuple[FeatureMap, ...], width: int, height: int) -> list[tuple[FeatureMap, int, int, int]]:
+
+def layout(
+    maps: tuple[FeatureMap, ...], width: int, height: int, heading_lines: int = 1
+) -> list[tuple[FeatureMap, int, int, int]]:
     """(map, zoom, tiles per row, channels shown) per layer: the most channels that fit, then the biggest zoom."""
     best: list[tuple[FeatureMap, int, int, int]] = []
     for zoom in range(1, MAX_ZOOM + 1):
         zooms = [min(zoom, max(1, 12 // fm.shape[0])) for fm in maps]
-        spare = height - sum(tile_rows(fm, z) for fm, z in zip(maps, zooms))
+        spare = height - sum(tile_rows(fm, z, heading_lines) for fm, z in zip(maps, zooms))
         if spare < 0 and zoom > 1:  # zoom 1 is drawn even when it does not fit: the panel clips
             break
         per_row = [max(1, min(fm.shape[2], (width + 1) // (fm.shape[1] * z + 1))) for fm, z in zip(maps, zooms)]

@@ -11,6 +11,8 @@ from tuinn.tui.widgets.heatmap import DIVERGING, MAGNITUDE, Scale, SteadyScale, 
 from tuinn.tui.widgets.panel import Panel
 
 NORM_SCALE = Scale(-8.0, 2.0)  # log10 ‖∇W‖: fixed, so a row's colour means the same all run long
+MIN_MATRIX_LINES = 5  # title, three lines of matrix, colour bar
+SIDE_BY_SIDE = 18  # cells each half needs to put the matrix beside the history
 
 
 class GradientsPanel(Panel):
@@ -28,24 +30,41 @@ class GradientsPanel(Panel):
         if s.step < self._last_step:  # a reset: start the matrix scales afresh
             self._scales.clear()
         self._last_step = s.step
+        history_lines = len(s.grad_history_layers) + 2
+        if height - history_lines >= MIN_MATRIX_LINES or width < 2 * SIDE_BY_SIDE:
+            lines = self._history(s, width)
+            return lines + self._matrix(s, width, height - len(lines))
+        # a deep net: the matrix goes beside the history so that it stays in view
+        half = width // 2
+        left, right = self._history(s, half - 1), self._matrix(s, width - half, height)
+        blank_left, blank_right = Strip.blank(half), Strip.blank(width - half)
+        return [
+            Strip.join([left[i].adjust_cell_length(half) if i < len(left) else blank_left, right[i] if i < len(right) else blank_right])
+            for i in range(max(len(left), len(right)))
+        ]
+
+    def _history(self, s: Snapshot, width: int) -> list[Strip]:
+        """log10 ‖∇W‖ per layer over time, with its colour bar."""
         names = s.grad_history_layers
         label = max((len(n) for n in names), default=0) + 1
         cols = max(1, width - label)
         lines = self.text_lines([Text("log10 ‖∇W‖ per layer, input at top, epochs →", "dim")], width)
         history = fit_columns(s.grad_history, cols) if s.grad_history.size else np.full((len(names), 1), np.nan)
-        rows = heatmap_strips(np.repeat(history, 2, axis=0), NORM_SCALE, MAGNITUDE)
+        magnitude = self.ramp(MAGNITUDE)
+        rows = heatmap_strips(np.repeat(history, 2, axis=0), NORM_SCALE, magnitude)
         for name, row in zip(names, rows):
             lines.append(Strip.join([self.text_lines([Text(name.ljust(label), "dim")], label)[0], row]))
-        lines.append(Strip.join([Strip.blank(label), colour_bar(NORM_SCALE, MAGNITUDE, cols, "{:+.0f}")]))
-        return lines + self._matrix(s, width, height - len(lines))
+        lines.append(Strip.join([Strip.blank(label), colour_bar(NORM_SCALE, magnitude, cols, "{:+.0f}")]))
+        return lines
 
     def _matrix(self, s: Snapshot, width: int, height: int) -> list[Strip]:
         """The selected layer's gradient matrix (rows: inputs, columns: units) on a steady symmetric scale."""
-        if s.selected_grad is None or height < 3:
+        if s.selected_grad is None or height < MIN_MATRIX_LINES:
             return []
         g = s.selected_grad
         scale = self._scales.setdefault(s.selected_layer, SteadyScale())
         scale.fit(g)
         title = Text.assemble(("∇W of ", "dim"), (s.selected_layer, "bold"), (f"  {g.shape[0]}×{g.shape[1]}   [ ] select layer", "dim"))
-        picture = heatmap_strips(fit_grid(g, 2 * (height - 2), width), scale, DIVERGING)
-        return self.text_lines([title], width) + picture + [colour_bar(scale, DIVERGING, width)]
+        diverging = self.ramp(DIVERGING)
+        picture = heatmap_strips(fit_grid(g, 2 * (height - 2), width), scale, diverging)
+        return self.text_lines([title], width) + picture + [colour_bar(scale, diverging, width)]

@@ -19,6 +19,7 @@ from textual.strip import Strip
 UPPER_HALF = "▀"
 NO_DATA = -1  # palette index of a missing value (NaN)
 NO_DATA_RGB = (40, 40, 40)
+NO_DATA_ANSI = 235  # the 256-colour grey nearest NO_DATA_RGB
 
 
 def _ramp(anchors: list[tuple[int, int, int]], levels: int) -> tuple[tuple[int, int, int], ...]:
@@ -31,12 +32,73 @@ def _ramp(anchors: list[tuple[int, int, int]], levels: int) -> tuple[tuple[int, 
     return tuple(tuple(int(round(c)) for c in row) for row in rgb)
 
 
-class Palette:
-    """A fixed list of colours, with the Rich styles of cell pairs cached."""
+def _xterm_colours() -> np.ndarray:
+    """RGB of the 256-colour palette's fixed part: the 6×6×6 cube (16-231) and the grey ramp (232-255)."""
+    steps = np.array([0, 95, 135, 175, 215, 255])
+    cube = np.stack(np.meshgrid(steps, steps, steps, indexing="ij"), axis=-1).reshape(-1, 3)
+    greys = np.repeat((8 + 10 * np.arange(24))[:, None], 3, axis=1)
+    return np.vstack([np.zeros((16, 3), int), cube, greys])
 
-    def __init__(self, name: str, colours: tuple[tuple[int, int, int], ...]) -> None:
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) of sRGB colours: distances there follow what the eye sees."""
+    c = np.asarray(rgb, dtype=float) / 255.0
+    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    xyz = c @ np.array([[0.4124, 0.2126, 0.0193], [0.3576, 0.7152, 0.1192], [0.1805, 0.0722, 0.9505]])
+    xyz /= np.array([0.9505, 1.0, 1.089])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+XTERM = _xterm_colours()
+XTERM_LAB = _lab(XTERM[16:])
+
+
+CANDIDATES = 40  # 256-colour entries considered for each colour of a ramp
+REPEAT_COST = 4.0  # CIELAB units: the price of drawing two neighbouring levels alike
+
+
+def nearest_xterm(colours: tuple[tuple[int, int, int], ...]) -> tuple[int, ...]:
+    """256-colour indices (16-255) for a ramp: the closest in CIELAB whose lightness runs the way the ramp's does.
+
+    Each colour's nearest entries are candidates; a dynamic programme picks one
+    per colour with the least total distance (neighbours drawn alike cost extra) such that lightness never steps
+    against the ramp's own direction (so viridis stays dark-to-bright and the
+    orange-white-blue ramp rises to white and falls), with no stray hues.
+    """
+    lab = _lab(np.array(colours))
+    distance = np.sqrt(((lab[:, None, :] - XTERM_LAB[None]) ** 2).sum(axis=-1))
+    candidates = np.argsort(distance, axis=1)[:, :CANDIDATES]
+    cost = distance[np.arange(len(lab))[:, None], candidates]
+    light = XTERM_LAB[candidates][..., 0]
+    total, back = cost[0].copy(), []
+    for i in range(1, len(lab)):
+        rising = np.sign(lab[i, 0] - lab[i - 1, 0])
+        step = (light[i][None, :] - light[i - 1][:, None]) * rising  # (previous, current)
+        allowed = (step >= 0) if rising else np.ones_like(step, dtype=bool)
+        same = candidates[i][None, :] == candidates[i - 1][:, None]
+        paths = np.where(allowed, total[:, None] + REPEAT_COST * same, np.inf)
+        back.append(paths.argmin(axis=0))
+        total = paths.min(axis=0) + cost[i]
+    choice = [int(total.argmin())]
+    for pointers in reversed(back):
+        choice.append(int(pointers[choice[-1]]))
+    return tuple(int(candidates[i, c]) + 16 for i, c in enumerate(reversed(choice)))
+
+
+class Palette:
+    """A fixed list of colours, with the Rich styles of cell pairs cached.
+
+    `ansi` (one 256-colour index per colour) is set on the palette drawn for a
+    terminal without truecolor; its cells then name those indices, so the
+    terminal shows exactly the steps chosen here rather than its own rounding.
+    """
+
+    def __init__(self, name: str, colours: tuple[tuple[int, int, int], ...], ansi: tuple[int, ...] | None = None) -> None:
         self.name = name
         self.colours = colours
+        self.ansi = ansi
+        self._in_256: Palette | None = None
 
     def __len__(self) -> int:
         return len(self.colours)
@@ -44,16 +106,36 @@ class Palette:
     def rgb(self, index: int) -> tuple[int, int, int]:
         return NO_DATA_RGB if index == NO_DATA else self.colours[index]
 
+    def colour(self, index: int) -> Color:
+        """The Rich colour of entry `index`: a 256-colour index or an RGB triple."""
+        if self.ansi is None:
+            return _rgb_colour(self.rgb(index))
+        return Color.from_ansi(NO_DATA_ANSI if index == NO_DATA else self.ansi[index])
+
     def cell_style(self, upper: int, lower: int) -> Style:
         """The style of a half-block cell showing palette entries `upper` and `lower`."""
-        return _cell_style(self.rgb(upper), self.rgb(lower))
+        return _cell_style(self.colour(upper), self.colour(lower))
+
+    def at(self, colour_system: str | None) -> Palette:
+        """This palette as a terminal with `colour_system` ("truecolor", "256", ...) shows it best."""
+        if colour_system == "truecolor" or self.ansi is not None:
+            return self
+        if self._in_256 is None:
+            ansi = nearest_xterm(self.colours)
+            self._in_256 = Palette(self.name, tuple(tuple(int(c) for c in XTERM[i]) for i in ansi), ansi)
+        return self._in_256
+
+
+@lru_cache(maxsize=1024)
+def _rgb_colour(rgb: tuple[int, int, int]) -> Color:
+    return Color.from_rgb(*rgb)
 
 
 @lru_cache(maxsize=4096)
-def _cell_style(upper: tuple[int, int, int], lower: tuple[int, int, int]) -> Style:
+def _cell_style(upper: Color, lower: Color) -> Style:
     if upper == lower:
-        return Style(bgcolor=Color.from_rgb(*lower))
-    return Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
+        return Style(bgcolor=lower)
+    return Style(color=upper, bgcolor=lower)
 
 
 # Perceptually ordered dark-to-bright (viridis-like): gradient magnitudes.
@@ -190,6 +272,6 @@ def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str = "{:+.2g}")
     bar = max(4, min(len(palette), width - len(lo) - len(hi) - 2))
     levels = np.linspace(0, len(palette) - 1, bar).round().astype(int)
     segments = [Segment(lo + " ")]
-    segments += [Segment(" ", Style(bgcolor=Color.from_rgb(*palette.rgb(int(i))))) for i in levels]
+    segments += [Segment(" ", Style(bgcolor=palette.colour(int(i)))) for i in levels]
     segments.append(Segment(" " + hi))
     return Strip(segments).simplify()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from rich import box
-from rich.console import Group
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -16,6 +16,41 @@ from textual.widgets import Static
 def key_name(binding: Binding) -> str:
     """The key as shown to people: '+' rather than 'plus'."""
     return binding.key_display or binding.key
+
+
+#: what each panel shows, in a sentence each
+PANELS = (
+    ("Architecture", "One row per layer: its output shape (H×W×C for images), neurons, parameters and activation; "
+     "the highlighted row is the layer selected with [ ] (its gradient matrix and, for conv layers, its kernels are shown)."),
+    ("Status", "Where the run is: epoch, step, loss and accuracy on the training and validation sets, the learning rate, "
+     "optimizer, speed, the target and the last event; Screen is what the display costs on the wire."),
+    ("Loss", "Sparklines over the run on fixed scales: losses on one shared log scale, accuracy from 0 (bottom) to 1 (top); "
+     "letters under them mark your switches (a activation, l lr, o optimizer, r reset). p opens the full chart."),
+    ("Gradients", "log10 ‖∇W‖: the size of each layer's weight gradient, on a fixed scale from -8 (dark) to +2 (bright), "
+     "input layer at the top, time to the right: rows that fade toward the input are vanishing gradients. "
+     "Below: the selected layer's gradient, orange negative, blue positive."),
+    ("Decision boundary", "The network's output over the input plane: for two classes the probability of class 1, "
+     "from 0 (orange) to 1 (blue), the boundary where they meet; ● training point, ○ validation point, ✕ misclassified, "
+     "each in its class's colour. t shows all, training, validation or only the misclassified points."),
+    ("Neurons", "Every unit's output over the same plane, layer by layer (inputs on the left), orange negative, blue positive; "
+     ", and . (or a click) select one and the big panel shows it, with its incoming weights and bias."),
+    ("Sample", "One validation image as the CNN sees it, its true class and the predicted probability of each class; "
+     "the predicted bar is marked ▶, green when right, red when wrong. , . step through the samples, m jumps to a wrong one."),
+    ("Feature maps", "Each conv and pool layer's output for that sample, one tile per channel, with the layer's colour scale; "
+     "c pages through the channels; under the selected conv layer, its learned kernels."),
+    ("Confusion", "Validation samples counted by true class (rows) and predicted class (columns), shaded by the share of the row; "
+     "acc is each class's accuracy. Off-diagonal cells are the confusions."),
+)
+
+
+def panels_table() -> Table:
+    """Panel and what it shows."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table.add_column("Panel", style="bold yellow", no_wrap=True)
+    table.add_column("What it shows")
+    for name, text in PANELS:
+        table.add_row(name, text)
+    return table
 
 
 def keys_table(bindings: Iterable[Binding]) -> Table:
@@ -39,7 +74,7 @@ def palette_table(entries: Iterable[tuple[str, str]]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal listing the keys; escape or ? closes it."""
+    """A modal explaining each panel and listing the keys; escape or ? closes it."""
 
     BINDINGS = [Binding("escape,question_mark", "dismiss", "close")]
 
@@ -50,8 +85,8 @@ class HelpScreen(ModalScreen[None]):
         self.palette = list(palette)
 
     def compose(self) -> ComposeResult:
-        body = Static(Group(keys_table(self.bindings), palette_table(self.palette)) if self.palette
-                      else keys_table(self.bindings), id="help")
-        body.border_title = "Keys"
+        tables = [keys_table(self.bindings), *([palette_table(self.palette)] if self.palette else []), panels_table()]
+        body = VerticalScroll(*(Static(t) for t in tables), id="help")
+        body.border_title = "Help: the keys, then what each panel shows (↓ scrolls)"
         body.border_subtitle = self.note
         yield body

@@ -6,7 +6,7 @@ import numpy as np
 from rich.text import Text
 from textual.strip import Strip
 
-from tuinn.train.snapshot import Curve, Snapshot
+from tuinn.train.snapshot import Curve, Event, Snapshot
 from tuinn.tui.widgets.heatmap import nice_ceil
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.status import fmt
@@ -51,22 +51,35 @@ def bin_by_step(curve: Curve, span: int, cols: int) -> np.ndarray:
     return out
 
 
-def sparkline(values: np.ndarray, log: bool = False) -> str:
-    """One character per value, scaled between the values' own min and max; blank where NaN."""
-    v = np.log10(np.maximum(values, 1e-12)) if log else values
-    finite = v[np.isfinite(v)]
-    if not finite.size:
-        return " " * len(v)
-    lo, hi = finite.min(), finite.max()
-    levels = np.zeros(len(v), dtype=int) if hi <= lo else np.rint((v - lo) / (hi - lo) * (len(BARS) - 1))
-    return "".join(" " if not np.isfinite(x) else BARS[int(level)] for x, level in zip(v, levels))
+def sparkline(values: np.ndarray, lo: float, hi: float) -> str:
+    """One character per value on the fixed scale lo..hi (clipped); blank where NaN."""
+    v = np.asarray(values, dtype=float)
+    span = hi - lo if hi > lo else 1.0
+    levels = np.clip(np.rint((np.nan_to_num(v, nan=lo) - lo) / span * (len(BARS) - 1)), 0, len(BARS) - 1).astype(int)
+    return "".join(" " if not np.isfinite(x) else BARS[level] for x, level in zip(v.tolist(), levels.tolist()))
+
+
+def log_range(curves: list[np.ndarray]) -> tuple[float, float]:
+    """One log10 scale for several loss series: whole decades around all their positive values."""
+    logs = [np.log10(c[c > 0]) for c in curves if np.any(c > 0)]
+    if not logs:
+        return 0.0, 1.0
+    every = np.concatenate(logs)
+    lo, hi = float(np.floor(every.min())), float(np.ceil(every.max()))
+    return lo, max(hi, lo + 1)
+
+
+def current_run(events: tuple[Event, ...]) -> list[Event]:
+    """The events since the last reset (with it): the earlier run's steps are not on this axis."""
+    resets = [i for i, e in enumerate(events) if e.kind == "reset"]
+    return list(events[resets[-1] :] if resets else events)
 
 
 def event_marks(s: Snapshot, span: int, cols: int) -> Text:
     """A row with a letter under the column of each switch (a = activation, l = lr, o = optimizer, r = reset,
     p = a layer's pretraining begun or done, f = fine-tuning begun)."""
     row = [(" ", "")] * max(cols, 0)
-    for e in s.events:
+    for e in current_run(s.events):
         if e.kind in MARKS and cols > 0:
             row[min(e.step * cols // span, cols - 1)] = MARKS[e.kind]
     return Text.assemble(*row) if row else Text()
@@ -81,19 +94,26 @@ class LossPanel(Panel):
         s = snapshot
         cols = max(0, width - LABEL)
         span = step_span(s.step)
-        metric = "acc" if s.metric_name == "accuracy" else s.metric_name
+        accuracy = s.metric_name == "accuracy"
+        metric = "acc" if accuracy else s.metric_name
         rows = [("recon loss", recon_value(s), "recon_loss", True)] if len(s.curves.get("recon_loss", ())) else []
         rows += [
             ("train loss", s.train_loss, "train_loss", True),
             ("val loss", s.val_loss, "val_loss", True),
-            (f"train {metric}", s.train_metric, "train_metric", False),
-            (f"val {metric}", s.val_metric, "val_metric", False),
+            (f"train {metric}", s.train_metric, "train_metric", not accuracy),
+            (f"val {metric}", s.val_metric, "val_metric", not accuracy),
         ]
+        if not s.separate_val:  # a truth table "validates" on its training rows: one line each is the truth
+            rows = [r for r in rows if not r[2].startswith("val")]
+        binned = {curve: bin_by_step(s.curves[curve], span, cols) for _, _, curve, _ in rows}
+        lo, hi = log_range([binned[c] for _, _, c, log in rows if log])
         lines = []
         for label, value, curve, log in rows:
             line = Text.assemble((f"{label:<11}", "dim"), f"{fmt(value):<8}")
-            line.append(sparkline(bin_by_step(s.curves[curve], span, cols), log), CURVE_STYLES[curve.split("_")[0]])
+            values = np.log10(np.where(binned[curve] > 0, binned[curve], np.nan)) if log else binned[curve]
+            line.append(sparkline(values, lo, hi) if log else sparkline(values, 0.0, 1.0), CURVE_STYLES[curve.split("_")[0]])
             lines.append(line)
+        self.caption(subtitle=f"loss 1e{int(lo)}…1e{int(hi)} log" + (" · acc 0…1" if accuracy else ""))
         lines.append(Text.assemble(("events".ljust(LABEL), "dim"), event_marks(s, span, cols)))
         axis = f"0 … {span:,} steps"
         lines.append(Text.assemble(("p: full chart".ljust(LABEL), "dim"), (axis.rjust(max(cols, 0)), "dim")))

@@ -11,6 +11,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.glyphs import ascii_strip
+from tuinn.tui.widgets.heatmap import Palette
 
 
 TEXT_CACHE_SIZE = 256  # rendered text lines kept per panel
@@ -47,6 +49,8 @@ class Panel(Widget):
         if self.snapshot is None or not width or not self.display:
             return
         old, new = self._lines, self.build(self.snapshot, width, height)
+        if self.app.ascii:
+            new = [ascii_strip(line) for line in new]
         self._lines = new
         if len(old) != len(new) and self.styles.height is not None and self.styles.height.is_auto:
             self.refresh(layout=True)
@@ -67,6 +71,17 @@ class Panel(Widget):
         if self.snapshot is None:
             return 1
         return max(1, len(self.build(self.snapshot, width, viewport.height)))
+
+    def caption(self, title: str | None = None, subtitle: str | None = None) -> None:
+        """Set the border's title or subtitle, repainting the border only when it changes."""
+        if title is not None and title != self.border_title:
+            self.border_title = title
+        if subtitle is not None and subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+
+    def ramp(self, palette: Palette) -> Palette:
+        """`palette` as this terminal shows it best: steps of the 256-colour palette when it has no truecolor."""
+        return palette.at(self.app.colour_system)
 
     def rich_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
         """A Rich renderable (Text, Table, ...) as lines of `width` cells."""

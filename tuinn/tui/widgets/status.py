@@ -55,6 +55,7 @@ class StatusPanel(Panel):
     def __init__(self, *, show_rate: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
         self.show_rate = show_rate
+        self.wire: str | None = None  # what the screen costs on the wire, e.g. "12 KiB/s at 10 fps"
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
@@ -71,11 +72,17 @@ class StatusPanel(Panel):
         ]
         half = max(LABEL + 1, (width - 1) // 2)
         lines = [field("Preset", s.preset, width), field("State", Text(state, style), width)]
-        lines += [Text.assemble(field(a, b, half), " ", field(c, d, width - half - 1)) for a, b, c, d in pairs]
+        for a, b, c, d in pairs:
+            if max(len(b), len(d)) <= half - LABEL - 1:
+                lines.append(Text.assemble(field(a, b, half), " ", field(c, d, width - half - 1)))
+            else:  # a number never truncates: the pair takes two lines
+                lines += [field(a, b, width), field(c, d, width)]
         if s.phase != "train":
             lines.append(field("Phase", phase_text(s), width))
         lines.append(field("Activation", activation_text(s), width))
         lines.append(field("Samples/s", rate, width))
+        if self.wire is not None:
+            lines.append(field("Screen", self.wire, width))
         lines.append(field("Target", s.target + ("  ✓ met" if s.target_met else ""), width))
         strips = self.text_lines(lines, width)
         event = self.rich_lines(Text(str(s.events[-1]) if s.events else "—"), width - LABEL)[:2]

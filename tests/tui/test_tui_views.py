@@ -1,0 +1,275 @@
+"""The teaching views, stepped from the test: neuron grid, CNN sample, channel paging, confusion matrix; every preset at every size."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from rich.color import ColorType
+
+from tests.presets.test_idx_presets import write_idx
+from tuinn.config import load_preset, preset_names, with_overrides
+from tuinn.data import data_spec_for_path
+from tuinn.data.digits import raw_digits
+from tuinn.train.trainer import Trainer
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.widgets.confusion import ConfusionPanel
+from tuinn.tui.widgets.decision import DecisionPanel
+from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
+from tuinn.tui.widgets.heatmap import DIVERGING, GREY, MAGNITUDE, _lab
+from tuinn.tui.widgets.loss import LossPanel
+from tuinn.tui.widgets.neurons import NeuronsPanel
+from tuinn.tui.widgets.panel import Panel
+from tuinn.tui.widgets.sample import SamplePanel
+from tuinn.tui.widgets.status import StatusPanel
+from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
+
+HUGE = (200, 60)
+SIZES = (SMALL, WIDE, HUGE)
+
+
+@pytest.fixture(scope="module")
+def mnist_folder(tmp_path_factory):
+    """MNIST-format IDX files made from the bundled digits (28×28: scaled ×3, padded by 2)."""
+    table = raw_digits()
+    images = np.pad(np.kron(table[:300, :64].reshape(-1, 8, 8), np.ones((3, 3), dtype=np.uint8)) * 15, ((0, 0), (2, 2), (2, 2)))
+    folder = tmp_path_factory.mktemp("mnist")
+    write_idx(folder / "train-images-idx3-ubyte", images[:240])
+    write_idx(folder / "train-labels-idx1-ubyte", table[:240, 64])
+    write_idx(folder / "t10k-images-idx3-ubyte", images[240:])
+    write_idx(folder / "t10k-labels-idx1-ubyte", table[240:300, 64])
+    return folder
+
+
+def preset_app(name: str, mnist_folder, colour_system: str = "truecolor") -> TuinnApp:
+    config = load_preset(name)
+    if config.needs_data:
+        config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
+    return TuinnApp(trainer=Trainer(config, stop_at_target=False), autostart=False, colour_system=colour_system)
+
+
+def show_evaluation(app: TuinnApp) -> None:
+    """Evaluate now (as each evaluation step does) and show the result."""
+    app.trainer.evaluate()
+    app.show(app.trainer.snapshot())
+
+
+TRAINABLE = [n for n in preset_names() if n != "million-pixels"]  # that one is for --summary only
+
+
+@pytest.mark.parametrize("colours", ["truecolor", "256"])
+@pytest.mark.parametrize("preset", TRAINABLE)
+async def test_every_preset_opens_at_every_size_in_both_colour_systems(preset: str, colours: str, mnist_folder) -> None:
+    app = preset_app(preset, mnist_folder, colours)
+    async with app.run_test(size=SMALL) as pilot:
+        for size in SIZES:
+            await pilot.resize_terminal(*size)
+            app.advance(2)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Status" in text and "? help" in text and "q quit" in text, (preset, size)
+            panels = list(app.query(Panel))
+            assert panels and all(p.size.width > 0 for p in panels if p.display and p.region.width)
+
+
+# --- the neuron grid ------------------------------------------------------------------------
+
+
+async def test_the_neuron_grid_draws_every_unit_of_a_small_net() -> None:
+    app = step_app("xor")
+    async with app.run_test(size=WIDE):
+        app.advance(3)
+        grid = app.query_one(NeuronsPanel)
+        assert "7 of 7 units" in panel_text(app, NeuronsPanel)  # 2 inputs, 4 hidden, 1 output
+        assert grid._plan.thumb >= 8  # at least 8×8 half-block pixels
+
+
+async def test_selecting_a_unit_shows_it_in_the_big_panel_with_its_weights() -> None:
+    app = step_app("spiral")
+    async with app.run_test(size=WIDE) as pilot:
+        app.advance(20)
+        await pilot.pause()
+        before = [line.text for line in app.query_one(DecisionPanel)._lines]
+        await pilot.press("full_stop", "full_stop", "full_stop")  # past the two inputs: dense_1's first unit
+        decision = panel_text(app, DecisionPanel)
+        assert "dense_1 unit 1/16" in decision and "tanh" in decision
+        w = app.trainer.network.layers[0].parameters["W"][:, 0]
+        assert " ".join(f"{v:+.2f}" for v in w) in decision  # the incoming weights as numbers
+        assert f"b {app.trainer.network.layers[0].parameters['b'][0]:+.3g}" in decision
+        assert [line.text for line in app.query_one(DecisionPanel)._lines] != before
+        await pilot.press("comma", "comma", "comma")  # back to the network's output
+        assert "P(class 1)" in panel_text(app, DecisionPanel)
+
+
+async def test_clicking_a_thumbnail_selects_that_unit() -> None:
+    app = step_app("spiral")
+    async with app.run_test(size=WIDE) as pilot:
+        app.advance(5)
+        await pilot.pause()
+        grid = app.query_one(NeuronsPanel)
+        p = grid._plan
+        # the second thumbnail of the second column shown
+        x = grid.gutter.left + (p.thumb + 1) + 2
+        y = grid.gutter.top + 1 + p.thumb // 2 + 1
+        await pilot.click(NeuronsPanel, offset=(x, y))
+        layer = app.snapshot.decision.neurons[p.layers[1]]
+        assert f"{layer.name} unit 2/{layer.units}" in panel_text(app, DecisionPanel)
+
+
+async def test_a_net_too_big_to_show_whole_says_so_and_pages_with_the_selection() -> None:
+    app = step_app("spiral")
+    async with app.run_test(size=WIDE) as pilot:
+        app.advance(2)
+        text = panel_text(app, NeuronsPanel)
+        shown = int(re.search(r"(\d+) of 51 units", text).group(1))
+        assert shown < 51
+        await pilot.press(*["full_stop"] * (2 + 16 + 16))  # from the output: two inputs, dense_1, then dense_2 to its last unit
+        text = panel_text(app, NeuronsPanel)
+        assert re.search(r"dense_2 \d+-16/16", text) and "dense_2 unit 16/16" in panel_text(app, DecisionPanel)
+
+
+async def test_points_key_shows_only_the_misclassified() -> None:
+    app = step_app("spiral")
+    async with app.run_test(size=WIDE) as pilot:
+        app.advance(5)
+        await pilot.pause()
+        d = app.snapshot.decision
+        count = lambda: sum(line.text.count("●") + line.text.count("○") + line.text.count("✕") for line in app.query_one(DecisionPanel)._lines[1:-3])
+        everything = count()
+        await pilot.press("t", "t", "t")
+        assert app.query_one(DecisionPanel).border_subtitle == "t: misclassified points"
+        wrong = count()
+        assert 0 < wrong < everything and wrong <= int((~d.correct).sum())
+
+
+# --- the sample a CNN sees --------------------------------------------------------------------
+
+
+def sample_figures(app: TuinnApp) -> tuple[str, list[float]]:
+    text = panel_text(app, SamplePanel)
+    true = re.search(r"true (\S+)", text).group(1)
+    return true, [float(v) for v in re.findall(r"\b[01]\.\d{3}\b", text)]
+
+
+async def test_the_sample_view_shows_the_true_label_and_ten_probabilities_summing_to_one() -> None:
+    app = step_app("digits-cnn")
+    async with app.run_test(size=WIDE):
+        app.advance(20)
+        true, probabilities = sample_figures(app)
+        v = app.snapshot.sample
+        assert true == str(app.trainer.dataset.y_val[v.index])
+        assert len(probabilities) == 10 and sum(probabilities) == pytest.approx(1.0, abs=0.006)
+        assert f"validation {v.index + 1}/{v.count}" in panel_text(app, SamplePanel)
+
+
+async def test_sample_keys_step_and_jump_to_the_misclassified() -> None:
+    app = step_app("digits-cnn")
+    async with app.run_test(size=WIDE) as pilot:
+        app.advance(12)
+        app.trainer.evaluate()
+        await pilot.press("full_stop", "full_stop")
+        assert app.snapshot.sample.index == 2 and "validation 3/" in panel_text(app, SamplePanel)
+        await pilot.press("comma")
+        assert app.snapshot.sample.index == 1
+        await pilot.press("m")
+        v = app.snapshot.sample
+        assert v.predicted != v.label and "✕ wrong" in panel_text(app, SamplePanel)
+
+
+async def test_channel_paging_reaches_the_last_channel() -> None:
+    app = step_app("digits-cnn")
+    async with app.run_test(size=WIDE) as pilot:
+        app.advance(3)
+        text = panel_text(app, FeatureMapsPanel)
+        first = re.search(r"conv2d_2 .*? ch 1-(\d+)/32", text)
+        assert first, text
+        per_page = int(first.group(1))
+        await pilot.press(*["c"] * (-(-32 // per_page) - 1))
+        assert re.search(r"conv2d_2 .*? ch \d+-32/32", panel_text(app, FeatureMapsPanel))
+
+
+async def test_kernels_of_the_selected_conv_layer_are_drawn() -> None:
+    app = step_app("digits-cnn")
+    async with app.run_test(size=HUGE) as pilot:
+        app.advance(3)
+        assert "16 kernels of conv2d_1" in panel_text(app, FeatureMapsPanel)
+        await pilot.press("right_square_bracket")
+        assert "kernels of conv2d_2" in panel_text(app, FeatureMapsPanel) and "mean over 16 input channels" in panel_text(app, FeatureMapsPanel)
+
+
+# --- the confusion matrix ---------------------------------------------------------------------
+
+
+async def test_the_confusion_matrix_sums_to_the_validation_count_and_its_diagonal_is_the_accuracy() -> None:
+    app = step_app("digits-cnn")
+    async with app.run_test(size=WIDE):
+        app.advance(12)
+        show_evaluation(app)
+        panel = app.query_one(ConfusionPanel)
+        rows = [line.text.split() for line in panel._lines[1:11]]
+        counts = np.array([[int(v) for v in row[1:11]] for row in rows])
+        n = len(app.trainer.dataset.x_val)
+        assert counts.sum() == n
+        assert np.trace(counts) / n == pytest.approx(app.snapshot.val_metric)
+        assert [float(row[11]) for row in rows] == pytest.approx(np.diag(counts) / counts.sum(axis=1), abs=0.006)
+        assert panel.border_title == "Confusion (validation)"
+
+
+# --- curves and numbers -----------------------------------------------------------------------
+
+
+async def test_accuracy_one_is_drawn_at_the_top_and_a_truth_table_has_no_validation_rows() -> None:
+    app = step_app("xor")
+    async with app.run_test(size=WIDE):
+        app.advance(2000)
+        text = panel_text(app, LossPanel)
+        acc = re.search(r"train acc\s+1\.0000\s+(\S+)", text).group(1)
+        assert acc.endswith("████")
+        assert "val loss" not in text and "val acc" not in text
+
+
+async def test_chance_accuracy_is_drawn_half_way() -> None:
+    app = step_app("deep-sigmoid")
+    async with app.run_test(size=WIDE):
+        app.advance(40)
+        show_evaluation(app)
+        acc = re.search(r"val acc\s+0\.5\d+\s+(\S+)", panel_text(app, LossPanel)).group(1)
+        assert set(acc) <= set("▄▅")
+
+
+async def test_a_long_epoch_budget_never_truncates() -> None:
+    app = TuinnApp(with_overrides(load_preset("xor"), epochs=20000), autostart=False)
+    async with app.run_test(size=WIDE):
+        app.advance(1025)
+        assert "1025/20000" in panel_text(app, StatusPanel)
+
+
+# --- over any link ----------------------------------------------------------------------------
+
+
+def test_256_colour_ramps_are_monotone_in_lightness() -> None:
+    for palette in (MAGNITUDE, GREY):
+        lightness = _lab(np.array(palette.at("256").colours))[:, 0]
+        assert np.all(np.diff(lightness) >= 0), palette.name
+        assert len(set(palette.at("256").ansi)) >= 10
+    lightness = _lab(np.array(DIVERGING.at("256").colours))[:, 0]
+    peak = len(lightness) // 2
+    assert np.all(np.diff(lightness[: peak + 1]) >= 0) and np.all(np.diff(lightness[peak:]) <= 0)
+
+
+async def test_without_truecolor_the_pictures_use_256_colour_indices() -> None:
+    app = TuinnApp(load_preset("spiral"), autostart=False, colour_system="256")
+    async with app.run_test(size=WIDE):
+        app.advance(3)
+        styles = [seg.style for line in app.query_one(DecisionPanel)._lines for seg in line if seg.style and seg.style.bgcolor]
+        assert styles and all(s.bgcolor.type == ColorType.EIGHT_BIT for s in styles)
+
+
+async def test_without_utf8_the_panels_draw_ascii() -> None:
+    app = TuinnApp(load_preset("spiral"), autostart=False, ascii=True)
+    async with app.run_test(size=WIDE):
+        app.advance(3)
+        for panel in app.query(Panel):
+            assert all(line.text.isascii() for line in panel._lines), type(panel).__name__
+        assert app.screen.has_class("-ascii")

@@ -1,0 +1,90 @@
+"""Sample panel (image presets): the input image the CNN sees, its true class, and a bar per class probability.
+
+As CNN Explainer shows it: the predicted bar is marked, green when right and
+red when wrong. `,` `.` step through the validation samples, `m` jumps to the
+next one the model gets wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.strip import Strip
+
+from tuinn.train.snapshot import SampleView, Snapshot
+from tuinn.tui.widgets.heatmap import DIVERGING, GREY, Scale, heatmap_strips
+from tuinn.tui.widgets.panel import Panel
+
+BAR_CELLS = "▏▎▍▌▋▊▉█"  # eighths of a cell, for bars with sub-cell resolution
+NAME = 6  # cells for a class name in front of its bar
+MIN_BAR = 6  # cells of bar at the least
+BAR_LINE = 2 + (NAME - 2) + 6  # cells of a bar line besides the bar: marker, name, figure
+MAX_ZOOM = 8
+
+
+def bar(p: float, cells: int) -> str:
+    """A horizontal bar of `cells` cells filled to p (0..1), in eighths."""
+    eighths = int(round(max(0.0, min(1.0, p)) * cells * 8))
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (BAR_CELLS[part - 1] if part else "")).ljust(cells)
+
+
+def image_values(v: SampleView) -> np.ndarray:
+    """The image as one channel (the mean of its channels)."""
+    return v.image.mean(axis=2) if v.image.ndim == 3 else v.image
+
+
+class SamplePanel(Panel):
+    """The selected sample: image on the left, probabilities on the right (or under it when narrow)."""
+
+    TITLE = "Sample"
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        v = snapshot.sample
+        if v is None:
+            return []
+        right = v.predicted == v.label
+        verdict = Text.assemble(
+            ("true ", "dim"), (v.class_names[v.label] if 0 <= v.label < len(v.class_names) else "?", "bold"),
+            ("  predicted ", "dim"), (v.class_names[v.predicted], "bold green" if right else "bold red"),
+            ("  ✓" if right else "  ✕ wrong", "green" if right else "bold red"),
+        )
+        where = Text(f"{v.source} {v.index + 1:,}/{v.count:,}  , . step  m: next wrong", "dim")
+        head = self.text_lines([verdict, where], width)
+        bars = self._bars(v, width)
+        img = image_values(v)
+        h, w = img.shape
+        side_by_side = width - 1 - (BAR_LINE + MIN_BAR) >= w
+        room_w = width - 1 - (BAR_LINE + MIN_BAR) if side_by_side else width
+        room_h = height - len(head) - (0 if side_by_side else len(bars))
+        zoom = max(1, min(MAX_ZOOM, room_w // w, (2 * max(room_h, 1)) // h))
+        lo, hi = float(img.min()), float(img.max())
+        palette = self.ramp(GREY if lo >= 0 else DIVERGING)
+        scale = Scale(0.0, hi or 1.0) if lo >= 0 else Scale(-max(-lo, hi), max(-lo, hi))
+        picture = heatmap_strips(np.repeat(np.repeat(img, zoom, axis=0), zoom, axis=1), scale, palette)
+        if not side_by_side:
+            return head + picture + bars
+        bars = self._bars(v, width - w * zoom - 1)
+        gap, blank = Strip.blank(1), Strip.blank(w * zoom)
+        rows = max(len(picture), len(bars))
+        body = [
+            Strip.join([picture[r] if r < len(picture) else blank, gap, bars[r] if r < len(bars) else Strip.blank(0)])
+            for r in range(rows)
+        ]
+        return head + body
+
+    def _bars(self, v: SampleView, width: int) -> list[Strip]:
+        """One line per class: name, a bar of its probability, the figure; the predicted one marked."""
+        cells = max(MIN_BAR, width - BAR_LINE)
+        lines = []
+        for k, p in enumerate(v.probabilities.tolist()):
+            predicted, true = k == v.predicted, k == v.label
+            style = ("green" if v.predicted == v.label else "red") if predicted else "cyan"
+            name = v.class_names[k][: NAME - 2]
+            lines.append(
+                Text.assemble(
+                    ("▶ " if predicted else "  ", style), (name.ljust(NAME - 2), "bold" if true else "dim"),
+                    (bar(p, cells), style), f" {p:5.3f}",
+                )
+            )
+        return self.text_lines(lines, width)
