@@ -5,23 +5,16 @@ from __future__ import annotations
 import pytest
 from textual.widgets import TabbedContent, TabPane
 
-from tuinn.config import load_preset, with_overrides
-from tuinn.data import data_spec_for_path
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.help import HelpScreen
-from tui_support import SMALL, WIDE, screen_text
+from tui_support import SMALL, WIDE, preset_app, screen_text
 
 # keys that change the run, each followed by a step so every panel redraws what it did
-STEERING = ("a", "A", "plus", "minus", "o", "right_square_bracket", "left_square_bracket", "s", "r")
-
-
-def preset_app(name: str, mnist_folder) -> TuinnApp:
-    """The app on preset `name` in step mode; the IDX presets read the test's MNIST-format folder."""
-    config = load_preset(name)
-    if config.needs_data:
-        config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
-    return TuinnApp(config, autostart=False)
+STEERING = (
+    "a", "A", "plus", "minus", "o", "right_square_bracket", "left_square_bracket", "s", "r",
+    "full_stop", "full_stop", "comma", "m", "c", "t",  # the pictures: unit or sample, misclassified, channels, points
+)
 
 
 async def visit_every_screen(app: TuinnApp, pilot) -> None:

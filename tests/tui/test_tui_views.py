@@ -8,11 +8,7 @@ import numpy as np
 import pytest
 from rich.color import ColorType
 
-from tests.presets.test_idx_presets import write_idx
-from tuinn.config import load_preset, preset_names, with_overrides
-from tuinn.data import data_spec_for_path
-from tuinn.data.digits import raw_digits
-from tuinn.train.trainer import Trainer
+from tuinn.config import load_preset, with_overrides
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.confusion import ConfusionPanel
 from tuinn.tui.widgets.decision import DecisionPanel
@@ -23,30 +19,10 @@ from tuinn.tui.widgets.neurons import NeuronsPanel
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.sample import SamplePanel
 from tuinn.tui.widgets.status import StatusPanel
-from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
+from tui_support import SMALL, WIDE, panel_text, preset_app, screen_text, step_app
 
 HUGE = (200, 60)
 SIZES = (SMALL, WIDE, HUGE)
-
-
-@pytest.fixture(scope="module")
-def mnist_folder(tmp_path_factory):
-    """MNIST-format IDX files made from the bundled digits (28×28: scaled ×3, padded by 2)."""
-    table = raw_digits()
-    images = np.pad(np.kron(table[:300, :64].reshape(-1, 8, 8), np.ones((3, 3), dtype=np.uint8)) * 15, ((0, 0), (2, 2), (2, 2)))
-    folder = tmp_path_factory.mktemp("mnist")
-    write_idx(folder / "train-images-idx3-ubyte", images[:240])
-    write_idx(folder / "train-labels-idx1-ubyte", table[:240, 64])
-    write_idx(folder / "t10k-images-idx3-ubyte", images[240:])
-    write_idx(folder / "t10k-labels-idx1-ubyte", table[240:300, 64])
-    return folder
-
-
-def preset_app(name: str, mnist_folder, colour_system: str = "truecolor") -> TuinnApp:
-    config = load_preset(name)
-    if config.needs_data:
-        config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
-    return TuinnApp(trainer=Trainer(config, stop_at_target=False), autostart=False, colour_system=colour_system)
 
 
 def show_evaluation(app: TuinnApp) -> None:
@@ -55,22 +31,18 @@ def show_evaluation(app: TuinnApp) -> None:
     app.show(app.trainer.snapshot())
 
 
-TRAINABLE = [n for n in preset_names() if n != "million-pixels"]  # that one is for --summary only
-
-
 @pytest.mark.parametrize("colours", ["truecolor", "256"])
-@pytest.mark.parametrize("preset", TRAINABLE)
-async def test_every_preset_opens_at_every_size_in_both_colour_systems(preset: str, colours: str, mnist_folder) -> None:
-    app = preset_app(preset, mnist_folder, colours)
+async def test_every_preset_opens_at_every_size_in_both_colour_systems(app_preset: str, colours: str, mnist_folder) -> None:
+    """80×24 and 120×40 in truecolor are also stepped key by key in test_tui_every_preset; here: all three sizes, both colour systems."""
+    app = preset_app(app_preset, mnist_folder, colours)
     async with app.run_test(size=SMALL) as pilot:
         for size in SIZES:
             await pilot.resize_terminal(*size)
             app.advance(2)
             await pilot.pause()
             text = screen_text(app)
-            assert "Status" in text and "? help" in text and "q quit" in text, (preset, size)
-            panels = list(app.query(Panel))
-            assert panels and all(p.size.width > 0 for p in panels if p.display and p.region.width)
+            assert "Status" in text and "? help" in text and "q quit" in text, (app_preset, size)
+            assert all(p.size.width > 0 for p in app.query(Panel) if p.display and p.region.width)
 
 
 # --- the neuron grid ------------------------------------------------------------------------

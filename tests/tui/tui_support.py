@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from tuinn.config import load_preset, parse_config
+from tuinn.config import load_preset, parse_config, with_overrides
+from tuinn.data import data_spec_for_path
 from tuinn.data import Dataset
 from tuinn.train.trainer import Trainer
 from tuinn.tui.app import TuinnApp
@@ -56,6 +57,14 @@ def seed_conv_trainer() -> Trainer:
 def step_app(preset: str) -> TuinnApp:
     """The app on a built-in preset, in step mode."""
     return TuinnApp(load_preset(preset), autostart=False)
+
+
+def preset_app(name: str, mnist_folder, colour_system: str = "truecolor") -> TuinnApp:
+    """The app on preset `name` in step mode; the IDX presets read the test's MNIST-format folder."""
+    config = load_preset(name)
+    if config.needs_data:
+        config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
+    return TuinnApp(config, autostart=False, colour_system=colour_system)
 
 
 def screen_text(app: TuinnApp) -> str:
