@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.glyphs import to_ascii
 
 
 def about_text(s: Snapshot) -> Text:
@@ -43,4 +44,5 @@ class AboutCard(Static):
         if key != self._key:
             self._key = key
             self.border_title = f"About {snapshot.preset}"
-            self.update(about_text(snapshot))
+            text = about_text(snapshot)
+            self.update(Text(to_ascii(text.plain)) if self.app.ascii else text)

@@ -45,7 +45,7 @@ PANELS = (
 
 def panels_table() -> Table:
     """Panel and what it shows."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
     table.add_column("Panel", style="bold yellow", no_wrap=True)
     table.add_column("What it shows")
     for name, text in PANELS:
@@ -55,7 +55,7 @@ def panels_table() -> Table:
 
 def keys_table(bindings: Iterable[Binding]) -> Table:
     """Key and explanation, one binding a row."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
     table.add_column("Key", style="bold cyan", justify="center")
     table.add_column("What it does")
     for b in bindings:
@@ -65,7 +65,7 @@ def keys_table(bindings: Iterable[Binding]) -> Table:
 
 def palette_table(entries: Iterable[tuple[str, str]]) -> Table:
     """Command-palette entries that have no key of their own."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
     table.add_column("In the palette (ctrl+p)", style="bold cyan")
     table.add_column("What it does")
     for name, text in entries:
