@@ -1,12 +1,12 @@
 """What the TUI costs: bytes per second on the wire, key-to-screen latency, and training speed in the app.
 
-Runs `tuinn --preset NAME` on a real pty sized 120x40, as a terminal or an SSH session
+Runs `tuinn --preset NAME` on a real pty (120x40 unless told), as a terminal or an SSH session
 would, with an epoch budget it will not finish, so it trains throughout; timestamps
 every byte the app writes, and prints figures. The app's training speed (the
 samples/s its status panel shows) is compared with a headless Trainer stepping
 the same preset for as long, in its own process. Not a test:
 
-    python bench/tui_wire.py [--seconds 10] [--presets xor digits-cnn]
+    python bench/tui_wire.py [--seconds 10] [--presets xor digits-cnn] [--sizes 120x40 80x24] [--no-headless]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's tuinn
 from tuinn.cli.run import default_threads  # noqa: E402
 
-COLS, ROWS = 120, 40
+SIZE = (120, 40)  # columns, rows
 # CSI, OSC, DCS and two-byte escapes: what is left is the text the terminal shows.
 ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|P[^\x1b]*\x1b\\|.)")
 BURST_GAP = 0.004  # seconds of silence that end one burst of output (one frame, roughly)
@@ -64,13 +64,13 @@ def visible(data: bytes) -> str:
 
 
 class Pty:
-    """A program on a pty of COLS x ROWS, with every chunk it writes timestamped."""
+    """A program on a pty of `size` (columns, rows), with every chunk it writes timestamped."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], size: tuple[int, int] = SIZE) -> None:
         self.started = time.monotonic()
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: size its terminal before the program looks at it
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
             try:
                 os.execve(argv[0], argv, env)
             finally:
@@ -141,9 +141,11 @@ class Pty:
         return None
 
 
-def measure(tuinn: str, preset: str, seconds: float, presses: int, env: dict[str, str]) -> None:
-    """Print startup time, output rate while training, and pause/resume key latency for one preset."""
-    app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS], env)
+def measure(
+    tuinn: str, preset: str, seconds: float, presses: int, env: dict[str, str], size: tuple[int, int], headless: bool
+) -> None:
+    """Print startup time, output rate while training, and pause/resume key latency for one preset at one size."""
+    app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS], env, size)
     try:
         ready = app.wait_for_text(READY, 0, timeout=30) - app.started
         app.pump(1.0)  # let the first full paint and the training warm-up pass
@@ -159,13 +161,15 @@ def measure(tuinn: str, preset: str, seconds: float, presses: int, env: dict[str
                 app.pump(0.3)
     finally:
         status = app.quit()
-    print(f"{preset}: first frame after {ready:.2f} s; "
+    print(f"{preset} at {size[0]}x{size[1]}: first frame after {ready:.2f} s; "
           f"{byte_rate / 1024:.1f} KiB/s in {burst_rate:.1f} bursts/s ({byte_rate / burst_rate / 1024:.1f} KiB each) "
           f"while training ({seconds:g} s)")
     print(f"  key -> next output: median {1e3 * statistics.median(to_output):.0f} ms, "
           f"max {1e3 * max(to_output):.0f} ms; key -> new text: median "
           f"{1e3 * statistics.median(to_text):.0f} ms, max {1e3 * max(to_text):.0f} ms "
           f"({len(to_text)} presses); exit status {status}")
+    if not headless:
+        return
     same = default_threads(headless=False)
     default, alike = (headless_rate(preset, seconds, env, threads) for threads in (0, same))
     print(f"  training in the app: {in_app:,.0f} samples/s; headless: {default:,.0f} samples/s "
@@ -186,7 +190,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to count output bytes")
     parser.add_argument("--presses", type=int, default=10, help="pause/resume pairs to time")
     parser.add_argument("--presets", nargs="+", default=["xor", "spiral", "digits-cnn"])
+    parser.add_argument("--sizes", nargs="+", default=["120x40"], help="terminal sizes, COLSxROWS")
+    parser.add_argument("--no-headless", action="store_true", help="skip the headless training-speed comparison")
     args = parser.parse_args()
+    sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes]
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     tuinn = shutil.which("tuinn", path=path)
     if tuinn is None:
@@ -194,7 +201,8 @@ def main() -> None:
     kept = {name: os.environ[name] for name in ("HOME", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ}
     env = {**kept, "PATH": path, "TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
     for preset in args.presets:
-        measure(tuinn, preset, args.seconds, args.presses, env)
+        for size in sizes:
+            measure(tuinn, preset, args.seconds, args.presses, env, size, not args.no_headless)
 
 
 if __name__ == "__main__":

@@ -1,29 +1,46 @@
 """Regenerate the README's screenshots: train a preset in step mode (deterministic), press keys, save SVG.
 
-    python docs/screenshots.py      # writes docs/spiral.svg, docs/digits-cnn.svg, docs/deep-sigmoid-switch.svg,
-                                    # docs/spiral-editor.svg
+    python docs/screenshots.py                 # writes docs/*.svg (the README's pictures)
     python docs/screenshots.py spiral-editor   # only the named ones
 """
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 from tuinn.config import load_preset
 from tuinn.train import commands as cmd
 from tuinn.train.trainer import Trainer
 from tuinn.tui.app import TuinnApp
 
-#: file stem -> (preset, steps, keys pressed after them, steps after the keys)
+WIDE, SMALL = (120, 40), (80, 24)
+HIDE_ABOUT = ("i",)  # the About card opens with each preset at 120x40; the pictures show the panels under it
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A picture: `preset` trained `steps` steps, `keys` pressed, `steps_after` more steps, at `size` in `colours`."""
+
+    preset: str
+    steps: int
+    keys: tuple[str, ...] = HIDE_ABOUT
+    steps_after: int = 0
+    size: tuple[int, int] = WIDE
+    colours: str = "truecolor"
+
+
 SHOTS = {
-    "spiral": ("spiral", 3000, (), 0),
-    "digits-cnn": ("digits-cnn", 300, (), 0),
-    "deep-sigmoid-switch": ("deep-sigmoid", 400, ("a",) * 4, 600),  # sigmoid stalls; elu learns
+    "spiral": Shot("spiral", 3000),
+    "spiral-unit": Shot("spiral", 3000, (*HIDE_ABOUT, *["full_stop"] * 20)),  # dense_2's 2nd unit in the big panel
+    "spiral-80x24": Shot("spiral", 3000, (), size=SMALL),
+    "spiral-256": Shot("spiral", 3000, colours="256"),
+    "digits-cnn": Shot("digits-cnn", 300, (*HIDE_ABOUT, "m")),  # a digit the net gets wrong
+    "digits-cnn-80x24": Shot("digits-cnn", 300, (), size=SMALL),
+    "deep-sigmoid-switch": Shot("deep-sigmoid", 400, (*HIDE_ABOUT, *"aaaa"), 600),  # sigmoid stalls; elu learns
 }
-SIZE = (120, 40)
 #: the lab on spiral, as the README tells it: the editor open, a layer added and widened, x1² and sin x1 on,
 #: noise and L2 raised, each marked on the loss history
 LAB_EDITS = (
@@ -35,13 +52,15 @@ LAB_EDITS = (
 )
 
 
-async def screenshot(preset: str, steps: int, keys: tuple[str, ...], steps_after: int, out: Path) -> None:
-    """Train `preset` for `steps` steps, press `keys`, train `steps_after` more, save the screen to `out`."""
-    app = TuinnApp(trainer=Trainer(load_preset(preset), stop_at_target=False), autostart=False)
-    async with app.run_test(size=SIZE) as pilot:
-        app.advance(steps)
-        await pilot.press(*keys)
-        app.advance(steps_after)
+async def screenshot(shot: Shot, out: Path) -> None:
+    """Take `shot` and save the screen to `out`."""
+    trainer = Trainer(load_preset(shot.preset), stop_at_target=False)
+    app = TuinnApp(trainer=trainer, autostart=False, colour_system=shot.colours)
+    async with app.run_test(size=shot.size) as pilot:
+        app.advance(shot.steps)
+        trainer.evaluate()
+        await pilot.press(*shot.keys)
+        app.advance(shot.steps_after)
         await pilot.pause()
         app.save_screenshot(str(out))
 
@@ -49,7 +68,7 @@ async def screenshot(preset: str, steps: int, keys: tuple[str, ...], steps_after
 async def lab_screenshot(out: Path) -> None:
     """spiral: train, open the editor, make the lab's edits with training in between, save the screen."""
     app = TuinnApp(trainer=Trainer(load_preset("spiral"), stop_at_target=False), autostart=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=WIDE) as pilot:
         app.advance(1000)
         await pilot.press("e")
         for edit in LAB_EDITS:
@@ -62,8 +81,8 @@ async def lab_screenshot(out: Path) -> None:
 if __name__ == "__main__":
     here = Path(__file__).parent
     wanted = set(sys.argv[1:])
-    for stem, (preset, steps, keys, steps_after) in SHOTS.items():
+    for stem, shot in SHOTS.items():
         if not wanted or stem in wanted:
-            asyncio.run(screenshot(preset, steps, keys, steps_after, here / f"{stem}.svg"))
+            asyncio.run(screenshot(shot, here / f"{stem}.svg"))
     if not wanted or "spiral-editor" in wanted:
         asyncio.run(lab_screenshot(here / "spiral-editor.svg"))

@@ -50,8 +50,9 @@ async def test_every_preset_opens_at_every_size_in_both_colour_systems(app_prese
 
 async def test_the_neuron_grid_draws_every_unit_of_a_small_net() -> None:
     app = step_app("xor")
-    async with app.run_test(size=WIDE):
+    async with app.run_test(size=WIDE) as pilot:
         app.advance(3)
+        await pilot.press("i")  # the About card, docked under the panels at start, gives its lines back
         grid = app.query_one(NeuronsPanel)
         assert "7 of 7 units" in panel_text(app, NeuronsPanel)  # 2 inputs, 4 hidden, 1 output
         assert grid._plan.thumb >= 8  # at least 8×8 half-block pixels

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 
 from tuinn.config import RunConfig, load_preset
 from tuinn.train import commands as cmd
-from tuinn.train.runner import TrainingThread
+from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 from tuinn.tui.widgets.chart import LossChartScreen
