@@ -12,8 +12,21 @@ from tui_support import SMALL, WIDE, preset_app, screen_text
 
 # keys that change the run, each followed by a step so every panel redraws what it did
 STEERING = (
-    "a", "A", "plus", "minus", "o", "right_square_bracket", "left_square_bracket", "s", "r",
-    "full_stop", "full_stop", "comma", "m", "c", "t",  # the pictures: unit or sample, misclassified, channels, points
+    "a",
+    "A",
+    "plus",
+    "minus",
+    "o",
+    "right_square_bracket",
+    "left_square_bracket",
+    "s",
+    "r",
+    "full_stop",
+    "full_stop",
+    "comma",
+    "m",
+    "c",
+    "t",  # the pictures: unit or sample, misclassified, channels, points
 )
 
 

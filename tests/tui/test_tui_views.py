@@ -108,7 +108,11 @@ async def test_points_key_shows_only_the_misclassified() -> None:
         app.advance(5)
         await pilot.pause()
         d = app.snapshot.decision
-        count = lambda: sum(line.text.count("●") + line.text.count("○") + line.text.count("✕") for line in app.query_one(DecisionPanel)._lines[1:-3])
+
+        def count() -> int:
+            """Points drawn on the picture."""
+            return sum(sum(line.text.count(g) for g in "●○✕") for line in app.query_one(DecisionPanel)._lines[1:-3])
+
         everything = count()
         await pilot.press("t", "t", "t")
         assert app.query_one(DecisionPanel).border_subtitle == "t: misclassified points"
