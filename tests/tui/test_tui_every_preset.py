@@ -26,7 +26,7 @@ STEERING = (
     "comma",
     "m",
     "c",
-    "t",  # the pictures: unit or sample, misclassified, channels, points
+    "v",  # the pictures: unit or sample, misclassified, channels, points
 )
 
 

@@ -114,8 +114,8 @@ async def test_points_key_shows_only_the_misclassified() -> None:
             return sum(sum(line.text.count(g) for g in "●○✕") for line in app.query_one(DecisionPanel)._lines[1:-3])
 
         everything = count()
-        await pilot.press("t", "t", "t")
-        assert app.query_one(DecisionPanel).border_subtitle == "t: misclassified points"
+        await pilot.press("v", "v", "v")
+        assert app.query_one(DecisionPanel).border_subtitle == "v: misclassified points"
         wrong = count()
         assert 0 < wrong < everything and wrong <= int((~d.correct).sum())
 

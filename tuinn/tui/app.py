@@ -33,6 +33,7 @@ from tuinn.tui.wire import WireMeter
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
 WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
+SIDE_ROOM = 110  # columns the panels need for the side column (neuron grid, sample, confusion) on one screen
 HUGE_SIZE = (180, 50)  # from this up (a projector), the pictures take most of the screen
 DEFAULT_FPS = 1 / PUBLISH_INTERVAL  # redraws a second at most; --fps lowers it for slow links
 ASCII_NOTE = "The locale is not UTF-8, so the app draws in ASCII. For blocks and lines: export LANG=C.UTF-8 (or another UTF-8 locale) and start again."
@@ -70,7 +71,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         Binding("full_stop", "pick(1)", "next", key_display=".", group=PICK, tooltip="Next unit of the neuron grid, or next sample (image presets)"),
         Binding("m", "misclassified", "wrong", tooltip="Image presets: jump to the next validation sample the model gets wrong"),
         Binding("c", "channels", "channels", tooltip="Feature maps: the next page of channels of every layer"),
-        Binding("t", "points", "points", tooltip="Decision boundary: show all points, training only, validation only or the misclassified"),
+        Binding("v", "points", "points", tooltip="Decision boundary: show all points, training only, validation only or the misclassified"),
         Binding("n", "step", "step", tooltip="Train one step (while paused)"),
         Binding("r", "reset", "reset", tooltip="Reset: start again from the same seed's weights"),
         Binding("plus", "lr(2.0)", "lr×2", key_display="+", group=LR, tooltip="Double the learning rate"),
@@ -137,6 +138,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         lab = self.lab_width()
         room = Size(size.width - lab, size.height)
         wide = is_wide(room) if not lab else room.width >= LAB_WIDE[0] and room.height >= LAB_WIDE[1]
+        self.screen.set_class(room.width < SIDE_ROOM, "-narrow")  # no room for the side column beside the picture
         await self.query_one(Dashboard).set_compact(not wide)
 
     def on_mount(self) -> None:

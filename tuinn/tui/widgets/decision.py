@@ -24,7 +24,7 @@ from tuinn.tui.widgets.panel import Panel
 TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
 SMALL_SET = 16  # data sets with at most this many points get marks three cells wide (XOR's four corners)
 Y_AXIS = 6  # cells for the y tick labels
-#: which points the panel draws (key `t` steps through them)
+#: which points the panel draws (key `v` steps through them)
 POINT_FILTERS = ("all", "train", "validation", "misclassified")
 #: activations whose output has a fixed range, so every unit of theirs is drawn on the same scale
 UNIT_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softsign": (-1.0, 1.0), "step": (0.0, 1.0)}
@@ -195,7 +195,7 @@ class DecisionPanel(Panel):
         if s.task == "classification":
             legend += f"  {WRONG_POINT} wrong"
         foot += self.text_lines([Text(legend, "dim")], width)
-        self.caption(subtitle=f"t: {self.points} points")
+        self.caption(subtitle=f"v: {self.points} points")
         return head, foot
 
     def _weights(self, layer: NeuronLayer, unit: int, width: int) -> list[Strip]:

@@ -31,7 +31,7 @@ PANELS = (
      "Below: the selected layer's gradient, orange negative, blue positive."),
     ("Decision boundary", "The network's output over the input plane: for two classes the probability of class 1, "
      "from 0 (orange) to 1 (blue), the boundary where they meet; ● training point, ○ validation point, ✕ misclassified, "
-     "each in its class's colour. t shows all, training, validation or only the misclassified points."),
+     "each in its class's colour. v shows all, training, validation or only the misclassified points."),
     ("Neurons", "Every unit's output over the same plane, layer by layer (inputs on the left), orange negative, blue positive; "
      ", and . (or a click) select one and the big panel shows it, with its incoming weights and bias."),
     ("Sample", "One validation image as the CNN sees it, its true class and the predicted probability of each class; "

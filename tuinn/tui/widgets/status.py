@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual.strip import Strip
 
@@ -77,8 +79,9 @@ class StatusPanel(Panel):
                 lines.append(Text.assemble(field(a, b, half), " ", field(c, d, width - half - 1)))
             else:  # a number never truncates: the pair takes two lines
                 lines += [field(a, b, width), field(c, d, width)]
-        if s.phase != "train":
-            lines.append(field("Phase", phase_text(s), width))
+        if s.phase != "train":  # on its own line, wrapped rather than cut, as the Event is
+            parts = textwrap.wrap(phase_text(s), max(8, width - LABEL))
+            lines += [field("" if i else "Phase", part, width) for i, part in enumerate(parts)]
         lines.append(field("Activation", activation_text(s), width))
         lines.append(field("Samples/s", rate, width))
         if self.wire is not None:
