@@ -60,6 +60,8 @@ def _list_presets() -> None:
 @click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
 @click.option("--export", "export_path", metavar="FILE",
               help="After training, export the network: FILE.onnx (ONNX) or FILE.py (a PyTorch script).")
+@click.option("--record", "record_path", metavar="FILE",
+              help="Record the run's Snapshots to FILE as it goes, for `tuinn replay FILE`.")
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
 @click.option("--threads", type=click.IntRange(min=1), metavar="N",
               help="Threads a training step uses (default: every core this process may use headless, "
@@ -73,7 +75,7 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    settings, data_path, save_path, export_path, load_path, threads, fps, summary, list_presets, debug,
+    settings, data_path, save_path, export_path, record_path, load_path, threads, fps, summary, list_presets, debug,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -105,8 +107,9 @@ def main(
         if summary:
             click.echo(_summary(config))
             return
-        if save_path is not None:
-            _check_save_path(save_path)
+        for flag, path in (("--save", save_path), ("--record", record_path)):
+            if path is not None:
+                _check_output_path(flag, path)
         if export_path is not None:
             from tuinn.cli.export import check_export_path
 
@@ -118,13 +121,22 @@ def main(
         raise
     except (ConfigError, ValueError, KeyError, OSError) as e:
         raise BadInput(message_of(e)) from None
+    recorder = None
+    if record_path is not None:
+        from tuinn.train.recorder import Recorder
+
+        recorder = Recorder(record_path)
     with StopSignals() as signals:  # SIGINT/SIGTERM stop the run as q does: exit 130/143
         if headless:
-            code = _run_headless(trainer, as_json, lambda: signals.received)
+            code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
         else:
             from tuinn.tui.app import run_app
 
-            code = run_app(config, trainer=trainer, on_stop=signals.on_stop, stop_code=lambda: signals.exit_code, fps=fps)
+            code = run_app(config, trainer=trainer, on_stop=signals.on_stop, stop_code=lambda: signals.exit_code, fps=fps,
+                           recorder=recorder)
+    if recorder is not None:
+        recorder.close()
+        click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)
     if save_path is not None:
         try:
             path = trainer.network.save(save_path)
@@ -139,18 +151,18 @@ def main(
     sys.exit(code)
 
 
-def _check_save_path(path: str) -> None:
-    """Refuse, before training, a --save path that could not be written afterwards."""
+def _check_output_path(flag: str, path: str) -> None:
+    """Refuse, before training, an output path (--save, --record) that could not be written."""
     target = Path(path)
     if not path or target.is_dir():
-        raise ConfigError(f"--save {path!r}: give a file name, such as net.npz")
+        raise ConfigError(f"{flag} {path!r}: give a file name, such as {'run.rec' if flag == '--record' else 'net.npz'}")
     folder = target.resolve().parent
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"--save {path}: {folder} is a file, not a folder")
     if not folder.is_dir():
-        raise ConfigError(f"--save {path}: the folder {folder} does not exist")
+        raise ConfigError(f"{flag} {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
-        raise ConfigError(f"--save {path}: the folder {folder} is not writable")
+        raise ConfigError(f"{flag} {path}: the folder {folder} is not writable")
 
 
 def default_threads(headless: bool) -> int:
@@ -186,7 +198,16 @@ def _summary(config: RunConfig) -> str:
     return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
 
 
-def _run_headless(trainer, as_json: bool, stop_signal) -> int:
+def preset_input_shape(config: RunConfig) -> tuple[int, ...]:
+    """The input shape the config's data has (or will have, for presets that wait for your files)."""
+    from tuinn.train.trainer import load_dataset
+
+    if config.needs_data and not config.data.get("path") and config.input_shape:
+        return config.input_shape
+    return load_dataset(config).input_shape
+
+
+def _run_headless(trainer, as_json: bool, stop_signal, recorder=None) -> int:
     from tuinn.report.console import ConsoleReporter, JsonReporter
     from tuinn.report.headless import run_headless
 
@@ -194,7 +215,7 @@ def _run_headless(trainer, as_json: bool, stop_signal) -> int:
 
     reporter = JsonReporter() if as_json else ConsoleReporter()
     with threadpool_limits(limits=1):  # one BLAS thread per worker: the step's threads are ours
-        return run_headless(trainer, reporter, stop_signal)
+        return run_headless(trainer, reporter, stop_signal, recorder)
 
 
 if __name__ == "__main__":  # pragma: no cover

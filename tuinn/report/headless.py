@@ -7,21 +7,26 @@ from collections.abc import Callable
 
 from tuinn.report.console import Reporter
 from tuinn.report.summary import summary_table
+from tuinn.train.recorder import Recorder
 from tuinn.train.trainer import Trainer, quiet_float_errors
 
 EXIT_TARGET_MET, EXIT_TARGET_MISSED = 0, 1
 
 
-def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int] = lambda: 0) -> int:
+def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int] = lambda: 0,
+                 recorder: Recorder | None = None) -> int:
     """Train to the end (or the target), reporting epochs and events; 0 if the target is met.
 
     `stop_signal()` is the number of a stop signal received (0: none): training ends after
     the current step, and the exit status is 128 + that number (130 SIGINT, 143 SIGTERM).
+    A `recorder` gets a full Snapshot at the start, at every evaluated epoch and at the end.
     """
     snap = trainer.snapshot(detail=False)
     reporter.start(snap, summary_table(snap.summary, snap.input_shape))
+    if recorder is not None:
+        recorder.write(trainer.snapshot())
     with quiet_float_errors():
-        _train(trainer, reporter, stop_signal)
+        _train(trainer, reporter, stop_signal, recorder)
     if not trainer.diverged:
         trainer.evaluate()  # the final figures (already measured if the last epoch was evaluated)
     snap = trainer.snapshot(detail=False)
@@ -33,10 +38,13 @@ def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[],
                 f"({trainer.step_count} steps); target {trainer.config.target.describe()} "
                 f"{'met' if snap.target_met else 'not met'} by then.")
     reporter.end(snap, text, code)
+    if recorder is not None:
+        recorder.write(trainer.snapshot())
     return code
 
 
-def _train(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int]) -> None:
+def _train(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int],
+           recorder: Recorder | None) -> None:
     """Step until finished (or stopped by a signal), printing throttled epoch lines and every event."""
     seen_events = len(trainer.events)
     epochs = trainer.config.train.epochs
@@ -47,6 +55,8 @@ def _train(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int])
         if trainer.epoch == last_epoch and not trainer.finished and not (pretraining and len(trainer.events) != seen_events):
             continue  # (pretraining has no epochs of the run: its events are printed as they come)
         last_epoch = trainer.epoch
+        if recorder is not None and trainer.epoch % trainer.eval_every == 0 and not trainer.finished:
+            recorder.write(trainer.snapshot())
         new_events = list(trainer.events)[seen_events:]
         if new_events or trainer.finished or reporter.wants_epoch(trainer.epoch, epochs):
             if not trainer.diverged and not pretraining:

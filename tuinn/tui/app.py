@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 
 from tuinn.config import RunConfig, load_preset
 from tuinn.train import commands as cmd
+from tuinn.train.recorder import Recorder
 from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
@@ -95,9 +96,11 @@ class TuinnApp(LabActions, TourActions, App[int]):
         colour_system: str = "truecolor",
         ascii: bool = False,
         fps: float = DEFAULT_FPS,
+        recorder: Recorder | None = None,
     ) -> None:
         super().__init__()
         self.tour = tour
+        self.recorder = recorder
         #: "truecolor", or "256": the ramps are then drawn in steps of the 256-colour palette
         self.colour_system = colour_system
         #: no UTF-8 locale: panels draw ASCII, borders are ASCII
@@ -110,6 +113,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
             trainer = Trainer(config or load_preset(tour.stop.preset), stop_at_target=False)  # (runs on past its target)
         self.trainer = trainer
         self.thread = TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps) if autostart else None
+        self.show_rate = autostart  # in step mode the throughput means nothing
         if autostart:
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
@@ -117,7 +121,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield TourPanel(id="tour")
-        yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.thread is not None)
+        yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.show_rate)
         yield Static(id="too-small")
         yield AboutCard(self.snapshot)
         yield Footer()
@@ -178,6 +182,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.snapshot = snapshot
         self.query_one(Dashboard).show(snapshot)
         self.follow_lab(snapshot)
+        if self.recorder is not None:
+            self.recorder.offer(snapshot)
 
     # --- training ---------------------------------------------------------------------------
     def send(self, command: cmd.Command) -> None:
@@ -303,19 +309,23 @@ def terminal_colours() -> str:
 
 def run_app(config: RunConfig | None, trainer: Trainer | None = None,
             on_stop: Callable[[Callable[[], None]], None] | None = None, stop_code: Callable[[], int | None] = lambda: None,
-            tour: TourPosition | None = None, fps: float = DEFAULT_FPS) -> int:
+            tour: TourPosition | None = None, fps: float = DEFAULT_FPS, recorder: Recorder | None = None) -> int:
     """Run the app on `config` (or on a ready `trainer`, or the tour) until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
     `stop_code()` then gives the exit status. A bug in the app or the training thread
-    is raised again once the terminal is restored. `fps` caps the redraws a second.
+    is raised again once the terminal is restored. `fps` caps the redraws a second;
+    a `recorder` records what the screen shows.
     """
-    app = TuinnApp(config, trainer=trainer, tour=tour, colour_system=terminal_colours(), ascii=not utf8_locale(), fps=fps)
+    app = TuinnApp(config, trainer=trainer, tour=tour, colour_system=terminal_colours(), ascii=not utf8_locale(), fps=fps,
+                   recorder=recorder)
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))
     code = app.run()
     if app.thread is not None:
         app.thread.stop(timeout=None)  # the screen is restored; now let a slow step finish before --save
+    if recorder is not None:
+        recorder.offer(app.trainer.snapshot(), force=True)  # the run as it ended
     error = app._exception or (app.thread.error if app.thread is not None else None)
     if error is not None:
         raise error

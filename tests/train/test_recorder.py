@@ -1,0 +1,138 @@
+"""Recordings: Snapshots written as a run goes, read back field by field; torn and foreign files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from tuinn.config import load_preset
+from tuinn.report.console import JsonReporter
+from tuinn.report.headless import run_headless
+from tuinn.train.recorder import FIRST_INTERVAL, FRAMES_PER_LEVEL, LEVELS, Recorder, Recording, RecordingError
+from tuinn.train.trainer import Trainer
+
+import io
+
+
+def record(tmp_path, preset: str, epochs: int | None = None):
+    """Run a preset headless with a recorder; return the Recording and the trainer's last snapshot."""
+    config = load_preset(preset)
+    if epochs is not None:
+        config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=epochs))
+    trainer = Trainer(config)
+    recorder = Recorder(tmp_path / f"{preset}.rec")
+    run_headless(trainer, JsonReporter(io.StringIO()), recorder)
+    recorder.close()
+    return Recording(tmp_path / f"{preset}.rec"), trainer.snapshot(), recorder
+
+
+def assert_like(recorded, live, path="snapshot"):
+    """Equal field by field: scalars exactly, integer arrays exactly, float pictures to one 8-bit level."""
+    if isinstance(live, np.ndarray):
+        assert isinstance(recorded, np.ndarray) and recorded.shape == live.shape and recorded.dtype == live.dtype, path
+        if live.dtype.kind == "f" and live.size:
+            finite = live[np.isfinite(live)]
+            step = (finite.max() - finite.min()) / LEVELS if finite.size else 0
+            np.testing.assert_allclose(recorded, live, atol=step / 2 * 1.001 + 1e-12, err_msg=path)
+        else:
+            np.testing.assert_array_equal(recorded, live, err_msg=path)
+    elif dataclasses.is_dataclass(live):
+        assert type(recorded) is type(live), path
+        for f in dataclasses.fields(live):
+            if f.name != "curves":
+                assert_like(getattr(recorded, f.name), getattr(live, f.name), f"{path}.{f.name}")
+    elif isinstance(live, (tuple, list)):
+        assert isinstance(recorded, type(live)) and len(recorded) == len(live), path
+        for i, (r, l) in enumerate(zip(recorded, live)):
+            assert_like(r, l, f"{path}[{i}]")
+    elif isinstance(live, dict):
+        assert recorded.keys() == live.keys(), path
+        for k in live:
+            assert_like(recorded[k], live[k], f"{path}[{k!r}]")
+    else:
+        assert recorded == live, (path, recorded, live)
+
+
+@pytest.mark.parametrize("preset", ["spiral", "digits-cnn", "regression", "and"])
+def test_the_last_frame_is_the_run_as_it_ended(tmp_path, preset):
+    recording, live, recorder = record(tmp_path, preset, epochs=6)
+    assert len(recording) == recorder.frames >= 3
+    last = recording[len(recording) - 1]
+    assert_like(last, live)
+    for name, curve in live.curves.items():
+        got = last.curves[name]
+        assert (np.diff(got.steps) > 0).all()
+        np.testing.assert_array_equal(got.values[-len(curve):][-1:], curve.values[-1:])
+
+
+def test_frames_show_the_run_in_order_with_curves_up_to_each_frame(tmp_path):
+    recording, _, _ = record(tmp_path, "spiral", epochs=20)
+    steps = [recording[i].step for i in range(len(recording))]
+    assert steps == sorted(steps) and steps[0] == 0
+    for i in range(len(recording)):
+        frame = recording[i]
+        assert all(len(c) == 0 or c.steps[-1] <= frame.step for c in frame.curves.values())
+    assert len(recording[len(recording) // 2].curves["train_loss"]) < len(recording[len(recording) - 1].curves["train_loss"])
+
+
+def test_unchanged_fields_are_written_once(tmp_path):
+    recording, _, _ = record(tmp_path, "xor", epochs=30)
+    lines = (tmp_path / "xor.rec").read_text().splitlines()[1:]
+    assert "description" in json.loads(lines[0]) and all("description" not in json.loads(l) for l in lines[1:])
+    assert recording[len(recording) - 1].description == load_preset("xor").description
+
+
+def test_a_torn_last_line_leaves_every_whole_frame_readable(tmp_path):
+    recording, _, recorder = record(tmp_path, "xor", epochs=30)
+    path = tmp_path / "xor.rec"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])  # the run died writing its last frame
+    torn = Recording(path)
+    assert torn.torn and len(torn) == recorder.frames - 1
+    assert torn[len(torn) - 1].step == recording[len(recording) - 2].step
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"", "not a tuinn recording"),
+    (b"PK\x03\x04 a zip", "not a tuinn recording"),
+    (b'{"format": "tuinn-recording", "version": 99}\n', "version 99"),
+    (b'{"format": "tuinn-recording", "version": 1}\n', "no frames"),
+    (b'{"format": "tuinn-recording", "version": 1}\n{"step": 1}\n', "line 2"),
+    (b'{"format": "tuinn-recording", "version": 1}\n[1, 2]\n', "line 2"),
+])
+def test_foreign_or_broken_files_are_refused_naming_the_file(tmp_path, content, fragment):
+    path = tmp_path / "bad.rec"
+    path.write_bytes(content)
+    with pytest.raises(RecordingError, match=fragment) as e:
+        Recording(path)
+    assert "bad.rec" in str(e.value)
+
+
+def test_an_object_array_in_a_recording_is_never_loaded(tmp_path):
+    recording, _, _ = record(tmp_path, "xor", epochs=30)
+    path = tmp_path / "xor.rec"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace('"__array__":"<f8"', '"__array__":"|O"', 1)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecordingError, match="object arrays"):
+        Recording(path)
+
+
+def test_the_app_frame_rate_halves_every_level_so_long_runs_stay_small(tmp_path):
+    trainer = Trainer(load_preset("xor"))
+    snap = trainer.snapshot()
+    now = [0.0]
+    recorder = Recorder(tmp_path / "r.rec", clock=lambda: now[0])
+    taken = 0
+    hour = 3600.0
+    while now[0] < hour:
+        taken += recorder.offer(snap)
+        now[0] += 0.1
+    recorder.close()
+    # levels of FRAMES_PER_LEVEL frames at FIRST_INTERVAL, 2x, 4x ... cover an hour in few frames
+    assert taken == recorder.frames
+    assert FRAMES_PER_LEVEL < taken < 6 * FRAMES_PER_LEVEL
+    assert recorder.interval >= 2 ** 4 * FIRST_INTERVAL
