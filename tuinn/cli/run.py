@@ -62,6 +62,8 @@ def _list_presets() -> None:
               help="After training, export the network: FILE.onnx (ONNX) or FILE.py (a PyTorch script).")
 @click.option("--record", "record_path", metavar="FILE",
               help="Record the run's Snapshots to FILE as it goes, for `tuinn replay FILE`.")
+@click.option("--resume", "resume_path", metavar="PATH",
+              help="Continue a run saved with --save exactly where it stopped (its settings; --epochs can extend it).")
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
 @click.option("--threads", type=click.IntRange(min=1), metavar="N",
               help="Threads a training step uses (default: every core this process may use headless, "
@@ -75,7 +77,8 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    settings, data_path, save_path, export_path, record_path, load_path, threads, fps, summary, list_presets, debug,
+    settings, data_path, save_path, export_path, record_path, resume_path, load_path, threads, fps, summary,
+    list_presets, debug,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -92,7 +95,17 @@ def main(
     if as_json and not headless:
         raise BadInput("--json goes with --headless")
     try:
-        config = with_settings(load_run_config(preset, config_file), settings)
+        checkpoint = None
+        if resume_path is not None:
+            from tuinn.train.checkpoint import Checkpoint
+
+            clash = [flag for flag, given in (("--preset", preset), ("--config", config_file), ("--load", load_path),
+                                              ("--data", data_path)) if given]
+            if clash:
+                raise BadInput(f"--resume brings the run's own settings, data and weights: drop {clash[0]}")
+            checkpoint = Checkpoint(resume_path)
+        base = checkpoint.config if checkpoint is not None else load_run_config(preset, config_file)
+        config = with_settings(base, settings)
         data = None
         if data_path is not None:
             from tuinn.data import data_spec_for_path
@@ -117,6 +130,8 @@ def main(
         # the app trains through its budget (a class watches it settle); headless stops at the target
         trainer = _make_trainer(config, load_path, stop_at_target=None if headless else False,
                                 threads=threads or default_threads(headless))
+        if checkpoint is not None:
+            checkpoint.restore(trainer)
     except BadInput:
         raise
     except (ConfigError, ValueError, KeyError, OSError) as e:
@@ -138,11 +153,14 @@ def main(
         recorder.close()
         click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)
     if save_path is not None:
+        from tuinn.train.checkpoint import save_run
+
         try:
-            path = trainer.network.save(save_path)
+            path, what = save_run(trainer, save_path)
         except OSError as e:
             raise BadInput(f"--save {save_path}: {e.strerror or e}") from None
-        click.echo(f"Saved the network to {path}", err=as_json)
+        hint = f" (continue it with --resume {path})" if what == "a checkpoint" else ""
+        click.echo(f"Saved {what} to {path}{hint}", err=as_json)
     if export_path is not None:
         from tuinn.cli.export import export_network
 

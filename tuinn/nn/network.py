@@ -293,8 +293,11 @@ class Network:
                 layer_spec["activation"] = layer.activation
         return spec
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write spec and weights to `path` (.npz) through a temporary file and a rename."""
+    def save(self, path: str | os.PathLike, extra: dict[str, np.ndarray] | None = None) -> Path:
+        """Write spec and weights to `path` (.npz) through a temporary file and a rename.
+
+        `extra` arrays are stored beside them (a checkpoint's training state); `load` ignores them.
+        """
         if self.spec is None:
             raise ValueError("only a network built from a spec can be saved")
         path = Path(path)
@@ -307,6 +310,7 @@ class Network:
         }
         arrays = {name: p for name, p in self.params.items()}
         arrays["__meta__"] = np.array(json.dumps(meta))
+        arrays.update(extra or {})
         write_atomically(path, lambda f: np.savez(f, **arrays))
         return path
 

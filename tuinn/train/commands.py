@@ -131,6 +131,14 @@ class OpenPreset:
     config: RunConfig
 
 
+
+@dataclass(frozen=True)
+class SaveCheckpoint:
+    """Save the run as a checkpoint between steps (`path` None: '<preset>-epoch<N>.npz')."""
+
+    path: str | None = None
+
+
 Command = (
     SetActivation
     | CycleActivation
@@ -152,4 +160,5 @@ Command = (
     | RemoveLayer
     | NewSample
     | OpenPreset
+    | SaveCheckpoint
 )

@@ -273,6 +273,8 @@ class Trainer(Lab):
             self._start()
             self.paused, self.events = paused, events
             self._event("reset", f"reset to seed {self.config.seed}")
+        elif isinstance(c, cmd.SaveCheckpoint):
+            self._save_checkpoint(c.path)
         elif isinstance(c, cmd.SelectLayer):
             self.selected = (self.selected + c.delta) % max(1, len(self.weighted_layers))
         elif isinstance(c, cmd.SelectSample):
@@ -308,6 +310,17 @@ class Trainer(Lab):
         """Predicted classes for `x`, in chunks."""
         parts = [self.network.forward(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]
         return predicted_classes(np.concatenate(parts), self.network.loss.name)
+
+    def _save_checkpoint(self, path: str | None) -> None:
+        """Save the run now (between steps); the outcome is an event, as the app shows events."""
+        from tuinn.train.checkpoint import default_checkpoint_name, save_run
+
+        target = path or default_checkpoint_name(self)
+        try:
+            written, what = save_run(self, target)
+            self._event("checkpoint", f"saved {what} to {written}")
+        except OSError as e:
+            self._event("checkpoint", f"could not save {target}: {e.strerror or e}")
 
     def load_weights(self, path: str) -> None:
         """Start from weights (and activations) saved with Network.save; the layers must match."""

@@ -82,6 +82,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
         Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", group=LAYER, tooltip="Select the next layer (gradient matrix, kernels)"),
         Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
+        Binding("ctrl+s", "save_checkpoint", "save", show=False,
+                tooltip="Save checkpoint: the whole run, to <preset>-epoch<N>.npz (continue with --resume)"),
         *LAB_BINDINGS,
         *TOUR_BINDINGS,
     ]
@@ -223,6 +225,9 @@ class TuinnApp(LabActions, TourActions, App[int]):
             self.send(cmd.Step())
         else:
             self.notify("n trains one step while paused: press space to pause first", timeout=3)
+
+    def action_save_checkpoint(self) -> None:
+        self.send(cmd.SaveCheckpoint())
 
     def action_reset(self) -> None:
         self.send(cmd.Reset())
