@@ -24,7 +24,7 @@ def record(tmp_path, preset: str, epochs: int | None = None):
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=epochs))
     trainer = Trainer(config)
     recorder = Recorder(tmp_path / f"{preset}.rec")
-    run_headless(trainer, JsonReporter(io.StringIO()), recorder)
+    run_headless(trainer, JsonReporter(io.StringIO()), recorder=recorder)
     recorder.close()
     return Recording(tmp_path / f"{preset}.rec"), trainer.snapshot(), recorder
 

@@ -32,7 +32,7 @@ def recordings(tmp_path_factory):
         config = load_preset(name)
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=min(config.train.epochs, 12)))
         recorder = Recorder(folder / f"{name}.rec")
-        run_headless(Trainer(config), JsonReporter(io.StringIO()), recorder)
+        run_headless(Trainer(config), JsonReporter(io.StringIO()), recorder=recorder)
         recorder.close()
         made[name] = folder / f"{name}.rec"
     return made

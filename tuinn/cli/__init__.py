@@ -6,6 +6,6 @@ dependencies (the TUI, textual-serve, onnx) only when it runs.
 """
 
 from tuinn.cli.run import main
-from tuinn.cli import export, replay, tour  # noqa: F401  (each registers its subcommand)
+from tuinn.cli import export, replay, serve, tour  # noqa: F401  (each registers its subcommand)
 
 __all__ = ["main"]

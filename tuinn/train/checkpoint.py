@@ -26,8 +26,10 @@ KIND = "tuinn-checkpoint"
 VERSION = 1
 STATE = "__checkpoint__"
 #: Trainer attributes saved as they are (JSON scalars)
-COUNTERS = ("step_count", "epoch", "samples_seen", "_cursor", "_first_loss", "lr", "optimizer_name",
+COUNTERS = ("step_count", "epoch", "samples_seen", "_cursor", "lr", "optimizer_name",
             "hidden_activation", "selected", "sample_index", "target_met", "diverged", "_evaluated_at")
+#: the divergence watch's running figures (the loss it started from, its average, steps above it)
+WATCH = ("first", "_average", "_high_steps")
 #: Series attributes that are scalars; the arrays are _steps, _values and _pending_sum
 SERIES_SCALARS = ("_len", "_group", "_pending_steps", "_pending")
 
@@ -71,6 +73,7 @@ def save_checkpoint(trainer, path: str | os.PathLike) -> Path:
         "base_dir": None if trainer.config.base_dir is None else str(trainer.config.base_dir),
         "source": trainer.config.source,
         "counters": {k: getattr(trainer, k) for k in COUNTERS},
+        "divergence": {k: getattr(trainer._divergence, k) for k in WATCH},
         "optimizer": {"iterations": opt.iterations, "slots": sorted(arrays)},
         "epoch_budget": trainer.epoch_budget,
         "last_eval": trainer.last_eval,
@@ -138,6 +141,8 @@ def _restore(trainer, path, state: dict, arrays: dict[str, np.ndarray]) -> None:
     counters = state["counters"]
     for k in COUNTERS:
         setattr(trainer, k, counters[k])
+    for k in WATCH:
+        setattr(trainer._divergence, k, state["divergence"][k])
     trainer.optimizer = trainer._make_optimizer(trainer.optimizer_name)
     trainer.optimizer.iterations = state["optimizer"]["iterations"]
     for key in state["optimizer"]["slots"]:
