@@ -12,7 +12,7 @@ def test_app_records_as_it_goes_and_replay_shows_it(terminal, tmp_path):
     rec = tmp_path / "xor.rec"
     pane = terminal(f"tuinn --preset xor --epochs 100000000 --record {rec}")
     pane.wait_for("Decision boundary", "running", timeout=20)
-    pane.wait_for(re.compile(r"Step +[1-9]\d{2,}"), timeout=20)
+    pane.wait_for(re.compile(r"Step +[1-9][\d,]{2,}"), timeout=20)
     pane.send_keys("Space")
     pane.wait_for(re.compile(r"State +paused"))
     live = Recording(rec)  # readable while the app still runs
