@@ -4,7 +4,6 @@ space pauses training (the screen stops changing) and resumes it, closing the ta
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import time

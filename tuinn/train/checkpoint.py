@@ -13,7 +13,6 @@ import json
 import os
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
