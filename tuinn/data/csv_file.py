@@ -1,9 +1,12 @@
-"""A CSV file with a header row: one label column, every other column a numeric feature.
+"""A CSV file: one label column, every other column a numeric feature; a header row if it has one.
+
+The first line is a header of column names, data (a row of numbers: no header), or
+scikit-learn's counts and class names (see tuinn.data.csv_layout).
 
 Read with the csv module (UTF-8, optionally gzip'd as ``.csv.gz``); rows are
 turned into numbers a block at a time, so a large file never exists as a
 Python list of strings all at once. Line numbers in messages count as an
-editor does: the header is line 1.
+editor does: the first line is line 1.
 """
 
 from __future__ import annotations
@@ -14,27 +17,21 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TextIO
 
 import numpy as np
 
+from tuinn.data.csv_layout import HEADER_KEY, Layout, Rows, label_index, read_layout
 from tuinn.data.dataset import DataError, Dataset
 from tuinn.data.numeric import Locator, as_numbers, check_fits
-from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader, key_name
+from tuinn.data.standardize import STANDARDIZE_KEY, read_standardize, standardized
+from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, dataset_from_pool
 from tuinn.data.targets import CLASS_NAMES_KEY, TASK_KEY, read_task, targets
 
 LABEL_KEY = "label"
-KEYS = ("kind", "path", LABEL_KEY, TASK_KEY, CLASS_NAMES_KEY, VAL_RATIO, LIMIT, SHAPE)
+KEYS = ("kind", "path", LABEL_KEY, HEADER_KEY, STANDARDIZE_KEY, TASK_KEY, CLASS_NAMES_KEY, VAL_RATIO, LIMIT, SHAPE)
 ROWS_PER_BLOCK = 4096
-
-
-class RowReader(Protocol):
-    """What the csv module's reader offers: rows, and the line number reached."""
-
-    line_num: int
-
-    def __iter__(self) -> Iterator[list[str]]: ...
 
 
 @dataclass(frozen=True)
@@ -55,42 +52,16 @@ def open_text(path: Path) -> TextIO:
     return open(path, encoding="utf-8-sig", newline="")
 
 
-def label_column(path: Path, header: list[str], label: str | None) -> int:
-    """Index of the label column: the one named `label`, or the last one."""
-    if label is None:
-        return len(header) - 1
-    if label not in header:
-        raise DataError(f"{path}: {key_name(LABEL_KEY)} names column {label!r}, which is not in the header; "
-                        f"columns: {', '.join(header)}")
-    return header.index(label)
-
-
-def read_header(path: Path, reader: RowReader) -> list[str]:
-    """The header row's column names (the first line that is not blank), checked: at least two, none repeated."""
-    header = next((row for row in reader if row), None)
-    if header is None:
-        raise DataError(f"{path}: empty file; expected a header row naming the columns")
-    header = [name.strip() for name in header]
-    if len(header) < 2:
-        raise DataError(f"{path}: line {reader.line_num}: the header names only {len(header)} column; "
-                        f"need at least one feature and a label")
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise DataError(f"{path}: line {reader.line_num}: column {repeated[0]!r} appears more than once in the header")
-    return header
-
-
-def row_blocks(path: Path, reader: RowReader, width: int) -> Iterator[tuple[list[list[str]], np.ndarray]]:
-    """The data rows in blocks: (rows, line number of each row); blank lines skipped, ragged rows refused."""
+def row_blocks(path: Path, rows: Rows, width: int, has_header: bool) -> Iterator[tuple[list[list[str]], np.ndarray]]:
+    """The data rows in blocks: (rows, line number of each row); ragged rows refused."""
     block: list[list[str]] = []
     lines: list[int] = []
-    for row in reader:
-        if not row:
-            continue
+    for line, row in rows:
         if len(row) != width:
-            raise DataError(f"{path}: line {reader.line_num} has {len(row)} fields, the header has {width}")
+            than = "the header has" if has_header else "the first row has"
+            raise DataError(f"{path}: line {line} has {len(row)} fields, {than} {width}")
         block.append(row)
-        lines.append(reader.line_num)
+        lines.append(line)
         if len(block) == ROWS_PER_BLOCK:
             yield block, np.array(lines)
             block, lines = [], []
@@ -98,9 +69,9 @@ def row_blocks(path: Path, reader: RowReader, width: int) -> Iterator[tuple[list
         yield block, np.array(lines)
 
 
-def block_features(block: list[list[str]], label_index: int, where: str, locate: Locator) -> np.ndarray:
+def block_features(block: list[list[str]], label_at: int, where: str, locate: Locator) -> np.ndarray:
     """The feature cells of a block of rows (all but the label column) as checked numbers."""
-    rows = [row[:label_index] + row[label_index + 1:] for row in block]
+    rows = [row[:label_at] + row[label_at + 1:] for row in block]
     try:
         values = np.array(rows, dtype=np.float64)
     except ValueError:
@@ -113,7 +84,7 @@ def cell_locator(lines: np.ndarray, columns: tuple[str, ...]) -> Locator:
     return lambda at: f"line {lines[at[0]]}, column {columns[at[1]]!r}"
 
 
-def read_table(path: Path, label: str | None) -> Table:
+def read_table(path: Path, label: str | int | None, header: bool | None = None) -> tuple[Table, Layout]:
     """Parse the CSV at `path`; DataError naming the file, line and column of anything malformed."""
     features: list[np.ndarray] = []
     labels: list[np.ndarray] = []
@@ -121,12 +92,13 @@ def read_table(path: Path, label: str | None) -> Table:
     try:
         with open_text(path) as text:
             reader = csv.reader(text)
-            header = read_header(path, reader)
-            label_index = label_column(path, header, label)
-            feature_names = tuple(header[:label_index] + header[label_index + 1:])
-            for block, at_lines in row_blocks(path, reader, len(header)):
-                features.append(block_features(block, label_index, str(path), cell_locator(at_lines, feature_names)))
-                labels.append(np.array([row[label_index] for row in block]))
+            layout, rows = read_layout(path, reader, header)
+            columns = list(layout.names)
+            label_at = label_index(path, layout, label)
+            feature_names = tuple(columns[:label_at] + columns[label_at + 1:])
+            for block, at_lines in row_blocks(path, rows, len(columns), layout.has_header):
+                features.append(block_features(block, label_at, str(path), cell_locator(at_lines, feature_names)))
+                labels.append(np.array([row[label_at] for row in block]))
                 lines.append(at_lines)
     except csv.Error as error:
         raise DataError(f"{path}: line {reader.line_num}: {error}") from error
@@ -135,25 +107,48 @@ def read_table(path: Path, label: str | None) -> Table:
     except (OSError, EOFError, zlib.error) as error:
         raise DataError(f"{path}: cannot read: {error}") from error
     if not features:
-        raise DataError(f"{path}: no data rows after the header")
+        raise DataError(f"{path}: no data rows" + (" after the header" if layout.has_header else ""))
     return Table(np.concatenate(features), np.concatenate(labels), np.concatenate(lines),
-                 feature_names, header[label_index])
+                 feature_names, columns[label_at]), layout
+
+
+def read_label(read: SpecReader) -> str | int | None:
+    """``label``: a column name, or its index (-1 the last); None when absent (the last column)."""
+    value = read.spec.get(LABEL_KEY)
+    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise read.fail(LABEL_KEY, f"must be a column name or index (such as -1 for the last), got {value!r}")
+
+
+def read_header_setting(read: SpecReader) -> bool | None:
+    """``header``: true, false, or absent (detect it from the first row)."""
+    value = read.spec.get(HEADER_KEY)
+    if value is None or isinstance(value, bool):
+        return value
+    raise read.fail(HEADER_KEY, f"must be true or false (or left out to detect it), got {value!r}")
 
 
 def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset:
     """A CSV file as a [data] table of kind "csv" asks (``label`` defaults to the last column)."""
-    label = read.text(LABEL_KEY, None)
+    label = read_label(read)
+    header = read_header_setting(read)
     classification, names = read_task(read)
     options = PoolOptions.read(read, shape=None, val_ratio=0.2)
+    scale = read_standardize(read, default=True)
     path = read.path()
     if not path.is_file():
         raise read.fail("path", f"must be a CSV file; {str(path)!r} is a folder")
-    table = read_table(path, label)
+    table, layout = read_table(path, label, header)
+    if names is None and classification and layout.class_names:
+        names = layout.class_names
     check_fits(table.features, dtype, str(path), cell_locator(table.lines, table.feature_names))
     y, classes, names = targets(table.labels, classification, names, f"{path}: column {table.label_name!r}",
                                 lambda at: f"line {table.lines[at[0]]}")
     if not classes:
         check_fits(y, dtype, str(path), lambda at: f"line {table.lines[at[0]]}, column {table.label_name!r}")
     description = f"{path.name}: {len(y)} rows, {len(table.feature_names)} features, label {table.label_name!r}"
-    return dataset_from_pool(path.stem.removesuffix(".csv"), table.features, y, options, rng=rng,
-                             classes=classes, class_names=names, description=description, dtype=dtype)
+    if layout.note:
+        description += f" ({layout.note})"
+    dataset = dataset_from_pool(path.stem.removesuffix(".csv"), table.features, y, options, rng=rng,
+                                classes=classes, class_names=names, description=description, dtype=dtype)
+    return standardized(dataset) if scale else dataset

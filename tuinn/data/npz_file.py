@@ -14,11 +14,12 @@ import numpy as np
 
 from tuinn.data.dataset import DataError, Dataset
 from tuinn.data.numeric import Locator, as_numbers, check_fits
+from tuinn.data.standardize import STANDARDIZE_KEY, read_standardize, standardized
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, dataset_from_pool
 from tuinn.data.targets import CLASS_NAMES_KEY, TASK_KEY, read_task, targets
 
-KEYS = ("kind", "path", TASK_KEY, CLASS_NAMES_KEY, VAL_RATIO, LIMIT, SHAPE)
+KEYS = ("kind", "path", TASK_KEY, CLASS_NAMES_KEY, VAL_RATIO, LIMIT, SHAPE, STANDARDIZE_KEY)
 ARRAYS = ("x", "y")
 
 
@@ -58,6 +59,7 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     """An .npz archive as a [data] table of kind "npz" asks; x's shape gives the input shape."""
     classification, names = read_task(read)
     options = PoolOptions.read(read, shape=None, val_ratio=0.2)
+    scale = read_standardize(read, default=True)
     path = read.path()
     if not path.is_file():
         raise read.fail("path", f"must be an .npz file; {str(path)!r} is a folder")
@@ -82,5 +84,6 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     if x.ndim == 1:
         x = x[:, None]
     description = f"{path.name}: {len(x)} samples of shape {x.shape[1:]}"
-    return dataset_from_pool(path.stem, x, y, options, rng=rng, classes=classes, class_names=names,
-                             description=description, dtype=dtype)
+    dataset = dataset_from_pool(path.stem, x, y, options, rng=rng, classes=classes, class_names=names,
+                                description=description, dtype=dtype)
+    return standardized(dataset) if scale else dataset

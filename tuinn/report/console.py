@@ -58,6 +58,8 @@ class ConsoleReporter(Reporter):
     def start(self, snap: Snapshot, summary: str) -> None:
         super().start(snap, summary)
         self._print(f"tuinn · {snap.preset}: {snap.description}")
+        if snap.data_note:
+            self._print(f"Data: {snap.data_note}")
         self._print(summary)
         self._print(f"Target: {snap.target}; {snap.epochs} epochs at most; optimizer {snap.optimizer_label}")
 

@@ -182,6 +182,7 @@ class Snapshot:
     features: tuple[str, ...] = ()  # the input features of 2-D data (empty: the points themselves)
     refused: str | None = None  # why the last lab edit was refused (None: it applied)
     refusals: int = 0  # counts refused edits, so a view sees a new refusal
+    data_note: str = ""  # --data: what the file is and what was done to it (standardized, output layer adapted)
 
     @property
     def class_accuracy(self) -> np.ndarray | None:

@@ -23,6 +23,7 @@ from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
 from tuinn.train.budget import check_budget
 from tuinn.train.divergence import DivergenceWatch
+from tuinn.train.adapt import adapted_output
 from tuinn.train.history import History
 from tuinn.train.lab import LAB_COMMANDS, Lab
 from tuinn.train.pretrain import Pretrainer
@@ -107,6 +108,9 @@ class Trainer(Lab):
         #: stop once the target is met (the preset's choice unless given: the app trains on)
         self.stop_at_target = config.train.stop_at_target if stop_at_target is None else stop_at_target
         self.dataset = dataset if dataset is not None else load_dataset(config)
+        self.config, adapted = adapted_output(config, self.dataset)  # --data: the output layer fits the classes
+        #: what was done to your data (--data): its description, and the output layer adapted to it
+        self.data_note = "; ".join(filter(None, (self.dataset.description, adapted))) if config.data.get("path") else ""
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
         self.lr = config.train.lr
         self.optimizer_name = config.train.optimizer
@@ -571,6 +575,7 @@ class Trainer(Lab):
         return Snapshot(
             preset=self.config.name,
             description=self.config.description,
+            data_note=self.data_note,
             task=ds.task,
             step=self.step_count,
             epoch=self.epoch,
