@@ -216,15 +216,6 @@ def _summary(config: RunConfig) -> str:
     return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
 
 
-def preset_input_shape(config: RunConfig) -> tuple[int, ...]:
-    """The input shape the config's data has (or will have, for presets that wait for your files)."""
-    from tuinn.train.trainer import load_dataset
-
-    if config.needs_data and not config.data.get("path") and config.input_shape:
-        return config.input_shape
-    return load_dataset(config).input_shape
-
-
 def _run_headless(trainer, as_json: bool, stop_signal, recorder=None) -> int:
     from tuinn.report.console import ConsoleReporter, JsonReporter
     from tuinn.report.headless import run_headless
