@@ -1,6 +1,7 @@
 """Record a run in the app in a real terminal, then replay it there: what was seen comes back, frame by frame."""
 
 import re
+import time
 
 import pytest
 
@@ -13,10 +14,14 @@ def test_app_records_as_it_goes_and_replay_shows_it(terminal, tmp_path):
     pane = terminal(f"tuinn --preset xor --epochs 100000000 --record {rec}")
     pane.wait_for("Decision boundary", "running", timeout=20)
     pane.wait_for(re.compile(r"Step +[1-9][\d,]{2,}"), timeout=20)
+    # readable while the app still writes (a frame being written is skipped); the app records
+    # at most 2 frames a second, so a second frame comes within about half a second
+    deadline = time.monotonic() + 10
+    while len(Recording(rec)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(Recording(rec)) >= 2
     pane.send_keys("Space")
     pane.wait_for(re.compile(r"State +paused"))
-    live = Recording(rec)  # readable while the app still writes (a frame being written is skipped)
-    assert len(live) >= 2
     pane.send_keys("q")
     pane.assert_exit(0)
 

@@ -101,14 +101,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         recorder: Recorder | None = None,
     ) -> None:
         super().__init__()
-        self.tour = tour
-        self.recorder = recorder
-        #: "truecolor", or "256": the ramps are then drawn in steps of the 256-colour palette
-        self.colour_system = colour_system
-        #: no UTF-8 locale: panels draw ASCII, borders are ASCII
-        self.ascii = ascii
-        self.fps = fps
-        self.wire = WireMeter()
+        self.set_display(colour_system=colour_system, ascii=ascii, fps=fps, tour=tour, recorder=recorder)
         if trainer is None:
             if config is None and tour is None:
                 raise ValueError("TuinnApp needs a RunConfig, a Trainer or a tour")
@@ -119,6 +112,18 @@ class TuinnApp(LabActions, TourActions, App[int]):
         if autostart:
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
+
+    def set_display(self, *, colour_system: str, ascii: bool, fps: float = DEFAULT_FPS,
+                    tour: TourPosition | None = None, recorder: Recorder | None = None) -> None:
+        """How the screen draws (colours, glyphs, frame rate) and what rides along (tour, recorder)."""
+        self.tour = tour
+        self.recorder = recorder
+        #: "truecolor", or "256": the ramps are then drawn in steps of the 256-colour palette
+        self.colour_system = colour_system
+        #: no UTF-8 locale: panels draw ASCII, borders are ASCII
+        self.ascii = ascii
+        self.fps = fps
+        self.wire = WireMeter()
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

@@ -14,7 +14,8 @@ from tuinn.tui.widgets.help import key_name
 
 from tuinn.train.recorder import Recording
 from tuinn.train.snapshot import Snapshot
-from tuinn.tui.app import TuinnApp
+from tuinn.tui.app import TuinnApp, terminal_colours
+from tuinn.tui.glyphs import utf8_locale
 
 PLAY_INTERVAL = 0.1  # seconds per frame at 1×
 JUMP = 10  # frames moved by [ and ]
@@ -71,13 +72,14 @@ class ReplayApp(TuinnApp, inherit_bindings=False):
         Binding("q", "quit", "quit", tooltip="Quit"),
     ]
 
-    def __init__(self, recording: Recording, *, autoplay: bool = True) -> None:
+    def __init__(self, recording: Recording, *, autoplay: bool = True, colour_system: str = "truecolor",
+                 ascii: bool = False) -> None:
         App.__init__(self)
+        self.set_display(colour_system=colour_system, ascii=ascii)
         self.player = Player(recording)
         self.player.playing = autoplay
         self.trainer = None
         self.thread = None
-        self.recorder = None
         self.show_rate = True  # the recorded throughput is part of what was seen
         self.snapshot = self.player.snapshot
         self._bar = Static(self._position_text(), id="replay-bar")
@@ -135,5 +137,8 @@ class ReplayApp(TuinnApp, inherit_bindings=False):
 
 def run_replay(recording: Recording) -> int:
     """Open the replay app on `recording` until the user quits."""
-    code = ReplayApp(recording).run()
+    app = ReplayApp(recording, colour_system=terminal_colours(), ascii=not utf8_locale())
+    code = app.run()
+    if app._exception is not None:
+        raise app._exception  # a bug: the CLI reports it (exit 3), never a silent exit 0
     return 0 if code is None else code
