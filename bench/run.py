@@ -201,9 +201,11 @@ def verdict(w: Workload, ours: dict, theirs: dict | None, peak: float | None) ->
 
 
 def threads_of(s: dict) -> str:
-    """The thread count an engine ran with, from its worker's info."""
+    """The thread count an engine ran with (and tuinn's slices of the batch), from its worker's info."""
     info = s["info"]
-    return str(info.get("tuinn_threads", info.get("torch_threads", info.get("blas_threads"))))
+    if "tuinn_threads" in info:
+        return f"{info['tuinn_threads']} threads, {info['tuinn_shards']} slice{'s' * (info['tuinn_shards'] > 1)}"
+    return str(info.get("torch_threads", info.get("blas_threads")))
 
 
 def scaling_row(w: Workload, summary: dict[tuple[str, int, bool], dict], engines: list[str]) -> tuple[str, ...]:

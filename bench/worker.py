@@ -59,6 +59,16 @@ def tuinn_step(w: Workload, threads: int) -> Step:
     return step
 
 
+def tuinn_split(w: Workload, threads: int) -> dict[str, int]:
+    """The threads tuinn was given and the slices (shards) it splits the workload's batch into."""
+    from tuinn.nn import Network
+    from tuinn.nn.parallel import DataParallel, available_cores
+
+    threads = threads or available_cores()
+    net = Network.from_spec(w.spec, w.input_shape, seed=0, dtype=w.dtype)
+    return {"tuinn_threads": threads, "tuinn_shards": DataParallel(net, threads).shards(w.batch)}
+
+
 def torch_step(w: Workload, threads: int) -> Step:
     """The same network in PyTorch (NCHW images, fused logit losses), SGD, same batch and dtype."""
     import torch
@@ -171,9 +181,7 @@ def main() -> None:
     else:
         info = numpy_info()
         if args.engine == "tuinn":
-            from tuinn.nn.parallel import available_cores
-
-            info["tuinn_threads"] = args.threads or available_cores()
+            info.update(tuinn_split(WORKLOADS[args.workload], args.threads))
     result = {
         "engine": args.engine,
         "workload": args.workload,
