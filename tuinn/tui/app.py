@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -24,6 +25,7 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
+from tuinn.tui.pacing import FramePacer
 from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
 from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.glyphs import utf8_locale
@@ -38,6 +40,7 @@ SIDE_ROOM = 110  # columns the panels need for the side column (neuron grid, sam
 HUGE_SIZE = (180, 50)  # from this up (a projector), the pictures take most of the screen
 DEFAULT_FPS = 1 / PUBLISH_INTERVAL  # redraws a second at most; --fps lowers it for slow links
 ASCII_NOTE = "The locale is not UTF-8, so the app draws in ASCII. For blocks and lines: export LANG=C.UTF-8 (or another UTF-8 locale) and start again."
+PACE_PERIOD = 0.5  # seconds between the pacer's readings
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 
 
@@ -124,6 +127,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.ascii = ascii
         self.fps = fps
         self.wire = WireMeter()
+        self.pacer = FramePacer(fps)
+        self.frames = 0  # Snapshots shown, for the pacer
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -162,11 +167,18 @@ class TuinnApp(LabActions, TourActions, App[int]):
             self.wire.attach(self._driver)
             self.thread.start()
             self.set_interval(1.0, self._show_wire)
+            self.set_interval(PACE_PERIOD, self._pace)
 
     def _show_wire(self) -> None:
         """Show what the screen costs on the wire, once a second."""
         for status in self.query(StatusPanel):
-            status.wire = f"{self.wire.rate() / 1024:,.1f} KiB/s at ≤{self.fps:g} fps"
+            status.wire = f"{self.wire.rate() / 1024:,.1f} KiB/s at {min(self.fps, self.pacer.fps):.2g} fps (≤{self.fps:g})"
+
+    def _pace(self) -> None:
+        """Stretch the training thread's publish interval while frames would take training's time."""
+        trainer = self.trainer
+        flat_out = trainer.wants_step and trainer.speed is None
+        self.thread.interval = self.pacer.update(time.thread_time(), time.monotonic(), self.frames, flat_out)
 
     class Published(Message):
         """The training thread has published a new Snapshot."""
@@ -187,6 +199,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def show(self, snapshot: Snapshot) -> None:
         """Draw `snapshot` on every panel."""
         self.snapshot = snapshot
+        self.frames += 1
         self.query_one(Dashboard).show(snapshot)
         self.follow_lab(snapshot)
         if self.recorder is not None:
