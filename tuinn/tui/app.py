@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -40,6 +41,8 @@ SIDE_ROOM = 110  # columns the panels need for the side column (neuron grid, sam
 HUGE_SIZE = (180, 50)  # from this up (a projector), the pictures take most of the screen
 DEFAULT_FPS = 1 / PUBLISH_INTERVAL  # redraws a second at most; --fps lowers it for slow links
 ASCII_NOTE = "The locale is not UTF-8, so the app draws in ASCII. For blocks and lines: export LANG=C.UTF-8 (or another UTF-8 locale) and start again."
+# a key's handling waits this long at most for the interpreter lock while training steps (Python's default: 5 ms)
+SWITCH_INTERVAL = 0.001
 PACE_PERIOD = 0.5  # seconds between the pacer's readings
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 
@@ -344,6 +347,7 @@ def run_app(config: RunConfig | None, trainer: Trainer | None = None,
     is raised again once the terminal is restored. `fps` caps the redraws a second;
     a `recorder` records what the screen shows.
     """
+    sys.setswitchinterval(SWITCH_INTERVAL)
     app = TuinnApp(config, trainer=trainer, tour=tour, colour_system=terminal_colours(), ascii=not utf8_locale(), fps=fps,
                    recorder=recorder)
     if on_stop is not None:
