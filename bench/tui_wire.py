@@ -7,6 +7,7 @@ samples/s its status panel shows) is compared with a headless Trainer stepping
 the same preset for as long, in its own process. Not a test:
 
     python bench/tui_wire.py [--seconds 10] [--presets xor digits-cnn] [--sizes 120x40 80x24] [--no-headless]
+                             [--data IDX_FOLDER]   (for the presets that read IDX files: mnist-cnn, fashion-cnn)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's tuinn
 from tuinn.cli.run import default_threads  # noqa: E402
+from tuinn.config import load_preset  # noqa: E402
 
 SIZE = (120, 40)  # columns, rows
 # CSI, OSC, DCS and two-byte escapes: what is left is the text the terminal shows.
@@ -142,10 +144,11 @@ class Pty:
 
 
 def measure(
-    tuinn: str, preset: str, seconds: float, presses: int, env: dict[str, str], size: tuple[int, int], headless: bool
+    tuinn: str, preset: str, seconds: float, presses: int, env: dict[str, str], size: tuple[int, int], headless: bool,
+    data: list[str],
 ) -> None:
     """Print startup time, output rate while training, and pause/resume key latency for one preset at one size."""
-    app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS], env, size)
+    app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS, *data], env, size)
     try:
         ready = app.wait_for_text(READY, 0, timeout=30) - app.started
         app.pump(1.0)  # let the first full paint and the training warm-up pass
@@ -192,6 +195,7 @@ def main() -> None:
     parser.add_argument("--presets", nargs="+", default=["xor", "spiral", "digits-cnn"])
     parser.add_argument("--sizes", nargs="+", default=["120x40"], help="terminal sizes, COLSxROWS")
     parser.add_argument("--no-headless", action="store_true", help="skip the headless training-speed comparison")
+    parser.add_argument("--data", help="an IDX folder for the presets that need data files (not compared headless)")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes]
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -201,8 +205,13 @@ def main() -> None:
     kept = {name: os.environ[name] for name in ("HOME", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ}
     env = {**kept, "PATH": path, "TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
     for preset in args.presets:
+        needs_data = load_preset(preset).needs_data
+        if needs_data and not args.data:
+            print(f"{preset}: skipped (it reads data files: give --data IDX_FOLDER)")
+            continue
+        data = ["--data", args.data] if needs_data else []
         for size in sizes:
-            measure(tuinn, preset, args.seconds, args.presses, env, size, not args.no_headless)
+            measure(tuinn, preset, args.seconds, args.presses, env, size, not args.no_headless and not needs_data, data)
 
 
 if __name__ == "__main__":
