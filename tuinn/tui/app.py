@@ -24,7 +24,6 @@ from tuinn.train.recorder import Recorder
 from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
-from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
 from tuinn.tui.pacing import FramePacer
 from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
@@ -299,6 +298,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.send(cmd.CycleSpeed())
 
     def action_chart(self) -> None:
+        from tuinn.tui.widgets.chart import LossChartScreen  # plotext loads when the chart is first opened
+
         self.push_screen(LossChartScreen(self.snapshot))
 
     def action_help(self) -> None:

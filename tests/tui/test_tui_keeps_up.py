@@ -1,4 +1,4 @@
-"""The frame pacer: frames at the --fps rate while they are cheap, fewer while drawing would take training's time."""
+"""The app keeps up: frames at the --fps rate while they are cheap, fewer while drawing would take training's time; a light start."""
 
 import pytest
 
@@ -58,3 +58,12 @@ def test_the_estimate_follows_a_change_in_cost():
         wall += 0.5
         interval = pacer.update(cpu, wall, frames, True)
     assert interval == pytest.approx(0.1, rel=1e-2)
+
+
+def test_the_app_starts_without_loading_plotext():
+    """The full chart's plotting library loads when `p` first opens it, not on the way to the first frame."""
+    import subprocess
+    import sys
+
+    code = "import sys, tuinn.cli, tuinn.tui.app; sys.exit('plotext' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
