@@ -38,6 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tuinn.config_schedule import ScheduleConfig, parse_schedule
 from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.network import DTYPES
 from tuinn.toml_input import TomlInputError, parse_toml, size_problem
@@ -80,6 +81,7 @@ class TrainConfig:
     shuffle: bool = True
     stop_at_target: bool = True
     pretrain: PretrainConfig | None = None
+    schedule: ScheduleConfig = ScheduleConfig()
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Target:
     metric: str = "val_accuracy"
     value: float = 0.9
     explain_miss: str = ""
+    patience: int = 0  # early stopping: evaluations without improvement before the run stops (0: never)
+    min_delta: float = 0.0  # what counts as an improvement of the metric
 
     @property
     def higher_is_better(self) -> bool:
@@ -252,6 +256,7 @@ def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
         shuffle=check.typed(t.get("shuffle", True), None, bool, "train.shuffle"),
         stop_at_target=check.typed(t.get("stop_at_target", True), None, bool, "train.stop_at_target"),
         pretrain=_parse_pretrain(check, t["pretrain"]) if "pretrain" in t else None,
+        schedule=parse_schedule(t["schedule"], lr, check.typed, check.fail) if "schedule" in t else ScheduleConfig(),
     )
 
 
@@ -275,7 +280,7 @@ def _parse_pretrain(check: "_Checker", t: Any) -> PretrainConfig:
 
 
 def _parse_target(check: "_Checker", t: dict) -> Target:
-    check.keys(t, {"metric", "value", "explain_miss"}, "target")
+    check.keys(t, {"metric", "value", "explain_miss", "patience", "min_delta"}, "target")
     metric = check.typed(t.get("metric", Target.metric), None, str, "target.metric")
     if metric not in TARGET_METRICS:
         check.fail("target.metric", f"must be one of {', '.join(TARGET_METRICS)}, got {metric!r}")
@@ -283,7 +288,13 @@ def _parse_target(check: "_Checker", t: dict) -> Target:
     if metric.endswith("accuracy") and not 0.0 <= value <= 1.0:
         check.fail("target.value", f"an accuracy target must be between 0 and 1, got {value}")
     explain = check.typed(t.get("explain_miss", ""), None, str, "target.explain_miss")
-    return Target(metric=metric, value=value, explain_miss=" ".join(explain.split()))
+    patience = check.typed(t.get("patience", 0), None, int, "target.patience")
+    if patience < 0:
+        check.fail("target.patience", f"must be 0 (no early stopping) or a number of evaluations, got {patience}")
+    min_delta = check.typed(t.get("min_delta", 0.0), None, float, "target.min_delta")
+    if not (math.isfinite(min_delta) and min_delta >= 0):
+        check.fail("target.min_delta", f"must be a number from 0 up, got {min_delta!r}")
+    return Target(metric=metric, value=value, explain_miss=" ".join(explain.split()), patience=patience, min_delta=min_delta)
 
 
 def _check_model_names(check: "_Checker", model: dict) -> None:
@@ -348,6 +359,8 @@ def with_overrides(config: RunConfig, **flags: Any) -> RunConfig:
 
     checked = {k: v for k, v in given.items() if k in ("seed", "epochs", "batch_size", "lr", "optimizer")}
     check_values(fail, {k: "--" + k.replace("_", "-") for k in checked}, checked)
+    if given.get("lr", math.inf) < config.train.schedule.min_lr:
+        fail("--lr", f"must be at least the schedule's min_lr ({config.train.schedule.min_lr:g}), got {given['lr']!r}")
     train_changes = {k: v for k, v in given.items() if k in ("epochs", "lr", "optimizer", "batch_size")}
     changes: dict[str, Any] = {}
     if train_changes:

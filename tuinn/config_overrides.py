@@ -21,6 +21,7 @@ from typing import Any
 import tomli_w
 
 from tuinn.config import OPTIMIZER_OPTIONS, ConfigError, RunConfig, parse_config
+from tuinn.config_schedule import schedule_table
 from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.atomic import write_atomically
 
@@ -49,7 +50,11 @@ def config_table(config: RunConfig) -> dict[str, Any]:
         "epochs": train.epochs, "batch_size": train.batch_size, "lr": train.lr, "optimizer": train.optimizer,
         **train.optimizer_options, "dtype": train.dtype, "shuffle": train.shuffle, "stop_at_target": train.stop_at_target,
     }
+    if schedule_table(train.schedule):
+        table["train"]["schedule"] = schedule_table(train.schedule)
     table["target"] = {"metric": config.target.metric, "value": config.target.value}
+    if config.target.patience:
+        table["target"] |= {"patience": config.target.patience, "min_delta": config.target.min_delta}
     if config.target.explain_miss:
         table["target"]["explain_miss"] = config.target.explain_miss
     return table

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tuinn.config import load_preset
+from tuinn.config_schedule import ScheduleConfig
 from tuinn.nn import Network
 from tuinn.train import commands as cmd
 from tuinn.train.checkpoint import Checkpoint, CheckpointError, save_checkpoint
@@ -22,6 +23,11 @@ def config_for(name: str, epochs: int):
     config = load_preset(name)
     train = dataclasses.replace(config.train, epochs=epochs, stop_at_target=False)
     return dataclasses.replace(config, train=train)
+
+
+def scheduled_config(name: str, epochs: int, **settings):
+    config = config_for(name, epochs)
+    return dataclasses.replace(config, train=dataclasses.replace(config.train, schedule=ScheduleConfig(**settings)))
 
 
 def dropout_config(epochs: int):
@@ -49,10 +55,14 @@ def assert_same_run(a: Trainer, b: Trainer) -> None:
 
 
 @pytest.mark.parametrize("make", [lambda e: config_for("spiral", e), lambda e: config_for("digits-cnn", e),
-                                  lambda e: config_for("xor", e), dropout_config],
-                         ids=["spiral-adam", "digits-cnn", "xor-momentum", "dropout-rmsprop"])
+                                  lambda e: config_for("xor", e), dropout_config,
+                                  lambda e: scheduled_config("spiral", e, kind="cosine", min_lr=1e-4, warmup_steps=50),
+                                  lambda e: scheduled_config("xor", e, kind="step", step_epochs=3, gamma=0.7, warmup_epochs=2)],
+                         ids=["spiral-adam", "digits-cnn", "xor-momentum", "dropout-rmsprop", "spiral-cosine-warmup-steps",
+                              "xor-step-warmup-epochs"])
 def test_twenty_epochs_equal_ten_a_checkpoint_and_ten_more(tmp_path, make):
-    """Adam with shuffled mini-batches, a CNN in float32, momentum SGD, RMSprop with dropout's random masks."""
+    """Adam with shuffled mini-batches, a CNN in float32, momentum SGD, RMSprop with dropout's random masks,
+    and lr schedules (with the ×0.5 override made at the checkpoint scaling them from there)."""
     first = Trainer(make(20))
     first.run_epochs(10)
     first.submit(cmd.ScaleLearningRate(0.5))  # a change made on the way is part of the run
@@ -71,6 +81,25 @@ def test_twenty_epochs_equal_ten_a_checkpoint_and_ten_more(tmp_path, make):
     resumed.run_epochs(10)
     assert resumed.epoch == 20 and resumed.finished
     assert_same_run(resumed, straight_changed)
+
+
+def test_early_stopping_resumed_stops_where_the_straight_run_stops(tmp_path):
+    """The watch (best, its epoch, evaluations waited) is in the checkpoint: a resumed run stops at the same epoch."""
+    def make():
+        config = config_for("circle", 40)
+        return dataclasses.replace(config, target=dataclasses.replace(config.target, patience=15, min_delta=0.5))
+    straight = Trainer(make())
+    straight.run_epochs(40)
+    assert straight.stopped_early and straight.epoch == 16  # best at the first evaluation, none better by 0.5
+    first = Trainer(make())
+    first.run_epochs(10)
+    save_checkpoint(first, tmp_path / "run.npz")
+    checkpoint = Checkpoint(tmp_path / "run.npz")
+    resumed = Trainer(checkpoint.config)
+    checkpoint.restore(resumed)
+    resumed.run_epochs(40)
+    assert resumed.stopped_early == straight.stopped_early
+    assert_same_run(resumed, straight)
 
 
 def test_a_checkpoint_is_also_a_network_file(tmp_path):

@@ -1,5 +1,7 @@
 """Checkpoints: a run saved whole (weights, optimizer state, counters, History, events, random
-states, the run's settings) so that resuming it continues exactly where it stopped.
+states, the early-stopping watch, the run's settings) so that resuming it continues exactly where
+it stopped. The lr schedule's position is the epoch and step; an override of it (`+`/`-`) is in
+the settings, as the scaled lr and min_lr.
 
 A checkpoint is a network file (`Network.load`, `--load` and `tuinn export --load` read it)
 with the training state beside the weights: one JSON document and named arrays, in an .npz
@@ -18,11 +20,12 @@ import numpy as np
 
 from tuinn.config import ConfigError, parse_config
 from tuinn.config_overrides import config_table, dumps
+from tuinn.train import early_stop
 from tuinn.train.history import History, Series
 from tuinn.train.snapshot import Event
 
 KIND = "tuinn-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the lr series in the History, the early-stopping watch
 STATE = "__checkpoint__"
 #: Trainer attributes saved as they are (JSON scalars)
 COUNTERS = ("step_count", "epoch", "samples_seen", "_cursor", "lr", "optimizer_name",
@@ -73,6 +76,7 @@ def save_checkpoint(trainer, path: str | os.PathLike) -> Path:
         "source": trainer.config.source,
         "counters": {k: getattr(trainer, k) for k in COUNTERS},
         "divergence": {k: getattr(trainer._divergence, k) for k in WATCH},
+        "early_stop": {k: getattr(trainer.early_stop, k) for k in early_stop.STATE},
         "optimizer": {"iterations": opt.iterations, "slots": sorted(arrays)},
         "epoch_budget": trainer.epoch_budget,
         "last_eval": trainer.last_eval,
@@ -142,6 +146,10 @@ def _restore(trainer, path, state: dict, arrays: dict[str, np.ndarray]) -> None:
         setattr(trainer, k, counters[k])
     for k in WATCH:
         setattr(trainer._divergence, k, state["divergence"][k])
+    for k in early_stop.STATE:
+        setattr(trainer.early_stop, k, state["early_stop"][k])
+    if trainer.early_stop.waited >= trainer.config.target.patience:  # it had stopped early: resuming trains on
+        trainer.early_stop.restart()
     trainer.optimizer = trainer._make_optimizer(trainer.optimizer_name)
     trainer.optimizer.iterations = state["optimizer"]["iterations"]
     for key in state["optimizer"]["slots"]:

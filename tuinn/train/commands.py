@@ -24,12 +24,14 @@ class CycleActivation:
 
 @dataclass(frozen=True)
 class SetLearningRate:
+    """Make the next step's lr `lr`; a schedule is scaled to pass through it and goes on from there."""
+
     lr: float
 
 
 @dataclass(frozen=True)
 class ScaleLearningRate:
-    """Multiply the learning rate by `factor` (x2 and /2 on the keys)."""
+    """Multiply the learning rate by `factor` (x2 and /2 on the keys): the whole schedule from the next step on."""
 
     factor: float
 

@@ -78,14 +78,16 @@ class Series:
 
 
 class History:
-    """The named series of one run: losses, metrics and per-layer gradient norms."""
+    """The named series of one run: losses, metrics, the learning rate and per-layer gradient norms."""
 
     CURVES = ("train_loss", "val_loss", "train_metric", "val_metric")
     #: curves of a phase before training: the reconstruction loss of layer-wise pretraining
     PHASE_CURVES = ("recon_loss",)
+    #: the learning rate of every training step (it follows the schedule and the user's overrides)
+    RATE_CURVES = ("lr",)
 
     def __init__(self, grad_layers: int, capacity: int = 512) -> None:
-        self.curves = {name: Series(1, capacity) for name in self.CURVES + self.PHASE_CURVES}
+        self.curves = {name: Series(1, capacity) for name in self.CURVES + self.PHASE_CURVES + self.RATE_CURVES}
         self.grad_norms = Series(grad_layers, capacity=128)
 
     def record(self, name: str, step: int, value: float) -> None:

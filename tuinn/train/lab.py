@@ -22,6 +22,7 @@ from tuinn.nn import Network, SpecError
 from tuinn.nn import surgery
 from tuinn.nn.plan import plan_network
 from tuinn.train import commands as cmd
+from tuinn.train.schedule import Schedule
 
 LAB_COMMANDS = (cmd.Edit, cmd.AddLayer, cmd.RemoveLayer, cmd.NewSample, cmd.OpenPreset)
 LIVE_LAYER_KEYS = ("units", "filters", "activation", "rate", "init")  # changed without a rebuild
@@ -59,7 +60,7 @@ class Lab:
         """The run as it is now, as a RunConfig: what `Save experiment as preset` writes."""
         config = self.config
         options = config.train.optimizer_options if self.optimizer_name == config.train.optimizer else {}
-        train = dataclasses.replace(config.train, lr=self.lr, optimizer=self.optimizer_name, optimizer_options=options)
+        train = self.schedule.train_config(dataclasses.replace(config.train, optimizer=self.optimizer_name, optimizer_options=options))
         model = {**config.model, "layers": self._layer_specs()}
         if self.network.l1 or "l1" in config.model:
             model["l1"] = self.network.l1
@@ -185,7 +186,8 @@ class Lab:
     def _open(self, config: RunConfig) -> None:
         dataset = self.load_dataset(config)
         self.config, self.dataset = config, dataset
-        self.lr, self.optimizer_name = config.train.lr, config.train.optimizer
+        self.schedule = Schedule.of(config.train)
+        self.lr, self.optimizer_name = self.schedule.lr_at(0, 0, 1), config.train.optimizer
         self.hidden_activation = None
         self.sample_index = 0
         paused = self.paused
@@ -265,9 +267,8 @@ class Lab:
         else:
             for key, value in train.optimizer_options.items():
                 setattr(self.optimizer, key, value)
-        if train.lr != self.lr:
-            self.lr = train.lr
-            self.optimizer.lr = train.lr
+        self.schedule = Schedule.of(train)
+        self._follow_schedule()
 
 
 def _input_surgeries(net: Network, old: Dataset, new: Dataset, config: RunConfig) -> list[surgery.Surgery]:

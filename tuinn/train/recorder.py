@@ -24,6 +24,7 @@ from typing import Any, Callable, TextIO
 import numpy as np
 
 from tuinn import config as config_module
+from tuinn import config_schedule as schedule_module
 from tuinn.nn import SummaryRow
 from tuinn.train import pretrain as pretrain_module
 from tuinn.train import snapshot as snapshot_module
@@ -34,7 +35,7 @@ VERSION = 1
 #: the dataclasses a Snapshot is made of, by name
 TYPES = {
     name: obj
-    for module in (snapshot_module, config_module, pretrain_module)
+    for module in (snapshot_module, config_module, schedule_module, pretrain_module)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and dataclasses.is_dataclass(obj)
 } | {"SummaryRow": SummaryRow}

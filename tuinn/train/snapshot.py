@@ -22,7 +22,7 @@ class Event:
     step: int
     epoch: int
     kind: str  # "activation", "lr", "optimizer", "reset", "pause", "resume", "diverged", "target",
-    # "pretrain" (a layer begun or done), "finetune" (pretraining over)
+    # "pretrain" (a layer begun or done), "finetune" (pretraining over), "early_stop"
     text: str  # e.g. "activation tanh -> relu"
 
     def __str__(self) -> str:
@@ -148,7 +148,7 @@ class Snapshot:
     val_loss: float | None
     train_metric: float | None
     val_metric: float | None
-    curves: dict[str, Curve]  # "train_loss", "val_loss", "train_metric", "val_metric"
+    curves: dict[str, Curve]  # "train_loss", "val_loss", "train_metric", "val_metric", "recon_loss", "lr"
     lr: float
     optimizer: str  # short name, e.g. "adam"
     optimizer_label: str  # e.g. "adam(lr=0.001)"
@@ -183,6 +183,8 @@ class Snapshot:
     refused: str | None = None  # why the last lab edit was refused (None: it applied)
     refusals: int = 0  # counts refused edits, so a view sees a new refusal
     data_note: str = ""  # --data: what the file is and what was done to it (standardized, output layer adapted)
+    schedule: str = "constant"  # the learning-rate schedule in a few words ("cosine to 0.0001, warmup 5 epochs")
+    stopped_early: str | None = None  # why early stopping ([target] patience) ended the run
 
     @property
     def class_accuracy(self) -> np.ndarray | None:

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
-from tuinn.config import MAX_LR, ConfigError, RunConfig
+from tuinn.config import ConfigError, RunConfig
 from tuinn.data import DataError, Dataset, load_data
 from tuinn.nn import Network, SpecError, make_optimizer
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
@@ -23,10 +23,12 @@ from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
 from tuinn.train.budget import check_budget
 from tuinn.train.divergence import DivergenceWatch
+from tuinn.train.early_stop import EarlyStop
 from tuinn.train.adapt import adapted_output
 from tuinn.train.history import History
 from tuinn.train.lab import LAB_COMMANDS, Lab
 from tuinn.train.pretrain import Pretrainer
+from tuinn.train.schedule import Schedule
 from tuinn.train.probes import confusion_matrix, conv_kernels, decision_surface, gradient_matrix, predicted_classes, sample_view
 from tuinn.train.snapshot import Curve, Event, LayerStats, Snapshot
 
@@ -112,7 +114,9 @@ class Trainer(Lab):
         #: what was done to your data (--data): its description, and the output layer adapted to it
         self.data_note = "; ".join(filter(None, (self.dataset.description, adapted))) if config.data.get("path") else ""
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
-        self.lr = config.train.lr
+        #: the learning-rate schedule, with the user's overrides (`+`/`-`) folded in
+        self.schedule = Schedule.of(self.config.train)
+        self.lr = self.schedule.lr_at(0, 0, 1)
         self.optimizer_name = config.train.optimizer
         self.hidden_activation: str | None = None
         self.selected = 0
@@ -163,6 +167,8 @@ class Trainer(Lab):
         self._single_steps = 0
         self.finished = False
         self.diverged: str | None = None
+        self.stopped_early: str | None = None  # why early stopping ended the run ([target] patience)
+        self.early_stop = EarlyStop(self.config.target)
         self.target_met = False
         self.last_eval: dict[str, float | None] = dict.fromkeys(History.CURVES)
         self.confusion: np.ndarray | None = None  # of the last evaluation, on the confusion_source set
@@ -250,10 +256,8 @@ class Trainer(Lab):
             names = HIDDEN_ACTIVATIONS
             current = names.index(self.hidden_activation) if self.hidden_activation in names else -1
             self._switch_activation(names[(current + c.direction) % len(names)])
-        elif isinstance(c, cmd.SetLearningRate):
-            self._set_lr(c.lr)
-        elif isinstance(c, cmd.ScaleLearningRate):
-            self._set_lr(self.lr * c.factor)
+        elif isinstance(c, (cmd.SetLearningRate, cmd.ScaleLearningRate)):
+            self._override_lr(c)
         elif isinstance(c, cmd.SetOptimizer):
             self._switch_optimizer(c.name)
         elif isinstance(c, cmd.CycleOptimizer):
@@ -336,6 +340,8 @@ class Trainer(Lab):
     def _extend(self) -> None:
         """Train on after the run finished: another budget of the preset's epochs."""
         self.finished = False
+        self.stopped_early = None
+        self.early_stop.restart()
         self.epoch_budget = self.epoch + self.config.train.epochs
         self._event("resume", f"training on to epoch {self.epoch_budget}")
 
@@ -360,11 +366,23 @@ class Trainer(Lab):
         if old != name:
             self._event("activation", f"activation {old} -> {name}")
 
-    def _set_lr(self, lr: float) -> None:
-        lr = float(min(max(lr, 1e-8), MAX_LR))
-        old, self.lr = self.lr, lr
-        self.optimizer.lr = lr
-        self._event("lr", f"lr {old:g} -> {lr:g}")
+    def _override_lr(self, c: cmd.SetLearningRate | cmd.ScaleLearningRate) -> None:
+        """`+`/`-` or a set lr: the schedule, peak and floor, is scaled from the next step on (an event)."""
+        self._follow_schedule()  # the next step's lr is the one the override changes
+        old, before = self.lr, self.schedule
+        # (a cosine down to 0 ends at 0: then a set lr sets the peak)
+        factor = c.factor if isinstance(c, cmd.ScaleLearningRate) else c.lr / (old or before.lr)
+        self.schedule = before.scaled(factor)
+        self._follow_schedule()
+        scheduled = self.config.train.schedule.kind != "constant" or self.config.train.schedule.warms_up
+        scale = f" (schedule ×{self.schedule.lr / before.lr:.3g} from here)" if scheduled else ""
+        self._event("lr", f"lr {old:g} -> {self.lr:g}{scale}")
+
+    def _follow_schedule(self) -> None:
+        """Give the optimizer the schedule's lr for the step about to run: the one place the schedule acts."""
+        batch = 0 if self._cursor >= len(self._order) else self._cursor // self.batch_size
+        self.lr = self.schedule.lr_at(self.epoch, batch, self.steps_per_epoch)
+        self.optimizer.lr = self.lr
 
     def _switch_optimizer(self, name: str) -> None:
         old = self.optimizer_name
@@ -393,6 +411,7 @@ class Trainer(Lab):
             return self._pretrain_step()
         if self._cursor >= len(self._order):
             self._new_epoch()
+        self._follow_schedule()
         idx = self._order[self._cursor : self._cursor + self.batch_size]
         self._cursor += len(idx)
         full = len(idx) == len(self._order)
@@ -407,6 +426,7 @@ class Trainer(Lab):
         self._count_step(len(idx))
         self._epoch_losses.append(loss)
         self.history.record("train_loss", self.step_count, loss)
+        self.history.record("lr", self.step_count, self.lr)
         if self._cursor >= len(self._order):
             self._end_epoch()
         return loss
@@ -442,12 +462,17 @@ class Trainer(Lab):
     def _end_epoch(self) -> None:
         self.epoch += 1
         last = self.epoch >= self.epoch_budget
-        if last or self.epoch % self.eval_every == 0 or time.perf_counter() - self._eval_clock >= EVAL_SECONDS:
+        regular = self.epoch % self.eval_every == 0  # early stopping counts these only: a run stops where it would on any machine
+        if last or regular or time.perf_counter() - self._eval_clock >= EVAL_SECONDS:
             norms = list(self.network.weight_grad_norms().values())
             self.history.grad_norms.append(self.step_count, np.log10(np.maximum(norms, 1e-30)))
             self.evaluate()
             if self.target_met and self.stop_at_target:
                 self.finished = True
+            elif regular and self.early_stop.update(self.target_value(), self.epoch):
+                self.finished = True
+                self.stopped_early = self.early_stop.message(self.eval_every)
+                self._event("early_stop", self.stopped_early)
         if last:
             self.finished = True
 
@@ -588,6 +613,7 @@ class Trainer(Lab):
             val_metric=self.last_eval["val_metric"],
             curves=curves,
             lr=self.lr,
+            schedule=self.config.train.schedule.describe(),
             optimizer=self.optimizer_name,
             optimizer_label=self.optimizer.describe(),
             summary=tuple(net.summary_rows()),
@@ -603,6 +629,7 @@ class Trainer(Lab):
             paused=self.paused,
             finished=self.finished,
             diverged=self.diverged,
+            stopped_early=self.stopped_early,
             target=self.config.target.describe(),
             target_met=self.target_met,
             events=tuple(self.events),
