@@ -61,7 +61,7 @@ class ConsoleReporter(Reporter):
         if snap.data_note:
             self._print(f"Data: {snap.data_note}")
         self._print(summary)
-        self._print(f"Target: {snap.target}; {snap.epochs} epochs at most; optimizer {snap.optimizer_label}")
+        self._print(f"Target: {snap.target}; {snap.epochs} epochs at most; optimizer {snap.optimizer_label}{plan_note(snap)}")
 
     def epoch(self, snap: Snapshot) -> None:
         width = len(str(snap.epochs))
@@ -74,7 +74,7 @@ class ConsoleReporter(Reporter):
         ]
         if snap.val_metric is not None:
             parts += [f"val_loss: {_fmt(snap.val_loss)}", f"val_{m}: {_fmt(snap.val_metric)}"]
-        parts.append(_rate(snap.samples_per_sec))
+        parts += [f"lr: {snap.lr:.4g}", _rate(snap.samples_per_sec)]
         self._print(" - ".join(parts))
 
     def event(self, snap: Snapshot, text: str) -> None:
@@ -100,6 +100,8 @@ class JsonReporter(Reporter):
             epochs=snap.epochs,
             target=snap.target,
             optimizer=snap.optimizer_label,
+            schedule=snap.schedule,
+            patience=snap.experiment.target.patience if snap.experiment else 0,
             layers=[
                 {"name": r.name, "type": r.type, "output_shape": list(r.output_shape), "neurons": r.neurons,
                  "parameters": r.parameters, "activation": r.activation}
@@ -135,6 +137,7 @@ class JsonReporter(Reporter):
             target=snap.target,
             target_met=snap.target_met,
             diverged=snap.diverged,
+            stopped_early=snap.stopped_early,
             exit_code=code,
             message=message,
             train_metric=_finite(snap.train_metric),
@@ -144,6 +147,15 @@ class JsonReporter(Reporter):
             class_names=list(snap.class_names) or None,
             class_accuracy=None if snap.class_accuracy is None else [_finite(float(a)) for a in snap.class_accuracy],
         )
+
+
+def plan_note(snap: Snapshot) -> str:
+    """'; lr schedule cosine to 0.0001; early stopping after 5 evaluations without improvement' (or nothing)."""
+    note = f"; lr schedule {snap.schedule}" if snap.schedule != "constant" else ""
+    patience = snap.experiment.target.patience if snap.experiment else 0
+    if patience:
+        note += f"; early stopping after {patience} evaluations without improvement"
+    return note
 
 
 def _finite(value: float | None) -> float | None:

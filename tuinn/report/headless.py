@@ -76,6 +76,8 @@ def verdict(trainer: Trainer, code: int) -> str:
     value = trainer.target_value()
     shown = "n/a" if value is None else f"{value:.4f}"
     where = f"after {trainer.epoch} epoch{'s' * (trainer.epoch != 1)} ({trainer.step_count} steps)"
+    if trainer.stopped_early:
+        where += f", {trainer.stopped_early}"
     if trainer.diverged:
         return f"Diverged: {trainer.diverged}. Target {target.describe()} missed."
     if code == EXIT_TARGET_MET:
