@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import numpy as np
 import pytest
 
 from tuinn.config import load_preset
 from tuinn.config_schedule import ScheduleConfig
+from tuinn.report.console import JsonReporter
+from tuinn.report.headless import run_headless
 from tuinn.train import commands as cmd
+from tuinn.train.recorder import Recorder, Recording
 from tuinn.train.schedule import MIN_LR, Schedule
 from tuinn.train.trainer import Trainer
 
@@ -209,3 +213,18 @@ def test_a_lab_edit_of_the_schedule_applies_at_the_next_step():
     t.run_epochs(1)
     assert t.refused is None
     assert t.history.curves["lr"].values[-1] == pytest.approx(t.config.train.lr * 0.25)
+
+
+def test_a_recording_carries_the_lr_series_and_the_schedule(tmp_path):
+    trainer = Trainer(scheduled("spiral", 8, kind="cosine", min_lr=1e-4, warmup_epochs=2))
+    recorder = Recorder(tmp_path / "run.rec")
+    run_headless(trainer, JsonReporter(io.StringIO()), recorder=recorder)
+    recorder.close()
+    recording = Recording(tmp_path / "run.rec")
+    last = recording[len(recording) - 1]
+    live = trainer.snapshot(detail=False).curves["lr"]
+    np.testing.assert_array_equal(last.curves["lr"].steps, live.steps)
+    np.testing.assert_array_equal(last.curves["lr"].values, live.values)  # exact: curves are not quantized
+    assert last.schedule == "cosine to 0.0001, warmup 2 epochs from ×0.1"
+    assert last.experiment is not None and last.experiment.train.schedule == trainer.config.train.schedule
+    assert 0 < len(recording[1].curves["lr"]) < len(live)  # each frame has the series up to its step

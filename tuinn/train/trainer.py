@@ -376,7 +376,7 @@ class Trainer(Lab):
         self._follow_schedule()
         scheduled = self.config.train.schedule.kind != "constant" or self.config.train.schedule.warms_up
         scale = f" (schedule ×{self.schedule.lr / before.lr:.3g} from here)" if scheduled else ""
-        self._event("lr", f"lr {old:g} -> {self.lr:g}{scale}")
+        self._event("lr", f"lr {old:.4g} -> {self.lr:.4g}{scale}")
 
     def _follow_schedule(self) -> None:
         """Give the optimizer the schedule's lr for the step about to run: the one place the schedule acts."""

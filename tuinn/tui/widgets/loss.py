@@ -1,4 +1,4 @@
-"""Loss panel: train/val sparklines of loss and metric over the whole run, with the user's switches marked."""
+"""Loss panel: train/val sparklines of loss and metric over the whole run, the lr when it changes, the user's switches marked."""
 
 from __future__ import annotations
 
@@ -18,8 +18,14 @@ MARKS = {"activation": ("a", "bold magenta"), "lr": ("l", "bold yellow"), "optim
          "pretrain": ("p", "bold yellow"), "finetune": ("f", "bold green")}
 
 
-#: sparkline colours: training curves green, validation cyan, pretraining's reconstruction yellow
-CURVE_STYLES = {"train": "green", "val": "cyan", "recon": "yellow"}
+#: sparkline colours: training curves green, validation cyan, pretraining's reconstruction and the lr yellow
+CURVE_STYLES = {"train": "green", "val": "cyan", "recon": "yellow", "lr": "yellow"}
+
+
+def lr_varies(s: Snapshot) -> bool:
+    """Whether the lr changed during the run (a schedule, or `+`/`-`): only then is its row worth a line."""
+    lr = s.curves.get("lr")
+    return lr is not None and len(lr) > 1 and float(lr.values.min()) != float(lr.values.max())
 
 
 def recon_value(s: Snapshot) -> float | None:
@@ -105,15 +111,21 @@ class LossPanel(Panel):
         ]
         if not s.separate_val:  # a truth table "validates" on its training rows: one line each is the truth
             rows = [r for r in rows if not r[2].startswith("val")]
+        if lr_varies(s):
+            rows.append(("lr", s.lr, "lr", False))
         binned = {curve: bin_by_step(s.curves[curve], span, cols) for _, _, curve, _ in rows}
         lo, hi = log_range([binned[c] for _, _, c, log in rows if log])
         lines = []
+        lr_top = float(np.nanmax(binned["lr"])) if "lr" in binned and np.isfinite(binned["lr"]).any() else 1.0
         for label, value, curve, log in rows:
-            line = Text.assemble((f"{label:<11}", "dim"), f"{fmt(value):<8}")
+            shown = f"{value:.3g}" if curve == "lr" else fmt(value)
+            line = Text.assemble((f"{label:<11}", "dim"), f"{shown:<8}")
             values = np.log10(np.where(binned[curve] > 0, binned[curve], np.nan)) if log else binned[curve]
-            line.append(sparkline(values, lo, hi) if log else sparkline(values, 0.0, 1.0), CURVE_STYLES[curve.split("_")[0]])
+            top = lr_top if curve == "lr" else 1.0
+            line.append(sparkline(values, lo, hi) if log else sparkline(values, 0.0, top), CURVE_STYLES[curve.split("_")[0]])
             lines.append(line)
-        self.caption(subtitle=f"loss 1e{int(lo)}…1e{int(hi)} log" + (" · acc 0…1" if accuracy else ""))
+        lr_scale = f" · lr 0…{lr_top:.3g}" if "lr" in binned else ""
+        self.caption(subtitle=f"loss 1e{int(lo)}…1e{int(hi)} log" + (" · acc 0…1" if accuracy else "") + lr_scale)
         lines.append(Text.assemble(("events".ljust(LABEL), "dim"), event_marks(s, span, cols)))
         axis = f"0 … {span:,} steps"
         lines.append(Text.assemble(("p: full chart".ljust(LABEL), "dim"), (axis.rjust(max(cols, 0)), "dim")))

@@ -23,6 +23,8 @@ def state_of(s: Snapshot) -> tuple[str, str]:
     """The run's state in a word or two, and the style to show it in."""
     if s.diverged:
         return "DIVERGED", "bold white on red"
+    if s.stopped_early:
+        return ("stopped early, target met", "bold green") if s.target_met else ("stopped early", "bold yellow")
     if s.finished:
         return ("finished, target met", "bold green") if s.target_met else ("finished", "bold yellow")
     if s.paused:
@@ -39,6 +41,12 @@ def activation_text(s: Snapshot) -> str:
         return names[0] if names else "—"
     hidden = list(dict.fromkeys(names[:-1]))
     return f"{'/'.join(hidden)} → {names[-1]}"
+
+
+def lr_text(s: Snapshot) -> str:
+    """'0.003' for a constant lr; '0.009437 cosine' for one that follows a schedule (its kind)."""
+    kind = s.experiment.train.schedule.kind if s.experiment is not None else "constant"
+    return f"{s.lr:.4g}" + ("" if kind == "constant" else f" {kind}")
 
 
 def phase_text(s: Snapshot) -> str:
@@ -70,7 +78,7 @@ class StatusPanel(Panel):
             ("Epoch", f"{s.epoch}/{s.epochs}", "Step", f"{s.step:,}"),
             ("Loss", fmt(s.train_loss), "Val loss", fmt(s.val_loss)),
             (metric, fmt(s.train_metric), f"Val {metric[:3].lower()}", fmt(s.val_metric)),
-            ("LR", f"{s.lr:g}", "Optimizer", s.optimizer),
+            ("LR", lr_text(s), "Optimizer", s.optimizer),
         ]
         half = max(LABEL + 1, (width - 1) // 2)
         lines = [field("Preset", s.preset, width), field("State", Text(state, style), width)]
@@ -80,8 +88,7 @@ class StatusPanel(Panel):
             else:  # a number never truncates: the pair takes two lines
                 lines += [field(a, b, width), field(c, d, width)]
         if s.phase != "train":  # on its own line, wrapped rather than cut, as the Event is
-            parts = textwrap.wrap(phase_text(s), max(8, width - LABEL))
-            lines += [field("" if i else "Phase", part, width) for i, part in enumerate(parts)]
+            lines += wrapped("Phase", phase_text(s), width)
         lines.append(field("Activation", activation_text(s), width))
         lines.append(field("Samples/s", rate, width))
         if self.wire is not None:
@@ -93,7 +100,15 @@ class StatusPanel(Panel):
         strips += [Strip.join([label, line]) for label, line in zip(labels, event)]
         if s.diverged:
             strips += self.rich_lines(Text(s.diverged, "bold red"), width)
+        elif s.stopped_early:
+            strips += self.rich_lines(Text(s.stopped_early, "bold yellow"), width)
         return strips
+
+
+def wrapped(label: str, value: str, width: int) -> list[Text]:
+    """'Label     value' wrapped onto as many lines as it takes, the label on the first."""
+    parts = textwrap.wrap(value, max(8, width - LABEL))
+    return [field("" if i else label, part, width) for i, part in enumerate(parts)]
 
 
 def field(label: str, value: str | Text, width: int) -> Text:

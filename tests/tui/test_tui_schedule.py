@@ -1,0 +1,88 @@
+"""The lr in the app: a row of the loss panel that follows the schedule, the override marked; early stopping shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from tuinn.config import load_preset
+from tuinn.config_overrides import with_settings
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.widgets.loss import BARS, LABEL, LossPanel
+from tuinn.tui.widgets.status import StatusPanel
+from tui_support import SMALL, WIDE, panel_text, screen_text
+
+HUGE = (200, 60)
+COSINE = [
+    "train.schedule.kind=cosine",
+    "train.schedule.min_lr=0.001",
+    "train.schedule.warmup_epochs=3",
+    "train.epochs=12",
+]
+
+
+def scheduled_app(preset: str, settings: list[str], colour_system: str = "truecolor") -> TuinnApp:
+    return TuinnApp(with_settings(load_preset(preset), settings), autostart=False, colour_system=colour_system)
+
+
+def loss_rows(app: TuinnApp) -> dict[str, str]:
+    """The loss panel's rows by label (the first LABEL cells hold the label and the value)."""
+    lines = [strip.text for strip in app.query_one(LossPanel)._lines]
+    return {line[:11].strip(): line for line in lines if line[:11].strip()}
+
+
+@pytest.mark.parametrize("size", [SMALL, WIDE, HUGE], ids=["80x24", "120x40", "200x60"])
+@pytest.mark.parametrize("colours", ["truecolor", "256"])
+async def test_the_lr_row_draws_warmup_then_cosine_and_marks_the_override(size, colours) -> None:
+    app = scheduled_app("spiral", COSINE, colours)
+    async with app.run_test(size=size) as pilot:
+        spe = app.trainer.steps_per_epoch
+        app.advance(8 * spe)
+        await pilot.pause()
+        rows = loss_rows(app)
+        assert "lr" in rows, rows
+        lr_row = rows["lr"]
+        assert lr_row[: LABEL + 6] in screen_text(app)  # on the screen, not only in the panel's lines
+        assert lr_row[11:].split()[0] == f"{app.trainer.lr:.3g}"
+        bars = [BARS.index(c) for c in lr_row[LABEL:].strip()]
+        peak = bars.index(max(bars))
+        assert bars[0] < max(bars) and bars[-1] < max(bars)  # up through the warmup, down the cosine
+        assert all(a <= b for a, b in zip(bars[:peak], bars[1 : peak + 1]))
+        assert all(a >= b for a, b in zip(bars[peak:], bars[peak + 1 :]))
+        assert f"LR {app.trainer.lr:.4g} cosine" in panel_text(app, StatusPanel)
+        before = app.trainer.lr
+        await pilot.press("plus")
+        app.advance(1)
+        await pilot.pause()
+        assert app.trainer.lr == pytest.approx(2 * app.trainer.schedule.scaled(0.5).lr_at(8, 1, spe))
+        assert app.trainer.lr > 1.5 * before
+        marks = loss_rows(app)["events"][LABEL:]
+        assert "l" in marks
+        assert "schedule ×2 from here" in panel_text(app, StatusPanel)
+        await pilot.press("q")
+
+
+async def test_a_constant_lr_takes_no_row_until_it_is_changed() -> None:
+    app = TuinnApp(load_preset("xor"), autostart=False)
+    async with app.run_test(size=SMALL) as pilot:
+        app.advance(20)
+        await pilot.pause()
+        assert "lr" not in loss_rows(app)
+        await pilot.press("minus")
+        app.advance(5)
+        await pilot.pause()
+        assert "lr" in loss_rows(app)
+        await pilot.press("q")
+
+
+@pytest.mark.parametrize("size", [SMALL, WIDE], ids=["80x24", "120x40"])
+async def test_early_stopping_is_shown_in_the_status_panel(size) -> None:
+    app = scheduled_app("gauss", ["target.value=1.0", "target.patience=4"])
+    async with app.run_test(size=size) as pilot:
+        while not app.trainer.finished:
+            app.advance(25)
+        await pilot.pause()
+        text = panel_text(app, StatusPanel)
+        assert app.trainer.stopped_early and app.trainer.epoch < app.trainer.epoch_budget
+        assert "stopped early" in text.split("Epoch")[0]  # the State field
+        assert "has not improved for 4 evaluations" in text
+        await pilot.press("q")
