@@ -32,8 +32,16 @@ BASE = {
             {"type": "dense", "units": 1, "activation": "sigmoid"},
         ],
     },
-    "train": {"epochs": 2, "batch_size": 0, "lr": 0.5, "optimizer": "sgd", "momentum": 0.9, "dtype": "float64"},
-    "target": {"metric": "val_accuracy", "value": 0.9},
+    "train": {
+        "epochs": 2,
+        "batch_size": 0,
+        "lr": 0.5,
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "dtype": "float64",
+        "schedule": {"kind": "cosine", "min_lr": 0.01, "warmup_epochs": 1},
+    },
+    "target": {"metric": "val_accuracy", "value": 0.9, "patience": 2},
 }
 #: every key of BASE as a path, the layers' keys included, plus keys a user might add
 PATHS = [
@@ -80,7 +88,22 @@ PATHS = [
             "bogus",
         )
     ],
-    *[("target", k) for k in ("metric", "value", "explain_miss", "bogus")],
+    *[
+        ("train", "schedule", k)
+        for k in (
+            "kind",
+            "step_epochs",
+            "gamma",
+            "min_lr",
+            "period_epochs",
+            "warmup_epochs",
+            "warmup_steps",
+            "warmup_start",
+            "bogus",
+        )
+    ],
+    ("train", "schedule"),
+    *[("target", k) for k in ("metric", "value", "explain_miss", "patience", "min_delta", "bogus")],
 ]
 NAMES = [
     "",
@@ -182,6 +205,9 @@ FLAG_VALUES = st.one_of(
             "x",
             "model.layers[0].units=0",
             "train.lr=-1",
+            "train.schedule.kind=step",
+            "train.schedule.gamma=2",
+            "target.patience=-1",
             "data.noise=99",
             "a=b",
             "=",
