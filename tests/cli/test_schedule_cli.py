@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from tuinn.config import load_preset
+from tuinn.config_overrides import config_table, dumps
 from tuinn.config_schedule import ScheduleConfig
 from tuinn.train.schedule import Schedule
 
@@ -132,3 +136,27 @@ def test_bad_schedule_settings_get_one_line_and_exit_2(tuinn, args, words):
     r = tuinn("--preset", "xor", "--headless", *args)
     assert r.code == 2, r.out + r.err
     assert words in r.err and len(r.err.strip().splitlines()) == 1 and "Traceback" not in r.err
+
+
+def readme_section() -> str:
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    return text[text.index("### Learning-rate schedules and early stopping") :].split("\n## ")[0]
+
+
+def test_the_readmes_command_runs_as_pasted(tuinn):
+    command = re.search(r"```sh\n(tuinn .*)\n```", readme_section())[1]
+    r = tuinn(*shlex.split(command)[1:])
+    assert r.code in (0, 1), r.out + r.err
+    assert "lr schedule cosine to 0.0001, warmup 5 epochs from ×0.1; early stopping after 10 evaluations" in r.out
+
+
+def test_the_readmes_tables_make_a_preset_that_runs(tuinn, tmp_path):
+    tables = tomllib.loads(re.search(r"```toml\n(.*?)```", readme_section(), re.S)[1])
+    preset = config_table(load_preset("circle"))
+    preset["train"] |= tables["train"]
+    preset["target"] |= tables["target"]
+    (tmp_path / "mine.toml").write_text(dumps(preset))
+    r = tuinn("--config", "mine.toml", "--headless", "--json")
+    assert r.code in (0, 1), r.out + r.err
+    start = json.loads(r.out.splitlines()[0])
+    assert start["schedule"] == "cosine to 0.0001 over 80 epochs, warmup 5 epochs from ×0.1" and start["patience"] == 10
