@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from tuinn.config import load_preset
 from tuinn.config_overrides import config_table, dumps
 from tuinn.config_schedule import ScheduleConfig
+from tuinn.toml_input import parse_toml
 from tuinn.train.schedule import Schedule
 
 PLATEAU = ("--preset", "gauss", "--headless", "--set", "target.value=1.0")  # gauss levels off below 1.0
@@ -151,7 +151,7 @@ def test_the_readmes_command_runs_as_pasted(tuinn):
 
 
 def test_the_readmes_tables_make_a_preset_that_runs(tuinn, tmp_path):
-    tables = tomllib.loads(re.search(r"```toml\n(.*?)```", readme_section(), re.S)[1])
+    tables = parse_toml(re.search(r"```toml\n(.*?)```", readme_section(), re.S)[1])
     preset = config_table(load_preset("circle"))
     preset["train"] |= tables["train"]
     preset["target"] |= tables["target"]
