@@ -87,3 +87,12 @@ def test_any_target_metric_can_be_watched(metric):
     t = Trainer(dataclasses.replace(config, target=dataclasses.replace(config.target, metric=metric, value=value)))
     t.run_epochs(60)
     assert t.stopped_early and metric.replace("_", " ") in t.stopped_early
+
+
+def test_a_lab_edit_of_the_patience_applies_to_the_running_watch():
+    t = Trainer(plateau(100, 0))
+    t.run_epochs(20)
+    assert not t.finished
+    t.submit(cmd.Edit((("target.patience", 2),)))
+    t.run_epochs(80)
+    assert t.refused is None and t.stopped_early and "for 2 evaluations" in t.stopped_early

@@ -269,6 +269,7 @@ class Lab:
                 setattr(self.optimizer, key, value)
         self.schedule = Schedule.of(train)
         self._follow_schedule()
+        self.early_stop.target = config.target  # a new patience counts from the evaluations already waited
 
 
 def _input_surgeries(net: Network, old: Dataset, new: Dataset, config: RunConfig) -> list[surgery.Surgery]:
