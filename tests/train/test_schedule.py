@@ -8,8 +8,9 @@ import io
 import numpy as np
 import pytest
 
-from tuinn.config import load_preset
+from tuinn.config import load_preset, preset_names, with_overrides
 from tuinn.config_schedule import ScheduleConfig
+from tuinn.data import data_spec_for_path
 from tuinn.report.console import JsonReporter
 from tuinn.report.headless import run_headless
 from tuinn.train import commands as cmd
@@ -228,3 +229,23 @@ def test_a_recording_carries_the_lr_series_and_the_schedule(tmp_path):
     assert last.schedule == "cosine to 0.0001, warmup 2 epochs from ×0.1"
     assert last.experiment is not None and last.experiment.train.schedule == trainer.config.train.schedule
     assert 0 < len(recording[1].curves["lr"]) < len(live)  # each frame has the series up to its step
+
+
+@pytest.mark.parametrize("name", sorted(set(preset_names()) - {"million-pixels"}))
+def test_every_preset_follows_a_schedule_step_by_step(name, mnist_folder):
+    """Two epochs of each preset (the IDX ones on the test's MNIST-format folder; million-pixels
+    has no data to train on) with a warmup in steps and a step decay: every step's lr is the schedule's."""
+    config = load_preset(name)
+    if config.needs_data:
+        config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
+    settings = ScheduleConfig(kind="step", step_epochs=1, gamma=0.5, warmup_steps=3, warmup_start=0.2)
+    train = dataclasses.replace(config.train, epochs=2, stop_at_target=False, pretrain=None, schedule=settings)
+    t = Trainer(dataclasses.replace(config, train=train))
+    expected = Schedule.of(t.config.train)
+    seen = []
+    while not t.finished:
+        t.step()
+        seen.append(t.optimizer.lr)
+    spe = t.steps_per_epoch
+    assert seen == [expected.lr_at(i // spe, i % spe, spe) for i in range(2 * spe)]
+    assert t.snapshot(detail=False).curves["lr"].values[-1] == seen[-1]
