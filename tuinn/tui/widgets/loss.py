@@ -111,8 +111,9 @@ class LossPanel(Panel):
         ]
         if not s.separate_val:  # a truth table "validates" on its training rows: one line each is the truth
             rows = [r for r in rows if not r[2].startswith("val")]
-        if lr_varies(s):
-            rows.append(("lr", s.lr, "lr", False))
+        if lr_varies(s):  # under the losses it drives (and above the fold of a short panel, where the metric rows go first)
+            losses = sum(1 for r in rows if r[3] and r[2].endswith("loss"))
+            rows.insert(losses, ("lr", s.lr, "lr", False))
         binned = {curve: bin_by_step(s.curves[curve], span, cols) for _, _, curve, _ in rows}
         lo, hi = log_range([binned[c] for _, _, c, log in rows if log])
         lines = []

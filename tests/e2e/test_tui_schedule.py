@@ -1,0 +1,26 @@
+"""The lr schedule in a real terminal (tmux, and over SSH): the loss panel's lr row, the status, `+` marked."""
+
+import re
+
+import pytest
+
+# a warmup longer than any test: the lr changes at every step, so its row shows at once
+SCHEDULED = (
+    "tuinn --preset spiral --epochs 100000 --set train.schedule.kind=exponential "
+    "--set train.schedule.gamma=0.99 --set train.schedule.warmup_steps=1000000"
+)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_the_lr_row_and_the_override_show_in_a_real_terminal(launch, size):
+    width, height = size
+    pane = launch(SCHEDULED, width=width, height=height)
+    pane.wait_for(re.compile(r"LR +[0-9.e-]+ exponential"), re.compile(r"│ lr +[0-9.e-]+ +[▁▂▃▄▅▆▇█]"), timeout=30)
+    pane.send_keys("+")
+    pane.wait_for("(schedule ×2 from here)")
+    if height >= 40:  # (at 80x24 the events row is below the fold of the Training tab)
+        pane.wait_for(re.compile(r"│ events +l"))
+    pane.send_keys("q")
+    pane.assert_exit(0)
+    pane.assert_restored()
