@@ -7,6 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tuinn.config import load_preset
@@ -160,3 +161,33 @@ def test_the_readmes_tables_make_a_preset_that_runs(tuinn, tmp_path):
     assert r.code in (0, 1), r.out + r.err
     start = json.loads(r.out.splitlines()[0])
     assert start["schedule"] == "cosine to 0.0001 over 80 epochs, warmup 5 epochs from ×0.1" and start["patience"] == 10
+
+
+def test_a_scheduled_run_saved_and_resumed_equals_the_whole_run(tuinn, tmp_path):
+    """A step decay with a warmup in steps (neither depends on the planned epochs): 10 + --resume + 10 = 20."""
+    schedule = [
+        "--set",
+        "train.schedule.kind=step",
+        "--set",
+        "train.schedule.step_epochs=4",
+        "--set",
+        "train.schedule.gamma=0.5",
+        "--set",
+        "train.schedule.warmup_steps=40",
+    ]
+    whole = tuinn("--preset", "spiral", "--headless", "--json", "--epochs", "20", *schedule, "--save", "whole.npz")
+    tuinn("--preset", "spiral", "--headless", "--epochs", "10", *schedule, "--save", "half.npz")
+    rest = tuinn("--resume", "half.npz", "--headless", "--json", "--epochs", "20", "--save", "rest.npz")
+    assert rest.code == whole.code, rest.err
+    lines = [[json.loads(line) for line in r.out.splitlines()] for r in (whole, rest)]
+    lrs = [{rec["epoch"]: rec["lr"] for rec in recs if rec["type"] == "epoch"} for recs in lines]
+    assert lrs[1] and all(lrs[0][e] == lr for e, lr in lrs[1].items() if e in lrs[0])
+    assert lrs[1][20] == lrs[0][20] == pytest.approx(load_preset("spiral").train.lr * 0.5**4)
+    with (
+        np.load(tmp_path / "whole.npz", allow_pickle=False) as a,
+        np.load(tmp_path / "rest.npz", allow_pickle=False) as b,
+    ):
+        assert a.files == b.files
+        for k in a.files:
+            if not k.startswith("__"):
+                np.testing.assert_array_equal(a[k], b[k], err_msg=k)
