@@ -168,7 +168,10 @@ def test_the_trainer_steps_with_the_schedules_lr_and_records_it():
     spe = t.steps_per_epoch
     assert spe > 3 and seen == [s.lr_at(i // spe, i % spe, spe) for i in range(6 * spe)]
     curve = t.snapshot(detail=False).curves["lr"]
-    assert len(curve) == 6 * spe and list(curve.values) == seen
+    changes = [i for i in range(len(seen)) if i == 0 or seen[i] != seen[i - 1]]  # 3 warmup steps, then epochs 2 and 4
+    assert len(changes) == 6
+    assert list(curve.steps) == [i + 1 for i in changes] + [6 * spe]  # where it changed, and held to the last step
+    assert list(curve.values) == [seen[i] for i in changes] + [seen[-1]]
     assert t.snapshot(detail=False).schedule == "step ×0.5 every 2 epochs, warmup 3 steps from ×0.1"
 
 
@@ -224,8 +227,14 @@ def test_a_recording_carries_the_lr_series_and_the_schedule(tmp_path):
     recording = Recording(tmp_path / "run.rec")
     last = recording[len(recording) - 1]
     live = trainer.snapshot(detail=False).curves["lr"]
-    np.testing.assert_array_equal(last.curves["lr"].steps, live.steps)
-    np.testing.assert_array_equal(last.curves["lr"].values, live.values)  # exact: curves are not quantized
+    recorded = last.curves["lr"]
+    steps = np.arange(1, trainer.step_count + 1)
+
+    def held(curve):  # the lr at each step: a step function, recorded where it changed (and where frames were taken)
+        return curve.values[np.searchsorted(curve.steps, steps, side="right") - 1]
+
+    np.testing.assert_array_equal(held(recorded), held(live))  # exact: curves are not quantized
+    assert recorded.steps[-1] == live.steps[-1] == trainer.step_count
     assert last.schedule == "cosine to 0.0001, warmup 2 epochs from ×0.1"
     assert last.experiment is not None and last.experiment.train.schedule == trainer.config.train.schedule
     assert 0 < len(recording[1].curves["lr"]) < len(live)  # each frame has the series up to its step

@@ -29,7 +29,7 @@ VERSION = 2  # 2: the lr series in the History, the early-stopping watch
 STATE = "__checkpoint__"
 #: Trainer attributes saved as they are (JSON scalars)
 COUNTERS = ("step_count", "epoch", "samples_seen", "_cursor", "lr", "optimizer_name",
-            "hidden_activation", "selected", "sample_index", "target_met", "diverged", "_evaluated_at")
+            "hidden_activation", "selected", "sample_index", "target_met", "diverged", "_evaluated_at", "_recorded_lr")
 #: the divergence watch's running figures (the loss it started from, its average, steps above it)
 WATCH = ("first", "_average", "_high_steps")
 #: Series attributes that are scalars; the arrays are _steps, _values and _pending_sum

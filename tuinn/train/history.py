@@ -83,7 +83,7 @@ class History:
     CURVES = ("train_loss", "val_loss", "train_metric", "val_metric")
     #: curves of a phase before training: the reconstruction loss of layer-wise pretraining
     PHASE_CURVES = ("recon_loss",)
-    #: the learning rate of every training step (it follows the schedule and the user's overrides)
+    #: the learning rate (it follows the schedule and the user's overrides), recorded at the steps it changes
     RATE_CURVES = ("lr",)
 
     def __init__(self, grad_layers: int, capacity: int = 512) -> None:

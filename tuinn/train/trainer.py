@@ -155,6 +155,7 @@ class Trainer(Lab):
         self.optimizer = self._make_optimizer(self.optimizer_name)
         self.weighted_layers = [l.name for l in self.network.layers if "W" in l.parameters]
         self.history = History(len(self.weighted_layers))
+        self._recorded_lr: float | None = None  # the lr last put in the History (it records changes only)
         self.rng = np.random.default_rng(stream_seed(self.config.seed, SHUFFLE_STREAM))
         self._divergence = DivergenceWatch(sustained=self.network.loss.name != "perceptron")
         self.step_count = 0
@@ -426,7 +427,9 @@ class Trainer(Lab):
         self._count_step(len(idx))
         self._epoch_losses.append(loss)
         self.history.record("train_loss", self.step_count, loss)
-        self.history.record("lr", self.step_count, self.lr)
+        if self.lr != self._recorded_lr:  # a step function: recorded where it changes (a float compare per step)
+            self.history.record("lr", self.step_count, self.lr)
+            self._recorded_lr = self.lr
         if self._cursor >= len(self._order):
             self._end_epoch()
         return loss
@@ -596,6 +599,9 @@ class Trainer(Lab):
                 sample, maps = sample_view(net, x[i], label, i, len(x), source, ds.class_names)
                 kernels = conv_kernels(net)
         curves = {name: Curve(s.steps, s.values) for name, s in self.history.curves.items()}
+        lr = curves["lr"]
+        if len(lr) and lr.steps[-1] < self.step_count:  # held from its last change to now
+            curves["lr"] = Curve(np.append(lr.steps, self.step_count), np.append(lr.values, self.lr))
         train_loss = self._epoch_mean_loss()
         return Snapshot(
             preset=self.config.name,
