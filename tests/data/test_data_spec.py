@@ -59,7 +59,7 @@ def test_seed_must_be_a_non_negative_integer(seed):
 
 
 def test_kinds_are_listed():
-    assert DATA_KINDS == ("playground", "truth_table", "digits", "idx", "csv", "npz", "bars")
+    assert DATA_KINDS == ("playground", "truth_table", "digits", "idx", "csv", "npz", "bars", "images")
 
 
 def test_data_error_is_a_value_error():

@@ -14,6 +14,9 @@ picks the source, and each kind takes these keys (defaults in brackets):
   ["digits"; or "fashion", or a list].
 - ``csv``: ``path``; ``label`` [last column], ``task`` ["classification"],
   ``class_names``, ``val_ratio`` [0.2], ``limit``, ``shape`` [as read].
+- ``images``: a folder ``path`` of class subfolders of images (needs Pillow);
+  ``image_size`` [the most common size], ``channels`` [the images'], ``val_ratio``
+  [0.2], ``limit``, ``shape`` ["image"]; see tuinn.data.image_folder.
 - ``bars``: ``size``×``size`` images of one horizontal or vertical line;
   ``size`` [4], ``samples`` [400], ``noise`` percent [10], ``val_ratio`` [0.25].
 - ``npz``: ``path`` with arrays x and y; ``task``, ``class_names``,
@@ -36,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from tuinn.data import bars, csv_file, digits, idx, npz_file, playground, truth_tables
+from tuinn.data import bars, csv_file, digits, idx, image_folder, npz_file, playground, truth_tables
 from tuinn.data.dataset import DataError, Dataset
 from tuinn.data.features import check_features, with_features
 from tuinn.data.playground import PLAYGROUND_SETS
@@ -56,6 +59,7 @@ KINDS: dict[str, tuple[tuple[str, ...], Loader]] = {
     "csv": (csv_file.KEYS, csv_file.load),
     "npz": (npz_file.KEYS, npz_file.load),
     "bars": (bars.KEYS, bars.load),
+    "images": (image_folder.KEYS, image_folder.load),
 }
 DATA_KINDS = tuple(KINDS)
 COMMON_KEYS = ("seed", "features")  # keys every kind takes (handled here, not by the loaders)
@@ -97,31 +101,43 @@ def _kind_of(path: Path) -> tuple[str, Path]:
     """(kind, path to load) for a path given on the command line."""
     name = path.name.lower()
     if path.is_dir():
-        return "idx", path
+        return _folder_kind(path), path
     if name.endswith((".csv", ".csv.gz")):
         return "csv", path
     if name.endswith(".npz"):
         return "npz", path
     if "-ubyte" in name:  # one IDX file: load the folder it is in
         return "idx", path.parent
-    raise DataError(f"{path}: unknown kind of data; expected a folder of IDX files, "
-                    f"a .csv (or .csv.gz) file or an .npz file")
+    raise DataError(f"{path}: unknown kind of data; expected a folder of IDX files or of class subfolders "
+                    f"of images, a .csv (or .csv.gz) file or an .npz file")
+
+
+def _folder_kind(folder: Path) -> str:
+    """"idx" for a folder holding MNIST-style IDX files, "images" for one with subfolders (the classes)."""
+    if idx.find(folder, "train", idx.IMAGES) or idx.find(folder, "train", idx.LABELS):
+        return "idx"
+    try:
+        has_folders = any(child.is_dir() and not child.name.startswith(".") for child in folder.iterdir())
+    except OSError as error:
+        raise DataError(f"{folder}: cannot list the folder: {error.strerror or error}") from None
+    if has_folders:
+        return "images"
+    raise DataError(f"{folder}: neither MNIST-style IDX files (train-images-idx3-ubyte, ...) nor class "
+                    f"subfolders of images ({folder.name}/cat/*.png, {folder.name}/dog/*.png, ...)")
 
 
 def data_spec_for_path(path: str, spec: Mapping[str, Any]) -> dict[str, Any]:
     """A data spec that loads `path` (for ``--data PATH``), keeping the options of `spec` that still apply.
 
-    A folder (or a file in it named like ``train-images-idx3-ubyte``) is kind "idx",
-    ``*.csv`` / ``*.csv.gz`` "csv", ``*.npz`` "npz". Options are kept when both the old
-    and the new kind take them (``val_ratio``, ``limit``, ``shape``, ...). The path is
-    made absolute, so it no longer depends on a preset's folder.
+    A folder of IDX files (or a file in it named like ``train-images-idx3-ubyte``) is kind
+    "idx", a folder of class subfolders "images", ``*.csv`` / ``*.csv.gz`` "csv", ``*.npz``
+    "npz". Options the new kind takes are kept (``val_ratio``, ``limit``, ``shape``, ...,
+    and those set for it with ``--set``, such as ``data.image_size``). The path is made
+    absolute, so it no longer depends on a preset's folder.
     """
     target = Path(path).expanduser()
     if not target.exists():
         raise DataError(f"{path}: no such file or folder")
     kind, target = _kind_of(target)
-    old_kind = spec.get("kind")
-    old_keys = KINDS[old_kind][0] if isinstance(old_kind, str) and old_kind in KINDS else ()
-    kept = {key: value for key, value in spec.items()
-            if key in old_keys and key in KINDS[kind][0] and key not in ("kind", "path")}
+    kept = {key: value for key, value in spec.items() if key in KINDS[kind][0] and key not in ("kind", "path")}
     return {"kind": kind, "path": str(target.resolve()), **kept}
