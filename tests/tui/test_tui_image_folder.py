@@ -1,0 +1,37 @@
+"""The app on your own folder of images (digits-cnn with --data DIR): every size, both colour systems, gray and RGB."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_tui_every_preset import visit_every_screen
+from tests.data.image_files import write_shapes
+from tui_support import screen_text
+from tuinn.config import load_preset, with_overrides
+from tuinn.data import data_spec_for_path
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.widgets.sample import SamplePanel
+
+pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
+@pytest.mark.parametrize("colour_system", ["truecolor", "256"])
+@pytest.mark.parametrize("colour", [False, True], ids=["gray", "rgb"])
+async def test_the_app_trains_digits_cnn_on_a_folder_of_images(tmp_path, size, colour_system, colour) -> None:
+    folder = write_shapes(tmp_path / "shapes", per_class=12, size=12, colour=colour)
+    config = load_preset("digits-cnn")
+    config = with_overrides(config, data=data_spec_for_path(str(folder), config.data))
+    app = TuinnApp(config, autostart=False, colour_system=colour_system)
+    async with app.run_test(size=size) as pilot:
+        await visit_every_screen(app, pilot)
+        text = screen_text(app)
+        assert app.trainer.step_count >= 5
+        assert "Traceback" not in text and "Error" not in text
+        assert app.snapshot.input_shape == (12, 12, 3 if colour else 1)
+        assert app.snapshot.class_names == ("circle", "cross", "square")
+        sample = app.query_one(SamplePanel)
+        shown = " ".join(strip.text for strip in sample._lines)
+        assert any(name in shown for name in ("circle", "cross", "square")), shown
+        await pilot.press("q")
+    assert app.return_value == 0
