@@ -19,7 +19,7 @@ def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[],
 
     `stop_signal()` is the number of a stop signal received (0: none): training ends after
     the current step, and the exit status is 128 + that number (130 SIGINT, 143 SIGTERM).
-    A `recorder` gets a full Snapshot at the start, at every evaluated epoch and at the end.
+    A `recorder` gets a full Snapshot at the start, at every evaluated epoch and at the end (a keyframe).
     """
     snap = trainer.snapshot(detail=False)
     reporter.start(snap, summary_table(snap.summary, snap.input_shape))
@@ -39,7 +39,7 @@ def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[],
                 f"{'met' if snap.target_met else 'not met'} by then.")
     reporter.end(snap, text, code)
     if recorder is not None:
-        recorder.write(trainer.snapshot())
+        recorder.write(trainer.snapshot(), keyframe=True)
     return code
 
 

@@ -3,16 +3,16 @@
 A recording is JSON lines: a header line, then one line per frame, each written whole and
 flushed, so a run that crashes leaves every frame before the crash readable (a torn last
 line is skipped). No pickle: arrays are stored as dtype, shape and zlib-compressed bytes.
-Frames stay small: a field equal to the previous frame's is left out, the loss curves
-store only the points added since the previous frame, and the large pictures (decision
-surfaces, every unit's map, feature maps, gradient matrices) are stored as 8-bit levels
-between their minimum and maximum, as fine as any colour scale draws them (integer arrays,
-such as predicted classes, stay exact). Scalars and curves are exact.
+Frames stay small: a field equal to the previous frame's is left out, and so is any part
+of a field that did not change (the data points of a decision surface, a layer's bias);
+the loss curves store only the points added since the previous frame, exactly; the large
+pictures are stored as 8-bit levels and as their change (tuinn.train.picture_codec).
+The first and last frames are keyframes: every picture in them is on its own range.
+Scalars and curves are exact.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import os
@@ -28,10 +28,14 @@ from tuinn import config_schedule as schedule_module
 from tuinn.nn import SummaryRow
 from tuinn.train import pretrain as pretrain_module
 from tuinn.train import snapshot as snapshot_module
+from tuinn.train.picture_codec import LEVELS, ArrayDecoder, ArrayEncoder, exact
 from tuinn.train.snapshot import Curve, Snapshot
 
+__all__ = ["FIRST_INTERVAL", "FRAMES_PER_LEVEL", "LEVELS", "Recorder", "Recording", "RecordingError"]
+
 MAGIC = "tuinn-recording"
-VERSION = 1
+VERSION = 2  # 2: parts of fields and pictures' changes; version 1 files (whole fields) are read too
+READS = (1, 2)
 #: the dataclasses a Snapshot is made of, by name
 TYPES = {
     name: obj
@@ -41,93 +45,111 @@ TYPES = {
 } | {"SummaryRow": SummaryRow}
 #: the app records a frame at most this often at first; the interval doubles every FRAMES_PER_LEVEL frames
 FIRST_INTERVAL, FRAMES_PER_LEVEL = 0.5, 128
-#: float arrays with at least this many elements are stored as 8-bit levels
-QUANTIZE_FROM = 256
-LEVELS = 254  # 0..254; 255 marks NaN
+#: the big pictures (every unit's map over the plane, the feature maps) get this many bytes per frame on average:
+#: they are written in a frame only while what they took so far is within that budget (always in a keyframe)
+PICTURE_FIELDS, PICTURE_BYTES_PER_FRAME = ("decision", "feature_maps"), 3000
 MAX_FRAME_BYTES = 64 << 20  # a longer line is not a frame of ours
+MISSING: Any = object()  # no previous value: encode (or decode) whole
 
 
 class RecordingError(ValueError):
     """A file that is not a readable tuinn recording; the message names the file and line."""
 
 
-def _packed(raw: bytes) -> str:
-    return base64.b64encode(zlib.compress(raw, 6)).decode()
-
-
-def _encode_array(a: np.ndarray) -> dict:
-    """dtype, shape and compressed bytes; a large float picture as 8-bit levels in [min, max]."""
-    header = {"__array__": a.dtype.str, "shape": list(a.shape)}
-    if a.dtype.kind == "f" and a.size >= QUANTIZE_FROM and not np.isinf(a).any():
-        finite = a[np.isfinite(a)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
-        scale = LEVELS / (hi - lo) if hi > lo else 0.0
-        with np.errstate(invalid="ignore"):
-            q = np.where(np.isnan(a), 255, np.rint((a - lo) * scale)).astype(np.uint8)
-        return {**header, "levels": [lo, hi], "data": _packed(q.tobytes())}
-    return {**header, "data": _packed(np.ascontiguousarray(a).tobytes())}
-
-
-def _decode_array(value: dict) -> np.ndarray:
-    dtype = np.dtype(value["__array__"])
-    if dtype.hasobject:
-        raise ValueError("object arrays are not allowed")
-    raw = zlib.decompress(base64.b64decode(value["data"]))
-    if "levels" not in value:
-        return np.frombuffer(raw, dtype=dtype).reshape(value["shape"]).copy()
-    lo, hi = value["levels"]
-    q = np.frombuffer(raw, dtype=np.uint8).reshape(value["shape"])
-    a = (lo + q * ((hi - lo) / LEVELS)).astype(dtype)
-    a[q == 255] = np.nan
-    return a
-
-
-def _encode(value: Any) -> Any:
-    """A JSON-ready form of a Snapshot field (dataclasses, tuples, paths and arrays tagged by type)."""
-    if isinstance(value, np.ndarray):
-        return _encode_array(value)
-    if dataclasses.is_dataclass(value):
-        if type(value).__name__ not in TYPES:
-            raise TypeError(f"the recorder does not know {type(value).__name__}: add its module to TYPES")
-        return {"__type__": type(value).__name__, **{f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, Path):
-        return {"__path__": str(value)}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v) for v in value]}
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return value.item()
-    return value
-
-
-def _decode(value: Any) -> Any:
-    """The inverse of `_encode`; KeyError/ValueError/TypeError on anything malformed."""
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "__array__" in value:
-        return _decode_array(value)
-    if "__path__" in value:
-        return Path(value["__path__"])
-    if "__tuple__" in value:
-        return tuple(_decode(v) for v in value["__tuple__"])
-    if "__type__" in value:
-        cls = TYPES[value["__type__"]]
-        return cls(**{k: _decode(v) for k, v in value.items() if k != "__type__"})
-    return {k: _decode(v) for k, v in value.items()}
-
-
 def _same(a: Any, b: Any) -> bool:
+    """Whether two Snapshot values are equal: arrays by shape, dtype and content; dataclasses field by field."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(_same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     try:
         return bool(a == b)
-    except ValueError:  # dataclasses holding arrays
+    except ValueError:
         return False
+
+
+class FrameEncoder:
+    """A Snapshot's fields as JSON-ready values, written as their change from the previous frame where that is smaller."""
+
+    def __init__(self) -> None:
+        self.arrays = ArrayEncoder()
+        self.keyframe = True
+
+    def changed(self, old: Any, new: Any, place: str) -> bool:
+        """Whether `new` must be written: it differs from `old`, or (in a keyframe) holds a picture on a kept range."""
+        return old is MISSING or not _same(old, new) or (self.keyframe and self.arrays.inexact_under(place))
+
+    def encode(self, value: Any, place: str, previous: Any = MISSING) -> Any:
+        """`value` tagged by type (dataclasses, tuples, paths, arrays); against `previous`, only its changed parts."""
+        if isinstance(value, np.ndarray):
+            return self.arrays.encode(value, place, self.keyframe)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            name = type(value).__name__
+            if name not in TYPES:
+                raise TypeError(f"the recorder does not know {name}: add its module to TYPES")
+            fields = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
+            if type(previous) is type(value):
+                return {"__delta__": name, **{
+                    k: self.encode(v, f"{place}.{k}", getattr(previous, k))
+                    for k, v in fields if self.changed(getattr(previous, k), v, f"{place}.{k}")}}
+            return {"__type__": name, **{k: self.encode(v, f"{place}.{k}") for k, v in fields}}
+        if isinstance(value, tuple):
+            if isinstance(previous, tuple) and len(previous) == len(value) and value:
+                return {"__tuple_delta__": {
+                    str(i): self.encode(v, f"{place}.{i}", previous[i])
+                    for i, v in enumerate(value) if self.changed(previous[i], v, f"{place}.{i}")}}
+            return {"__tuple__": [self.encode(v, f"{place}.{i}") for i, v in enumerate(value)]}
+        if isinstance(value, Path):
+            return {"__path__": str(value)}
+        if isinstance(value, list):
+            return [self.encode(v, f"{place}.{i}") for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {str(k): self.encode(v, f"{place}.{k}") for k, v in value.items()}
+        if isinstance(value, (np.floating, np.integer, np.bool_)):
+            return value.item()
+        return value
+
+
+class FrameDecoder:
+    """The inverse of FrameEncoder, frame after frame; KeyError/ValueError/TypeError on anything malformed."""
+
+    def __init__(self) -> None:
+        self.arrays = ArrayDecoder()
+
+    def decode(self, value: Any, place: str, previous: Any = MISSING) -> Any:
+        """The value `value` encodes, `previous` with the changes it holds applied."""
+        if isinstance(value, list):
+            return [self.decode(v, f"{place}.{i}") for i, v in enumerate(value)]
+        if not isinstance(value, dict):
+            return value
+        if "__array__" in value:
+            return self.arrays.decode(value, place)
+        if "__path__" in value:
+            return Path(value["__path__"])
+        if "__tuple__" in value:
+            return tuple(self.decode(v, f"{place}.{i}") for i, v in enumerate(value["__tuple__"]))
+        if "__tuple_delta__" in value:
+            if not isinstance(previous, tuple):
+                raise ValueError(f"{place}: a change of a tuple that was not recorded before")
+            items = list(previous)
+            for key, v in value["__tuple_delta__"].items():
+                items[int(key)] = self.decode(v, f"{place}.{key}", items[int(key)])
+            return tuple(items)
+        if "__type__" in value:
+            cls = TYPES[value["__type__"]]
+            return cls(**{k: self.decode(v, f"{place}.{k}") for k, v in value.items() if k != "__type__"})
+        if "__delta__" in value:
+            cls = TYPES[value["__delta__"]]
+            if type(previous) is not cls:
+                raise ValueError(f"{place}: a change of a {cls.__name__} that was not recorded before")
+            return dataclasses.replace(previous, **{
+                k: self.decode(v, f"{place}.{k}", getattr(previous, k)) for k, v in value.items() if k != "__delta__"})
+        return {k: self.decode(v, f"{place}.{k}") for k, v in value.items()}
 
 
 class Recorder:
@@ -137,9 +159,11 @@ class Recorder:
         self.path = Path(path)
         self._file: TextIO = open(self.path, "w", encoding="utf-8")
         self._clock = clock
+        self._encoder = FrameEncoder()
         self._previous: dict[str, Any] = {}
         self._curve_ends: dict[str, float] = {}
         self._last_time: float | None = None
+        self._picture_bytes = 0
         self.frames = 0
         self._write_line({"format": MAGIC, "version": VERSION})
 
@@ -153,24 +177,34 @@ class Recorder:
         return FIRST_INTERVAL * 2 ** (self.frames // FRAMES_PER_LEVEL)
 
     def offer(self, snapshot: Snapshot, force: bool = False) -> bool:
-        """Record `snapshot` if the interval has passed since the last frame (or `force`); True if it did."""
+        """Record `snapshot` if the interval has passed since the last frame (or `force`: a keyframe); True if it did."""
         now = self._clock()
         if not force and self._last_time is not None and now - self._last_time < self.interval:
             return False
         self._last_time = now
-        self.write(snapshot)
+        self.write(snapshot, keyframe=force)
         return True
 
-    def write(self, snapshot: Snapshot) -> None:
-        """Append one frame: the fields that changed, and the curve points that are new."""
+    def write(self, snapshot: Snapshot, keyframe: bool = False) -> None:
+        """Append one frame: the fields (and parts of fields) that changed, and the curve points that are new.
+
+        The first frame is always a keyframe; ask for one at the end of a run, so its pictures are on their own
+        range. The big pictures keep to PICTURE_BYTES_PER_FRAME: between their frames, replay shows the last ones.
+        """
+        self._encoder.keyframe = keyframe = keyframe or self.frames == 0
+        pictures = keyframe or self._picture_bytes <= PICTURE_BYTES_PER_FRAME * self.frames
         frame: dict[str, Any] = {}
         for f in dataclasses.fields(snapshot):
             value = getattr(snapshot, f.name)
             if f.name == "curves":
                 frame["curves"] = {name: self._new_points(name, c) for name, c in value.items()}
-            elif f.name not in self._previous or not _same(self._previous[f.name], value):
-                frame[f.name] = _encode(value)
+            elif f.name in PICTURE_FIELDS and not pictures:
+                continue
+            elif self._encoder.changed(self._previous.get(f.name, MISSING), value, f.name):
+                frame[f.name] = self._encoder.encode(value, f.name, self._previous.get(f.name, MISSING))
                 self._previous[f.name] = value
+                if f.name in PICTURE_FIELDS:
+                    self._picture_bytes += len(json.dumps(frame[f.name], separators=(",", ":")))
         self._write_line(frame)
         self.frames += 1
 
@@ -179,7 +213,7 @@ class Recorder:
         keep = curve.steps > end
         if keep.any():
             self._curve_ends[name] = float(curve.steps[keep][-1])
-        return {"steps": _encode(curve.steps[keep]), "values": _encode(curve.values[keep])}
+        return {"steps": exact(curve.steps[keep]), "values": exact(curve.values[keep])}
 
     def close(self) -> None:
         self._file.close()
@@ -208,8 +242,9 @@ class Recording:
             ok = False
         if not ok:
             raise RecordingError(f"{self.path}: not a tuinn recording (record one with --record FILE)")
-        if header.get("version") != VERSION:
-            raise RecordingError(f"{self.path}: recording version {header.get('version')!r}, this tuinn reads {VERSION}")
+        if header.get("version") not in READS:
+            raise RecordingError(f"{self.path}: recording version {header.get('version')!r}, this tuinn reads "
+                                 f"{' and '.join(map(str, READS))}")
         body = lines[1:]
         if body and body[-1] == b"":
             body.pop()
@@ -217,15 +252,17 @@ class Recording:
             self.torn = True  # the run stopped in the middle of a frame: drop the partial line
             body.pop()
         state: dict[str, Any] = {}
+        decoder = FrameDecoder()
         points: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         for number, line in enumerate(body, start=2):
             try:
                 raw = json.loads(line)
                 curves = raw.pop("curves")
-                state.update({k: _decode(v) for k, v in raw.items()})
+                state.update({k: decoder.decode(v, k, state.get(k, MISSING)) for k, v in raw.items()})
                 counts = {}
                 for name, part in curves.items():
-                    steps, values = _decode(part["steps"]), _decode(part["values"])
+                    steps = decoder.decode(part["steps"], "curves")
+                    values = decoder.decode(part["values"], "curves")
                     points.setdefault(name, []).append((steps, values))
                     counts[name] = sum(len(s) for s, _ in points[name])
                 Snapshot(**state, curves={})  # every field present and known
