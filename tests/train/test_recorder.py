@@ -11,7 +11,10 @@ import pytest
 from tuinn.config import load_preset
 from tuinn.report.console import JsonReporter
 from tuinn.report.headless import run_headless
-from tuinn.train.recorder import FIRST_INTERVAL, FRAMES_PER_LEVEL, LEVELS, Recorder, Recording, RecordingError
+from tuinn.train.picture_codec import PAD, REUSE_SPAN
+from tuinn.train.recorder import (
+    FIRST_INTERVAL, FRAMES_PER_LEVEL, LEVELS, PICTURE_BYTES_PER_FRAME, PICTURE_FIELDS, Recorder, Recording, RecordingError,
+)
 from tuinn.train.trainer import Trainer
 
 import io
@@ -29,13 +32,16 @@ def record(tmp_path, preset: str, epochs: int | None = None):
     return Recording(tmp_path / f"{preset}.rec"), trainer.snapshot(), recorder
 
 
-def assert_like(recorded, live, path="snapshot"):
-    """Equal field by field: scalars exactly, integer arrays exactly, float pictures to one 8-bit level."""
+def assert_like(recorded, live, path="snapshot", widest=1.0):
+    """Equal field by field: scalars exactly, integer arrays exactly, float pictures to one 8-bit level.
+
+    A picture's level is its span / LEVELS, times `widest` for frames between keyframes (a kept range).
+    """
     if isinstance(live, np.ndarray):
         assert isinstance(recorded, np.ndarray) and recorded.shape == live.shape and recorded.dtype == live.dtype, path
         if live.dtype.kind == "f" and live.size:
             finite = live[np.isfinite(live)]
-            step = (finite.max() - finite.min()) / LEVELS if finite.size else 0
+            step = (finite.max() - finite.min()) / LEVELS * widest if finite.size else 0
             np.testing.assert_allclose(recorded, live, atol=step / 2 * 1.001 + 1e-12, err_msg=path)
         else:
             np.testing.assert_array_equal(recorded, live, err_msg=path)
@@ -43,15 +49,15 @@ def assert_like(recorded, live, path="snapshot"):
         assert type(recorded) is type(live), path
         for f in dataclasses.fields(live):
             if f.name != "curves":
-                assert_like(getattr(recorded, f.name), getattr(live, f.name), f"{path}.{f.name}")
+                assert_like(getattr(recorded, f.name), getattr(live, f.name), f"{path}.{f.name}", widest)
     elif isinstance(live, (tuple, list)):
         assert isinstance(recorded, type(live)) and len(recorded) == len(live), path
         for i, (r, l) in enumerate(zip(recorded, live)):
-            assert_like(r, l, f"{path}[{i}]")
+            assert_like(r, l, f"{path}[{i}]", widest)
     elif isinstance(live, dict):
         assert recorded.keys() == live.keys(), path
         for k in live:
-            assert_like(recorded[k], live[k], f"{path}[{k!r}]")
+            assert_like(recorded[k], live[k], f"{path}[{k!r}]", widest)
     else:
         assert recorded == live, (path, recorded, live)
 
@@ -136,3 +142,66 @@ def test_the_app_frame_rate_halves_every_level_so_long_runs_stay_small(tmp_path)
     assert taken == recorder.frames
     assert FRAMES_PER_LEVEL < taken < 6 * FRAMES_PER_LEVEL
     assert recorder.interval >= 2 ** 4 * FIRST_INTERVAL
+
+
+def record_at_pace(tmp_path, preset: str, frames: int, steps: int):
+    """Record `frames` frames of `preset`, `steps` training steps apart, the last a keyframe (as the app's end)."""
+    config = load_preset(preset)
+    trainer = Trainer(dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=10**6)),
+                      stop_at_target=False)
+    recorder = Recorder(tmp_path / f"{preset}.rec")
+    live = []
+    for frame in range(frames):
+        for _ in range(steps):
+            trainer.step()
+        trainer.evaluate()
+        live.append(trainer.snapshot())
+        recorder.write(live[-1], keyframe=frame == frames - 1)
+    recorder.close()
+    lines = [json.loads(line) for line in (tmp_path / f"{preset}.rec").read_text().splitlines()[1:]]
+    return Recording(tmp_path / f"{preset}.rec"), live, lines
+
+
+@pytest.mark.parametrize("preset", ["spiral", "digits-cnn"])
+def test_every_frame_shows_the_run_then_with_the_pictures_last_written(tmp_path, preset):
+    recording, live, lines = record_at_pace(tmp_path, preset, frames=24, steps=20)
+    widest = max(1 / REUSE_SPAN, 1 + 2 * PAD)
+    picture_frames = {name: [i for i, line in enumerate(lines) if name in line] for name in PICTURE_FIELDS}
+    for i in range(len(recording)):
+        frame = recording[i]
+        for f in dataclasses.fields(frame):
+            if f.name == "curves":
+                continue
+            shown_from = max((j for j in picture_frames.get(f.name, [i]) if j <= i), default=i)
+            last = i == len(recording) - 1
+            assert_like(getattr(frame, f.name), getattr(live[shown_from], f.name), f"frame {i}.{f.name}",
+                        1.0 if last else widest)
+    assert len(picture_frames["decision" if preset == "spiral" else "feature_maps"]) >= 3
+
+
+@pytest.mark.parametrize("preset", ["xor", "spiral", "digits-cnn", "deep-sigmoid"])
+def test_frames_stay_a_few_kilobytes_and_pictures_keep_to_their_budget(tmp_path, preset):
+    _, _, lines = record_at_pace(tmp_path, preset, frames=30, steps=50)
+    sizes = [len(json.dumps(line, separators=(",", ":"))) for line in lines]
+    picture_bytes = sum(len(json.dumps(line[name], separators=(",", ":")))
+                        for line in lines[1:-1] for name in PICTURE_FIELDS if name in line)
+    largest = max((len(json.dumps(line.get(name, ""))) for line in lines for name in PICTURE_FIELDS), default=0)
+    assert picture_bytes <= PICTURE_BYTES_PER_FRAME * (len(lines) - 1) + largest
+    assert sum(sizes[1:-1]) / len(sizes[1:-1]) < 8_000, sizes  # ~740 frames an hour: under 6 MB
+
+
+def test_unchanged_parts_of_a_field_are_written_once(tmp_path):
+    _, live, lines = record_at_pace(tmp_path, "spiral", frames=12, steps=20)
+    written = [line["decision"] for line in lines if "decision" in line]
+    assert len(written) >= 2 and "points" in written[0]
+    assert all(d.get("__delta__") == "DecisionSurface" and "points" not in d and "labels" not in d for d in written[1:])
+
+
+def test_a_version_1_recording_is_still_read(tmp_path):
+    _, live, _ = record_at_pace(tmp_path, "xor", frames=1, steps=5)
+    path = tmp_path / "xor.rec"
+    header, first = path.read_text().splitlines()[:2]
+    path.write_text(header.replace('"version":2', '"version":1') + "\n" + first + "\n")
+    recording = Recording(path)
+    assert len(recording) == 1
+    assert_like(recording[0], live[0])
