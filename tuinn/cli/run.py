@@ -56,7 +56,7 @@ def _list_presets() -> None:
 @click.option("--seed", type=int, help="Override the random seed (runs are reproducible from it).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Set any preset key, e.g. --set data.noise=30 --set model.layers[0].units=8 (repeatable).")
-@click.option("--data", "data_path", metavar="PATH", help="Train the preset's network on your data: a folder of MNIST IDX files, a .csv or a .npz.")
+@click.option("--data", "data_path", metavar="PATH", help="Train the preset's network on your data: a folder of MNIST IDX files or of class subfolders of images, a .csv or a .npz.")
 @click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
 @click.option("--export", "export_path", metavar="FILE",
               help="After training, export the network: FILE.onnx (ONNX) or FILE.py (a PyTorch script).")
