@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import io
 import json
 import struct
 
@@ -306,6 +307,52 @@ def test_broken_idx_folders(tmp_path_factory, magic, dims, payload, label_count,
     (data / "train-labels-idx1-ubyte").write_bytes(struct.pack(">II", 2049, label_count) + labels)
     args = ["--preset", "mnist-cnn", "--data", "mnist", "--headless", "--epochs", "1"]
     judge(run_cli(args, folder), folder, {"mnist"})
+
+
+def image_bytes(side: int, mode: str, fmt: str) -> bytes:
+    """A real image file's bytes: `side`×`side` noise in Pillow `mode`, saved as `fmt`."""
+    from PIL import Image
+
+    rng = np.random.default_rng(side)
+    shape = (side, side, 3) if mode == "RGB" else (side, side)
+    pixels = rng.integers(0, 65536 if mode == "I;16" else 256, shape).astype(np.uint16 if mode == "I;16" else np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+IMAGE_FILES = st.tuples(
+    st.sampled_from(["png", "jpg", "gif", "png", "jpg", "txt", ""]),
+    st.integers(1, 40),  # side
+    st.sampled_from(["L", "L", "RGB", "I;16"]),
+    st.one_of(st.none(), st.none(), st.integers(0, 400)),  # cut the file to this many bytes
+    st.one_of(st.just(b""), st.just(b""), st.binary(max_size=8)),  # bytes written over the start
+)
+
+
+@given(
+    classes=st.lists(st.lists(IMAGE_FILES, min_size=1, max_size=4), min_size=1, max_size=3),
+    image_size=st.sampled_from([None, None, [0, 3], [6, 6]]),
+)
+def test_broken_image_folders(tmp_path_factory, classes, image_size):
+    pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
+    folder = tmp_path_factory.mktemp("images")
+    data = folder / "data"
+    data.mkdir()
+    for c, files in enumerate(classes):
+        (data / f"class{c}").mkdir()
+        for i in range(3):  # good images beside the fuzzed ones, so that some folders train
+            (data / f"class{c}" / f"good{i}.png").write_bytes(image_bytes(8 + i, "L", "PNG"))
+        for i, (ext, side, mode, cut, head) in enumerate(files):
+            fmt = {"png": "PNG", "jpg": "JPEG", "gif": "GIF"}.get(ext, "PNG")
+            mode = "L" if fmt != "PNG" and mode == "I;16" else mode
+            raw = image_bytes(side, mode, fmt) if ext != "txt" else b"not an image"
+            raw = head + raw[len(head) :]
+            (data / f"class{c}" / f"{i}.{ext}").write_bytes(raw if cut is None else raw[:cut])
+    args = ["--preset", "digits-cnn", "--data", "data", "--headless", "--epochs", "1"]
+    if image_size is not None:
+        args += ["--set", f"data.image_size={image_size}"]
+    judge(run_cli(args, folder), folder, {"data"})
 
 
 @pytest.fixture(scope="module")
