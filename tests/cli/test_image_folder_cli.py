@@ -43,6 +43,13 @@ def test_colour_images_of_another_size_give_the_net_three_channels(tuinn, tmp_pa
     assert "2 classes: 10 -> 1 sigmoid unit" in data_line(r.out)
 
 
+def test_an_mlp_preset_reads_the_images_flat(tuinn, tmp_path):
+    write_shapes(tmp_path / "shapes", per_class=30, size=8, classes=("circle", "cross"))
+    r = tuinn("--preset", "circle", "--data", "shapes", "--headless")
+    assert r.code == 0 and val_accuracy(r.out) >= 0.97, r.out + r.err
+    assert re.search(r"input +Input +64 ", r.out), r.out
+
+
 def test_image_size_set_on_the_command_line_resizes(tuinn, tmp_path):
     write_shapes(tmp_path / "shapes", per_class=10, size=16)
     r = tuinn("--preset", "digits-cnn", "--data", "shapes", "--set", "data.image_size=[8, 8]", "--summary")

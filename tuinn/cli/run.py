@@ -113,6 +113,8 @@ def main(
             data = data_spec_for_path(data_path, config.data)
             if config.model.get("loss") == "mse" and data["kind"] in ("csv", "npz"):
                 data.setdefault("task", "regression")  # a regression preset reads your file as one
+            if data["kind"] in ("images", "idx") and (config.model.get("layers") or [{}])[0].get("type") == "dense":
+                data.setdefault("shape", "flat")  # a dense net (an MLP preset) reads your images flat
         config = with_overrides(
             config, epochs=epochs, lr=lr, optimizer=optimizer, activation=activation,
             batch_size=batch_size, seed=seed, data=data,
