@@ -35,3 +35,24 @@ async def test_the_app_trains_digits_cnn_on_a_folder_of_images(tmp_path, size, c
         assert any(name in shown for name in ("circle", "cross", "square")), shown
         await pilot.press("q")
     assert app.return_value == 0
+
+
+async def test_the_editor_changes_a_run_on_a_folder_of_images(tmp_path) -> None:
+    from test_tui_lab import type_into
+
+    from tuinn.tui.widgets.editor import ExperimentEditor
+
+    folder = write_shapes(tmp_path / "shapes", per_class=10, size=12)
+    config = load_preset("digits-cnn")
+    app = TuinnApp(with_overrides(config, data=data_spec_for_path(str(folder), config.data)), autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.advance(3)
+        await pilot.press("e")
+        assert app.query(ExperimentEditor)
+        await type_into(pilot, app, "data.val_ratio", "0.5")
+        assert len(app.trainer.dataset.x_val) == 15 and app.trainer.dataset.class_names == ("circle", "cross", "square")
+        await type_into(pilot, app, "model.layers[0].filters", "4")
+        assert app.trainer.network.params["conv2d_1.W"].shape[-1] == 4
+        app.advance(3)
+        assert app.trainer.step_count == 6
+        assert "Error" not in screen_text(app) and "Traceback" not in screen_text(app)
