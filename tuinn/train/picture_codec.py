@@ -3,7 +3,7 @@
 A float array of at least QUANTIZE_FROM elements (a decision surface, every unit's map,
 feature maps, gradient matrices) is stored as levels 0..LEVELS between a low and a high
 value (255 marks NaN), as fine as any colour scale draws it. The levels are then
-filtered before zlib, whichever is smallest: unfiltered; ``dxy``, the difference from the
+filtered before zlib (level 6), whichever is smallest: unfiltered; ``dxy``, the difference from the
 left and upper neighbours, as PNG filters smooth pictures; or ``dt``, the difference from
 the same picture's levels in the previous frame that stored it, which is nearly all zeros
 once a run settles. For ``dt`` to apply, a picture keeps its previous frame's range while
@@ -29,7 +29,7 @@ PAD = 1 / 16
 
 def packed(raw: bytes) -> str:
     """`raw` compressed and base64'd, for a JSON string."""
-    return base64.b64encode(zlib.compress(raw, 9)).decode()
+    return base64.b64encode(zlib.compress(raw, 6)).decode()  # 9: 4x the time on unit maps, under 1% smaller
 
 
 def unpacked(text: str) -> bytes:
