@@ -137,7 +137,7 @@ def read_header(image_module: Any, path: Path, label: int) -> Entry:
             f"{path}: not an image file (tuinn reads {', '.join(sorted(EXTENSIONS))}); "
             f"move other files out of the class folders"
         )
-    with opened(image_module, path) as image:
+    with OpenedImage(image_module, path) as image:
         mode = image.mode
         if mode == "P":
             palette = np.asarray(image.getpalette() or [], dtype=np.uint8).reshape(-1, 3)
@@ -155,8 +155,8 @@ def read_header(image_module: Any, path: Path, label: int) -> Entry:
     return Entry(path, label, (height, width), 1 if grey else 3, mode in SIXTEEN_BIT)
 
 
-class opened:
-    """``with opened(Image, path) as image``: Pillow's open, its errors (and its bomb warning) as DataError."""
+class OpenedImage:
+    """``with OpenedImage(Image, path) as image``: Pillow's open, its errors (and its bomb warning) as DataError."""
 
     def __init__(self, image_module: Any, path: Path) -> None:
         self.image_module, self.path = image_module, path
@@ -196,7 +196,7 @@ def pixels(image_module: Any, entry: Entry, size: tuple[int, int], channels: int
     """The decoded image of `entry` as (height, width, channels) values in [0, 1], resized and converted."""
     from PIL import ImageOps
 
-    with opened(image_module, entry.path) as image:
+    with OpenedImage(image_module, entry.path) as image:
         image.load()
         image = ImageOps.exif_transpose(image)
         if entry.sixteen_bit:
