@@ -75,11 +75,17 @@ def test_an_error_in_the_thread_stops_training_with_a_message(xor_config, monkey
     assert not runner.alive
 
 
-def test_yielding_training_waits_for_the_screen_to_draw_each_snapshot(xor_config):
-    trainer = Trainer(with_overrides(xor_config, epochs=10**6), stop_at_target=False)
-    published = []
+def yielding_runner(config) -> tuple[Trainer, list, TrainingThread]:
+    """A started thread on a long run that publishes after every step and waits for each to be drawn."""
+    trainer = Trainer(with_overrides(config, epochs=10**6), stop_at_target=False)
+    published: list = []
     runner = TrainingThread(trainer, on_snapshot=published.append, interval=0.0, yield_to_screen=True)
     runner.start()
+    return trainer, published, runner
+
+
+def test_yielding_training_waits_for_the_screen_to_draw_each_snapshot(xor_config):
+    trainer, published, runner = yielding_runner(xor_config)
     try:
         assert wait_until(lambda: published)
         time.sleep(0.1)  # less than SCREEN_WAIT: nobody has drawn the first Snapshot, so no step has run
@@ -95,10 +101,7 @@ def test_yielding_training_waits_for_the_screen_to_draw_each_snapshot(xor_config
 
 def test_training_goes_on_when_the_screen_never_draws(xor_config):
     """A reader that has gone (the app closing) holds training up by SCREEN_WAIT at most a Snapshot."""
-    trainer = Trainer(with_overrides(xor_config, epochs=10**6), stop_at_target=False)
-    published = []
-    runner = TrainingThread(trainer, on_snapshot=published.append, interval=0.0, yield_to_screen=True)
-    runner.start()
+    _, published, runner = yielding_runner(xor_config)
     try:
         time.sleep(4 * SCREEN_WAIT)
     finally:
