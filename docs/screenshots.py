@@ -16,13 +16,13 @@ from tuinn.train import commands as cmd
 from tuinn.train.trainer import Trainer
 from tuinn.tui.app import TuinnApp
 
-WIDE, SMALL = (120, 40), (80, 24)
+WIDE, SMALL, HUGE = (120, 40), (80, 24), (200, 60)
 HIDE_ABOUT = ("i",)  # the About card opens with each preset at 120x40; the pictures show the panels under it
 
 
 @dataclass(frozen=True)
 class Shot:
-    """A picture: `preset` trained `steps` steps, `keys` pressed, `steps_after` more steps, at `size` in `colours`."""
+    """A picture: `preset` trained `steps` steps, `keys` pressed, `steps_after` more steps, `keys_after`, at `size` in `colours`."""
 
     preset: str
     steps: int
@@ -30,6 +30,7 @@ class Shot:
     steps_after: int = 0
     size: tuple[int, int] = WIDE
     colours: str = "truecolor"
+    keys_after: tuple[str, ...] = ()  # pressed after the last steps
 
 
 SHOTS = {
@@ -40,6 +41,9 @@ SHOTS = {
     "digits-cnn": Shot("digits-cnn", 300, (*HIDE_ABOUT, "m")),  # a digit the net gets wrong
     "digits-cnn-80x24": Shot("digits-cnn", 300, (), size=SMALL),
     "deep-sigmoid-switch": Shot("deep-sigmoid", 400, (*HIDE_ABOUT, *"aaaa"), 600),  # sigmoid stalls; elu learns
+    "deep-sigmoid-chart": Shot("deep-sigmoid", 400, (*HIDE_ABOUT, *"aaaa"), 600, keys_after=("p",)),  # the full chart
+    "spiral-projector": Shot("spiral", 3000, ("P",), size=HUGE),  # projector mode, as a room sees it
+    "digits-cnn-projector": Shot("digits-cnn", 300, ("P", "m"), size=HUGE),
 }
 #: the lab on spiral, as the README tells it: the editor open, a layer added and widened, x1² and sin x1 on,
 #: noise and L2 raised, each marked on the loss history
@@ -61,6 +65,7 @@ async def screenshot(shot: Shot, out: Path) -> None:
         trainer.evaluate()
         await pilot.press(*shot.keys)
         app.advance(shot.steps_after)
+        await pilot.press(*shot.keys_after)
         await pilot.pause()
         app.save_screenshot(str(out))
 

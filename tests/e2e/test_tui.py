@@ -84,3 +84,17 @@ def test_tui_editor_changes_units_and_noise_while_training(terminal):
     pane.send_keys("Escape")
     time.sleep(0.3)
     quits_cleanly(pane)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("width,height", [(80, 24), (200, 60)])
+def test_tui_projector_mode_from_the_flag_and_the_key(terminal, width, height):
+    """`--projector` starts the room's layout (the picture, epoch/loss/accuracy in large digits); P brings every panel back, P again the room's."""
+    pane = terminal("tuinn --preset spiral --epochs 100000000 --projector", width=width, height=height)
+    screen = pane.wait_for("Decision boundary", "epoch (of 100,000,000)", "validation accuracy, %", timeout=20)
+    assert "Architecture" not in screen and re.search(r"[┏┓┗┛━┃╺╸╻╹]{2}", screen), screen  # Digits' box-drawn figures
+    pane.send_keys("P")
+    pane.wait_for("Architecture", "Status")
+    pane.send_keys("P")
+    pane.wait_for(re.compile(r"^(?!.*Architecture).*epoch \(of", re.S))
+    quits_cleanly(pane)

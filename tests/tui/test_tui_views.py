@@ -33,7 +33,8 @@ def show_evaluation(app: TuinnApp) -> None:
 
 @pytest.mark.parametrize("colours", ["truecolor", "256"])
 async def test_every_preset_opens_at_every_size_in_both_colour_systems(app_preset: str, colours: str, mnist_folder) -> None:
-    """80×24 and 120×40 in truecolor are also stepped key by key in test_tui_every_preset; here: all three sizes, both colour systems."""
+    """80×24 and 120×40 in truecolor are also stepped key by key in test_tui_every_preset; here: all three sizes, both colour
+    systems, and projector mode at each."""
     app = preset_app(app_preset, mnist_folder, colours)
     async with app.run_test(size=SMALL) as pilot:
         for size in SIZES:
@@ -43,6 +44,13 @@ async def test_every_preset_opens_at_every_size_in_both_colour_systems(app_prese
             text = screen_text(app)
             assert "Status" in text and "? help" in text and "q quit" in text, (app_preset, size)
             assert all(p.size.width > 0 for p in app.query(Panel) if p.display and p.region.width)
+            await pilot.press("P")  # projector mode at this size, then back
+            app.advance(2)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "epoch (of" in text and "? help" in text and "q quit" in text, (app_preset, size, "projector")
+            assert all(p.size.width > 0 for p in app.query(Panel) if p.display and p.region.width)
+            await pilot.press("P")
 
 
 # --- the neuron grid ------------------------------------------------------------------------

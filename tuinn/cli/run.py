@@ -70,6 +70,7 @@ def _list_presets() -> None:
                    "all but one in the app, so the screen keeps a core).")
 @click.option("--fps", type=click.FloatRange(min=0.5, max=60), default=10.0, show_default=True, metavar="N",
               help="The app redraws at most N times a second; lower it on a slow link (the status panel shows the bytes per second).")
+@click.option("--projector", is_flag=True, help="Start the app in projector mode (key P): the main picture large, the key numbers in large digits.")
 @click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
 @click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
 @click.option("--debug", is_flag=True, help="On an internal error, print the full traceback (otherwise it goes to a log file).")
@@ -77,7 +78,7 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    settings, data_path, save_path, export_path, record_path, resume_path, load_path, threads, fps, summary,
+    settings, data_path, save_path, export_path, record_path, resume_path, load_path, threads, fps, projector, summary,
     list_presets, debug,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
@@ -150,7 +151,7 @@ def main(
             from tuinn.tui.app import run_app
 
             code = run_app(config, trainer=trainer, on_stop=signals.on_stop, stop_code=lambda: signals.exit_code, fps=fps,
-                           recorder=recorder)
+                           recorder=recorder, projector=projector)
     if recorder is not None:
         recorder.close()
         click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)

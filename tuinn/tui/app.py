@@ -24,6 +24,7 @@ from tuinn.train.recorder import Recorder
 from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
+from tuinn.tui.widgets.chart import CHART_INTERVAL, LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
 from tuinn.tui.pacing import FramePacer
 from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
@@ -49,6 +50,9 @@ STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 PICK, LR, LAYER = Binding.Group("pick", compact=True), Binding.Group("lr", compact=True), Binding.Group("layer", compact=True)
 
 
+PROJECTOR_BINDING = Binding("P", "projector", "projector", tooltip="Projector mode: the main picture as large as possible, epoch, loss and accuracy in large digits")
+
+
 def is_wide(size: Size) -> bool:
     """Whether every panel fits on one screen of this size."""
     return size.width >= WIDE_SIZE[0] and size.height >= WIDE_SIZE[1]
@@ -65,6 +69,9 @@ class TuinnApp(LabActions, TourActions, App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "tuinn"
+    colour_system = "truecolor"  # (class defaults for apps that skip __init__, as the replay does)
+    ascii = False
+    projector = False
     AUTO_FOCUS = "Tabs"  # on small screens the tabs; never the editor's first field (it would take the keys)
     BINDINGS = [
         # the footer shows them in this order: help and quit first, so they are on it at any width
@@ -87,6 +94,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", group=LAYER, tooltip="Select the next layer (gradient matrix, kernels)"),
         Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
+        PROJECTOR_BINDING,
         Binding("ctrl+s", "save_checkpoint", "save", show=False,
                 tooltip="Save checkpoint: the whole run, to <preset>-epoch<N>.npz (continue with --resume)"),
         *LAB_BINDINGS,
@@ -104,6 +112,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         ascii: bool = False,
         fps: float = DEFAULT_FPS,
         recorder: Recorder | None = None,
+        projector: bool = False,
     ) -> None:
         super().__init__()
         self.set_display(colour_system=colour_system, ascii=ascii, fps=fps, tour=tour, recorder=recorder)
@@ -123,6 +132,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
                     tour: TourPosition | None = None, recorder: Recorder | None = None) -> None:
         """How the screen draws (colours, glyphs, frame rate) and what rides along (tour, recorder)."""
         self.tour = tour
+        #: the layout for a room (key P): the main picture large, the key numbers in large digits
+        self.projector = projector
         self.recorder = recorder
         #: "truecolor", or "256": the ramps are then drawn in steps of the 256-colour palette
         self.colour_system = colour_system
@@ -136,7 +147,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield TourPanel(id="tour")
-        yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.show_rate)
+        yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.show_rate, projector=self.projector)
         yield Static(id="too-small")
         yield AboutCard(self.snapshot)
         yield Footer()
@@ -163,6 +174,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
         self.screen.set_class(self.ascii, "-ascii")
+        self.screen.set_class(self.projector, "-projector")
         if self.ascii:
             self.notify(ASCII_NOTE, timeout=10)
         self.show_tour()
@@ -207,6 +219,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.snapshot = snapshot
         self.frames += 1
         self.query_one(Dashboard).show(snapshot)
+        if isinstance(self.screen, LossChartScreen):
+            self.screen.offer(snapshot)
         self.follow_lab(snapshot)
         if self.recorder is not None:
             self.recorder.offer(snapshot)
@@ -298,9 +312,15 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.send(cmd.CycleSpeed())
 
     def action_chart(self) -> None:
-        from tuinn.tui.widgets.chart import LossChartScreen  # plotext loads when the chart is first opened
+        self.push_screen(LossChartScreen(self.snapshot, interval=CHART_INTERVAL if self.show_rate else 0.0))  # step mode: every step
 
-        self.push_screen(LossChartScreen(self.snapshot))
+    async def action_projector(self) -> None:
+        """Switch projector mode on or off."""
+        self.projector = not self.projector
+        self.screen.set_class(self.projector, "-projector")
+        if self.projector:
+            self._show_about(False)  # (i opens it again) the card would take the picture's lines
+        await self.query_one(Dashboard).set_projector(self.projector)
 
     def action_help(self) -> None:
         note = "escape or ? closes · ctrl+p: every action by name · ←/→ switch tabs on small screens"
@@ -340,17 +360,18 @@ def terminal_colours() -> str:
 
 def run_app(config: RunConfig | None, trainer: Trainer | None = None,
             on_stop: Callable[[Callable[[], None]], None] | None = None, stop_code: Callable[[], int | None] = lambda: None,
-            tour: TourPosition | None = None, fps: float = DEFAULT_FPS, recorder: Recorder | None = None) -> int:
+            tour: TourPosition | None = None, fps: float = DEFAULT_FPS, recorder: Recorder | None = None,
+            projector: bool = False) -> int:
     """Run the app on `config` (or on a ready `trainer`, or the tour) until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
     `stop_code()` then gives the exit status. A bug in the app or the training thread
     is raised again once the terminal is restored. `fps` caps the redraws a second;
-    a `recorder` records what the screen shows.
+    a `recorder` records what the screen shows; `projector` starts in projector mode.
     """
     sys.setswitchinterval(SWITCH_INTERVAL)
     app = TuinnApp(config, trainer=trainer, tour=tour, colour_system=terminal_colours(), ascii=not utf8_locale(), fps=fps,
-                   recorder=recorder)
+                   recorder=recorder, projector=projector)
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))
     code = app.run()

@@ -61,6 +61,7 @@ class LabActions:
     """Keys, palette entries and handlers of the lab (mixed into TuinnApp)."""
 
     snapshot: Snapshot
+    projector: bool
 
     def lab_width(self) -> int:
         """Cells the lab takes beside the panels."""
@@ -94,7 +95,7 @@ class LabActions:
             dashboard.show(snapshot)
         if snapshot.preset != self._about_for:  # a preset opened: say what it teaches, where there is room
             self._about_for = snapshot.preset
-            self._show_about(self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1])
+            self._show_about(not self.projector and self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1])
         missed = snapshot.finished and not snapshot.target_met and snapshot.experiment.target.explain_miss
         if missed and not self._explained:
             self._explained = True

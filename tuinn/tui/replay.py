@@ -14,7 +14,7 @@ from tuinn.tui.widgets.help import key_name
 
 from tuinn.train.recorder import Recording
 from tuinn.train.snapshot import Snapshot
-from tuinn.tui.app import TuinnApp, terminal_colours
+from tuinn.tui.app import PROJECTOR_BINDING, TuinnApp, terminal_colours
 from tuinn.tui.glyphs import utf8_locale
 
 PLAY_INTERVAL = 0.1  # seconds per frame at 1×
@@ -68,6 +68,7 @@ class ReplayApp(TuinnApp, inherit_bindings=False):
         Binding("end", "seek(-1)", "end", tooltip="The last frame"),
         Binding("s", "speed", "speed", tooltip="Replay speed: 1, 2, 4 or 8 frames a tick"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
+        PROJECTOR_BINDING,
         Binding("question_mark", "help", "help", key_display="?", tooltip="This help"),
         Binding("q", "quit", "quit", tooltip="Quit"),
     ]

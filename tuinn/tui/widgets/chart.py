@@ -1,19 +1,36 @@
-"""The full loss chart (key `p`): plotext plots of the whole history, with the user's switches as vertical lines."""
+"""The full loss chart (key `p`): plotext plots of the whole run, the user's switches as vertical lines labelled under it."""
 
 from __future__ import annotations
 
+import re
+import time
+
+import numpy as np
 import plotext as plt
+from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import Static
 
-from tuinn.train.snapshot import Event, Snapshot
-from tuinn.tui.widgets.loss import MARKS, current_run
+from tuinn.train.snapshot import Curve, Event, Snapshot
+from tuinn.tui.widgets.axes import decade_ticks, step_ticks, unit_ticks
+from tuinn.tui.widgets.loss import CURVE_STYLES, MARKS, current_run, log_range
+from tuinn.tui.widgets.panel import Panel
 
-EVENT_COLOURS = {"activation": "magenta", "lr": "yellow", "optimizer": "cyan", "reset": "red"}
-MAX_LABELS = 8  # with more switches than this, label each by its letter only
+#: the plotext colour of each kind of event line (the letters under the chart use MARKS' styles)
+EVENT_COLOURS = {"activation": "magenta", "lr": "yellow", "optimizer": "cyan", "reset": "red",
+                 "pretrain": "yellow", "finetune": "green", "lab": "blue"}
+LOSS_NAMES = {"binary_cross_entropy": "binary cross-entropy", "softmax_cross_entropy": "softmax cross-entropy",
+              "mse": "mean squared error", "hinge": "hinge", "perceptron": "perceptron errors",
+              "bce": "binary cross-entropy", "cross_entropy": "softmax cross-entropy"}
+CHART_INTERVAL = 1.0  # seconds between redraws of the open chart while training (a plotext build costs ~20-70 ms)
+MAX_EVENT_LINES = 3  # lines under the chart that name the switches; the rest are counted
+CURVE_NAMES = {"train": "train", "val": "validation", "recon": "reconstruction (pretraining)"}
+WRAPPER = Console(width=10_000)  # only measures text for wrapping
+FRAME = re.compile(r"┌([─┬┴┼]+)┐")  # the top edge of a plot's frame: where its canvas columns are
 
 
 def collapse_switches(events: list[Event]) -> list[Event]:
@@ -28,64 +45,195 @@ def collapse_switches(events: list[Event]) -> list[Event]:
     return out
 
 
-def loss_chart(s: Snapshot, width: int, height: int) -> str:
-    """The chart as text with ANSI colours: losses (log scale) above, the metric below."""
+def chart_events(s: Snapshot) -> list[Event]:
+    """The switches of the run on screen (none from before its last reset), one per kind and step."""
+    return collapse_switches([e for e in current_run(s.events) if e.kind in EVENT_COLOURS])
+
+
+def loss_title(s: Snapshot) -> str:
+    """The loss's real name, e.g. "loss (binary cross-entropy), log scale"."""
+    name = s.experiment.model.get("loss") if s.experiment is not None else None
+    return f"loss ({LOSS_NAMES.get(name, name)}), log scale" if name else "loss, log scale"
+
+
+def metric_title(s: Snapshot) -> str:
+    """The metric's real name and its axis: "accuracy (0 to 1)", or "mean squared error, log scale"."""
+    return "accuracy (0 to 1)" if s.metric_name == "accuracy" else f"{LOSS_NAMES.get(s.metric_name, s.metric_name)}, log scale"
+
+
+def curve_names(s: Snapshot, kind: str) -> list[str]:
+    """The curves one subplot draws (kind "loss" or "metric"): no validation line without a validation set."""
+    names = [f"train_{kind}", f"val_{kind}"] if s.separate_val else [f"train_{kind}"]
+    if kind == "loss" and len(s.curves.get("recon_loss", ())):
+        names.insert(0, "recon_loss")
+    return [n for n in names if n in s.curves]
+
+
+def _log_points(curve: Curve) -> tuple[list[float], list[float]]:
+    """A curve's steps and log10 values where the value is positive (a log axis cannot show zero)."""
+    keep = curve.values > 0
+    return curve.steps[keep].tolist(), np.log10(curve.values[keep]).tolist()
+
+
+def _subplot(s: Snapshot, kind: str, names: list[str], rows: int, label_width: int, last: int, columns: int) -> None:
+    """Draw one subplot: the curves, the switch lines, whole-step ticks and y ticks `label_width` wide."""
+    plt.theme("clear")
+    log = kind == "loss" or s.metric_name != "accuracy"
+    curves = [s.curves[n] for n in names]
+    if log:
+        lo, hi = log_range([c.values for c in curves])
+        ticks, labels = decade_ticks(lo, hi, rows)
+    else:
+        (lo, hi), (ticks, labels) = (0.0, 1.0), unit_ticks(rows)
+    plt.scatter([0], [lo], marker=" ")  # an invisible point: without data plotext drops the ticks and the axes shift
+    for name, curve in zip(names, curves):
+        xs, ys = _log_points(curve) if log else (curve.steps.tolist(), curve.values.tolist())
+        if xs:
+            plt.plot(xs, ys, color=CURVE_STYLES[name.split("_")[0]])
+    for e in chart_events(s):
+        plt.vline(e.step, EVENT_COLOURS[e.kind])
+    plt.ylim(lo, hi)
+    plt.yticks(ticks, [label.rjust(label_width) for label in labels])
+    xs = step_ticks(last, columns)
+    plt.xlim(0, last)
+    plt.xticks(xs, [f"{x:,}" for x in xs])
+
+
+def plot_text(s: Snapshot, width: int, height: int) -> str:
+    """The two subplots (loss above, metric below) as text with ANSI colours, `width` × `height` cells."""
     plt.main().clear_figure()  # the whole figure: clf() clears only the active subplot, and stale subplots broke later charts
     plt.subplots(2, 1)
     plt.limitsize(False, False)
     plt.plotsize(width, height)
-    panels = (
-        (1, "loss (log scale)", ("train_loss", "val_loss")),
-        (2, s.metric_name, ("train_metric", "val_metric")),
-    )
-    switches = collapse_switches([e for e in current_run(s.events) if e.kind in EVENT_COLOURS])
-    for row, title, names in panels:
+    last = max(s.step, 1)
+    label_width = 6  # every y label padded alike, so both canvases start at the same column (and "events" fits under)
+    for row, kind, title in ((1, "loss", loss_title(s)), (2, "metric", metric_title(s))):
         plt.subplot(row, 1)
-        plt.theme("clear")
+        _subplot(s, kind, curve_names(s, kind), height // 2 - 5, label_width, last, width - label_width - 2)  # canvas lines
         plt.title(title)
-        if row == 1:
-            plt.yscale("log")
-        for name, colour in zip(names, ("green", "cyan")):
-            curve = s.curves[name]
-            positive = curve.values > 0 if row == 1 else curve.values == curve.values
-            if positive.any():
-                plt.plot(curve.steps[positive].tolist(), curve.values[positive].tolist(), label=name.replace("_", " "), color=colour)
-        for e in switches:
-            plt.vline(e.step, EVENT_COLOURS[e.kind])
-        plt.xlim(0, max(s.step, 1))
-        plt.xlabel("step")
-    plt.subplot(1, 1)
-    top = max((float(c.values.max()) for c in (s.curves["train_loss"], s.curves["val_loss"]) if len(c)), default=1.0)
-    top = max(top, 1e-12)  # the log axis needs a positive place for the labels
-    for e in switches:
-        letter = MARKS[e.kind][0]
-        plt.text(f"{letter}: {e.text}" if len(switches) <= MAX_LABELS else letter, e.step, top, color=EVENT_COLOURS[e.kind])
+    plt.xlabel("step")
     return plt.build()
 
 
+def canvas_columns(plain: str) -> tuple[int, int]:
+    """The first column and the width of the plots' canvas, read off the frame plotext drew."""
+    for line in plain.splitlines():
+        m = FRAME.search(line)
+        if m:
+            return m.start() + 1, len(m.group(1))
+    return 0, 0
+
+
+def event_column(step: int, last: int, start: int, columns: int) -> int:
+    """The column of a switch at `step` (as plotext places a vertical line on a 0..last axis)."""
+    return start + int(np.floor(round(0.5 + (columns - 1) * step / last, 8)))
+
+
+def legend(s: Snapshot) -> Text:
+    """What each colour is, for the line under the chart; says when there is no validation set."""
+    parts: list[tuple[str, str] | str] = []
+    for prefix in ("recon", "train", "val"):
+        if any(n.startswith(prefix) for kind in ("loss", "metric") for n in curve_names(s, kind)):
+            parts += [("━━ ", CURVE_STYLES[prefix]), f"{CURVE_NAMES[prefix]}   "]
+    if not s.separate_val:
+        parts.append(("no validation set: every row of the truth table is trained on", "dim"))
+    return Text.assemble(*parts)
+
+
+def mark(e: Event) -> tuple[str, str]:
+    """The letter that stands for an event under the chart, and its style (`e` for an edit in the lab)."""
+    return MARKS.get(e.kind, ("e", "bold blue"))
+
+
+def event_lines(events: list[Event], start: int, columns: int, last: int, width: int) -> list[Text]:
+    """A row with each switch's letter under its line, then the switches named, at most MAX_EVENT_LINES lines."""
+    marks = [(" ", "")] * (start + columns)
+    for e in events:
+        marks[min(event_column(e.step, last, start, columns), len(marks) - 1)] = mark(e)
+    label = Text("events ".rjust(start), "dim") if start >= 7 else Text(" " * start)
+    lines = [label + Text.assemble(*marks[start:])]
+    named = Text("   ").join(Text.assemble(mark(e), f": {e.text} at step {e.step:,}") for e in events)
+    wrapped = list(named.wrap(WRAPPER, width))
+    if len(wrapped) > MAX_EVENT_LINES:
+        wrapped = wrapped[: MAX_EVENT_LINES - 1] + [Text(f"… {len(events)} switches in all", "dim")]
+    return lines + wrapped
+
+
+def loss_chart(s: Snapshot, width: int, height: int) -> Text:
+    """The whole chart: the plots, then (outside them, so they never cover a curve) the switches and the legend."""
+    events = chart_events(s)
+    below = 2 + min(MAX_EVENT_LINES, len(events))  # letters, names, legend
+    ansi = plot_text(s, width, max(height - below, 6))
+    chart = Text.from_ansi(ansi.rstrip("\n"))
+    start, columns = canvas_columns(chart.plain)
+    out = chart
+    for line in (event_lines(events, start, columns, max(s.step, 1), width) if events and columns else []) + [legend(s)]:
+        out = Text("\n").join([out, line])
+    return out
+
+
+class ChartPanel(Panel):
+    """The chart as a panel (projector mode, for runs with no picture), redrawn at most once every CHART_INTERVAL s."""
+
+    TITLE = "Loss history"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._drawn_at = -CHART_INTERVAL
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        now = time.monotonic()
+        if now - self._drawn_at >= (CHART_INTERVAL if self.app.show_rate else 0.0):  # step mode (tests): every step
+            self._drawn_at = now
+            super().update_snapshot(snapshot)
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        if width <= 10 or height <= 6:
+            return []
+        return self.rich_lines(loss_chart(snapshot, width, height), width)
+
+
 class LossChart(Static):
-    """The chart, redrawn to fit whenever its size changes."""
+    """The chart, redrawn to fit whenever its size or the Snapshot changes."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         super().__init__(id="chart")
         self.snapshot = snapshot
         self.border_title = "Loss history"
-        self.border_subtitle = "a activation · l lr · o optimizer · r reset   escape/p: close"
+        self.border_subtitle = "a activation · l lr · o optimizer · r reset · p pretrain · f fine-tune · e edit   escape/p: close"
 
     def on_resize(self) -> None:
+        self.redraw()
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Draw `snapshot` in place of the one shown."""
+        self.snapshot = snapshot
+        self.redraw()
+
+    def redraw(self) -> None:
         width, height = self.content_size
         if width > 10 and height > 6:
-            self.update(Text.from_ansi(loss_chart(self.snapshot, width, height)))
+            self.update(loss_chart(self.snapshot, width, height))
 
 
 class LossChartScreen(ModalScreen[None]):
-    """A modal over the dashboard showing the chart of the Snapshot it was opened with."""
+    """A modal over the dashboard showing the chart, following the run at most once every `interval` seconds."""
 
     BINDINGS = [Binding("escape,p", "dismiss", "close")]
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, interval: float = CHART_INTERVAL) -> None:
         super().__init__()
         self.snapshot = snapshot
+        self.interval = interval
+        self._drawn_at = time.monotonic()
 
     def compose(self) -> ComposeResult:
         yield LossChart(self.snapshot)
+
+    def offer(self, snapshot: Snapshot) -> None:
+        """Redraw the chart with `snapshot` unless it was redrawn less than `interval` seconds ago."""
+        now = time.monotonic()
+        if now - self._drawn_at >= self.interval:
+            self._drawn_at = now
+            self.snapshot = snapshot
+            self.query_one(LossChart).show(snapshot)

@@ -4,6 +4,9 @@ On one screen: architecture and status on top; below them the curves, a side
 column (the neuron grid or the CNN's sample, and the confusion matrix) and the
 main picture (decision boundary or feature maps), which grows with the terminal.
 In tabs, the first tab holds the status, the loss and the main picture together.
+In projector mode (`P`, `--projector`) a room's layout: the main picture (decision
+boundary or the CNN's sample, else the loss chart) as large as the screen allows,
+epoch, loss and accuracy in large digits, and the loss curves.
 The dashboard keeps what the user picked in the pictures (a unit, the points
 shown, the page of channels) and hands it to every panel that draws it.
 """
@@ -16,6 +19,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.architecture import ArchitecturePanel
+from tuinn.tui.widgets.chart import ChartPanel
 from tuinn.tui.widgets.confusion import ConfusionPanel
 from tuinn.tui.widgets.decision import POINT_FILTERS, DecisionPanel, UnitChoice
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
@@ -23,6 +27,7 @@ from tuinn.tui.widgets.gradients import GradientsPanel
 from tuinn.tui.widgets.loss import LossPanel
 from tuinn.tui.widgets.neurons import NeuronsPanel, all_units
 from tuinn.tui.widgets.panel import Panel
+from tuinn.tui.widgets.readout import Readout
 from tuinn.tui.widgets.sample import SamplePanel
 from tuinn.tui.widgets.status import StatusPanel
 
@@ -30,10 +35,11 @@ from tuinn.tui.widgets.status import StatusPanel
 class Dashboard(Container):
     """Holds the panels that apply to the run (no decision boundary unless 2-D, no maps unless conv)."""
 
-    def __init__(self, snapshot: Snapshot, *, compact: bool, show_rate: bool) -> None:
+    def __init__(self, snapshot: Snapshot, *, compact: bool, show_rate: bool, projector: bool = False) -> None:
         super().__init__(id="dashboard")
         self.snapshot = snapshot
         self.compact = compact
+        self.projector = projector
         self.show_rate = show_rate
         self.unit: UnitChoice | None = None
         self.points = POINT_FILTERS[0]
@@ -62,6 +68,9 @@ class Dashboard(Container):
         return None
 
     def compose(self) -> ComposeResult:
+        if self.projector:
+            yield from self._projector()
+            return
         status = StatusPanel(show_rate=self.show_rate)
         if self.compact:
             yield from self._tabs(status)
@@ -81,6 +90,18 @@ class Dashboard(Container):
             if main is not None:
                 with Vertical(id="main"):
                     yield main
+
+    def _projector(self) -> ComposeResult:
+        """For a room: the main picture as large as the screen allows, the key numbers in large digits, the curves."""
+        s = self.snapshot
+        stage: Panel = DecisionPanel() if s.decision is not None else SamplePanel(max_zoom=None) if s.sample is not None else ChartPanel()
+        with Horizontal(id="projector"):
+            with Vertical(id="stage"):
+                yield stage
+            with Vertical(id="readout-column"):
+                yield Readout(s)
+                if not isinstance(stage, ChartPanel):
+                    yield LossPanel()
 
     def _tabs(self, status: StatusPanel) -> ComposeResult:
         """Small terminals: the loss and the main picture share the first tab; the rest get a tab each."""
@@ -120,14 +141,26 @@ class Dashboard(Container):
         self.snapshot = snapshot
         for panel in self.query(Panel):
             panel.update_snapshot(snapshot)
+        for readout in self.query(Readout):
+            readout.show(snapshot)
+
+    async def set_projector(self, projector: bool) -> None:
+        """Switch the layout for a room (projector mode) on or off."""
+        if projector != self.projector:
+            self.projector = projector
+            await self._rebuild()
 
     async def set_compact(self, compact: bool) -> None:
         """Switch between the one-screen and the tabbed layout."""
         if compact != self.compact:
             self.compact = compact
-            await self.recompose()
-            self._hand_choices()
-            self.show(self.snapshot)
+            await self._rebuild()
+
+    async def _rebuild(self) -> None:
+        """Compose the panels afresh for the layout, with what the user picked and the latest Snapshot."""
+        await self.recompose()
+        self._hand_choices()
+        self.show(self.snapshot)
 
     # --- what the user picked in the pictures ------------------------------------------
     def step_unit(self, delta: int) -> None:

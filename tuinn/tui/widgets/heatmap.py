@@ -266,10 +266,39 @@ def heatmap_strips(values: np.ndarray, scale: Scale, palette: Palette) -> list[S
     return half_block_strips(scale.indices(values, len(palette)), palette)
 
 
-def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str = "{:+.2g}") -> Strip:
-    """A legend line: low value, a bar of the palette's colours, high value."""
-    lo, hi = fmt.format(scale.lo), fmt.format(scale.hi)
-    bar = max(4, min(len(palette), width - len(lo) - len(hi) - 2))
+def range_labels(lo: float, hi: float) -> tuple[str, str]:
+    """The two ends of a colour bar in a format chosen from the range, so that both read as what they are.
+
+    Fixed decimals for magnitudes from 0.001 to 9999, scientific notation outside that,
+    with the fewest significant digits that keep each end within 1% of its value and the
+    two ends apart: a gradient of ±3.2e-05 reads `-3.2e-05 … +3.2e-05`, never `-0 … +0`.
+    """
+    peak = max(abs(lo), abs(hi))
+    if peak == 0:
+        return "0", "0"
+    sign = "+" if lo < 0 else ""
+    for digits in range(1, 7):
+        if 1e-3 <= peak < 1e4:
+            spec = f"{sign}.{max(0, digits - 1 - math.floor(math.log10(peak)))}f"
+        else:
+            spec = f"{sign}.{digits - 1}e"
+        ends = format(lo, spec), format(hi, spec)
+        close = all(abs(float(text) - value) <= 0.01 * peak for text, value in zip(ends, (lo, hi)))
+        if close and ends[0] != ends[1]:
+            break
+    return ("0" if lo == 0 else ends[0]), ("0" if hi == 0 else ends[1])
+
+
+def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str | None = None) -> Strip:
+    """A legend line: low value, a bar of the palette's colours, high value (`fmt`, or a format fitting the range).
+
+    A scale with no range (every value 0) is said in words, under one colour.
+    """
+    if scale.lo == scale.hi:
+        middle = palette.colour(len(palette) // 2)
+        return Strip([Segment("  ", Style(bgcolor=middle)), Segment(f" all {format(scale.hi, 'g')}")]).simplify()
+    lo, hi = (fmt.format(scale.lo), fmt.format(scale.hi)) if fmt else range_labels(scale.lo, scale.hi)
+    bar = max(2, min(len(palette), width - len(lo) - len(hi) - 2))  # the numbers whole, the bar what room is left
     levels = np.linspace(0, len(palette) - 1, bar).round().astype(int)
     segments = [Segment(lo + " ")]
     segments += [Segment(" ", Style(bgcolor=palette.colour(int(i)))) for i in levels]

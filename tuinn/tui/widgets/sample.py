@@ -39,6 +39,10 @@ class SamplePanel(Panel):
 
     TITLE = "Sample"
 
+    def __init__(self, *, id: str | None = None, max_zoom: int | None = MAX_ZOOM) -> None:
+        super().__init__(id=id)
+        self.max_zoom = max_zoom  # None: as large as the panel (projector mode)
+
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         v = snapshot.sample
         if v is None:
@@ -57,7 +61,7 @@ class SamplePanel(Panel):
         side_by_side = width - 1 - (BAR_LINE + MIN_BAR) >= w
         room_w = width - 1 - (BAR_LINE + MIN_BAR) if side_by_side else width
         room_h = height - len(head) - (0 if side_by_side else len(bars))
-        zoom = max(1, min(MAX_ZOOM, room_w // w, (2 * max(room_h, 1)) // h))
+        zoom = max(1, min(self.max_zoom or room_w, room_w // w, (2 * max(room_h, 1)) // h))
         lo, hi = float(img.min()), float(img.max())
         palette = self.ramp(GREY if lo >= 0 else DIVERGING)
         scale = Scale(0.0, hi or 1.0) if lo >= 0 else Scale(-max(-lo, hi), max(-lo, hi))
