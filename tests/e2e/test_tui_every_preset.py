@@ -1,4 +1,5 @@
-"""Every built-in preset in a real terminal: opened at 80x24 (tabs), every tab visited, grown to 120x40, quit."""
+"""Every built-in preset in a real terminal: opened at 80x24 (tabs), every tab visited, grown to 120x40, the chart and
+projector mode opened, quit."""
 
 import re
 import shlex
@@ -39,6 +40,10 @@ def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, app_
     pane.send_keys("p")
     pane.wait_for("Loss history")
     close(pane, "Loss history")
+    pane.send_keys("P")  # projector mode, and back
+    pane.wait_for(re.compile(r"epoch \(of 100,000,000\)"))
+    pane.send_keys("P")
+    pane.wait_for(re.compile(r"Layer +Type +Output"), STATE)
     pane.send_keys("q")
     pane.assert_exit(0, timeout=20)
     pane.assert_restored()

@@ -106,3 +106,23 @@ async def test_projector_mode_in_both_colour_systems_and_in_ascii(colours: str) 
             r = app.query_one(Readout).region
             shown = [line[r.x : r.right] for line in text.splitlines()[r.y : r.bottom]]
             assert all(line.isascii() for line in shown), shown
+
+
+@pytest.mark.parametrize("size", [WIDE, HUGE], ids=["120x40", "200x60"])
+async def test_the_tour_in_projector_mode_walks_every_stop(size) -> None:
+    """`tuinn tour --projector`: a class follows the story with each stop's picture large."""
+    from tuinn.tour import load_tour
+    from tuinn.tui.tour import TourPanel, TourPosition
+
+    stops = load_tour()
+    app = TuinnApp(tour=TourPosition(stops), autostart=False, projector=True)
+    async with app.run_test(size=size) as pilot:
+        for i, stop in enumerate(stops):
+            if i:
+                await pilot.press("greater_than_sign")
+            await pilot.pause()
+            app.advance(2)
+            await pilot.pause()
+            assert app.trainer.config.name == stop.preset
+            assert app.query_one(Readout).border_title.startswith(stop.preset) and app.query_one(TourPanel).display
+            assert figures(app)[0] == str(app.snapshot.epoch) and not app.query(ArchitecturePanel)

@@ -46,3 +46,15 @@ def test_spiral_with_a_unit_selected_in_256_colours(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+@pytest.mark.parametrize("preset,size", [("spiral", HUGE), ("digits-cnn", SMALL)], ids=["spiral-200x60", "digits-cnn-80x24"])
+def test_projector_mode(snap_compare, preset: str, size: tuple[int, int]) -> None:
+    app = step_app(preset)
+
+    async def run_before(pilot: Pilot) -> None:
+        app.advance(STEPS[preset])
+        await pilot.press("P")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -17,7 +17,8 @@ from tuinn.config import ConfigError
                    "exit 0 only if every stop behaves as its lesson says.")
 @click.option("--stop", "first", type=click.IntRange(min=1), default=1, metavar="N",
               help="In the app: begin at stop N (default 1).")
-def tour(headless: bool, first: int) -> None:
+@click.option("--projector", is_flag=True, help="In the app: projector mode (key P), for a room.")
+def tour(headless: bool, first: int, projector: bool) -> None:
     """Walk the history of neural networks: perceptron, backpropagation, the vanishing gradient,
     pretraining, ReLU and maxout, convolution. In the app > and < go to the next and previous
     stop and t shows the stop's full text."""
@@ -36,4 +37,4 @@ def tour(headless: bool, first: int) -> None:
     from tuinn.tui.app import run_app
     from tuinn.tui.tour import TourPosition
 
-    sys.exit(run_app(None, tour=TourPosition(stops, first - 1)))
+    sys.exit(run_app(None, tour=TourPosition(stops, first - 1), projector=projector))

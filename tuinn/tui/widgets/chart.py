@@ -155,7 +155,7 @@ def event_lines(events: list[Event], start: int, columns: int, last: int, width:
     named = Text("   ").join(Text.assemble(mark(e), f": {e.text} at step {e.step:,}") for e in events)
     wrapped = list(named.wrap(WRAPPER, width))
     if len(wrapped) > MAX_EVENT_LINES:
-        wrapped = wrapped[: MAX_EVENT_LINES - 1] + [Text(f"… {len(events)} switches in all", "dim")]
+        wrapped = wrapped[: MAX_EVENT_LINES - 1] + [Text(f"… {len(events)} events in all", "dim")]
     return lines + wrapped
 
 
