@@ -64,6 +64,7 @@ async def test_projector_mode_shows_the_picture_large_and_the_numbers_in_digits(
         text = screen_text(app)
         assert f"epoch (of {s.epochs:,})" in text and "? help" in text and "q quit" in text
         assert bool(app.query(LossPanel)) == (STAGES[preset] is not ChartPanel)
+        assert "c channels" not in text  # no feature maps here: their key leaves the footer
         await pilot.press("P")
         await pilot.pause()
         assert app.query(ArchitecturePanel) and not app.query(Readout)

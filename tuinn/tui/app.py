@@ -285,7 +285,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         applies = {
             "pick": s.sample is not None or (s.decision is not None and bool(s.decision.neurons)),
             "misclassified": s.sample is not None and s.task == "classification",
-            "channels": bool(s.feature_maps),
+            "channels": bool(s.feature_maps) and not self.projector,  # (projector mode shows no feature maps)
             "points": s.decision is not None,
         }
         return applies.get(action, True)
@@ -320,6 +320,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.screen.set_class(self.projector, "-projector")
         if self.projector:
             self._show_about(False)  # (i opens it again) the card would take the picture's lines
+        self.refresh_bindings()
         await self.query_one(Dashboard).set_projector(self.projector)
 
     def action_help(self) -> None:
