@@ -70,10 +70,15 @@ def changing(page, seconds: float = 1.5) -> bool:
 @pytest.fixture
 def served(tmp_path):
     """`tuinn serve` on a free loopback port; yields (server process, port, its output file)."""
+    yield from serving(tmp_path)
+
+
+def serving(tmp_path, *flags: str):
+    """`tuinn serve --preset xor` with `flags` until the generator is closed; yields (server process, port, its output file)."""
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "tuinn", "serve", "--preset", "xor", "--port", str(port)],
+        server = subprocess.Popen([sys.executable, "-m", "tuinn", "serve", "--preset", "xor", "--port", str(port), *flags],
                                   stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path, env=terminal_env())
     try:
         import socket
@@ -120,6 +125,29 @@ def test_the_app_runs_in_a_real_browser_and_ends_with_its_tab(served, tmp_path):
         context.close()
     wait(lambda: not app_processes(server), 15, "the app's process to end with its tab")
     assert server.poll() is None, "the server should outlive a closed tab"
+
+
+@pytest.mark.e2e
+def test_serve_projector_opens_each_tab_in_projector_mode(tmp_path):
+    chromium = require("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    run = serving(tmp_path, "--projector")
+    server, port, _ = next(run)
+    try:
+        with sync_api.sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
+                viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            page.goto(f"http://{LOOPBACK}:{port}/")
+            page.wait_for_selector(".textual-terminal.-connected canvas", timeout=30_000)
+            apps = wait(lambda: [cmd for pid, cmd in descendants(server.pid) if pid in app_processes(server)], 30, "the tab's app")
+            assert all(cmd.split()[-1] == "--projector" for cmd in apps), apps
+            blank = screen(page)
+            wait(lambda: screen(page) != blank and changing(page), 30, "the app's first frames (training)")
+            context.close()
+    finally:
+        run.close()
 
 
 def test_a_public_host_warns_there_is_no_authentication_and_a_busy_port_is_refused(tmp_path):

@@ -26,14 +26,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def app_command(preset: str | None, config_file: str | None) -> str:
+def app_command(preset: str | None, config_file: str | None, projector: bool = False) -> str:
     """The shell command textual-serve starts for each browser tab: this Python, this tuinn."""
     args = [sys.executable, "-m", "tuinn"]
     if config_file:
         args += ["--config", os.path.abspath(config_file)]
     else:
         args += ["--preset", preset or DEFAULT_PRESET]
-    return shlex.join(args)
+    return shlex.join(args + ["--projector"] * projector)
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -53,7 +53,8 @@ def check_port_free(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Only this machine by default; a public address lets anyone who reaches it in.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-def serve_command(preset: str | None, config_file: str | None, host: str, port: int) -> None:
+@click.option("--projector", is_flag=True, help="Each tab opens in projector mode (key P): the picture large, the numbers in large digits.")
+def serve_command(preset: str | None, config_file: str | None, host: str, port: int, projector: bool) -> None:
     """Serve the app in a web browser: each tab gets its own run.
 
     \b
@@ -81,5 +82,5 @@ def serve_command(preset: str | None, config_file: str | None, host: str, port: 
         click.echo(f"WARNING: serving on {host}:{port} with no authentication: anyone who can reach this "
                    "address can open the app and use this machine's CPU.", err=True)
     check_port_free(host, port)
-    server = Server(app_command(preset, config_file), host=host, port=port, title=f"tuinn · {config.name}")
+    server = Server(app_command(preset, config_file, projector), host=host, port=port, title=f"tuinn · {config.name}")
     server.serve()
