@@ -67,6 +67,23 @@ def changing(page, seconds: float = 1.5) -> bool:
     return screen(page) != before
 
 
+def open_tab(playwright, chromium: str, tmp_path, port: int):
+    """A headless Chromium with the served page open and its terminal connected; (context, page)."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"http://{LOOPBACK}:{port}/")
+    page.wait_for_selector(".textual-terminal.-connected canvas", timeout=30_000)
+    return context, page
+
+
+def first_frames(page) -> None:
+    """Wait until the page shows the app and keeps changing (it trains)."""
+    blank = screen(page)
+    wait(lambda: screen(page) != blank and changing(page), 30, "the app's first frames (training)")
+
+
 @pytest.fixture
 def served(tmp_path):
     """`tuinn serve` on a free loopback port; yields (server process, port, its output file)."""
@@ -105,15 +122,9 @@ def test_the_app_runs_in_a_real_browser_and_ends_with_its_tab(served, tmp_path):
     server, port, log = served
     assert f"Serving xor on http://127.0.0.1:{port} (this machine only" in log.read_text()
     with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.goto(f"http://{LOOPBACK}:{port}/")
-        page.wait_for_selector(".textual-terminal.-connected canvas", timeout=30_000)
+        context, page = open_tab(p, chromium, tmp_path, port)
         assert wait(lambda: app_processes(server), 30, "the app process of the tab")
-        blank = screen(page)
-        wait(lambda: screen(page) != blank and changing(page), 30, "the app's first frames (training)")
+        first_frames(page)
 
         page.focus("textarea.xterm-helper-textarea")
         page.keyboard.press("Space")  # pause: while training runs, the screen never rests for 2 s
@@ -135,16 +146,10 @@ def test_serve_projector_opens_each_tab_in_projector_mode(tmp_path):
     server, port, _ = next(run)
     try:
         with sync_api.sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
-                viewport={"width": 1280, "height": 800})
-            page = context.new_page()
-            page.goto(f"http://{LOOPBACK}:{port}/")
-            page.wait_for_selector(".textual-terminal.-connected canvas", timeout=30_000)
+            context, page = open_tab(p, chromium, tmp_path, port)
             apps = wait(lambda: [cmd for pid, cmd in descendants(server.pid) if pid in app_processes(server)], 30, "the tab's app")
             assert all(cmd.split()[-1] == "--projector" for cmd in apps), apps
-            blank = screen(page)
-            wait(lambda: screen(page) != blank and changing(page), 30, "the app's first frames (training)")
+            first_frames(page)
             context.close()
     finally:
         run.close()
