@@ -182,3 +182,26 @@ async def test_the_y_ticks_are_in_order_at_every_size(preset: str, size) -> None
         if app.snapshot.metric_name == "accuracy":
             labels = y_labels(lines, *frame_rows(lines)[1])
             assert labels[0] == 1 and labels[-1] == 0
+
+
+@pytest.mark.parametrize("width,height", [(72, 19), (112, 34), (190, 54)])
+def test_many_switches_fit_the_chart_and_the_legend_stays_in_view(width: int, height: int) -> None:
+    """Twelve switches: the chart is exactly as tall as its room, names the latest switch and ends with the legend."""
+    from tuinn.config import load_preset
+    from tuinn.train import commands as cmd
+    from tuinn.train.trainer import Trainer
+    from tuinn.tui.widgets.chart import loss_chart
+
+    trainer = Trainer(load_preset("spiral"), stop_at_target=False)
+    for _ in range(6):
+        trainer.run_epochs(1)
+        trainer.submit(cmd.CycleActivation(1))
+        trainer.submit(cmd.ScaleLearningRate(2.0))
+        trainer.apply_commands()
+    trainer.evaluate()
+    lines = loss_chart(trainer.snapshot(detail=False), width, height).plain.splitlines()
+    assert len(lines) == height and all(len(line) <= width for line in lines)
+    assert lines[-1].startswith("━━ train")
+    text = "\n".join(lines)
+    assert "12 events in all" in lines[-2] or text.count(" at step ") == 12  # all named, or counted
+    assert f"at step {trainer.step_count:,}" in lines[-2]  # the latest switch, named

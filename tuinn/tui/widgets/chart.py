@@ -27,7 +27,8 @@ LOSS_NAMES = {"binary_cross_entropy": "binary cross-entropy", "softmax_cross_ent
               "mse": "mean squared error", "hinge": "hinge", "perceptron": "perceptron errors",
               "bce": "binary cross-entropy", "cross_entropy": "softmax cross-entropy"}
 CHART_INTERVAL = 1.0  # seconds between redraws of the open chart while training (a plotext build costs ~20-70 ms)
-MAX_EVENT_LINES = 3  # lines under the chart that name the switches; the rest are counted
+MAX_EVENT_LINES = 3  # lines under the chart that name the switches (one below ROOMY lines); the rest are counted
+ROOMY = 30
 CURVE_NAMES = {"train": "train", "val": "validation", "recon": "reconstruction (pretraining)"}
 WRAPPER = Console(width=10_000)  # only measures text for wrapping
 FRAME = re.compile(r"┌([─┬┴┼]+)┐")  # the top edge of a plot's frame: where its canvas columns are
@@ -145,31 +146,33 @@ def mark(e: Event) -> tuple[str, str]:
     return MARKS.get(e.kind, ("e", "bold blue"))
 
 
-def event_lines(events: list[Event], start: int, columns: int, last: int, width: int) -> list[Text]:
-    """A row with each switch's letter under its line, then the switches named, at most MAX_EVENT_LINES lines."""
+def event_row(events: list[Event], start: int, columns: int, last: int) -> Text:
+    """A row with each switch's letter under its line (the canvas starts at column `start`)."""
     marks = [(" ", "")] * (start + columns)
     for e in events:
         marks[min(event_column(e.step, last, start, columns), len(marks) - 1)] = mark(e)
     label = Text("events ".rjust(start), "dim") if start >= 7 else Text(" " * start)
-    lines = [label + Text.assemble(*marks[start:])]
-    named = Text("   ").join(Text.assemble(mark(e), f": {e.text} at step {e.step:,}") for e in events)
-    wrapped = list(named.wrap(WRAPPER, width))
-    if len(wrapped) > MAX_EVENT_LINES:
-        wrapped = wrapped[: MAX_EVENT_LINES - 1] + [Text(f"… {len(events)} events in all", "dim")]
-    return lines + wrapped
+    return label + Text.assemble(*marks[start:])
+
+
+def event_names(events: list[Event], width: int, lines: int) -> list[Text]:
+    """The switches named ("a: activation tanh -> relu at step 400"), wrapped to `width`, in at most `lines` lines."""
+    each = [Text.assemble(mark(e), f": {e.text} at step {e.step:,}") for e in events]
+    wrapped = list(Text("   ").join(each).wrap(WRAPPER, width)) if events else []
+    if len(wrapped) > lines:  # the last line counts them all and names the latest
+        latest = Text.assemble((f"… {len(events)} events in all, the latest ", "dim"), each[-1])
+        wrapped = wrapped[: lines - 1] + [latest[:width]]
+    return wrapped
 
 
 def loss_chart(s: Snapshot, width: int, height: int) -> Text:
     """The whole chart: the plots, then (outside them, so they never cover a curve) the switches and the legend."""
     events = chart_events(s)
-    below = 2 + min(MAX_EVENT_LINES, len(events))  # letters, names, legend
-    ansi = plot_text(s, width, max(height - below, 6))
-    chart = Text.from_ansi(ansi.rstrip("\n"))
-    start, columns = canvas_columns(chart.plain)
-    out = chart
-    for line in (event_lines(events, start, columns, max(s.step, 1), width) if events and columns else []) + [legend(s)]:
-        out = Text("\n").join([out, line])
-    return out
+    names = event_names(events, width, MAX_EVENT_LINES if height >= ROOMY else 1)
+    plots = Text.from_ansi(plot_text(s, width, max(height - len(names) - (2 if events else 1), 6)).rstrip("\n"))
+    start, columns = canvas_columns(plots.plain)
+    under = [event_row(events, start, columns, max(s.step, 1)), *names] if events and columns else []
+    return Text("\n").join([plots, *under, legend(s)])
 
 
 class ChartPanel(Panel):
