@@ -174,7 +174,6 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def on_mount(self) -> None:
         self._event_loop = asyncio.get_running_loop()
         self.screen.set_class(self.ascii, "-ascii")
-        self.screen.set_class(self.projector, "-projector")
         if self.ascii:
             self.notify(ASCII_NOTE, timeout=10)
         self.show_tour()
@@ -317,7 +316,6 @@ class TuinnApp(LabActions, TourActions, App[int]):
     async def action_projector(self) -> None:
         """Switch projector mode on or off."""
         self.projector = not self.projector
-        self.screen.set_class(self.projector, "-projector")
         if self.projector:
             self._show_about(False)  # (i opens it again) the card would take the picture's lines
         self.refresh_bindings()
