@@ -69,9 +69,6 @@ class TuinnApp(LabActions, TourActions, App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "tuinn"
-    colour_system = "truecolor"  # (class defaults for apps that skip __init__, as the replay does)
-    ascii = False
-    projector = False
     AUTO_FOCUS = "Tabs"  # on small screens the tabs; never the editor's first field (it would take the keys)
     BINDINGS = [
         # the footer shows them in this order: help and quit first, so they are on it at any width
@@ -115,7 +112,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
         projector: bool = False,
     ) -> None:
         super().__init__()
-        self.set_display(colour_system=colour_system, ascii=ascii, fps=fps, tour=tour, recorder=recorder)
+        self.set_display(colour_system=colour_system, ascii=ascii, fps=fps, tour=tour, recorder=recorder, projector=projector)
         if trainer is None:
             if config is None and tour is None:
                 raise ValueError("TuinnApp needs a RunConfig, a Trainer or a tour")
@@ -129,8 +126,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
 
     def set_display(self, *, colour_system: str, ascii: bool, fps: float = DEFAULT_FPS,
-                    tour: TourPosition | None = None, recorder: Recorder | None = None) -> None:
-        """How the screen draws (colours, glyphs, frame rate) and what rides along (tour, recorder)."""
+                    tour: TourPosition | None = None, recorder: Recorder | None = None, projector: bool = False) -> None:
+        """How the screen draws (colours, glyphs, frame rate, layout) and what rides along (tour, recorder)."""
         self.tour = tour
         #: the layout for a room (key P): the main picture large, the key numbers in large digits
         self.projector = projector

@@ -6,7 +6,6 @@ import re
 import time
 
 import numpy as np
-import plotext as plt
 from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
@@ -78,6 +77,8 @@ def _log_points(curve: Curve) -> tuple[list[float], list[float]]:
 
 def _subplot(s: Snapshot, kind: str, names: list[str], rows: int, label_width: int, last: int, columns: int) -> None:
     """Draw one subplot: the curves, the switch lines, whole-step ticks and y ticks `label_width` wide."""
+    import plotext as plt  # (loaded when a chart is first drawn, not on the way to the app's first frame)
+
     plt.theme("clear")
     log = kind == "loss" or s.metric_name != "accuracy"
     curves = [s.curves[n] for n in names]
@@ -102,6 +103,8 @@ def _subplot(s: Snapshot, kind: str, names: list[str], rows: int, label_width: i
 
 def plot_text(s: Snapshot, width: int, height: int) -> str:
     """The two subplots (loss above, metric below) as text with ANSI colours, `width` × `height` cells."""
+    import plotext as plt
+
     plt.main().clear_figure()  # the whole figure: clf() clears only the active subplot, and stale subplots broke later charts
     plt.subplots(2, 1)
     plt.limitsize(False, False)
