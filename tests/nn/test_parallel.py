@@ -7,7 +7,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from tuinn.nn import Network, make_optimizer
-from tuinn.nn.parallel import RELATIVE_TOLERANCE, replica
+from tuinn.nn import parallel
+from tuinn.nn.parallel import MAX_GEMM_SHARE, RELATIVE_TOLERANCE, replica
 
 
 def dense(units: int, activation: str = "relu") -> dict:
@@ -44,6 +45,12 @@ def build(name: str, threads: int, dtype=np.float32, **extra) -> Network:
 def one_blas_thread():
     with threadpool_limits(limits=1):  # as the Trainer runs workers
         yield
+
+
+@pytest.fixture(autouse=True)
+def split_gemm_bound_nets_too(monkeypatch):
+    """These tests check the split itself, on a dense net as well: the rule that keeps GEMM-bound nets whole is off."""
+    monkeypatch.setattr(parallel, "MAX_GEMM_SHARE", 1.0)
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
@@ -150,3 +157,10 @@ def test_a_replica_shares_weights_and_owns_its_gradients() -> None:
 def test_threads_must_be_positive() -> None:
     with pytest.raises(ValueError, match="threads"):
         build("mlp", 1).set_threads(0)
+
+
+def test_gemm_bound_nets_stay_whole_and_memory_bound_ones_split(monkeypatch) -> None:
+    """The rule as shipped: the dense net (GEMMs ~80% of its step) keeps one shard, the CNN splits."""
+    monkeypatch.setattr(parallel, "MAX_GEMM_SHARE", MAX_GEMM_SHARE)
+    assert build("mlp", 2)._parallel.shards(128) == 1
+    assert build("cnn", 2)._parallel.shards(128) == 2

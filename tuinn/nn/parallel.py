@@ -20,7 +20,10 @@ must reach `MIN_CALL_MICROSECONDS`, and a shard must hold `MIN_SHARD_SAMPLES` sa
 Measured here (CPU time per step, two workers against one): the 28×28 CNN of the
 benchmark 1.09×, the 32×32×3 one 1.03×, the MLP 1.4× (each worker packs the weights for
 its GEMMs), the 8×8 CNN 2.0× (calls on ~16k values: all overhead), which the rule keeps
-on one thread with xor, spiral and digits-cnn. Networks with stochastic layers (dropout)
+on one thread with xor, spiral and digits-cnn. On the idle machine (bench/README, one run)
+two slices made the 28×28 CNN 1.37× and the 32×32×3 one 1.50× faster than one thread, and
+the MLP 0.71× as fast: a GEMM-bound net (the GEMMs over `MAX_GEMM_SHARE` of the estimate:
+the MLP 80%, against 14% and 40% for the two CNNs) stays on one thread. Networks with stochastic layers (dropout)
 stay single-threaded too, so that their masks do not depend on the thread count.
 
 BLAS must run one thread per worker while workers run (``threadpool_limits(1)`` around
@@ -47,6 +50,8 @@ NS_PER_MULT_ADD = 0.04
 NS_PER_NEURON = 6.0
 #: a shard's average layer call must take this long for a second worker to pay
 MIN_CALL_MICROSECONDS = 50.0
+#: a split pays only while the GEMMs are at most this share of the estimated step
+MAX_GEMM_SHARE = 0.5
 #: layer kinds whose training forward draws random numbers: kept on one thread
 STOCHASTIC = frozenset({"dropout"})
 #: how far gradients at two thread counts may differ, relative to the gradient's norm (float32)
@@ -96,8 +101,11 @@ class DataParallel:
         net = self.network
         if self.threads == 1 or net.spec is None or any(l.kind in STOCHASTIC for l in net.layers):
             return 1
-        ns = sum(l.mult_adds() * NS_PER_MULT_ADD + l.neurons * NS_PER_NEURON for l in net.layers)
-        by_work = int(batch * ns / len(net.layers) / (1e3 * MIN_CALL_MICROSECONDS))
+        gemm = sum(l.mult_adds() for l in net.layers) * NS_PER_MULT_ADD
+        passes = sum(l.neurons for l in net.layers) * NS_PER_NEURON
+        if gemm > MAX_GEMM_SHARE * (gemm + passes):
+            return 1  # GEMM-bound: each worker re-packs the weights for smaller products, and loses
+        by_work = int(batch * (gemm + passes) / len(net.layers) / (1e3 * MIN_CALL_MICROSECONDS))
         return max(1, min(self.threads, batch // MIN_SHARD_SAMPLES, by_work))
 
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray, shards: int) -> float:
