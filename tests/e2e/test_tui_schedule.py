@@ -17,6 +17,10 @@ def test_the_lr_row_and_the_override_show_in_a_real_terminal(launch, size):
     width, height = size
     pane = launch(SCHEDULED, width=width, height=height)
     pane.wait_for(re.compile(r"LR +[0-9.e-]+ exponential"), re.compile(r"│ lr +[0-9.e-]+ +[▁▂▃▄▅▆▇█]"), timeout=30)
+    # paused first: the status shows only the latest event, and a run past its target logs
+    # "target met" again each time the validation metric crosses it, which can hide the lr event
+    pane.send_keys("Space")
+    pane.wait_for(re.compile(r"State +paused"))
     pane.send_keys("+")
     pane.wait_for("(schedule ×2 from here)")
     if height >= 40:  # (at 80x24 the events row is below the fold of the Training tab)
