@@ -3,8 +3,7 @@
 import time
 
 from tuinn.train import commands as cmd
-from tuinn.config import with_overrides
-from tuinn.train.runner import SCREEN_WAIT, TrainingThread
+from tuinn.train.runner import TrainingThread
 from tuinn.train.trainer import Trainer
 
 
@@ -73,37 +72,3 @@ def test_an_error_in_the_thread_stops_training_with_a_message(xor_config, monkey
         runner.stop()
     assert "internal error: RuntimeError: boom" in runner.latest.diverged
     assert not runner.alive
-
-
-def yielding_runner(config) -> tuple[Trainer, list, TrainingThread]:
-    """A started thread on a long run that publishes after every step and waits for each to be drawn."""
-    trainer = Trainer(with_overrides(config, epochs=10**6), stop_at_target=False)
-    published: list = []
-    runner = TrainingThread(trainer, on_snapshot=published.append, interval=0.0, yield_to_screen=True)
-    runner.start()
-    return trainer, published, runner
-
-
-def test_yielding_training_waits_for_the_screen_to_draw_each_snapshot(xor_config):
-    trainer, published, runner = yielding_runner(xor_config)
-    try:
-        assert wait_until(lambda: published)
-        time.sleep(0.1)  # less than SCREEN_WAIT: nobody has drawn the first Snapshot, so no step has run
-        assert trainer.step_count == published[0].step and len(published) == 1
-        runner.screen_drawn()
-        assert wait_until(lambda: len(published) >= 2)
-        assert trainer.step_count > published[0].step
-    finally:
-        runner.screen_drawn()
-        runner.stop()
-    assert not runner.alive
-
-
-def test_training_goes_on_when_the_screen_never_draws(xor_config):
-    """A reader that has gone (the app closing) holds training up by SCREEN_WAIT at most a Snapshot."""
-    _, published, runner = yielding_runner(xor_config)
-    try:
-        time.sleep(4 * SCREEN_WAIT)
-    finally:
-        runner.stop(timeout=None)
-    assert 2 <= len(published) <= 6, len(published)

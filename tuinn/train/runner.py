@@ -13,7 +13,6 @@ from tuinn.train.trainer import Trainer, quiet_float_errors
 
 PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
 IDLE_WAIT = 0.05
-SCREEN_WAIT = 0.25  # seconds training waits at most for the screen to draw a published Snapshot
 
 
 class TrainingThread:
@@ -24,11 +23,6 @@ class TrainingThread:
 
     Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
     the step's own workers (`trainer.threads`) are the threads training uses.
-
-    With `yield_to_screen`, training waits after each publish until the reader calls
-    `screen_drawn` (or SCREEN_WAIT passes): the screen and a Python-bound step share one
-    interpreter lock, and a frame drawn alone takes half the time of one drawn in turns
-    with training, so a key's effect reaches the screen sooner.
     """
 
     def __init__(
@@ -36,13 +30,10 @@ class TrainingThread:
         trainer: Trainer,
         on_snapshot: Callable[[Snapshot], None] | None = None,
         interval: float = PUBLISH_INTERVAL,
-        yield_to_screen: bool = False,
     ) -> None:
         self.trainer = trainer
         self.on_snapshot = on_snapshot
         self.interval = interval
-        self.yield_to_screen = yield_to_screen
-        self._drawn = threading.Event()
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
         self.error: Exception | None = None
@@ -99,14 +90,7 @@ class TrainingThread:
         return max(due + 1.0 / self.trainer.speed, now - IDLE_WAIT)
 
     def publish(self) -> None:
-        """Take a Snapshot now and hand it to readers (with `yield_to_screen`, wait until it is drawn)."""
+        """Take a Snapshot now and hand it to readers."""
         self.latest = self.trainer.snapshot()
         if self.on_snapshot is not None:
-            self._drawn.clear()
             self.on_snapshot(self.latest)
-            if self.yield_to_screen:
-                self._drawn.wait(SCREEN_WAIT)
-
-    def screen_drawn(self) -> None:
-        """The reader has drawn the latest Snapshot: training goes on (safe from any thread)."""
-        self._drawn.set()

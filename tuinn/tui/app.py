@@ -118,8 +118,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
                 raise ValueError("TuinnApp needs a RunConfig, a Trainer or a tour")
             trainer = Trainer(config or load_preset(tour.stop.preset), stop_at_target=False)  # (runs on past its target)
         self.trainer = trainer
-        self.thread = (TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps, yield_to_screen=True)
-                       if autostart else None)
+        self.thread = TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps) if autostart else None
         self.show_rate = autostart  # in step mode the throughput means nothing
         if autostart:
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
@@ -197,18 +196,15 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def _published(self, _snapshot: Snapshot) -> None:
         # (in the training thread) post_message is thread-safe: the screen wakes at once
         try:
-            watched = self.post_message(self.Published())
+            self.post_message(self.Published())
         except RuntimeError:  # the app's event loop has closed: nobody is watching
-            watched = False
-        if not watched and self.thread is not None:
-            self.thread.screen_drawn()  # no frame will come: training must not wait for one
+            pass
 
     def on_tuinn_app_published(self, _message: Published) -> None:
         """Show the training thread's latest Snapshot, if it is new."""
         latest = self.thread.latest
         if latest is not self.snapshot:
             self.show(latest)
-        self.call_after_refresh(self.thread.screen_drawn)  # training waits for the frame (see TrainingThread)
 
     def show(self, snapshot: Snapshot) -> None:
         """Draw `snapshot` on every panel."""
