@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -298,6 +299,8 @@ def gemm_peak(args: argparse.Namespace, env: dict[str, str]) -> tuple[float, flo
 
 
 def main(argv: list[str] | None = None) -> None:
+    # a SIGTERM unwinds like an exception, so `competitor` kills its CPU-bound process
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parse_args(argv)
     workloads = selected(args.workloads, has_conv())
     use_torch = not args.no_torch and importlib.util.find_spec("torch") is not None

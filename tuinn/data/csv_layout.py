@@ -10,6 +10,7 @@ from itertools import chain
 from pathlib import Path
 
 from tuinn.data.dataset import DataError
+from tuinn.data.numeric import parses_as_number
 from tuinn.data.spec import key_name
 
 HEADER_KEY = "header"
@@ -23,14 +24,6 @@ class Layout:
     has_header: bool
     class_names: tuple[str, ...] | None = None
     note: str = ""  # how the first line was read, for the start line ("no header row: ...")
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_count(cell: str) -> bool:
@@ -56,14 +49,14 @@ def read_layout(path: Path, reader, header: bool | None) -> tuple[Layout, Rows]:
     rest = rows if second is None else chain([(second_line, second)], rows)
     if header is None:
         sklearn = (len(first) >= 2 and _is_count(first[0]) and _is_count(first[1]) and second is not None
-                   and len(second) == int(first[1]) + 1 and not any(_is_number(c) for c in first[2:]))
+                   and len(second) == int(first[1]) + 1 and not any(parses_as_number(c) for c in first[2:]))
         if sklearn:
             names = tuple(str(i) for i in range(len(second)))
             classes = tuple(first[2:]) if len(first) > 3 else None  # (one name is no class list)
             note = f"line 1 read as scikit-learn's counts ({first[0]} rows, {first[1]} features)" + (
                 f" and class names ({', '.join(first[2:])})" if classes else "")
             return Layout(names, False, classes, note), rest
-        header = not all(_is_number(cell) for cell in first)
+        header = not all(parses_as_number(cell) for cell in first)
     if not header:
         names = tuple(str(i) for i in range(len(first)))
         return Layout(names, False, None, "no header row: columns numbered from 0"), chain([(first_line, first)], rest)

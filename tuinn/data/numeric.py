@@ -26,7 +26,7 @@ def as_numbers(values: np.ndarray, where: str, locate: Locator) -> np.ndarray:
         try:
             numbers = values.astype(np.float64)
         except ValueError:
-            index, text = next((i, v) for i, v in np.ndenumerate(values) if not _parses(v))
+            index, text = next((i, v) for i, v in np.ndenumerate(values) if not parses_as_number(v))
             raise DataError(f"{where}: {locate(index)}: {_describe(str(text))} is not a number") from None
     else:
         raise DataError(f"{where}: holds values of type {values.dtype}, expected numbers")
@@ -50,7 +50,7 @@ def check_fits(numbers: np.ndarray, dtype: np.dtype, where: str, locate: Locator
                         f"(at most ±{limit:.4g}); scale the data, or train in float64 (dtype in [train])")
 
 
-def _parses(text: str) -> bool:
+def parses_as_number(text: str) -> bool:
     """Whether `text` reads as a number (numpy's conversion of text parses as `float` does)."""
     try:
         float(text)

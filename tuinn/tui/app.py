@@ -182,7 +182,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def _show_wire(self) -> None:
         """Show what the screen costs on the wire, once a second."""
         for status in self.query(StatusPanel):
-            status.wire = f"{self.wire.rate() / 1024:,.1f} KiB/s at {min(self.fps, self.pacer.fps):.2g} fps (≤{self.fps:g})"
+            status.wire = f"{self.wire.rate() / 1024:,.1f} KiB/s at {self.pacer.fps:.2g} fps (≤{self.fps:g})"
 
     def _pace(self) -> None:
         """Stretch the training thread's publish interval while frames would take training's time."""
