@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tuinn.config import ConfigError, load_preset
-from tuinn.config_overrides import config_table, parse_setting, save_preset, with_settings
+from tuinn.config.settings import config_table, parse_setting, save_preset, with_settings
 from tuinn.config import load_config_file
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from tuinn.report.tour import run_tour_headless
-from tuinn.tour import load_tour
+from tuinn.report.headless_tour import run_tour_headless
+from tuinn.config.tour_file import load_tour
 
 
 def test_headless_tour_runs_every_stop_and_exits_0(tuinn):

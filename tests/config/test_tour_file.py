@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tuinn.config import ConfigError, load_preset
-from tuinn.tour import load_tour
+from tuinn.config.tour_file import load_tour
 
 GOOD = '[[stop]]\npreset = "and"\ntitle = "t"\nwhen = "1958"\nexpect = "meets"\nhistory = "h"\nlook = "l"\ntry = "t"\n'
 

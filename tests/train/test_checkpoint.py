@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tuinn.config import load_preset
-from tuinn.config_schedule import ScheduleConfig
+from tuinn.config.schedule_table import ScheduleConfig
 from tuinn.nn import Network
 from tuinn.train import commands as cmd
 from tuinn.train.checkpoint import Checkpoint, CheckpointError, save_checkpoint

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tuinn.config import load_preset, preset_names, with_overrides
-from tuinn.config_schedule import ScheduleConfig
+from tuinn.config.schedule_table import ScheduleConfig
 from tuinn.data import data_spec_for_path
 from tuinn.report.console import JsonReporter
 from tuinn.report.headless import run_headless

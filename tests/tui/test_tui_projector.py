@@ -112,7 +112,7 @@ async def test_projector_mode_in_both_colour_systems_and_in_ascii(colours: str) 
 @pytest.mark.parametrize("size", [WIDE, HUGE], ids=["120x40", "200x60"])
 async def test_the_tour_in_projector_mode_walks_every_stop(size) -> None:
     """`tuinn tour --projector`: a class follows the story with each stop's picture large."""
-    from tuinn.tour import load_tour
+    from tuinn.config.tour_file import load_tour
     from tuinn.tui.tour import TourPanel, TourPosition
 
     stops = load_tour()

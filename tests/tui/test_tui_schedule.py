@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tuinn.config import load_preset
-from tuinn.config_overrides import with_settings
+from tuinn.config.settings import with_settings
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.loss import BARS, LABEL, LossPanel
 from tuinn.tui.widgets.status import StatusPanel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tuinn.tour import load_tour
+from tuinn.config.tour_file import load_tour
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.tour import TourPanel, TourPosition
 from tuinn.tui.widgets.status import StatusPanel

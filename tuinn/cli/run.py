@@ -10,7 +10,7 @@ import click
 
 from tuinn.cli.errors import BadInput, message_of
 from tuinn.cli.outcome import GuardedGroup, StopSignals
-from tuinn.config_overrides import with_settings
+from tuinn.config.settings import with_settings
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
 
 DEFAULT_PRESET = "xor"

@@ -22,7 +22,7 @@ def tour(headless: bool, first: int, projector: bool) -> None:
     """Walk the history of neural networks: perceptron, backpropagation, the vanishing gradient,
     pretraining, ReLU and maxout, convolution. In the app > and < go to the next and previous
     stop and t shows the stop's full text."""
-    from tuinn.tour import load_tour
+    from tuinn.config.tour_file import load_tour
 
     try:
         stops = load_tour()
@@ -31,7 +31,7 @@ def tour(headless: bool, first: int, projector: bool) -> None:
     if first > len(stops):
         raise BadInput(f"--stop {first}: the tour has {len(stops)} stops")
     if headless:
-        from tuinn.report.tour import run_tour_headless
+        from tuinn.report.headless_tour import run_tour_headless
 
         sys.exit(run_tour_headless(stops))
     from tuinn.tui.app import run_app

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tuinn.config import ConfigError, parse_config
-from tuinn.config_overrides import config_table, dumps
+from tuinn.config.settings import config_table, dumps
 from tuinn.train import early_stop
 from tuinn.train.history import History, Series
 from tuinn.train.snapshot import Event

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tuinn.config import ConfigError, RunConfig
-from tuinn.config_overrides import config_table, get_key, with_settings
+from tuinn.config.settings import config_table, get_key, with_settings
 from tuinn.data import Dataset
 from tuinn.data.features import PLAIN
 from tuinn.nn import Network, SpecError

@@ -23,8 +23,8 @@ from typing import Any, Callable, TextIO
 
 import numpy as np
 
-from tuinn import config as config_module
-from tuinn import config_schedule as schedule_module
+from tuinn.config import run_config as config_module
+from tuinn.config import schedule_table as schedule_module
 from tuinn.nn import SummaryRow
 from tuinn.train import pretrain as pretrain_module
 from tuinn.train import snapshot as snapshot_module

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from tuinn.config import MAX_LR, TrainConfig
-from tuinn.config_schedule import ScheduleConfig
+from tuinn.config.schedule_table import ScheduleConfig
 
 MIN_LR = 1e-8  # an override never takes the lr below this
 

@@ -15,7 +15,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 
 from tuinn.config import ConfigError, load_preset
-from tuinn.config_overrides import save_preset
+from tuinn.config.settings import save_preset
 from tuinn.train import commands as cmd
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.about import AboutCard

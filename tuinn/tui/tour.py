@@ -2,7 +2,7 @@
 
 `>` and `<` go to the next and previous stop in the same window (the run of the new
 stop's preset replaces the old one), `t` opens the stop's whole text, with the table of
-its `table` preset when it has one. The texts come from presets/tour.toml (tuinn.tour).
+its `table` preset when it has one. The texts come from presets/tour.toml (tuinn.config.tour_file).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from tuinn.config import load_preset
 from tuinn.report.summary import summary_table
-from tuinn.tour import Stop
+from tuinn.config.tour_file import Stop
 from tuinn.train import commands as cmd
 from tuinn.train.trainer import plan_model, preset_input_shape
 
@@ -156,7 +156,7 @@ class TourActions:
 
     async def action_tour(self) -> None:
         """Start the tour at the stop of the preset on screen (or at the first stop)."""
-        from tuinn.tour import load_tour
+        from tuinn.config.tour_file import load_tour
 
         stops = load_tour()
         here = next((i for i, s in enumerate(stops) if s.preset == self.snapshot.preset), 0)

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tuinn.config import RunConfig
-from tuinn.config_overrides import config_table
+from tuinn.config.settings import config_table
 from tuinn.data import KINDS
 from tuinn.data.features import FEATURES, LABELS
 from tuinn.nn import OPTIMIZERS, get_loss

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from tuinn.config import OPTIMIZER_OPTIONS, ConfigError, RunConfig
-from tuinn.config_overrides import config_table, get_key, parse_setting, with_settings
+from tuinn.config.settings import config_table, get_key, parse_setting, with_settings
 from tuinn.data import KINDS, PLAYGROUND_SETS, TRUTH_TABLES
 from tuinn.data.features import FEATURES, PLAIN
 

@@ -10,7 +10,7 @@ from typing import TextIO
 from tuinn.config import load_preset
 from tuinn.report.console import Reporter
 from tuinn.report.headless import EXIT_TARGET_MET, EXIT_TARGET_MISSED, run_headless
-from tuinn.tour import CountCheck, Stop
+from tuinn.config.tour_file import CountCheck, Stop
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer, plan_model, preset_input_shape
 

@@ -32,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from tuinn.config import PRESET_PACKAGE, TOUR_FILE, ConfigError, preset_names
+from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, preset_names
 
 EXPECTATIONS = ("meets", "misses")
 COUNTS = ("neurons", "parameters", "dense_equivalent")

@@ -38,14 +38,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tuinn.config_schedule import ScheduleConfig, parse_schedule
+from tuinn.config.schedule_table import ScheduleConfig, parse_schedule
 from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.network import DTYPES
-from tuinn.toml_input import TomlInputError, parse_toml, size_problem
+from tuinn.config.safe_toml import TomlInputError, parse_toml, size_problem
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
-TOUR_FILE = "tour.toml"  # the tour's stops (tuinn.tour) live with the presets but are not one
+TOUR_FILE = "tour.toml"  # the tour's stops (tuinn.config.tour_file) live with the presets but are not one
 TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "try", "data", "model", "train", "target"}
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 PRETRAIN_KINDS = ("autoencoder",)

@@ -20,8 +20,8 @@ from typing import Any
 
 import tomli_w
 
-from tuinn.config import OPTIMIZER_OPTIONS, ConfigError, RunConfig, parse_config
-from tuinn.config_schedule import schedule_table
+from tuinn.config.run_config import OPTIMIZER_OPTIONS, ConfigError, RunConfig, parse_config
+from tuinn.config.schedule_table import schedule_table
 from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.atomic import write_atomically
 
