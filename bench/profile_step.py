@@ -25,11 +25,11 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]  # the workloads here, and this che
 
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
+from workloads import WORKLOADS, synthetic_batch  # noqa: E402
 
 import tuinn.nn.im2col as im2col  # noqa: E402
 from tuinn.nn import Network, make_optimizer  # noqa: E402
 from tuinn.nn.layers import ActivatedLayer  # noqa: E402
-from workloads import WORKLOADS, synthetic_batch  # noqa: E402
 
 Clock = dict[str, float]
 
@@ -145,8 +145,10 @@ def profile(workload: str, rounds: int, steps: int) -> None:
             per_round[key].append(seconds / steps)
     im2col.np = np
     total = statistics.median(totals)
-    print(f"\n{w.title}: step {statistics.median(plain) * 1e3:.2f} ms uninstrumented, "
-          f"{total * 1e3:.2f} ms instrumented (median of {rounds} rounds of {steps} steps, 1 thread)")
+    print(
+        f"\n{w.title}: step {statistics.median(plain) * 1e3:.2f} ms uninstrumented, "
+        f"{total * 1e3:.2f} ms instrumented (median of {rounds} rounds of {steps} steps, 1 thread)"
+    )
     print("| kernel | ms per step | share |\n|---|---|---|")
     medians = {key: statistics.median(v) for key, v in per_round.items()}
     for key, seconds in medians.items():
@@ -157,7 +159,9 @@ def profile(workload: str, rounds: int, steps: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=f"from {', '.join(WORKLOADS)} (default: cnn28 cnn32)")
+    parser.add_argument(
+        "workloads", nargs="*", metavar="WORKLOAD", help=f"from {', '.join(WORKLOADS)} (default: cnn28 cnn32)"
+    )
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args()

@@ -214,7 +214,11 @@ def scaling_row(w: Workload, summary: dict[tuple[str, int, bool], dict], engines
     cells = [w.title]
     for engine in engines:
         one, default = summary[(engine, 1, False)], summary[(engine, 0, False)]
-        cells += [figure(w, one), f"{figure(w, default)} [{threads_of(default)}]", f"{one['median'] / default['median']:.2f}×"]
+        cells += [
+            figure(w, one),
+            f"{figure(w, default)} [{threads_of(default)}]",
+            f"{one['median'] / default['median']:.2f}×",
+        ]
     speedup = summary[("tuinn", 1, False)]["median"] / summary[("tuinn", 0, False)]["median"]
     if w.min_speedup is None:
         return (*cells, "—", "—")

@@ -144,7 +144,13 @@ class Pty:
 
 
 def measure(
-    tuinn: str, preset: str, seconds: float, presses: int, env: dict[str, str], size: tuple[int, int], headless: bool,
+    tuinn: str,
+    preset: str,
+    seconds: float,
+    presses: int,
+    env: dict[str, str],
+    size: tuple[int, int],
+    headless: bool,
     data: list[str],
 ) -> None:
     """Print startup time, output rate while training, and pause/resume key latency for one preset at one size."""
@@ -164,26 +170,37 @@ def measure(
                 app.pump(0.3)
     finally:
         status = app.quit()
-    print(f"{preset} at {size[0]}x{size[1]}: first frame after {ready:.2f} s; "
-          f"{byte_rate / 1024:.1f} KiB/s in {burst_rate:.1f} bursts/s ({byte_rate / burst_rate / 1024:.1f} KiB each) "
-          f"while training ({seconds:g} s)")
-    print(f"  key -> next output: median {1e3 * statistics.median(to_output):.0f} ms, "
-          f"max {1e3 * max(to_output):.0f} ms; key -> new text: median "
-          f"{1e3 * statistics.median(to_text):.0f} ms, max {1e3 * max(to_text):.0f} ms "
-          f"({len(to_text)} presses); exit status {status}")
+    print(
+        f"{preset} at {size[0]}x{size[1]}: first frame after {ready:.2f} s; "
+        f"{byte_rate / 1024:.1f} KiB/s in {burst_rate:.1f} bursts/s ({byte_rate / burst_rate / 1024:.1f} KiB each) "
+        f"while training ({seconds:g} s)"
+    )
+    print(
+        f"  key -> next output: median {1e3 * statistics.median(to_output):.0f} ms, "
+        f"max {1e3 * max(to_output):.0f} ms; key -> new text: median "
+        f"{1e3 * statistics.median(to_text):.0f} ms, max {1e3 * max(to_text):.0f} ms "
+        f"({len(to_text)} presses); exit status {status}"
+    )
     if not headless:
         return
     same = default_threads(headless=False)
     default, alike = (headless_rate(preset, seconds, env, threads) for threads in (0, same))
-    print(f"  training in the app: {in_app:,.0f} samples/s; headless: {default:,.0f} samples/s "
-          f"(ratio {in_app / default:.2f}), headless --threads {same} as the app: {alike:,.0f} samples/s "
-          f"(ratio {in_app / alike:.2f})")
+    print(
+        f"  training in the app: {in_app:,.0f} samples/s; headless: {default:,.0f} samples/s "
+        f"(ratio {in_app / default:.2f}), headless --threads {same} as the app: {alike:,.0f} samples/s "
+        f"(ratio {in_app / alike:.2f})"
+    )
 
 
 def headless_rate(preset: str, seconds: float, env: dict[str, str], threads: int) -> float:
     """Samples/s of a headless Trainer on `preset` for `seconds` in its own process (threads 0: the default)."""
-    out = subprocess.run([sys.executable, "-c", HEADLESS, preset, str(seconds), EPOCHS, str(threads)], env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", HEADLESS, preset, str(seconds), EPOCHS, str(threads)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(out.stdout)
 
 

@@ -72,7 +72,6 @@ def tuinn_split(w: Workload, threads: int) -> dict[str, int]:
 def torch_step(w: Workload, threads: int) -> Step:
     """The same network in PyTorch (NCHW images, fused logit losses), SGD, same batch and dtype."""
     import torch
-
     from torch_nets import torch_model
 
     if threads:

@@ -1,7 +1,7 @@
 """Regenerate the README's screenshots: train a preset in step mode (deterministic), press keys, save SVG.
 
-    python docs/screenshots.py                 # writes docs/*.svg (the README's pictures)
-    python docs/screenshots.py spiral-editor   # only the named ones
+python docs/screenshots.py                 # writes docs/*.svg (the README's pictures)
+python docs/screenshots.py spiral-editor   # only the named ones
 """
 
 from __future__ import annotations

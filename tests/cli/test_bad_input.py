@@ -35,7 +35,7 @@ def test_users_own_config_runs(tuinn, tmp_path):
         ("units = 4", "units = 4\nactivation = [1]", ["mine.toml"]),
         ("units = 4", "units = 4.5", ["mine.toml", "units must be an integer"]),
         ("units = 4", "units = 4\nname = 5", ["mine.toml", "name must be a string"]),
-        ("units = 4", "units = 4\nuse_bias = \"no\"", ["mine.toml", "use_bias must be true or false"]),
+        ("units = 4", 'units = 4\nuse_bias = "no"', ["mine.toml", "use_bias must be true or false"]),
     ],
 )
 def test_malformed_config_names_file_and_key(tuinn, tmp_path, old, new, fragments):
@@ -74,13 +74,17 @@ def test_unknown_preset(tuinn):
     ],
 )
 def test_bad_flags(tuinn, args, fragment):
-    assert_bad_input(tuinn("--preset", "xor", "--headless", *args) if "--json" not in args
-                     else tuinn("--preset", "xor", *args), fragment)
+    assert_bad_input(
+        tuinn("--preset", "xor", "--headless", *args) if "--json" not in args else tuinn("--preset", "xor", *args),
+        fragment,
+    )
 
 
 def test_load_of_a_file_for_another_network(tuinn, tmp_path):
     assert tuinn("--preset", "and", "--headless", "--save", "and.npz").code == 0
-    assert_bad_input(tuinn("--preset", "xor", "--headless", "--load", "and.npz"), "and.npz", "saved from a network of layers")
+    assert_bad_input(
+        tuinn("--preset", "xor", "--headless", "--load", "and.npz"), "and.npz", "saved from a network of layers"
+    )
 
 
 def test_load_of_a_non_npz_file(tuinn, tmp_path):

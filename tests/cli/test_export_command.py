@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tests.cli.test_bad_input import assert_bad_input
-from tuinn.data import load_data
 from tuinn.config import load_preset
+from tuinn.data import load_data
 from tuinn.nn import Network
 
 
@@ -49,16 +49,19 @@ def test_export_load_writes_onnx_and_pytorch_together(tuinn, tmp_path):
     assert "initial weights" not in r.err
 
 
-@pytest.mark.parametrize("args, fragments", [
-    (["export", "--preset", "xor"], ["--onnx FILE or --torch FILE"]),
-    (["export", "--preset", "xor", "--onnx", "net.pt"], ["--onnx net.pt", "must end in .onnx"]),
-    (["export", "--preset", "xor", "--torch", "net.onnx"], ["--torch net.onnx", "must end in .py"]),
-    (["export", "--preset", "nope", "--onnx", "a.onnx"], ["nope"]),
-    (["export", "--load", "missing.npz", "--onnx", "a.onnx"], ["missing.npz", "no such file"]),
-    (["export", "--preset", "xor", "--onnx", "no/such/folder/a.onnx"], ["does not exist"]),
-    (["--preset", "xor", "--headless", "--export", "net.h5"], ["net.h5", ".onnx", ".py"]),
-    (["export", "--preset", "million-pixels", "--onnx", "big.onnx"], ["million-pixels", "GiB", "--summary"]),
-])
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["export", "--preset", "xor"], ["--onnx FILE or --torch FILE"]),
+        (["export", "--preset", "xor", "--onnx", "net.pt"], ["--onnx net.pt", "must end in .onnx"]),
+        (["export", "--preset", "xor", "--torch", "net.onnx"], ["--torch net.onnx", "must end in .py"]),
+        (["export", "--preset", "nope", "--onnx", "a.onnx"], ["nope"]),
+        (["export", "--load", "missing.npz", "--onnx", "a.onnx"], ["missing.npz", "no such file"]),
+        (["export", "--preset", "xor", "--onnx", "no/such/folder/a.onnx"], ["does not exist"]),
+        (["--preset", "xor", "--headless", "--export", "net.h5"], ["net.h5", ".onnx", ".py"]),
+        (["export", "--preset", "million-pixels", "--onnx", "big.onnx"], ["million-pixels", "GiB", "--summary"]),
+    ],
+)
 def test_bad_export_requests_exit_2_and_name_the_problem(tuinn, tmp_path, args, fragments):
     r = tuinn(*args)
     assert_bad_input(r, *fragments)

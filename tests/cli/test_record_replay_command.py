@@ -25,12 +25,15 @@ def test_json_mode_keeps_stdout_for_json(tuinn, tmp_path):
     assert "Recorded" in r.err
 
 
-@pytest.mark.parametrize("args, fragments", [
-    (["--preset", "xor", "--headless", "--record", "no/such/dir/r.rec"], ["--record", "does not exist"]),
-    (["--preset", "xor", "--headless", "--record", "."], ["--record", "give a file name"]),
-    (["replay", "missing.rec"], ["missing.rec"]),
-    (["replay", "junk.rec"], ["junk.rec", "not a tuinn recording"]),
-])
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["--preset", "xor", "--headless", "--record", "no/such/dir/r.rec"], ["--record", "does not exist"]),
+        (["--preset", "xor", "--headless", "--record", "."], ["--record", "give a file name"]),
+        (["replay", "missing.rec"], ["missing.rec"]),
+        (["replay", "junk.rec"], ["junk.rec", "not a tuinn recording"]),
+    ],
+)
 def test_bad_record_and_replay_paths_exit_2(tuinn, tmp_path, args, fragments):
     (tmp_path / "junk.rec").write_text("hello\n")
     assert_bad_input(tuinn(*args), *fragments)

@@ -28,11 +28,14 @@ def test_ten_epochs_saved_and_resumed_for_ten_more_equal_twenty(tuinn, tmp_path)
     assert verdict[0] == verdict[1] and "after 20 epochs" in verdict[0]
 
 
-@pytest.mark.parametrize("args, fragments", [
-    (["--resume", "missing.npz", "--headless"], ["missing.npz", "no such file"]),
-    (["--resume", "junk.npz", "--headless"], ["junk.npz", "not a tuinn checkpoint"]),
-    (["--resume", "net.npz", "--preset", "xor", "--headless"], ["--resume", "--preset"]),
-])
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["--resume", "missing.npz", "--headless"], ["missing.npz", "no such file"]),
+        (["--resume", "junk.npz", "--headless"], ["junk.npz", "not a tuinn checkpoint"]),
+        (["--resume", "net.npz", "--preset", "xor", "--headless"], ["--resume", "--preset"]),
+    ],
+)
 def test_bad_resumes_exit_2_naming_the_file(tuinn, tmp_path, args, fragments):
     (tmp_path / "junk.npz").write_bytes(b"junk")
     (tmp_path / "net.npz").write_bytes(b"junk")

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from tuinn.config import load_preset
-from tuinn.config.settings import config_table, dumps
-from tuinn.config.schedule_table import ScheduleConfig
 from tuinn.config.safe_toml import parse_toml
+from tuinn.config.schedule_table import ScheduleConfig
+from tuinn.config.settings import config_table, dumps
 from tuinn.train.schedule import Schedule
 
 PLATEAU = ("--preset", "gauss", "--headless", "--set", "target.value=1.0")  # gauss levels off below 1.0

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from tuinn.config import ConfigError, load_preset
+from tuinn.config import ConfigError, load_config_file, load_preset
 from tuinn.config.settings import config_table, parse_setting, save_preset, with_settings
-from tuinn.config import load_config_file
 
 
 def start_line(out: str) -> dict:
@@ -25,7 +24,10 @@ def start_line(out: str) -> dict:
         ("model.layers[0].units=8", lambda c: c.model["layers"][0]["units"] == 8),
         ("model.layers[1].activation=relu", lambda c: c.model["layers"][1]["activation"] == "relu"),
         ("model.l2=0.001", lambda c: c.model["l2"] == 0.001),
-        ('model.layers[0]={type = "dense", units = 3, activation = "elu"}', lambda c: c.model["layers"][0]["units"] == 3),
+        (
+            'model.layers[0]={type = "dense", units = 3, activation = "elu"}',
+            lambda c: c.model["layers"][0]["units"] == 3,
+        ),
         ("train.lr=0.05", lambda c: c.train.lr == 0.05),
         ("train.batch_size=0", lambda c: c.train.batch_size == 0),
         ("train.beta1=0.8", lambda c: c.train.optimizer_options == {"beta1": 0.8}),
@@ -41,8 +43,20 @@ def test_every_kind_of_key_can_be_set(setting, check):
 
 
 def test_set_reaches_the_run(tuinn):
-    r = tuinn("--preset", "spiral", "--headless", "--json", "--epochs", "1",
-              "--set", "model.layers[0].units=8", "--set", "data.noise=30", "--set", 'data.features=["x1","x2","x1^2"]')
+    r = tuinn(
+        "--preset",
+        "spiral",
+        "--headless",
+        "--json",
+        "--epochs",
+        "1",
+        "--set",
+        "model.layers[0].units=8",
+        "--set",
+        "data.noise=30",
+        "--set",
+        'data.features=["x1","x2","x1^2"]',
+    )
     assert r.code in (0, 1), r.err
     layers = start_line(r.out)["layers"]
     assert layers[0]["neurons"] == 8 and layers[0]["parameters"] == 3 * 8 + 8
@@ -53,7 +67,7 @@ def test_set_reaches_the_run(tuinn):
     [
         ("data.noise=60", "data.noise"),
         ("data.name=spirals", "data.name"),
-        ("data.features=[\"x3\"]", "data.features"),
+        ('data.features=["x3"]', "data.features"),
         ("model.layers[7].units=8", "model.layers[7]"),
         ("model.layers[0].activation=relux", "model.layers[0].activation"),
         ("model.layers[0].units=0", "units"),

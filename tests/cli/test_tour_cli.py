@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from tuinn.report.headless_tour import run_tour_headless
 from tuinn.config.tour_file import load_tour
+from tuinn.report.headless_tour import run_tour_headless
 
 
 def test_headless_tour_runs_every_stop_and_exits_0(tuinn):
@@ -22,7 +22,9 @@ def test_headless_tour_runs_every_stop_and_exits_0(tuinn):
 
 
 def one_stop(**changes: str) -> str:
-    text = '[[stop]]\npreset = "and"\ntitle = "t"\nwhen = "1958"\nexpect = "meets"\nhistory = "h"\nlook = "l"\ntry = "t"\n'
+    text = (
+        '[[stop]]\npreset = "and"\ntitle = "t"\nwhen = "1958"\nexpect = "meets"\nhistory = "h"\nlook = "l"\ntry = "t"\n'
+    )
     for old, new in changes.items():
         text = text.replace(old, new)
     return text

@@ -5,14 +5,26 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import XOR_TOML
-
 from tuinn.config import ConfigError, load_config_file, load_preset, parse_config, preset_names, with_overrides
 
 GOOD = XOR_TOML.replace("seed = 1", "seed = 3").replace("epochs = 500", "epochs = 10")
 
 REQUIRED_PRESETS = {
-    "and", "perceptron-xor", "xor", "circle", "gauss", "spiral", "deep-sigmoid", "deep-relu",
-    "regression", "digits-mlp", "digits-cnn", "seed-conv", "mnist-cnn", "fashion-cnn", "dense-vs-conv",
+    "and",
+    "perceptron-xor",
+    "xor",
+    "circle",
+    "gauss",
+    "spiral",
+    "deep-sigmoid",
+    "deep-relu",
+    "regression",
+    "digits-mlp",
+    "digits-cnn",
+    "seed-conv",
+    "mnist-cnn",
+    "fashion-cnn",
+    "dense-vs-conv",
 }
 
 
@@ -37,19 +49,19 @@ def test_good_config_parses_with_types_and_options():
 @pytest.mark.parametrize(
     "old, new, key",
     [
-        ('epochs = 10', 'epochs = 10\nepochz = 3', "train.epochz"),
-        ('epochs = 10', 'epochs = "ten"', "train.epochs"),
-        ('epochs = 10', 'epochs = 0', "train.epochs"),
-        ('lr = 0.5', 'lr = -1', "train.lr"),
+        ("epochs = 10", "epochs = 10\nepochz = 3", "train.epochz"),
+        ("epochs = 10", 'epochs = "ten"', "train.epochs"),
+        ("epochs = 10", "epochs = 0", "train.epochs"),
+        ("lr = 0.5", "lr = -1", "train.lr"),
         ('optimizer = "sgd"', 'optimizer = "adamw"', "train.optimizer"),
         ('activation = "tanh"', 'activation = "tanhh"', "model.layers[0].activation"),
-        ('value = 1.0', 'value = 1.5', "target.value"),
+        ("value = 1.0", "value = 1.5", "target.value"),
         ('metric = "train_accuracy"', 'metric = "acc"', "target.metric"),
-        ('seed = 3', 'seed = 3\ncolour = "red"', "colour"),
-        ('seed = 3', 'seed = true', "seed"),
-        ('seed = 3', 'seed = -5', "seed"),
-        ('momentum = 0.9', 'momentum = 0.9\nbeta1 = 0.8', "train.beta1"),
-        ('momentum = 0.9', 'momentum = 1.0', "train.momentum"),
+        ("seed = 3", 'seed = 3\ncolour = "red"', "colour"),
+        ("seed = 3", "seed = true", "seed"),
+        ("seed = 3", "seed = -5", "seed"),
+        ("momentum = 0.9", "momentum = 0.9\nbeta1 = 0.8", "train.beta1"),
+        ("momentum = 0.9", "momentum = 1.0", "train.momentum"),
         ('optimizer = "sgd"\nmomentum = 0.9', 'optimizer = "adam"\nbeta2 = 1.5', "train.beta2"),
         ('optimizer = "sgd"\nmomentum = 0.9', 'optimizer = "rmsprop"\nrho = 5.0', "train.rho"),
     ],

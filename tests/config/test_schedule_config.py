@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import XOR_TOML
 from tuinn.config import ConfigError, parse_config, with_overrides
-from tuinn.config.settings import config_table, dumps, with_settings
 from tuinn.config.schedule_table import ScheduleConfig
+from tuinn.config.settings import config_table, dumps, with_settings
 
 
 def with_tables(schedule: str = "", target: str = "") -> str:

@@ -13,9 +13,20 @@ GOOD = '[[stop]]\npreset = "and"\ntitle = "t"\nwhen = "1958"\nexpect = "meets"\n
 def test_the_tour_visits_the_history_in_order():
     presets = [s.preset for s in load_tour()]
     assert presets == [
-        "and", "perceptron-xor", "xor", "spiral", "circle", "deep-sigmoid", "digits-small-shallow",
-        "digits-small-deep", "deep-sigmoid-pretrained", "deep-relu", "deep-maxout", "dense-vs-conv",
-        "seed-conv", "digits-cnn",
+        "and",
+        "perceptron-xor",
+        "xor",
+        "spiral",
+        "circle",
+        "deep-sigmoid",
+        "digits-small-shallow",
+        "digits-small-deep",
+        "deep-sigmoid-pretrained",
+        "deep-relu",
+        "deep-maxout",
+        "dense-vs-conv",
+        "seed-conv",
+        "digits-cnn",
     ]
     misses = {s.preset for s in load_tour() if s.expect == "misses"}
     assert misses == {"perceptron-xor", "deep-sigmoid", "digits-small-deep"}
@@ -49,10 +60,18 @@ def test_each_chapter_names_its_people_and_dates(preset, names):
         ('try = "t"', 'try = "t"\ncolour = "red"', "stop 1: key 'colour': unknown key"),
         ('try = "t"', 'try = "t"\ntable = "nope"', "stop 1: key 'table': unknown preset 'nope'"),
         ('try = "t"', 'try = "t"\n[[stop.check]]\nlayer = "dense_1"\n', "key 'check[1]': needs one of"),
-        ('try = "t"', 'try = "t"\n[[stop.check]]\nlayer = "dense_1"\nweights = 3\n', "key 'check[1].weights': unknown key"),
-        ('try = "t"', 'try = "t"\n[[stop.check]]\nlayer = "dense_1"\nneurons = -1\n', "key 'check[1].neurons': must be"),
-        ('[[stop]]', 'title = "x"\n[[stop]]', "needs [[stop]] tables and nothing else"),
-        ('[[stop]]', '[[stop', "not valid TOML"),
+        (
+            'try = "t"',
+            'try = "t"\n[[stop.check]]\nlayer = "dense_1"\nweights = 3\n',
+            "key 'check[1].weights': unknown key",
+        ),
+        (
+            'try = "t"',
+            'try = "t"\n[[stop.check]]\nlayer = "dense_1"\nneurons = -1\n',
+            "key 'check[1].neurons': must be",
+        ),
+        ("[[stop]]", 'title = "x"\n[[stop]]', "needs [[stop]] tables and nothing else"),
+        ("[[stop]]", "[[stop", "not valid TOML"),
     ],
 )
 def test_bad_tour_files_name_the_stop_and_key(old, new, message):

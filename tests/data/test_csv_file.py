@@ -71,13 +71,16 @@ def test_regression_label_must_be_numeric(tmp_path):
         csv_data(path, task="regression")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("a,b,label\n1,2,0\n3,4,1\n5,oops,0\n", r"table\.csv: line 4, column 'b': 'oops' is not a number"),
-    ("a,b,label\n,2,0\n", r"table\.csv: line 2, column 'a': an empty value is not a number"),
-    ("a,b,label\n1,2,0\n1,nan,1\n", r"table\.csv: line 3, column 'b': nan is not a finite number"),
-    ("a,b,label\n1,2,0\n\n3,x,1\n", r"table\.csv: line 4, column 'b': 'x'"),  # blank lines count
-    ("a,b,label\n1,2,0\n3,4\n", r"table\.csv: line 3 has 2 fields, the header has 3"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a,b,label\n1,2,0\n3,4,1\n5,oops,0\n", r"table\.csv: line 4, column 'b': 'oops' is not a number"),
+        ("a,b,label\n,2,0\n", r"table\.csv: line 2, column 'a': an empty value is not a number"),
+        ("a,b,label\n1,2,0\n1,nan,1\n", r"table\.csv: line 3, column 'b': nan is not a finite number"),
+        ("a,b,label\n1,2,0\n\n3,x,1\n", r"table\.csv: line 4, column 'b': 'x'"),  # blank lines count
+        ("a,b,label\n1,2,0\n3,4\n", r"table\.csv: line 3 has 2 fields, the header has 3"),
+    ],
+)
 def test_malformed_rows_name_the_line_and_column(tmp_path, text, message):
     with pytest.raises(DataError, match=message):
         csv_data(write(tmp_path, text))
@@ -98,7 +101,9 @@ def test_header_problems(tmp_path):
 
 
 def test_unknown_label_column_lists_the_columns(tmp_path):
-    with pytest.raises(DataError, match=r"data\.label names column 'target', which is not in the header; columns: a, b, label"):
+    with pytest.raises(
+        DataError, match=r"data\.label names column 'target', which is not in the header; columns: a, b, label"
+    ):
         csv_data(write(tmp_path, "a,b,label\n" + rows(4)), label="target")
 
 

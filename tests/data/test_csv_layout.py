@@ -61,9 +61,15 @@ def test_the_label_by_index(tmp_path, label, first):
     assert (all_y(data) == all_x(data)[:, 0] % 2).all()
 
 
-@pytest.mark.parametrize("label, fragment", [(3, "data.label = 3 is not a column"), (-4, "data.label = -4"),
-                                             ("name", "no header row: give the column's index"),
-                                             (1.5, "must be a column name or index")])
+@pytest.mark.parametrize(
+    "label, fragment",
+    [
+        (3, "data.label = 3 is not a column"),
+        (-4, "data.label = -4"),
+        ("name", "no header row: give the column's index"),
+        (1.5, "must be a column name or index"),
+    ],
+)
 def test_a_label_that_is_no_column_is_refused_naming_the_key(tmp_path, label, fragment):
     with pytest.raises(DataError, match=fragment):
         load(write(tmp_path, numeric_rows(10)), label=label)

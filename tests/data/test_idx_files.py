@@ -72,22 +72,35 @@ def test_non_byte_data_type(tmp_path, idx_file, mnist_like):
 IMAGES = "train-images-idx3-ubyte"
 
 
-@pytest.mark.parametrize("name, broken, message", [
-    (IMAGES, {"magic": 0x804}, r"bad magic number 0x00000804, expected 0x00000803 \(2051\) for images"),
-    (IMAGES + ".gz", {"magic": 0x804}, r"bad magic number 0x00000804, expected 0x00000803 \(2051\) for images"),
-    (IMAGES, {"magic": 0x801}, r"bad magic number 0x00000801 \(2049, a labels file\), expected 0x00000803"),
-    (IMAGES, {"magic": 0xD03}, r"unsupported data type 0x0D; only unsigned bytes \(0x08\) are supported"),
-    (IMAGES, {"dims": (10, 28, 28), "data": bytes(100)},
-     r"truncated: header says 10×28×28 = 7840 bytes, file has 100$"),
-    (IMAGES + ".gz", {"dims": (10, 28, 28), "data": bytes(100)},
-     r"truncated: header says 10×28×28 = 7840 bytes, file has 100 \(uncompressed\)"),
-    (IMAGES, {"data": bytes(30 * 12 + 5)}, r"extra data at the end: header says 30×4×3 = 360 bytes, file has 365"),
-    (IMAGES + ".gz", {"data": bytes(30 * 12 + 5)}, r"extra data at the end: header says 30×4×3 = 360 bytes, file has more"),
-    (IMAGES, {"dims": (10**9, 28, 28)}, r"header claims 1,000,000,000 images; expected 1 to 10,000,000"),
-    (IMAGES + ".gz", {"dims": (10**9, 28, 28)}, r"header claims 1,000,000,000 images; expected 1 to 10,000,000"),
-    (IMAGES, {"dims": (30, 5000, 28)}, r"header claims images of 5000×28 pixels; each side must be 1 to 1024"),
-    (IMAGES, {"dims": (0, 4, 3)}, r"header claims 0 images; expected 1 to 10,000,000"),
-])
+@pytest.mark.parametrize(
+    "name, broken, message",
+    [
+        (IMAGES, {"magic": 0x804}, r"bad magic number 0x00000804, expected 0x00000803 \(2051\) for images"),
+        (IMAGES + ".gz", {"magic": 0x804}, r"bad magic number 0x00000804, expected 0x00000803 \(2051\) for images"),
+        (IMAGES, {"magic": 0x801}, r"bad magic number 0x00000801 \(2049, a labels file\), expected 0x00000803"),
+        (IMAGES, {"magic": 0xD03}, r"unsupported data type 0x0D; only unsigned bytes \(0x08\) are supported"),
+        (
+            IMAGES,
+            {"dims": (10, 28, 28), "data": bytes(100)},
+            r"truncated: header says 10×28×28 = 7840 bytes, file has 100$",
+        ),
+        (
+            IMAGES + ".gz",
+            {"dims": (10, 28, 28), "data": bytes(100)},
+            r"truncated: header says 10×28×28 = 7840 bytes, file has 100 \(uncompressed\)",
+        ),
+        (IMAGES, {"data": bytes(30 * 12 + 5)}, r"extra data at the end: header says 30×4×3 = 360 bytes, file has 365"),
+        (
+            IMAGES + ".gz",
+            {"data": bytes(30 * 12 + 5)},
+            r"extra data at the end: header says 30×4×3 = 360 bytes, file has more",
+        ),
+        (IMAGES, {"dims": (10**9, 28, 28)}, r"header claims 1,000,000,000 images; expected 1 to 10,000,000"),
+        (IMAGES + ".gz", {"dims": (10**9, 28, 28)}, r"header claims 1,000,000,000 images; expected 1 to 10,000,000"),
+        (IMAGES, {"dims": (30, 5000, 28)}, r"header claims images of 5000×28 pixels; each side must be 1 to 1024"),
+        (IMAGES, {"dims": (0, 4, 3)}, r"header claims 0 images; expected 1 to 10,000,000"),
+    ],
+)
 def test_broken_images_file_is_named_with_the_problem(tmp_path, idx_file, mnist_like, name, broken, message):
     images, _ = mnist_like(tmp_path, n=30)
     (tmp_path / IMAGES).unlink()
@@ -99,14 +112,18 @@ def test_broken_images_file_is_named_with_the_problem(tmp_path, idx_file, mnist_
 def test_truncated_header(tmp_path, mnist_like):
     mnist_like(tmp_path)
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08")
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte: truncated: an IDX labels header needs 8 bytes, file has 3"):
+    with pytest.raises(
+        DataError, match=r"train-labels-idx1-ubyte: truncated: an IDX labels header needs 8 bytes, file has 3"
+    ):
         idx(tmp_path)
 
 
 def test_label_count_must_match_image_count(tmp_path, idx_file, mnist_like):
     mnist_like(tmp_path, n=30)
     idx_file(tmp_path, "train-labels-idx1-ubyte", np.zeros(29))
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte: has 29 labels, but train-images-idx3-ubyte has 30 images"):
+    with pytest.raises(
+        DataError, match=r"train-labels-idx1-ubyte: has 29 labels, but train-images-idx3-ubyte has 30 images"
+    ):
         idx(tmp_path)
 
 
@@ -118,11 +135,15 @@ def test_broken_gzip(tmp_path, mnist_like):
 
 
 def test_missing_files(tmp_path, mnist_like):
-    with pytest.raises(DataError, match=r"no train-images-idx3-ubyte and train-labels-idx1-ubyte \(raw or \.gz\) found"):
+    with pytest.raises(
+        DataError, match=r"no train-images-idx3-ubyte and train-labels-idx1-ubyte \(raw or \.gz\) found"
+    ):
         idx(tmp_path)
     mnist_like(tmp_path)
     (tmp_path / "train-labels-idx1-ubyte").unlink()
-    with pytest.raises(DataError, match=r"no train-labels-idx1-ubyte \(or \.gz, or dotted name\) next to the train images"):
+    with pytest.raises(
+        DataError, match=r"no train-labels-idx1-ubyte \(or \.gz, or dotted name\) next to the train images"
+    ):
         idx(tmp_path)
 
 

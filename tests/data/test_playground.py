@@ -119,7 +119,11 @@ def test_multi_class_gauss_puts_blobs_on_a_circle():
 
 
 def test_same_seed_same_data_other_seed_other_data():
-    a, b, c = playground("spiral", seed=3, noise=20), playground("spiral", seed=3, noise=20), playground("spiral", seed=4, noise=20)
+    a, b, c = (
+        playground("spiral", seed=3, noise=20),
+        playground("spiral", seed=3, noise=20),
+        playground("spiral", seed=4, noise=20),
+    )
     assert np.array_equal(a.x_train, b.x_train) and np.array_equal(a.y_val, b.y_val)
     assert not np.array_equal(a.x_train, c.x_train)
 
@@ -140,14 +144,17 @@ def test_classes_only_for_gauss_and_spiral():
         playground("circle", classes=3)
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"samples": 0}, r"data\.samples must be between 2 and 1000000, got 0"),
-    ({"samples": "500"}, r"data\.samples must be an integer, got '500'"),
-    ({"samples": 5.0}, r"data\.samples must be an integer, got 5\.0"),
-    ({"noise": 60}, r"data\.noise must be between 0 and 50, got 60"),
-    ({"val_ratio": 1.5}, r"data\.val_ratio must be between 0 and 1 \(both excluded\), got 1\.5"),
-    ({"classes": 9}, r"data\.classes must be between 2 and 8, got 9"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"samples": 0}, r"data\.samples must be between 2 and 1000000, got 0"),
+        ({"samples": "500"}, r"data\.samples must be an integer, got '500'"),
+        ({"samples": 5.0}, r"data\.samples must be an integer, got 5\.0"),
+        ({"noise": 60}, r"data\.noise must be between 0 and 50, got 60"),
+        ({"val_ratio": 1.5}, r"data\.val_ratio must be between 0 and 1 \(both excluded\), got 1\.5"),
+        ({"classes": 9}, r"data\.classes must be between 2 and 8, got 9"),
+    ],
+)
 def test_bad_options_name_the_key(options, message):
     with pytest.raises(DataError, match=message):
         playground("gauss", **options)

@@ -37,5 +37,7 @@ def test_all_five_gates_are_offered():
 
 
 def test_truth_tables_take_no_other_keys():
-    with pytest.raises(DataError, match=r"data\.samples is not a key of kind 'truth_table'; allowed: features, kind, name, seed"):
+    with pytest.raises(
+        DataError, match=r"data\.samples is not a key of kind 'truth_table'; allowed: features, kind, name, seed"
+    ):
         load_data({"kind": "truth_table", "name": "and", "samples": 10}, seed=0)

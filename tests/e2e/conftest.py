@@ -58,16 +58,21 @@ class Pane:
         self.socket = str(socket_path)
         script = f'{command}; printf "\\nEXIT:%s\\n" "$?"; exec sleep 600'
         self.tmux(
-            "new-session", "-d", "-s", "e2e", "-x", str(width), "-y", str(height),
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            str(width),
+            "-y",
+            str(height),
             shlex.join([*env_prefix(), "sh", "-c", script]),
         )
 
     def tmux(self, *args: str) -> str:
         """Run one tmux command on this pane's server; return its output."""
         argv = ["tmux", "-S", self.socket, "-f", os.devnull, *args]
-        return subprocess.run(
-            argv, env=terminal_env(), capture_output=True, text=True, timeout=10, check=True
-        ).stdout
+        return subprocess.run(argv, env=terminal_env(), capture_output=True, text=True, timeout=10, check=True).stdout
 
     def send_keys(self, *keys: str) -> None:
         """Type tmux key names (`a`, `Space`, `q`, `C-c`) into the pane."""
@@ -75,9 +80,7 @@ class Pane:
 
     def capture(self, escapes: bool = False, history: int = 0) -> str:
         """The visible screen as text (plus `history` lines above it), with colour escapes if asked."""
-        return self.tmux(
-            "capture-pane", "-p", "-t", "e2e", "-S", str(-history), *(["-e"] if escapes else [])
-        )
+        return self.tmux("capture-pane", "-p", "-t", "e2e", "-S", str(-history), *(["-e"] if escapes else []))
 
     def query(self, fmt: str) -> str:
         """A tmux format evaluated for the pane, e.g. `#{alternate_on}`."""
@@ -102,14 +105,14 @@ class Pane:
 
     def assert_restored(self) -> None:
         """Check the program left the terminal as it found it: main screen, no mouse reporting, cursor shown."""
-        modes = self.query("alternate screen #{alternate_on}, mouse reporting #{mouse_any_flag}, cursor shown #{cursor_flag}")
+        modes = self.query(
+            "alternate screen #{alternate_on}, mouse reporting #{mouse_any_flag}, cursor shown #{cursor_flag}"
+        )
         assert modes == "alternate screen 0, mouse reporting 0, cursor shown 1"
 
     def kill(self) -> None:
         """Stop the tmux server and everything running in it."""
-        subprocess.run(
-            ["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=10, check=False
-        )
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=10, check=False)
 
 
 @pytest.fixture
@@ -172,9 +175,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], s
     binary = require("sshd", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
     home = tmp_path_factory.mktemp("sshd")
     for key in ("host", "client"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / key)], check=True, timeout=30
-        )
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / key)], check=True, timeout=30)
     shutil.copy(home / "client.pub", home / "authorized_keys")
     port = free_port()
     (home / "sshd_config").write_text(SSHD_CONFIG.format(address=LOOPBACK, port=port, dir=home))
@@ -188,10 +189,27 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], s
     try:
         wait_for_banner(port, server, log)
         client = [
-            "ssh", "-t", "-F", os.devnull, "-p", str(port), "-i", str(home / "client"),
-            "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
-            "-o", "StrictHostKeyChecking=no", "-o", f"UserKnownHostsFile={os.devnull}",
-            "-o", "LogLevel=ERROR", LOOPBACK,
+            "ssh",
+            "-t",
+            "-F",
+            os.devnull,
+            "-p",
+            str(port),
+            "-i",
+            str(home / "client"),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=5",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            f"UserKnownHostsFile={os.devnull}",
+            "-o",
+            "LogLevel=ERROR",
+            LOOPBACK,
         ]
         yield lambda command: shlex.join(
             [*client, f"cd {shlex.quote(str(REPO))} && exec {shlex.join(env_prefix())} {command}"]

@@ -33,7 +33,9 @@ def test_app_records_as_it_goes_and_replay_shows_it(terminal, tmp_path):
     replay = terminal(f"tuinn replay {rec}")
     replay.wait_for("replay xor.rec", "Decision boundary", "Architecture", timeout=20)
     replay.send_keys("End")
-    replay.wait_for(f"frame {len(recording)}/{len(recording)}", re.compile(rf"Step +{last.step:,}\b"), re.compile(r"State +paused"))
+    replay.wait_for(
+        f"frame {len(recording)}/{len(recording)}", re.compile(rf"Step +{last.step:,}\b"), re.compile(r"State +paused")
+    )
     replay.send_keys("Home")
     replay.wait_for(f"frame 1/{len(recording)}", re.compile(rf"Step +{recording[0].step:,}\b"))
     replay.send_keys("q")

@@ -13,8 +13,16 @@ import pytest
 
 from tests.e2e.conftest import LOOPBACK, free_port, require, terminal_env
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 APP = ("-m", "tuinn", "--preset")  # how the served app's command line reads
 
 
@@ -70,8 +78,12 @@ def changing(page, seconds: float = 1.5) -> bool:
 def open_tab(playwright, chromium: str, tmp_path, port: int):
     """A headless Chromium with the served page open and its terminal connected; (context, page)."""
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
-        viewport={"width": 1280, "height": 800})
+        str(tmp_path / "profile"),
+        executable_path=chromium,
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 800},
+    )
     page = context.new_page()
     page.goto(f"http://{LOOPBACK}:{port}/")
     page.wait_for_selector(".textual-terminal.-connected canvas", timeout=30_000)
@@ -95,8 +107,13 @@ def serving(tmp_path, *flags: str):
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "tuinn", "serve", "--preset", "xor", "--port", str(port), *flags],
-                                  stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path, env=terminal_env())
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tuinn", "serve", "--preset", "xor", "--port", str(port), *flags],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=terminal_env(),
+        )
     try:
         import socket
 
@@ -147,7 +164,11 @@ def test_serve_projector_opens_each_tab_in_projector_mode(tmp_path):
     try:
         with sync_api.sync_playwright() as p:
             context, page = open_tab(p, chromium, tmp_path, port)
-            apps = wait(lambda: [cmd for pid, cmd in descendants(server.pid) if pid in app_processes(server)], 30, "the tab's app")
+            apps = wait(
+                lambda: [cmd for pid, cmd in descendants(server.pid) if pid in app_processes(server)],
+                30,
+                "the tab's app",
+            )
             assert all(cmd.split()[-1] == "--projector" for cmd in apps), apps
             first_frames(page)
             context.close()
@@ -158,8 +179,8 @@ def test_serve_projector_opens_each_tab_in_projector_mode(tmp_path):
 def test_a_public_host_warns_there_is_no_authentication_and_a_busy_port_is_refused(tmp_path):
     import socket
 
-    from tuinn.cli.serve import check_port_free, is_loopback
     from tuinn.cli.errors import BadInput
+    from tuinn.cli.serve import check_port_free, is_loopback
 
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.20")
@@ -172,13 +193,23 @@ def test_a_public_host_warns_there_is_no_authentication_and_a_busy_port_is_refus
 
 def test_a_public_address_is_warned_about(tmp_path):
     """192.0.2.1 (TEST-NET-1) is no address of this machine: the warning comes, then the refusal to bind."""
-    r = subprocess.run([sys.executable, "-m", "tuinn", "serve", "--host", "192.0.2.1", "--port", "8000"],
-                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "tuinn", "serve", "--host", "192.0.2.1", "--port", "8000"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert "WARNING" in r.stderr and "no authentication" in r.stderr
     assert r.returncode == 2 and "--host 192.0.2.1 --port 8000: cannot listen there" in r.stderr
 
 
 def test_serve_with_a_bad_preset_exits_2_before_serving(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "tuinn", "serve", "--preset", "nope", "--port", str(free_port())],
-                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "tuinn", "serve", "--preset", "nope", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert r.returncode == 2 and "nope" in r.stderr and "Traceback" not in r.stderr

@@ -38,7 +38,9 @@ def test_tour_in_256_colours(terminal, size):
     pane.send_keys("t")
     pane.wait_for("History: Yann LeCun")
     pane.send_keys("End")  # the table is below the text on a small screen
-    pane.wait_for(re.compile(r"dense_1 +Dense\(1000000\) .* 1,000,001,000,000"), "Total parameters: 1,000,011,000,020 (1.0 T)")
+    pane.wait_for(
+        re.compile(r"dense_1 +Dense\(1000000\) .* 1,000,001,000,000"), "Total parameters: 1,000,011,000,020 (1.0 T)"
+    )
     pane.send_keys("t")  # t closes it too (a lone Escape waits for a possible escape sequence)
     pane.wait_for("next stop · < previous")
     pane.send_keys(">")
@@ -50,7 +52,9 @@ def test_tour_in_256_colours(terminal, size):
 def test_tour_in_projector_mode_for_a_class(terminal):
     """`tuinn tour --projector` in 256 colours at 200x60: each stop's picture large and its numbers in large digits."""
     pane = terminal("env -u COLORTERM tuinn tour --projector --stop 3", width=200, height=60)
-    screen = pane.wait_for("Tour 3/14", "Decision boundary", re.compile(r"xor · (running|finished)"), "epoch (of", timeout=20)
+    screen = pane.wait_for(
+        "Tour 3/14", "Decision boundary", re.compile(r"xor · (running|finished)"), "epoch (of", timeout=20
+    )
     assert "Architecture" not in screen
     pane.send_keys(">")
     pane.wait_for("Tour 4/14", re.compile(r"spiral · (running|finished)"), "validation accuracy, %")

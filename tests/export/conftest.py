@@ -5,38 +5,60 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tuinn.config import load_preset, preset_names
 from tuinn.cli.export import preset_network
+from tuinn.config import load_preset, preset_names
 from tuinn.nn import Network
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
 
 #: one spec per layer feature the presets do not all use, on small inputs
 EXTRA_SPECS = {
-    "every-activation": ((5,), {
-        "loss": "mse",
-        "layers": [{"type": "dense", "units": 4, "activation": a} for a in HIDDEN_ACTIVATIONS if a != "step"]
-        + [{"type": "dense", "units": 3, "activation": "step"}, {"type": "dense", "units": 2, "use_bias": False}],
-    }),
-    "maxout-dropout": ((6,), {
-        "loss": "softmax_cross_entropy",
-        "layers": [{"type": "maxout", "units": 5, "pieces": 3}, {"type": "dropout", "rate": 0.3},
-                   {"type": "dense", "units": 3, "activation": "softmax"}],
-    }),
-    "conv-variety": ((9, 7, 2), {
-        "loss": "binary_cross_entropy",
-        "layers": [
-            {"type": "conv2d", "filters": 3, "kernel_size": [3, 2], "stride": [2, 1], "padding": "same", "activation": "gelu"},
-            {"type": "avgpool2d", "pool_size": [2, 3], "stride": 1},
-            {"type": "conv2d", "filters": 4, "kernel_size": 2, "padding": 1, "activation": "swish"},
-            {"type": "maxpool2d", "pool_size": 3, "stride": 2},
-            {"type": "flatten"},
-            {"type": "dense", "units": 1, "activation": "sigmoid"},
-        ],
-    }),
-    "conv-output": ((6, 6, 1), {
-        "loss": "mse",
-        "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3, "activation": "elu"}],
-    }),
+    "every-activation": (
+        (5,),
+        {
+            "loss": "mse",
+            "layers": [{"type": "dense", "units": 4, "activation": a} for a in HIDDEN_ACTIVATIONS if a != "step"]
+            + [{"type": "dense", "units": 3, "activation": "step"}, {"type": "dense", "units": 2, "use_bias": False}],
+        },
+    ),
+    "maxout-dropout": (
+        (6,),
+        {
+            "loss": "softmax_cross_entropy",
+            "layers": [
+                {"type": "maxout", "units": 5, "pieces": 3},
+                {"type": "dropout", "rate": 0.3},
+                {"type": "dense", "units": 3, "activation": "softmax"},
+            ],
+        },
+    ),
+    "conv-variety": (
+        (9, 7, 2),
+        {
+            "loss": "binary_cross_entropy",
+            "layers": [
+                {
+                    "type": "conv2d",
+                    "filters": 3,
+                    "kernel_size": [3, 2],
+                    "stride": [2, 1],
+                    "padding": "same",
+                    "activation": "gelu",
+                },
+                {"type": "avgpool2d", "pool_size": [2, 3], "stride": 1},
+                {"type": "conv2d", "filters": 4, "kernel_size": 2, "padding": 1, "activation": "swish"},
+                {"type": "maxpool2d", "pool_size": 3, "stride": 2},
+                {"type": "flatten"},
+                {"type": "dense", "units": 1, "activation": "sigmoid"},
+            ],
+        },
+    ),
+    "conv-output": (
+        (6, 6, 1),
+        {
+            "loss": "mse",
+            "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3, "activation": "elu"}],
+        },
+    ),
 }
 
 #: presets for --summary only, too large to build (export refuses them: tests/cli/test_export_command.py)

@@ -9,8 +9,8 @@ onnx = pytest.importorskip("onnx", reason="the export extra (onnx) is not instal
 
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
-from tuinn.export.onnx import OPSET, to_onnx, write_onnx  # noqa: E402
 from tests.export.conftest import batch  # noqa: E402
+from tuinn.export.onnx import OPSET, to_onnx, write_onnx  # noqa: E402
 
 TOLERANCE = 1e-5
 
@@ -28,7 +28,9 @@ def test_model_passes_the_full_check_with_opset_17_and_a_dynamic_batch(named_net
     (inp,) = model.graph.input
     dims = [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim]
     assert dims == ["batch", *net.input_shape]
-    assert all(i.data_type == onnx.TensorProto.FLOAT for i in model.graph.initializer if i.data_type != onnx.TensorProto.INT64)
+    assert all(
+        i.data_type == onnx.TensorProto.FLOAT for i in model.graph.initializer if i.data_type != onnx.TensorProto.INT64
+    )
 
 
 def test_reference_evaluator_matches_forward(named_network):

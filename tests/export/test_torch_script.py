@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from tuinn.export.torch_script import write_torch
 from tests.export.conftest import batch
+from tuinn.export.torch_script import write_torch
 
 TOLERANCE = 1e-5
 
@@ -26,7 +26,9 @@ def test_the_script_is_valid_python_and_the_weights_are_plain_arrays(named_netwo
 
 
 def test_pytorch_module_matches_forward(named_network, tmp_path):
-    torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch to check the PyTorch export)")
+    torch = pytest.importorskip(
+        "torch", reason="torch is not installed (pip install torch to check the PyTorch export)"
+    )
     name, net = named_network
     script, _ = write_torch(net, tmp_path / "exported_net.py", name)
     spec = importlib.util.spec_from_file_location(f"exported_{abs(hash(name))}", script)

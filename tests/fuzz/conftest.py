@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
-
 from fuzz_support import TALLY
+from hypothesis import HealthCheck, settings
 
 COMMON = dict(
     deadline=None, derandomize=False, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]

@@ -15,10 +15,9 @@ import struct
 
 import numpy as np
 import pytest
+from fuzz_support import judge, run_cli, run_process, toml_document
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from fuzz_support import judge, run_cli, run_process, toml_document
 
 BASE = {
     "name": "fuzz",

@@ -41,9 +41,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if denom == 0.0 else float(np.linalg.norm(a - b) / denom)
 
 
-def check_grad(
-    f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.ndarray, tol: float = TOLERANCE
-) -> float:
+def check_grad(f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.ndarray, tol: float = TOLERANCE) -> float:
     """Assert that `analytic` matches the numerical gradient of `f` at `x`; return the error."""
     numeric = numerical_grad(f, x)
     assert analytic.shape == x.shape, f"gradient shape {analytic.shape} != {x.shape}"

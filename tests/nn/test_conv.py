@@ -61,9 +61,7 @@ def reference_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride, pads) ->
 def test_forward_matches_the_plain_reference(case) -> None:
     layer = conv_layer(case)
     x = batch(case[0], n=3)
-    expected = reference_conv(
-        x, layer.parameters["W"], layer.parameters["b"], layer.stride, layer.im2col.geom.pads
-    )
+    expected = reference_conv(x, layer.parameters["W"], layer.parameters["b"], layer.stride, layer.im2col.geom.pads)
     assert layer.forward(x).shape == expected.shape == (3, *layer.output_shape)
     assert np.allclose(layer.forward(x), expected, atol=1e-12)
 
@@ -124,9 +122,7 @@ def test_batch_sizes_can_change_between_calls() -> None:
     layer = conv_layer(CASES[1])
     for n in (3, 1, 2, 5, 3, 1):  # more sizes than the kernel keeps buffers for
         x = batch(CASES[1][0], n=n, seed=n)
-        expected = reference_conv(
-            x, layer.parameters["W"], layer.parameters["b"], layer.stride, layer.im2col.geom.pads
-        )
+        expected = reference_conv(x, layer.parameters["W"], layer.parameters["b"], layer.stride, layer.im2col.geom.pads)
         assert np.allclose(layer.forward(x), expected, atol=1e-12)
 
 

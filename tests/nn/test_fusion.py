@@ -13,8 +13,14 @@ from tuinn.nn.fusion import PoolBeforeActivation
 def cnn(activation: str) -> dict:
     conv = {"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": 1, "activation": activation}
     pool = {"type": "maxpool2d", "pool_size": 2}
-    layers = [conv, pool, {**conv, "filters": 6}, pool, {"type": "flatten"},
-              {"type": "dense", "units": 3, "activation": "softmax"}]
+    layers = [
+        conv,
+        pool,
+        {**conv, "filters": 6},
+        pool,
+        {"type": "flatten"},
+        {"type": "dense", "units": 3, "activation": "softmax"},
+    ]
     return {"layers": layers, "loss": "softmax_cross_entropy"}
 
 

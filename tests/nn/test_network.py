@@ -24,9 +24,7 @@ def model(*layers: dict, loss: str = "mse", **extra) -> dict:
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 XOR = model(dense(4, "tanh"), dense(1, "sigmoid"), loss="binary_cross_entropy")
-MNIST_MLP = model(
-    dense(256, "relu"), dense(128, "relu"), dense(10, "softmax"), loss="softmax_cross_entropy"
-)
+MNIST_MLP = model(dense(256, "relu"), dense(128, "relu"), dense(10, "softmax"), loss="softmax_cross_entropy")
 
 
 def data(inputs: int, outputs: int, kind: str, n: int = 6, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -141,16 +139,28 @@ def test_set_activation_switches_hidden_layers_and_keeps_weights() -> None:
         (model({"type": "dense2", "units": 3}), (2,), r"layer 1: unknown type 'dense2'; known: dense"),
         (model(dense(3), dense(2, foo=1)), (2,), r"layer 2 \(dense\): .*unexpected keyword argument 'foo'"),
         (model(dense(3), {"type": "dense"}), (2,), r"layer 2 \(dense\): .*missing .*'units'"),
-        (model(dense(3, "softmax"), dense(2, "softmax"), loss="softmax_cross_entropy"), (2,),
-         r"layer 1 \(dense_1\): softmax is only allowed on the output layer"),
+        (
+            model(dense(3, "softmax"), dense(2, "softmax"), loss="softmax_cross_entropy"),
+            (2,),
+            r"layer 1 \(dense_1\): softmax is only allowed on the output layer",
+        ),
         (model(dense(3), dense(2, "softmax")), (2,), r"layer 2 \(dense_2\): a softmax output needs loss"),
-        (model(dense(3), dense(1, "tanh"), loss="binary_cross_entropy"), (2,),
-         r"layer 2 \(dense_2\): loss binary_cross_entropy needs activation sigmoid"),
-        (model(dense(3), dense(4, "sigmoid"), loss="softmax_cross_entropy"), (2,),
-         r"layer 2 \(dense_2\): loss softmax_cross_entropy needs activation softmax"),
+        (
+            model(dense(3), dense(1, "tanh"), loss="binary_cross_entropy"),
+            (2,),
+            r"layer 2 \(dense_2\): loss binary_cross_entropy needs activation sigmoid",
+        ),
+        (
+            model(dense(3), dense(4, "sigmoid"), loss="softmax_cross_entropy"),
+            (2,),
+            r"layer 2 \(dense_2\): loss softmax_cross_entropy needs activation softmax",
+        ),
         (model(dense(3)), (4, 4, 1), r"layer 1 \(dense\): .*4×4×1; put a flatten layer before it"),
-        (model({"type": "flatten"}, {"type": "dropout"}, dense(3, init="lecun")), (4, 4, 1),
-         r"layer 3 \(dense\): unknown initializer 'lecun'"),
+        (
+            model({"type": "flatten"}, {"type": "dropout"}, dense(3, init="lecun")),
+            (4, 4, 1),
+            r"layer 3 \(dense\): unknown initializer 'lecun'",
+        ),
         (model(dense(3, "swishy")), (2,), r"layer 1 \(dense\): unknown activation 'swishy'"),
         (model(dense(3), loss="l3"), (2,), r"unknown loss 'l3'"),
         (model(dense(3), lr=0.1), (2,), r"unknown model key 'lr'"),
@@ -182,7 +192,9 @@ def test_summary_rows_against_hand_counts() -> None:
 
 
 def test_summary_rows_of_flatten_dropout_and_maxout() -> None:
-    spec = model({"type": "flatten"}, {"type": "dropout", "rate": 0.5}, {"type": "maxout", "units": 5, "pieces": 3}, dense(2))
+    spec = model(
+        {"type": "flatten"}, {"type": "dropout", "rate": 0.5}, {"type": "maxout", "units": 5, "pieces": 3}, dense(2)
+    )
     rows = Network.from_spec(spec, (3, 3, 2)).summary_rows()
     assert [(r.type, r.output_shape, r.neurons, r.parameters, r.mult_adds) for r in rows] == [
         ("Flatten", (18,), 18, 0, 0),
@@ -332,10 +344,15 @@ def test_mlp_float32_step_keeps_float32() -> None:
 
 def test_save_keeps_a_switched_activation(tmp_path):
     net = Network.from_spec(
-        {"layers": [{"type": "dense", "units": 3, "activation": "tanh"},
-                    {"type": "dense", "units": 1, "activation": "sigmoid"}],
-         "loss": "binary_cross_entropy"},
-        (2,), seed=0,
+        {
+            "layers": [
+                {"type": "dense", "units": 3, "activation": "tanh"},
+                {"type": "dense", "units": 1, "activation": "sigmoid"},
+            ],
+            "loss": "binary_cross_entropy",
+        },
+        (2,),
+        seed=0,
     )
     net.set_activation("relu")
     net.save(tmp_path / "n.npz")
@@ -355,9 +372,13 @@ def test_targets_of_another_shape_are_refused_not_broadcast() -> None:
 
 
 def test_load_weights_brings_the_saved_activations(tmp_path):
-    spec = {"layers": [{"type": "dense", "units": 3, "activation": "tanh"},
-                       {"type": "dense", "units": 1, "activation": "sigmoid"}],
-            "loss": "binary_cross_entropy"}
+    spec = {
+        "layers": [
+            {"type": "dense", "units": 3, "activation": "tanh"},
+            {"type": "dense", "units": 1, "activation": "sigmoid"},
+        ],
+        "loss": "binary_cross_entropy",
+    }
     saved = Network.from_spec(spec, (2,), seed=1)
     saved.set_activation("relu")
     saved.save(tmp_path / "n.npz")
@@ -369,19 +390,30 @@ def test_load_weights_brings_the_saved_activations(tmp_path):
 
 
 def test_load_weights_refuses_another_architecture(tmp_path):
-    a = Network.from_spec({"layers": [{"type": "dense", "units": 2, "activation": "sigmoid"}],
-                           "loss": "binary_cross_entropy"}, (2,), seed=0)
-    b = Network.from_spec({"layers": [{"type": "maxout", "units": 2},
-                                      {"type": "dense", "units": 2, "activation": "sigmoid"}],
-                           "loss": "binary_cross_entropy"}, (2,), seed=0)
+    a = Network.from_spec(
+        {"layers": [{"type": "dense", "units": 2, "activation": "sigmoid"}], "loss": "binary_cross_entropy"},
+        (2,),
+        seed=0,
+    )
+    b = Network.from_spec(
+        {
+            "layers": [{"type": "maxout", "units": 2}, {"type": "dense", "units": 2, "activation": "sigmoid"}],
+            "loss": "binary_cross_entropy",
+        },
+        (2,),
+        seed=0,
+    )
     a.save(tmp_path / "a.npz")
     with pytest.raises(ValueError, match="saved from a network of layers"):
         b.load_weights(tmp_path / "a.npz")
 
 
 def test_saved_file_is_readable_like_any_new_file(tmp_path):
-    net = Network.from_spec({"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}],
-                             "loss": "binary_cross_entropy"}, (2,), seed=0)
+    net = Network.from_spec(
+        {"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}], "loss": "binary_cross_entropy"},
+        (2,),
+        seed=0,
+    )
     umask = os.umask(0o022)
     try:
         net.save(tmp_path / "n.npz")

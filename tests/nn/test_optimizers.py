@@ -50,9 +50,7 @@ def rmsprop(p: Array, grads: list[Array], lrs: list[float], rho: float = 0.9) ->
         yield p
 
 
-def adam(
-    p: Array, grads: list[Array], lrs: list[float], b1: float = 0.9, b2: float = 0.999
-) -> Iterator[Array]:
+def adam(p: Array, grads: list[Array], lrs: list[float], b1: float = 0.9, b2: float = 0.999) -> Iterator[Array]:
     m, v = np.zeros_like(p), np.zeros_like(p)
     for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
         m = b1 * m + (1 - b1) * g

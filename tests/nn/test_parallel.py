@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from tuinn.nn import Network, make_optimizer
-from tuinn.nn import parallel
+from tuinn.nn import Network, make_optimizer, parallel
 from tuinn.nn.parallel import MAX_GEMM_SHARE, RELATIVE_TOLERANCE, replica
 
 
@@ -125,9 +124,7 @@ def test_workers_follow_an_activation_switch() -> None:
 
 
 def test_tiny_nets_stay_on_one_thread() -> None:
-    xor = Network.from_spec(
-        {"layers": [dense(4, "tanh"), dense(1, "sigmoid")], "loss": "binary_cross_entropy"}, (2,)
-    )
+    xor = Network.from_spec({"layers": [dense(4, "tanh"), dense(1, "sigmoid")], "loss": "binary_cross_entropy"}, (2,))
     xor.set_threads(4)
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     xor.loss_and_grads(x, np.array([[0.0], [1.0], [1.0], [0.0]]))

@@ -106,7 +106,6 @@ def test_a_pool_larger_than_the_input_says_what_would_fit() -> None:
 def test_flat_input_asks_for_image_data(kind) -> None:
     layer = conv(2, 3) if kind == "conv2d" else {"type": kind}
     assert build_error((784,), layer) == (
-        f'layer 1 ({kind}): {kind} needs an image input (H, W, C) but gets 784; '
-        'load the data with shape = "image"'
+        f'layer 1 ({kind}): {kind} needs an image input (H, W, C) but gets 784; load the data with shape = "image"'
     )
     assert "needs an image input (H, W, C) but gets 28×28" in build_error((28, 28), layer)

@@ -16,13 +16,16 @@ def mlp(*units: int, activation: str = "tanh", inputs: int = 3) -> Network:
 
 
 def cnn(filters: int = 3) -> Network:
-    spec = {"layers": [
-        {"type": "conv2d", "filters": filters, "kernel_size": 2, "activation": "relu"},
-        {"type": "maxpool2d", "pool_size": 2},
-        {"type": "conv2d", "filters": 2, "kernel_size": 1, "activation": "relu"},
-        {"type": "flatten"},
-        {"type": "dense", "units": 2, "activation": "softmax"},
-    ], "loss": "softmax_cross_entropy"}
+    spec = {
+        "layers": [
+            {"type": "conv2d", "filters": filters, "kernel_size": 2, "activation": "relu"},
+            {"type": "maxpool2d", "pool_size": 2},
+            {"type": "conv2d", "filters": 2, "kernel_size": 1, "activation": "relu"},
+            {"type": "flatten"},
+            {"type": "dense", "units": 2, "activation": "softmax"},
+        ],
+        "loss": "softmax_cross_entropy",
+    }
     return Network.from_spec(spec, (5, 5, 1), seed=2)
 
 
@@ -118,7 +121,9 @@ def test_carry_moves_optimizer_state_with_the_kept_weights():
     s = resize_layer(net, 0, 6)
     m = carry(net, s, opt.state["all"]["m"])
     views = dict(zip(s.network.params, np.split(m, np.cumsum([p.size for p in s.network.params.values()])[:-1])))
-    old_m = dict(zip(net.params, np.split(opt.state["all"]["m"], np.cumsum([p.size for p in net.params.values()])[:-1])))
+    old_m = dict(
+        zip(net.params, np.split(opt.state["all"]["m"], np.cumsum([p.size for p in net.params.values()])[:-1]))
+    )
     np.testing.assert_array_equal(views["dense_3.W"], old_m["dense_3.W"])
     w1 = views["dense_1.W"].reshape(3, 6)
     np.testing.assert_array_equal(w1[:, :4], old_m["dense_1.W"].reshape(3, 4))

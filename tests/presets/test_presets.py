@@ -42,7 +42,8 @@ def test_deep_relu_meets_the_target_deep_sigmoid_misses():
     """The same data and depth: only the activation (and its initialisation) differ."""
     sigmoid, relu = load_preset("deep-sigmoid"), load_preset("deep-relu")
     assert sigmoid.data == relu.data and sigmoid.target == relu.target.__class__(
-        relu.target.metric, relu.target.value, sigmoid.target.explain_miss)
+        relu.target.metric, relu.target.value, sigmoid.target.explain_miss
+    )
     assert len(sigmoid.model["layers"]) == len(relu.model["layers"]) >= 8
 
 
@@ -88,7 +89,9 @@ def test_deep_maxout_gradients_reach_the_input_as_deep_relus_do():
     """First-step weight-gradient norms, input first: maxout and ReLU keep them, sigmoid loses ~4x a layer."""
     sigmoid, relu, maxout = (first_fine_tuning_norms(n) for n in ("deep-sigmoid", "deep-relu", "deep-maxout"))
     assert len(sigmoid) == len(relu) == len(maxout) == 8
-    per_layer = {name: (n[-1] / n[0]) ** (1 / 7) for name, n in (("sigmoid", sigmoid), ("relu", relu), ("maxout", maxout))}
+    per_layer = {
+        name: (n[-1] / n[0]) ** (1 / 7) for name, n in (("sigmoid", sigmoid), ("relu", relu), ("maxout", maxout))
+    }
     assert per_layer["sigmoid"] > 3.0, per_layer  # the gradient shrinks about 4x per layer toward the input
     assert 0.5 < per_layer["maxout"] < 2.0 and 0.5 < per_layer["relu"] < 2.0, per_layer
     assert maxout[0] > 1e4 * sigmoid[0], (maxout, sigmoid)
@@ -104,6 +107,7 @@ def full_budget(name: str, seed: int) -> dict:
 def test_limited_data_pair_differs_only_in_depth():
     shallow, deep = load_preset("digits-small-shallow"), load_preset("digits-small-deep")
     assert shallow.data == deep.data and shallow.train == deep.train and shallow.target.value == deep.target.value
+
     def hidden(c):
         return [(l["units"], l["activation"]) for l in c.model["layers"][:-1]]
 

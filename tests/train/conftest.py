@@ -30,9 +30,11 @@ def make_config():
 @pytest.fixture
 def diverging_config(make_config):
     """A linear net with mse and a learning rate of 1000: the loss overflows within a few steps."""
-    return make_config(**{
-        "lr = 0.5": "lr = 1000.0",
-        'activation = "tanh"': 'activation = "linear"',
-        'loss = "binary_cross_entropy"': 'loss = "mse"',
-        'activation = "sigmoid"': 'activation = "linear"',
-    })
+    return make_config(
+        **{
+            "lr = 0.5": "lr = 1000.0",
+            'activation = "tanh"': 'activation = "linear"',
+            'loss = "binary_cross_entropy"': 'loss = "mse"',
+            'activation = "sigmoid"': 'activation = "linear"',
+        }
+    )

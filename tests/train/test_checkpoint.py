@@ -14,9 +14,14 @@ from tuinn.train import commands as cmd
 from tuinn.train.checkpoint import Checkpoint, CheckpointError, save_checkpoint
 from tuinn.train.trainer import Trainer
 
-DROPOUT_MLP = {"loss": "softmax_cross_entropy", "layers": [
-    {"type": "dense", "units": 16, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
-    {"type": "dense", "units": 3, "activation": "softmax"}]}
+DROPOUT_MLP = {
+    "loss": "softmax_cross_entropy",
+    "layers": [
+        {"type": "dense", "units": 16, "activation": "relu"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 3, "activation": "softmax"},
+    ],
+}
 
 
 def config_for(name: str, epochs: int):
@@ -32,7 +37,9 @@ def scheduled_config(name: str, epochs: int, **settings):
 
 def dropout_config(epochs: int):
     config = load_preset("gauss")
-    train = dataclasses.replace(config.train, epochs=epochs, stop_at_target=False, optimizer="rmsprop", optimizer_options={})
+    train = dataclasses.replace(
+        config.train, epochs=epochs, stop_at_target=False, optimizer="rmsprop", optimizer_options={}
+    )
     return dataclasses.replace(config, model=DROPOUT_MLP, data={**config.data, "classes": 3}, train=train)
 
 
@@ -43,7 +50,13 @@ def assert_same_run(a: Trainer, b: Trainer) -> None:
         for key, value in slots.items():
             np.testing.assert_array_equal(value, b.optimizer.state[name][key])
     assert a.optimizer.iterations == b.optimizer.iterations
-    assert (a.step_count, a.epoch, a.samples_seen, a.lr, a.target_met) == (b.step_count, b.epoch, b.samples_seen, b.lr, b.target_met)
+    assert (a.step_count, a.epoch, a.samples_seen, a.lr, a.target_met) == (
+        b.step_count,
+        b.epoch,
+        b.samples_seen,
+        b.lr,
+        b.target_met,
+    )
     for name in a.history.curves:
         np.testing.assert_array_equal(a.history.curves[name].steps, b.history.curves[name].steps)
         np.testing.assert_array_equal(a.history.curves[name].values, b.history.curves[name].values)
@@ -54,12 +67,25 @@ def assert_same_run(a: Trainer, b: Trainer) -> None:
     assert a.network.rng.bit_generator.state == b.network.rng.bit_generator.state
 
 
-@pytest.mark.parametrize("make", [lambda e: config_for("spiral", e), lambda e: config_for("digits-cnn", e),
-                                  lambda e: config_for("xor", e), dropout_config,
-                                  lambda e: scheduled_config("spiral", e, kind="cosine", min_lr=1e-4, warmup_steps=50),
-                                  lambda e: scheduled_config("xor", e, kind="step", step_epochs=3, gamma=0.7, warmup_epochs=2)],
-                         ids=["spiral-adam", "digits-cnn", "xor-momentum", "dropout-rmsprop", "spiral-cosine-warmup-steps",
-                              "xor-step-warmup-epochs"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda e: config_for("spiral", e),
+        lambda e: config_for("digits-cnn", e),
+        lambda e: config_for("xor", e),
+        dropout_config,
+        lambda e: scheduled_config("spiral", e, kind="cosine", min_lr=1e-4, warmup_steps=50),
+        lambda e: scheduled_config("xor", e, kind="step", step_epochs=3, gamma=0.7, warmup_epochs=2),
+    ],
+    ids=[
+        "spiral-adam",
+        "digits-cnn",
+        "xor-momentum",
+        "dropout-rmsprop",
+        "spiral-cosine-warmup-steps",
+        "xor-step-warmup-epochs",
+    ],
+)
 def test_twenty_epochs_equal_ten_a_checkpoint_and_ten_more(tmp_path, make):
     """Adam with shuffled mini-batches, a CNN in float32, momentum SGD, RMSprop with dropout's random masks,
     and lr schedules (with the ×0.5 override made at the checkpoint scaling them from there)."""
@@ -85,9 +111,11 @@ def test_twenty_epochs_equal_ten_a_checkpoint_and_ten_more(tmp_path, make):
 
 def test_early_stopping_resumed_stops_where_the_straight_run_stops(tmp_path):
     """The watch (best, its epoch, evaluations waited) is in the checkpoint: a resumed run stops at the same epoch."""
+
     def make():
         config = config_for("circle", 40)
         return dataclasses.replace(config, target=dataclasses.replace(config.target, patience=15, min_delta=0.5))
+
     straight = Trainer(make())
     straight.run_epochs(40)
     assert straight.stopped_early and straight.epoch == 16  # best at the first evaluation, none better by 0.5
@@ -116,18 +144,23 @@ def test_resuming_with_more_epochs_extends_a_finished_run(tmp_path):
     assert trainer.finished
     save_checkpoint(trainer, tmp_path / "xor.npz")
     checkpoint = Checkpoint(tmp_path / "xor.npz")
-    longer = Trainer(dataclasses.replace(checkpoint.config, train=dataclasses.replace(checkpoint.config.train, epochs=8)))
+    longer = Trainer(
+        dataclasses.replace(checkpoint.config, train=dataclasses.replace(checkpoint.config.train, epochs=8))
+    )
     checkpoint.restore(longer)
     assert not longer.finished and longer.epoch_budget == 8
     longer.run_epochs(10)
     assert longer.epoch == 8
 
 
-@pytest.mark.parametrize("break_it, fragment", [
-    (lambda p: p.write_bytes(b"not a zip"), "not a tuinn checkpoint"),
-    (lambda p: Network.load(p).save(p), "no training state"),
-    (lambda p: np.savez(p, x=np.zeros(3)), "no training state"),
-])
+@pytest.mark.parametrize(
+    "break_it, fragment",
+    [
+        (lambda p: p.write_bytes(b"not a zip"), "not a tuinn checkpoint"),
+        (lambda p: Network.load(p).save(p), "no training state"),
+        (lambda p: np.savez(p, x=np.zeros(3)), "no training state"),
+    ],
+)
 def test_files_that_are_not_checkpoints_are_refused_naming_the_file(tmp_path, break_it, fragment):
     trainer = Trainer(config_for("xor", 2))
     trainer.run_epochs(2)

@@ -86,7 +86,12 @@ def test_data_l2_batch_and_optimizer_settings_apply_live(spiral):
     assert t.refused is None
     assert t.dataset.description.endswith("noise 30%") and t.network.l2 == 0.001
     assert t.batch_size == 50 and t.optimizer.beta1 == 0.8
-    assert [e.text for e in t.events][-4:] == ["noise 0 -> 30", "l2 0 -> 0.001", "batch_size 16 -> 50", "beta1 default -> 0.8"]
+    assert [e.text for e in t.events][-4:] == [
+        "noise 0 -> 30",
+        "l2 0 -> 0.001",
+        "batch_size 16 -> 50",
+        "beta1 default -> 0.8",
+    ]
     x = t.dataset.x_train.copy()
     apply(t, cmd.NewSample())
     assert not np.array_equal(t.dataset.x_train, x) and t.dataset.description.endswith("noise 30%")

@@ -105,7 +105,11 @@ def test_reset_starts_pretraining_again():
 
 
 def test_a_diverging_pretraining_stops_with_a_message():
-    text = PRETRAINED.replace("lr = 0.01", "lr = 1000.0").replace("epochs = 3", "epochs = 400").replace('[train.pretrain]', '[train.pretrain]\noptimizer = "sgd"')
+    text = (
+        PRETRAINED.replace("lr = 0.01", "lr = 1000.0")
+        .replace("epochs = 3", "epochs = 400")
+        .replace("[train.pretrain]", '[train.pretrain]\noptimizer = "sgd"')
+    )
     text = text.replace('units = 4\nactivation = "tanh"', 'units = 4\nactivation = "linear"')
     trainer = Trainer(parse_config(text, source="t.toml", base_dir=None))
     with quiet_float_errors():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 
 import numpy as np
@@ -13,11 +14,16 @@ from tuinn.report.console import JsonReporter
 from tuinn.report.headless import run_headless
 from tuinn.train.picture_codec import PAD, REUSE_SPAN
 from tuinn.train.recorder import (
-    FIRST_INTERVAL, FRAMES_PER_LEVEL, LEVELS, PICTURE_BYTES_PER_FRAME, PICTURE_FIELDS, Recorder, Recording, RecordingError,
+    FIRST_INTERVAL,
+    FRAMES_PER_LEVEL,
+    LEVELS,
+    PICTURE_BYTES_PER_FRAME,
+    PICTURE_FIELDS,
+    Recorder,
+    Recording,
+    RecordingError,
 )
 from tuinn.train.trainer import Trainer
-
-import io
 
 
 def record(tmp_path, preset: str, epochs: int | None = None):
@@ -71,7 +77,7 @@ def test_the_last_frame_is_the_run_as_it_ended(tmp_path, preset):
     for name, curve in live.curves.items():
         got = last.curves[name]
         assert (np.diff(got.steps) > 0).all()
-        np.testing.assert_array_equal(got.values[-len(curve):][-1:], curve.values[-1:])
+        np.testing.assert_array_equal(got.values[-len(curve) :][-1:], curve.values[-1:])
 
 
 def test_frames_show_the_run_in_order_with_curves_up_to_each_frame(tmp_path):
@@ -81,7 +87,9 @@ def test_frames_show_the_run_in_order_with_curves_up_to_each_frame(tmp_path):
     for i in range(len(recording)):
         frame = recording[i]
         assert all(len(c) == 0 or c.steps[-1] <= frame.step for c in frame.curves.values())
-    assert len(recording[len(recording) // 2].curves["train_loss"]) < len(recording[len(recording) - 1].curves["train_loss"])
+    assert len(recording[len(recording) // 2].curves["train_loss"]) < len(
+        recording[len(recording) - 1].curves["train_loss"]
+    )
 
 
 def test_unchanged_fields_are_written_once(tmp_path):
@@ -101,14 +109,17 @@ def test_a_torn_last_line_leaves_every_whole_frame_readable(tmp_path):
     assert torn[len(torn) - 1].step == recording[len(recording) - 2].step
 
 
-@pytest.mark.parametrize("content, fragment", [
-    (b"", "not a tuinn recording"),
-    (b"PK\x03\x04 a zip", "not a tuinn recording"),
-    (b'{"format": "tuinn-recording", "version": 99}\n', "version 99"),
-    (b'{"format": "tuinn-recording", "version": 1}\n', "no frames"),
-    (b'{"format": "tuinn-recording", "version": 1}\n{"step": 1}\n', "line 2"),
-    (b'{"format": "tuinn-recording", "version": 1}\n[1, 2]\n', "line 2"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (b"", "not a tuinn recording"),
+        (b"PK\x03\x04 a zip", "not a tuinn recording"),
+        (b'{"format": "tuinn-recording", "version": 99}\n', "version 99"),
+        (b'{"format": "tuinn-recording", "version": 1}\n', "no frames"),
+        (b'{"format": "tuinn-recording", "version": 1}\n{"step": 1}\n', "line 2"),
+        (b'{"format": "tuinn-recording", "version": 1}\n[1, 2]\n', "line 2"),
+    ],
+)
 def test_foreign_or_broken_files_are_refused_naming_the_file(tmp_path, content, fragment):
     path = tmp_path / "bad.rec"
     path.write_bytes(content)
@@ -141,14 +152,15 @@ def test_the_app_frame_rate_halves_every_level_so_long_runs_stay_small(tmp_path)
     # levels of FRAMES_PER_LEVEL frames at FIRST_INTERVAL, 2x, 4x ... cover an hour in few frames
     assert taken == recorder.frames
     assert FRAMES_PER_LEVEL < taken < 6 * FRAMES_PER_LEVEL
-    assert recorder.interval >= 2 ** 4 * FIRST_INTERVAL
+    assert recorder.interval >= 2**4 * FIRST_INTERVAL
 
 
 def record_at_pace(tmp_path, preset: str, frames: int, steps: int):
     """Record `frames` frames of `preset`, `steps` training steps apart, the last a keyframe (as the app's end)."""
     config = load_preset(preset)
-    trainer = Trainer(dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=10**6)),
-                      stop_at_target=False)
+    trainer = Trainer(
+        dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=10**6)), stop_at_target=False
+    )
     recorder = Recorder(tmp_path / f"{preset}.rec")
     live = []
     for frame in range(frames):
@@ -174,8 +186,12 @@ def test_every_frame_shows_the_run_then_with_the_pictures_last_written(tmp_path,
                 continue
             shown_from = max((j for j in picture_frames.get(f.name, [i]) if j <= i), default=i)
             last = i == len(recording) - 1
-            assert_like(getattr(frame, f.name), getattr(live[shown_from], f.name), f"frame {i}.{f.name}",
-                        1.0 if last else widest)
+            assert_like(
+                getattr(frame, f.name),
+                getattr(live[shown_from], f.name),
+                f"frame {i}.{f.name}",
+                1.0 if last else widest,
+            )
     assert len(picture_frames["decision" if preset == "spiral" else "feature_maps"]) >= 3
 
 
@@ -183,8 +199,12 @@ def test_every_frame_shows_the_run_then_with_the_pictures_last_written(tmp_path,
 def test_frames_stay_a_few_kilobytes_and_pictures_keep_to_their_budget(tmp_path, preset):
     _, _, lines = record_at_pace(tmp_path, preset, frames=30, steps=50)
     sizes = [len(json.dumps(line, separators=(",", ":"))) for line in lines]
-    picture_bytes = sum(len(json.dumps(line[name], separators=(",", ":")))
-                        for line in lines[1:-1] for name in PICTURE_FIELDS if name in line)
+    picture_bytes = sum(
+        len(json.dumps(line[name], separators=(",", ":")))
+        for line in lines[1:-1]
+        for name in PICTURE_FIELDS
+        if name in line
+    )
     largest = max((len(json.dumps(line.get(name, ""))) for line in lines for name in PICTURE_FIELDS), default=0)
     assert picture_bytes <= PICTURE_BYTES_PER_FRAME * (len(lines) - 1) + largest
     assert sum(sizes[1:-1]) / len(sizes[1:-1]) < 8_000, sizes  # ~740 frames an hour: under 6 MB

@@ -55,7 +55,9 @@ def test_the_sample_view_shows_a_validation_image_its_label_and_probabilities(di
     assert v.label == digits.dataset.y_val[v.index]
     np.testing.assert_array_equal(v.image, digits.dataset.x_val[v.index])
     assert len(v.probabilities) == 10 and v.probabilities.sum() == pytest.approx(1.0)
-    np.testing.assert_allclose(v.probabilities, digits.network.forward(digits.dataset.x_val[v.index : v.index + 1])[0], rtol=1e-5)
+    np.testing.assert_allclose(
+        v.probabilities, digits.network.forward(digits.dataset.x_val[v.index : v.index + 1])[0], rtol=1e-5
+    )
     assert [k.weights.shape for k in s.kernels] == [(3, 3, 16), (3, 3, 32)]
     assert [fm.layer for fm in s.feature_maps] == ["conv2d_1", "maxpool2d_1", "conv2d_2", "maxpool2d_2"]
 

@@ -23,7 +23,7 @@ def test_presses_at_one_step_read_as_one_switch():
 
 
 def test_consecutive_presses_collapse_fully():
-    events = [Event(7, 1, "lr", f"lr {2 ** i:g} -> {2 ** (i + 1):g}") for i in range(3)]
+    events = [Event(7, 1, "lr", f"lr {2**i:g} -> {2 ** (i + 1):g}") for i in range(3)]
     (only,) = collapse_switches(events)
     assert only.text == "lr 1 -> 8" and only.step == 7
 
@@ -52,10 +52,10 @@ def test_a_chart_does_not_depend_on_the_charts_drawn_before_it():
 import re  # noqa: E402
 
 import pytest  # noqa: E402
+from tui_support import WIDE, preset_app, step_app  # noqa: E402
 
 from tuinn.tui.app import TuinnApp  # noqa: E402
 from tuinn.tui.widgets.chart import LossChart, LossChartScreen, canvas_columns  # noqa: E402
-from tui_support import WIDE, preset_app, step_app  # noqa: E402
 
 CHART_PRESETS = {"xor": 37, "spiral": 23, "deep-sigmoid": 30, "regression": 41, "digits-cnn": 7, "and": 9}
 WHOLE = re.compile(r"^\d{1,3}(,\d{3})*$")
@@ -89,8 +89,12 @@ async def test_the_chart_has_whole_step_ticks_real_names_and_labels_off_the_curv
         frames = frame_rows(lines)
         assert len(frames) == 2, text
         loss = app.trainer.config.model["loss"]
-        names = {"binary_cross_entropy": "loss (binary cross-entropy)", "softmax_cross_entropy": "loss (softmax cross-entropy)",
-                 "mse": "loss (mean squared error)", "perceptron": "loss (perceptron errors)"}
+        names = {
+            "binary_cross_entropy": "loss (binary cross-entropy)",
+            "softmax_cross_entropy": "loss (softmax cross-entropy)",
+            "mse": "loss (mean squared error)",
+            "perceptron": "loss (perceptron errors)",
+        }
         assert names[loss] in text
         metric = "accuracy (0 to 1)" if app.snapshot.metric_name == "accuracy" else "mean squared error, log scale"
         assert metric in text and "train metric" not in text
@@ -114,7 +118,9 @@ async def test_the_chart_has_whole_step_ticks_real_names_and_labels_off_the_curv
         assert f"l: lr {app.trainer.config.train.lr:g} -> " in text and f"at step {steps // 2}" in text
 
 
-@pytest.mark.parametrize("preset,separate", [("xor", False), ("and", False), ("perceptron-xor", False), ("spiral", True)])
+@pytest.mark.parametrize(
+    "preset,separate", [("xor", False), ("and", False), ("perceptron-xor", False), ("spiral", True)]
+)
 async def test_the_validation_line_only_where_there_is_a_validation_set(preset: str, separate: bool) -> None:
     app = step_app(preset)
     async with app.run_test(size=WIDE) as pilot:
@@ -178,7 +184,9 @@ async def test_the_y_ticks_are_in_order_at_every_size(preset: str, size) -> None
         lines = await open_chart(app, pilot, 40, 20)
         for top, bottom in frame_rows(lines):
             labels = y_labels(lines, top, bottom)
-            assert len(labels) >= 2 and labels == sorted(labels, reverse=True) and len(set(labels)) == len(labels), labels
+            assert len(labels) >= 2 and labels == sorted(labels, reverse=True) and len(set(labels)) == len(labels), (
+                labels
+            )
         if app.snapshot.metric_name == "accuracy":
             labels = y_labels(lines, *frame_rows(lines)[1])
             assert labels[0] == 1 and labels[-1] == 0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tui_support import WIDE, preset_app
 
 from tuinn.tui.widgets.gradients import GradientsPanel
 from tuinn.tui.widgets.heatmap import DIVERGING, Scale, colour_bar, range_labels
-from tui_support import WIDE, preset_app
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import TabbedContent, TabPane
+from tui_support import SMALL, WIDE, preset_app, screen_text
 
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.help import HelpScreen
-from tui_support import SMALL, WIDE, preset_app, screen_text
 
 # keys that change the run, each followed by a step so every panel redraws what it did
 STEERING = (

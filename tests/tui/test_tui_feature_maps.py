@@ -26,7 +26,7 @@ def test_layout_wraps_channels_into_rows_within_the_height():
 
 def test_layout_shows_everything_when_there_is_room():
     maps = (fmap(2, 3),)
-    (fm, zoom, per_row, shown), = layout(maps, width=60, height=20)
+    ((fm, zoom, per_row, shown),) = layout(maps, width=60, height=20)
     assert shown == 3 and zoom >= 2
     assert tile_rows(fm, zoom) <= 20
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from tuinn.tui.widgets.gradients import NORM_SCALE
-from tuinn.tui.widgets.heatmap import MAGNITUDE, NO_DATA, Scale, SteadyScale, fit_columns, fit_grid, heatmap_strips, nice_ceil
+from tuinn.tui.widgets.heatmap import (
+    MAGNITUDE,
+    NO_DATA,
+    Scale,
+    SteadyScale,
+    fit_columns,
+    fit_grid,
+    heatmap_strips,
+    nice_ceil,
+)
 
 
 def test_half_blocks_put_two_pixel_rows_in_one_line() -> None:

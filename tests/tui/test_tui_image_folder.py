@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from test_tui_every_preset import visit_every_screen
-from tests.data.image_files import write_shapes
 from tui_support import screen_text
+
+from tests.data.image_files import write_shapes
 from tuinn.config import load_preset, with_overrides
 from tuinn.data import data_spec_for_path
 from tuinn.tui.app import TuinnApp

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import numpy as np
+from tui_support import WIDE, panel_text, screen_text, step_app
 
 from tuinn.config import load_preset
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
@@ -15,8 +16,6 @@ from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.help import HelpScreen
 from tuinn.tui.widgets.status import StatusPanel
-
-from tui_support import WIDE, panel_text, screen_text, step_app
 
 
 def hidden_activations(app: TuinnApp) -> list[str]:

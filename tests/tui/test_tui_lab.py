@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 from textual.widgets import Input, OptionList
+from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
 
 from tuinn.config import preset_names
 from tuinn.tui.app import TuinnApp
@@ -19,8 +20,6 @@ from tuinn.tui.widgets.help import HelpScreen
 from tuinn.tui.widgets.presets import PresetBrowser
 from tuinn.tui.widgets.save_preset import SavePresetScreen
 from tuinn.tui.widgets.status import StatusPanel
-
-from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
 
 
 def field(app: TuinnApp, name: str):
@@ -152,8 +151,18 @@ async def test_palette_and_help_list_the_lab() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
         names = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Add layer", "Remove layer", "Add neuron", "Remove neuron", "Noise", "Validation share",
-                       "Batch size", "L2", "Dropout", "Input features"):
+        for wanted in (
+            "Add layer",
+            "Remove layer",
+            "Add neuron",
+            "Remove neuron",
+            "Noise",
+            "Validation share",
+            "Batch size",
+            "L2",
+            "Dropout",
+            "Input features",
+        ):
             assert wanted in names
         assert any(n.startswith("Open preset") for n in names) and any(n.startswith("Save experiment") for n in names)
         assert any(n.startswith("About this preset") for n in names)
@@ -186,8 +195,12 @@ async def test_save_as_preset_reproduces_the_run(tmp_path) -> None:
     assert saved.is_file() and [p.name for p in tmp_path.iterdir()] == ["mine.toml"]
 
     def run(*args: str) -> list[dict]:
-        out = subprocess.run([sys.executable, "-m", "tuinn", "--headless", "--json", "--epochs", "3", *args],
-                             capture_output=True, text=True, timeout=120).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "tuinn", "--headless", "--json", "--epochs", "3", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
         lines = [json.loads(line) for line in out.splitlines()]
         for line in lines:
             line.pop("samples_per_sec", None)
@@ -195,6 +208,14 @@ async def test_save_as_preset_reproduces_the_run(tmp_path) -> None:
         return lines
 
     from_file = run("--config", str(saved))
-    from_flags = run("--preset", "spiral", "--set", "data.noise=20", "--set", "model.layers[1].units=8",
-                     "--set", 'data.features=["x1", "x2", "sin(x1)"]')
+    from_flags = run(
+        "--preset",
+        "spiral",
+        "--set",
+        "data.noise=20",
+        "--set",
+        "model.layers[1].units=8",
+        "--set",
+        'data.features=["x1", "x2", "sin(x1)"]',
+    )
     assert len(from_file) >= 4 and from_file == from_flags

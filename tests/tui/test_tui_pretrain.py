@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
-from tuinn.tui.widgets.architecture import ArchitecturePanel, PRETRAIN_MARK
-from tuinn.tui.widgets.loss import LossPanel
-from tuinn.tui.widgets.status import StatusPanel
 from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
 
+from tuinn.tui.widgets.architecture import PRETRAIN_MARK, ArchitecturePanel
+from tuinn.tui.widgets.loss import LossPanel
+from tuinn.tui.widgets.status import StatusPanel
+
 STEPS_PER_LAYER = 250  # 10 epochs of 25 batches
+
 
 @pytest.mark.parametrize("size", [SMALL, WIDE, (200, 60)])
 async def test_pretraining_phase_is_shown_then_fine_tuning(size) -> None:

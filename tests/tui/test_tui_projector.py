@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Digits
+from tui_support import SMALL, WIDE, preset_app, screen_text
 
 from tuinn.config import load_preset
 from tuinn.tui.app import TuinnApp
@@ -13,7 +14,6 @@ from tuinn.tui.widgets.decision import DecisionPanel
 from tuinn.tui.widgets.loss import LossPanel
 from tuinn.tui.widgets.readout import Readout, big_number
 from tuinn.tui.widgets.sample import SamplePanel
-from tui_support import SMALL, WIDE, preset_app, screen_text
 
 HUGE = (200, 60)
 #: preset -> the panel that is the main picture in projector mode

@@ -6,6 +6,7 @@ import dataclasses
 import io
 
 import pytest
+from tui_support import SMALL, WIDE, panel_text, screen_text
 
 from tuinn.config import load_preset, preset_names
 from tuinn.report.console import JsonReporter
@@ -16,7 +17,6 @@ from tuinn.tui.replay import JUMP, ReplayApp
 from tuinn.tui.widgets.decision import DecisionPanel
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.status import StatusPanel
-from tui_support import SMALL, WIDE, panel_text, screen_text
 
 SIZES = [SMALL, WIDE, (200, 60)]
 #: presets that need files the user supplies, or are too large to build
@@ -30,7 +30,9 @@ def recordings(tmp_path_factory):
     made = {}
     for name in sorted(set(preset_names()) - NOT_RUNNABLE):
         config = load_preset(name)
-        config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=min(config.train.epochs, 12)))
+        config = dataclasses.replace(
+            config, train=dataclasses.replace(config.train, epochs=min(config.train.epochs, 12))
+        )
         recorder = Recorder(folder / f"{name}.rec")
         run_headless(Trainer(config), JsonReporter(io.StringIO()), recorder=recorder)
         recorder.close()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from tui_support import SMALL, WIDE, panel_text, screen_text
 
 from tuinn.config import load_preset
 from tuinn.config.settings import with_settings
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.loss import BARS, LABEL, LossPanel
 from tuinn.tui.widgets.status import StatusPanel
-from tui_support import SMALL, WIDE, panel_text, screen_text
 
 HUGE = (200, 60)
 COSINE = [

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 from textual.widgets import TabbedContent
+from tui_support import SMALL, WIDE, panel_text, screen_text, seed_conv_trainer, step_app
 
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.confusion import ConfusionPanel
@@ -13,17 +14,39 @@ from tuinn.tui.widgets.decision import DecisionPanel
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.status import StatusPanel
-from tui_support import SMALL, WIDE, panel_text, screen_text, seed_conv_trainer, step_app
 
 COMMON_TITLES = ("Architecture", "Loss", "Gradients", "Status")
-STATUS_FIELDS = ("Preset", "State", "Epoch", "Step", "Loss", "Accuracy", "LR", "Optimizer", "Activation", "Samples/s", "Target", "Event")
+STATUS_FIELDS = (
+    "Preset",
+    "State",
+    "Epoch",
+    "Step",
+    "Loss",
+    "Accuracy",
+    "LR",
+    "Optimizer",
+    "Activation",
+    "Samples/s",
+    "Target",
+    "Event",
+)
 
 
 async def test_xor_shows_every_panel_and_status_field(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=WIDE):
         xor_app.advance(5)
         text = screen_text(xor_app)
-        for word in (*COMMON_TITLES, "Decision boundary", *STATUS_FIELDS, "dense_1", "dense_2", "tanh", "sigmoid", "xor", "sgd"):
+        for word in (
+            *COMMON_TITLES,
+            "Decision boundary",
+            *STATUS_FIELDS,
+            "dense_1",
+            "dense_2",
+            "tanh",
+            "sigmoid",
+            "xor",
+            "sgd",
+        ):
             assert word in text, word
         assert "Feature maps" not in text
         assert "Epoch      5/2000" in text and "Step       5" in text
@@ -89,7 +112,9 @@ async def test_enlarge_message_at_50x15(xor_app: TuinnApp) -> None:
 
 async def test_divergence_is_shown_prominently(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=WIDE) as pilot:
-        message = "training stopped: the loss became nan at step 3 (epoch 3); the learning rate 1000 is probably too high"
+        message = (
+            "training stopped: the loss became nan at step 3 (epoch 3); the learning rate 1000 is probably too high"
+        )
         xor_app.show(dataclasses.replace(xor_app.snapshot, diverged=message, finished=True))
         await pilot.pause()
         status = panel_text(xor_app, StatusPanel)
@@ -101,7 +126,9 @@ async def test_an_unchanged_snapshot_repaints_nothing(xor_app: TuinnApp, monkeyp
         xor_app.advance(3)
         await pilot.pause()
         repaints = []
-        monkeypatch.setattr(Panel, "refresh", lambda self, *regions, **kw: repaints.append((type(self).__name__, regions)))
+        monkeypatch.setattr(
+            Panel, "refresh", lambda self, *regions, **kw: repaints.append((type(self).__name__, regions))
+        )
         xor_app.show(xor_app.trainer.snapshot())
         assert repaints == []
         xor_app.advance(1)

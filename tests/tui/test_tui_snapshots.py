@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-
 from tui_support import SMALL, WIDE, step_app
 
 HUGE = (200, 60)
@@ -48,7 +47,9 @@ def test_spiral_with_a_unit_selected_in_256_colours(snap_compare) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
-@pytest.mark.parametrize("preset,size", [("spiral", HUGE), ("digits-cnn", SMALL)], ids=["spiral-200x60", "digits-cnn-80x24"])
+@pytest.mark.parametrize(
+    "preset,size", [("spiral", HUGE), ("digits-cnn", SMALL)], ids=["spiral-200x60", "digits-cnn-80x24"]
+)
 def test_projector_mode(snap_compare, preset: str, size: tuple[int, int]) -> None:
     app = step_app(preset)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
 
 from tuinn.config.tour_file import load_tour
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.tour import TourPanel, TourPosition
 from tuinn.tui.widgets.status import StatusPanel
-from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
 
 STOPS = load_tour()
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 from rich.color import ColorType
+from tui_support import SMALL, WIDE, panel_text, preset_app, screen_text, step_app
 
 from tuinn.config import load_preset, with_overrides
 from tuinn.tui.app import TuinnApp
@@ -19,7 +20,6 @@ from tuinn.tui.widgets.neurons import NeuronsPanel
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.sample import SamplePanel
 from tuinn.tui.widgets.status import StatusPanel
-from tui_support import SMALL, WIDE, panel_text, preset_app, screen_text, step_app
 
 HUGE = (200, 60)
 SIZES = (SMALL, WIDE, HUGE)
@@ -32,7 +32,9 @@ def show_evaluation(app: TuinnApp) -> None:
 
 
 @pytest.mark.parametrize("colours", ["truecolor", "256"])
-async def test_every_preset_opens_at_every_size_in_both_colour_systems(app_preset: str, colours: str, mnist_folder) -> None:
+async def test_every_preset_opens_at_every_size_in_both_colour_systems(
+    app_preset: str, colours: str, mnist_folder
+) -> None:
     """80×24 and 120×40 in truecolor are also stepped key by key in test_tui_every_preset; here: all three sizes, both colour
     systems, and projector mode at each."""
     app = preset_app(app_preset, mnist_folder, colours)
@@ -105,7 +107,9 @@ async def test_a_net_too_big_to_show_whole_says_so_and_pages_with_the_selection(
         text = panel_text(app, NeuronsPanel)
         shown = int(re.search(r"(\d+) of 51 units", text).group(1))
         assert shown < 51
-        await pilot.press(*["full_stop"] * (2 + 16 + 16))  # from the output: two inputs, dense_1, then dense_2 to its last unit
+        await pilot.press(
+            *["full_stop"] * (2 + 16 + 16)
+        )  # from the output: two inputs, dense_1, then dense_2 to its last unit
         text = panel_text(app, NeuronsPanel)
         assert re.search(r"dense_2 \d+-16/16", text) and "dense_2 unit 16/16" in panel_text(app, DecisionPanel)
 
@@ -180,7 +184,9 @@ async def test_kernels_of_the_selected_conv_layer_are_drawn() -> None:
         app.advance(3)
         assert "16 kernels of conv2d_1" in panel_text(app, FeatureMapsPanel)
         await pilot.press("right_square_bracket")
-        assert "kernels of conv2d_2" in panel_text(app, FeatureMapsPanel) and "mean over 16 input channels" in panel_text(app, FeatureMapsPanel)
+        assert "kernels of conv2d_2" in panel_text(
+            app, FeatureMapsPanel
+        ) and "mean over 16 input channels" in panel_text(app, FeatureMapsPanel)
 
 
 # --- the confusion matrix ---------------------------------------------------------------------
@@ -247,7 +253,9 @@ async def test_without_truecolor_the_pictures_use_256_colour_indices() -> None:
     app = TuinnApp(load_preset("spiral"), autostart=False, colour_system="256")
     async with app.run_test(size=WIDE):
         app.advance(3)
-        styles = [seg.style for line in app.query_one(DecisionPanel)._lines for seg in line if seg.style and seg.style.bgcolor]
+        styles = [
+            seg.style for line in app.query_one(DecisionPanel)._lines for seg in line if seg.style and seg.style.bgcolor
+        ]
         assert styles and all(s.bgcolor.type == ColorType.EIGHT_BIT for s in styles)
 
 

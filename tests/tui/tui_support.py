@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+
 from tuinn.config import load_preset, parse_config, with_overrides
-from tuinn.data import data_spec_for_path
-from tuinn.data import Dataset
+from tuinn.data import Dataset, data_spec_for_path
 from tuinn.train.trainer import Trainer
 from tuinn.tui.app import TuinnApp
 

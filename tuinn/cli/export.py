@@ -11,7 +11,6 @@ from tuinn.cli.run import load_run_config, main
 from tuinn.config import ConfigError, RunConfig
 from tuinn.nn import Network
 
-
 MAX_EXPORT_BYTES = 2 << 30  # a network whose weights and gradients need more is not built to export
 
 
@@ -25,8 +24,10 @@ def preset_network(config: RunConfig) -> Network:
     shape = preset_input_shape(config)
     needed = plan_model(config, shape).network_bytes
     if needed > MAX_EXPORT_BYTES:
-        raise ConfigError(f"{config.name}: the network needs {needed / 2**30:,.0f} GiB of weights and gradients, "
-                          f"more than export builds ({MAX_EXPORT_BYTES >> 30} GiB); see its size with --summary")
+        raise ConfigError(
+            f"{config.name}: the network needs {needed / 2**30:,.0f} GiB of weights and gradients, "
+            f"more than export builds ({MAX_EXPORT_BYTES >> 30} GiB); see its size with --summary"
+        )
     return build_network(config, shape)
 
 
@@ -37,7 +38,9 @@ def check_export_path(path: str) -> None:
     """Refuse, before any work, a path export could not write: BadInput naming it."""
     suffix = Path(path).suffix
     if suffix not in SUFFIXES:
-        raise BadInput(f"{path}: export writes .onnx (ONNX) or .py (a PyTorch script), not {suffix or 'a file without a suffix'}")
+        raise BadInput(
+            f"{path}: export writes .onnx (ONNX) or .py (a PyTorch script), not {suffix or 'a file without a suffix'}"
+        )
     folder = Path(path).resolve().parent
     if not folder.is_dir():
         raise BadInput(f"{path}: the folder {folder} does not exist")
@@ -65,9 +68,18 @@ def export_network(net: Network, path: str, title: str) -> list[Path]:
 @main.command("export")
 @click.option("--preset", "-p", metavar="NAME", help="Built-in preset whose network to export.")
 @click.option("--config", "config_file", metavar="FILE", help="Your own preset file.")
-@click.option("--load", "load_path", metavar="PATH", help="Export the weights saved with --save (default: the seed's initial weights).")
-@click.option("--onnx", "onnx_path", metavar="FILE", help="Write an ONNX model (.onnx; needs pip install 'tuinn[export]').")
-@click.option("--torch", "torch_path", metavar="FILE", help="Write a PyTorch script (.py) and its weights (.weights.npz).")
+@click.option(
+    "--load",
+    "load_path",
+    metavar="PATH",
+    help="Export the weights saved with --save (default: the seed's initial weights).",
+)
+@click.option(
+    "--onnx", "onnx_path", metavar="FILE", help="Write an ONNX model (.onnx; needs pip install 'tuinn[export]')."
+)
+@click.option(
+    "--torch", "torch_path", metavar="FILE", help="Write a PyTorch script (.py) and its weights (.weights.npz)."
+)
 def export_command(preset, config_file, load_path, onnx_path, torch_path) -> None:
     """Export a network to ONNX or PyTorch.
 
@@ -92,7 +104,9 @@ def export_command(preset, config_file, load_path, onnx_path, torch_path) -> Non
     except (ConfigError, ValueError, KeyError, OSError) as e:
         raise BadInput(message_of(e)) from None
     if not load_path:
-        click.echo(f"{title}: the seed's initial weights (export a trained net with --load, or train with --export)", err=True)
+        click.echo(
+            f"{title}: the seed's initial weights (export a trained net with --load, or train with --export)", err=True
+        )
     for path, flag, suffix in ((onnx_path, "--onnx", ".onnx"), (torch_path, "--torch", ".py")):
         if path and Path(path).suffix != suffix:
             raise BadInput(f"{flag} {path}: the file name must end in {suffix}")

@@ -10,8 +10,8 @@ import click
 
 from tuinn.cli.errors import BadInput, message_of
 from tuinn.cli.outcome import GuardedGroup, StopSignals
-from tuinn.config.settings import with_settings
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
+from tuinn.config.settings import with_settings
 
 DEFAULT_PRESET = "xor"
 EXIT_CODES = """\b
@@ -42,11 +42,23 @@ def _list_presets() -> None:
         click.echo(f"{name:<{width}}  {first}.")
 
 
-@click.group(cls=GuardedGroup, invoke_without_command=True, epilog=EXIT_CODES,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--preset", "-p", metavar="NAME", help=f"Built-in preset to run (default: {DEFAULT_PRESET}; see --list-presets).")
-@click.option("--config", "config_file", metavar="FILE", help="Your own preset file (TOML, same keys as the built-in ones).")
-@click.option("--headless", is_flag=True, help="Train without the UI: progress lines, a verdict, exit 0 if the target is met, 1 if not.")
+@click.group(
+    cls=GuardedGroup,
+    invoke_without_command=True,
+    epilog=EXIT_CODES,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--preset", "-p", metavar="NAME", help=f"Built-in preset to run (default: {DEFAULT_PRESET}; see --list-presets)."
+)
+@click.option(
+    "--config", "config_file", metavar="FILE", help="Your own preset file (TOML, same keys as the built-in ones)."
+)
+@click.option(
+    "--headless",
+    is_flag=True,
+    help="Train without the UI: progress lines, a verdict, exit 0 if the target is met, 1 if not.",
+)
 @click.option("--json", "as_json", is_flag=True, help="With --headless: one JSON object per line instead of text.")
 @click.option("--epochs", type=int, help="Override the number of epochs.")
 @click.option("--lr", type=float, help="Override the learning rate.")
@@ -54,32 +66,91 @@ def _list_presets() -> None:
 @click.option("--activation", metavar="NAME", help="Set every hidden layer's activation (relu, tanh, sigmoid, ...).")
 @click.option("--batch-size", type=int, help="Override the batch size (0 = the whole training set).")
 @click.option("--seed", type=int, help="Override the random seed (runs are reproducible from it).")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Set any preset key, e.g. --set data.noise=30 --set model.layers[0].units=8 (repeatable).")
-@click.option("--data", "data_path", metavar="PATH", help="Train the preset's network on your data: a folder of MNIST IDX files or of class subfolders of images, a .csv or a .npz.")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set any preset key, e.g. --set data.noise=30 --set model.layers[0].units=8 (repeatable).",
+)
+@click.option(
+    "--data",
+    "data_path",
+    metavar="PATH",
+    help="Train the preset's network on your data: a folder of MNIST IDX files or of class subfolders of images, a .csv or a .npz.",
+)
 @click.option("--save", "save_path", metavar="PATH", help="After training, save the network (.npz) here.")
-@click.option("--export", "export_path", metavar="FILE",
-              help="After training, export the network: FILE.onnx (ONNX) or FILE.py (a PyTorch script).")
-@click.option("--record", "record_path", metavar="FILE",
-              help="Record the run's Snapshots to FILE as it goes, for `tuinn replay FILE`.")
-@click.option("--resume", "resume_path", metavar="PATH",
-              help="Continue a run saved with --save exactly where it stopped (its settings; --epochs can extend it).")
+@click.option(
+    "--export",
+    "export_path",
+    metavar="FILE",
+    help="After training, export the network: FILE.onnx (ONNX) or FILE.py (a PyTorch script).",
+)
+@click.option(
+    "--record",
+    "record_path",
+    metavar="FILE",
+    help="Record the run's Snapshots to FILE as it goes, for `tuinn replay FILE`.",
+)
+@click.option(
+    "--resume",
+    "resume_path",
+    metavar="PATH",
+    help="Continue a run saved with --save exactly where it stopped (its settings; --epochs can extend it).",
+)
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
-@click.option("--threads", type=click.IntRange(min=1), metavar="N",
-              help="Threads a training step uses (default: every core this process may use headless, "
-                   "all but one in the app, so the screen keeps a core).")
-@click.option("--fps", type=click.FloatRange(min=0.5, max=60), default=10.0, show_default=True, metavar="N",
-              help="The app redraws at most N times a second; lower it on a slow link (the status panel shows the bytes per second).")
-@click.option("--projector", is_flag=True, help="Start the app in projector mode (key P): the main picture large, the key numbers in large digits.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Threads a training step uses (default: every core this process may use headless, "
+    "all but one in the app, so the screen keeps a core).",
+)
+@click.option(
+    "--fps",
+    type=click.FloatRange(min=0.5, max=60),
+    default=10.0,
+    show_default=True,
+    metavar="N",
+    help="The app redraws at most N times a second; lower it on a slow link (the status panel shows the bytes per second).",
+)
+@click.option(
+    "--projector",
+    is_flag=True,
+    help="Start the app in projector mode (key P): the main picture large, the key numbers in large digits.",
+)
 @click.option("--summary", is_flag=True, help="Print the architecture table and exit.")
 @click.option("--list-presets", is_flag=True, help="List the built-in presets and exit.")
-@click.option("--debug", is_flag=True, help="On an internal error, print the full traceback (otherwise it goes to a log file).")
+@click.option(
+    "--debug", is_flag=True, help="On an internal error, print the full traceback (otherwise it goes to a log file)."
+)
 @click.version_option(package_name="tuinn")
 @click.pass_context
 def main(
-    ctx: click.Context, preset, config_file, headless, as_json, epochs, lr, optimizer, activation, batch_size, seed,
-    settings, data_path, save_path, export_path, record_path, resume_path, load_path, threads, fps, projector, summary,
-    list_presets, debug,
+    ctx: click.Context,
+    preset,
+    config_file,
+    headless,
+    as_json,
+    epochs,
+    lr,
+    optimizer,
+    activation,
+    batch_size,
+    seed,
+    settings,
+    data_path,
+    save_path,
+    export_path,
+    record_path,
+    resume_path,
+    load_path,
+    threads,
+    fps,
+    projector,
+    summary,
+    list_presets,
+    debug,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -100,8 +171,16 @@ def main(
         if resume_path is not None:
             from tuinn.train.checkpoint import Checkpoint
 
-            clash = [flag for flag, given in (("--preset", preset), ("--config", config_file), ("--load", load_path),
-                                              ("--data", data_path)) if given]
+            clash = [
+                flag
+                for flag, given in (
+                    ("--preset", preset),
+                    ("--config", config_file),
+                    ("--load", load_path),
+                    ("--data", data_path),
+                )
+                if given
+            ]
             if clash:
                 raise BadInput(f"--resume brings the run's own settings, data and weights: drop {clash[0]}")
             checkpoint = Checkpoint(resume_path)
@@ -117,8 +196,14 @@ def main(
             if data["kind"] in ("images", "idx") and (config.model.get("layers") or [{}])[0].get("type") == "dense":
                 data.setdefault("shape", "flat")  # a dense net (an MLP preset) reads your images flat
         config = with_overrides(
-            config, epochs=epochs, lr=lr, optimizer=optimizer, activation=activation,
-            batch_size=batch_size, seed=seed, data=data,
+            config,
+            epochs=epochs,
+            lr=lr,
+            optimizer=optimizer,
+            activation=activation,
+            batch_size=batch_size,
+            seed=seed,
+            data=data,
         )
         if summary:
             click.echo(_summary(config))
@@ -131,8 +216,9 @@ def main(
 
             check_export_path(export_path)
         # the app trains through its budget (a class watches it settle); headless stops at the target
-        trainer = _make_trainer(config, load_path, stop_at_target=None if headless else False,
-                                threads=threads or default_threads(headless))
+        trainer = _make_trainer(
+            config, load_path, stop_at_target=None if headless else False, threads=threads or default_threads(headless)
+        )
         if checkpoint is not None:
             checkpoint.restore(trainer)
     except BadInput:
@@ -150,8 +236,15 @@ def main(
         else:
             from tuinn.tui.app import run_app
 
-            code = run_app(config, trainer=trainer, on_stop=signals.on_stop, stop_code=lambda: signals.exit_code, fps=fps,
-                           recorder=recorder, projector=projector)
+            code = run_app(
+                config,
+                trainer=trainer,
+                on_stop=signals.on_stop,
+                stop_code=lambda: signals.exit_code,
+                fps=fps,
+                recorder=recorder,
+                projector=projector,
+            )
     if recorder is not None:
         recorder.close()
         click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)
@@ -176,7 +269,9 @@ def _check_output_path(flag: str, path: str) -> None:
     """Refuse, before training, an output path (--save, --record) that could not be written."""
     target = Path(path)
     if not path or target.is_dir():
-        raise ConfigError(f"{flag} {path!r}: give a file name, such as {'run.rec' if flag == '--record' else 'net.npz'}")
+        raise ConfigError(
+            f"{flag} {path!r}: give a file name, such as {'run.rec' if flag == '--record' else 'net.npz'}"
+        )
     folder = target.resolve().parent
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"--save {path}: {folder} is a file, not a folder")
@@ -220,10 +315,10 @@ def _summary(config: RunConfig) -> str:
 
 
 def _run_headless(trainer, as_json: bool, stop_signal, recorder=None) -> int:
+    from threadpoolctl import threadpool_limits
+
     from tuinn.report.console import ConsoleReporter, JsonReporter
     from tuinn.report.headless import run_headless
-
-    from threadpoolctl import threadpool_limits
 
     reporter = JsonReporter() if as_json else ConsoleReporter()
     with threadpool_limits(limits=1):  # one BLAS thread per worker: the step's threads are ours

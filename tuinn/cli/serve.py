@@ -44,16 +44,28 @@ def check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as e:
-            raise BadInput(f"--host {host} --port {port}: cannot listen there ({e.strerror or e}); pick another --port") from None
+            raise BadInput(
+                f"--host {host} --port {port}: cannot listen there ({e.strerror or e}); pick another --port"
+            ) from None
 
 
 @main.command("serve")
-@click.option("--preset", "-p", metavar="NAME", help=f"Built-in preset each visitor's app opens (default: {DEFAULT_PRESET}).")
+@click.option(
+    "--preset", "-p", metavar="NAME", help=f"Built-in preset each visitor's app opens (default: {DEFAULT_PRESET})."
+)
 @click.option("--config", "config_file", metavar="FILE", help="Your own preset file instead.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Only this machine by default; a public address lets anyone who reaches it in.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only this machine by default; a public address lets anyone who reaches it in.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--projector", is_flag=True, help="Each tab opens in projector mode (key P): the picture large, the numbers in large digits.")
+@click.option(
+    "--projector",
+    is_flag=True,
+    help="Each tab opens in projector mode (key P): the picture large, the numbers in large digits.",
+)
 def serve_command(preset: str | None, config_file: str | None, host: str, port: int, projector: bool) -> None:
     """Serve the app in a web browser: each tab gets its own run.
 
@@ -76,11 +88,17 @@ def serve_command(preset: str | None, config_file: str | None, host: str, port: 
         raise BadInput("tuinn serve needs textual-serve: pip install 'tuinn[serve]'") from None
     url_host = f"[{host}]" if ":" in host else host
     if is_loopback(host):
-        click.echo(f"Serving {config.name} on http://{url_host}:{port} (this machine only; "
-                   "--host 0.0.0.0 opens it to the network)", err=True)
+        click.echo(
+            f"Serving {config.name} on http://{url_host}:{port} (this machine only; "
+            "--host 0.0.0.0 opens it to the network)",
+            err=True,
+        )
     else:
-        click.echo(f"WARNING: serving on {host}:{port} with no authentication: anyone who can reach this "
-                   "address can open the app and use this machine's CPU.", err=True)
+        click.echo(
+            f"WARNING: serving on {host}:{port} with no authentication: anyone who can reach this "
+            "address can open the app and use this machine's CPU.",
+            err=True,
+        )
     check_port_free(host, port)
     server = Server(app_command(preset, config_file, projector), host=host, port=port, title=f"tuinn · {config.name}")
     server.serve()

@@ -12,11 +12,20 @@ from tuinn.config import ConfigError
 
 
 @main.command()
-@click.option("--headless", is_flag=True,
-              help="Run every stop without the UI, one line each (preset, expected, actual); "
-                   "exit 0 only if every stop behaves as its lesson says.")
-@click.option("--stop", "first", type=click.IntRange(min=1), default=1, metavar="N",
-              help="In the app: begin at stop N (default 1).")
+@click.option(
+    "--headless",
+    is_flag=True,
+    help="Run every stop without the UI, one line each (preset, expected, actual); "
+    "exit 0 only if every stop behaves as its lesson says.",
+)
+@click.option(
+    "--stop",
+    "first",
+    type=click.IntRange(min=1),
+    default=1,
+    metavar="N",
+    help="In the app: begin at stop N (default 1).",
+)
 @click.option("--projector", is_flag=True, help="In the app: projector mode (key P), for a room.")
 def tour(headless: bool, first: int, projector: bool) -> None:
     """Walk the history of neural networks: perceptron, backpropagation, the vanishing gradient,

@@ -38,10 +38,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tuinn.config.safe_toml import TomlInputError, parse_toml, size_problem
 from tuinn.config.schedule_table import ScheduleConfig, parse_schedule
 from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.network import DTYPES
-from tuinn.config.safe_toml import TomlInputError, parse_toml, size_problem
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
@@ -180,7 +180,10 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     target = _parse_target(check, check.table(raw, "target") if "target" in raw else {})
     needs_data = check.typed(raw.get("needs_data", ""), None, str, "needs_data")
     input_shape = raw.get("input_shape", [])
-    if not (isinstance(input_shape, list) and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)):
+    if not (
+        isinstance(input_shape, list)
+        and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)
+    ):
         check.fail("input_shape", f"must be a list of positive integers such as [28, 28, 1], got {input_shape!r}")
     _check_model_names(check, model)
     things_to_try = raw.get("try", [])
@@ -234,9 +237,7 @@ def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
     check_values(check.fail, {k: f"train.{k}" for k in values}, values)
     if dtype not in DTYPES:
         check.fail("train.dtype", f"must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    options = {
-        k: check.typed(t[k], None, typ, f"train.{k}") for k, typ in OPTIMIZER_OPTIONS.items() if k in t
-    }
+    options = {k: check.typed(t[k], None, typ, f"train.{k}") for k, typ in OPTIMIZER_OPTIONS.items() if k in t}
     accepted = inspect.signature(OPTIMIZERS[optimizer]).parameters
     for key in options:
         if key not in accepted:
@@ -294,7 +295,9 @@ def _parse_target(check: "_Checker", t: dict) -> Target:
     min_delta = check.typed(t.get("min_delta", 0.0), None, float, "target.min_delta")
     if not (math.isfinite(min_delta) and min_delta >= 0):
         check.fail("target.min_delta", f"must be a number from 0 up, got {min_delta!r}")
-    return Target(metric=metric, value=value, explain_miss=" ".join(explain.split()), patience=patience, min_delta=min_delta)
+    return Target(
+        metric=metric, value=value, explain_miss=" ".join(explain.split()), patience=patience, min_delta=min_delta
+    )
 
 
 def _check_model_names(check: "_Checker", model: dict) -> None:
@@ -382,8 +385,10 @@ def with_overrides(config: RunConfig, **flags: Any) -> RunConfig:
 def with_hidden_activation(model: dict, activation: str) -> dict:
     """A copy of the model spec with every hidden layer's activation set to `activation`."""
     if activation not in ACTIVATIONS or activation == "softmax":
-        raise ConfigError(f"--activation: unknown hidden activation {activation!r}; known: "
-                          + ", ".join(a for a in ACTIVATIONS if a != "softmax"))
+        raise ConfigError(
+            f"--activation: unknown hidden activation {activation!r}; known: "
+            + ", ".join(a for a in ACTIVATIONS if a != "softmax")
+        )
     layers = [dict(layer) for layer in model["layers"]]
     hidden = [layer for layer in layers[:-1] if "activation" in layer or layer.get("type") in ("dense", "conv2d")]
     if not hidden:

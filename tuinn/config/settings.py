@@ -22,8 +22,8 @@ import tomli_w
 
 from tuinn.config.run_config import OPTIMIZER_OPTIONS, ConfigError, RunConfig, parse_config
 from tuinn.config.schedule_table import schedule_table
-from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.atomic import write_atomically
+from tuinn.nn.optimizers import OPTIMIZERS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,8 +47,14 @@ def config_table(config: RunConfig) -> dict[str, Any]:
     table["data"] = copy.deepcopy(config.data)
     table["model"] = copy.deepcopy(config.model)
     table["train"] = {
-        "epochs": train.epochs, "batch_size": train.batch_size, "lr": train.lr, "optimizer": train.optimizer,
-        **train.optimizer_options, "dtype": train.dtype, "shuffle": train.shuffle, "stop_at_target": train.stop_at_target,
+        "epochs": train.epochs,
+        "batch_size": train.batch_size,
+        "lr": train.lr,
+        "optimizer": train.optimizer,
+        **train.optimizer_options,
+        "dtype": train.dtype,
+        "shuffle": train.shuffle,
+        "stop_at_target": train.stop_at_target,
     }
     if schedule_table(train.schedule):
         table["train"]["schedule"] = schedule_table(train.schedule)
@@ -79,7 +85,9 @@ def _parts(key: str) -> list[tuple[str, list[int]]]:
     for part in key.split("."):
         match = _PART.fullmatch(part)
         if match is None:
-            raise ConfigError(f"--set {key}: {part!r} is not a key name (write keys as data.noise or model.layers[0].units)")
+            raise ConfigError(
+                f"--set {key}: {part!r} is not a key name (write keys as data.noise or model.layers[0].units)"
+            )
         parts.append((match.group(1), [int(i) for i in _INDEX.findall(match.group(2))]))
     return parts
 
@@ -116,8 +124,10 @@ def set_key(table: dict[str, Any], key: str, value: Any) -> None:
             if not isinstance(node, list):
                 raise ConfigError(f"--set {key}: '{path}' is not a list")
             if index >= len(node):
-                raise ConfigError(f"--set {key}: '{path}' has {len(node)} entries, counted from 0 "
-                                  f"({path}[0] to {path}[{len(node) - 1}])")
+                raise ConfigError(
+                    f"--set {key}: '{path}' has {len(node)} entries, counted from 0 "
+                    f"({path}[0] to {path}[{len(node) - 1}])"
+                )
             path = f"{path}[{index}]"
             if last and j == len(indices) - 1:
                 node[index] = value

@@ -106,9 +106,17 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
     if not isinstance(checks, list):
         fail("check", "must be [[stop.check]] tables")
     return Stop(
-        preset=texts["preset"], title=texts["title"], when=texts["when"], expect=texts["expect"],
-        history=texts["history"], look=texts["look"], things_to_try=texts["try"], table=raw.get("table"),
-        checks=tuple(c for j, check in enumerate(checks, start=1) for c in _checks(fail, j, check, texts["preset"], known)),
+        preset=texts["preset"],
+        title=texts["title"],
+        when=texts["when"],
+        expect=texts["expect"],
+        history=texts["history"],
+        look=texts["look"],
+        things_to_try=texts["try"],
+        table=raw.get("table"),
+        checks=tuple(
+            c for j, check in enumerate(checks, start=1) for c in _checks(fail, j, check, texts["preset"], known)
+        ),
     )
 
 

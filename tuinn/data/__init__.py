@@ -46,7 +46,16 @@ from tuinn.data.playground import PLAYGROUND_SETS
 from tuinn.data.spec import SpecReader
 from tuinn.data.truth_tables import TRUTH_TABLES
 
-__all__ = ["COMMON_KEYS", "DATA_KINDS", "PLAYGROUND_SETS", "TRUTH_TABLES", "DataError", "Dataset", "data_spec_for_path", "load_data"]
+__all__ = [
+    "COMMON_KEYS",
+    "DATA_KINDS",
+    "PLAYGROUND_SETS",
+    "TRUTH_TABLES",
+    "DataError",
+    "Dataset",
+    "data_spec_for_path",
+    "load_data",
+]
 
 Loader = Callable[[SpecReader, np.random.Generator, np.dtype], Dataset]
 
@@ -108,12 +117,14 @@ def _kind_of(path: Path) -> tuple[str, Path]:
         return "npz", path
     if "-ubyte" in name:  # one IDX file: load the folder it is in
         return "idx", path.parent
-    raise DataError(f"{path}: unknown kind of data; expected a folder of IDX files or of class subfolders "
-                    f"of images, a .csv (or .csv.gz) file or an .npz file")
+    raise DataError(
+        f"{path}: unknown kind of data; expected a folder of IDX files or of class subfolders "
+        f"of images, a .csv (or .csv.gz) file or an .npz file"
+    )
 
 
 def _folder_kind(folder: Path) -> str:
-    """"idx" for a folder holding MNIST-style IDX files, "images" for one with subfolders (the classes)."""
+    """ "idx" for a folder holding MNIST-style IDX files, "images" for one with subfolders (the classes)."""
     if idx.find(folder, "train", idx.IMAGES) or idx.find(folder, "train", idx.LABELS):
         return "idx"
     try:
@@ -122,8 +133,10 @@ def _folder_kind(folder: Path) -> str:
         raise DataError(f"{folder}: cannot list the folder: {error.strerror or error}") from None
     if has_folders:
         return "images"
-    raise DataError(f"{folder}: neither MNIST-style IDX files (train-images-idx3-ubyte, ...) nor class "
-                    f"subfolders of images ({folder.name}/cat/*.png, {folder.name}/dog/*.png, ...)")
+    raise DataError(
+        f"{folder}: neither MNIST-style IDX files (train-images-idx3-ubyte, ...) nor class "
+        f"subfolders of images ({folder.name}/cat/*.png, {folder.name}/dog/*.png, ...)"
+    )
 
 
 def data_spec_for_path(path: str, spec: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,13 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     x = np.where(labels[:, None, None] == 0, rows, cols).astype(np.float64)
     x += noise * rng.standard_normal(x.shape)
     return split_dataset(
-        "bars", x[..., None], labels, val_ratio=val_ratio, rng=rng, classes=2,
-        class_names=CLASS_NAMES, dtype=dtype,
+        "bars",
+        x[..., None],
+        labels,
+        val_ratio=val_ratio,
+        rng=rng,
+        classes=2,
+        class_names=CLASS_NAMES,
+        dtype=dtype,
         description=f"{size}×{size} images of one horizontal or vertical line, noise {noise:.0%}",
     )

@@ -24,9 +24,9 @@ import numpy as np
 from tuinn.data.csv_layout import HEADER_KEY, Layout, Rows, label_index, read_layout
 from tuinn.data.dataset import DataError, Dataset
 from tuinn.data.numeric import Locator, as_numbers, check_fits
-from tuinn.data.standardize import STANDARDIZE_KEY, read_standardize, standardized
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, dataset_from_pool
+from tuinn.data.standardize import STANDARDIZE_KEY, read_standardize, standardized
 from tuinn.data.targets import CLASS_NAMES_KEY, TASK_KEY, read_task, targets
 
 LABEL_KEY = "label"
@@ -71,7 +71,7 @@ def row_blocks(path: Path, rows: Rows, width: int, has_header: bool) -> Iterator
 
 def block_features(block: list[list[str]], label_at: int, where: str, locate: Locator) -> np.ndarray:
     """The feature cells of a block of rows (all but the label column) as checked numbers."""
-    rows = [row[:label_at] + row[label_at + 1:] for row in block]
+    rows = [row[:label_at] + row[label_at + 1 :] for row in block]
     try:
         values = np.array(rows, dtype=np.float64)
     except ValueError:
@@ -95,7 +95,7 @@ def read_table(path: Path, label: str | int | None, header: bool | None = None) 
             layout, rows = read_layout(path, reader, header)
             columns = list(layout.names)
             label_at = label_index(path, layout, label)
-            feature_names = tuple(columns[:label_at] + columns[label_at + 1:])
+            feature_names = tuple(columns[:label_at] + columns[label_at + 1 :])
             for block, at_lines in row_blocks(path, rows, len(columns), layout.has_header):
                 features.append(block_features(block, label_at, str(path), cell_locator(at_lines, feature_names)))
                 labels.append(np.array([row[label_at] for row in block]))
@@ -108,8 +108,9 @@ def read_table(path: Path, label: str | int | None, header: bool | None = None) 
         raise DataError(f"{path}: cannot read: {error}") from error
     if not features:
         raise DataError(f"{path}: no data rows" + (" after the header" if layout.has_header else ""))
-    return Table(np.concatenate(features), np.concatenate(labels), np.concatenate(lines),
-                 feature_names, columns[label_at]), layout
+    return Table(
+        np.concatenate(features), np.concatenate(labels), np.concatenate(lines), feature_names, columns[label_at]
+    ), layout
 
 
 def read_label(read: SpecReader) -> str | int | None:
@@ -142,13 +143,27 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     if names is None and classification and layout.class_names:
         names = layout.class_names
     check_fits(table.features, dtype, str(path), cell_locator(table.lines, table.feature_names))
-    y, classes, names = targets(table.labels, classification, names, f"{path}: column {table.label_name!r}",
-                                lambda at: f"line {table.lines[at[0]]}")
+    y, classes, names = targets(
+        table.labels,
+        classification,
+        names,
+        f"{path}: column {table.label_name!r}",
+        lambda at: f"line {table.lines[at[0]]}",
+    )
     if not classes:
         check_fits(y, dtype, str(path), lambda at: f"line {table.lines[at[0]]}, column {table.label_name!r}")
     description = f"{path.name}: {len(y)} rows, {len(table.feature_names)} features, label {table.label_name!r}"
     if layout.note:
         description += f" ({layout.note})"
-    dataset = dataset_from_pool(path.stem.removesuffix(".csv"), table.features, y, options, rng=rng,
-                                classes=classes, class_names=names, description=description, dtype=dtype)
+    dataset = dataset_from_pool(
+        path.stem.removesuffix(".csv"),
+        table.features,
+        y,
+        options,
+        rng=rng,
+        classes=classes,
+        class_names=names,
+        description=description,
+        dtype=dtype,
+    )
     return standardized(dataset) if scale else dataset

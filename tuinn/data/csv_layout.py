@@ -48,13 +48,20 @@ def read_layout(path: Path, reader, header: bool | None) -> tuple[Layout, Rows]:
     second_line, second = next(rows, (0, None))
     rest = rows if second is None else chain([(second_line, second)], rows)
     if header is None:
-        sklearn = (len(first) >= 2 and _is_count(first[0]) and _is_count(first[1]) and second is not None
-                   and len(second) == int(first[1]) + 1 and not any(parses_as_number(c) for c in first[2:]))
+        sklearn = (
+            len(first) >= 2
+            and _is_count(first[0])
+            and _is_count(first[1])
+            and second is not None
+            and len(second) == int(first[1]) + 1
+            and not any(parses_as_number(c) for c in first[2:])
+        )
         if sklearn:
             names = tuple(str(i) for i in range(len(second)))
             classes = tuple(first[2:]) if len(first) > 3 else None  # (one name is no class list)
             note = f"line 1 read as scikit-learn's counts ({first[0]} rows, {first[1]} features)" + (
-                f" and class names ({', '.join(first[2:])})" if classes else "")
+                f" and class names ({', '.join(first[2:])})" if classes else ""
+            )
             return Layout(names, False, classes, note), rest
         header = not all(parses_as_number(cell) for cell in first)
     if not header:
@@ -66,8 +73,9 @@ def read_layout(path: Path, reader, header: bool | None) -> tuple[Layout, Rows]:
 
 def _check_names(path: Path, names: list[str], line: int) -> None:
     if len(names) < 2:
-        raise DataError(f"{path}: line {line}: the header names only {len(names)} column; "
-                        f"need at least one feature and a label")
+        raise DataError(
+            f"{path}: line {line}: the header names only {len(names)} column; need at least one feature and a label"
+        )
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise DataError(f"{path}: line {line}: column {repeated[0]!r} appears more than once in the header")
@@ -80,13 +88,17 @@ def label_index(path: Path, layout: Layout, label: str | int | None) -> int:
         return count - 1
     if isinstance(label, int):
         if not -count <= label < count:
-            raise DataError(f"{path}: {key_name('label')} = {label} is not a column: the file has {count} "
-                            f"(0..{count - 1}, or -1 for the last)")
+            raise DataError(
+                f"{path}: {key_name('label')} = {label} is not a column: the file has {count} "
+                f"(0..{count - 1}, or -1 for the last)"
+            )
         return label % count
     if label in layout.names:
         return layout.names.index(label)
     if label.lstrip("-").isdigit():
         return label_index(path, layout, int(label))
     where = "the header" if layout.has_header else "the file (it has no header row: give the column's index)"
-    raise DataError(f"{path}: {key_name('label')} names column {label!r}, which is not in {where}; "
-                    f"columns: {', '.join(layout.names)}")
+    raise DataError(
+        f"{path}: {key_name('label')} names column {label!r}, which is not in {where}; "
+        f"columns: {', '.join(layout.names)}"
+    )

@@ -57,8 +57,9 @@ class Dataset:
             raise DataError(f"{self.name}: task must be one of {', '.join(TASKS)}, got {self.task!r}")
         for part, x, y in (("train", self.x_train, self.y_train), ("val", self.x_val, self.y_val)):
             if tuple(x.shape[1:]) != tuple(self.input_shape):
-                raise DataError(f"{self.name}: x_{part} has samples of shape {x.shape[1:]}, "
-                                f"input_shape is {self.input_shape}")
+                raise DataError(
+                    f"{self.name}: x_{part} has samples of shape {x.shape[1:]}, input_shape is {self.input_shape}"
+                )
             if len(x) != len(y):
                 raise DataError(f"{self.name}: x_{part} has {len(x)} samples, y_{part} has {len(y)}")
             if self.task == "regression" and y.ndim != 2:

@@ -15,15 +15,15 @@ from importlib import resources
 import numpy as np
 
 from tuinn.data.dataset import Dataset
-from tuinn.data.targets import CLASS_NAME_SETS
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, dataset_from_pool
+from tuinn.data.targets import CLASS_NAME_SETS
 
 RESOURCE = "digits.csv.gz"
 SIDE = 8
 PIXEL_MAX = 16
 KEYS = ("kind", SHAPE, VAL_RATIO, LIMIT)
-DESCRIPTION = ("8×8 handwritten digits, UCI ML Repository (E. Alpaydin, C. Kaynak, 1998), CC BY 4.0")
+DESCRIPTION = "8×8 handwritten digits, UCI ML Repository (E. Alpaydin, C. Kaynak, 1998), CC BY 4.0"
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,5 +40,14 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     options = PoolOptions.read(read, shape="image", val_ratio=0.2)
     table = raw_digits()
     x = table[:, :-1].reshape(-1, SIDE, SIDE).astype(dtype) / PIXEL_MAX
-    return dataset_from_pool("digits", x, table[:, -1].astype(np.int64), options, rng=rng, classes=10,
-                             class_names=CLASS_NAME_SETS["digits"], description=DESCRIPTION, dtype=dtype)
+    return dataset_from_pool(
+        "digits",
+        x,
+        table[:, -1].astype(np.int64),
+        options,
+        rng=rng,
+        classes=10,
+        class_names=CLASS_NAME_SETS["digits"],
+        description=DESCRIPTION,
+        dtype=dtype,
+    )

@@ -24,14 +24,22 @@ FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sin(x2)": lambda p: np.sin(p[:, 1]),
 }
 #: how the app labels them
-LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
+LABELS = {
+    "x1": "x₁",
+    "x2": "x₂",
+    "x1^2": "x₁²",
+    "x2^2": "x₂²",
+    "x1*x2": "x₁x₂",
+    "sin(x1)": "sin x₁",
+    "sin(x2)": "sin x₂",
+}
 PLAIN = ("x1", "x2")  # what 2-D data gives without a features list
 
 
 def check_features(value: object) -> tuple[str, ...]:
     """The features a ``data.features`` value names, in input order; DataError naming the key otherwise."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DataError(f"data.features must be a list of names such as [\"x1\", \"x2\"], got {value!r}")
+        raise DataError(f'data.features must be a list of names such as ["x1", "x2"], got {value!r}')
     unknown = [v for v in value if v not in FEATURES]
     if unknown:
         raise DataError(f"data.features: unknown feature {unknown[0]!r}; known: {', '.join(FEATURES)}")

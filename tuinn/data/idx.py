@@ -19,10 +19,10 @@ from typing import BinaryIO
 import numpy as np
 
 from tuinn.data.dataset import DataError, Dataset
-from tuinn.data.targets import CLASS_NAME_SETS, CLASS_NAMES_KEY, indexed_labels, read_class_names
 from tuinn.data.shapes import reshape_samples
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, make_dataset, split_dataset, subset
+from tuinn.data.targets import CLASS_NAME_SETS, CLASS_NAMES_KEY, indexed_labels, read_class_names
 
 KEYS = ("kind", "path", SHAPE, LIMIT, VAL_RATIO, CLASS_NAMES_KEY)
 UNSIGNED_BYTE = 0x08
@@ -50,11 +50,15 @@ def _magic_problem(found: int, what: str) -> str:
     expected = MAGIC[what]
     other = LABELS if what == IMAGES else IMAGES
     if found == MAGIC[other]:
-        return (f"bad magic number 0x{found:08X} ({found}, a {other} file), "
-                f"expected 0x{expected:08X} ({expected}) for {what}")
+        return (
+            f"bad magic number 0x{found:08X} ({found}, a {other} file), "
+            f"expected 0x{expected:08X} ({expected}) for {what}"
+        )
     if found >> 16 == 0 and found & 0xFF == expected & 0xFF and (found >> 8) & 0xFF != UNSIGNED_BYTE:
-        return (f"unsupported data type 0x{(found >> 8) & 0xFF:02X}; "
-                f"only unsigned bytes (0x{UNSIGNED_BYTE:02X}) are supported")
+        return (
+            f"unsupported data type 0x{(found >> 8) & 0xFF:02X}; "
+            f"only unsigned bytes (0x{UNSIGNED_BYTE:02X}) are supported"
+        )
     return f"bad magic number 0x{found:08X}, expected 0x{expected:08X} ({expected}) for {what}"
 
 
@@ -76,8 +80,9 @@ def _check_sizes(path: Path, what: str, dims: tuple[int, ...]) -> None:
     if not 1 <= dims[0] <= MAX_ITEMS:
         raise DataError(f"{path}: header claims {dims[0]:,} {what}; expected 1 to {MAX_ITEMS:,}")
     if any(not 1 <= side <= MAX_SIDE for side in dims[1:]):
-        raise DataError(f"{path}: header claims images of {dims[1]}×{dims[2]} pixels; "
-                        f"each side must be 1 to {MAX_SIDE}")
+        raise DataError(
+            f"{path}: header claims images of {dims[1]}×{dims[2]} pixels; each side must be 1 to {MAX_SIDE}"
+        )
 
 
 def read_idx(path: Path, what: str) -> np.ndarray:
@@ -89,8 +94,9 @@ def read_idx(path: Path, what: str) -> np.ndarray:
         with (gzip.open if compressed else open)(path, "rb") as stream:
             header = _read_exactly(stream, header_size)
             if len(header) < header_size:
-                raise DataError(f"{path}: truncated: an IDX {what} header needs {header_size} bytes, "
-                                f"file has {len(header)}")
+                raise DataError(
+                    f"{path}: truncated: an IDX {what} header needs {header_size} bytes, file has {len(header)}"
+                )
             magic, *dims = (int(v) for v in np.frombuffer(header, dtype=">u4"))
             if magic != MAGIC[what]:
                 raise DataError(f"{path}: {_magic_problem(magic, what)}")
@@ -119,12 +125,15 @@ def read_part(folder: Path, prefix: str, names: tuple[str, ...]) -> tuple[np.nda
         return None
     for path, what in ((images_path, IMAGES), (labels_path, LABELS)):
         if path is None:
-            raise DataError(f"{folder}: no {candidates(prefix, what)[0]} (or .gz, or dotted name) "
-                            f"next to the {prefix} {IMAGES if what == LABELS else LABELS}")
+            raise DataError(
+                f"{folder}: no {candidates(prefix, what)[0]} (or .gz, or dotted name) "
+                f"next to the {prefix} {IMAGES if what == LABELS else LABELS}"
+            )
     images, raw_labels = read_idx(images_path, IMAGES), read_idx(labels_path, LABELS)
     if len(raw_labels) != len(images):
-        raise DataError(f"{labels_path}: has {len(raw_labels):,} labels, "
-                        f"but {images_path.name} has {len(images):,} images")
+        raise DataError(
+            f"{labels_path}: has {len(raw_labels):,} labels, but {images_path.name} has {len(images):,} images"
+        )
     labels = indexed_labels(raw_labels, names, str(labels_path), lambda i: f"item {i[0]}")
     return images, labels
 
@@ -138,8 +147,10 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
         raise read.fail("path", f"must be a folder holding IDX files; {str(folder)!r} is a file")
     train = read_part(folder, "train", names)
     if train is None:
-        raise DataError(f"{folder}: no {candidates('train', IMAGES)[0]} and {candidates('train', LABELS)[0]} "
-                        f"(raw or .gz) found; expected MNIST-style IDX files")
+        raise DataError(
+            f"{folder}: no {candidates('train', IMAGES)[0]} and {candidates('train', LABELS)[0]} "
+            f"(raw or .gz) found; expected MNIST-style IDX files"
+        )
     test = read_part(folder, "t10k", names)
 
     def prepare(part: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +162,19 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     meta = {"classes": len(names), "class_names": names, "dtype": dtype}
     if test is None:
         x, y = prepare(train)
-        return split_dataset(folder.name, x, y, val_ratio=options.val_ratio, rng=rng,
-                             description=f"IDX files in {folder.name}, {options.val_ratio:.0%} held out", **meta)
-    return make_dataset(folder.name, prepare(train), prepare(test),
-                        description=f"IDX files in {folder.name}, test set for validation", **meta)
+        return split_dataset(
+            folder.name,
+            x,
+            y,
+            val_ratio=options.val_ratio,
+            rng=rng,
+            description=f"IDX files in {folder.name}, {options.val_ratio:.0%} held out",
+            **meta,
+        )
+    return make_dataset(
+        folder.name,
+        prepare(train),
+        prepare(test),
+        description=f"IDX files in {folder.name}, test set for validation",
+        **meta,
+    )

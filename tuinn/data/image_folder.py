@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from tuinn.data.dataset import DataError, Dataset
+from tuinn.data.shapes import reshape_samples
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, split_dataset, subset
-from tuinn.data.shapes import reshape_samples
 
 IMAGE_SIZE_KEY, CHANNELS_KEY = "image_size", "channels"
 KEYS = ("kind", "path", IMAGE_SIZE_KEY, CHANNELS_KEY, VAL_RATIO, LIMIT, SHAPE)

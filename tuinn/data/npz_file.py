@@ -14,9 +14,9 @@ import numpy as np
 
 from tuinn.data.dataset import DataError, Dataset
 from tuinn.data.numeric import Locator, as_numbers, check_fits
-from tuinn.data.standardize import STANDARDIZE_KEY, read_standardize, standardized
 from tuinn.data.spec import LIMIT, SHAPE, VAL_RATIO, SpecReader
 from tuinn.data.split import PoolOptions, dataset_from_pool
+from tuinn.data.standardize import STANDARDIZE_KEY, read_standardize, standardized
 from tuinn.data.targets import CLASS_NAMES_KEY, TASK_KEY, read_task, targets
 
 KEYS = ("kind", "path", TASK_KEY, CLASS_NAMES_KEY, VAL_RATIO, LIMIT, SHAPE, STANDARDIZE_KEY)
@@ -39,8 +39,10 @@ def read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
     with archive:
         missing = [name for name in ARRAYS if name not in archive.files]
         if missing:
-            raise DataError(f"{path}: no array {missing[0]!r}; the archive holds "
-                            f"{', '.join(archive.files) or 'no arrays'}; expected x and y")
+            raise DataError(
+                f"{path}: no array {missing[0]!r}; the archive holds "
+                f"{', '.join(archive.files) or 'no arrays'}; expected x and y"
+            )
         return read_member(archive, "x", path), read_member(archive, "y", path)
 
 
@@ -49,8 +51,10 @@ def read_member(archive: np.lib.npyio.NpzFile, name: str, path: Path) -> np.ndar
     try:
         return archive[name]
     except ValueError as error:  # numpy refuses object arrays when allow_pickle is False
-        raise DataError(f"{path}: array {name!r} is an object array, which would need unpickling; tuinn never "
-                        f"unpickles data: save plain numeric arrays (or strings for labels)") from error
+        raise DataError(
+            f"{path}: array {name!r} is an object array, which would need unpickling; tuinn never "
+            f"unpickles data: save plain numeric arrays (or strings for labels)"
+        ) from error
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise DataError(f"{path}: array {name!r} cannot be read: {error}") from error
 
@@ -71,19 +75,21 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     if classification and y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim > (1 if classification else 2):
-        raise DataError(f"{path}: y has shape {y.shape}; expected (N,) labels for classification "
-                        f"or (N, outputs) targets for regression")
+        raise DataError(
+            f"{path}: y has shape {y.shape}; expected (N,) labels for classification "
+            f"or (N, outputs) targets for regression"
+        )
     if x.ndim > 1 and 0 in x.shape[1:]:
         raise DataError(f"{path}: x has shape {x.shape}: samples of {x.shape[1:]} hold no features")
     x = as_numbers(x, f"{path}: array 'x'", element("x"))
     check_fits(x, dtype, f"{path}: array 'x'", element("x"))
-    y, classes, names = targets(y, classification, names, f"{path}: array 'y'",
-                                element("y"))
+    y, classes, names = targets(y, classification, names, f"{path}: array 'y'", element("y"))
     if not classes:
         check_fits(y, dtype, f"{path}: array 'y'", element("y"))
     if x.ndim == 1:
         x = x[:, None]
     description = f"{path.name}: {len(x)} samples of shape {x.shape[1:]}"
-    dataset = dataset_from_pool(path.stem, x, y, options, rng=rng, classes=classes, class_names=names,
-                                description=description, dtype=dtype)
+    dataset = dataset_from_pool(
+        path.stem, x, y, options, rng=rng, classes=classes, class_names=names, description=description, dtype=dtype
+    )
     return standardized(dataset) if scale else dataset

@@ -46,8 +46,10 @@ def check_fits(numbers: np.ndarray, dtype: np.dtype, where: str, locate: Locator
     bad = np.argwhere(np.abs(numbers) > limit)
     if len(bad):
         index = tuple(int(i) for i in bad[0])
-        raise DataError(f"{where}: {locate(index)}: {float(numbers[index]):g} is too large for {dtype} "
-                        f"(at most ±{limit:.4g}); scale the data, or train in float64 (dtype in [train])")
+        raise DataError(
+            f"{where}: {locate(index)}: {float(numbers[index]):g} is too large for {dtype} "
+            f"(at most ±{limit:.4g}); scale the data, or train in float64 (dtype in [train])"
+        )
 
 
 def parses_as_number(text: str) -> bool:

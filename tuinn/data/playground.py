@@ -37,8 +37,9 @@ DESCRIPTIONS = {
 }
 
 # regressGaussian's bumps: centre x, centre y, sign.
-BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1],
-                  [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]], dtype=np.float64)
+BUMPS = np.array(
+    [[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]], dtype=np.float64
+)
 
 
 def class_of_each(samples: int, classes: int) -> np.ndarray:
@@ -119,8 +120,14 @@ def _regression_points(n: int, noise: float, rng: np.random.Generator) -> tuple[
     return points, points + rng.uniform(-radius, radius, (n, 2)) * noise
 
 
-GENERATORS = {"circle": circle, "xor": xor, "gauss": gauss, "spiral": spiral,
-              "plane": plane, "multi_gauss": multi_gauss}
+GENERATORS = {
+    "circle": circle,
+    "xor": xor,
+    "gauss": gauss,
+    "spiral": spiral,
+    "plane": plane,
+    "multi_gauss": multi_gauss,
+}
 
 
 def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset:
@@ -138,5 +145,14 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     x, y = GENERATORS[name](samples, noise, rng, **options)
     class_names = ("negative", "positive") if classes == 2 else tuple(str(c) for c in range(classes))
     description = DESCRIPTIONS[name] + (f" ({classes} classes)" if classes > 2 else "") + f", noise {noise:.0%}"
-    return split_dataset(name, x, y, val_ratio=val_ratio, rng=rng, classes=classes, class_names=class_names,
-                         description=description, dtype=dtype)
+    return split_dataset(
+        name,
+        x,
+        y,
+        val_ratio=val_ratio,
+        rng=rng,
+        classes=classes,
+        class_names=class_names,
+        description=description,
+        dtype=dtype,
+    )

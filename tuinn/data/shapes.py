@@ -19,8 +19,10 @@ def image_shape(sample_shape: tuple[int, ...]) -> tuple[int, ...]:
     size = math.prod(sample_shape)
     side = math.isqrt(size)
     if len(sample_shape) != 1 or side * side != size:
-        raise DataError(f"{key_name(SHAPE)} \"image\" needs square samples, but each sample has shape "
-                        f"{sample_shape}; give the shape as a list such as [height, width, channels]")
+        raise DataError(
+            f'{key_name(SHAPE)} "image" needs square samples, but each sample has shape '
+            f"{sample_shape}; give the shape as a list such as [height, width, channels]"
+        )
     return (side, side, 1)
 
 
@@ -36,6 +38,8 @@ def reshape_samples(x: np.ndarray, shape: str | tuple[int, ...] | None) -> np.nd
     else:
         target = tuple(shape)
         if math.prod(target) != math.prod(sample_shape):
-            raise DataError(f"{key_name(SHAPE)} {list(target)} holds {math.prod(target)} values per sample, "
-                            f"but each sample has {math.prod(sample_shape)}")
+            raise DataError(
+                f"{key_name(SHAPE)} {list(target)} holds {math.prod(target)} values per sample, "
+                f"but each sample has {math.prod(sample_shape)}"
+            )
     return x.reshape((len(x), *target))

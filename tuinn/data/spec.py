@@ -39,8 +39,9 @@ class SpecReader:
         unknown = sorted(set(spec) - set(allowed))
         if unknown:
             kind = spec.get("kind")
-            raise DataError(f"{key_name(unknown[0])} is not a key of kind {kind!r}; "
-                            f"allowed: {', '.join(sorted(allowed))}")
+            raise DataError(
+                f"{key_name(unknown[0])} is not a key of kind {kind!r}; allowed: {', '.join(sorted(allowed))}"
+            )
         self.spec = spec
         self.base_dir = base_dir
 
@@ -105,9 +106,12 @@ class SpecReader:
             return value
         if isinstance(value, str):
             raise self.fail(SHAPE, f"must be {one_of(value, SHAPE_WORDS)} or a list of sizes; got {value!r}")
-        if (not isinstance(value, list) or not value
-                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)):
-            raise self.fail(SHAPE, f"must be \"flat\", \"image\" or a list of positive integers, got {value!r}")
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+        ):
+            raise self.fail(SHAPE, f'must be "flat", "image" or a list of positive integers, got {value!r}')
         return tuple(value)
 
     def string_list(self, key: str) -> tuple[str, ...] | None:

@@ -33,8 +33,9 @@ def subset(x: np.ndarray, y: np.ndarray, limit: int | None, rng: np.random.Gener
     return x[keep], y[keep]
 
 
-def split_indices(y: np.ndarray, val_ratio: float, classification: bool,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(
+    y: np.ndarray, val_ratio: float, classification: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Shuffled train and validation indices; stratified by label for classification.
 
     Each class gives its share of ``round(N * val_ratio)`` validation samples
@@ -44,8 +45,10 @@ def split_indices(y: np.ndarray, val_ratio: float, classification: bool,
     n = len(y)
     n_val = int(np.floor(n * val_ratio + 0.5))
     if not 0 < n_val < n:
-        raise DataError(f"{key_name(VAL_RATIO)} {val_ratio:g} of {n} samples leaves "
-                        f"{n - n_val} for training and {n_val} for validation; both need at least 1")
+        raise DataError(
+            f"{key_name(VAL_RATIO)} {val_ratio:g} of {n} samples leaves "
+            f"{n - n_val} for training and {n_val} for validation; both need at least 1"
+        )
     order = rng.permutation(n)
     if not classification:
         return order[n_val:], order[:n_val]
@@ -60,35 +63,81 @@ def split_indices(y: np.ndarray, val_ratio: float, classification: bool,
     return rng.permutation(order[~is_val]), rng.permutation(order[is_val])
 
 
-def make_dataset(name: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray], *,
-                 classes: int, class_names: tuple[str, ...] = (), description: str = "",
-                 dtype: np.dtype) -> Dataset:
+def make_dataset(
+    name: str,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    *,
+    classes: int,
+    class_names: tuple[str, ...] = (),
+    description: str = "",
+    dtype: np.dtype,
+) -> Dataset:
     """A Dataset with x cast to `dtype`, labels to int64 (classification) or targets to `dtype`."""
     task = "classification" if classes else "regression"
     y_dtype = np.int64 if classes else dtype
     (x_train, y_train), (x_val, y_val) = train, val
     return Dataset(
         name=name,
-        x_train=x_train.astype(dtype, copy=False), y_train=y_train.astype(y_dtype, copy=False),
-        x_val=x_val.astype(dtype, copy=False), y_val=y_val.astype(y_dtype, copy=False),
+        x_train=x_train.astype(dtype, copy=False),
+        y_train=y_train.astype(y_dtype, copy=False),
+        x_val=x_val.astype(dtype, copy=False),
+        y_val=y_val.astype(y_dtype, copy=False),
         input_shape=tuple(int(d) for d in x_train.shape[1:]),
-        task=task, classes=classes, class_names=class_names, description=description,
+        task=task,
+        classes=classes,
+        class_names=class_names,
+        description=description,
     )
 
 
-def split_dataset(name: str, x: np.ndarray, y: np.ndarray, *, val_ratio: float, rng: np.random.Generator,
-                  classes: int, class_names: tuple[str, ...] = (), description: str = "",
-                  dtype: np.dtype) -> Dataset:
+def split_dataset(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    val_ratio: float,
+    rng: np.random.Generator,
+    classes: int,
+    class_names: tuple[str, ...] = (),
+    description: str = "",
+    dtype: np.dtype,
+) -> Dataset:
     """Split one pool of samples into train and validation (see `split_indices`) and build the Dataset."""
     train, val = split_indices(y, val_ratio, classes > 0, rng)
-    return make_dataset(name, (x[train], y[train]), (x[val], y[val]), classes=classes,
-                        class_names=class_names, description=description, dtype=dtype)
+    return make_dataset(
+        name,
+        (x[train], y[train]),
+        (x[val], y[val]),
+        classes=classes,
+        class_names=class_names,
+        description=description,
+        dtype=dtype,
+    )
 
 
-def dataset_from_pool(name: str, x: np.ndarray, y: np.ndarray, options: PoolOptions, *, rng: np.random.Generator,
-                      classes: int, class_names: tuple[str, ...] = (), description: str = "",
-                      dtype: np.dtype) -> Dataset:
+def dataset_from_pool(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    options: PoolOptions,
+    *,
+    rng: np.random.Generator,
+    classes: int,
+    class_names: tuple[str, ...] = (),
+    description: str = "",
+    dtype: np.dtype,
+) -> Dataset:
     """Cut a pool as `options` say (subset to ``limit``, reshape to ``shape``), then split and build it."""
     x, y = subset(x, y, options.limit, rng)
-    return split_dataset(name, reshape_samples(x, options.shape), y, val_ratio=options.val_ratio, rng=rng,
-                         classes=classes, class_names=class_names, description=description, dtype=dtype)
+    return split_dataset(
+        name,
+        reshape_samples(x, options.shape),
+        y,
+        val_ratio=options.val_ratio,
+        rng=rng,
+        classes=classes,
+        class_names=class_names,
+        description=description,
+        dtype=dtype,
+    )

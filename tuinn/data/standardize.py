@@ -28,8 +28,9 @@ def standardized(dataset: Dataset) -> Dataset:
 
     note = "features standardized (mean 0, variance 1 from the training split)"
     description = f"{dataset.description}; {note}" if dataset.description else note
-    return dataclasses.replace(dataset, x_train=apply(dataset.x_train), x_val=apply(dataset.x_val),
-                               description=description)
+    return dataclasses.replace(
+        dataset, x_train=apply(dataset.x_train), x_val=apply(dataset.x_val), description=description
+    )
 
 
 def read_standardize(read, default: bool) -> bool:

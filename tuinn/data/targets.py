@@ -15,8 +15,18 @@ MAX_CLASSES = 1000
 #: Shorthands for ``class_names``: the ten classes of MNIST and of Fashion-MNIST.
 CLASS_NAME_SETS: dict[str, tuple[str, ...]] = {
     "digits": tuple("0123456789"),
-    "fashion": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    "fashion": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
 }
 
 
@@ -25,8 +35,9 @@ def read_class_names(read: SpecReader) -> tuple[str, ...] | None:
     value = read.spec.get(CLASS_NAMES_KEY)
     if isinstance(value, str):
         if value not in CLASS_NAME_SETS:
-            raise read.fail(CLASS_NAMES_KEY, f"must be a list of names or {one_of(value, list(CLASS_NAME_SETS))}; "
-                                             f"got {value!r}")
+            raise read.fail(
+                CLASS_NAMES_KEY, f"must be a list of names or {one_of(value, list(CLASS_NAME_SETS))}; got {value!r}"
+            )
         return CLASS_NAME_SETS[value]
     names = read.string_list(CLASS_NAMES_KEY)
     if names is not None and not 2 <= len(names) <= MAX_CLASSES:
@@ -56,11 +67,14 @@ def indexed_labels(values: np.ndarray, names: tuple[str, ...], where: str, locat
         raise DataError(f"{where}: labels must be whole numbers 0..{len(names) - 1} when class names are given")
     bad = np.flatnonzero((codes < 0) | (codes >= len(names)))
     if bad.size:
-        raise DataError(f"{where}: label {values[bad[0]]} at {locate((int(bad[0]),))} is out of range "
-                        f"0..{len(names) - 1} ({len(names)} classes)")
+        raise DataError(
+            f"{where}: label {values[bad[0]]} at {locate((int(bad[0]),))} is out of range "
+            f"0..{len(names) - 1} ({len(names)} classes)"
+        )
     if len(codes) and (codes == codes[0]).all():
-        raise DataError(f"{where}: every label is {codes[0]} ({names[codes[0]]}); classification needs "
-                        f"at least two classes")
+        raise DataError(
+            f"{where}: every label is {codes[0]} ({names[codes[0]]}); classification needs at least two classes"
+        )
     return codes
 
 
@@ -71,18 +85,22 @@ def encode_labels(values: np.ndarray, where: str) -> tuple[np.ndarray, tuple[str
     """
     numbers = _as_integers(values)
     if numbers is None and values.dtype.kind != "U":
-        raise DataError(f"{where}: class labels must be whole numbers or strings; "
-                        f"use task = \"regression\" for real-valued targets")
+        raise DataError(
+            f'{where}: class labels must be whole numbers or strings; use task = "regression" for real-valued targets'
+        )
     keys = numbers if numbers is not None else np.char.strip(values)
     unique, codes = np.unique(keys, return_inverse=True)
     if not 2 <= len(unique) <= MAX_CLASSES:
-        raise DataError(f"{where}: found {len(unique)} distinct labels; classification needs 2 to {MAX_CLASSES} "
-                        f"(use task = \"regression\" for real-valued targets)")
+        raise DataError(
+            f"{where}: found {len(unique)} distinct labels; classification needs 2 to {MAX_CLASSES} "
+            f'(use task = "regression" for real-valued targets)'
+        )
     return codes.astype(np.int64), tuple(str(u) for u in unique)
 
 
-def class_labels(values: np.ndarray, names: tuple[str, ...] | None, where: str,
-                 locate: Locator) -> tuple[np.ndarray, tuple[str, ...]]:
+def class_labels(
+    values: np.ndarray, names: tuple[str, ...] | None, where: str, locate: Locator
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """(codes, names): indices checked against the given `names`, or encoded from the labels seen."""
     if values.dtype.kind == "U":
         empty = np.flatnonzero(np.char.strip(values) == "")
@@ -98,12 +116,13 @@ def read_task(read: SpecReader) -> tuple[bool, tuple[str, ...] | None]:
     classification = read.choice(TASK_KEY, TASKS, default="classification") == "classification"
     names = read_class_names(read)
     if names is not None and not classification:
-        raise read.fail(CLASS_NAMES_KEY, "applies only to task = \"classification\"")
+        raise read.fail(CLASS_NAMES_KEY, 'applies only to task = "classification"')
     return classification, names
 
 
-def targets(values: np.ndarray, classification: bool, names: tuple[str, ...] | None, where: str,
-            locate: Locator) -> tuple[np.ndarray, int, tuple[str, ...]]:
+def targets(
+    values: np.ndarray, classification: bool, names: tuple[str, ...] | None, where: str, locate: Locator
+) -> tuple[np.ndarray, int, tuple[str, ...]]:
     """(y, classes, class names): class indices for classification, float (N, outputs) for regression."""
     if not classification:
         y = as_numbers(values, where, locate)

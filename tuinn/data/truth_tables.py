@@ -30,5 +30,12 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
     """The truth table a [data] table of kind "truth_table" names (`rng` is unused: nothing is random)."""
     name = read.choice("name", TRUTH_TABLES)
     labels = OUTPUTS[name].astype(np.int64)
-    return make_dataset(name, (INPUTS, labels), (INPUTS.copy(), labels.copy()), classes=2, class_names=("false", "true"), dtype=dtype,
-                        description=f"2-input {name.upper()} truth table; train and val are the same 4 rows")
+    return make_dataset(
+        name,
+        (INPUTS, labels),
+        (INPUTS.copy(), labels.copy()),
+        classes=2,
+        class_names=("false", "true"),
+        dtype=dtype,
+        description=f"2-input {name.upper()} truth table; train and val are the same 4 rows",
+    )

@@ -84,9 +84,13 @@ def _activation(g: _Graph, name: str, x: str, hint: str) -> str:
         return g.op("Cast", [ge], f"{hint}_step", to=g.onnx.TensorProto.FLOAT)
     if name == "gelu":  # tanh form, as tuinn computes it: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
         cube = g.op("Mul", [g.op("Mul", [x, x], f"{hint}_x2"), x], f"{hint}_x3")
-        inner = g.op("Add", [x, g.op("Mul", [cube, g.const(f"{hint}_c", np.array(0.044715))], f"{hint}_cx3")], f"{hint}_sum")
+        inner = g.op(
+            "Add", [x, g.op("Mul", [cube, g.const(f"{hint}_c", np.array(0.044715))], f"{hint}_cx3")], f"{hint}_sum"
+        )
         scaled = g.op("Mul", [inner, g.const(f"{hint}_k", np.array(math.sqrt(2.0 / math.pi)))], f"{hint}_scaled")
-        one_plus = g.op("Add", [g.op("Tanh", [scaled], f"{hint}_tanh"), g.const(f"{hint}_one", np.ones(()))], f"{hint}_1p")
+        one_plus = g.op(
+            "Add", [g.op("Tanh", [scaled], f"{hint}_tanh"), g.const(f"{hint}_one", np.ones(()))], f"{hint}_1p"
+        )
         half_x = g.op("Mul", [x, g.const(f"{hint}_half", np.array(0.5))], f"{hint}_halfx")
         return g.op("Mul", [half_x, one_plus], f"{hint}_gelu")
     raise ValueError(f"activation {name!r} has no ONNX mapping")
@@ -100,8 +104,14 @@ def _layer(g: _Graph, layer, x: str, nchw: bool) -> tuple[str, bool]:
     if isinstance(layer, Conv2D):
         top, bottom, left, right = conv_pads(layer)
         w = g.const(f"{hint}_W", p["W"].transpose(3, 2, 0, 1))  # (kh, kw, C, F) -> (F, C, kh, kw)
-        x = g.op("Conv", [x, w, g.const(f"{hint}_b", p["b"])], f"{hint}_conv",
-                 kernel_shape=list(layer.kernel_size), strides=list(layer.stride), pads=[top, left, bottom, right])
+        x = g.op(
+            "Conv",
+            [x, w, g.const(f"{hint}_b", p["b"])],
+            f"{hint}_conv",
+            kernel_shape=list(layer.kernel_size),
+            strides=list(layer.stride),
+            pads=[top, left, bottom, right],
+        )
         return _activation(g, layer.activation, x, hint), nchw
     if isinstance(layer, (MaxPool2D, AvgPool2D)):
         op = "MaxPool" if isinstance(layer, MaxPool2D) else "AveragePool"
@@ -119,8 +129,11 @@ def _layer(g: _Graph, layer, x: str, nchw: bool) -> tuple[str, bool]:
         return _activation(g, layer.activation, z, hint), nchw
     if isinstance(layer, Maxout):
         n_in, units, pieces = p["W"].shape
-        z = g.op("Gemm", [x, g.const(f"{hint}_W", p["W"].reshape(n_in, units * pieces)),
-                          g.const(f"{hint}_b", p["b"].reshape(-1))], f"{hint}_gemm")
+        z = g.op(
+            "Gemm",
+            [x, g.const(f"{hint}_W", p["W"].reshape(n_in, units * pieces)), g.const(f"{hint}_b", p["b"].reshape(-1))],
+            f"{hint}_gemm",
+        )
         shape = g.name(f"{hint}_shape")
         g.initializers.append(g.onnx.numpy_helper.from_array(np.array([-1, units, pieces], np.int64), shape))
         z = g.op("Reshape", [z, shape], f"{hint}_pieces")
@@ -142,13 +155,18 @@ def to_onnx(net: Network, name: str = "tuinn"):
     g.nodes.append(g.helper.make_node("Identity", [x], [OUTPUT], name=OUTPUT))
     float32 = onnx.TensorProto.FLOAT
     graph = g.helper.make_graph(
-        g.nodes, name,
+        g.nodes,
+        name,
         [g.helper.make_tensor_value_info(INPUT, float32, ["batch", *net.input_shape])],
         [g.helper.make_tensor_value_info(OUTPUT, float32, ["batch", *net.output_shape])],
         g.initializers,
     )
-    model = g.helper.make_model(graph, opset_imports=[g.helper.make_opsetid("", OPSET)],
-                                producer_name="tuinn", doc_string=f"{name}, exported from tuinn")
+    model = g.helper.make_model(
+        graph,
+        opset_imports=[g.helper.make_opsetid("", OPSET)],
+        producer_name="tuinn",
+        doc_string=f"{name}, exported from tuinn",
+    )
     model.ir_version = 8  # the IR of opset 17, so older runtimes load it
     onnx.checker.check_model(model, full_check=True)
     return model

@@ -142,8 +142,12 @@ def _layer(s: _Script, layer) -> None:
         else:
             s.add(f"{layer.name}_pad", f"nn.ZeroPad2d({(left, right, top, bottom)})")
             padding = "padding=0"
-        s.add(layer.name, f"nn.Conv2d({c}, {f}, kernel_size={layer.kernel_size}, stride={layer.stride}, {padding})",
-              weight=p["W"].transpose(3, 2, 0, 1), bias=p["b"])
+        s.add(
+            layer.name,
+            f"nn.Conv2d({c}, {f}, kernel_size={layer.kernel_size}, stride={layer.stride}, {padding})",
+            weight=p["W"].transpose(3, 2, 0, 1),
+            bias=p["b"],
+        )
         s.activation(layer)
     elif isinstance(layer, (MaxPool2D, AvgPool2D)):
         kind = "MaxPool2d" if isinstance(layer, MaxPool2D) else "AvgPool2d"
@@ -164,7 +168,9 @@ def _layer(s: _Script, layer) -> None:
         n_in, units, pieces = p["W"].shape
         w = s.dense_weight(p["W"].reshape(n_in, units * pieces))
         s.helpers.add("Maxout")
-        s.add(layer.name, f"Maxout({n_in}, {units}, {pieces})", **{"linear.weight": w, "linear.bias": p["b"].reshape(-1)})
+        s.add(
+            layer.name, f"Maxout({n_in}, {units}, {pieces})", **{"linear.weight": w, "linear.bias": p["b"].reshape(-1)}
+        )
     elif isinstance(layer, Dropout):
         s.add(layer.name, f"nn.Dropout({layer.rate})")
     else:
@@ -185,8 +191,13 @@ def torch_script(net: Network, weights_name: str, title: str = "tuinn network") 
         input_doc, nchw_note = ", ".join(map(str, net.input_shape)), ""
     summary = " -> ".join(row.type for row in net.summary_rows())
     source = TEMPLATE.format(
-        title=title, weights=weights_name, input_doc=input_doc, nchw_note=nchw_note, summary=summary,
-        helpers="".join(HELPERS[h] for h in sorted(s.helpers)), modules="\n".join(s.lines),
+        title=title,
+        weights=weights_name,
+        input_doc=input_doc,
+        nchw_note=nchw_note,
+        summary=summary,
+        helpers="".join(HELPERS[h] for h in sorted(s.helpers)),
+        modules="\n".join(s.lines),
     )
     return source, s.state
 

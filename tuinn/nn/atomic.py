@@ -38,7 +38,7 @@ def sweep_stale_temporaries(path: Path) -> list[Path]:
     removed = []
     prefix = f".{path.name}."
     for tmp in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
-        pid = tmp.name[len(prefix):].split(".")[0]
+        pid = tmp.name[len(prefix) :].split(".")[0]
         if pid.isdigit() and _running(int(pid)):
             continue  # another process is writing the same file right now
         try:

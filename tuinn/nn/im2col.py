@@ -72,9 +72,7 @@ class ConvGeometry:
     @property
     def output(self) -> tuple[int, int]:
         """(Ho, Wo), with 0 where the kernel does not fit."""
-        return tuple(
-            max(0, (p - k) // s + 1) for p, k, s in zip(self.padded, self.kernel, self.stride)
-        )
+        return tuple(max(0, (p - k) // s + 1) for p, k, s in zip(self.padded, self.kernel, self.stride))
 
     @property
     def rows(self) -> int:

@@ -28,10 +28,10 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from tuinn.nn.activations import ACTIVATIONS
-from tuinn.nn.fusion import training_path
 from tuinn.nn.atomic import write_atomically
-from tuinn.nn.layers import LAYERS, ActivatedLayer, Layer, ShapeError
+from tuinn.nn.fusion import training_path
 from tuinn.nn.initializers import get_initializer
+from tuinn.nn.layers import LAYERS, ActivatedLayer, Layer, ShapeError
 from tuinn.nn.losses import Loss, get_loss
 from tuinn.nn.parallel import DataParallel
 
@@ -91,9 +91,7 @@ class Network:
 
     # --- construction ------------------------------------------------------------
     @classmethod
-    def from_spec(
-        cls, spec: dict, input_shape: Iterable[int], seed: int = 0, dtype: Any = np.float64
-    ) -> "Network":
+    def from_spec(cls, spec: dict, input_shape: Iterable[int], seed: int = 0, dtype: Any = np.float64) -> "Network":
         """Build a network from a spec dict; raises SpecError naming the bad layer or key."""
         spec, layers, penalties = parse_spec(spec)
         return cls(layers, _input_shape(input_shape), spec["loss"], seed, dtype, spec=spec, **penalties)
@@ -200,8 +198,10 @@ class Network:
         shape = getattr(x, "shape", None)
         first = self.layers[0]
         if shape is None or len(shape) == 0 or tuple(shape[1:]) != self.input_shape or shape[0] == 0:
-            raise ArrayError(f"layer 1 ({first.name}) takes a batch of shape (N, {', '.join(map(str, self.input_shape))}) "
-                             f"with N >= 1, got {'an object without a shape' if shape is None else f'shape {tuple(shape)}'}")
+            raise ArrayError(
+                f"layer 1 ({first.name}) takes a batch of shape (N, {', '.join(map(str, self.input_shape))}) "
+                f"with N >= 1, got {'an object without a shape' if shape is None else f'shape {tuple(shape)}'}"
+            )
         if x.dtype.kind not in "fiub":
             raise ArrayError(f"layer 1 ({first.name}) takes real numbers, got an array of {x.dtype}")
 
@@ -278,11 +278,7 @@ class Network:
 
     def weight_grad_norms(self) -> dict[str, float]:
         """L2 norm of each layer's weight gradient, by layer name, input to output."""
-        return {
-            l.name: float(np.linalg.norm(l.gradients["W"]))
-            for l in self.layers
-            if "W" in l.gradients
-        }
+        return {l.name: float(np.linalg.norm(l.gradients["W"])) for l in self.layers if "W" in l.gradients}
 
     # --- persistence -----------------------------------------------------------------
     def current_spec(self) -> dict:
@@ -329,8 +325,9 @@ class Network:
             saved = _read_meta(f, path)["spec"]["layers"]
             kinds = [layer.get("type") for layer in saved]
             if kinds != [layer.kind for layer in self.layers]:
-                raise ValueError(f"{path}: saved from a network of layers {kinds}, "
-                                 f"not {[layer.kind for layer in self.layers]}")
+                raise ValueError(
+                    f"{path}: saved from a network of layers {kinds}, not {[layer.kind for layer in self.layers]}"
+                )
             self.load_weights_from(f, str(path))
         for layer, layer_spec in zip(self.layers, saved):
             if isinstance(layer, ActivatedLayer) and "activation" in layer_spec:
@@ -343,16 +340,15 @@ class Network:
                 raise ValueError(f"{source}: no weights for parameter {name!r}")
             w = arrays[name]
             if w.shape != p.shape:
-                raise ValueError(
-                    f"{source}: parameter {name!r} has shape {w.shape}, the network needs {p.shape}"
-                )
+                raise ValueError(f"{source}: parameter {name!r} has shape {w.shape}, the network needs {p.shape}")
             if w.dtype.kind not in "fiu":
                 raise ValueError(f"{source}: parameter {name!r} holds {w.dtype} values, not real numbers")
             with np.errstate(over="ignore", invalid="ignore"):
                 p[...] = w
             if not np.isfinite(p).all():
-                raise ValueError(f"{source}: parameter {name!r} holds NaN or infinite values "
-                                 f"(or values too large for {self.dtype})")
+                raise ValueError(
+                    f"{source}: parameter {name!r} holds NaN or infinite values (or values too large for {self.dtype})"
+                )
 
 
 @contextmanager
@@ -511,8 +507,7 @@ def _check_output(layers: list[Layer], loss: Loss) -> None:
             raise SpecError(f"layer {i} ({layer.name}): softmax is only allowed on the output layer")
     if out_act == "softmax" and fused != "softmax":
         raise SpecError(
-            f"layer {len(layers)} ({last.name}): a softmax output needs loss "
-            f"softmax_cross_entropy, not {loss.name}"
+            f"layer {len(layers)} ({last.name}): a softmax output needs loss softmax_cross_entropy, not {loss.name}"
         )
 
 

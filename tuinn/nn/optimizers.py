@@ -136,9 +136,7 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(
-        self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
-    ) -> None:
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta1, self.beta2 = decay_rate("beta1", beta1), decay_rate("beta2", beta2)
         self.eps = positive("eps", eps)
@@ -160,9 +158,7 @@ class Adam(Optimizer):
         p -= self._alpha * m / (np.sqrt(v) + self._eps_hat)
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)
-}
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}
 
 
 def make_optimizer(name: str, lr: float, **options) -> Optimizer:

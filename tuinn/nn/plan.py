@@ -59,9 +59,7 @@ class NetworkPlan:
     def parameter_shapes(self) -> dict[str, Shape]:
         """Shape of every parameter by its network name ("dense_1.W"), in layer order."""
         return {
-            f"{layer.row.name}.{key}": shape
-            for layer in self.layers
-            for key, shape in layer.parameter_shapes.items()
+            f"{layer.row.name}.{key}": shape for layer in self.layers for key, shape in layer.parameter_shapes.items()
         }
 
     @property

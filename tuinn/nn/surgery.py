@@ -108,7 +108,9 @@ def resize_layer(net: Network, index: int, size: int) -> Surgery:
     """
     layer = net.layers[index]
     if layer.kind not in RESIZABLE:
-        raise SpecError(f"layer {index + 1} ({layer.name}) is a {layer.kind} layer: only dense units and conv2d filters can change")
+        raise SpecError(
+            f"layer {index + 1} ({layer.name}) is a {layer.kind} layer: only dense units and conv2d filters can change"
+        )
     key, out_axis = RESIZABLE[layer.kind]
     old_size = getattr(layer, key)
     spec = _spec_of(net)
@@ -166,7 +168,9 @@ def insert_layer(net: Network, index: int, activation: str) -> Surgery:
         raise SpecError(f"a layer can be inserted before layers 1..{len(net.layers)}, not {index + 1}")
     shape = net.input_shape if index == 0 else net.layers[index - 1].output_shape
     if len(shape) != 1:
-        raise SpecError(f"a dense layer needs a flat input, but the output of layer {index} is {'×'.join(map(str, shape))}")
+        raise SpecError(
+            f"a dense layer needs a flat input, but the output of layer {index} is {'×'.join(map(str, shape))}"
+        )
     width = shape[0]
     spec = _spec_of(net)
     spec["layers"].insert(index, {"type": "dense", "units": width, "activation": activation})
@@ -192,7 +196,9 @@ def remove_layer(net: Network, index: int) -> Surgery:
         raise SpecError("the output layer cannot be removed")
     nxt = _next_weighted(net, index)
     if layer.kind != "dense" or nxt is None or net.layers[nxt].kind != "dense":
-        raise SpecError(f"layer {index + 1} ({layer.name}): only a dense layer followed by a dense layer can be removed")
+        raise SpecError(
+            f"layer {index + 1} ({layer.name}): only a dense layer followed by a dense layer can be removed"
+        )
     spec = _spec_of(net)
     del spec["layers"][index]
     new = _build(net, spec)

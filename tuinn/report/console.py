@@ -61,7 +61,9 @@ class ConsoleReporter(Reporter):
         if snap.data_note:
             self._print(f"Data: {snap.data_note}")
         self._print(summary)
-        self._print(f"Target: {snap.target}; {snap.epochs} epochs at most; optimizer {snap.optimizer_label}{plan_note(snap)}")
+        self._print(
+            f"Target: {snap.target}; {snap.epochs} epochs at most; optimizer {snap.optimizer_label}{plan_note(snap)}"
+        )
 
     def epoch(self, snap: Snapshot) -> None:
         width = len(str(snap.epochs))
@@ -103,8 +105,14 @@ class JsonReporter(Reporter):
             schedule=snap.schedule,
             patience=snap.experiment.target.patience if snap.experiment else 0,
             layers=[
-                {"name": r.name, "type": r.type, "output_shape": list(r.output_shape), "neurons": r.neurons,
-                 "parameters": r.parameters, "activation": r.activation}
+                {
+                    "name": r.name,
+                    "type": r.type,
+                    "output_shape": list(r.output_shape),
+                    "neurons": r.neurons,
+                    "parameters": r.parameters,
+                    "activation": r.activation,
+                }
                 for r in snap.summary
             ],
         )

@@ -13,8 +13,9 @@ from tuinn.train.trainer import Trainer, quiet_float_errors
 EXIT_TARGET_MET, EXIT_TARGET_MISSED = 0, 1
 
 
-def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int] = lambda: 0,
-                 recorder: Recorder | None = None) -> int:
+def run_headless(
+    trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int] = lambda: 0, recorder: Recorder | None = None
+) -> int:
     """Train to the end (or the target), reporting epochs and events; 0 if the target is met.
 
     `stop_signal()` is the number of a stop signal received (0: none): training ends after
@@ -34,17 +35,18 @@ def run_headless(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[],
     text = verdict(trainer, code)
     if stop_signal():
         code = 128 + stop_signal()
-        text = (f"Stopped by {signal.Signals(stop_signal()).name} after {trainer.epoch} epochs "
-                f"({trainer.step_count} steps); target {trainer.config.target.describe()} "
-                f"{'met' if snap.target_met else 'not met'} by then.")
+        text = (
+            f"Stopped by {signal.Signals(stop_signal()).name} after {trainer.epoch} epochs "
+            f"({trainer.step_count} steps); target {trainer.config.target.describe()} "
+            f"{'met' if snap.target_met else 'not met'} by then."
+        )
     reporter.end(snap, text, code)
     if recorder is not None:
         recorder.write(trainer.snapshot(), keyframe=True)
     return code
 
 
-def _train(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int],
-           recorder: Recorder | None) -> None:
+def _train(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int], recorder: Recorder | None) -> None:
     """Step until finished (or stopped by a signal), printing throttled epoch lines and every event."""
     seen_events = len(trainer.events)
     epochs = trainer.config.train.epochs
@@ -52,7 +54,11 @@ def _train(trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int],
     while not trainer.finished and not stop_signal():
         pretraining = trainer.phase == "pretrain"  # (before the step that may end it)
         trainer.step()
-        if trainer.epoch == last_epoch and not trainer.finished and not (pretraining and len(trainer.events) != seen_events):
+        if (
+            trainer.epoch == last_epoch
+            and not trainer.finished
+            and not (pretraining and len(trainer.events) != seen_events)
+        ):
             continue  # (pretraining has no epochs of the run: its events are printed as they come)
         last_epoch = trainer.epoch
         if recorder is not None and trainer.epoch % trainer.eval_every == 0 and not trainer.finished:

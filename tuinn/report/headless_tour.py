@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from tuinn.config import load_preset
+from tuinn.config.tour_file import CountCheck, Stop
 from tuinn.report.console import Reporter
 from tuinn.report.headless import EXIT_TARGET_MET, EXIT_TARGET_MISSED, run_headless
-from tuinn.config.tour_file import CountCheck, Stop
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer, plan_model, preset_input_shape
 
@@ -46,8 +46,12 @@ def run_stop(stop: Stop) -> StopResult:
     snap = reporter.final
     wanted = EXIT_TARGET_MET if stop.expect == "meets" else EXIT_TARGET_MISSED
     expected = f"{stop.expect} {config.target.describe()}"
-    value = {"val_accuracy": snap.val_metric, "train_accuracy": snap.train_metric,
-             "val_loss": snap.val_loss, "train_loss": snap.train_loss}[config.target.metric]
+    value = {
+        "val_accuracy": snap.val_metric,
+        "train_accuracy": snap.train_metric,
+        "val_loss": snap.val_loss,
+        "train_loss": snap.train_loss,
+    }[config.target.metric]
     shown = "n/a" if value is None else f"{value:.4f}"
     if snap.diverged:
         actual = f"diverged: {snap.diverged}"
@@ -58,8 +62,14 @@ def run_stop(stop: Stop) -> StopResult:
     wrong = [check for check in stop.checks if _count(check) != check.value]
     if stop.checks:
         expected += f"; {len(stop.checks)} counts"
-        actual += "; counts " + ("as stated" if not wrong else "differ: " + "; ".join(
-            f"{c.layer} of {c.preset} has {_count(c):,} {c.what.replace('_', '-')}, not {c.value:,}" for c in wrong))
+        actual += "; counts " + (
+            "as stated"
+            if not wrong
+            else "differ: "
+            + "; ".join(
+                f"{c.layer} of {c.preset} has {_count(c):,} {c.what.replace('_', '-')}, not {c.value:,}" for c in wrong
+            )
+        )
     return StopResult(stop, expected, actual, ok and not wrong)
 
 
@@ -79,14 +89,22 @@ def run_tour_headless(stops: tuple[Stop, ...], out: TextIO | None = None) -> int
         result = run_stop(stop)
         results.append(result)
         mark = "ok  " if result.ok else "FAIL"
-        print(f"{i:>2}/{len(stops)} {mark} {stop.preset:<{width}}  expected: {result.expected}  "
-              f"actual: {result.actual}", file=out, flush=True)
+        print(
+            f"{i:>2}/{len(stops)} {mark} {stop.preset:<{width}}  expected: {result.expected}  actual: {result.actual}",
+            file=out,
+            flush=True,
+        )
     failed = [r for r in results if not r.ok]
     if failed:
-        print(f"Tour: {len(failed)} of {len(stops)} stops did not behave as their lessons say: "
-              + ", ".join(r.stop.preset for r in failed), file=out)
+        print(
+            f"Tour: {len(failed)} of {len(stops)} stops did not behave as their lessons say: "
+            + ", ".join(r.stop.preset for r in failed),
+            file=out,
+        )
         return 1
-    print(f"Tour: all {len(stops)} stops behaved as their lessons say "
-          f"(the {sum(s.expect == 'misses' for s in stops)} designed to fail failed).", file=out)
+    print(
+        f"Tour: all {len(stops)} stops behaved as their lessons say "
+        f"(the {sum(s.expect == 'misses' for s in stops)} designed to fail failed).",
+        file=out,
+    )
     return 0
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from typing import Sequence
 
 from tuinn.nn import SummaryRow
@@ -24,10 +23,10 @@ def readable_count(n: int) -> str:
     if abs(n) < 1_000_000:
         return digits
     power = min(len(str(abs(n))) - 1, 3 * len(SI_PREFIXES)) // 3
-    short = f"{n / 1000 ** power:.1f}"
+    short = f"{n / 1000**power:.1f}"
     if float(short) >= 1000 and power < len(SI_PREFIXES):  # 999,999,999 is 1.0 G, not 1000.0 M
         power += 1
-        short = f"{n / 1000 ** power:.1f}"
+        short = f"{n / 1000**power:.1f}"
     return f"{digits} ({short} {SI_PREFIXES[power - 1]})"
 
 
@@ -82,4 +81,3 @@ def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str
             f"({dense_total / max(total, 1):,.1f}× the shared-kernel net)"
         )
     return "\n".join(lines)
-

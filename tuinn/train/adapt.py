@@ -31,6 +31,8 @@ def adapted_output(config: RunConfig, dataset: Dataset) -> tuple[RunConfig, str]
     else:
         new_last, new_loss = {**last, "units": dataset.classes, "activation": "softmax"}, "softmax_cross_entropy"
     model = {**config.model, "layers": [*layers[:-1], new_last], "loss": new_loss}
-    note = (f"output layer adapted to the data's {dataset.classes} classes: {units} -> {new_last['units']} "
-            f"{new_last['activation']} unit{'s' * (new_last['units'] != 1)}, loss {new_loss}")
+    note = (
+        f"output layer adapted to the data's {dataset.classes} classes: {units} -> {new_last['units']} "
+        f"{new_last['activation']} unit{'s' * (new_last['units'] != 1)}, loss {new_loss}"
+    )
     return dataclasses.replace(config, model=model), note

@@ -28,8 +28,21 @@ KIND = "tuinn-checkpoint"
 VERSION = 2  # 2: the lr series in the History, the early-stopping watch
 STATE = "__checkpoint__"
 #: Trainer attributes saved as they are (JSON scalars)
-COUNTERS = ("step_count", "epoch", "samples_seen", "_cursor", "lr", "optimizer_name",
-            "hidden_activation", "selected", "sample_index", "target_met", "diverged", "_evaluated_at", "_recorded_lr")
+COUNTERS = (
+    "step_count",
+    "epoch",
+    "samples_seen",
+    "_cursor",
+    "lr",
+    "optimizer_name",
+    "hidden_activation",
+    "selected",
+    "sample_index",
+    "target_met",
+    "diverged",
+    "_evaluated_at",
+    "_recorded_lr",
+)
 #: the divergence watch's running figures (the loss it started from, its average, steps above it)
 WATCH = ("first", "_average", "_high_steps")
 #: Series attributes that are scalars; the arrays are _steps, _values and _pending_sum
@@ -48,7 +61,9 @@ def _series_state(prefix: str, s: Series, arrays: dict[str, np.ndarray]) -> dict
 
 def _restore_series(prefix: str, s: Series, state: dict, arrays) -> None:
     if (state["capacity"], state["width"]) != (s.capacity, s.width):
-        raise ValueError(f"history {prefix} holds {state['width']} values x {state['capacity']}, the run needs {s.width} x {s.capacity}")
+        raise ValueError(
+            f"history {prefix} holds {state['width']} values x {state['capacity']}, the run needs {s.width} x {s.capacity}"
+        )
     for key, target in (("steps", s._steps), ("values", s._values), ("pending_sum", s._pending_sum)):
         saved = arrays[f"{prefix}.{key}"]
         if saved.shape != target.shape:

@@ -133,7 +133,6 @@ class OpenPreset:
     config: RunConfig
 
 
-
 @dataclass(frozen=True)
 class SaveCheckpoint:
     """Save the run as a checkpoint between steps (`path` None: '<preset>-epoch<N>.npz')."""

@@ -18,8 +18,7 @@ from tuinn.config import ConfigError, RunConfig
 from tuinn.config.settings import config_table, get_key, with_settings
 from tuinn.data import Dataset
 from tuinn.data.features import PLAIN
-from tuinn.nn import Network, SpecError
-from tuinn.nn import surgery
+from tuinn.nn import Network, SpecError, surgery
 from tuinn.nn.plan import plan_network
 from tuinn.train import commands as cmd
 from tuinn.train.schedule import Schedule
@@ -60,7 +59,9 @@ class Lab:
         """The run as it is now, as a RunConfig: what `Save experiment as preset` writes."""
         config = self.config
         options = config.train.optimizer_options if self.optimizer_name == config.train.optimizer else {}
-        train = self.schedule.train_config(dataclasses.replace(config.train, optimizer=self.optimizer_name, optimizer_options=options))
+        train = self.schedule.train_config(
+            dataclasses.replace(config.train, optimizer=self.optimizer_name, optimizer_options=options)
+        )
         model = {**config.model, "layers": self._layer_specs()}
         if self.network.l1 or "l1" in config.model:
             model["l1"] = self.network.l1
@@ -136,8 +137,10 @@ class Lab:
             return  # new data is checked when it loads; an unchanged model is the one running
         plan = plan_network(config.model, self.network.input_shape, dtype=config.train.dtype)
         if plan.parameters > MAX_PARAMETERS:
-            raise ConfigError(f"{config.source}: [model] that network has {plan.parameters:,} parameters; "
-                              f"the lab changes networks of up to {MAX_PARAMETERS:,} while they train")
+            raise ConfigError(
+                f"{config.source}: [model] that network has {plan.parameters:,} parameters; "
+                f"the lab changes networks of up to {MAX_PARAMETERS:,} while they train"
+            )
 
     def _model_surgeries(self, net: Network, old: dict, new: dict, input_shape) -> list[surgery.Surgery]:
         """The surgeries that turn `net` (built from `old`) into one built from `new`, keeping weights."""
@@ -145,7 +148,10 @@ class Lab:
         steps: list[surgery.Surgery] = []
         live = (
             len(old_layers) == len(new_layers)
-            and all(a.get("type") == b.get("type") and _changed(a, b) <= set(LIVE_LAYER_KEYS) for a, b in zip(old_layers, new_layers))
+            and all(
+                a.get("type") == b.get("type") and _changed(a, b) <= set(LIVE_LAYER_KEYS)
+                for a, b in zip(old_layers, new_layers)
+            )
             and _changed(old, new) <= {"layers", "l1", "l2"}
         )
         if not live:  # a change of kernel, loss, layer list, ...: keep what fits by name and shape
@@ -278,8 +284,10 @@ def _input_surgeries(net: Network, old: Dataset, new: Dataset, config: RunConfig
     after = new.features or (PLAIN if new.input_shape == (2,) else None)
     if before is None or after is None:
         shape = "×".join(map(str, new.input_shape))
-        raise ConfigError(f"{config.source}: [data] the new data's samples are {shape}, the network takes "
-                          f"{'×'.join(map(str, net.input_shape))}: open a preset made for this data instead")
+        raise ConfigError(
+            f"{config.source}: [data] the new data's samples are {shape}, the network takes "
+            f"{'×'.join(map(str, net.input_shape))}: open a preset made for this data instead"
+        )
     steps: list[surgery.Surgery] = []
     current = list(before)
     for name in before:

@@ -143,10 +143,12 @@ class Pretrainer:
         self._order = np.arange(len(self._inputs))
         self._cursor = len(self._order)
         self.epoch = 0
-        self._events.append((
-            "pretrain",
-            f"pretraining {layer.name} ({self.position + 1}/{len(self.layers)}) as an autoencoder ({loss})",
-        ))
+        self._events.append(
+            (
+                "pretrain",
+                f"pretraining {layer.name} ({self.position + 1}/{len(self.layers)}) as an autoencoder ({loss})",
+            )
+        )
 
     def _end_epoch(self) -> None:
         self.last_loss = float(np.mean(self._epoch_losses))

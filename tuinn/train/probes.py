@@ -79,7 +79,9 @@ def decision_surface(
     is_val = np.concatenate([np.full(len(x[::step]), v) for x, _, v in parts])
     if task == "classification":
         inputs = points.astype(net.dtype)
-        correct = predicted_classes(net.forward(expand(inputs, features) if features else inputs), net.loss.name) == labels
+        correct = (
+            predicted_classes(net.forward(expand(inputs, features) if features else inputs), net.loss.name) == labels
+        )
     else:
         correct = np.ones(len(points), dtype=bool)
     return DecisionSurface(

@@ -59,8 +59,13 @@ class RecordingError(ValueError):
 def _same(a: Any, b: Any) -> bool:
     """Whether two Snapshot values are equal: arrays by shape, dtype and content; dataclasses field by field."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        )
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
         return type(a) is type(b) and all(_same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
     if isinstance(a, (tuple, list)):
@@ -94,15 +99,24 @@ class FrameEncoder:
                 raise TypeError(f"the recorder does not know {name}: add its module to TYPES")
             fields = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
             if type(previous) is type(value):
-                return {"__delta__": name, **{
-                    k: self.encode(v, f"{place}.{k}", getattr(previous, k))
-                    for k, v in fields if self.changed(getattr(previous, k), v, f"{place}.{k}")}}
+                return {
+                    "__delta__": name,
+                    **{
+                        k: self.encode(v, f"{place}.{k}", getattr(previous, k))
+                        for k, v in fields
+                        if self.changed(getattr(previous, k), v, f"{place}.{k}")
+                    },
+                }
             return {"__type__": name, **{k: self.encode(v, f"{place}.{k}") for k, v in fields}}
         if isinstance(value, tuple):
             if isinstance(previous, tuple) and len(previous) == len(value) and value:
-                return {"__tuple_delta__": {
-                    str(i): self.encode(v, f"{place}.{i}", previous[i])
-                    for i, v in enumerate(value) if self.changed(previous[i], v, f"{place}.{i}")}}
+                return {
+                    "__tuple_delta__": {
+                        str(i): self.encode(v, f"{place}.{i}", previous[i])
+                        for i, v in enumerate(value)
+                        if self.changed(previous[i], v, f"{place}.{i}")
+                    }
+                }
             return {"__tuple__": [self.encode(v, f"{place}.{i}") for i, v in enumerate(value)]}
         if isinstance(value, Path):
             return {"__path__": str(value)}
@@ -147,8 +161,14 @@ class FrameDecoder:
             cls = TYPES[value["__delta__"]]
             if type(previous) is not cls:
                 raise ValueError(f"{place}: a change of a {cls.__name__} that was not recorded before")
-            return dataclasses.replace(previous, **{
-                k: self.decode(v, f"{place}.{k}", getattr(previous, k)) for k, v in value.items() if k != "__delta__"})
+            return dataclasses.replace(
+                previous,
+                **{
+                    k: self.decode(v, f"{place}.{k}", getattr(previous, k))
+                    for k, v in value.items()
+                    if k != "__delta__"
+                },
+            )
         return {k: self.decode(v, f"{place}.{k}") for k, v in value.items()}
 
 
@@ -243,8 +263,10 @@ class Recording:
         if not ok:
             raise RecordingError(f"{self.path}: not a tuinn recording (record one with --record FILE)")
         if header.get("version") not in READS:
-            raise RecordingError(f"{self.path}: recording version {header.get('version')!r}, this tuinn reads "
-                                 f"{' and '.join(map(str, READS))}")
+            raise RecordingError(
+                f"{self.path}: recording version {header.get('version')!r}, this tuinn reads "
+                f"{' and '.join(map(str, READS))}"
+            )
         body = lines[1:]
         if body and body[-1] == b"":
             body.pop()
@@ -267,7 +289,9 @@ class Recording:
                     counts[name] = sum(len(s) for s, _ in points[name])
                 Snapshot(**state, curves={})  # every field present and known
             except (ValueError, KeyError, TypeError, zlib.error) as e:
-                raise RecordingError(f"{self.path}: line {number} is not a tuinn frame ({type(e).__name__}: {e})") from None
+                raise RecordingError(
+                    f"{self.path}: line {number} is not a tuinn frame ({type(e).__name__}: {e})"
+                ) from None
             self._frames.append(dict(state))
             self._curve_counts.append(counts)
         if not self._frames:
@@ -282,6 +306,8 @@ class Recording:
 
     def __getitem__(self, i: int) -> Snapshot:
         counts = self._curve_counts[i]
-        curves = {name: Curve(steps[: counts.get(name, 0)], values[: counts.get(name, 0)])
-                  for name, (steps, values) in self._curves.items()}
+        curves = {
+            name: Curve(steps[: counts.get(name, 0)], values[: counts.get(name, 0)])
+            for name, (steps, values) in self._curves.items()
+        }
         return Snapshot(**self._frames[i], curves=curves)

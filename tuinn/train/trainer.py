@@ -21,16 +21,24 @@ from tuinn.nn.activations import HIDDEN_ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
 from tuinn.nn.plan import NetworkPlan, plan_network
 from tuinn.train import commands as cmd
+from tuinn.train.adapt import adapted_output
 from tuinn.train.budget import check_budget
 from tuinn.train.divergence import DivergenceWatch
 from tuinn.train.early_stop import EarlyStop
-from tuinn.train.adapt import adapted_output
 from tuinn.train.history import History
 from tuinn.train.lab import LAB_COMMANDS, Lab
 from tuinn.train.pretrain import Pretrainer
+from tuinn.train.probes import (
+    confusion_matrix,
+    conv_kernels,
+    decision_surface,
+    gradient_matrix,
+    predicted_classes,
+    sample_view,
+)
 from tuinn.train.schedule import Schedule
-from tuinn.train.probes import confusion_matrix, conv_kernels, decision_surface, gradient_matrix, predicted_classes, sample_view
 from tuinn.train.snapshot import Curve, Event, LayerStats, Snapshot
+
 
 def quiet_float_errors():
     """Silence NumPy's overflow warnings in a training loop: divergence is reported as a message."""
@@ -101,7 +109,10 @@ class Trainer(Lab):
     """Trains one RunConfig step by step; steer it with `submit`, read it with `snapshot`."""
 
     def __init__(
-        self, config: RunConfig, dataset: Dataset | None = None, stop_at_target: bool | None = None,
+        self,
+        config: RunConfig,
+        dataset: Dataset | None = None,
+        stop_at_target: bool | None = None,
         threads: int = 1,
     ) -> None:
         self.config = config
@@ -143,8 +154,9 @@ class Trainer(Lab):
     def _start(self) -> None:
         """(Re)build network and optimizer from the seed; clear counters and history."""
         n_train = len(self.dataset.x_train)
-        self.network = build_network(self.config, self.dataset.input_shape,
-                                     batch=min(self.config.train.batch_size or n_train, n_train))
+        self.network = build_network(
+            self.config, self.dataset.input_shape, batch=min(self.config.train.batch_size or n_train, n_train)
+        )
         self.network.set_threads(self.threads)
         self._check_output()
         hidden = self.network.hidden_layers
@@ -221,11 +233,15 @@ class Trainer(Lab):
         where = f"{self.config.source}: key 'model.layers[{len(net.layers) - 1}].units'"
         if ds.task == "regression":
             if units != ds.outputs:
-                raise ConfigError(f"{where}: the data has {ds.outputs} regression output(s); the last layer gives {net.output_shape}")
+                raise ConfigError(
+                    f"{where}: the data has {ds.outputs} regression output(s); the last layer gives {net.output_shape}"
+                )
             return
         wanted = 1 if ds.classes == 2 and units == 1 else ds.classes
         if units != wanted:
-            raise ConfigError(f"{where}: the data has {ds.classes} classes; the last layer gives {net.output_shape}, it needs {ds.classes} units (or 1 for two classes)")
+            raise ConfigError(
+                f"{where}: the data has {ds.classes} classes; the last layer gives {net.output_shape}, it needs {ds.classes} units (or 1 for two classes)"
+            )
         if units == 1 and net.loss.name == "softmax_cross_entropy":
             raise ConfigError(f"{where}: softmax cross-entropy needs one unit per class")
 
@@ -447,8 +463,11 @@ class Trainer(Lab):
         loss, samples = self.pretrainer.step()
         if not np.isfinite(loss):
             lr = self.config.train.pretrain.lr
-            self.stop_with(f"pretraining stopped: the reconstruction loss of {layer} became {loss:.4g}; "
-                           f"the pretraining learning rate {lr:g} is probably too high", f"diverged (loss {loss:.4g})")
+            self.stop_with(
+                f"pretraining stopped: the reconstruction loss of {layer} became {loss:.4g}; "
+                f"the pretraining learning rate {lr:g} is probably too high",
+                f"diverged (loss {loss:.4g})",
+            )
             return loss
         self._count_step(samples)
         self.history.record("recon_loss", self.step_count, loss)
@@ -465,7 +484,9 @@ class Trainer(Lab):
     def _end_epoch(self) -> None:
         self.epoch += 1
         last = self.epoch >= self.epoch_budget
-        regular = self.epoch % self.eval_every == 0  # early stopping counts these only: a run stops where it would on any machine
+        regular = (
+            self.epoch % self.eval_every == 0
+        )  # early stopping counts these only: a run stops where it would on any machine
         if last or regular or time.perf_counter() - self._eval_clock >= EVAL_SECONDS:
             norms = list(self.network.weight_grad_norms().values())
             self.history.grad_norms.append(self.step_count, np.log10(np.maximum(norms, 1e-30)))
@@ -642,7 +663,9 @@ class Trainer(Lab):
             input_shape=net.input_shape,
             speed=self.speed,
             separate_val=self.separate_val,
-            class_names=(ds.class_names or tuple(str(k) for k in range(ds.classes))) if ds.task == "classification" else (),
+            class_names=(ds.class_names or tuple(str(k) for k in range(ds.classes)))
+            if ds.task == "classification"
+            else (),
             sample=sample,
             kernels=kernels,
             confusion=None if self.confusion is None else self.confusion.copy(),

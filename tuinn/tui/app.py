@@ -24,13 +24,13 @@ from tuinn.train.recorder import Recorder
 from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
+from tuinn.tui.glyphs import utf8_locale
+from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
+from tuinn.tui.pacing import FramePacer
+from tuinn.tui.tour import TOUR_BINDINGS, TourActions, TourPanel, TourPosition
+from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.widgets.chart import CHART_INTERVAL, LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
-from tuinn.tui.pacing import FramePacer
-from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
-from tuinn.tui.widgets.about import AboutCard
-from tuinn.tui.glyphs import utf8_locale
-from tuinn.tui.tour import TOUR_BINDINGS, TourActions, TourPanel, TourPosition
 from tuinn.tui.widgets.help import HelpScreen, key_name
 from tuinn.tui.widgets.status import StatusPanel
 from tuinn.tui.wire import WireMeter
@@ -47,10 +47,19 @@ PACE_PERIOD = 0.5  # seconds between the pacer's readings
 STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
 
 
-PICK, LR, LAYER = Binding.Group("pick", compact=True), Binding.Group("lr", compact=True), Binding.Group("layer", compact=True)
+PICK, LR, LAYER = (
+    Binding.Group("pick", compact=True),
+    Binding.Group("lr", compact=True),
+    Binding.Group("layer", compact=True),
+)
 
 
-PROJECTOR_BINDING = Binding("P", "projector", "projector", tooltip="Projector mode: the main picture as large as possible, epoch, loss and accuracy in large digits")
+PROJECTOR_BINDING = Binding(
+    "P",
+    "projector",
+    "projector",
+    tooltip="Projector mode: the main picture as large as possible, epoch, loss and accuracy in large digits",
+)
 
 
 def is_wide(size: Size) -> bool:
@@ -76,24 +85,73 @@ class TuinnApp(LabActions, TourActions, App[int]):
         Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
         Binding("space", "pause", "pause", tooltip="Pause or resume training"),
         Binding("a", "activation(1)", "act", tooltip="Next activation for the hidden layers (weights kept)"),
-        Binding("A", "activation(-1)", "act←", show=False, tooltip="Previous activation for the hidden layers (weights kept)"),
-        Binding("comma", "pick(-1)", "prev", key_display=",", group=PICK, tooltip="Previous unit of the neuron grid, or previous sample (image presets)"),
-        Binding("full_stop", "pick(1)", "next", key_display=".", group=PICK, tooltip="Next unit of the neuron grid, or next sample (image presets)"),
-        Binding("m", "misclassified", "wrong", tooltip="Image presets: jump to the next validation sample the model gets wrong"),
+        Binding(
+            "A",
+            "activation(-1)",
+            "act←",
+            show=False,
+            tooltip="Previous activation for the hidden layers (weights kept)",
+        ),
+        Binding(
+            "comma",
+            "pick(-1)",
+            "prev",
+            key_display=",",
+            group=PICK,
+            tooltip="Previous unit of the neuron grid, or previous sample (image presets)",
+        ),
+        Binding(
+            "full_stop",
+            "pick(1)",
+            "next",
+            key_display=".",
+            group=PICK,
+            tooltip="Next unit of the neuron grid, or next sample (image presets)",
+        ),
+        Binding(
+            "m",
+            "misclassified",
+            "wrong",
+            tooltip="Image presets: jump to the next validation sample the model gets wrong",
+        ),
         Binding("c", "channels", "channels", tooltip="Feature maps: the next page of channels of every layer"),
-        Binding("v", "points", "points", tooltip="Decision boundary: show all points, training only, validation only or the misclassified"),
+        Binding(
+            "v",
+            "points",
+            "points",
+            tooltip="Decision boundary: show all points, training only, validation only or the misclassified",
+        ),
         Binding("n", "step", "step", tooltip="Train one step (while paused)"),
         Binding("r", "reset", "reset", tooltip="Reset: start again from the same seed's weights"),
         Binding("plus", "lr(2.0)", "lr×2", key_display="+", group=LR, tooltip="Double the learning rate"),
         Binding("minus", "lr(0.5)", "lr÷2", key_display="-", group=LR, tooltip="Halve the learning rate"),
         Binding("o", "optimizer", "optim", tooltip="Next optimizer (weights kept, optimizer state fresh)"),
-        Binding("left_square_bracket", "layer(-1)", "layer↑", key_display="[", group=LAYER, tooltip="Select the previous layer (gradient matrix, kernels)"),
-        Binding("right_square_bracket", "layer(1)", "layer↓", key_display="]", group=LAYER, tooltip="Select the next layer (gradient matrix, kernels)"),
+        Binding(
+            "left_square_bracket",
+            "layer(-1)",
+            "layer↑",
+            key_display="[",
+            group=LAYER,
+            tooltip="Select the previous layer (gradient matrix, kernels)",
+        ),
+        Binding(
+            "right_square_bracket",
+            "layer(1)",
+            "layer↓",
+            key_display="]",
+            group=LAYER,
+            tooltip="Select the next layer (gradient matrix, kernels)",
+        ),
         Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
         Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
         PROJECTOR_BINDING,
-        Binding("ctrl+s", "save_checkpoint", "save", show=False,
-                tooltip="Save checkpoint: the whole run, to <preset>-epoch<N>.npz (continue with --resume)"),
+        Binding(
+            "ctrl+s",
+            "save_checkpoint",
+            "save",
+            show=False,
+            tooltip="Save checkpoint: the whole run, to <preset>-epoch<N>.npz (continue with --resume)",
+        ),
         *LAB_BINDINGS,
         *TOUR_BINDINGS,
     ]
@@ -112,11 +170,15 @@ class TuinnApp(LabActions, TourActions, App[int]):
         projector: bool = False,
     ) -> None:
         super().__init__()
-        self.set_display(colour_system=colour_system, ascii=ascii, fps=fps, tour=tour, recorder=recorder, projector=projector)
+        self.set_display(
+            colour_system=colour_system, ascii=ascii, fps=fps, tour=tour, recorder=recorder, projector=projector
+        )
         if trainer is None:
             if config is None and tour is None:
                 raise ValueError("TuinnApp needs a RunConfig, a Trainer or a tour")
-            trainer = Trainer(config or load_preset(tour.stop.preset), stop_at_target=False)  # (runs on past its target)
+            trainer = Trainer(
+                config or load_preset(tour.stop.preset), stop_at_target=False
+            )  # (runs on past its target)
         self.trainer = trainer
         self.thread = TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps) if autostart else None
         self.show_rate = autostart  # in step mode the throughput means nothing
@@ -124,8 +186,16 @@ class TuinnApp(LabActions, TourActions, App[int]):
             trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
 
-    def set_display(self, *, colour_system: str, ascii: bool, fps: float = DEFAULT_FPS,
-                    tour: TourPosition | None = None, recorder: Recorder | None = None, projector: bool = False) -> None:
+    def set_display(
+        self,
+        *,
+        colour_system: str,
+        ascii: bool,
+        fps: float = DEFAULT_FPS,
+        tour: TourPosition | None = None,
+        recorder: Recorder | None = None,
+        projector: bool = False,
+    ) -> None:
         """How the screen draws (colours, glyphs, frame rate, layout) and what rides along (tour, recorder)."""
         self.tour = tour
         #: the layout for a room (key P): the main picture large, the key numbers in large digits
@@ -143,7 +213,9 @@ class TuinnApp(LabActions, TourActions, App[int]):
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield TourPanel(id="tour")
-        yield Dashboard(self.snapshot, compact=not is_wide(self.size), show_rate=self.show_rate, projector=self.projector)
+        yield Dashboard(
+            self.snapshot, compact=not is_wide(self.size), show_rate=self.show_rate, projector=self.projector
+        )
         yield Static(id="too-small")
         yield AboutCard(self.snapshot)
         yield Footer()
@@ -304,7 +376,9 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.send(cmd.CycleSpeed())
 
     def action_chart(self) -> None:
-        self.push_screen(LossChartScreen(self.snapshot, interval=CHART_INTERVAL if self.show_rate else 0.0))  # step mode: every step
+        self.push_screen(
+            LossChartScreen(self.snapshot, interval=CHART_INTERVAL if self.show_rate else 0.0)
+        )  # step mode: every step
 
     async def action_projector(self) -> None:
         """Switch projector mode on or off."""
@@ -339,21 +413,29 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every key's action too, and the tour."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Tour", "The history of neural networks, stop by stop (> next, < previous)", self.action_tour)
+        yield SystemCommand(
+            "Tour", "The history of neural networks, stop by stop (> next, < previous)", self.action_tour
+        )
         for binding in self.BINDINGS:
             yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
         yield from self.lab_commands()
 
 
 def terminal_colours() -> str:
-    """"truecolor" when the terminal says it has 24-bit colour (COLORTERM), else "256" (what OpenSSH gives)."""
+    """ "truecolor" when the terminal says it has 24-bit colour (COLORTERM), else "256" (what OpenSSH gives)."""
     return "truecolor" if Console(force_terminal=True).color_system == "truecolor" else "256"
 
 
-def run_app(config: RunConfig | None, trainer: Trainer | None = None,
-            on_stop: Callable[[Callable[[], None]], None] | None = None, stop_code: Callable[[], int | None] = lambda: None,
-            tour: TourPosition | None = None, fps: float = DEFAULT_FPS, recorder: Recorder | None = None,
-            projector: bool = False) -> int:
+def run_app(
+    config: RunConfig | None,
+    trainer: Trainer | None = None,
+    on_stop: Callable[[Callable[[], None]], None] | None = None,
+    stop_code: Callable[[], int | None] = lambda: None,
+    tour: TourPosition | None = None,
+    fps: float = DEFAULT_FPS,
+    recorder: Recorder | None = None,
+    projector: bool = False,
+) -> int:
     """Run the app on `config` (or on a ready `trainer`, or the tour) until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
@@ -362,8 +444,16 @@ def run_app(config: RunConfig | None, trainer: Trainer | None = None,
     a `recorder` records what the screen shows; `projector` starts in projector mode.
     """
     sys.setswitchinterval(SWITCH_INTERVAL)
-    app = TuinnApp(config, trainer=trainer, tour=tour, colour_system=terminal_colours(), ascii=not utf8_locale(), fps=fps,
-                   recorder=recorder, projector=projector)
+    app = TuinnApp(
+        config,
+        trainer=trainer,
+        tour=tour,
+        colour_system=terminal_colours(),
+        ascii=not utf8_locale(),
+        fps=fps,
+        recorder=recorder,
+        projector=projector,
+    )
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))
     code = app.run()

@@ -25,10 +25,15 @@ from tuinn.tui.widgets.save_preset import SavePresetScreen
 
 EDITOR_WIDTH = 34  # cells the editor takes beside the panels (app.tcss says the same)
 LAB_WIDE = (80, 30)
-ABOUT_ROOM = (100, 30)  # the About card opens by itself from this size (on smaller screens, i opens it)  # with the editor open, the panels stay on one screen down to this size
+ABOUT_ROOM = (
+    100,
+    30,
+)  # the About card opens by itself from this size (on smaller screens, i opens it)  # with the editor open, the panels stay on one screen down to this size
 
 LAB_BINDINGS = [
-    Binding("e", "editor", "edit", tooltip="Experiment editor: data, features, layers, training (changes keep the weights)"),
+    Binding(
+        "e", "editor", "edit", tooltip="Experiment editor: data, features, layers, training (changes keep the weights)"
+    ),
     Binding("b", "open_preset", "presets", tooltip="Open preset: start another built-in preset in this window"),
     Binding("i", "about", "about", tooltip="About this preset: what it teaches and things to try"),
     Binding("S", "save_preset", "save", show=False, tooltip="Save experiment as preset (a TOML file --config reads)"),
@@ -95,7 +100,9 @@ class LabActions:
             dashboard.show(snapshot)
         if snapshot.preset != self._about_for:  # a preset opened: say what it teaches, where there is room
             self._about_for = snapshot.preset
-            self._show_about(not self.projector and self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1])
+            self._show_about(
+                not self.projector and self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1]
+            )
         missed = snapshot.finished and not snapshot.target_met and snapshot.experiment.target.explain_miss
         if missed and not self._explained:
             self._explained = True
@@ -180,10 +187,20 @@ class LabActions:
 
     def lab_commands(self) -> Iterable[SystemCommand]:
         """The lab's entries in the command palette, under plain names."""
-        yield SystemCommand("Add layer", "A hidden layer before the output, close to the identity", self.action_add_layer)
-        yield SystemCommand("Remove layer", "Remove the selected hidden layer (or the last)", partial(self._layer_command, remove=True))
-        yield SystemCommand("Add neuron", "One more unit in the selected hidden layer (or the last)", partial(self._layer_command, 1))
-        yield SystemCommand("Remove neuron", "One unit less in the selected hidden layer (or the last)", partial(self._layer_command, -1))
+        yield SystemCommand(
+            "Add layer", "A hidden layer before the output, close to the identity", self.action_add_layer
+        )
+        yield SystemCommand(
+            "Remove layer", "Remove the selected hidden layer (or the last)", partial(self._layer_command, remove=True)
+        )
+        yield SystemCommand(
+            "Add neuron", "One more unit in the selected hidden layer (or the last)", partial(self._layer_command, 1)
+        )
+        yield SystemCommand(
+            "Remove neuron",
+            "One unit less in the selected hidden layer (or the last)",
+            partial(self._layer_command, -1),
+        )
         yield SystemCommand("Units", "Edit the units (or filters) of the selected hidden layer", self._edit_units)
         for name, (field, text) in EDITOR_FIELDS.items():
             yield SystemCommand(name, text, partial(self.run_action, f"editor({field!r})"))

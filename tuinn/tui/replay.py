@@ -10,12 +10,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tuinn.tui.widgets.help import key_name
-
 from tuinn.train.recorder import Recording
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.app import PROJECTOR_BINDING, TuinnApp, terminal_colours
 from tuinn.tui.glyphs import utf8_locale
+from tuinn.tui.widgets.help import key_name
 
 PLAY_INTERVAL = 0.1  # seconds per frame at 1×
 JUMP = 10  # frames moved by [ and ]
@@ -62,7 +61,9 @@ class ReplayApp(TuinnApp, inherit_bindings=False):
         Binding("space", "play", "play/pause", tooltip="Play or pause the replay"),
         Binding("full_stop", "frames(1)", "frame→", key_display=".", tooltip="One frame forward (pauses)"),
         Binding("comma", "frames(-1)", "frame←", key_display=",", tooltip="One frame back (pauses)"),
-        Binding("right_square_bracket", "frames(10)", "+10", key_display="]", tooltip=f"{JUMP} frames forward (pauses)"),
+        Binding(
+            "right_square_bracket", "frames(10)", "+10", key_display="]", tooltip=f"{JUMP} frames forward (pauses)"
+        ),
         Binding("left_square_bracket", "frames(-10)", "-10", key_display="[", tooltip=f"{JUMP} frames back (pauses)"),
         Binding("home", "seek(0)", "start", tooltip="The first frame"),
         Binding("end", "seek(-1)", "end", tooltip="The last frame"),
@@ -73,8 +74,9 @@ class ReplayApp(TuinnApp, inherit_bindings=False):
         Binding("q", "quit", "quit", tooltip="Quit"),
     ]
 
-    def __init__(self, recording: Recording, *, autoplay: bool = True, colour_system: str = "truecolor",
-                 ascii: bool = False) -> None:
+    def __init__(
+        self, recording: Recording, *, autoplay: bool = True, colour_system: str = "truecolor", ascii: bool = False
+    ) -> None:
         App.__init__(self)
         self.set_display(colour_system=colour_system, ascii=ascii)
         self.player = Player(recording)
@@ -96,8 +98,10 @@ class ReplayApp(TuinnApp, inherit_bindings=False):
         """'replay run.rec  frame 12/40  step 480  playing 1×', for the bar at the top."""
         p = self.player
         state = f"playing {p.speed}×" if p.playing else "paused"
-        return (f" replay {p.recording.path.name}  frame {p.position + 1}/{len(p.recording)}"
-                f"  step {p.snapshot.step:,}  {state}")
+        return (
+            f" replay {p.recording.path.name}  frame {p.position + 1}/{len(p.recording)}"
+            f"  step {p.snapshot.step:,}  {state}"
+        )
 
     def _tick(self) -> None:
         if self.player.tick():
@@ -128,11 +132,10 @@ class ReplayApp(TuinnApp, inherit_bindings=False):
         self.player.speed = SPEEDS[(SPEEDS.index(self.player.speed) + 1) % len(SPEEDS)]
         self.notify(f"replay speed {self.player.speed}×", timeout=2)
 
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette lists the replay's keys (not the live app's training and lab commands)."""
         yield from App.get_system_commands(self, screen)
-        for binding in self.BINDINGS[len(App.BINDINGS):]:
+        for binding in self.BINDINGS[len(App.BINDINGS) :]:
             yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
 
 

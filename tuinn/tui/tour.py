@@ -17,17 +17,29 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tuinn.config import load_preset
-from tuinn.report.summary import summary_table
 from tuinn.config.tour_file import Stop
+from tuinn.report.summary import summary_table
 from tuinn.train import commands as cmd
 from tuinn.train.trainer import plan_model, preset_input_shape
 
 #: not in the footer (it is full); the tour panel names them, and they start the tour when it is off
 TOUR_BINDINGS = [
-    Binding("greater_than_sign", "tour_stop(1)", "next stop", key_display=">", show=False,
-            tooltip="Tour: the next stop (starts the tour at the preset on screen)"),
-    Binding("less_than_sign", "tour_stop(-1)", "prev stop", key_display="<", show=False,
-            tooltip="Tour: the previous stop (starts the tour at the preset on screen)"),
+    Binding(
+        "greater_than_sign",
+        "tour_stop(1)",
+        "next stop",
+        key_display=">",
+        show=False,
+        tooltip="Tour: the next stop (starts the tour at the preset on screen)",
+    ),
+    Binding(
+        "less_than_sign",
+        "tour_stop(-1)",
+        "prev stop",
+        key_display="<",
+        show=False,
+        tooltip="Tour: the previous stop (starts the tour at the preset on screen)",
+    ),
     Binding("t", "tour_text", "stop text", show=False, tooltip="Tour: this stop's whole text (and its table)"),
 ]
 SECTIONS = (("History", "history"), ("Look", "look"), ("Try", "things_to_try"))

@@ -12,4 +12,16 @@ LAYERS: dict[str, type[Layer]] = {
     cls.kind: cls for cls in (Dense, Dropout, Flatten, Maxout, Conv2D, MaxPool2D, AvgPool2D)
 }
 
-__all__ = ["LAYERS", "ActivatedLayer", "Layer", "ShapeError", "Dense", "Dropout", "Flatten", "Maxout", "Conv2D", "MaxPool2D", "AvgPool2D"]
+__all__ = [
+    "LAYERS",
+    "ActivatedLayer",
+    "Layer",
+    "ShapeError",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Maxout",
+    "Conv2D",
+    "MaxPool2D",
+    "AvgPool2D",
+]

@@ -34,10 +34,7 @@ def check_image(input_shape: Shape, kind: str) -> tuple[int, int, int]:
     """(H, W, C) of an image input shape; ShapeError suggesting an image dataset otherwise."""
     if len(input_shape) != 3:
         shape = "×".join(map(str, input_shape))
-        raise ShapeError(
-            f"{kind} needs an image input (H, W, C) but gets {shape}; "
-            'load the data with shape = "image"'
-        )
+        raise ShapeError(f'{kind} needs an image input (H, W, C) but gets {shape}; load the data with shape = "image"')
     h, w, c = (int(d) for d in input_shape)
     return h, w, c
 

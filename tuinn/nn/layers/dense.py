@@ -29,9 +29,7 @@ class Dense(ActivatedLayer):
     def configure(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
             shape = "×".join(map(str, input_shape))
-            raise ShapeError(
-                f"dense layer needs a flat input but gets {shape}; put a flatten layer before it"
-            )
+            raise ShapeError(f"dense layer needs a flat input but gets {shape}; put a flatten layer before it")
         self.input_shape = tuple(input_shape)
         self.output_shape = (self.units,)
         return self.output_shape

@@ -40,7 +40,13 @@ class AboutCard(Static):
     def show(self, snapshot: Snapshot) -> None:
         """Redraw when what the card says changes."""
         e = snapshot.experiment
-        key = (snapshot.preset, snapshot.description, snapshot.target_met, snapshot.finished, e.things_to_try if e else ())
+        key = (
+            snapshot.preset,
+            snapshot.description,
+            snapshot.target_met,
+            snapshot.finished,
+            e.things_to_try if e else (),
+        )
         if key != self._key:
             self._key = key
             self.border_title = f"About {snapshot.preset}"

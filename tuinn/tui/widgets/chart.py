@@ -20,11 +20,24 @@ from tuinn.tui.widgets.loss import CURVE_STYLES, MARKS, current_run, log_range
 from tuinn.tui.widgets.panel import Panel
 
 #: the plotext colour of each kind of event line (the letters under the chart use MARKS' styles)
-EVENT_COLOURS = {"activation": "magenta", "lr": "yellow", "optimizer": "cyan", "reset": "red",
-                 "pretrain": "yellow", "finetune": "green", "lab": "blue"}
-LOSS_NAMES = {"binary_cross_entropy": "binary cross-entropy", "softmax_cross_entropy": "softmax cross-entropy",
-              "mse": "mean squared error", "hinge": "hinge", "perceptron": "perceptron errors",
-              "bce": "binary cross-entropy", "cross_entropy": "softmax cross-entropy"}
+EVENT_COLOURS = {
+    "activation": "magenta",
+    "lr": "yellow",
+    "optimizer": "cyan",
+    "reset": "red",
+    "pretrain": "yellow",
+    "finetune": "green",
+    "lab": "blue",
+}
+LOSS_NAMES = {
+    "binary_cross_entropy": "binary cross-entropy",
+    "softmax_cross_entropy": "softmax cross-entropy",
+    "mse": "mean squared error",
+    "hinge": "hinge",
+    "perceptron": "perceptron errors",
+    "bce": "binary cross-entropy",
+    "cross_entropy": "softmax cross-entropy",
+}
 CHART_INTERVAL = 1.0  # seconds between redraws of the open chart while training (a plotext build costs ~20-70 ms)
 MAX_EVENT_LINES = 3  # lines under the chart that name the switches (one below ROOMY lines); the rest are counted
 ROOMY = 30
@@ -58,7 +71,11 @@ def loss_title(s: Snapshot) -> str:
 
 def metric_title(s: Snapshot) -> str:
     """The metric's real name and its axis: "accuracy (0 to 1)", or "mean squared error, log scale"."""
-    return "accuracy (0 to 1)" if s.metric_name == "accuracy" else f"{LOSS_NAMES.get(s.metric_name, s.metric_name)}, log scale"
+    return (
+        "accuracy (0 to 1)"
+        if s.metric_name == "accuracy"
+        else f"{LOSS_NAMES.get(s.metric_name, s.metric_name)}, log scale"
+    )
 
 
 def curve_names(s: Snapshot, kind: str) -> list[str]:
@@ -113,7 +130,9 @@ def plot_text(s: Snapshot, width: int, height: int) -> str:
     label_width = 6  # every y label padded alike, so both canvases start at the same column (and "events" fits under)
     for row, kind, title in ((1, "loss", loss_title(s)), (2, "metric", metric_title(s))):
         plt.subplot(row, 1)
-        _subplot(s, kind, curve_names(s, kind), height // 2 - 5, label_width, last, width - label_width - 2)  # canvas lines
+        _subplot(
+            s, kind, curve_names(s, kind), height // 2 - 5, label_width, last, width - label_width - 2
+        )  # canvas lines
         plt.title(title)
     plt.xlabel("step")
     return plt.build()
@@ -206,7 +225,9 @@ class LossChart(Static):
         super().__init__(id="chart")
         self.snapshot = snapshot
         self.border_title = "Loss history"
-        self.border_subtitle = "a activation · l lr · o optimizer · r reset · p pretrain · f fine-tune · e edit   escape/p: close"
+        self.border_subtitle = (
+            "a activation · l lr · o optimizer · r reset · p pretrain · f fine-tune · e edit   escape/p: close"
+        )
 
     def on_resize(self) -> None:
         self.redraw()

@@ -38,7 +38,9 @@ class ConfusionPanel(Panel):
         palette = self.ramp(MAGNITUDE)
         totals = np.maximum(m.sum(axis=1, keepdims=True), 1)
         shade = ROW_SHARE.indices(m / totals, len(palette))
-        header = Text.assemble((" " * label, ""), *((n[: cell - 1].rjust(cell), "dim") for n in names), ("   acc", "dim"))
+        header = Text.assemble(
+            (" " * label, ""), *((n[: cell - 1].rjust(cell), "dim") for n in names), ("   acc", "dim")
+        )
         lines = [header]
         for k, row in enumerate(m):
             text = Text(names[k][:label].rjust(label), "dim")
@@ -48,7 +50,10 @@ class ConfusionPanel(Panel):
                 fg = "black" if sum(light) > 380 else "white"
                 figure = str(count) if len(str(count)) < cell else ""
                 text.append(figure.rjust(cell), Style(color=fg, bgcolor=colour, bold=k == j))
-            text.append("  -" if np.isnan(accuracy[k]) else f" {accuracy[k]:.2f}"[-5:].rjust(5), "bold" if accuracy[k] < 0.9 else "")
+            text.append(
+                "  -" if np.isnan(accuracy[k]) else f" {accuracy[k]:.2f}"[-5:].rjust(5),
+                "bold" if accuracy[k] < 0.9 else "",
+            )
             lines.append(text)
         total = int(m.sum())
         lines.append(Text(f"{total:,} samples · accuracy {np.trace(m) / max(total, 1):.4f}", "dim"))

@@ -94,7 +94,13 @@ class Dashboard(Container):
     def _projector(self) -> ComposeResult:
         """For a room: the main picture as large as the screen allows, the key numbers in large digits, the curves."""
         s = self.snapshot
-        stage: Panel = DecisionPanel() if s.decision is not None else SamplePanel(max_zoom=None) if s.sample is not None else ChartPanel()
+        stage: Panel = (
+            DecisionPanel()
+            if s.decision is not None
+            else SamplePanel(max_zoom=None)
+            if s.sample is not None
+            else ChartPanel()
+        )
         with Horizontal(id="projector"):
             with Vertical(id="stage"):
                 yield stage

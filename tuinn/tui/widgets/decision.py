@@ -180,12 +180,24 @@ class DecisionPanel(Panel):
         palette = self.ramp(DIVERGING)
         if layer is not None and unit is not None:
             name = unit_label(layer, unit)
-            head = self.text_lines([Text.assemble((name, "bold"), (f"  {layer.activation or 'input'}   , . other units", "dim"))], width)
-            foot.append(Strip.join([self.text_lines([Text("output ", "dim")], 7)[0], colour_bar(unit_scale(layer, layer.values[unit]), palette, width - 7, "{:+g}")]))
+            head = self.text_lines(
+                [Text.assemble((name, "bold"), (f"  {layer.activation or 'input'}   , . other units", "dim"))], width
+            )
+            foot.append(
+                Strip.join(
+                    [
+                        self.text_lines([Text("output ", "dim")], 7)[0],
+                        colour_bar(unit_scale(layer, layer.values[unit]), palette, width - 7, "{:+g}"),
+                    ]
+                )
+            )
             foot += self._weights(layer, unit, width)
         elif is_multiclass(d):
             classes = self.ramp(CLASSES)
-            legend = Text.assemble(("class ", "dim"), *((f"■{k} ", Style(color=classes.colour(k))) for k in range(int(d.value_range[1]) + 1)))
+            legend = Text.assemble(
+                ("class ", "dim"),
+                *((f"■{k} ", Style(color=classes.colour(k))) for k in range(int(d.value_range[1]) + 1)),
+            )
             foot += self.text_lines([legend], width)
         else:
             what = "P(class 1)" if s.task == "classification" else "prediction"

@@ -92,9 +92,13 @@ class FeatureMapsPanel(Panel):
         mean = f", mean over {k.in_channels} input channels" if k.in_channels > 1 else ""
         rows = min(2, -(-k.weights.shape[2] // per_row))
         shown = k.weights[:, :, : rows * per_row]
-        count = f"{shown.shape[2]} of {k.weights.shape[2]}" if shown.shape[2] < k.weights.shape[2] else f"{shown.shape[2]}"
+        count = (
+            f"{shown.shape[2]} of {k.weights.shape[2]}" if shown.shape[2] < k.weights.shape[2] else f"{shown.shape[2]}"
+        )
         title = Text.assemble((f"{count} kernels of ", "dim"), (k.layer, "bold"), (f"  ±{peak:g}{mean}", "dim"))
-        return self.text_lines([title], width) + heatmap_strips(tile_grid(shown, zoom, per_row), scale, self.ramp(DIVERGING))
+        return self.text_lines([title], width) + heatmap_strips(
+            tile_grid(shown, zoom, per_row), scale, self.ramp(DIVERGING)
+        )
 
 
 def layout(

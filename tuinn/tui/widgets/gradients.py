@@ -7,7 +7,16 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import Snapshot
-from tuinn.tui.widgets.heatmap import DIVERGING, MAGNITUDE, Scale, SteadyScale, colour_bar, fit_columns, fit_grid, heatmap_strips
+from tuinn.tui.widgets.heatmap import (
+    DIVERGING,
+    MAGNITUDE,
+    Scale,
+    SteadyScale,
+    colour_bar,
+    fit_columns,
+    fit_grid,
+    heatmap_strips,
+)
 from tuinn.tui.widgets.panel import Panel
 
 NORM_SCALE = Scale(-8.0, 2.0)  # log10 ‖∇W‖: fixed, so a row's colour means the same all run long
@@ -39,7 +48,12 @@ class GradientsPanel(Panel):
         left, right = self._history(s, half - 1), self._matrix(s, width - half, height)
         blank_left, blank_right = Strip.blank(half), Strip.blank(width - half)
         return [
-            Strip.join([left[i].adjust_cell_length(half) if i < len(left) else blank_left, right[i] if i < len(right) else blank_right])
+            Strip.join(
+                [
+                    left[i].adjust_cell_length(half) if i < len(left) else blank_left,
+                    right[i] if i < len(right) else blank_right,
+                ]
+            )
             for i in range(max(len(left), len(right)))
         ]
 
@@ -64,7 +78,9 @@ class GradientsPanel(Panel):
         g = s.selected_grad
         scale = self._scales.setdefault(s.selected_layer, SteadyScale())
         scale.fit(g)
-        title = Text.assemble(("∇W of ", "dim"), (s.selected_layer, "bold"), (f"  {g.shape[0]}×{g.shape[1]}   [ ] select layer", "dim"))
+        title = Text.assemble(
+            ("∇W of ", "dim"), (s.selected_layer, "bold"), (f"  {g.shape[0]}×{g.shape[1]}   [ ] select layer", "dim")
+        )
         diverging = self.ramp(DIVERGING)
         picture = heatmap_strips(fit_grid(g, 2 * (height - 2), width), scale, diverging)
         return self.text_lines([title], width) + picture + [colour_bar(scale, diverging, width)]

@@ -94,7 +94,9 @@ class Palette:
     terminal shows exactly the steps chosen here rather than its own rounding.
     """
 
-    def __init__(self, name: str, colours: tuple[tuple[int, int, int], ...], ansi: tuple[int, ...] | None = None) -> None:
+    def __init__(
+        self, name: str, colours: tuple[tuple[int, int, int], ...], ansi: tuple[int, ...] | None = None
+    ) -> None:
         self.name = name
         self.colours = colours
         self.ansi = ansi
@@ -139,7 +141,9 @@ def _cell_style(upper: Color, lower: Color) -> Style:
 
 
 # Perceptually ordered dark-to-bright (viridis-like): gradient magnitudes.
-MAGNITUDE = Palette("magnitude", _ramp([(48, 18, 59), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], 24))
+MAGNITUDE = Palette(
+    "magnitude", _ramp([(48, 18, 59), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], 24)
+)
 # TF Playground's orange <-> white <-> blue: signed values and two-class outputs.
 DIVERGING = Palette("diverging", _ramp([(245, 147, 34), (232, 234, 235), (8, 119, 189)], 21))
 GREY = Palette("grey", _ramp([(0, 0, 0), (255, 255, 255)], 16))
@@ -147,8 +151,16 @@ GREY = Palette("grey", _ramp([(0, 0, 0), (255, 255, 255)], 16))
 CLASSES = Palette(
     "classes",
     (
-        (245, 147, 34), (8, 119, 189), (80, 180, 80), (200, 70, 70), (150, 100, 200),
-        (140, 90, 60), (230, 120, 190), (130, 130, 130), (190, 190, 50), (40, 190, 200),
+        (245, 147, 34),
+        (8, 119, 189),
+        (80, 180, 80),
+        (200, 70, 70),
+        (150, 100, 200),
+        (140, 90, 60),
+        (230, 120, 190),
+        (130, 130, 130),
+        (190, 190, 50),
+        (40, 190, 200),
     ),
 )
 
@@ -231,7 +243,9 @@ def fit_grid(values: np.ndarray, rows: int, cols: int, max_zoom: int = 4) -> np.
 Mark = tuple[str, Style]  # a character drawn over a cell, e.g. a data point
 
 
-def half_block_strips(indices: np.ndarray, palette: Palette, marks: dict[tuple[int, int], Mark] | None = None) -> list[Strip]:
+def half_block_strips(
+    indices: np.ndarray, palette: Palette, marks: dict[tuple[int, int], Mark] | None = None
+) -> list[Strip]:
     """Text lines showing a (pixel rows × columns) array of palette indices, two pixel rows a line.
 
     `marks` puts a (character, style) over the cell at (line, column). Runs of

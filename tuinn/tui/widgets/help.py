@@ -20,31 +20,64 @@ def key_name(binding: Binding) -> str:
 
 #: what each panel shows, in a sentence each
 PANELS = (
-    ("Architecture", "One row per layer: its output shape (H×W×C for images), neurons, parameters and activation; "
-     "the highlighted row is the layer selected with [ ] (its gradient matrix and, for conv layers, its kernels are shown)."),
-    ("Status", "Where the run is: epoch, step, loss and accuracy on the training and validation sets, the learning rate, "
-     "optimizer, speed, the target and the last event; Screen is what the display costs on the wire."),
-    ("Loss", "Sparklines over the run on fixed scales: losses on one shared log scale, accuracy from 0 (bottom) to 1 (top); "
-     "letters under them mark your switches (a activation, l lr, o optimizer, r reset, p/f pretraining). p opens the full chart."),
-    ("Gradients", "log10 ‖∇W‖: the size of each layer's weight gradient, on a fixed scale from -8 (dark) to +2 (bright), "
-     "input layer at the top, time to the right: rows that fade toward the input are vanishing gradients. "
-     "Below: the selected layer's gradient, orange negative, blue positive."),
-    ("Decision boundary", "The network's output over the input plane: for two classes the probability of class 1, "
-     "from 0 (orange) to 1 (blue), the boundary where they meet; ● training point, ○ validation point, ✕ misclassified, "
-     "each in its class's colour. v shows all, training, validation or only the misclassified points."),
-    ("Neurons", "Every unit's output over the same plane, layer by layer (inputs on the left), orange negative, blue positive; "
-     ", and . (or a click) select one and the big panel shows it, with its incoming weights and bias."),
-    ("Sample", "One validation image as the CNN sees it, its true class and the predicted probability of each class; "
-     "the predicted bar is marked ▶, green when right, red when wrong. , . step through the samples, m jumps to a wrong one."),
-    ("Feature maps", "Each conv and pool layer's output for that sample, one tile per channel, with the layer's colour scale; "
-     "c pages through the channels; under the selected conv layer, its learned kernels."),
-    ("Confusion", "Validation samples counted by true class (rows) and predicted class (columns), shaded by the share of the row; "
-     "acc is each class's accuracy. Off-diagonal cells are the confusions."),
-    ("Loss history (p)", "The whole run: the loss on a log scale (named: binary cross-entropy, ...) above, accuracy on a fixed "
-     "0 to 1 axis below, whole-step ticks; each switch a vertical line through both, its letter under the chart and its name "
-     "below, outside the plots; the validation line only where there is a validation set."),
-    ("Projector (P)", "For a room: the decision boundary or the CNN's sample (else the loss chart) as large as the screen allows, "
-     "epoch, loss and accuracy in large digits (validation figures where there is a validation set), and the loss curves."),
+    (
+        "Architecture",
+        "One row per layer: its output shape (H×W×C for images), neurons, parameters and activation; "
+        "the highlighted row is the layer selected with [ ] (its gradient matrix and, for conv layers, its kernels are shown).",
+    ),
+    (
+        "Status",
+        "Where the run is: epoch, step, loss and accuracy on the training and validation sets, the learning rate, "
+        "optimizer, speed, the target and the last event; Screen is what the display costs on the wire.",
+    ),
+    (
+        "Loss",
+        "Sparklines over the run on fixed scales: losses on one shared log scale, accuracy from 0 (bottom) to 1 (top); "
+        "letters under them mark your switches (a activation, l lr, o optimizer, r reset, p/f pretraining). p opens the full chart.",
+    ),
+    (
+        "Gradients",
+        "log10 ‖∇W‖: the size of each layer's weight gradient, on a fixed scale from -8 (dark) to +2 (bright), "
+        "input layer at the top, time to the right: rows that fade toward the input are vanishing gradients. "
+        "Below: the selected layer's gradient, orange negative, blue positive.",
+    ),
+    (
+        "Decision boundary",
+        "The network's output over the input plane: for two classes the probability of class 1, "
+        "from 0 (orange) to 1 (blue), the boundary where they meet; ● training point, ○ validation point, ✕ misclassified, "
+        "each in its class's colour. v shows all, training, validation or only the misclassified points.",
+    ),
+    (
+        "Neurons",
+        "Every unit's output over the same plane, layer by layer (inputs on the left), orange negative, blue positive; "
+        ", and . (or a click) select one and the big panel shows it, with its incoming weights and bias.",
+    ),
+    (
+        "Sample",
+        "One validation image as the CNN sees it, its true class and the predicted probability of each class; "
+        "the predicted bar is marked ▶, green when right, red when wrong. , . step through the samples, m jumps to a wrong one.",
+    ),
+    (
+        "Feature maps",
+        "Each conv and pool layer's output for that sample, one tile per channel, with the layer's colour scale; "
+        "c pages through the channels; under the selected conv layer, its learned kernels.",
+    ),
+    (
+        "Confusion",
+        "Validation samples counted by true class (rows) and predicted class (columns), shaded by the share of the row; "
+        "acc is each class's accuracy. Off-diagonal cells are the confusions.",
+    ),
+    (
+        "Loss history (p)",
+        "The whole run: the loss on a log scale (named: binary cross-entropy, ...) above, accuracy on a fixed "
+        "0 to 1 axis below, whole-step ticks; each switch a vertical line through both, its letter under the chart and its name "
+        "below, outside the plots; the validation line only where there is a validation set.",
+    ),
+    (
+        "Projector (P)",
+        "For a room: the decision boundary or the CNN's sample (else the loss chart) as large as the screen allows, "
+        "epoch, loss and accuracy in large digits (validation figures where there is a validation set), and the loss curves.",
+    ),
 )
 
 

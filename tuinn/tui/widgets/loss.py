@@ -14,8 +14,14 @@ from tuinn.tui.widgets.status import fmt
 BARS = "▁▂▃▄▅▆▇█"
 LABEL = 19  # "train loss  0.1234 "
 # Event kinds marked under the curves: the letter shown and its style.
-MARKS = {"activation": ("a", "bold magenta"), "lr": ("l", "bold yellow"), "optimizer": ("o", "bold cyan"), "reset": ("r", "bold red"),
-         "pretrain": ("p", "bold yellow"), "finetune": ("f", "bold green")}
+MARKS = {
+    "activation": ("a", "bold magenta"),
+    "lr": ("l", "bold yellow"),
+    "optimizer": ("o", "bold cyan"),
+    "reset": ("r", "bold red"),
+    "pretrain": ("p", "bold yellow"),
+    "finetune": ("f", "bold green"),
+}
 
 
 #: sparkline colours: training curves green, validation cyan, pretraining's reconstruction and the lr yellow
@@ -111,7 +117,9 @@ class LossPanel(Panel):
         ]
         if not s.separate_val:  # a truth table "validates" on its training rows: one line each is the truth
             rows = [r for r in rows if not r[2].startswith("val")]
-        if lr_varies(s):  # under the losses it drives (and above the fold of a short panel, where the metric rows go first)
+        if lr_varies(
+            s
+        ):  # under the losses it drives (and above the fold of a short panel, where the metric rows go first)
             losses = sum(1 for r in rows if r[3] and r[2].endswith("loss"))
             rows.insert(losses, ("lr", s.lr, "lr", False))
         binned = {curve: bin_by_step(s.curves[curve], span, cols) for _, _, curve, _ in rows}
@@ -123,7 +131,9 @@ class LossPanel(Panel):
             line = Text.assemble((f"{label:<11}", "dim"), f"{shown:<8}")
             values = np.log10(np.where(binned[curve] > 0, binned[curve], np.nan)) if log else binned[curve]
             top = lr_top if curve == "lr" else 1.0
-            line.append(sparkline(values, lo, hi) if log else sparkline(values, 0.0, top), CURVE_STYLES[curve.split("_")[0]])
+            line.append(
+                sparkline(values, lo, hi) if log else sparkline(values, 0.0, top), CURVE_STYLES[curve.split("_")[0]]
+            )
             lines.append(line)
         lr_scale = f" · lr 0…{lr_top:.3g}" if "lr" in binned else ""
         self.caption(subtitle=f"loss 1e{int(lo)}…1e{int(hi)} log" + (" · acc 0…1" if accuracy else "") + lr_scale)

@@ -59,9 +59,7 @@ def plan(layers: tuple[NeuronLayer, ...], selected: UnitChoice | None, width: in
         start = min(1, max(0, len(layers) - columns))
     shown = tuple(range(start, min(len(layers), start + columns)))
     per_column = max(1, room // (thumb // 2))
-    first = tuple(
-        (selected.unit // per_column) * per_column if selected and selected.layer == i else 0 for i in shown
-    )
+    first = tuple((selected.unit // per_column) * per_column if selected and selected.layer == i else 0 for i in shown)
     return Plan(shown, thumb, per_column, first)
 
 

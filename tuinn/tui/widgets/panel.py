@@ -14,7 +14,6 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.tui.glyphs import ascii_strip
 from tuinn.tui.widgets.heatmap import Palette
 
-
 TEXT_CACHE_SIZE = 256  # rendered text lines kept per panel
 
 

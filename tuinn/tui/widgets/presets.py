@@ -17,8 +17,13 @@ def first_sentence(text: str) -> str:
 
 
 def preset_option(config: RunConfig) -> Option:
-    label = Text.assemble((config.name, "bold"), "  ", first_sentence(config.description), "\n",
-                          ("   target: " + config.target.describe(), "dim"))
+    label = Text.assemble(
+        (config.name, "bold"),
+        "  ",
+        first_sentence(config.description),
+        "\n",
+        ("   target: " + config.target.describe(), "dim"),
+    )
     return Option(label, id=config.name)
 
 

@@ -49,8 +49,10 @@ class SamplePanel(Panel):
             return []
         right = v.predicted == v.label
         verdict = Text.assemble(
-            ("true ", "dim"), (v.class_names[v.label] if 0 <= v.label < len(v.class_names) else "?", "bold"),
-            ("  predicted ", "dim"), (v.class_names[v.predicted], "bold green" if right else "bold red"),
+            ("true ", "dim"),
+            (v.class_names[v.label] if 0 <= v.label < len(v.class_names) else "?", "bold"),
+            ("  predicted ", "dim"),
+            (v.class_names[v.predicted], "bold green" if right else "bold red"),
             ("  ✓" if right else "  ✕ wrong", "green" if right else "bold red"),
         )
         where = Text(f"{v.source} {v.index + 1:,}/{v.count:,}  , . step  m: next wrong", "dim")
@@ -87,8 +89,10 @@ class SamplePanel(Panel):
             name = v.class_names[k][: NAME - 2]
             lines.append(
                 Text.assemble(
-                    ("▶ " if predicted else "  ", style), (name.ljust(NAME - 2), "bold" if true else "dim"),
-                    (bar(p, cells), style), f" {p:5.3f}",
+                    ("▶ " if predicted else "  ", style),
+                    (name.ljust(NAME - 2), "bold" if true else "dim"),
+                    (bar(p, cells), style),
+                    f" {p:5.3f}",
                 )
             )
         return self.text_lines(lines, width)

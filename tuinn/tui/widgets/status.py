@@ -10,7 +10,6 @@ from textual.strip import Strip
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.panel import Panel
 
-
 LABEL = 11  # cells for a field's label
 
 

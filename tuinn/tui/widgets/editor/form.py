@@ -29,10 +29,20 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.editor import settings as st
 
 FIELD_LABELS = {
-    "data.name": "Data set", "data.noise": "Noise %", "data.val_ratio": "Validation", "data.samples": "Samples",
-    "data.classes": "Classes", "data.size": "Size", "train.batch_size": "Batch size", "model.l1": "L1",
-    "model.l2": "L2", "train.lr": "Learn rate", "train.momentum": "Momentum", "train.beta1": "Beta 1",
-    "train.beta2": "Beta 2", "train.rho": "Rho",
+    "data.name": "Data set",
+    "data.noise": "Noise %",
+    "data.val_ratio": "Validation",
+    "data.samples": "Samples",
+    "data.classes": "Classes",
+    "data.size": "Size",
+    "train.batch_size": "Batch size",
+    "model.l1": "L1",
+    "model.l2": "L2",
+    "train.lr": "Learn rate",
+    "train.momentum": "Momentum",
+    "train.beta1": "Beta 1",
+    "train.beta2": "Beta 2",
+    "train.rho": "Rho",
 }
 #: fields that stand for more than one key (see settings.py)
 DROPOUT, INIT, KIND, OPTIMIZER = "lab.dropout", "lab.init", "data.kind", "train.optimizer"
@@ -60,8 +70,14 @@ class LayerRows(Vertical):
                 yield Label(name, classes="layer-name")
                 if size_key:
                     value = layer.get(size_key, 0.5 if size_key == "rate" else None)
-                    yield Input(st.shown(value), name=f"model.layers[{i}].{size_key}", compact=True,
-                                classes="layer-size", disabled=i == last, tooltip=f"{size_key} of {name}")
+                    yield Input(
+                        st.shown(value),
+                        name=f"model.layers[{i}].{size_key}",
+                        compact=True,
+                        classes="layer-size",
+                        disabled=i == last,
+                        tooltip=f"{size_key} of {name}",
+                    )
                 else:
                     yield Label(kind, classes="layer-size")
                 if "activation" in layer or kind in ("dense", "conv2d"):
@@ -69,10 +85,19 @@ class LayerRows(Vertical):
                     current = layer.get("activation", "linear")
                     if current not in dict(options):
                         options.append((current, current))
-                    yield Select(options, value=current, allow_blank=False, compact=True, name=f"model.layers[{i}].activation",
-                                 classes="layer-activation", disabled=i == last and fused is not None)
+                    yield Select(
+                        options,
+                        value=current,
+                        allow_blank=False,
+                        compact=True,
+                        name=f"model.layers[{i}].activation",
+                        classes="layer-activation",
+                        disabled=i == last and fused is not None,
+                    )
                 if i < last and kind in ("dense", "dropout"):
-                    yield Button("✕", name=f"remove:{i}", compact=True, classes="layer-remove", tooltip=f"Remove {name}")
+                    yield Button(
+                        "✕", name=f"remove:{i}", compact=True, classes="layer-remove", tooltip=f"Remove {name}"
+                    )
 
 
 class ExperimentEditor(VerticalScroll):
@@ -118,12 +143,19 @@ class ExperimentEditor(VerticalScroll):
         yield Static("", id="editor-message", markup=False)
         yield Label("Data", classes="section")
         kinds = list(st.GENERATED) + [k for k in (self.started_with.get("kind"),) if k not in st.GENERATED]
-        yield _row("Kind", Select([(k, k) for k in kinds], value=e.data["kind"], allow_blank=False, compact=True, name=KIND))
+        yield _row(
+            "Kind", Select([(k, k) for k in kinds], value=e.data["kind"], allow_blank=False, compact=True, name=KIND)
+        )
         for field in st.DATA_FIELDS:
             key = f"data.{field}"
             if field == "name":
-                widget: Widget = Select([(n, n) for n in st.NAMES.get(e.data["kind"], ())] or [("-", "-")],
-                                        value=e.data.get("name", "-"), allow_blank=False, compact=True, name=key)
+                widget: Widget = Select(
+                    [(n, n) for n in st.NAMES.get(e.data["kind"], ())] or [("-", "-")],
+                    value=e.data.get("name", "-"),
+                    allow_blank=False,
+                    compact=True,
+                    name=key,
+                )
             else:
                 widget = Input(st.shown(e.data.get(field)), compact=True, name=key, placeholder="default")
             row = _row(FIELD_LABELS[key], widget)
@@ -138,20 +170,40 @@ class ExperimentEditor(VerticalScroll):
                     yield Checkbox(LABELS[name], name in st.features(e), name=f"feature:{name}", compact=True)
         yield Label("Layers", classes="section")
         yield LayerRows(e, [r.name for r in self.snapshot.summary])
-        yield Button("Add layer", name="add-layer", compact=True, tooltip="A hidden layer before the output, close to the identity")
+        yield Button(
+            "Add layer",
+            name="add-layer",
+            compact=True,
+            tooltip="A hidden layer before the output, close to the identity",
+        )
         yield Label("Training", classes="section")
         yield _row("Batch size", Input(st.shown(e.train.batch_size), compact=True, name="train.batch_size"))
         yield _row("L1", Input(st.shown(e.model.get("l1", 0)), compact=True, name="model.l1"))
         yield _row("L2", Input(st.shown(e.model.get("l2", 0)), compact=True, name="model.l2"))
         yield _row("Dropout", Input(st.shown(st.current_dropout(e)), compact=True, name=DROPOUT))
         inits = ["default", *dict.fromkeys(INITIALIZERS)]
-        yield _row("Init", Select([(i, i) for i in inits], value=st.current_init(e), allow_blank=False, compact=True, name=INIT))
+        yield _row(
+            "Init",
+            Select([(i, i) for i in inits], value=st.current_init(e), allow_blank=False, compact=True, name=INIT),
+        )
         yield Button("Reset (r): apply init", name="reset", compact=True)
         yield _row("Learn rate", Input(st.shown(e.train.lr), compact=True, name="train.lr"))
-        yield _row("Optimizer", Select([(o, o) for o in OPTIMIZERS], value=e.train.optimizer, allow_blank=False, compact=True, name=OPTIMIZER))
+        yield _row(
+            "Optimizer",
+            Select(
+                [(o, o) for o in OPTIMIZERS], value=e.train.optimizer, allow_blank=False, compact=True, name=OPTIMIZER
+            ),
+        )
         for option in ("momentum", "beta1", "beta2", "rho"):
-            row = _row(FIELD_LABELS[f"train.{option}"],
-                       Input(st.shown(e.train.optimizer_options.get(option)), compact=True, name=f"train.{option}", placeholder="default"))
+            row = _row(
+                FIELD_LABELS[f"train.{option}"],
+                Input(
+                    st.shown(e.train.optimizer_options.get(option)),
+                    compact=True,
+                    name=f"train.{option}",
+                    placeholder="default",
+                ),
+            )
             row.display = option in st.OPTION_FIELDS[e.train.optimizer]
             yield row
         yield Label("Presets", classes="section")

@@ -95,7 +95,11 @@ def initializer(experiment: RunConfig, name: str) -> Settings:
 
 
 def current_init(experiment: RunConfig) -> str:
-    inits = {layer.get("init", "default") for layer in experiment.model["layers"] if layer.get("type") in ("dense", "conv2d", "maxout")}
+    inits = {
+        layer.get("init", "default")
+        for layer in experiment.model["layers"]
+        if layer.get("type") in ("dense", "conv2d", "maxout")
+    }
     return inits.pop() if len(inits) == 1 else "default"
 
 
