@@ -7,7 +7,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from tuinn.nn import Network, make_optimizer, parallel
-from tuinn.nn.parallel import MAX_GEMM_SHARE, RELATIVE_TOLERANCE, replica
+from tuinn.nn.parallel import MAX_GEMM_SHARE, RELATIVE_TOLERANCE
 
 
 def dense(units: int, activation: str = "relu") -> dict:
@@ -143,7 +143,7 @@ def test_dropout_nets_stay_on_one_thread() -> None:
 
 def test_a_replica_shares_weights_and_owns_its_gradients() -> None:
     net = build("cnn", 2)
-    copy = replica(net)
+    copy = net.replica()
     for a, b in zip(copy.layers, net.layers):
         for key in b.parameters:
             assert a.parameters[key] is b.parameters[key]

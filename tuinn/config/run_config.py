@@ -41,8 +41,8 @@ from typing import Any
 from tuinn.config.safe_toml import TomlInputError, parse_toml, size_problem
 from tuinn.config.schedule_table import ScheduleConfig, parse_schedule
 from tuinn.nn.activations import ACTIVATIONS
-from tuinn.nn.network import DTYPES
 from tuinn.nn.optimizers import OPTIMIZERS
+from tuinn.nn.spec import DTYPES
 
 PRESET_PACKAGE = "tuinn.presets"
 TOUR_FILE = "tour.toml"  # the tour's stops (tuinn.config.tour_file) live with the presets but are not one

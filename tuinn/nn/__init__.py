@@ -11,9 +11,10 @@ Usable on its own from a script or notebook::
 
 from tuinn.nn.activations import ACTIVATIONS, Activation, get_activation
 from tuinn.nn.losses import LOSSES, Loss, get_loss
-from tuinn.nn.network import ArrayError, Network, SpecError, SummaryRow
+from tuinn.nn.network import ArrayError, Network
 from tuinn.nn.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from tuinn.nn.perceptron import Perceptron
+from tuinn.nn.spec import SpecError, SummaryRow
 
 __all__ = [
     "ACTIVATIONS",

@@ -23,7 +23,7 @@ its GEMMs), the 8×8 CNN 2.0× (calls on ~16k values: all overhead), which the r
 on one thread with xor, spiral and digits-cnn. On the idle machine (bench/README, one run)
 two slices made the 28×28 CNN 1.37× and the 32×32×3 one 1.50× faster than one thread, and
 the MLP 0.71× as fast: a GEMM-bound net (the GEMMs over `MAX_GEMM_SHARE` of the estimate:
-the MLP 80%, against 14% and 40% for the two CNNs) stays on one thread. Networks with stochastic layers (dropout)
+the MLP 80%, against 14% and 40% for the two CNNs) stays on one thread. Replicables with stochastic layers (dropout)
 stay single-threaded too, so that their masks do not depend on the thread count.
 
 BLAS must run one thread per worker while workers run (``threadpool_limits(1)`` around
@@ -35,12 +35,32 @@ from __future__ import annotations
 import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
-if TYPE_CHECKING:  # the network imports this module; this one only needs its type
-    from tuinn.nn.network import Network
+from tuinn.nn.layers import Layer
+
+Array = NDArray[Any]
+
+
+class Replicable(Protocol):
+    """What a data-parallel step needs of a network (the Replicable has it; this module does not import it)."""
+
+    layers: list[Layer]
+    spec: dict[str, Any] | None
+    flat_params: Array
+    flat_grads: Array
+
+    def shard_loss_and_grads(self, x: Array, y: Array, share: float = 1.0) -> float:
+        """`share` times a shard's loss; its gradients, times `share`, in `flat_grads`."""
+        ...
+
+    def replica(self) -> Replicable:
+        """A copy with its own buffers and gradients whose parameters are this one's arrays."""
+        ...
+
 
 #: fewest samples in a shard: smaller slices waste the per-call overhead of every kernel
 MIN_SHARD_SAMPLES = 8
@@ -69,11 +89,11 @@ def available_cores() -> int:
 class DataParallel:
     """Computes a network's loss and gradients with up to `threads` workers, one shard each."""
 
-    def __init__(self, network: Network, threads: int) -> None:
+    def __init__(self, network: Replicable, threads: int) -> None:
         self.network = network
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
-        self._replicas: list[Network] = []
+        self._replicas: list[Replicable] = []
         self._signature: tuple | None = None
         self._planned: dict[tuple[int, int, int], int] = {}
 
@@ -126,46 +146,26 @@ class DataParallel:
             net.flat_grads += rep.flat_grads
         return loss
 
-    def _workers(self, count: int) -> list[Network]:
+    def _workers(self, count: int) -> list[Replicable]:
         """`count` replicas of the network as it is now, and a pool to run them."""
         signature = _signature(self.network)
         if signature != self._signature:
             self._replicas = []
             self._signature = signature
         while len(self._replicas) < count:
-            self._replicas.append(replica(self.network))
+            self._replicas.append(self.network.replica())
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="tuinn-worker")
             weakref.finalize(self, self._pool.shutdown, wait=False)
         return self._replicas[:count]
 
 
-def _shard(net: Network, x: np.ndarray, y: np.ndarray, share: float, errors: dict) -> float:
+def _shard(net: Replicable, x: np.ndarray, y: np.ndarray, share: float, errors: dict) -> float:
     """A worker's part of the step, under the caller's floating-point error handling."""
     with np.errstate(**errors):
         return net.shard_loss_and_grads(x, y, share)
 
 
-def _signature(net: Network) -> tuple:
+def _signature(net: Replicable) -> tuple:
     """What a replica copies of a network: its layers, their activations, the parameter buffer."""
     return (tuple(map(id, net.layers)), tuple(l.activation for l in net.layers), id(net.flat_params))
-
-
-def replica(net: Network) -> Network:
-    """A network with `net`'s layers and activations whose parameters are `net`'s own arrays.
-
-    It has its own buffers and gradients (same names, shapes and flat offsets as `net`'s).
-    """
-    from tuinn.nn.network import Network
-
-    if net.spec is None:
-        raise ValueError("only a network built from a spec can be replicated")
-    copy = Network.from_spec(net.current_spec(), net.input_shape, seed=net.seed, dtype=net.dtype)
-    shapes = [(name, p.shape) for name, p in net.params.items()]
-    if [(name, p.shape) for name, p in copy.params.items()] != shapes:
-        raise ValueError("the network's layers no longer match its spec")
-    for mine, theirs in zip(copy.layers, net.layers):
-        mine.parameters.update(theirs.parameters)
-    copy.params = net.params
-    copy.flat_params = net.flat_params
-    return copy

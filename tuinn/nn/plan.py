@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from tuinn.nn.losses import get_loss
-from tuinn.nn.network import SummaryRow, configure_layers, parse_spec, summary_row
+from tuinn.nn.spec import SummaryRow, configure_layers, parse_spec, summary_row
 
 Shape = tuple[int, ...]
 

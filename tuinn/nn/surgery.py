@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuinn.nn.activations import get_activation
-from tuinn.nn.network import Network, SpecError
+from tuinn.nn.network import Network
+from tuinn.nn.spec import SpecError
 
 RESIZABLE = {"dense": ("units", 1), "conv2d": ("filters", 3)}  # kind -> (spec key, output axis of W)
 INPUT_AXIS = {"dense": 0, "maxout": 0, "conv2d": 2}  # kind -> the axis of W its inputs run along
