@@ -76,6 +76,7 @@ COMMON_KEYS = ("seed", "features")  # keys every kind takes (handled here, not b
 
 def _float_dtype(dtype: Any) -> np.dtype:
     """`dtype` as a NumPy floating dtype, or DataError."""
+    result: np.dtype[Any] | None
     try:
         result = np.dtype(dtype)
     except TypeError:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import Protocol
 
 from tuinn.data.dataset import DataError
 from tuinn.data.numeric import parses_as_number
@@ -33,7 +34,15 @@ def _is_count(cell: str) -> bool:
 Rows = Iterator[tuple[int, list[str]]]  # (line number, cells) of each data row
 
 
-def read_layout(path: Path, reader, header: bool | None) -> tuple[Layout, Rows]:
+class CsvReader(Protocol):
+    """What `read_layout` needs of a `csv.reader`: its rows and the line it has read up to."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+
+def read_layout(path: Path, reader: CsvReader, header: bool | None) -> tuple[Layout, Rows]:
     """The file's layout and its data rows with their line numbers, from the first data row on.
 
     `header` True or False says whether the first row names the columns; None detects it:
@@ -57,7 +66,7 @@ def read_layout(path: Path, reader, header: bool | None) -> tuple[Layout, Rows]:
             and not any(parses_as_number(c) for c in first[2:])
         )
         if sklearn:
-            names = tuple(str(i) for i in range(len(second)))
+            names = tuple(str(i) for i in range(int(first[1]) + 1))  # (the second row's length)
             classes = tuple(first[2:]) if len(first) > 3 else None  # (one name is no class list)
             note = f"line 1 read as scikit-learn's counts ({first[0]} rows, {first[1]} features)" + (
                 f" and class names ({', '.join(first[2:])})" if classes else ""

@@ -14,7 +14,7 @@ import gzip
 import math
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -62,7 +62,13 @@ def _magic_problem(found: int, what: str) -> str:
     return f"bad magic number 0x{found:08X}, expected 0x{expected:08X} ({expected}) for {what}"
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+class ByteStream(Protocol):
+    """A binary file, plain or gzip: what `_read_exactly` reads from."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _read_exactly(stream: ByteStream, size: int) -> bytes:
     """Up to `size` bytes, read in chunks so a lying header cannot make us allocate what is not there."""
     chunks = []
     remaining = size
@@ -129,6 +135,7 @@ def read_part(folder: Path, prefix: str, names: tuple[str, ...]) -> tuple[np.nda
                 f"{folder}: no {candidates(prefix, what)[0]} (or .gz, or dotted name) "
                 f"next to the {prefix} {IMAGES if what == LABELS else LABELS}"
             )
+    assert images_path is not None and labels_path is not None  # (refused just above)
     images, raw_labels = read_idx(images_path, IMAGES), read_idx(labels_path, LABELS)
     if len(raw_labels) != len(images):
         raise DataError(
@@ -159,7 +166,7 @@ def load(read: SpecReader, rng: np.random.Generator, dtype: np.dtype) -> Dataset
         x /= 255
         return reshape_samples(x, options.shape), labels
 
-    meta = {"classes": len(names), "class_names": names, "dtype": dtype}
+    meta: dict[str, Any] = {"classes": len(names), "class_names": names, "dtype": dtype}
     if test is None:
         x, y = prepare(train)
         return split_dataset(

@@ -36,6 +36,7 @@ def reshape_samples(x: np.ndarray, shape: str | tuple[int, ...] | None) -> np.nd
     elif shape == "image":
         target = image_shape(sample_shape)
     else:
+        assert not isinstance(shape, str), f"{shape!r} is not a shape word"  # (SpecReader.shape allows only those)
         target = tuple(shape)
         if math.prod(target) != math.prod(sample_shape):
             raise DataError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from tuinn.data.dataset import DataError
 
@@ -61,9 +61,13 @@ class SpecReader:
             raise self.fail(key, f"must be {noun}, got {value!r}")
         return value
 
+    @overload
+    def integer(self, key: str, default: int, low: int, high: int) -> int: ...
+    @overload
+    def integer(self, key: str, default: None, low: int, high: int) -> int | None: ...
     def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
         """An integer in [low, high]; `default` (may be None) when the key is absent."""
-        value = self._typed(key, default, (int,), "an integer")
+        value: int | None = self._typed(key, default, (int,), "an integer")
         if value is not None and not low <= value <= high:
             raise self.fail(key, f"must be between {low} and {high}, got {value}")
         return value
@@ -84,7 +88,8 @@ class SpecReader:
 
     def text(self, key: str, default: str | None) -> str | None:
         """A string; `default` (may be None) when the key is absent."""
-        return self._typed(key, default, (str,), "a string")
+        value: str | None = self._typed(key, default, (str,), "a string")
+        return value
 
     def choice(self, key: str, options: Sequence[str], default: str | None = None) -> str:
         """A string from `options`; required when `default` is None."""
@@ -103,7 +108,8 @@ class SpecReader:
         """``shape``: "flat", "image", or a list of positive integers (one sample's shape)."""
         value = self.spec.get(SHAPE, default)
         if value is None or value in SHAPE_WORDS:
-            return value
+            word: str | None = value
+            return word
         if isinstance(value, str):
             raise self.fail(SHAPE, f"must be {one_of(value, SHAPE_WORDS)} or a list of sizes; got {value!r}")
         if (

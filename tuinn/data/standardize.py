@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from tuinn.data.dataset import Dataset
+from tuinn.data.spec import SpecReader
 
 STANDARDIZE_KEY = "standardize"
 
@@ -24,7 +25,8 @@ def standardized(dataset: Dataset) -> Dataset:
 
     def apply(a: np.ndarray) -> np.ndarray:
         flat = (a.reshape(len(a), -1) - mean) / scale
-        return flat.astype(a.dtype, copy=False).reshape(a.shape)
+        result: np.ndarray = flat.astype(a.dtype, copy=False).reshape(a.shape)
+        return result
 
     note = "features standardized (mean 0, variance 1 from the training split)"
     description = f"{dataset.description}; {note}" if dataset.description else note
@@ -33,7 +35,7 @@ def standardized(dataset: Dataset) -> Dataset:
     )
 
 
-def read_standardize(read, default: bool) -> bool:
+def read_standardize(read: SpecReader, default: bool) -> bool:
     """``standardize``: true or false; `default` when absent (on for CSV and NPZ features)."""
     value = read.spec.get(STANDARDIZE_KEY, default)
     if not isinstance(value, bool):

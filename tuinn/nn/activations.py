@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-Array = np.ndarray
+from tuinn.nn.arrays import Array
 
 # a Python float: a NumPy float64 scalar would promote float32 arrays to float64
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -41,7 +41,7 @@ def _sigmoid(x: Array) -> Array:
 
 
 #: read-only zero arrays by (shape, strides, dtype), the most recent last
-_ZEROS: dict[tuple, Array] = {}
+_ZEROS: dict[tuple[Any, ...], Array] = {}
 _ZEROS_KEPT = 8
 
 
@@ -61,7 +61,8 @@ def _zeros_like(x: Array) -> Array:
 def _relu(x: Array) -> Array:
     # against an array of zeros NumPy takes its fast loop (~1.4x faster than against the
     # scalar 0); a cached one saves allocating, filling and page-faulting it every call
-    return np.maximum(x, _zeros_like(x))
+    y: Array = np.maximum(x, _zeros_like(x))
+    return y
 
 
 def _gelu(x: Array) -> Array:
@@ -72,11 +73,13 @@ def _gelu_grad(x: Array, y: Array) -> Array:
     inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
     t = np.tanh(inner)
     dinner = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x**2)
-    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner
+    grad: Array = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner
+    return grad
 
 
 def _softplus(x: Array) -> Array:
-    return np.logaddexp(0.0, x).astype(x.dtype, copy=False)
+    y: Array = np.logaddexp(0.0, x).astype(x.dtype, copy=False)
+    return y
 
 
 def _swish(x: Array) -> Array:
@@ -91,7 +94,8 @@ def _swish_grad(x: Array, y: Array) -> Array:
 def _softmax(x: Array) -> Array:
     z = x - x.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    y: Array = e / e.sum(axis=-1, keepdims=True)
+    return y
 
 
 def _no_elementwise_grad(x: Array, y: Array) -> Array:

@@ -12,16 +12,16 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[IO], None], mode: str = "wb") -> Path:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[IO[Any]], None], mode: str = "wb") -> Path:
     """Call `write` on a temporary file beside `path`, then rename it to `path` (mode as a plain new file's)."""
     path = Path(path)
     sweep_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
             write(f)
         umask = os.umask(0)
         os.umask(umask)

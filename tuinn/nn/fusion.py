@@ -44,6 +44,7 @@ class PoolBeforeActivation:
         if not self._fused:
             return layer.backward(pool.backward(dy))
         if layer.activation != "linear":
+            assert self._pooled is not None and self._out is not None, "backward needs a forward first"
             dp = layer._act.grad(self._pooled, self._out)  # a new array: multiplied in place
             np.multiply(dp, dy, out=dp)
             dy = dp

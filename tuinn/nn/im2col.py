@@ -72,7 +72,8 @@ class ConvGeometry:
     @property
     def output(self) -> tuple[int, int]:
         """(Ho, Wo), with 0 where the kernel does not fit."""
-        return tuple(max(0, (p - k) // s + 1) for p, k, s in zip(self.padded, self.kernel, self.stride))
+        (hp, wp), (kh, kw), (sh, sw) = self.padded, self.kernel, self.stride
+        return max(0, (hp - kh) // sh + 1), max(0, (wp - kw) // sw + 1)
 
     @property
     def rows(self) -> int:

@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-Initializer = Callable[[np.random.Generator, tuple[int, ...], int, int, np.dtype], np.ndarray]
+from tuinn.nn.arrays import FloatArray
+
+Shape = tuple[int, ...]
+
+Initializer = Callable[[np.random.Generator, Shape, int, int, np.dtype[Any]], FloatArray]
 
 
-def _zeros(rng, shape, fan_in, fan_out, dtype):
+def _zeros(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int, dtype: np.dtype[Any]) -> FloatArray:
     return np.zeros(shape, dtype=dtype)
 
 
-def _uniform(rng, shape, fan_in, fan_out, dtype):
+def _uniform(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int, dtype: np.dtype[Any]) -> FloatArray:
     return rng.uniform(-0.05, 0.05, size=shape).astype(dtype)
 
 
-def _normal(rng, shape, fan_in, fan_out, dtype):
+def _normal(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int, dtype: np.dtype[Any]) -> FloatArray:
     return (rng.standard_normal(shape) * 0.05).astype(dtype)
 
 
-def _glorot(rng, shape, fan_in, fan_out, dtype):
+def _glorot(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int, dtype: np.dtype[Any]) -> FloatArray:
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=shape).astype(dtype)
 
 
-def _he(rng, shape, fan_in, fan_out, dtype):
-    return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
+def _he(rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int, dtype: np.dtype[Any]) -> FloatArray:
+    w: FloatArray = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(dtype)
+    return w
 
 
 INITIALIZERS: dict[str, Initializer] = {
@@ -48,8 +53,6 @@ def get_initializer(name: str) -> Initializer:
         raise KeyError(f"unknown initializer {name!r}; known: {', '.join(INITIALIZERS)}") from None
 
 
-def initialize(
-    name: str, rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out: int, dtype
-) -> np.ndarray:
+def initialize(name: str, rng: np.random.Generator, shape: Shape, fan_in: int, fan_out: int, dtype: Any) -> FloatArray:
     """Draw a weight array of `shape` with the initialiser called `name`."""
     return get_initializer(name)(rng, shape, fan_in, fan_out, np.dtype(dtype))

@@ -13,8 +13,8 @@ from typing import Callable
 import numpy as np
 
 from tuinn.nn.activations import ACTIVATIONS
+from tuinn.nn.arrays import Array
 
-Array = np.ndarray
 _sigmoid = ACTIVATIONS["sigmoid"].fn
 
 
@@ -101,7 +101,8 @@ def _perceptron(out: Array, y: Array) -> float:
 
 def _perceptron_grad(z: Array, y: Array) -> Array:
     # Rosenblatt's rule: w += lr * (y - step(z)) x, i.e. a "gradient" of (step(z) - y)
-    return ((z >= 0).astype(z.dtype) - y) / z.shape[0]
+    grad: Array = ((z >= 0).astype(z.dtype) - y) / z.shape[0]
+    return grad
 
 
 LOSSES: dict[str, Loss] = {

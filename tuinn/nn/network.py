@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Self
 
 import numpy as np
-from numpy.typing import NDArray
 
 from tuinn.nn.activations import ACTIVATIONS
+from tuinn.nn.arrays import Array, FloatArray
 from tuinn.nn.fusion import training_path
 from tuinn.nn.layers import ActivatedLayer, Layer
 from tuinn.nn.network_file import copy_weights, open_network_file, read_description, write_network_file
@@ -35,8 +35,6 @@ from tuinn.nn.spec import (
     parse_spec,
     summary_row,
 )
-
-Array = NDArray[Any]
 
 
 class ArrayError(ValueError):
@@ -77,7 +75,7 @@ class Network:
 
     # --- construction ------------------------------------------------------------
     @classmethod
-    def from_spec(cls, spec: Any, input_shape: Iterable[int], seed: int = 0, dtype: Any = np.float64) -> Network:
+    def from_spec(cls, spec: Any, input_shape: Iterable[int], seed: int = 0, dtype: Any = np.float64) -> Self:
         """Build a network from a spec dict; raises SpecError naming the bad layer or key."""
         spec, layers, penalties = parse_spec(spec)
         return cls(layers, checked_input_shape(input_shape), spec["loss"], seed, dtype, spec=spec, **penalties)
@@ -89,6 +87,11 @@ class Network:
         first_with_params = next((l for l in self.layers if l.parameters), None)
         if first_with_params is self.layers[0]:
             first_with_params.skip_input_grad = True
+        last = self.layers[-1]
+        #: the output layer when the loss takes its logits (the spec's check makes it an activated layer)
+        self._fused_output = (
+            last if self.loss.fused_activation is not None and isinstance(last, ActivatedLayer) else None
+        )
         #: the hidden layers as training runs them (max-pooling before a commuting activation)
         self._path = training_path(self.layers[:-1])
         self._pack()
@@ -98,8 +101,8 @@ class Network:
         total = sum(p.size for layer in self.layers for p in layer.parameters.values())
         self.flat_params = np.zeros(total, dtype=self.dtype)
         self.flat_grads = np.zeros(total, dtype=self.dtype)
-        self.params: dict[str, Array] = {}
-        self.grads: dict[str, Array] = {}
+        self.params: dict[str, FloatArray] = {}
+        self.grads: dict[str, FloatArray] = {}
         offset = 0
         for layer in self.layers:
             for key, p in layer.parameters.items():
@@ -125,8 +128,10 @@ class Network:
 
     def backward(self, dout: Array) -> None:
         """Back-propagate dLoss/d(output) through every layer, filling the gradients."""
+        d: Array | None = dout
         for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+            assert d is not None, "only the first layer may skip its input gradient"
+            d = layer.backward(d)
 
     def set_threads(self, threads: int) -> None:
         """Split training steps over up to `threads` worker threads (see tuinn.nn.parallel).
@@ -142,12 +147,12 @@ class Network:
         """The most worker threads a training step uses."""
         return 1 if self._parallel is None else self._parallel.threads
 
-    def loss_and_grads(self, x: Array, y: Array) -> tuple[float, dict[str, Array]]:
+    def loss_and_grads(self, x: Array, y: Array) -> tuple[float, dict[str, FloatArray]]:
         """Loss of the batch (with penalties) and the gradient of every parameter by name."""
         self._check_targets(x, y)
-        shards = 1 if self._parallel is None else self._parallel.shards(len(x))
-        if shards > 1:
-            loss = self._parallel.loss_and_grads(x, y, shards)
+        parallel = self._parallel
+        if parallel is not None and (shards := parallel.shards(len(x))) > 1:
+            loss = parallel.loss_and_grads(x, y, shards)
         else:
             loss = self.shard_loss_and_grads(x, y)
         if self.l1 or self.l2:
@@ -164,18 +169,20 @@ class Network:
         h = x
         for layer in self._path:
             h = layer.forward(h, True)
-        if self.loss.fused_activation is not None:
+        fused = self._fused_output
+        if fused is not None:
             # the loss takes the logits; its gradient is with respect to them
-            loss, dz = self.loss.value_and_grad(last.forward(h, True, skip_activation=True), y)
+            loss, dz = self.loss.value_and_grad(fused.forward(h, True, skip_activation=True), y)
             if share != 1.0:
                 dz *= share
-            d = last.linear_backward(dz)
+            d = fused.linear_backward(dz)
         else:
             loss, dout = self.loss.value_and_grad(last.forward(h, True), y)
             if share != 1.0:
                 dout *= share
             d = last.backward(dout)
         for layer in reversed(self._path):
+            assert d is not None, "only the first layer may skip its input gradient"
             d = layer.backward(d)
         return loss * share
 
@@ -217,8 +224,8 @@ class Network:
         """Loss (without penalties) and output on a batch, with no training behaviour."""
         self._check_targets(x, y)
         out = self.forward(x, training=False)
-        if self.loss.fused_activation is not None:
-            return self.loss.fn(self.layers[-1].preactivation, y), out
+        if self._fused_output is not None:
+            return self.loss.fn(self._fused_output.preactivation, y), out
         return self.loss.fn(out, y), out
 
     # --- inspection and steering ---------------------------------------------------
@@ -269,7 +276,7 @@ class Network:
     # --- persistence -----------------------------------------------------------------
     def current_spec(self) -> dict[str, Any]:
         """The spec with each layer's activation as it is now (after any switch)."""
-        spec = json.loads(json.dumps(self.spec))
+        spec: dict[str, Any] = json.loads(json.dumps(self.spec))
         for layer_spec, layer in zip(spec["layers"], self.layers):
             if layer.activation is not None:
                 layer_spec["activation"] = layer.activation
@@ -291,7 +298,7 @@ class Network:
         return write_network_file(path, description, self.params, extra)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Network:
+    def load(cls, path: str | os.PathLike[str]) -> Self:
         """Rebuild a network saved with `save` (never unpickles); ValueError if it is not one."""
         with open_network_file(path) as f:
             meta = read_description(f, path)

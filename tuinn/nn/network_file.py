@@ -41,7 +41,7 @@ def write_network_file(
     arrays = dict(params)
     arrays[META_KEY] = np.array(json.dumps({"format": FORMAT_VERSION, **description}))
     arrays.update(extra or {})
-    write_atomically(path, lambda f: np.savez(f, **arrays))
+    write_atomically(path, lambda f: np.savez(f, allow_pickle=False, **arrays))
     return path
 
 

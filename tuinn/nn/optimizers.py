@@ -8,10 +8,13 @@ new one: the weights stay, only the optimizer's own state starts afresh).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-Params = dict[str, np.ndarray]
+from tuinn.nn.arrays import FloatArray
+
+Params = dict[str, FloatArray]
 
 
 def is_real(value: object) -> bool:
@@ -42,7 +45,7 @@ class Optimizer:
         if not is_real(lr) or not 0 < lr < float("inf"):
             raise ValueError(f"learning rate must be a positive number, got {lr!r}")
         self.lr = float(lr)
-        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self.state: dict[str, dict[str, FloatArray]] = {}
         self.iterations = 0
 
     def step(self, params: Params, grads: Params) -> None:
@@ -55,13 +58,13 @@ class Optimizer:
     def _prepare(self) -> None:
         """Work done once per step for all parameters (Adam's bias correction)."""
 
-    def _slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
+    def _slot(self, name: str, key: str, like: FloatArray) -> FloatArray:
         slots = self.state.setdefault(name, {})
         if key not in slots:
             slots[key] = np.zeros_like(like)
         return slots[key]
 
-    def _update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:
+    def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -79,7 +82,7 @@ class SGD(Optimizer):
         self.momentum = decay_rate("momentum", momentum)
         self.nesterov = bool(nesterov)
 
-    def _update(self, name, p, g):
+    def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         if self.momentum == 0.0:
             p -= self.lr * g
             return
@@ -109,7 +112,7 @@ class Adagrad(Optimizer):
         super().__init__(lr)
         self.eps = positive("eps", eps)
 
-    def _update(self, name, p, g):
+    def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         acc = self._slot(name, "accumulator", p)
         acc += g * g
         p -= self.lr * g / (np.sqrt(acc) + self.eps)
@@ -124,7 +127,7 @@ class RMSprop(Optimizer):
         super().__init__(lr)
         self.rho, self.eps = decay_rate("rho", rho), positive("eps", eps)
 
-    def _update(self, name, p, g):
+    def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         avg = self._slot(name, "mean_square", p)
         avg *= self.rho
         avg += (1.0 - self.rho) * g * g
@@ -148,7 +151,7 @@ class Adam(Optimizer):
         self._alpha = self.lr * root / (1.0 - self.beta1**t)
         self._eps_hat = self.eps * root
 
-    def _update(self, name, p, g):
+    def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         m = self._slot(name, "m", p)
         v = self._slot(name, "v", p)
         m *= self.beta1
@@ -161,7 +164,7 @@ class Adam(Optimizer):
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}
 
 
-def make_optimizer(name: str, lr: float, **options) -> Optimizer:
+def make_optimizer(name: str, lr: float, **options: Any) -> Optimizer:
     """Build the optimizer called `name` with learning rate `lr` and its own options."""
     try:
         cls = OPTIMIZERS[name]

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -94,7 +95,7 @@ class DataParallel:
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
         self._replicas: list[Replicable] = []
-        self._signature: tuple | None = None
+        self._signature: tuple[Any, ...] | None = None
         self._planned: dict[tuple[int, int, int], int] = {}
 
     def shards(self, batch: int) -> int:
@@ -135,8 +136,10 @@ class DataParallel:
         share = [(b - a) / len(x) for a, b in zip(bounds, bounds[1:])]
         replicas = self._workers(shards - 1)
         errors = np.geterr()  # the caller's floating-point error handling, for the workers too
+        pool = self._pool
+        assert pool is not None  # made with the replicas
         futures = [
-            self._pool.submit(_shard, rep, x[a:b], y[a:b], s, errors)
+            pool.submit(_shard, rep, x[a:b], y[a:b], s, errors)
             for rep, a, b, s in zip(replicas, bounds[1:], bounds[2:], share[1:])
         ]
         # the calling thread takes the first shard, on the network's own layers
@@ -160,12 +163,12 @@ class DataParallel:
         return self._replicas[:count]
 
 
-def _shard(net: Replicable, x: np.ndarray, y: np.ndarray, share: float, errors: dict) -> float:
+def _shard(net: Replicable, x: Array, y: Array, share: float, errors: Mapping[str, Any]) -> float:
     """A worker's part of the step, under the caller's floating-point error handling."""
     with np.errstate(**errors):
         return net.shard_loss_and_grads(x, y, share)
 
 
-def _signature(net: Replicable) -> tuple:
+def _signature(net: Replicable) -> tuple[Any, ...]:
     """What a replica copies of a network: its layers, their activations, the parameter buffer."""
     return (tuple(map(id, net.layers)), tuple(l.activation for l in net.layers), id(net.flat_params))

@@ -85,7 +85,7 @@ class NetworkPlan:
         return batch * self.neurons * self.dtype.itemsize
 
 
-def plan_network(spec: dict, input_shape: Iterable[int], dtype: Any = np.float64) -> NetworkPlan:
+def plan_network(spec: Any, input_shape: Iterable[int], dtype: Any = np.float64) -> NetworkPlan:
     """The plan of `Network.from_spec(spec, input_shape, dtype=dtype)`; SpecError as it would raise."""
     spec, layers, _ = parse_spec(spec)
     shape = tuple(int(d) for d in input_shape)

@@ -21,10 +21,12 @@ Layers are addressed by their index in `network.layers` (0-based).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from tuinn.nn.activations import get_activation
+from tuinn.nn.layers import Layer
 from tuinn.nn.network import Network
 from tuinn.nn.spec import SpecError
 
@@ -57,7 +59,7 @@ class Surgery:
     description: str
 
 
-def _spec_of(net: Network) -> dict:
+def _spec_of(net: Network) -> dict[str, Any]:
     if net.spec is None:
         raise SpecError("only a network built from a spec can be changed")
     spec = net.current_spec()
@@ -65,7 +67,7 @@ def _spec_of(net: Network) -> dict:
     return spec
 
 
-def _build(old: Network, spec: dict, input_shape: tuple[int, ...] | None = None) -> Network:
+def _build(old: Network, spec: dict[str, Any], input_shape: tuple[int, ...] | None = None) -> Network:
     return Network.from_spec(spec, input_shape or old.input_shape, seed=old.seed, dtype=old.dtype)
 
 
@@ -79,7 +81,7 @@ def _keep_whole(old: Network, new: Network, pairs: list[tuple[int, int]], kept: 
 
 
 def _put(new: np.ndarray, old: np.ndarray, axis: int, new_index: np.ndarray, old_index: np.ndarray) -> None:
-    where = [slice(None)] * new.ndim
+    where: list[slice | np.ndarray] = [slice(None)] * new.ndim
     where[axis] = new_index
     new[tuple(where)] = np.take(old, old_index, axis=axis)
 
@@ -95,7 +97,7 @@ def _next_weighted(net: Network, index: int) -> int | None:
     return None
 
 
-def _outgoing_norms(layer, channels: int) -> np.ndarray:
+def _outgoing_norms(layer: Layer, channels: int) -> np.ndarray:
     """The norm of the weights leaving each of `channels` channels into `layer`."""
     w = np.moveaxis(layer.parameters["W"], INPUT_AXIS[layer.kind], 0)
     rows = np.sqrt((w.reshape(w.shape[0], -1) ** 2).sum(axis=1))
@@ -120,10 +122,10 @@ def resize_layer(net: Network, index: int, size: int) -> Surgery:
     # which old unit each new unit is (-1: a new one)
     if size >= old_size:
         source = np.concatenate([np.arange(old_size), np.full(size - old_size, -1)])
-    elif _next_weighted(net, index) is None:
+    elif (following := _next_weighted(net, index)) is None:
         source = np.arange(size)
     else:
-        norms = _outgoing_norms(net.layers[_next_weighted(net, index)], old_size)
+        norms = _outgoing_norms(net.layers[following], old_size)
         source = np.sort(np.argsort(-norms, kind="stable")[:size])
     nxt = _next_weighted(net, index)
     kept: dict[str, Kept] = {}
@@ -285,11 +287,12 @@ def carry(old: Network, surgery: Surgery, flat: np.ndarray) -> np.ndarray:
         if k.axis is None:
             after[name][...] = before[k.source]
         else:
+            assert k.new_index is not None and k.old_index is not None  # recorded with every axis
             _put(after[name], before[k.source], k.axis, k.new_index, k.old_index)
     return result
 
 
-def rebuild(net: Network, spec: dict, input_shape: tuple[int, ...] | None = None) -> Surgery:
+def rebuild(net: Network, spec: dict[str, Any], input_shape: tuple[int, ...] | None = None) -> Surgery:
     """A network built from `spec` that keeps every parameter of `net` with the same name and shape."""
     new = _build(net, spec, input_shape)
     kept: dict[str, Kept] = {}

@@ -162,6 +162,7 @@ class ActivatedLayer(Layer):
         if self._act.name == "linear":
             dz = dy
         else:
+            assert self._z is not None and self._a is not None, "backward needs a forward first"
             dz = self._act.grad(self._z, self._a)  # a new array: multiplied in place
             np.multiply(dz, dy, out=dz)
         return self.linear_backward(dz)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from tuinn.nn.layers.dense import default_init
 Pair = tuple[int, int]
 
 
-def as_pair(value, what: str) -> Pair:
+def as_pair(value: Any, what: str) -> Pair:
     """An int or a 2-list of positive ints as (rows, columns); ValueError otherwise."""
     pair = [value, value] if isinstance(value, int) else value
     if (
@@ -88,6 +89,7 @@ class Conv2D(ActivatedLayer):
         if self.padding == "same":
             (kh, kw), (sh, sw) = self.kernel_size, self.stride
             return (*same_pads(h, kh, sh), *same_pads(w, kw, sw))
+        assert isinstance(self.padding, int)  # the constructor allows only these three
         return (self.padding,) * 4
 
     def configure(self, input_shape: Shape) -> Shape:
@@ -117,7 +119,7 @@ class Conv2D(ActivatedLayer):
     def weight_init(self) -> str:
         return default_init(self.activation) if self.init is None else self.init
 
-    def allocate(self, rng: np.random.Generator, dtype) -> None:
+    def allocate(self, rng: np.random.Generator, dtype: np.dtype[Any]) -> None:
         super().allocate(rng, dtype)
         self.im2col = Im2Col(self._geometry, dtype)
         # W and b stacked as one (K + 1, F) matrix for the kernel, and its gradient
@@ -132,9 +134,11 @@ class Conv2D(ActivatedLayer):
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
         self._w[:-1] = self.parameters["W"].reshape(-1, self.filters)
         self._w[-1] = self.parameters["b"]
+        assert self.im2col is not None, "allocate makes the kernel"
         return self.im2col.forward(x, self._w, keep=self._training)
 
     def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
+        assert self.im2col is not None, "allocate makes the kernel"
         dx = self.im2col.backward(dz, self._w, self._dw, not self.skip_input_grad)
         self.gradients["W"].reshape(-1, self.filters)[...] = self._dw[:-1]
         self.gradients["b"][...] = self._dw[-1]

@@ -35,7 +35,7 @@ class Dense(ActivatedLayer):
         return self.output_shape
 
     def parameter_shapes(self) -> dict[str, Shape]:
-        shapes = {"W": (self.input_shape[0], self.units)}
+        shapes: dict[str, Shape] = {"W": (self.input_shape[0], self.units)}
         if self.use_bias:
             shapes["b"] = (self.units,)
         return shapes
@@ -47,18 +47,20 @@ class Dense(ActivatedLayer):
         return default_init(self.activation) if self.init is None else self.init
 
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
-        z = x @ self.parameters["W"]
+        z: np.ndarray = x @ self.parameters["W"]
         if self.use_bias:
             z += self.parameters["b"]
         return z
 
     def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
+        assert self._x is not None, "backward needs a forward first"
         np.matmul(self._x.T, dz, out=self.gradients["W"])
         if self.use_bias:
             np.add.reduce(dz, axis=0, out=self.gradients["b"])
         if self.skip_input_grad:
             return None
-        return dz @ self.parameters["W"].T
+        dx: np.ndarray = dz @ self.parameters["W"].T
+        return dx
 
     def mult_adds(self) -> int:
         return self.input_shape[0] * self.units

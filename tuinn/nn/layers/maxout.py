@@ -13,11 +13,12 @@ class Maxout(Layer):
     kind = "maxout"
     penalized = ("W",)
 
-    def __init__(self, units: int, pieces: int = 2, init: str = "glorot", name: str | None = None):
+    def __init__(self, units: int, pieces: int = 2, init: str = "glorot", name: str | None = None) -> None:
         super().__init__(name)
         self.units, self.pieces = positive_int("units", units), positive_int("pieces", pieces)
         self.init = init
-        self._x = self._winner = None
+        self._x: np.ndarray | None = None
+        self._winner: np.ndarray | None = None
 
     def configure(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
@@ -44,6 +45,7 @@ class Maxout(Layer):
         return np.take_along_axis(z, self._winner[..., None], axis=2)[..., 0]
 
     def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        assert self._x is not None and self._winner is not None, "backward needs a forward first"
         n_in, u, k = self.parameters["W"].shape
         dz = np.zeros((dy.shape[0], u, k), dtype=dy.dtype)
         np.put_along_axis(dz, self._winner[..., None], dy[..., None], axis=2)
@@ -51,7 +53,8 @@ class Maxout(Layer):
         np.add.reduce(dz, axis=0, out=self.gradients["b"])
         if self.skip_input_grad:
             return None
-        return dz.reshape(-1, u * k) @ self.parameters["W"].reshape(n_in, u * k).T
+        dx: np.ndarray = dz.reshape(-1, u * k) @ self.parameters["W"].reshape(n_in, u * k).T
+        return dx
 
     def mult_adds(self) -> int:
         return self.input_shape[0] * self.units * self.pieces

@@ -93,7 +93,7 @@ class MaxPool2D(_Pool2D):
         top, bottom = self._pair(x, 1)
         rows = np.maximum(top, bottom)
         left, right = self._pair(rows, 2)
-        y = np.maximum(left, right)
+        y: np.ndarray = np.maximum(left, right)
         if training:
             self._rows, self._y = rows, y
             self._top_wins = top >= bottom
@@ -125,6 +125,7 @@ class MaxPool2D(_Pool2D):
         left, right = self._pair(drows, 2)
         np.multiply(dy, self._left_wins, out=left)
         np.subtract(dy, left, out=right)
+        assert self._x is not None, "backward needs a training forward first"
         dx = self._zeros_unless(self._x, axis=1)
         top, bottom = self._pair(dx, 1)
         np.multiply(drows, self._top_wins, out=top)
