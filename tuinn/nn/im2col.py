@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -101,15 +102,23 @@ class _Buffers:
 
     A backward writes its column gradient over the column matrix and adds a padded input
     gradient, made on first use and reused: the dx it returns is valid until the next backward.
+    The views im2col and col2im copy between (`blocks`, `interior`) are made once with the
+    arrays: a step builds no views.
     """
 
-    def __init__(self, geom: ConvGeometry, n: int, dtype: np.dtype) -> None:
+    def __init__(self, geom: ConvGeometry, n: int, dtype: np.dtype[Any]) -> None:
+        self.geom = geom
         self.batch = n
         self.xpad = np.zeros((geom.channels, *geom.padded, n), dtype=dtype)
         self.cols = np.empty((geom.rows + 1, math.prod(geom.output) * n), dtype=dtype)
         self.cols[-1] = 1.0
         self.z: np.ndarray | None = None
         self.dx: np.ndarray | None = None
+        #: (column block, window of xpad) per kernel offset, and the NHWC view xpad's interior
+        self.blocks = blocks(geom, self.cols, self.xpad)
+        self.x_interior = interior(geom, self.xpad)
+        self._dx_blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        self._dx_interior: np.ndarray | None = None
 
     def output(self, filters: int) -> np.ndarray:
         """The reused (Ho·Wo·N, F) output of training forwards."""
@@ -117,12 +126,17 @@ class _Buffers:
             self.z = np.empty((self.cols.shape[1], filters), dtype=self.cols.dtype)
         return self.z
 
-    def gradients(self) -> tuple[np.ndarray, np.ndarray]:
-        """(dcols, dx zeroed): dcols overwrites the column matrix (spent once dW is done), dx is reused."""
-        if self.dx is None:
+    def gradients(self) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """(dcols, its blocks paired with the windows of a zeroed padded dx, dx's NHWC interior).
+
+        dcols overwrites the column matrix (spent once dW is done); dx is reused.
+        """
+        if self.dx is None or self._dx_interior is None:
             self.dx = np.empty_like(self.xpad)
+            self._dx_blocks = blocks(self.geom, self.cols, self.dx)
+            self._dx_interior = interior(self.geom, self.dx)
         self.dx.fill(0.0)
-        return self.cols[:-1], self.dx
+        return self.cols[:-1], self._dx_blocks, self._dx_interior
 
 
 class Im2Col:
@@ -131,8 +145,6 @@ class Im2Col:
     def __init__(self, geom: ConvGeometry, dtype: np.dtype) -> None:
         self.geom = geom
         self.dtype = np.dtype(dtype)
-        kh, kw = geom.kernel
-        self.offsets = [(i, j) for i in range(kh) for j in range(kw)]
         self._sets: dict[int, _Buffers] = {}
         self._kept: _Buffers | None = None
 
@@ -169,11 +181,11 @@ class Im2Col:
         if not need_dx:
             return None
         self._kept = None  # the column gradient overwrites the column matrix
-        dcols, dx = buf.gradients()
+        dcols, dx_blocks, dx = buf.gradients()
         np.matmul(w[:-1], dout.T, out=dcols)
-        for block, window in self._blocks(dcols, dx):
+        for block, window in dx_blocks:
             window += block
-        return self._interior(dx)
+        return dx
 
     @property
     def column_bytes(self) -> int:
@@ -182,8 +194,8 @@ class Im2Col:
 
     def _forward(self, x: np.ndarray, w: np.ndarray, buf: _Buffers, out: np.ndarray | None = None) -> np.ndarray:
         """Pad `x` into `buf`, fill its column matrix and multiply (into `out`): the NHWC output view."""
-        self._interior(buf.xpad)[...] = x
-        for block, window in self._blocks(buf.cols, buf.xpad):
+        buf.x_interior[...] = x
+        for block, window in buf.blocks:
             block[...] = window
         z = np.matmul(buf.cols.T, w, out=out)
         return z.reshape(*self.geom.output, len(x), -1).transpose(2, 0, 1, 3)
@@ -196,20 +208,23 @@ class Im2Col:
             del self._sets[next(iter(self._sets))]
         return buf
 
-    def _interior(self, xpad: np.ndarray) -> np.ndarray:
-        """The NHWC view (N, H, W, C) of the unpadded part of a (C, Hp, Wp, N) buffer."""
-        top, _, left, _ = self.geom.pads
-        h, w = self.geom.height, self.geom.width
-        return xpad[:, top : top + h, left : left + w, :].transpose(3, 1, 2, 0)
 
-    def _blocks(self, cols: np.ndarray, xpad: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(C rows of `cols` as (C, Ho, Wo, N), the window of `xpad` they hold) per kernel offset."""
-        c, (ho, wo), (sh, sw) = self.geom.channels, self.geom.output, self.geom.stride
-        n = xpad.shape[3]
-        return [
-            (
-                cols[b * c : (b + 1) * c].reshape(c, ho, wo, n),
-                xpad[:, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw, :],
-            )
-            for b, (i, j) in enumerate(self.offsets)
-        ]
+def interior(geom: ConvGeometry, xpad: np.ndarray) -> np.ndarray:
+    """The NHWC view (N, H, W, C) of the unpadded part of a (C, Hp, Wp, N) buffer."""
+    top, _, left, _ = geom.pads
+    return xpad[:, top : top + geom.height, left : left + geom.width, :].transpose(3, 1, 2, 0)
+
+
+def blocks(geom: ConvGeometry, cols: np.ndarray, xpad: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(C rows of `cols` as (C, Ho, Wo, N), the window of `xpad` they hold) per kernel offset, row by row."""
+    c, (ho, wo), (sh, sw) = geom.channels, geom.output, geom.stride
+    kh, kw = geom.kernel
+    n = xpad.shape[3]
+    offsets = [(i, j) for i in range(kh) for j in range(kw)]
+    return [
+        (
+            cols[b * c : (b + 1) * c].reshape(c, ho, wo, n),
+            xpad[:, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw, :],
+        )
+        for b, (i, j) in enumerate(offsets)
+    ]

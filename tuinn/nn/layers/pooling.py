@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tuinn.nn.layers.base import Layer, Shape, ShapeError
@@ -58,7 +60,9 @@ class MaxPool2D(_Pool2D):
     Ties go to the first maximum in row-major window order (PyTorch's rule), on
     both paths. Non-overlapping 2×2 windows take a fast path: the maximum of row
     pairs, then of column pairs, with a boolean mask for each saying which of the
-    pair won.
+    pair won. A training forward writes its output, its masks and its row maxima
+    into arrays reused from step to step (the output is valid until the next training
+    forward); an inference forward allocates its output.
     """
 
     kind = "maxpool2d"
@@ -68,6 +72,7 @@ class MaxPool2D(_Pool2D):
         shape = super().configure(input_shape)
         self._pairwise = self.pool_size == (2, 2) and min(self.stride) >= 2
         self._grads: dict[int, np.ndarray] = {}
+        self._kept: dict[str, tuple[tuple[Any, ...], np.ndarray]] = {}
         return shape
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
@@ -91,17 +96,36 @@ class MaxPool2D(_Pool2D):
         Only training keeps the masks (which of each pair won) for backward.
         """
         top, bottom = self._pair(x, 1)
-        rows = np.maximum(top, bottom)
+        if not training:
+            rows = np.maximum(top, bottom)
+            left, right = self._pair(rows, 2)
+            pooled: np.ndarray = np.maximum(left, right)
+            return pooled
+        rows = np.maximum(top, bottom, out=self._reused("rows", top))
         left, right = self._pair(rows, 2)
-        y: np.ndarray = np.maximum(left, right)
-        if training:
-            self._rows, self._y = rows, y
-            self._top_wins = top >= bottom
-            # ties go to the first maximum in row-major order, as in the general path (and PyTorch):
-            # equal column maxima go right only when the right one is in the top row and the left's is not
+        y: np.ndarray = np.maximum(left, right, out=self._reused("y", left))
+        self._rows, self._y = rows, y
+        self._top_wins = np.greater_equal(top, bottom, out=self._reused("top_wins", top, np.bool_))
+        # ties go to the first maximum in row-major order, as in the general path (and PyTorch):
+        # equal column maxima go right only when the right one is in the top row and the left's is not
+        left_wins = np.greater_equal(left, right, out=self._reused("left_wins", left, np.bool_))
+        ties = np.equal(left, right, out=self._reused("ties", left, np.bool_))
+        if ties.any():  # (rare on real numbers: skip the three passes that settle them)
             top_left, top_right = self._pair(self._top_wins, 2)
-            self._left_wins = (left >= right) & ~((left == right) & top_right & ~top_left)
+            ties &= top_right
+            ties &= ~top_left
+            left_wins &= ~ties
+        self._left_wins = left_wins
         return y
+
+    def _reused(self, name: str, like: np.ndarray, dtype: type | None = None) -> np.ndarray:
+        """An array in `like`'s shape and memory order (and dtype, unless given), kept under `name` from
+        step to step: remade when the shape, the layout or the dtype changes."""
+        key = (like.shape, like.strides, like.dtype if dtype is None else np.dtype(dtype))
+        kept = self._kept.get(name)
+        if kept is None or kept[0] != key:
+            kept = self._kept[name] = (key, np.empty_like(like, dtype=key[2]))
+        return kept[1]
 
     def _pair(self, a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
         """The first and second member of each window pair along `axis` (1 rows, 2 columns)."""
@@ -114,10 +138,13 @@ class MaxPool2D(_Pool2D):
         return a[tuple(first)], a[tuple(second)]
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        assert self._x is not None, "backward needs a training forward first"
         if not self._pairwise:
             dx = np.zeros_like(self._x)
+            share = np.empty_like(dy)
             for k, plane in enumerate(self._planes(dx)):
-                plane += dy * (self._winner == k)
+                np.multiply(dy, self._winner == k, out=share)
+                plane += share
             return dx
         if dy.strides != self._y.strides:
             dy = copy_like(dy, self._y)  # one transposing copy beats ufuncs on mixed layouts
@@ -125,7 +152,6 @@ class MaxPool2D(_Pool2D):
         left, right = self._pair(drows, 2)
         np.multiply(dy, self._left_wins, out=left)
         np.subtract(dy, left, out=right)
-        assert self._x is not None, "backward needs a training forward first"
         dx = self._zeros_unless(self._x, axis=1)
         top, bottom = self._pair(dx, 1)
         np.multiply(drows, self._top_wins, out=top)
