@@ -59,10 +59,14 @@ class Optimizer:
         """Work done once per step for all parameters (Adam's bias correction)."""
 
     def _slot(self, name: str, key: str, like: FloatArray) -> FloatArray:
-        slots = self.state.setdefault(name, {})
-        if key not in slots:
-            slots[key] = np.zeros_like(like)
-        return slots[key]
+        """The state array `key` of parameter `name`, zeros like `like` on first use (no dict made per step)."""
+        slots = self.state.get(name)
+        if slots is None:
+            slots = self.state[name] = {}
+        slot = slots.get(key)
+        if slot is None:
+            slot = slots[key] = np.zeros_like(like)
+        return slot
 
     def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         raise NotImplementedError
