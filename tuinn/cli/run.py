@@ -7,11 +7,15 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from tuinn.cli.errors import BadInput, message_of
-from tuinn.cli.outcome import GuardedGroup, StopSignals
+from tuinn.cli.flag_rules import check_flags, resumed_budget
+from tuinn.cli.outcome import GuardedGroup, stop_signals
+from tuinn.cli.terminal import require_terminal
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
 from tuinn.config.settings import with_settings
+from tuinn.export.service import ExportError, check_export_path, export_network
 
 DEFAULT_PRESET = "xor"
 EXIT_CODES = """\b
@@ -21,6 +25,7 @@ Exit codes:
   2    bad input: a preset, flag, data or network file (one message names it)
   3    an internal error (a bug): one line, the traceback in a log file it names
   130  stopped by SIGINT (Ctrl-C), after the current step, as q does
+  141  the output went into a closed pipe (as `| head -1` closes it); nothing else is printed
   143  stopped by SIGTERM, likewise
 """
 
@@ -161,29 +166,19 @@ def main(
     """
     if ctx.invoked_subcommand is not None:
         return  # the subcommand takes its own options
+    check_flags(ctx.params, given_flags(ctx))
     if list_presets:
         _list_presets()
         return
-    if as_json and not headless:
-        raise BadInput("--json goes with --headless")
     try:
         checkpoint = None
         if resume_path is not None:
             from tuinn.train.checkpoint import Checkpoint
 
-            clash = [
-                flag
-                for flag, given in (
-                    ("--preset", preset),
-                    ("--config", config_file),
-                    ("--load", load_path),
-                    ("--data", data_path),
-                )
-                if given
-            ]
-            if clash:
-                raise BadInput(f"--resume brings the run's own settings, data and weights: drop {clash[0]}")
             checkpoint = Checkpoint(resume_path)
+            budget = resumed_budget(epochs, checkpoint.state["counters"]["epoch"], resume_path)
+            if budget is not None:
+                checkpoint.state["epoch_budget"] = budget  # --epochs is the budget, shorter or longer
         base = checkpoint.config if checkpoint is not None else load_run_config(preset, config_file)
         config = with_settings(base, settings)
         data = None
@@ -212,9 +207,9 @@ def main(
             if path is not None:
                 _check_output_path(flag, path)
         if export_path is not None:
-            from tuinn.cli.export import check_export_path
-
             check_export_path(export_path)
+        if not headless:
+            require_terminal("use --headless to train without the app")
         # the app trains through its budget (a class watches it settle); headless stops at the target
         trainer = _make_trainer(
             config, load_path, stop_at_target=None if headless else False, threads=threads or default_threads(headless)
@@ -223,14 +218,15 @@ def main(
             checkpoint.restore(trainer)
     except BadInput:
         raise
-    except (ConfigError, ValueError, KeyError, OSError) as e:
+    except (ConfigError, ExportError, ValueError, KeyError, OSError) as e:
         raise BadInput(message_of(e)) from None
     recorder = None
     if record_path is not None:
         from tuinn.train.recorder import Recorder
 
         recorder = Recorder(record_path)
-    with StopSignals() as signals:  # SIGINT/SIGTERM stop the run as q does: exit 130/143
+    signals = stop_signals()
+    with signals.running():  # SIGINT/SIGTERM stop the run as q does (exit 130/143); afterwards they wait for the save
         if headless:
             code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
         else:
@@ -258,11 +254,21 @@ def main(
         hint = f" (continue it with --resume {path})" if what == "a checkpoint" else ""
         click.echo(f"Saved {what} to {path}{hint}", err=as_json)
     if export_path is not None:
-        from tuinn.cli.export import export_network
+        try:
+            for written in export_network(trainer.network, export_path, config.name):
+                click.echo(f"Exported the network to {written}", err=as_json)
+        except ExportError as e:
+            raise BadInput(str(e)) from None
+    sys.exit(signals.exit_code or code)
 
-        for written in export_network(trainer.network, export_path, config.name):
-            click.echo(f"Exported the network to {written}", err=as_json)
-    sys.exit(code)
+
+def given_flags(ctx: click.Context) -> dict[str, str]:
+    """The options set on the command line (not left at their defaults): name -> flag."""
+    return {
+        p.name: p.opts[0]
+        for p in ctx.command.params
+        if p.name is not None and p.opts and ctx.get_parameter_source(p.name) not in (None, ParameterSource.DEFAULT)
+    }
 
 
 def _check_output_path(flag: str, path: str) -> None:

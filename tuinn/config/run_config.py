@@ -41,7 +41,7 @@ from typing import Any
 from tuinn.config.safe_toml import TomlInputError, parse_toml, size_problem
 from tuinn.config.schedule_table import ScheduleConfig, parse_schedule
 from tuinn.nn.activations import ACTIVATIONS
-from tuinn.nn.network import DTYPES
+from tuinn.nn.network import DTYPES, SpecError, parse_spec
 from tuinn.nn.optimizers import OPTIMIZERS
 
 PRESET_PACKAGE = "tuinn.presets"
@@ -186,6 +186,10 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     ):
         check.fail("input_shape", f"must be a list of positive integers such as [28, 28, 1], got {input_shape!r}")
     _check_model_names(check, model)
+    try:  # the engine's own checks of the table, before anything (--data's output fitting) adapts it
+        parse_spec(model)
+    except SpecError as e:
+        raise ConfigError(f"{source}: [model] {e}") from None
     things_to_try = raw.get("try", [])
     if not (isinstance(things_to_try, list) and all(isinstance(t, str) for t in things_to_try)):
         check.fail("try", f"must be a list of strings, got {things_to_try!r}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 import os
-import re
+import string
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,8 +30,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
-_INDEX = re.compile(r"\[(\d+)\]")
+NAME_START = frozenset(string.ascii_letters + "_")
+NAME_CHARACTERS = NAME_START | frozenset(string.digits)
+MAX_INDEX_DIGITS = 18  # a longer list index is no index of any list (and int() refuses thousands of digits)
 
 
 def config_table(config: RunConfig) -> dict[str, Any]:
@@ -83,13 +84,29 @@ def _parts(key: str) -> list[tuple[str, list[int]]]:
     """'model.layers[0].units' -> [('model', []), ('layers', [0]), ('units', [])]; ConfigError if malformed."""
     parts = []
     for part in key.split("."):
-        match = _PART.fullmatch(part)
-        if match is None:
+        parsed = _part(part)
+        if parsed is None:
             raise ConfigError(
                 f"--set {key}: {part!r} is not a key name (write keys as data.noise or model.layers[0].units)"
             )
-        parts.append((match.group(1), [int(i) for i in _INDEX.findall(match.group(2))]))
+        parts.append(parsed)
     return parts
+
+
+def _part(part: str) -> tuple[str, list[int]] | None:
+    """'layers[0][1]' -> ('layers', [0, 1]); None unless a name ([A-Za-z_][A-Za-z0-9_]*) and [digits] indices."""
+    name, bracket, rest = part.partition("[")
+    if not name or name[0] not in NAME_START or not NAME_CHARACTERS.issuperset(name):
+        return None
+    indices = []
+    if bracket:
+        if not rest.endswith("]"):
+            return None
+        for index in rest[:-1].split("]["):
+            if not (index.isdecimal() and len(index) <= MAX_INDEX_DIGITS):
+                return None
+            indices.append(int(index))
+    return name, indices
 
 
 def get_key(table: dict[str, Any], key: str) -> Any:
