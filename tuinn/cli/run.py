@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -16,6 +18,10 @@ from tuinn.cli.terminal import require_terminal
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
 from tuinn.config.settings import with_settings
 from tuinn.export.service import ExportError, check_export_path, export_network
+
+if TYPE_CHECKING:
+    from tuinn.train.recorder import Recorder
+    from tuinn.train.trainer import Trainer
 
 DEFAULT_PRESET = "xor"
 EXIT_CODES = """\b
@@ -133,29 +139,29 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context,
-    preset,
-    config_file,
-    headless,
-    as_json,
-    epochs,
-    lr,
-    optimizer,
-    activation,
-    batch_size,
-    seed,
-    settings,
-    data_path,
-    save_path,
-    export_path,
-    record_path,
-    resume_path,
-    load_path,
-    threads,
-    fps,
-    projector,
-    summary,
-    list_presets,
-    debug,
+    preset: str | None,
+    config_file: str | None,
+    headless: bool,
+    as_json: bool,
+    epochs: int | None,
+    lr: float | None,
+    optimizer: str | None,
+    activation: str | None,
+    batch_size: int | None,
+    seed: int | None,
+    settings: tuple[str, ...],
+    data_path: str | None,
+    save_path: str | None,
+    export_path: str | None,
+    record_path: str | None,
+    resume_path: str | None,
+    load_path: str | None,
+    threads: int | None,
+    fps: float,
+    projector: bool,
+    summary: bool,
+    list_presets: bool,
+    debug: bool,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -248,11 +254,11 @@ def main(
         from tuinn.train.checkpoint import save_run
 
         try:
-            path, what = save_run(trainer, save_path)
+            saved, what = save_run(trainer, save_path)
         except OSError as e:
             raise BadInput(f"--save {save_path}: {e.strerror or e}") from None
-        hint = f" (continue it with --resume {path})" if what == "a checkpoint" else ""
-        click.echo(f"Saved {what} to {path}{hint}", err=as_json)
+        hint = f" (continue it with --resume {saved})" if what == "a checkpoint" else ""
+        click.echo(f"Saved {what} to {saved}{hint}", err=as_json)
     if export_path is not None:
         try:
             for written in export_network(trainer.network, export_path, config.name):
@@ -294,7 +300,7 @@ def default_threads(headless: bool) -> int:
     return available_cores() if headless else max(1, available_cores() - 1)
 
 
-def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None, threads: int):
+def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None, threads: int) -> Trainer:
     from tuinn.train.trainer import Trainer
 
     trainer = Trainer(config, stop_at_target=stop_at_target, threads=threads)
@@ -320,7 +326,9 @@ def _summary(config: RunConfig) -> str:
     return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
 
 
-def _run_headless(trainer, as_json: bool, stop_signal, recorder=None) -> int:
+def _run_headless(
+    trainer: Trainer, as_json: bool, stop_signal: Callable[[], int], recorder: Recorder | None = None
+) -> int:
     from threadpoolctl import threadpool_limits
 
     from tuinn.report.console import ConsoleReporter, JsonReporter
