@@ -16,7 +16,7 @@ def test_export_preset_to_onnx_gives_tuinns_predictions(tuinn, tmp_path):
     r = tuinn("export", "--preset", "digits-cnn", "--onnx", "digits.onnx")
     assert r.code == 0, r.err
     assert "Wrote digits.onnx" in r.out and "initial weights" in r.err
-    from tuinn.cli.export import preset_network
+    from tuinn.export.service import preset_network
 
     net = preset_network(load_preset("digits-cnn"))
     x = load_data(load_preset("digits-cnn").data, seed=0, dtype="float32").x_val[:200]

@@ -40,6 +40,18 @@ def test_a_stop_signal_closes_the_app_like_q(terminal, signum, code):
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_signal_closes_the_tour_like_the_run_command(terminal, signum, code):
+    pane = terminal("tuinn tour")
+    pane.wait_for("Tour 1/14", timeout=20)
+    os.kill(program_pid(pane), signum)
+    pane.assert_exit(code, timeout=20)
+    pane.assert_restored()
+    screen = pane.capture(history=100)
+    assert "Traceback" not in screen and "Exception ignored" not in screen, screen
+
+
+@pytest.mark.e2e
 def test_a_bug_in_the_app_restores_the_terminal_and_exits_3_with_one_line(terminal):
     pane = terminal(f"{shlex.quote(sys.executable)} -c {shlex.quote(BUGGY)} --preset xor")
     pane.assert_exit(3, timeout=30)

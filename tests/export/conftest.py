@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tuinn.cli.export import preset_network
 from tuinn.config import load_preset, preset_names
+from tuinn.export.service import preset_network
 from tuinn.nn import Network
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
 

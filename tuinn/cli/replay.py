@@ -8,6 +8,7 @@ import click
 
 from tuinn.cli.errors import BadInput
 from tuinn.cli.run import main
+from tuinn.cli.terminal import require_terminal
 
 
 @main.command("replay")
@@ -25,6 +26,7 @@ def replay_command(recording: str) -> None:
         frames = Recording(recording)
     except RecordingError as e:
         raise BadInput(str(e)) from None
+    require_terminal("replay shows a recording in the app only")
     if frames.torn:
         click.echo(f"{recording}: the run stopped mid-frame; replaying the {len(frames)} whole frames", err=True)
     from tuinn.tui.replay import run_replay

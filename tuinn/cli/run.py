@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from tuinn.cli.errors import BadInput, message_of
-from tuinn.cli.outcome import GuardedGroup, StopSignals
+from tuinn.cli.flag_rules import check_flags, resumed_budget
+from tuinn.cli.outcome import GuardedGroup, stop_signals
+from tuinn.cli.terminal import require_terminal
 from tuinn.config import ConfigError, RunConfig, load_config_file, load_preset, preset_names, with_overrides
 from tuinn.config.settings import with_settings
+from tuinn.export.service import ExportError, check_export_path, export_network
+
+if TYPE_CHECKING:
+    from tuinn.train.recorder import Recorder
+    from tuinn.train.trainer import Trainer
 
 DEFAULT_PRESET = "xor"
 EXIT_CODES = """\b
@@ -21,6 +31,7 @@ Exit codes:
   2    bad input: a preset, flag, data or network file (one message names it)
   3    an internal error (a bug): one line, the traceback in a log file it names
   130  stopped by SIGINT (Ctrl-C), after the current step, as q does
+  141  the output went into a closed pipe (as `| head -1` closes it); nothing else is printed
   143  stopped by SIGTERM, likewise
 """
 
@@ -128,29 +139,29 @@ def _list_presets() -> None:
 @click.pass_context
 def main(
     ctx: click.Context,
-    preset,
-    config_file,
-    headless,
-    as_json,
-    epochs,
-    lr,
-    optimizer,
-    activation,
-    batch_size,
-    seed,
-    settings,
-    data_path,
-    save_path,
-    export_path,
-    record_path,
-    resume_path,
-    load_path,
-    threads,
-    fps,
-    projector,
-    summary,
-    list_presets,
-    debug,
+    preset: str | None,
+    config_file: str | None,
+    headless: bool,
+    as_json: bool,
+    epochs: int | None,
+    lr: float | None,
+    optimizer: str | None,
+    activation: str | None,
+    batch_size: int | None,
+    seed: int | None,
+    settings: tuple[str, ...],
+    data_path: str | None,
+    save_path: str | None,
+    export_path: str | None,
+    record_path: str | None,
+    resume_path: str | None,
+    load_path: str | None,
+    threads: int | None,
+    fps: float,
+    projector: bool,
+    summary: bool,
+    list_presets: bool,
+    debug: bool,
 ) -> None:
     """Train neural networks in the terminal and watch them learn.
 
@@ -161,29 +172,19 @@ def main(
     """
     if ctx.invoked_subcommand is not None:
         return  # the subcommand takes its own options
+    check_flags(ctx.params, given_flags(ctx))
     if list_presets:
         _list_presets()
         return
-    if as_json and not headless:
-        raise BadInput("--json goes with --headless")
     try:
         checkpoint = None
         if resume_path is not None:
             from tuinn.train.checkpoint import Checkpoint
 
-            clash = [
-                flag
-                for flag, given in (
-                    ("--preset", preset),
-                    ("--config", config_file),
-                    ("--load", load_path),
-                    ("--data", data_path),
-                )
-                if given
-            ]
-            if clash:
-                raise BadInput(f"--resume brings the run's own settings, data and weights: drop {clash[0]}")
             checkpoint = Checkpoint(resume_path)
+            budget = resumed_budget(epochs, checkpoint.state["counters"]["epoch"], resume_path)
+            if budget is not None:
+                checkpoint.state["epoch_budget"] = budget  # --epochs is the budget, shorter or longer
         base = checkpoint.config if checkpoint is not None else load_run_config(preset, config_file)
         config = with_settings(base, settings)
         data = None
@@ -212,9 +213,9 @@ def main(
             if path is not None:
                 _check_output_path(flag, path)
         if export_path is not None:
-            from tuinn.cli.export import check_export_path
-
             check_export_path(export_path)
+        if not headless:
+            require_terminal("use --headless to train without the app")
         # the app trains through its budget (a class watches it settle); headless stops at the target
         trainer = _make_trainer(
             config, load_path, stop_at_target=None if headless else False, threads=threads or default_threads(headless)
@@ -223,14 +224,15 @@ def main(
             checkpoint.restore(trainer)
     except BadInput:
         raise
-    except (ConfigError, ValueError, KeyError, OSError) as e:
+    except (ConfigError, ExportError, ValueError, KeyError, OSError) as e:
         raise BadInput(message_of(e)) from None
     recorder = None
     if record_path is not None:
         from tuinn.train.recorder import Recorder
 
         recorder = Recorder(record_path)
-    with StopSignals() as signals:  # SIGINT/SIGTERM stop the run as q does: exit 130/143
+    signals = stop_signals()
+    with signals.running():  # SIGINT/SIGTERM stop the run as q does (exit 130/143); afterwards they wait for the save
         if headless:
             code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
         else:
@@ -252,17 +254,27 @@ def main(
         from tuinn.train.checkpoint import save_run
 
         try:
-            path, what = save_run(trainer, save_path)
+            saved, what = save_run(trainer, save_path)
         except OSError as e:
             raise BadInput(f"--save {save_path}: {e.strerror or e}") from None
-        hint = f" (continue it with --resume {path})" if what == "a checkpoint" else ""
-        click.echo(f"Saved {what} to {path}{hint}", err=as_json)
+        hint = f" (continue it with --resume {saved})" if what == "a checkpoint" else ""
+        click.echo(f"Saved {what} to {saved}{hint}", err=as_json)
     if export_path is not None:
-        from tuinn.cli.export import export_network
+        try:
+            for written in export_network(trainer.network, export_path, config.name):
+                click.echo(f"Exported the network to {written}", err=as_json)
+        except ExportError as e:
+            raise BadInput(str(e)) from None
+    sys.exit(signals.exit_code or code)
 
-        for written in export_network(trainer.network, export_path, config.name):
-            click.echo(f"Exported the network to {written}", err=as_json)
-    sys.exit(code)
+
+def given_flags(ctx: click.Context) -> dict[str, str]:
+    """The options set on the command line (not left at their defaults): name -> flag."""
+    return {
+        p.name: p.opts[0]
+        for p in ctx.command.params
+        if p.name is not None and p.opts and ctx.get_parameter_source(p.name) not in (None, ParameterSource.DEFAULT)
+    }
 
 
 def _check_output_path(flag: str, path: str) -> None:
@@ -288,7 +300,7 @@ def default_threads(headless: bool) -> int:
     return available_cores() if headless else max(1, available_cores() - 1)
 
 
-def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None, threads: int):
+def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None, threads: int) -> Trainer:
     from tuinn.train.trainer import Trainer
 
     trainer = Trainer(config, stop_at_target=stop_at_target, threads=threads)
@@ -314,7 +326,9 @@ def _summary(config: RunConfig) -> str:
     return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"
 
 
-def _run_headless(trainer, as_json: bool, stop_signal, recorder=None) -> int:
+def _run_headless(
+    trainer: Trainer, as_json: bool, stop_signal: Callable[[], int], recorder: Recorder | None = None
+) -> int:
     from threadpoolctl import threadpool_limits
 
     from tuinn.report.console import ConsoleReporter, JsonReporter

@@ -7,7 +7,9 @@ import sys
 import click
 
 from tuinn.cli.errors import BadInput, message_of
-from tuinn.cli.run import main
+from tuinn.cli.outcome import stop_signals
+from tuinn.cli.run import given_flags, main
+from tuinn.cli.terminal import require_terminal
 from tuinn.config import ConfigError
 
 
@@ -33,6 +35,10 @@ def tour(headless: bool, first: int, projector: bool) -> None:
     stop and t shows the stop's full text."""
     from tuinn.config.tour_file import load_tour
 
+    for flag in given_flags(click.get_current_context()).values():
+        if headless and flag != "--headless":
+            raise BadInput(f"{flag} is for the app: drop it with --headless")
+
     try:
         stops = load_tour()
     except ConfigError as e:
@@ -42,8 +48,18 @@ def tour(headless: bool, first: int, projector: bool) -> None:
     if headless:
         from tuinn.report.headless_tour import run_tour_headless
 
-        sys.exit(run_tour_headless(stops))
+        sys.exit(run_tour_headless(stops))  # (a stop signal ends it at once: exit 130/143)
+    require_terminal("use tuinn tour --headless to run the stops without the app")
     from tuinn.tui.app import run_app
     from tuinn.tui.tour import TourPosition
 
-    sys.exit(run_app(None, tour=TourPosition(stops, first - 1), projector=projector))
+    signals = stop_signals()
+    with signals.running():  # SIGINT/SIGTERM close the app as q does: exit 130/143
+        code = run_app(
+            None,
+            tour=TourPosition(stops, first - 1),
+            projector=projector,
+            on_stop=signals.on_stop,
+            stop_code=lambda: signals.exit_code,
+        )
+    sys.exit(signals.exit_code or code)

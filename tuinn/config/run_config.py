@@ -33,16 +33,17 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from tuinn.config.safe_toml import TomlInputError, parse_toml, size_problem
 from tuinn.config.schedule_table import ScheduleConfig, parse_schedule
 from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.optimizers import OPTIMIZERS
-from tuinn.nn.spec import DTYPES
+from tuinn.nn.spec import DTYPES, SpecError, parse_spec
 
 PRESET_PACKAGE = "tuinn.presets"
 TOUR_FILE = "tour.toml"  # the tour's stops (tuinn.config.tour_file) live with the presets but are not one
@@ -186,6 +187,10 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     ):
         check.fail("input_shape", f"must be a list of positive integers such as [28, 28, 1], got {input_shape!r}")
     _check_model_names(check, model)
+    try:  # the engine's own checks of the table, before anything (--data's output fitting) adapts it
+        parse_spec(model)
+    except SpecError as e:
+        raise ConfigError(f"{source}: [model] {e}") from None
     things_to_try = raw.get("try", [])
     if not (isinstance(things_to_try, list) and all(isinstance(t, str) for t in things_to_try)):
         check.fail("try", f"must be a list of strings, got {things_to_try!r}")
@@ -205,13 +210,13 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     )
 
 
-def check_values(fail, names: dict[str, str], values: dict[str, Any]) -> None:
+def check_values(fail: Callable[[str, str], NoReturn], names: dict[str, str], values: dict[str, Any]) -> None:
     """The rules every source of settings obeys (preset file and flags alike).
 
     `values` may hold seed, epochs, batch_size, lr, optimizer; `names` gives
     each one's name for messages ("train.lr" or "--lr"); `fail(name, message)` raises.
     """
-    rules = {
+    rules: dict[str, tuple[Callable[[Any], bool], str]] = {
         "seed": (lambda v: v >= 0, "must be a non-negative integer"),
         "epochs": (lambda v: v >= 1, "must be at least 1"),
         "batch_size": (lambda v: v >= 0, "must be 0 (full batch) or positive"),
@@ -224,7 +229,7 @@ def check_values(fail, names: dict[str, str], values: dict[str, Any]) -> None:
             fail(names[key], f"{rule}, got {value!r}")
 
 
-def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
+def _parse_train(check: _Checker, t: dict[str, Any]) -> TrainConfig:
     allowed = {f.name for f in dataclasses.fields(TrainConfig)} - {"optimizer_options"}
     check.keys(t, allowed | set(OPTIMIZER_OPTIONS), "train")
     defaults = TrainConfig()
@@ -261,7 +266,7 @@ def _parse_train(check: "_Checker", t: dict) -> TrainConfig:
     )
 
 
-def _parse_pretrain(check: "_Checker", t: Any) -> PretrainConfig:
+def _parse_pretrain(check: _Checker, t: Any) -> PretrainConfig:
     if not isinstance(t, dict):
         check.fail("train.pretrain", f"must be a table ([train.pretrain]), got {t!r}")
     check.keys(t, {f.name for f in dataclasses.fields(PretrainConfig)}, "train.pretrain")
@@ -280,7 +285,7 @@ def _parse_pretrain(check: "_Checker", t: Any) -> PretrainConfig:
     return PretrainConfig(kind=kind, **values)
 
 
-def _parse_target(check: "_Checker", t: dict) -> Target:
+def _parse_target(check: _Checker, t: dict[str, Any]) -> Target:
     check.keys(t, {"metric", "value", "explain_miss", "patience", "min_delta"}, "target")
     metric = check.typed(t.get("metric", Target.metric), None, str, "target.metric")
     if metric not in TARGET_METRICS:
@@ -300,7 +305,7 @@ def _parse_target(check: "_Checker", t: dict) -> Target:
     )
 
 
-def _check_model_names(check: "_Checker", model: dict) -> None:
+def _check_model_names(check: _Checker, model: dict[str, Any]) -> None:
     """Catch unknown activations early, naming the exact key (the engine checks the rest)."""
     layers = model.get("layers")
     if not isinstance(layers, list):
@@ -322,17 +327,17 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, key: str, message: str):
+    def fail(self, key: str, message: str) -> NoReturn:
         raise ConfigError(f"{self.source}: key '{key}': {message}")
 
-    def keys(self, table: dict, allowed: set[str], prefix: str) -> None:
+    def keys(self, table: dict[str, Any], allowed: set[str], prefix: str) -> None:
         for key in table:
             if key not in allowed:
                 full = f"{prefix}.{key}" if prefix else key
                 self.fail(full, f"unknown key; allowed: {', '.join(sorted(allowed))}")
 
-    def table(self, raw: dict, key: str) -> dict:
-        value = raw[key]
+    def table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
+        value: dict[str, Any] = raw[key]
         if not isinstance(value, dict):
             self.fail(key, f"must be a table ([{key}]), got {type(value).__name__}")
         return value
@@ -357,7 +362,7 @@ def with_overrides(config: RunConfig, **flags: Any) -> RunConfig:
     """Apply command-line flags (None means 'not given') to a RunConfig; bad values name the flag."""
     given = {k: v for k, v in flags.items() if v is not None}
 
-    def fail(flag: str, message: str):
+    def fail(flag: str, message: str) -> NoReturn:
         raise ConfigError(f"{flag}: {message}")
 
     checked = {k: v for k, v in given.items() if k in ("seed", "epochs", "batch_size", "lr", "optimizer")}
@@ -382,7 +387,7 @@ def with_overrides(config: RunConfig, **flags: Any) -> RunConfig:
     return dataclasses.replace(config, **changes)
 
 
-def with_hidden_activation(model: dict, activation: str) -> dict:
+def with_hidden_activation(model: dict[str, Any], activation: str) -> dict[str, Any]:
     """A copy of the model spec with every hidden layer's activation set to `activation`."""
     if activation not in ACTIVATIONS or activation == "softmax":
         raise ConfigError(

@@ -9,7 +9,6 @@ message naming the file and, where there is one, the key.
 from __future__ import annotations
 
 import datetime
-import re
 import sys
 from typing import Any
 
@@ -22,7 +21,7 @@ MAX_BYTES = 256 * 1024  # a preset is a few KB; the largest built-in one is unde
 MAX_DEPTH = 8  # tables and arrays inside each other (a layer's kernel_size list is depth 4)
 MAX_KEY_PARTS = 16  # parts of one dotted key or header: [a.b.c] is 3
 BOM = "\ufeff"
-_DOTTED = re.compile(rf"(?:[^\s=\[\]\"'.]+\s*\.\s*){{{MAX_KEY_PARTS},}}")
+NOT_IN_KEY_PARTS = "=[]\"'"  # (nor a dot or white space) what the dotted-key guard counts as ending a part
 
 
 class TomlInputError(ValueError):
@@ -42,7 +41,7 @@ def parse_toml(text: str) -> dict[str, Any]:
     if problem:
         raise TomlInputError(problem)
     text = text.removeprefix(BOM)  # as Windows editors write UTF-8
-    if _DOTTED.search(text):
+    if longest_dotted_run(text) >= MAX_KEY_PARTS:
         raise TomlInputError(f"a dotted key or table header of more than {MAX_KEY_PARTS} parts")
     try:
         raw = tomllib.loads(text)
@@ -52,6 +51,36 @@ def parse_toml(text: str) -> dict[str, Any]:
         raise TomlInputError(f"nested more than {MAX_DEPTH} levels deep") from None
     check_values(raw)
     return raw
+
+
+def longest_dotted_run(text: str) -> int:
+    """The most parts ending in a dot in a row anywhere in `text` ("a.b.c" has two: "a." and "b."), in linear time.
+
+    A part is a run of characters other than white space, dots and =[]"', then a dot, with
+    white space allowed around the dot. tomllib handles a dotted key of thousands of parts
+    slowly; this guard sees one in a single pass over the text (a regular expression for it
+    backtracked quadratically on a long run without a dot).
+    """
+    longest = run = 0
+    pieces = text.split(".")
+    for piece in pieces[:-1]:  # each piece here is followed by a dot
+        if run and _is_whole_part(piece):
+            run += 1  # "b" in "a.b.": a part on its own between two dots
+        else:
+            tail = piece.rstrip()
+            run = 1 if tail and _is_part_character(tail[-1]) else 0  # "a" in "x = a.": a part ends the piece
+        longest = max(longest, run)
+    return longest
+
+
+def _is_whole_part(piece: str) -> bool:
+    """Whether `piece` is one part with only white space around it."""
+    core = piece.strip()
+    return bool(core) and len(core.split()) == 1 and not any(c in core for c in NOT_IN_KEY_PARTS)
+
+
+def _is_part_character(c: str) -> bool:
+    return not c.isspace() and c not in NOT_IN_KEY_PARTS
 
 
 def check_values(value: Any, key: str = "", depth: int = 0) -> None:

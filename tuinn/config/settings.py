@@ -12,11 +12,11 @@ from __future__ import annotations
 import copy
 import inspect
 import os
-import re
+import string
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import tomli_w
 
@@ -30,8 +30,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
-_INDEX = re.compile(r"\[(\d+)\]")
+NAME_START = frozenset(string.ascii_letters + "_")
+NAME_CHARACTERS = NAME_START | frozenset(string.digits)
+MAX_INDEX_DIGITS = 18  # a longer list index is no index of any list (and int() refuses thousands of digits)
 
 
 def config_table(config: RunConfig) -> dict[str, Any]:
@@ -83,13 +84,29 @@ def _parts(key: str) -> list[tuple[str, list[int]]]:
     """'model.layers[0].units' -> [('model', []), ('layers', [0]), ('units', [])]; ConfigError if malformed."""
     parts = []
     for part in key.split("."):
-        match = _PART.fullmatch(part)
-        if match is None:
+        parsed = _part(part)
+        if parsed is None:
             raise ConfigError(
                 f"--set {key}: {part!r} is not a key name (write keys as data.noise or model.layers[0].units)"
             )
-        parts.append((match.group(1), [int(i) for i in _INDEX.findall(match.group(2))]))
+        parts.append(parsed)
     return parts
+
+
+def _part(part: str) -> tuple[str, list[int]] | None:
+    """'layers[0][1]' -> ('layers', [0, 1]); None unless a name ([A-Za-z_][A-Za-z0-9_]*) and [digits] indices."""
+    name, bracket, rest = part.partition("[")
+    if not name or name[0] not in NAME_START or not NAME_CHARACTERS.issuperset(name):
+        return None
+    indices = []
+    if bracket:
+        if not rest.endswith("]"):
+            return None
+        for index in rest[:-1].split("]["):
+            if not (index.isdecimal() and len(index) <= MAX_INDEX_DIGITS):
+                return None
+            indices.append(int(index))
+    return name, indices
 
 
 def get_key(table: dict[str, Any], key: str) -> Any:
@@ -137,20 +154,20 @@ def set_key(table: dict[str, Any], key: str, value: Any) -> None:
 
 def with_settings(config: RunConfig, settings: Iterable[str | tuple[str, Any]]) -> RunConfig:
     """`config` with each ``KEY=VALUE`` (or (key, value)) applied, validated as a preset file is."""
-    settings = [parse_setting(s) if isinstance(s, str) else s for s in settings]
-    if not settings:
+    pairs = [parse_setting(s) if isinstance(s, str) else s for s in settings]
+    if not pairs:
         return config
     table = config_table(config)
-    for key, value in settings:
+    for key, value in pairs:
         set_key(table, key, value)
-    if "train.optimizer" in dict(settings):  # the old optimizer's options go, unless set too
-        _drop_foreign_options(table["train"], {k for k, _ in settings})
+    if "train.optimizer" in dict(pairs):  # the old optimizer's options go, unless set too
+        _drop_foreign_options(table["train"], {k for k, _ in pairs})
     return parse_config(dumps(table), source=config.source, base_dir=config.base_dir)
 
 
 def _drop_foreign_options(train: dict[str, Any], given: set[str]) -> None:
     """Remove options the (new) optimizer does not take, except those set explicitly."""
-    optimizer = OPTIMIZERS.get(train.get("optimizer"))
+    optimizer = OPTIMIZERS.get(str(train.get("optimizer")))
     if optimizer is None:
         return  # parse_config names the unknown optimizer
     accepted = inspect.signature(optimizer).parameters
@@ -166,17 +183,21 @@ def dumps(table: dict[str, Any]) -> str:
         raise ConfigError(f"cannot write this preset as TOML: {e}") from None
 
 
-def save_preset(config: RunConfig, path: str | os.PathLike, name: str | None = None) -> Path:
+def save_preset(config: RunConfig, path: str | os.PathLike[str], name: str | None = None) -> Path:
     """Write `config` as a preset file `--config` reads back (through a temporary file and a rename).
 
     `name` renames the preset; a relative data path is made absolute, so the file can live anywhere.
     """
-    path = Path(path)
+    target = Path(path)
     table = config_table(config)
     table["name"] = name or config.name
     if "path" in table["data"] and config.base_dir is not None:
         table["data"]["path"] = str((config.base_dir / table["data"]["path"]).resolve())
     text = dumps(table)
-    parse_config(text, source=str(path), base_dir=path.resolve().parent)  # it must read back
-    write_atomically(path, lambda f: f.write(text), mode="w")
-    return path
+    parse_config(text, source=str(target), base_dir=target.resolve().parent)  # it must read back
+
+    def write(f: IO[Any]) -> None:
+        f.write(text)
+
+    write_atomically(target, write, mode="w")
+    return target

@@ -23,9 +23,10 @@ Every key is checked when the tour is loaded; an error names the file, the stop 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, NoReturn
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,7 +86,7 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a table")
 
-    def fail(key: str, message: str):
+    def fail(key: str, message: str) -> NoReturn:
         raise ConfigError(f"{where}: key '{key}': {message}")
 
     unknown = sorted(set(raw) - STOP_KEYS)
@@ -120,7 +121,9 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
     )
 
 
-def _checks(fail, index: int, raw: Any, preset: str, known: list[str]) -> list[CountCheck]:
+def _checks(
+    fail: Callable[[str, str], NoReturn], index: int, raw: Any, preset: str, known: list[str]
+) -> list[CountCheck]:
     key = f"check[{index}]"
     if not isinstance(raw, dict) or not isinstance(raw.get("layer"), str):
         fail(key, "must be a table with a 'layer' and a count (neurons, parameters or dense_equivalent)")

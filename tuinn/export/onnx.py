@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from tuinn.export import conv_pads
 from tuinn.nn import Network
 from tuinn.nn.activations import ELU_ALPHA, LEAKY_SLOPE
 from tuinn.nn.atomic import write_atomically
-from tuinn.nn.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, Maxout, MaxPool2D
+from tuinn.nn.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, Layer, Maxout, MaxPool2D
 
 OPSET = 17
 INPUT, OUTPUT = "input", "output"
@@ -30,7 +31,7 @@ class MissingOnnx(ImportError):
     """The onnx package is not installed; the message says what to install."""
 
 
-def import_onnx():
+def import_onnx() -> Any:
     """The onnx module, or MissingOnnx saying how to install it."""
     try:
         import onnx
@@ -42,11 +43,11 @@ def import_onnx():
 class _Graph:
     """Nodes and initializers under construction, with unique tensor names."""
 
-    def __init__(self, onnx) -> None:
+    def __init__(self, onnx: Any) -> None:
         self.onnx = onnx
         self.helper = onnx.helper
-        self.nodes: list = []
-        self.initializers: list = []
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
         self._count = 0
 
     def name(self, hint: str) -> str:
@@ -58,7 +59,7 @@ class _Graph:
         self.initializers.append(self.onnx.numpy_helper.from_array(np.asarray(value, np.float32), name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], hint: str, **attrs) -> str:
+    def op(self, op_type: str, inputs: list[str], hint: str, **attrs: Any) -> str:
         out = self.name(hint)
         self.nodes.append(self.helper.make_node(op_type, inputs, [out], name=out, **attrs))
         return out
@@ -96,7 +97,7 @@ def _activation(g: _Graph, name: str, x: str, hint: str) -> str:
     raise ValueError(f"activation {name!r} has no ONNX mapping")
 
 
-def _layer(g: _Graph, layer, x: str, nchw: bool) -> tuple[str, bool]:
+def _layer(g: _Graph, layer: Layer, x: str, nchw: bool) -> tuple[str, bool]:
     """Append one layer's nodes; returns the output tensor and whether it is in NCHW."""
     p, hint = layer.parameters, layer.name
     if isinstance(layer, (Conv2D, MaxPool2D, AvgPool2D)) and not nchw:
@@ -143,7 +144,7 @@ def _layer(g: _Graph, layer, x: str, nchw: bool) -> tuple[str, bool]:
     raise ValueError(f"layer {layer.name} ({layer.kind}) has no ONNX mapping")
 
 
-def to_onnx(net: Network, name: str = "tuinn"):
+def to_onnx(net: Network, name: str = "tuinn") -> Any:
     """The network as an onnx ModelProto (float32, opset 17, dynamic batch)."""
     onnx = import_onnx()
     g = _Graph(onnx)
@@ -172,7 +173,11 @@ def to_onnx(net: Network, name: str = "tuinn"):
     return model
 
 
-def write_onnx(net: Network, path: str | os.PathLike, name: str = "tuinn") -> Path:
+def write_onnx(net: Network, path: str | os.PathLike[str], name: str = "tuinn") -> Path:
     """Write the network as an .onnx file, through a temporary name and a rename."""
-    data = to_onnx(net, name).SerializeToString()
-    return write_atomically(path, lambda f: f.write(data))
+    data: bytes = to_onnx(net, name).SerializeToString()
+
+    def write(f: IO[Any]) -> None:
+        f.write(data)
+
+    return write_atomically(path, write)

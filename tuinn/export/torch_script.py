@@ -12,6 +12,7 @@ import keyword
 import math
 import os
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from tuinn.export import conv_pads
 from tuinn.nn import Network
 from tuinn.nn.activations import ELU_ALPHA, LEAKY_SLOPE
 from tuinn.nn.atomic import write_atomically
-from tuinn.nn.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, Maxout, MaxPool2D
+from tuinn.nn.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, Layer, Maxout, MaxPool2D
 
 ACTIVATIONS = {
     "sigmoid": "nn.Sigmoid()",
@@ -116,7 +117,7 @@ class _Script:
         for k, v in params.items():
             self.state[f"layers.{key}.{k}"] = np.ascontiguousarray(v, dtype=np.float32)
 
-    def activation(self, layer) -> None:
+    def activation(self, layer: Layer) -> None:
         act = layer.activation
         if act not in (None, "linear"):
             if act == "step":
@@ -132,7 +133,7 @@ class _Script:
         return w.T
 
 
-def _layer(s: _Script, layer) -> None:
+def _layer(s: _Script, layer: Layer) -> None:
     p = layer.parameters
     if isinstance(layer, Conv2D):
         top, bottom, left, right = conv_pads(layer)
@@ -166,11 +167,10 @@ def _layer(s: _Script, layer) -> None:
         s.activation(layer)
     elif isinstance(layer, Maxout):
         n_in, units, pieces = p["W"].shape
-        w = s.dense_weight(p["W"].reshape(n_in, units * pieces))
+        weight = s.dense_weight(p["W"].reshape(n_in, units * pieces))
         s.helpers.add("Maxout")
-        s.add(
-            layer.name, f"Maxout({n_in}, {units}, {pieces})", **{"linear.weight": w, "linear.bias": p["b"].reshape(-1)}
-        )
+        maxout_params: dict[str, np.ndarray] = {"linear.weight": weight, "linear.bias": p["b"].reshape(-1)}
+        s.add(layer.name, f"Maxout({n_in}, {units}, {pieces})", **maxout_params)
     elif isinstance(layer, Dropout):
         s.add(layer.name, f"nn.Dropout({layer.rate})")
     else:
@@ -207,11 +207,18 @@ def weights_path(script: Path) -> Path:
     return script.with_name(f"{script.stem}.weights.npz")
 
 
-def write_torch(net: Network, path: str | os.PathLike, title: str = "tuinn network") -> tuple[Path, Path]:
+def write_torch(net: Network, path: str | os.PathLike[str], title: str = "tuinn network") -> tuple[Path, Path]:
     """Write the script (`path`, a .py) and its weights beside it; returns both paths."""
     script = Path(path)
     weights = weights_path(script)
     source, state = torch_script(net, weights.name, title)
-    write_atomically(weights, lambda f: np.savez(f, **state))
-    write_atomically(script, lambda f: f.write(source), mode="w")
+
+    def write_weights(f: IO[Any]) -> None:
+        np.savez(f, **state)  # type: ignore[arg-type]  # (numpy's stub types **kwds as its allow_pickle)
+
+    def write_script(f: IO[Any]) -> None:
+        f.write(source)
+
+    write_atomically(weights, write_weights)
+    write_atomically(script, write_script, mode="w")
     return script, weights
