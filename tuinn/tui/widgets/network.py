@@ -39,6 +39,7 @@ from tuinn.tui.widgets.network_links import (
     Link,
     LinkRaster,
     ascii_glyph,
+    ascii_glyphs,
     choose_links,
     raster_links,
 )
@@ -46,6 +47,7 @@ from tuinn.tui.widgets.neurons import all_units
 from tuinn.tui.widgets.panel import Panel
 
 MARKER = "▶"  # beside the selected unit
+TILE_CACHE_SIZE = 512  # unit maps kept as drawn lines
 FULL_FOOTER = 26  # from this many lines, the footer adds the weights' changes and a legend
 LINK_BACKGROUND = (58, 58, 58)  # what the faintest link shade starts from
 #: how much of its sign's colour each shade shows: 0 for links not touching the selected unit, then class + 1
@@ -89,6 +91,7 @@ class NetworkView(Panel):
         self.raster: LinkRaster | None = None
         self._before: tuple[NeuronLayer, ...] = ()
         self._before_step: int | None = None
+        self._tiles: dict[tuple[object, ...], list[Strip]] = {}
 
     @property
     def ascii(self) -> bool:
@@ -156,37 +159,34 @@ class NetworkView(Panel):
         plan = self.plan = layout(tuple(layer.units for layer in layers), width, room, label_width, self.selected)
         self.links, thinned = choose_links(layers, plan, self.selected)
         self.raster = raster_links(self.links, plan, width, room)
-        lines = self._links_lines(self.raster, width)
+        selection = self.selected is not None
+        styles = [
+            Style(color=self.ramp(LINK_PALETTES[sign]).colour(shade))
+            for sign in (-1, 0, 1)
+            for shade in range(len(SHADES))
+        ]
+        link_styles = np.array(
+            [(link.sign + 1) * len(SHADES) + link_shade(link, selection) for link in self.links] + [-1]
+        )
         overlays: list[list[tuple[int, Strip]]] = [[] for _ in range(room)]
         self._place_headings(layers, plan, width, overlays)
         self._place_nodes(layers, names, plan, overlays)
-        drawn = [_overlay(line, row, width) for line, row in zip(lines, overlays)]
+        drawn = [
+            _compose(text, cell_styles, styles, pieces, width)
+            for text, cell_styles, pieces in zip(self._link_text(self.raster), link_styles[self.raster.owner], overlays)
+        ]
         footer[-1] = self.text_lines([self._note(layers, plan, thinned)], width)[0]
         return drawn + [line.adjust_cell_length(width) for line in footer]
 
-    def _links_lines(self, raster: LinkRaster, width: int) -> list[Strip]:
-        """The link layer: runs of cells with the same glyph and shade as one segment."""
-        selection = any(link.lit for link in self.links)
-        styles = [
-            Style(color=self.ramp(LINK_PALETTES[link.sign]).colour(link_shade(link, selection))) for link in self.links
-        ]
-        ascii = self.ascii
-        lines = []
-        for owners, dots, slopes in zip(raster.owner, raster.dots, raster.slope):
-            bounds = [0, *(np.flatnonzero(np.diff(owners) | np.diff(dots.astype(int))) + 1).tolist(), width]
-            segments = []
-            for a, b in zip(bounds[:-1], bounds[1:]):
-                owner = int(owners[a])
-                if owner < 0:
-                    segments.append(Segment(" " * (b - a)))
-                elif ascii:
-                    magnitude = self.links[owner].magnitude
-                    text = "".join(ascii_glyph(magnitude, float(s)) for s in slopes[a:b])
-                    segments.append(Segment(text, styles[owner]))
-                else:
-                    segments.append(Segment(chr(BRAILLE + int(dots[a])) * (b - a), styles[owner]))
-            lines.append(Strip(segments, width))
-        return lines
+    def _link_text(self, raster: LinkRaster) -> list[str]:
+        """Each line of the link layer as text: braille dots, or ASCII strokes."""
+        if self.ascii:
+            magnitudes = np.array([link.magnitude for link in self.links] + [0])[raster.owner]
+            codes = ascii_glyphs(magnitudes, raster.slope)
+        else:
+            codes = BRAILLE + raster.dots.astype(np.uint32)
+        codes = np.where(raster.owner >= 0, codes, ord(" ")).astype("<u4")
+        return [line.tobytes().decode("utf-32-le") for line in codes]
 
     def _place_headings(
         self, layers: tuple[NeuronLayer, ...], plan: Layout, width: int, overlays: list[list[tuple[int, Strip]]]
@@ -223,7 +223,7 @@ class NetworkView(Panel):
             for unit, top in zip(column.units, column.tops):
                 values = layer.values[unit]
                 pixels = unit_scale(layer, values).indices(resample(values, plan.side), len(palette))
-                for offset, strip in enumerate(half_block_strips(pixels, palette)):
+                for offset, strip in enumerate(self._tile(pixels, palette)):
                     overlays[top + offset].append((column.x, strip))
                 middle = top + (lines - 1) // 2
                 if column.layer == 0 and column.x > 1:
@@ -231,6 +231,15 @@ class NetworkView(Panel):
                     overlays[middle].append((0, self.text_lines([Text(label)], len(label))[0]))
                 if self.selected == UnitChoice(column.layer, unit):
                     overlays[middle].append((column.x - 1, self.text_lines([Text(MARKER, "bold yellow")], 1)[0]))
+
+    def _tile(self, pixels: np.ndarray, palette: Palette) -> list[Strip]:
+        """A unit's map as lines, reused while its quantised pixels stay the same."""
+        key = (pixels.tobytes(), pixels.shape, palette.name, palette.ansi is not None)
+        if key not in self._tiles:
+            if len(self._tiles) > TILE_CACHE_SIZE:
+                self._tiles.clear()
+            self._tiles[key] = half_block_strips(pixels, palette)
+        return self._tiles[key]
 
     def _footer(self, snapshot: Snapshot, layers: tuple[NeuronLayer, ...], width: int, height: int) -> list[Strip]:
         """The selected unit's equation (and, with room, the weights' changes and a legend); a last line for the note."""
@@ -277,15 +286,25 @@ class NetworkView(Panel):
         return Text(("; " if self.ascii else " · ").join(parts + [", . select"]), "dim")
 
 
-def _overlay(base: Strip, pieces: list[tuple[int, Strip]], width: int) -> Strip:
-    """`base` with each (x, strip) piece drawn over it, cut to `width`."""
-    if not pieces:
-        return base
-    parts, at = [], 0
+def _runs(text: str, owners: np.ndarray, styles: list[Style], a: int, b: int) -> list[Segment]:
+    """Cells a to b of a link line, one segment per run of cells of the same style (`owners`: indices into `styles`, -1: none)."""
+    if a >= b:
+        return []
+    part = owners[a:b]
+    bounds = [0, *(np.flatnonzero(np.diff(part)) + 1).tolist(), b - a]
+    return [Segment(text[a + i : a + j], styles[part[i]] if part[i] >= 0 else None) for i, j in zip(bounds, bounds[1:])]
+
+
+def _compose(text: str, owners: np.ndarray, styles: list[Style], pieces: list[tuple[int, Strip]], width: int) -> Strip:
+    """A line of links with each (x, strip) piece drawn over it."""
+    segments: list[Segment] = []
+    at = 0
     for x, piece in sorted(pieces, key=lambda p: p[0]):
         if x < at:
             continue
-        parts += [base.crop(at, x), piece]
+        segments += _runs(text, owners, styles, at, x)
+        segments += list(piece)
         at = x + piece.cell_length
-    parts.append(base.crop(at, width))
-    return Strip.join(parts).crop(0, width)
+    if at < width:
+        segments += _runs(text, owners, styles, at, width)
+    return Strip(segments)

@@ -11,6 +11,7 @@ in braille dots (2 × 4 a cell) or, in ASCII, one slope character a cell.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -82,12 +83,21 @@ def choose_links(
             order = np.argsort(-np.abs(np.nan_to_num(w)), axis=0, kind="stable")[:STRONGEST]
             keep[order, np.arange(w.shape[1])[None, :]] = True
         classes = magnitude_classes(w)
-        for (i, j), weight in np.ndenumerate(w):
-            source, target = sources[i], targets[j]
-            lit = selected in (UnitChoice(layer - 1, source), UnitChoice(layer, target))
-            if keep[i, j] or lit:
-                value = float(weight)
-                links.append(Link(layer, source, target, value, weight_sign(value), int(classes[i, j]), lit))
+        source_lit = np.array(sources) == (selected.unit if selected and selected.layer == layer - 1 else -1)
+        target_lit = np.array(targets) == (selected.unit if selected and selected.layer == layer else -1)
+        lit = source_lit[:, None] | target_lit[None, :]
+        links += [
+            Link(
+                layer,
+                sources[i],
+                targets[j],
+                float(w[i, j]),
+                weight_sign(float(w[i, j])),
+                int(classes[i, j]),
+                bool(lit[i, j]),
+            )
+            for i, j in zip(*np.nonzero(keep | lit))
+        ]
     return tuple(links), thinned
 
 
@@ -110,54 +120,82 @@ def _ends(link: Link, plan: Layout) -> tuple[int, int, int, int]:
 
 def paint_order(links: tuple[Link, ...]) -> np.ndarray:
     """Link indices from the first painted to the last (on top): lit links last, then by class and |w|."""
-    keys = [(link.lit, link.magnitude, abs(link.weight) if np.isfinite(link.weight) else 0.0) for link in links]
-    return np.array(sorted(range(len(links)), key=keys.__getitem__), dtype=int)
+    strength = np.nan_to_num(np.abs(np.array([link.weight for link in links])), nan=0.0)
+    classes = np.array([link.magnitude for link in links])
+    lit = np.array([link.lit for link in links])
+    order: np.ndarray = np.lexsort((strength, classes, lit))
+    return order
 
 
-def raster_links(links: tuple[Link, ...], plan: Layout, width: int, height: int) -> LinkRaster:
-    """Each link as an S-curve (level at both ends, like TF Playground's) sampled at dot resolution."""
-    owner = np.full((height, width), -1, dtype=int)
-    dots = np.zeros((height, width), dtype=np.uint8)
-    slope = np.zeros((height, width))
-    if not links:
-        return LinkRaster(owner, dots, slope)
-    ends = np.array([_ends(link, plan) for link in links], dtype=float)
-    x0, y0, x1, y1 = ends.T
+@dataclass(frozen=True)
+class _Dots:
+    """Samples of curves at dot resolution, one per (link, dot): the link, the cell, the dot's bit, the slope there."""
+
+    link: np.ndarray
+    cell: np.ndarray
+    bit: np.ndarray
+    slope: np.ndarray
+    dotted: np.ndarray  # kept when the link is drawn dotted (class 0)
+
+
+@lru_cache(maxsize=8)
+def _curves(ends: tuple[tuple[int, int, int, int], ...], width: int, height: int) -> tuple[_Dots, _Dots]:
+    """The dots of S-curves between `ends` (level at both ends, like TF Playground's), and the dots just below them.
+
+    Depends on the places only, not the weights, so a steady layout samples its curves once.
+    """
+    x0, y0, x1, y1 = np.array(ends, dtype=float).T
     samples = int(np.max(np.abs(x1 - x0) + 1.5 * np.abs(y1 - y0))) + 2
     t = np.linspace(0.0, 1.0, samples)[None, :]
     xs = np.rint(x0[:, None] + t * (x1 - x0)[:, None]).astype(int)
     ys = np.rint(y0[:, None] + (3 * t**2 - 2 * t**3) * (y1 - y0)[:, None]).astype(int)
     steep = (6 * t - 6 * t**2) * ((y1 - y0) / np.maximum(x1 - x0, 1))[:, None] / 2  # lines per cell
-    classes = np.array([link.magnitude for link in links])[:, None]
-    keep = (classes > 0) | (np.arange(samples)[None, :] % 3 == 0)  # class 0: dotted
-    layers = [(xs, ys, keep)]
-    thick = np.broadcast_to(classes >= THICK, xs.shape)
-    layers.append((xs, ys + 1, thick))
-    rank = np.empty(len(links), dtype=int)
-    rank[paint_order(links)] = np.arange(len(links))
-    ranks = np.broadcast_to(rank[:, None], xs.shape)
-    top = np.full(height * width, -1, dtype=int)
-    flat_dots = dots.reshape(-1)
-    for x, y, mask in layers:
-        inside = mask & (x >= 0) & (x < 2 * width) & (y >= 0) & (y < 4 * height)
-        cells = (y[inside] // 4) * width + x[inside] // 2
-        np.bitwise_or.at(flat_dots, cells, DOT_BITS[x[inside] % 2, y[inside] % 4])
-        np.maximum.at(top, cells, ranks[inside])
-    inside = keep & (xs >= 0) & (xs < 2 * width) & (ys >= 0) & (ys < 4 * height)
-    cells = (ys[inside] // 4) * width + xs[inside] // 2
-    on_top = ranks[inside] == top[cells]
-    slope.reshape(-1)[cells[on_top]] = np.broadcast_to(steep, xs.shape)[inside][on_top]
-    order = paint_order(links)
-    owner.reshape(-1)[top >= 0] = order[top[top >= 0]]
-    return LinkRaster(owner, dots, slope)
+    links = np.broadcast_to(np.arange(len(ends))[:, None], xs.shape)
+    dotted = np.broadcast_to(np.arange(samples)[None, :] % 3 == 0, xs.shape)
+    steep = np.broadcast_to(steep, xs.shape)
+
+    def dots(y: np.ndarray) -> _Dots:
+        inside = (xs >= 0) & (xs < 2 * width) & (y >= 0) & (y < 4 * height)
+        x, y, link = xs[inside], y[inside], links[inside]
+        _, first = np.unique((link * 4 * height + y) * 2 * width + x, return_index=True)
+        x, y = x[first], y[first]
+        cell = (y // 4) * width + x // 2
+        return _Dots(link[first], cell, DOT_BITS[x % 2, y % 4], steep[inside][first], dotted[inside][first])
+
+    return dots(ys), dots(ys + 1)
+
+
+def raster_links(links: tuple[Link, ...], plan: Layout, width: int, height: int) -> LinkRaster:
+    """Each link's curve over the area's cells: weaker links first, lit ones last (on top)."""
+    owner = np.full(height * width, -1, dtype=int)
+    dots = np.zeros(height * width, dtype=np.uint8)
+    slope = np.zeros(height * width)
+    if links:
+        line, below = _curves(tuple(_ends(link, plan) for link in links), width, height)
+        classes = np.array([link.magnitude for link in links])
+        order = paint_order(links)
+        rank = np.empty(len(links), dtype=int)
+        rank[order] = np.arange(len(links))
+        top = np.full(height * width, -1, dtype=int)
+        drawn = (classes[line.link] > 0) | line.dotted
+        for part, keep in ((line, drawn), (below, classes[below.link] >= THICK)):
+            np.bitwise_or.at(dots, part.cell[keep], part.bit[keep])
+            np.maximum.at(top, part.cell[keep], rank[part.link[keep]])
+        on_top = drawn & (rank[line.link] == top[line.cell])
+        slope[line.cell[on_top]] = line.slope[on_top]
+        owner[top >= 0] = order[top[top >= 0]]
+    return LinkRaster(owner.reshape(height, width), dots.reshape(height, width), slope.reshape(height, width))
+
+
+def ascii_glyphs(magnitudes: np.ndarray, slopes: np.ndarray) -> np.ndarray:
+    """Code points of ASCII link cells: '.' for the faintest class, else a stroke at the slope ('=' level and strong)."""
+    level = np.where(magnitudes >= THICK, ord("="), ord("-"))
+    stroke = np.where(slopes > 0, ord("\\"), ord("/"))
+    stroke = np.where(np.abs(slopes) > 2.5, ord("|"), stroke)
+    stroke = np.where(np.abs(slopes) < 0.4, level, stroke)
+    return np.where(magnitudes == 0, ord("."), stroke)
 
 
 def ascii_glyph(magnitude: int, slope: float) -> str:
-    """The ASCII character of a link cell: '.' for the faintest class, else a stroke at the slope ('=' level and strong)."""
-    if magnitude == 0:
-        return "."
-    if abs(slope) < 0.4:
-        return "=" if magnitude >= THICK else "-"
-    if abs(slope) > 2.5:
-        return "|"
-    return "\\" if slope > 0 else "/"
+    """The ASCII character of one link cell."""
+    return chr(int(ascii_glyphs(np.array([magnitude]), np.array([slope]))[0]))
