@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from tuinn.train.snapshot import NeuronLayer, Snapshot
 from tuinn.tui.widgets.decision import UnitChoice, resample, unit_scale
-from tuinn.tui.widgets.heatmap import DIVERGING, Palette, half_block_strips
+from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, half_block_strips
 from tuinn.tui.widgets.network_equation import (
     Equation,
     format_changes,
@@ -223,6 +223,8 @@ class NetworkView(Panel):
             for unit, top in zip(column.units, column.tops):
                 values = layer.values[unit]
                 pixels = unit_scale(layer, values).indices(resample(values, plan.side), len(palette))
+                if not plan.gap:
+                    pixels[-1] = NO_DATA  # a dark rule between touching nodes
                 for offset, strip in enumerate(self._tile(pixels, palette)):
                     overlays[top + offset].append((column.x, strip))
                 middle = top + (lines - 1) // 2

@@ -18,6 +18,8 @@ MIN_SIDE, MAX_SIDE = 4, 16  # node side in half-block pixels (4: 4 cells × 2 li
 MIN_GAP, MAX_GAP = 6, 36  # cells between two columns, where the links run
 HEADING = 1  # lines above the nodes: the layers' names
 NODE_GAP = 1  # blank lines between two nodes of a column
+TIGHT_SIDE = 6  # from this side on, nodes may stand without a blank line, their last pixel row a dark rule
+TIGHT_GAIN = 1.25  # ... when that makes them at least this much bigger
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Layout:
     """The nodes' places, and what did not fit (units and layers left out)."""
 
     side: int
+    gap: int  # blank lines between nodes: NODE_GAP, or 0 when the nodes are drawn with a rule underneath
     columns: tuple[Column, ...]
     hidden_units: int
     hidden_layers: int
@@ -81,29 +84,29 @@ def layout(units: tuple[int, ...], width: int, height: int, label_width: int, se
     def fits_across(side: int, count: int) -> bool:
         return label_width + count * (side + 1) + (count - 1) * MIN_GAP <= width
 
-    side = next(
-        (
-            s
-            for s in range(MAX_SIDE, MIN_SIDE - 1, -2)
-            if most * (s // 2 + NODE_GAP) - NODE_GAP <= room and fits_across(s, layers)
-        ),
-        MIN_SIDE,
-    )
+    def largest(gap: int, smallest: int) -> int:
+        fitting = (s for s in range(MAX_SIDE, smallest - 1, -2) if most * (s // 2 + gap) - gap <= room)
+        return next((s for s in fitting if fits_across(s, layers)), 0)
+
+    side, gap = largest(NODE_GAP, MIN_SIDE) or MIN_SIDE, NODE_GAP
+    tight = largest(0, TIGHT_SIDE)
+    if tight >= TIGHT_GAIN * side:  # touching nodes only when that makes them much bigger
+        side, gap = tight, 0
     count = layers
     while count > 1 and not fits_across(side, count):
         count -= 1
     shown_layers = _window(layers, count, selected.layer if selected else None)
-    pitch = side // 2 + NODE_GAP
-    per_column = max(1, (room + NODE_GAP) // pitch)
+    pitch = side // 2 + gap
+    per_column = max(1, (room + gap) // pitch)
     spare = width - label_width - count * (side + 1)
-    gap = min(MAX_GAP, spare // max(1, count - 1)) if count > 1 else 0
-    left = max(0, (width - label_width - count * (side + 1) - (count - 1) * gap) // 2) + label_width
+    spacing = min(MAX_GAP, spare // max(1, count - 1)) if count > 1 else 0
+    left = max(0, (width - label_width - count * (side + 1) - (count - 1) * spacing) // 2) + label_width
     columns = []
     for c, layer in enumerate(shown_layers):
         centre = selected.unit if selected and selected.layer == layer else None
         shown = tuple(_window(units[layer], per_column, centre))
-        first = HEADING + (room - (len(shown) * pitch - NODE_GAP)) // 2
-        x = left + c * (side + 1 + gap) + 1
+        first = HEADING + (room - (len(shown) * pitch - gap)) // 2
+        x = left + c * (side + 1 + spacing) + 1
         columns.append(Column(layer, x, shown, tuple(first + i * pitch for i in range(len(shown)))))
     hidden_units = sum(units[c.layer] - len(c.units) for c in columns)
-    return Layout(side, tuple(columns), hidden_units, layers - count)
+    return Layout(side, gap, tuple(columns), hidden_units, layers - count)
