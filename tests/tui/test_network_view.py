@@ -286,7 +286,12 @@ async def test_small_areas_say_what_they_hide_and_large_ones_show_all(spiral):
 
 
 def test_layout_keeps_nodes_apart_and_inside():
-    for units, (w, h) in [((2, 16, 16, 16, 1), (60, 20)), ((2, 4, 1), (200, 60)), ((2,) + (16,) * 9 + (1,), (80, 24))]:
+    for units, (w, h) in [
+        ((2, 16, 16, 16, 1), (60, 20)),
+        ((2, 16, 16, 16, 1), (196, 53)),
+        ((2, 4, 1), (200, 60)),
+        ((2,) + (16,) * 9 + (1,), (80, 24)),
+    ]:
         plan = layout(units, w, h, 3, None)
         boxes = []
         for column in plan.columns:
@@ -294,6 +299,7 @@ def test_layout_keeps_nodes_apart_and_inside():
             for top in column.tops:
                 assert 1 <= top and top + plan.node_lines <= h and column.x + plan.side <= w
                 boxes.append((column.x, top))
+            assert all(b - a >= plan.node_lines + plan.gap for a, b in zip(column.tops, column.tops[1:]))
         assert len(set(boxes)) == len(boxes)
         for a, b in zip(plan.columns, plan.columns[1:]):
             assert b.x - (a.x + plan.side) >= 6  # room for links
@@ -321,3 +327,47 @@ async def test_a_snapshot_without_a_plane_says_so(xor):
     snapshot = replace(xor.snapshot(), decision=None)
     async with shown([snapshot]) as view:
         assert "2-D presets" in view._lines[0].text and view.node_at(3, 3) is None
+
+
+class ClickApp(NetApp):
+    """Records the units the view reports clicked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clicked: list[UnitChoice] = []
+
+    def on_network_view_selected(self, message: NetworkView.Selected) -> None:
+        self.clicked.append(message.unit)
+
+
+async def test_a_click_on_a_node_reports_its_unit(xor):
+    app = ClickApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(NetworkView)
+        view.update_snapshot(xor.snapshot())
+        await pilot.pause()
+        x, top = view.plan.place(1, 3)
+        await pilot.click(NetworkView, offset=(x + view.gutter.left + 2, top + view.gutter.top + 1))
+        await pilot.click(NetworkView, offset=(view.gutter.left + 1, view.gutter.top))  # the heading: nothing
+        await pilot.pause()
+        assert app.clicked == [UnitChoice(1, 3)]
+
+
+async def test_a_long_equation_keeps_its_strongest_terms(spiral):
+    async with shown([spiral.snapshot()], size=(80, 24), select=UnitChoice(3, 0)) as view:
+        equation = view.equation()
+        terms, left_out = shown_terms(equation, view.size.width)
+        assert left_out > 0 and len(terms) >= 1
+        weakest_shown = min(abs(t.weight) for t in terms)
+        assert all(abs(t.weight) <= weakest_shown for t in equation.terms if t not in terms)
+        assert f"{left_out} more" in " ".join(s.text for s in view._lines)
+
+
+async def test_an_input_and_a_unit_whose_inputs_are_not_drawn_say_so():
+    maxout = trained("deep-maxout", 3).snapshot()
+    async with shown([maxout], size=(200, 60), select=UnitChoice(1, 0)) as view:
+        text = " ".join(s.text for s in view._lines)
+        assert "out: its inputs are not drawn here" in text and "8 layers not drawn" in text
+        assert view.links == () and view.equation() is None
+        view.select(UnitChoice(0, 1))
+        assert "x₂: an input feature" in " ".join(s.text for s in view._lines)

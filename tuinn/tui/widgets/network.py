@@ -175,7 +175,7 @@ class NetworkView(Panel):
             _compose(text, cell_styles, styles, pieces, width)
             for text, cell_styles, pieces in zip(self._link_text(self.raster), link_styles[self.raster.owner], overlays)
         ]
-        footer[-1] = self.text_lines([self._note(layers, plan, thinned)], width)[0]
+        footer[-1] = self.text_lines([self._note(snapshot, plan, thinned)], width)[0]
         return drawn + [line.adjust_cell_length(width) for line in footer]
 
     def _link_text(self, raster: LinkRaster) -> list[str]:
@@ -252,9 +252,10 @@ class NetworkView(Panel):
             terms, left_out = shown_terms(equation, width, ascii)
             head = [Text(format_equation(equation, terms, left_out, ascii), "bold")]
             changes = [Text(format_changes(equation, terms, ascii), "dim")]
-        elif s is not None and s.layer == 0 and s.unit < layers[0].units:
-            name = unit_names(layers, snapshot.features)[0][s.unit]
-            head, changes = [Text(f"{name}: an input feature over the plane (no weights)", "bold")], [Text("")]
+        elif s is not None and s.layer < len(layers) and s.unit < layers[s.layer].units:
+            name = unit_names(layers, snapshot.features)[s.layer][s.unit]
+            what = "an input feature over the plane (no weights)" if s.layer == 0 else "its inputs are not drawn here"
+            head, changes = [Text(f"{name}: {what}", "bold")], [Text("")]
         else:
             head, changes = [Text("select a unit (, . or a click) to see its equation", "dim")], [Text("")]
         texts = head + (changes + [self._legend()] if height >= FULL_FOOTER else [])
@@ -276,9 +277,14 @@ class NetworkView(Panel):
             parts += [sample(1, magnitude), bounds[magnitude] + " "]
         return Text.assemble(*parts, style="dim")
 
-    def _note(self, layers: tuple[NeuronLayer, ...], plan: Layout, thinned: bool) -> Text:
+    def _note(self, snapshot: Snapshot, plan: Layout, thinned: bool) -> Text:
         """What is drawn: every link or each unit's strongest, and the units and layers left out."""
+        layers = snapshot.decision.neurons if snapshot.decision else ()
         parts = [f"each unit's {STRONGEST} strongest inputs" if thinned else "every weight drawn"]
+        drawn = {layer.name for layer in layers}
+        mapless = [row.name for row in snapshot.summary if row.parameters and row.name not in drawn]
+        if mapless:  # layers the Snapshot has no unit maps of (maxout)
+            parts.append(f"{len(mapless)} layers not drawn ({mapless[0]}{'…' if len(mapless) > 1 else ''})")
         if plan.hidden_units:
             total = sum(layers[c.layer].units for c in plan.columns)
             parts.append(f"{total - plan.hidden_units} of {total} units shown")
