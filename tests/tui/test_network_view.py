@@ -18,7 +18,7 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 from tuinn.tui.widgets.decision import UnitChoice
 from tuinn.tui.widgets.network import LINK_PALETTES, NetworkView, link_shade
-from tuinn.tui.widgets.network_equation import format_equation, shown_terms
+from tuinn.tui.widgets.network_equation import format_equation, magnitude_text, shown_terms
 from tuinn.tui.widgets.network_layout import layout
 from tuinn.tui.widgets.network_links import MAGNITUDE_BOUNDS, magnitude_class
 
@@ -112,6 +112,16 @@ def test_magnitude_classes_on_the_fixed_scale():
     assert magnitude_class(-1.5) == magnitude_class(1.5)
 
 
+def test_small_numbers_keep_a_digit():
+    assert [magnitude_text(v) for v in (0.0, 0.834, -1.204, 0.0031, -0.00004)] == [
+        "0.00",
+        "0.83",
+        "1.20",
+        "0.003",
+        "4e-05",
+    ]
+
+
 @pytest.mark.parametrize("preset", ["xor", "spiral"])
 async def test_every_drawn_link_has_its_weights_sign_and_class(preset, xor, spiral):
     trainer = {"xor": xor, "spiral": spiral}[preset]
@@ -196,7 +206,9 @@ async def test_an_equation_reproduces_the_units_pre_activation(preset, unit, siz
         terms, left_out = shown_terms(equation, view.size.width)
         assert format_equation(equation, terms, left_out) in text
         for term in terms:
-            assert f"{abs(term.weight):.2f}·{term.name}" in text
+            number = magnitude_text(term.weight)
+            assert f"{number}·{term.name}" in text
+            assert abs(float(number) - abs(term.weight)) <= 0.005 + 0.1 * abs(term.weight)
         assert len(terms) + left_out == len(equation.terms)
 
 
@@ -261,6 +273,13 @@ async def test_every_size_draws_within_the_widget(size, ascii, colours, spiral):
         width, height = view.size
         assert 0 < len(view._lines) <= height
         assert all(line.cell_length == width for line in view._lines)
+        plan = view.plan
+        for column in plan.columns:  # nothing of the links drawn over a node
+            for top in column.tops:
+                for line in view._lines[top : top + plan.node_lines]:
+                    assert not any(
+                        0x2800 <= ord(c) <= 0x28FF or c in "-=/\\|." for c in line.text[column.x : column.x + plan.side]
+                    )
         text = "\n".join(s.text for s in view._lines)
         assert "h1.4 = tanh(" in text
         if ascii:
@@ -371,3 +390,15 @@ async def test_an_input_and_a_unit_whose_inputs_are_not_drawn_say_so():
         assert view.links == () and view.equation() is None
         view.select(UnitChoice(0, 1))
         assert "x₂: an input feature" in " ".join(s.text for s in view._lines)
+
+
+async def test_a_unit_added_in_the_lab_links_on_with_weight_0():
+    t = trained("spiral", 30)
+    t.submit(cmd.Edit((("model.layers[1].units", 18),)))
+    t.apply_commands()
+    async with shown([t.snapshot()], size=(200, 60)) as view:
+        assert view.plan.hidden_units == 0
+        outgoing = [link for link in view.links if link.layer == 3 and link.source >= 16]
+        assert len(outgoing) == 2 * 16
+        assert all(link.weight == 0.0 and link.magnitude == 0 and link.sign == 0 for link in outgoing)
+        assert_links_match(view, t.snapshot())

@@ -87,9 +87,15 @@ def unit_equation(
     return Equation(names[layer][unit], this.activation, terms, bias, bias_change, since_step)
 
 
+def magnitude_text(value: float) -> str:
+    """|value| with two decimals, or one significant digit below 0.005 (0.003, not 0.00)."""
+    size = abs(value)
+    return f"{size:.2f}" if size >= 0.005 or size == 0 else f"{size:.1g}"
+
+
 def _signed(value: float, first: bool, minus: str) -> str:
     """'0.83' or '− 1.20' at the start; ' + 0.83' or ' − 1.20' after a term."""
-    number = f"{abs(value):.2f}"
+    number = magnitude_text(value)
     if first:
         return f"{minus}{number}" if value < 0 else number
     return f" {minus} {number}" if value < 0 else f" + {number}"

@@ -23,7 +23,7 @@ from tuinn.tui.widgets.network_layout import Layout
 MAGNITUDE_BOUNDS = (0.1, 0.3, 1.0, 3.0)
 CLASSES = len(MAGNITUDE_BOUNDS) + 1
 THICK = 3  # classes from this one are drawn two dots thick
-ALL_LINKS = 600  # up to this many links among the drawn nodes, every one is drawn (spiral: 560)
+ALL_LINKS = 800  # up to this many links among the drawn nodes, every one is drawn (spiral: 560, after a lab edit more)
 STRONGEST = 3  # otherwise each unit's strongest inputs (and every link of the selected unit)
 BRAILLE = 0x2800
 #: braille bit of the dot in column c (0, 1) and row r (0-3) of a cell
