@@ -1,0 +1,318 @@
+"""Network view (2-D presets): TF Playground's central picture, every unit's output map joined by its weights.
+
+Layers stand in columns from the input features to the output; each unit is a
+small map of its output over the input plane (orange negative, blue positive,
+as in the decision panel); links between the columns are coloured by the
+weight's sign and drawn fainter or heavier by its magnitude class
+(network_links). Selecting a unit lights its links and shows its live
+equation with numbers and each weight's change since the previous Snapshot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.strip import Strip
+
+from tuinn.train.snapshot import NeuronLayer, Snapshot
+from tuinn.tui.widgets.decision import UnitChoice, resample, unit_scale
+from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, half_block_strips
+from tuinn.tui.widgets.network_equation import (
+    Equation,
+    format_changes,
+    format_equation,
+    shown_terms,
+    unit_equation,
+    unit_names,
+)
+from tuinn.tui.widgets.network_layout import Layout, layout
+from tuinn.tui.widgets.network_links import (
+    BRAILLE,
+    CLASSES,
+    MAGNITUDE_BOUNDS,
+    STRONGEST,
+    THICK,
+    Link,
+    LinkRaster,
+    ascii_glyph,
+    ascii_glyphs,
+    choose_links,
+    raster_links,
+)
+from tuinn.tui.widgets.neurons import all_units
+from tuinn.tui.widgets.panel import Panel
+
+MARKER = "▶"  # beside the selected unit
+TILE_CACHE_SIZE = 512  # unit maps kept as drawn lines
+FULL_FOOTER = 26  # from this many lines, the footer adds the weights' changes and a legend
+LINK_BACKGROUND = (58, 58, 58)  # what the faintest link shade starts from
+#: how much of its sign's colour each shade shows: 0 for links not touching the selected unit, then class + 1
+SHADES = (0.1, 0.32, 0.46, 0.62, 0.8, 1.0)
+
+
+def _link_palette(name: str, colour: tuple[int, int, int]) -> Palette:
+    """Shades from LINK_BACKGROUND towards `colour`, one per SHADES entry."""
+    mix = [tuple(int(round(b + f * (c - b))) for b, c in zip(LINK_BACKGROUND, colour)) for f in SHADES]
+    return Palette(name, tuple((r, g, b) for r, g, b in mix))
+
+
+NEGATIVE = _link_palette("links-", DIVERGING.colours[0])
+POSITIVE = _link_palette("links+", DIVERGING.colours[-1])
+ZERO = _link_palette("links0", (200, 200, 200))
+LINK_PALETTES = {-1: NEGATIVE, 0: ZERO, 1: POSITIVE}
+
+
+def link_shade(link: Link, selection: bool) -> int:
+    """The shade index of a link: its class + 1, or 0 when another unit is selected."""
+    return link.magnitude + 1 if link.lit or not selection else 0
+
+
+class NetworkView(Panel):
+    """The units' maps in layer columns, joined by their weights; the selected unit's equation underneath."""
+
+    TITLE = "Network"
+
+    class Selected(Message):
+        """A unit was clicked."""
+
+        def __init__(self, unit: UnitChoice) -> None:
+            super().__init__()
+            self.unit = unit
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.selected: UnitChoice | None = None
+        self.plan: Layout | None = None
+        self.links: tuple[Link, ...] = ()
+        self.raster: LinkRaster | None = None
+        self._before: tuple[NeuronLayer, ...] = ()
+        self._before_step: int | None = None
+        self._tiles: dict[tuple[object, ...], list[Strip]] = {}
+
+    @property
+    def ascii(self) -> bool:
+        """Whether the app draws in ASCII (its `ascii` flag, set when the locale is not UTF-8)."""
+        return bool(getattr(self.app, "ascii", False))
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        """Show `snapshot`; the one before it (at another step) is what weight changes are measured from."""
+        old = self.snapshot
+        if old is not None and old.decision is not None and old.step != snapshot.step:
+            self._before, self._before_step = old.decision.neurons, old.step
+        if self._before_step is not None and snapshot.step < self._before_step:  # a reset
+            self._before, self._before_step = (), None
+        super().update_snapshot(snapshot)
+
+    def select(self, unit: UnitChoice | None) -> None:
+        """Select `unit` (layer index into the Snapshot's decision.neurons, unit index), or none."""
+        if unit != self.selected:
+            self.selected = unit
+            self._redraw()
+
+    def step_selection(self, delta: int) -> UnitChoice | None:
+        """Select the unit `delta` places on (inputs first, wrapping round) and return it."""
+        decision = self.snapshot.decision if self.snapshot else None
+        if decision is None or not decision.neurons:
+            return None
+        units = all_units(decision.neurons)
+        here = units.index(self.selected) if self.selected in units else (-1 if delta > 0 else 0)
+        self.select(units[(here + delta) % len(units)])
+        return self.selected
+
+    def node_at(self, x: int, y: int) -> UnitChoice | None:
+        """The unit drawn at widget cell (x, y), as a Click event gives them, or None."""
+        if self.plan is None:
+            return None
+        return self.plan.node_at(x - self.gutter.left, y - self.gutter.top)
+
+    def on_click(self, event: events.Click) -> None:
+        unit = self.node_at(event.x, event.y)
+        if unit is not None:
+            self.post_message(self.Selected(unit))
+
+    def equation(self) -> Equation | None:
+        """The selected unit's equation in full precision (None: no unit selected, or an input)."""
+        decision = self.snapshot.decision if self.snapshot else None
+        s = self.selected
+        if decision is None or s is None or s.layer >= len(decision.neurons):
+            return None
+        layers = decision.neurons
+        if s.unit >= layers[s.layer].units:
+            return None
+        names = unit_names(layers, self.snapshot.features if self.snapshot else ())
+        return unit_equation(layers, names, s.layer, s.unit, self._before, self._before_step)
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        d = snapshot.decision
+        if d is None or not d.neurons:
+            self.plan, self.links, self.raster = None, (), None
+            return self.text_lines([Text("The network view draws the units of 2-D presets.", "dim")], width)
+        layers = d.neurons
+        names = unit_names(layers, snapshot.features)
+        footer = self._footer(snapshot, layers, width, height)
+        room = max(3, height - len(footer))
+        label_width = min(7, max(len(n) for n in names[0]) + 1)
+        plan = self.plan = layout(tuple(layer.units for layer in layers), width, room, label_width, self.selected)
+        self.links, thinned = choose_links(layers, plan, self.selected)
+        self.raster = raster_links(self.links, plan, width, room)
+        selection = self.selected is not None
+        styles = [
+            Style(color=self.ramp(LINK_PALETTES[sign]).colour(shade))
+            for sign in (-1, 0, 1)
+            for shade in range(len(SHADES))
+        ]
+        link_styles = np.array(
+            [(link.sign + 1) * len(SHADES) + link_shade(link, selection) for link in self.links] + [-1]
+        )
+        overlays: list[list[tuple[int, Strip]]] = [[] for _ in range(room)]
+        self._place_headings(layers, plan, width, overlays)
+        self._place_nodes(layers, names, plan, overlays)
+        drawn = [
+            _compose(text, cell_styles, styles, pieces, width)
+            for text, cell_styles, pieces in zip(self._link_text(self.raster), link_styles[self.raster.owner], overlays)
+        ]
+        footer[-1] = self.text_lines([self._note(snapshot, plan, thinned)], width)[0]
+        return drawn + [line.adjust_cell_length(width) for line in footer]
+
+    def _link_text(self, raster: LinkRaster) -> list[str]:
+        """Each line of the link layer as text: braille dots, or ASCII strokes."""
+        if self.ascii:
+            magnitudes = np.array([link.magnitude for link in self.links] + [0])[raster.owner]
+            codes = ascii_glyphs(magnitudes, raster.slope)
+        else:
+            codes = BRAILLE + raster.dots.astype(np.uint32)
+        codes = np.where(raster.owner >= 0, codes, ord(" ")).astype("<u4")
+        return [line.tobytes().decode("utf-32-le") for line in codes]
+
+    def _place_headings(
+        self, layers: tuple[NeuronLayer, ...], plan: Layout, width: int, overlays: list[list[tuple[int, Strip]]]
+    ) -> None:
+        """Each column's layer name and activation on the first line, as far as the next column."""
+        ends = [c.x - 1 for c in plan.columns[1:]] + [width]
+        free = 0  # the first cell no heading has taken yet
+        for column, end in zip(plan.columns, ends):
+            layer = layers[column.layer]
+            if column.layer == 0:
+                titles = ["inputs", "in"]
+            else:
+                kind = "output" if column.layer == len(layers) - 1 else layer.name
+                titles = [f"{kind} {layer.activation or 'linear'}", kind, kind[:3]]
+            for title in titles:
+                start = max(free, min(column.x - 1, width - len(title)))
+                if start + len(title) <= end - (end < width):
+                    overlays[0].append((start, self.text_lines([Text(title, "bold")], len(title))[0]))
+                    free = start + len(title) + 1
+                    break
+
+    def _place_nodes(
+        self,
+        layers: tuple[NeuronLayer, ...],
+        names: tuple[tuple[str, ...], ...],
+        plan: Layout,
+        overlays: list[list[tuple[int, Strip]]],
+    ) -> None:
+        """Every drawn unit's map, the inputs' names on their left, the marker beside the selected unit."""
+        palette = self.ramp(DIVERGING)
+        lines = plan.node_lines
+        for column in plan.columns:
+            layer = layers[column.layer]
+            for unit, top in zip(column.units, column.tops):
+                values = layer.values[unit]
+                pixels = unit_scale(layer, values).indices(resample(values, plan.side), len(palette))
+                if not plan.gap:
+                    pixels[-1] = NO_DATA  # a dark rule between touching nodes
+                for offset, strip in enumerate(self._tile(pixels, palette)):
+                    overlays[top + offset].append((column.x, strip))
+                middle = top + (lines - 1) // 2
+                if column.layer == 0 and column.x > 1:
+                    label = names[0][unit][: column.x - 2].rjust(column.x - 2)
+                    overlays[middle].append((0, self.text_lines([Text(label)], len(label))[0]))
+                if self.selected == UnitChoice(column.layer, unit):
+                    overlays[middle].append((column.x - 1, self.text_lines([Text(MARKER, "bold yellow")], 1)[0]))
+
+    def _tile(self, pixels: np.ndarray, palette: Palette) -> list[Strip]:
+        """A unit's map as lines, reused while its quantised pixels stay the same."""
+        key = (pixels.tobytes(), pixels.shape, palette.name, palette.ansi is not None)
+        if key not in self._tiles:
+            if len(self._tiles) > TILE_CACHE_SIZE:
+                self._tiles.clear()
+            self._tiles[key] = half_block_strips(pixels, palette)
+        return self._tiles[key]
+
+    def _footer(self, snapshot: Snapshot, layers: tuple[NeuronLayer, ...], width: int, height: int) -> list[Strip]:
+        """The selected unit's equation (and, with room, the weights' changes and a legend); a last line for the note."""
+        ascii = self.ascii
+        equation = self.equation()
+        s = self.selected
+        if equation is not None:
+            terms, left_out = shown_terms(equation, width, ascii)
+            head = [Text(format_equation(equation, terms, left_out, ascii), "bold")]
+            changes = [Text(format_changes(equation, terms, ascii), "dim")]
+        elif s is not None and s.layer < len(layers) and s.unit < layers[s.layer].units:
+            name = unit_names(layers, snapshot.features)[s.layer][s.unit]
+            what = "an input feature over the plane (no weights)" if s.layer == 0 else "its inputs are not drawn here"
+            head, changes = [Text(f"{name}: {what}", "bold")], [Text("")]
+        else:
+            head, changes = [Text("select a unit (, . or a click) to see its equation", "dim")], [Text("")]
+        texts = head + (changes + [self._legend()] if height >= FULL_FOOTER else [])
+        return self.text_lines(texts, width) + [Strip.blank(width)]  # the last line: the note, written in build
+
+    def _legend(self) -> Text:
+        """The link glyphs: colour by sign, then one sample per magnitude class with its |w| bound."""
+        ascii = self.ascii
+
+        def sample(sign: int, magnitude: int) -> tuple[str, Style]:
+            glyph = ascii_glyph(magnitude, 0.0) if ascii else chr(BRAILLE + (0x36 if magnitude >= THICK else 0x12))
+            if not ascii and magnitude == 0:
+                glyph = chr(BRAILLE + 0x02)
+            return glyph * 2, Style(color=self.ramp(LINK_PALETTES[sign]).colour(magnitude + 1))
+
+        parts: list[tuple[str, Style] | str] = ["weight ", sample(-1, THICK), " < 0  ", sample(1, THICK), " > 0   |w| "]
+        bounds = [f"<{b:g}" for b in MAGNITUDE_BOUNDS] + [f">={MAGNITUDE_BOUNDS[-1]:g}"]
+        for magnitude in range(CLASSES):
+            parts += [sample(1, magnitude), bounds[magnitude] + " "]
+        return Text.assemble(*parts, style="dim")
+
+    def _note(self, snapshot: Snapshot, plan: Layout, thinned: bool) -> Text:
+        """What is drawn: every link or each unit's strongest, and the units and layers left out."""
+        layers = snapshot.decision.neurons if snapshot.decision else ()
+        parts = [f"each unit's {STRONGEST} strongest inputs" if thinned else "every weight drawn"]
+        drawn = {layer.name for layer in layers}
+        mapless = [row.name for row in snapshot.summary if row.parameters and row.name not in drawn]
+        if mapless:  # layers the Snapshot has no unit maps of (maxout)
+            parts.append(f"{len(mapless)} layers not drawn ({mapless[0]}{'…' if len(mapless) > 1 else ''})")
+        if plan.hidden_units:
+            total = sum(layers[c.layer].units for c in plan.columns)
+            parts.append(f"{total - plan.hidden_units} of {total} units shown")
+        if plan.hidden_layers:
+            first, last = plan.columns[0].layer, plan.columns[-1].layer
+            parts.append(f"layers {first + 1}-{last + 1} of {len(layers)}")
+        return Text(("; " if self.ascii else " · ").join(parts + [", . select"]), "dim")
+
+
+def _runs(text: str, owners: np.ndarray, styles: list[Style], a: int, b: int) -> list[Segment]:
+    """Cells a to b of a link line, one segment per run of cells of the same style (`owners`: indices into `styles`, -1: none)."""
+    if a >= b:
+        return []
+    part = owners[a:b]
+    bounds = [0, *(np.flatnonzero(np.diff(part)) + 1).tolist(), b - a]
+    return [Segment(text[a + i : a + j], styles[part[i]] if part[i] >= 0 else None) for i, j in zip(bounds, bounds[1:])]
+
+
+def _compose(text: str, owners: np.ndarray, styles: list[Style], pieces: list[tuple[int, Strip]], width: int) -> Strip:
+    """A line of links with each (x, strip) piece drawn over it."""
+    segments: list[Segment] = []
+    at = 0
+    for x, piece in sorted(pieces, key=lambda p: p[0]):
+        if x < at:
+            continue
+        segments += _runs(text, owners, styles, at, x)
+        segments += list(piece)
+        at = x + piece.cell_length
+    if at < width:
+        segments += _runs(text, owners, styles, at, width)
+    return Strip(segments)
