@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from tests.watch.conftest import image_batch, nn, small_cnn, torch
+from tests.watch.torch_support import image_batch, nn, small_cnn, torch
 from tuinn.train.recorder import Recording
-from tuinn.watch.control import Control, control_path, write_control
+from tuinn.train.steering import Control, control_path, write_control
 
 
 def train(model, w, steps: int, lr: float = 0.05, record=None) -> torch.optim.Optimizer:

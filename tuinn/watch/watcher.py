@@ -33,8 +33,8 @@ from tuinn.train.snapshot import (
     SampleView,
     Snapshot,
 )
+from tuinn.train.steering import ControlReader, control_path, write_control
 from tuinn.watch.architecture import ACTIVATIONS, Leaf, describe, image_shape, leaves, shapes_of, summary_rows
-from tuinn.watch.control import ControlReader, control_path, write_control
 from tuinn.watch.pictures import plane, plane_values, probabilities, shrink
 
 GRID = 48  # the plane of a 2-input model, per axis

@@ -1,4 +1,4 @@
-"""The control file beside a watched stream: the app writes it (atomically), the training loop reads it cheaply.
+"""The steering file beside a watched stream: the app writes it (atomically), the training loop reads it cheaply.
 
 It holds the app's wishes as state, not as commands, so a wish is never lost between two reads:
 ``{"lr_scale": 2.0, "paused": false}``. The loop applies the change of `lr_scale` since its last read
