@@ -93,6 +93,12 @@ def _list_presets() -> None:
     help="Record the run's Snapshots to FILE as it goes, for `tuinn replay FILE`.",
 )
 @click.option(
+    "--tensorboard",
+    "tensorboard_dir",
+    metavar="DIR",
+    help="Also write TensorBoard event files to DIR (needs the extra: pip install 'tuinn[tensorboard]').",
+)
+@click.option(
     "--resume",
     "resume_path",
     metavar="PATH",
@@ -143,6 +149,7 @@ def main(
     save_path,
     export_path,
     record_path,
+    tensorboard_dir,
     resume_path,
     load_path,
     threads,
@@ -230,6 +237,10 @@ def main(
         from tuinn.train.recorder import Recorder
 
         recorder = Recorder(record_path)
+    if tensorboard_dir is not None:  # a tee where the recorder stands: the event files get the same Snapshots
+        from tuinn.report.tensorboard import BoardTee
+
+        recorder = BoardTee(tensorboard_dir, recorder)
     with StopSignals() as signals:  # SIGINT/SIGTERM stop the run as q does: exit 130/143
         if headless:
             code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
@@ -247,6 +258,7 @@ def main(
             )
     if recorder is not None:
         recorder.close()
+    if record_path is not None:
         click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)
     if save_path is not None:
         from tuinn.train.checkpoint import save_run
