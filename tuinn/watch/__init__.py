@@ -38,7 +38,9 @@ def watch(
 
     `sample` (a small batch) and `targets` feed the pictures; `optimizer` lets the app steer the learning rate
     and pause; `include` / `exclude` are module-name patterns (fnmatch); `tensorboard` a folder for event files.
-    Under torch.distributed only rank 0 writes. Nothing raised inside tuinn reaches the training loop.
+    Call `step()` after `optimizer.step()`. Under torch.distributed only rank 0 writes, and the app only reads
+    (a learning rate changed on one rank alone would part the replicas). Nothing raised inside tuinn reaches the
+    training loop: a failure is reported once on stderr and watching stops.
     """
     from tuinn.watch.watcher import Watcher, WatchOptions
 

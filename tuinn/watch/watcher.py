@@ -53,10 +53,14 @@ class WatchOptions:
     metric_name: str
 
 
+def distributed() -> bool:
+    """Whether this process is one of a torch.distributed job."""
+    return bool(torch.distributed.is_available() and torch.distributed.is_initialized())
+
+
 def is_writer() -> bool:
     """Whether this process writes: always, except the ranks after the first under torch.distributed."""
-    dist = torch.distributed
-    return not (dist.is_available() and dist.is_initialized() and dist.get_rank() != 0)
+    return not (distributed() and torch.distributed.get_rank() != 0)
 
 
 def host(t: Any) -> np.ndarray:
@@ -130,7 +134,7 @@ class Watcher:
         self.recorder = Recorder(self.path)
         self.control = None
         self.lr_scale = 1.0
-        if optimizer is not None:
+        if optimizer is not None and not distributed():  # one rank's lr alone would part the replicas: read-only
             write_control(control_path(self.path), ControlReader(control_path(self.path)).control)
             self.control = ControlReader(control_path(self.path))
         self.board = None
@@ -229,7 +233,12 @@ class Watcher:
         self.handles = []
 
     def _layer_stats(self) -> tuple[tuple[LayerStats, ...], dict[str, float]]:
-        """Each watched layer's gradient statistics and its update-to-weight ratio ‖ΔW‖ / ‖W‖ over this step."""
+        """Each watched layer's gradient statistics and its update-to-weight ratio ‖ΔW‖ / ‖W‖ over this step.
+
+        The gradient is the one still on the weight at `step()`; once zeroed, the one the hook saw after backward
+        (under DistributedDataParallel that is this rank's own, before the average: call `step()` before
+        `zero_grad()` there).
+        """
         stats, ratios = [], {}
         for leaf in self.weighted:
             assert leaf.weight is not None
@@ -238,7 +247,7 @@ class Watcher:
                 norm, mean, before = self.captured[leaf.name]
                 w = leaf.weight.detach()
                 ratios[leaf.name] = float((w - before).norm() / w.norm().clamp_min(1e-30))
-            elif leaf.weight.grad is not None:
+            if leaf.weight.grad is not None:  # as the optimizer used it (under DDP: averaged over the ranks)
                 norm, mean = leaf.weight.grad.norm(), leaf.weight.grad.abs().mean()
             activation = next((r.activation for r in self.summary if r.name == leaf.name), None)
             stats.append(
