@@ -32,7 +32,7 @@ def assert_norms_match(tmp_path: Path) -> Recording:
     """Every frame's gradient norms equal the loop's own p.grad.norm() at that step, to 1e-6."""
     loop = [json.loads(line) for line in (tmp_path / "norms.jsonl").read_text().splitlines()]
     recording = Recording(tmp_path / "run.tuinn")
-    assert len(recording) >= 3
+    assert len(recording) >= 2
     for i in range(len(recording)):
         frame = recording[i]
         assert [s.name for s in frame.layer_stats] == list(LAYERS)
@@ -42,23 +42,23 @@ def assert_norms_match(tmp_path: Path) -> Recording:
 
 
 def test_the_digits_example_streams_the_loops_own_gradients(tmp_path) -> None:
-    done = run("torch_digits.py", tmp_path, "--epochs", "1", "--every", "10", "--norms", str(tmp_path / "norms.jsonl"))
-    assert "epoch 1: val accuracy" in done.stdout
+    done = run("torch_digits.py", tmp_path, "--epochs", "2", "--every", "10", "--norms", str(tmp_path / "norms.jsonl"))
+    assert "epoch 2: val accuracy" in done.stdout
     recording = assert_norms_match(tmp_path)
     last = recording[len(recording) - 1]
-    assert last.finished and last.step == 45 and last.val_metric is not None
+    assert last.finished and last.step == 90 and last.val_metric is not None
     assert [r.type for r in last.summary][:3] == ["Conv2D(8, 3×3)", "Activation(relu)", "MaxPool2D(2×2)"]
 
 
 def test_two_processes_make_one_stream_from_rank_0(tmp_path) -> None:
     done = run(
-        "torch_digits_ddp.py", tmp_path, "--epochs", "1", "--every", "10", "--norms", str(tmp_path / "norms.jsonl")
+        "torch_digits_ddp.py", tmp_path, "--epochs", "2", "--every", "10", "--norms", str(tmp_path / "norms.jsonl")
     )
-    assert done.stdout.count("epoch 1: val accuracy") == 1
+    assert done.stdout.count("epoch 2: val accuracy") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["norms.jsonl", "run.tuinn"]  # read-only: no control file
     recording = assert_norms_match(tmp_path)
     steps = [recording[i].step for i in range(len(recording))]
-    assert steps == sorted(set(steps)) and steps[-1] == 45  # one writer: 718 samples / 16 a step on rank 0
+    assert steps == sorted(set(steps)) and steps[-1] == 90  # one writer: 718 samples / 16 a step on rank 0, twice
 
 
 def test_a_loop_killed_mid_write_leaves_a_stream_replay_reads(tmp_path) -> None:
@@ -68,7 +68,7 @@ def test_a_loop_killed_mid_write_leaves_a_stream_replay_reads(tmp_path) -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             path = tmp_path / "run.tuinn"
-            if path.exists() and path.read_bytes().count(b"\n") > 30:
+            if path.exists() and path.read_bytes().count(b"\n") > 4:
                 break
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
@@ -76,7 +76,7 @@ def test_a_loop_killed_mid_write_leaves_a_stream_replay_reads(tmp_path) -> None:
         process.wait(30)
     assert process.returncode == -signal.SIGKILL
     recording = Recording(tmp_path / "run.tuinn")
-    assert len(recording) >= 30 and not recording[len(recording) - 1].finished
+    assert len(recording) >= 4 and not recording[len(recording) - 1].finished
     from tuinn.train.stream import Stream
 
     stream = Stream(tmp_path / "run.tuinn")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.watch.torch_support import image_batch, nn, small_cnn, torch
-from tuinn.train.recorder import Recording
+from tuinn.train.recorder import FIRST_INTERVAL, Recording
 from tuinn.train.steering import Control, control_path, write_control
 
 
@@ -66,7 +66,7 @@ def test_gradient_norms_and_update_ratios_equal_the_loops_own(tmp_path) -> None:
             for name in ("0", "3", "6")
         }
 
-    w = tuinn.watch(model, tmp_path / "run.tuinn", sample=sample, targets=targets, every=5)
+    w = tuinn.watch(model, tmp_path / "run.tuinn", sample=sample, targets=targets, every=5, paced=False)
     train(model, w, 12, record=record)
     w.close()
     recording = Recording(tmp_path / "run.tuinn")
@@ -124,7 +124,7 @@ def test_a_hook_that_raises_stops_watching_once_and_the_loop_finishes(tmp_path, 
             if len(probes) > 1:
                 raise RuntimeError("this hook refuses the sample")
 
-    w = tuinn.watch(model, tmp_path / "run.tuinn", sample=sample, targets=targets, every=3)
+    w = tuinn.watch(model, tmp_path / "run.tuinn", sample=sample, targets=targets, every=3, paced=False)
     model[0].register_forward_hook(fussy)
     train(model, w, 10)
     w.close()
@@ -170,6 +170,20 @@ def test_the_app_steers_the_learning_rate_and_pauses_the_loop(tmp_path) -> None:
     frames = Recording(tmp_path / "run.tuinn")
     assert any(frames[i].paused for i in range(len(frames)))
     assert [e.kind for e in frames[-1].events] == ["lr", "lr", "pause", "resume"]
+
+
+def test_frames_keep_the_recorders_pace_while_scalars_keep_every_step(tmp_path) -> None:
+    import tuinn
+
+    model = small_cnn()
+    w = tuinn.watch(model, tmp_path / "run.tuinn", sample=image_batch(4)[0], every=2)
+    started = time.monotonic()
+    train(model, w, 40)
+    elapsed = time.monotonic() - started
+    w.close()
+    recording = Recording(tmp_path / "run.tuinn")
+    assert len(recording) <= elapsed / FIRST_INTERVAL + 2 and recording[0].step == 1
+    assert list(recording[len(recording) - 1].curves["train_loss"].steps) == list(range(1, 41))
 
 
 def test_other_ranks_write_nothing(tmp_path, monkeypatch) -> None:

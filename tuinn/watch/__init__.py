@@ -33,18 +33,21 @@ def watch(
     class_names: Iterable[str] = (),
     metric_name: str = "accuracy",
     tensorboard: str | os.PathLike[str] | None = None,
+    paced: bool = True,
 ) -> Watcher:
     """Watch `model`'s training, written to the recording `path`; call `.step(loss=...)` once per step, then `.close()`.
 
     `sample` (a small batch) and `targets` feed the pictures; `optimizer` lets the app steer the learning rate
     and pause; `include` / `exclude` are module-name patterns (fnmatch); `tensorboard` a folder for event files.
+    Scalars reach the curves every `every` steps; a frame (the pictures) is written then when the pace of tuinn's
+    recordings allows it (twice a second at first, halving every 128 frames), or every time with `paced=False`.
     Call `step()` after `optimizer.step()`. Under torch.distributed only rank 0 writes, and the app only reads
     (a learning rate changed on one rank alone would part the replicas). Nothing raised inside tuinn reaches the
     training loop: a failure is reported once on stderr and watching stops.
     """
     from tuinn.watch.watcher import Watcher, WatchOptions
 
-    options = WatchOptions(every, tuple(include), tuple(exclude), tuple(class_names), metric_name)
+    options = WatchOptions(every, tuple(include), tuple(exclude), tuple(class_names), metric_name, paced)
     return Watcher(model, path, sample, targets, optimizer, options, tensorboard)
 
 

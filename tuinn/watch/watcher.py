@@ -1,8 +1,9 @@
 """The Watcher: a PyTorch loop's steps turned into Snapshots, written as a tuinn recording.
 
-Cheap at every step (the loss and metric kept as detached tensors, one stat of the control file);
-every `every` steps a sampled frame: gradient norms and update ratios captured by hooks armed for that
-step's backward only, a forward pass of the sample for the shapes and pictures, copied to the host then.
+Cheap at every step (the loss and metric kept as detached tensors, one stat of the control file); every
+`every` steps they go to the curves, and a frame is written when the recorder's pace allows (twice a second at
+first, halving every 128 frames, as tuinn's own recordings): gradient norms and update ratios captured by hooks
+armed for that step's backward only, a forward pass of the sample for the pictures, copied to the host then.
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ CURVES = ("train_loss", "train_metric", "val_loss", "val_metric", "lr")
 
 @dataclass(frozen=True)
 class WatchOptions:
-    """How a model is watched: the sampling interval, which modules, the class names and the metric's name."""
+    """How a model is watched: the sampling interval, which modules, the class names, the metric's name, the pace."""
 
     every: int
     include: tuple[str, ...]
     exclude: tuple[str, ...]
     class_names: tuple[str, ...]
     metric_name: str
+    paced: bool = True
 
 
 def distributed() -> bool:
@@ -125,6 +127,8 @@ class Watcher:
         self.curves = {name: Series() for name in CURVES}
         self.grad_norms = Series(width=max(1, len(self.weighted)))
         self.pending: list[tuple[int, Any, Any]] = []
+        self.window: dict[str, list[float]] = {"train_loss": [], "train_metric": []}
+        self.last_frame = -np.inf
         self.events: list[Event] = []
         self.epoch = 0
         self.started = time.monotonic()
@@ -177,10 +181,13 @@ class Watcher:
         self.pending.append((self.steps, _detached(loss), _detached(metric)))
         if self.control is not None:
             self._steer()
-        if self.steps == 1 or self.steps % self.every == 0:
-            self._write_frame()
+        if self.steps % self.every == 0 or self.steps == 1:
+            if self.handles or self.steps == 1:  # armed: the frame is due
+                self._write_frame()
+            else:
+                self._flush_scalars()
             self._disarm()
-        if (self.steps + 1) % self.every == 0:
+        if (self.steps + 1) % self.every == 0 and self._frame_due():
             self._arm()
 
     def _steer(self) -> None:
@@ -258,32 +265,38 @@ class Watcher:
         return tuple(stats), ratios
 
     # --- the frame --------------------------------------------------------------------------
-    def _flush_scalars(self) -> tuple[float | None, float | None]:
-        """Move the pending loss and metric values to the curves; their means since the last frame."""
-        losses: list[float] = []
-        metrics: list[float] = []
+    def _flush_scalars(self) -> None:
+        """Move the pending loss and metric values to the curves (and to the window of the next frame)."""
         for step, loss, metric in self.pending:
-            for series, value, kept in (
-                (self.curves["train_loss"], loss, losses),
-                (self.curves["train_metric"], metric, metrics),
-            ):
+            for name, value in (("train_loss", loss), ("train_metric", metric)):
                 if value is not None:
-                    kept.append(float(value))
-                    series.append(step, kept[-1])
+                    self.window[name].append(float(value))
+                    self.curves[name].append(step, self.window[name][-1])
         self.pending = []
         if self.optimizer is not None:
             self.curves["lr"].append(self.steps, self.lr)
-        return (float(np.mean(losses)) if losses else None), (float(np.mean(metrics)) if metrics else None)
+
+    def _window_means(self) -> tuple[float | None, float | None]:
+        """The mean loss and metric over the steps since the last frame; the window starts again."""
+        means = tuple(float(np.mean(v)) if v else None for v in self.window.values())
+        self.window = {name: [] for name in self.window}
+        return means[0], means[1]
+
+    def _frame_due(self) -> bool:
+        """Whether the recorder's pace allows a frame now (twice a second at first, halving every 128 frames)."""
+        return not self.options.paced or time.monotonic() - self.last_frame >= self.recorder.interval
 
     def _write_frame(self, paused: bool = False, finished: bool = False) -> None:
         snapshot = self.snapshot(paused, finished)
+        self.last_frame = time.monotonic()
         self.recorder.write(snapshot, keyframe=finished)
         if self.board is not None:
             self.board.write(snapshot)
 
     def snapshot(self, paused: bool = False, finished: bool = False) -> Snapshot:
         """The run as a Snapshot now: curves, gradient rows, the sample's pictures."""
-        train_loss, train_metric = self._flush_scalars()
+        self._flush_scalars()
+        train_loss, train_metric = self._window_means()
         stats, ratios = self._layer_stats()
         for name, ratio in ratios.items():
             self.curves.setdefault(f"update_ratio/{name}", Series()).append(self.steps, ratio)
