@@ -57,7 +57,9 @@ def main() -> None:
     x_train, y_train, x_val, y_val = x[:1437], y[:1437], x[1437:], y[1437:]
     net = model()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    w = tuinn.watch(net, args.out, sample=x_val[:8], targets=y_val[:8], optimizer=opt, every=args.every)
+    w = tuinn.watch(
+        net, args.out, sample=x_val[:8], targets=y_val[:8], optimizer=opt, every=args.every, epochs=args.epochs
+    )
     norms = open(args.norms, "w") if args.norms else None
     for epoch in range(args.epochs):
         for batch in torch.randperm(len(x_train)).split(32):

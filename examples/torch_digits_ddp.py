@@ -27,7 +27,9 @@ def worker(rank: int, args, port: int) -> None:
     x_train, y_train, x_val, y_val = x[:1436], y[:1436], x[1436:], y[1436:]
     net = DistributedDataParallel(model())
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    w = tuinn.watch(net, args.out, sample=x_val[:8], targets=y_val[:8], optimizer=opt, every=args.every)
+    w = tuinn.watch(
+        net, args.out, sample=x_val[:8], targets=y_val[:8], optimizer=opt, every=args.every, epochs=args.epochs
+    )
     norms = open(args.norms, "w") if args.norms and rank == 0 else None
     for epoch in range(args.epochs):
         order = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(epoch))

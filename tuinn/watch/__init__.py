@@ -34,11 +34,13 @@ def watch(
     metric_name: str = "accuracy",
     tensorboard: str | os.PathLike[str] | None = None,
     paced: bool = True,
+    epochs: int = 0,
 ) -> Watcher:
     """Watch `model`'s training, written to the recording `path`; call `.step(loss=...)` once per step, then `.close()`.
 
     `sample` (a small batch) and `targets` feed the pictures; `optimizer` lets the app steer the learning rate
-    and pause; `include` / `exclude` are module-name patterns (fnmatch); `tensorboard` a folder for event files.
+    and pause; `include` / `exclude` are module-name patterns (fnmatch); `tensorboard` a folder for event files;
+    `epochs` the planned number, for the status line (`step(epoch=i)` says which one is under way).
     Scalars reach the curves every `every` steps; a frame (the pictures) is written then when the pace of tuinn's
     recordings allows it (twice a second at first, halving every 128 frames), or every time with `paced=False`.
     Call `step()` after `optimizer.step()`. Under torch.distributed only rank 0 writes, and the app only reads
@@ -47,7 +49,7 @@ def watch(
     """
     from tuinn.watch.watcher import Watcher, WatchOptions
 
-    options = WatchOptions(every, tuple(include), tuple(exclude), tuple(class_names), metric_name, paced)
+    options = WatchOptions(every, tuple(include), tuple(exclude), tuple(class_names), metric_name, paced, epochs)
     return Watcher(model, path, sample, targets, optimizer, options, tensorboard)
 
 

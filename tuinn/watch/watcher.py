@@ -53,6 +53,7 @@ class WatchOptions:
     class_names: tuple[str, ...]
     metric_name: str
     paced: bool = True
+    epochs: int = 0
 
 
 def distributed() -> bool:
@@ -315,7 +316,7 @@ class Watcher:
             task="classification" if self.targets is not None and self.targets.dtype.kind in "iu" else "regression",
             step=self.steps,
             epoch=self.epoch,
-            epochs=0,
+            epochs=max(self.options.epochs, self.epoch),
             samples_seen=self.steps,
             metric_name=self.options.metric_name,
             train_loss=train_loss,
