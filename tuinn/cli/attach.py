@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -15,7 +16,7 @@ WAIT_STEP = 0.5  # seconds between looks at a stream that has no frame yet
 
 @main.command("attach")
 @click.argument("stream", metavar="FILE")
-@click.option("--wait", default=60.0, show_default=True, help="Seconds to wait for the first frame of a new stream.")
+@click.option("--wait", default=60.0, show_default=True, help="Seconds to wait for the file and its first frame.")
 def attach_command(stream: str, wait: float) -> None:
     """Follow a run as it writes FILE: a PyTorch loop with tuinn.watch, or a tuinn run with --record.
 
@@ -26,9 +27,11 @@ def attach_command(stream: str, wait: float) -> None:
     from tuinn.train.recorder import RecordingError
     from tuinn.train.stream import Stream
 
+    deadline = time.monotonic() + wait
+    while not Path(stream).exists() and time.monotonic() < deadline:  # the loop may not have started yet
+        time.sleep(WAIT_STEP)
     try:
         frames = Stream(stream)
-        deadline = time.monotonic() + wait
         while not frames.poll() and not len(frames):
             if time.monotonic() > deadline:
                 raise RecordingError(f"{stream}: no frame written within {wait:g} s")
