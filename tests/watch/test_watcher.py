@@ -195,3 +195,19 @@ def test_other_ranks_write_nothing(tmp_path, monkeypatch) -> None:
     w.step(loss=1.0)
     w.close()
     assert not w.alive and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "include, exclude, kept", [((), ("3",), ["0", "6"]), (("0", "6"), (), ["0", "6"]), (("[03]",), (), ["0", "3"])]
+)
+def test_include_and_exclude_pick_modules_by_name(tmp_path, include, exclude, kept) -> None:
+    import tuinn
+
+    model = small_cnn()
+    sample, targets = image_batch(4)
+    w = tuinn.watch(model, tmp_path / "run.tuinn", sample=sample, targets=targets, include=include, exclude=exclude)
+    train(model, w, 2)
+    w.close()
+    last = Recording(tmp_path / "run.tuinn")[-1]
+    assert [s.name for s in last.layer_stats] == kept and list(last.grad_history_layers) == kept
+    assert all(r.name not in exclude for r in last.summary)
