@@ -136,3 +136,15 @@ def test_attach_refuses_a_file_that_is_not_a_stream(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "tuinn", "attach", str(other)], capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
     assert "not a tuinn recording" in done.stderr
+
+
+async def test_replay_plays_a_watched_stream_afterwards(digits_stream) -> None:
+    from tuinn.train.recorder import Recording
+    from tuinn.tui.replay import ReplayApp
+
+    recording = Recording(digits_stream)
+    app = ReplayApp(recording, autoplay=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("end")
+        assert f"frame {len(recording)}/{len(recording)}" in screen_text(app)
+        assert "Conv2D(16, 3×3)" in panel_text(app, ArchitecturePanel)

@@ -131,3 +131,12 @@ def test_the_apps_frames_reach_the_board_at_its_pace(tmp_path) -> None:
     assert tee.offer(shots[0]) and not tee.offer(shots[1]) and tee.offer(shots[2], force=True)
     tee.close()
     assert set(scalars(events(tmp_path / "tb"), "lr")) == {shots[0].step, shots[2].step}
+
+
+def test_without_tensorboardx_the_run_says_what_to_install(tmp_path) -> None:
+    hide = "import sys; sys.modules['tensorboardX'] = None; from tuinn.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", hide, "--preset", "xor", "--headless", "--tensorboard", str(tmp_path / "tb")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "pip install 'tuinn[tensorboard]'" in done.stderr

@@ -238,9 +238,12 @@ def main(
 
         recorder = Recorder(record_path)
     if tensorboard_dir is not None:  # a tee where the recorder stands: the event files get the same Snapshots
-        from tuinn.report.tensorboard import BoardTee
+        try:
+            from tuinn.report.tensorboard import BoardTee
 
-        recorder = BoardTee(tensorboard_dir, recorder)
+            recorder = BoardTee(tensorboard_dir, recorder)
+        except ImportError:
+            raise BadInput("--tensorboard needs tensorboardX: pip install 'tuinn[tensorboard]'") from None
     with StopSignals() as signals:  # SIGINT/SIGTERM stop the run as q does: exit 130/143
         if headless:
             code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
