@@ -148,3 +148,16 @@ async def test_replay_plays_a_watched_stream_afterwards(digits_stream) -> None:
         await pilot.press("end")
         assert f"frame {len(recording)}/{len(recording)}" in screen_text(app)
         assert "Conv2D(16, 3×3)" in panel_text(app, ArchitecturePanel)
+
+
+async def test_the_attached_app_fits_80_by_24(digits_stream) -> None:
+    from tests.tui.tui_support import SMALL
+
+    stream = Stream(digits_stream)
+    stream.poll()
+    app = AttachApp(stream)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "attach digits.tuinn" in text and f"step {stream[len(stream) - 1].step:,}" in text
+        assert len(text.splitlines()) == 24
