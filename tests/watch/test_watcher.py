@@ -211,3 +211,26 @@ def test_include_and_exclude_pick_modules_by_name(tmp_path, include, exclude, ke
     last = Recording(tmp_path / "run.tuinn")[-1]
     assert [s.name for s in last.layer_stats] == kept and list(last.grad_history_layers) == kept
     assert all(r.name not in exclude for r in last.summary)
+
+
+def test_gradients_zeroed_before_step_are_still_seen(tmp_path) -> None:
+    import tuinn
+
+    model = small_cnn()
+    sample, targets = image_batch(4)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    w = tuinn.watch(model, tmp_path / "run.tuinn", sample=sample, targets=targets, every=2, paced=False)
+    norms = {}
+    for step in range(1, 5):
+        x, y = image_batch(16, seed=step)
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        norms[step] = float(model[0].weight.grad.norm())
+        opt.step()
+        opt.zero_grad()  # the grads are gone (None) when w.step() runs
+        w.step(loss=loss)
+    w.close()
+    recording = Recording(tmp_path / "run.tuinn")
+    frame = next(recording[i] for i in range(len(recording)) if recording[i].step == 4)
+    assert frame.layer_stats[0].grad_norm == pytest.approx(norms[4], abs=1e-6)
+    assert frame.selected_grad is not None and frame.selected_grad.shape == (9, 4)

@@ -134,6 +134,7 @@ class Watcher:
         self.epoch = 0
         self.started = time.monotonic()
         self.captured: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self.selected_grad: torch.Tensor | None = None
         self.handles: list[Any] = []
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.recorder = Recorder(self.path)
@@ -232,6 +233,8 @@ class Watcher:
             if grad is not None:
                 g = grad.detach()
                 self.captured[name] = (g.norm(), g.abs().mean(), weight.detach().clone())
+                if name == self.weighted[0].name:  # the selected layer's matrix, in case zero_grad() comes first
+                    self.selected_grad = g.clone()
         except Exception as e:  # noqa: BLE001
             self._fail(e)
 
@@ -305,8 +308,9 @@ class Watcher:
             self.grad_norms.append(self.steps, np.log10(np.maximum([s.grad_norm for s in stats], 1e-30)))
         selected = self.weighted[0] if self.weighted else None
         selected_grad = None
-        if selected is not None and selected.weight is not None and selected.weight.grad is not None:
-            selected_grad = gradient_matrix(host(as_matrix(selected.weight.grad)))
+        if selected is not None and selected.weight is not None:
+            grad = selected.weight.grad if selected.weight.grad is not None else self.selected_grad
+            selected_grad = None if grad is None else gradient_matrix(host(as_matrix(grad)))
         maps, sample_view, decision = self._pictures() if self.sample is not None else ((), None, None)
         elapsed = max(time.monotonic() - self.started, 1e-9)
         return Snapshot(
