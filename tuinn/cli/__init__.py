@@ -5,7 +5,7 @@ adds itself to `main` with `@main.command()` and is imported below; each imports
 dependencies (the TUI, textual-serve, onnx) only when it runs.
 """
 
-from tuinn.cli import export, replay, serve, tour  # noqa: F401  (each registers its subcommand)
+from tuinn.cli import attach, export, export_tensorboard, replay, serve, tour  # noqa: F401  (each registers its subcommand)
 from tuinn.cli.run import main
 
 __all__ = ["main"]

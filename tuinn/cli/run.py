@@ -104,6 +104,12 @@ def _list_presets() -> None:
     help="Record the run's Snapshots to FILE as it goes, for `tuinn replay FILE`.",
 )
 @click.option(
+    "--tensorboard",
+    "tensorboard_dir",
+    metavar="DIR",
+    help="Also write TensorBoard event files to DIR (needs the extra: pip install 'tuinn[tensorboard]').",
+)
+@click.option(
     "--resume",
     "resume_path",
     metavar="PATH",
@@ -154,6 +160,7 @@ def main(
     save_path: str | None,
     export_path: str | None,
     record_path: str | None,
+    tensorboard_dir: str | None,
     resume_path: str | None,
     load_path: str | None,
     threads: int | None,
@@ -231,6 +238,13 @@ def main(
         from tuinn.train.recorder import Recorder
 
         recorder = Recorder(record_path)
+    if tensorboard_dir is not None:  # a tee where the recorder stands: the event files get the same Snapshots
+        try:
+            from tuinn.report.tensorboard import BoardTee
+
+            recorder = BoardTee(tensorboard_dir, recorder)
+        except ImportError:
+            raise BadInput("--tensorboard needs tensorboardX: pip install 'tuinn[tensorboard]'") from None
     signals = stop_signals()
     with signals.running():  # SIGINT/SIGTERM stop the run as q does (exit 130/143); afterwards they wait for the save
         if headless:
@@ -249,6 +263,7 @@ def main(
             )
     if recorder is not None:
         recorder.close()
+    if record_path is not None:
         click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)
     if save_path is not None:
         from tuinn.train.checkpoint import save_run

@@ -58,6 +58,8 @@ class RecordingError(ValueError):
 
 def _same(a: Any, b: Any) -> bool:
     """Whether two Snapshot values are equal: arrays by shape, dtype and content; dataclasses field by field."""
+    if a is b and isinstance(a, (tuple, str, int, float, type(None))):
+        return True  # the same immutable object (a Snapshot's tuples hold frozen dataclasses): no need to walk it
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
             isinstance(a, np.ndarray)
@@ -239,14 +241,75 @@ class Recorder:
         self._file.close()
 
 
-class Recording:
-    """The frames of a recording, rebuilt as Snapshots on demand (`len`, `recording[i]`)."""
+def check_header(line: bytes, path: Path) -> None:
+    """Refuse a first line that is not a tuinn recording's header of a version this tuinn reads."""
+    try:
+        header = json.loads(line)
+        ok = isinstance(header, dict) and header.get("format") == MAGIC
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RecordingError(f"{path}: not a tuinn recording (record one with --record FILE)")
+    if header.get("version") not in READS:
+        raise RecordingError(
+            f"{path}: recording version {header.get('version')!r}, this tuinn reads {' and '.join(map(str, READS))}"
+        )
 
-    def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
+
+class FrameReader:
+    """Frames decoded one whole line at a time (`add`), rebuilt as Snapshots on demand (`len`, `reader[i]`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._state: dict[str, Any] = {}
+        self._decoder = FrameDecoder()
         self._frames: list[dict[str, Any]] = []
         self._curve_counts: list[dict[str, int]] = []
+        self._points: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def add(self, line: bytes, number: int) -> None:
+        """Decode the frame `line` (line `number` of the file); RecordingError if it is not one."""
+        state, points = self._state, self._points
+        try:
+            raw = json.loads(line)
+            curves = raw.pop("curves")
+            state.update({k: self._decoder.decode(v, k, state.get(k, MISSING)) for k, v in raw.items()})
+            counts = {}
+            for name, part in curves.items():
+                steps = self._decoder.decode(part["steps"], "curves")
+                values = self._decoder.decode(part["values"], "curves")
+                points.setdefault(name, []).append((steps, values))
+                counts[name] = sum(len(s) for s, _ in points[name])
+            Snapshot(**state, curves={})  # every field present and known
+        except (ValueError, KeyError, TypeError, AttributeError, zlib.error) as e:
+            raise RecordingError(f"{self.path}: line {number} is not a tuinn frame ({type(e).__name__}: {e})") from None
+        self._frames.append(dict(state))
+        self._curve_counts.append(counts)
+        self._curves = {}
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __getitem__(self, i: int) -> Snapshot:
+        if not self._curves:
+            self._curves = {
+                name: (np.concatenate([s for s, _ in parts]), np.concatenate([v for _, v in parts]))
+                for name, parts in self._points.items()
+            }
+        counts = self._curve_counts[i]
+        curves = {
+            name: Curve(steps[: counts.get(name, 0)], values[: counts.get(name, 0)])
+            for name, (steps, values) in self._curves.items()
+        }
+        return Snapshot(**self._frames[i], curves=curves)
+
+
+class Recording(FrameReader):
+    """The frames of a recording file, read whole (`len`, `recording[i]`); a torn last line is skipped."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        super().__init__(Path(path))
         self.torn = False
         self._read()
 
@@ -255,59 +318,14 @@ class Recording:
             lines = self.path.read_bytes().split(b"\n")
         except OSError as e:
             raise RecordingError(f"{self.path}: {e.strerror or e}") from None
-        try:
-            header = json.loads(lines[0])
-            ok = isinstance(header, dict) and header.get("format") == MAGIC
-        except ValueError:
-            ok = False
-        if not ok:
-            raise RecordingError(f"{self.path}: not a tuinn recording (record one with --record FILE)")
-        if header.get("version") not in READS:
-            raise RecordingError(
-                f"{self.path}: recording version {header.get('version')!r}, this tuinn reads "
-                f"{' and '.join(map(str, READS))}"
-            )
+        check_header(lines[0], self.path)
         body = lines[1:]
         if body and body[-1] == b"":
             body.pop()
         elif body:
             self.torn = True  # the run stopped in the middle of a frame: drop the partial line
             body.pop()
-        state: dict[str, Any] = {}
-        decoder = FrameDecoder()
-        points: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         for number, line in enumerate(body, start=2):
-            try:
-                raw = json.loads(line)
-                curves = raw.pop("curves")
-                state.update({k: decoder.decode(v, k, state.get(k, MISSING)) for k, v in raw.items()})
-                counts = {}
-                for name, part in curves.items():
-                    steps = decoder.decode(part["steps"], "curves")
-                    values = decoder.decode(part["values"], "curves")
-                    points.setdefault(name, []).append((steps, values))
-                    counts[name] = sum(len(s) for s, _ in points[name])
-                Snapshot(**state, curves={})  # every field present and known
-            except (ValueError, KeyError, TypeError, zlib.error) as e:
-                raise RecordingError(
-                    f"{self.path}: line {number} is not a tuinn frame ({type(e).__name__}: {e})"
-                ) from None
-            self._frames.append(dict(state))
-            self._curve_counts.append(counts)
-        if not self._frames:
+            self.add(line, number)
+        if not len(self):
             raise RecordingError(f"{self.path}: the recording has no frames")
-        self._curves = {
-            name: (np.concatenate([s for s, _ in parts]), np.concatenate([v for _, v in parts]))
-            for name, parts in points.items()
-        }
-
-    def __len__(self) -> int:
-        return len(self._frames)
-
-    def __getitem__(self, i: int) -> Snapshot:
-        counts = self._curve_counts[i]
-        curves = {
-            name: Curve(steps[: counts.get(name, 0)], values[: counts.get(name, 0)])
-            for name, (steps, values) in self._curves.items()
-        }
-        return Snapshot(**self._frames[i], curves=curves)

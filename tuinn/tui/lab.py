@@ -103,7 +103,10 @@ class LabActions:
             self._show_about(
                 not self.projector and self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1]
             )
-        missed = snapshot.finished and not snapshot.target_met and snapshot.experiment.target.explain_miss
+        experiment = snapshot.experiment  # None for a watched PyTorch run: no tuinn target to explain
+        missed = (
+            snapshot.finished and not snapshot.target_met and experiment is not None and experiment.target.explain_miss
+        )
         if missed and not self._explained:
             self._explained = True
             self._show_about(True)  # missed by design: the card says why
