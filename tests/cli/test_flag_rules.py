@@ -51,6 +51,7 @@ def test_resume_refuses_the_flags_its_saved_run_would_replace(args, fragments):
         (["--preset", "xor", "--summary", "--save", "net.npz"], ["--summary", "drop --save"]),
         (["--preset", "xor", "--summary", "--headless"], ["--summary", "drop --headless"]),
         (["--preset", "xor", "--summary", "--export", "net.onnx"], ["--summary", "drop --export"]),
+        (["--preset", "xor", "--summary", "--threads", "2"], ["--summary", "drop --threads"]),
         (["--list-presets", "--preset", "xor"], ["--list-presets", "drop --preset"]),
         (["--list-presets", "--headless"], ["--list-presets", "drop --headless"]),
         (["tour", "--headless", "--stop", "2"], ["--stop is for the app", "--headless"]),

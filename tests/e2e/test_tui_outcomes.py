@@ -52,10 +52,16 @@ def test_a_stop_signal_closes_the_tour_like_the_run_command(terminal, signum, co
 
 
 @pytest.mark.e2e
-def test_a_bug_in_the_app_restores_the_terminal_and_exits_3_with_one_line(terminal):
-    pane = terminal(f"{shlex.quote(sys.executable)} -c {shlex.quote(BUGGY)} --preset xor")
+def test_a_bug_in_the_app_restores_the_terminal_and_exits_3_with_one_line(terminal, tmp_path):
+    logs = tmp_path / "logs"  # (the log goes here, not into the machine's temporary folder)
+    logs.mkdir()
+    pane = terminal(
+        f"env TMPDIR={shlex.quote(str(logs))} {shlex.quote(sys.executable)} -c {shlex.quote(BUGGY)} --preset xor"
+    )
     pane.assert_exit(3, timeout=30)
     pane.assert_restored()
     screen = pane.capture(history=100)
     assert "tuinn: internal error: RuntimeError: a planted bug (the traceback is in " in screen, screen
     assert "Traceback" not in screen and "─" not in screen, screen  # neither Python's nor Textual's
+    (log,) = logs.glob("tuinn-internal-error-*.log")
+    assert "RuntimeError: a planted bug" in log.read_text()
