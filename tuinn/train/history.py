@@ -121,6 +121,12 @@ class History:
     def record(self, name: str, step: int, value: float) -> None:
         self.curves[name].append(step, value)
 
+    def record_figures(self, step: int, figures: dict[str, float | None]) -> None:
+        """An evaluation's figures, but the training loss (recorded every step) and those not measured."""
+        for name, value in figures.items():
+            if value is not None and name != "train_loss":
+                self.record(name, step, value)
+
     def state(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         """Every series' state(), keyed by name (the gradient norms as 'grad_norms')."""
         series = {**self.curves, "grad_norms": self.grad_norms}

@@ -24,6 +24,7 @@ class RunClock:
         #: the epochs this run trains (the config's, or more when it trains on after finishing)
         self.budget = epochs
         self.epoch_losses: list[float] = []
+        self.rate = Throughput()
         self.evaluated_at: int | None = None  # the step the figures were last measured at
         self.eval_time = time.perf_counter()  # and when
         self.restart_epoch(n_train)
@@ -63,9 +64,10 @@ class RunClock:
         return idx
 
     def count(self, samples: int) -> None:
-        """One step of `samples` samples is done."""
+        """One step of `samples` samples is done (and timed, for the throughput)."""
         self.step += 1
         self.samples_seen += samples
+        self.rate.count(self.samples_seen)
 
     def state(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         """What a checkpoint keeps: the scalars returned, the order and the epoch's losses put in `arrays`."""

@@ -28,7 +28,7 @@ from tuinn.train.evaluation import EVAL_SECONDS, FIGURES, Evaluation, Evaluator,
 from tuinn.train.history import History
 from tuinn.train.schedule import Schedule
 from tuinn.train.snapshot import Event, Snapshot
-from tuinn.train.state import RunClock, RunStatus, Throughput
+from tuinn.train.state import RunClock, RunStatus
 
 MAX_EVENTS = 200
 
@@ -71,7 +71,6 @@ class Trainer:
         self.clock = RunClock(
             len(dataset.x_train), setup.batch_size(config, dataset), config.train.epochs, rng, config.train.shuffle
         )
-        self.throughput = Throughput()
         self.divergence = DivergenceWatch(sustained=network.loss.name != "perceptron")
         self.early_stop = EarlyStop(config.target)
         self.evaluator = Evaluator(config, dataset, network)
@@ -278,7 +277,7 @@ class Trainer:
             self._diverge(loss, reason, len(idx))
             return loss
         self.optimizer.step({"all": self.network.flat_params}, {"all": self.network.flat_grads})
-        self._count_step(len(idx))
+        self.clock.count(len(idx))
         clock.epoch_losses.append(loss)
         self.history.record("train_loss", clock.step, loss)
         if self.lr != self.recorded_lr:  # a step function: recorded where it changes (a float compare per step)
@@ -293,10 +292,6 @@ class Trainer:
         self.lr = self.schedule.lr_at(self.clock.epoch, self.clock.batch, self.clock.steps_per_epoch)
         self.optimizer.lr = self.lr
 
-    def _count_step(self, samples: int) -> None:
-        self.clock.count(samples)
-        self.throughput.count(self.clock.samples_seen)
-
     def _pretrain_step(self) -> float:
         """One batch of the current layer's autoencoder; its events go on the run's record."""
         assert self.pretrainer is not None
@@ -305,7 +300,7 @@ class Trainer:
         if not np.isfinite(loss):
             self.stop_with(self.pretrainer.failure(layer, loss), f"diverged (loss {loss:.4g})")
             return loss
-        self._count_step(samples)
+        self.clock.count(samples)
         self.history.record("recon_loss", self.clock.step, loss)
         for kind, text in self.pretrainer.take_events():
             self._event(kind, text)
@@ -342,9 +337,7 @@ class Trainer:
             return self.last.figures
         self.clock.evaluated_at, self.clock.eval_time = self.clock.step, time.perf_counter()
         self.last = self.evaluator.measure(self.network)
-        for name, value in self.last.figures.items():
-            if value is not None and name != "train_loss":
-                self.history.record(name, self.clock.step, value)
+        self.history.record_figures(self.clock.step, self.last.figures)
         was_met = self.status.target_met
         self.status.target_met = self.config.target.met(self.target_value())
         if self.status.target_met and not was_met:
@@ -354,7 +347,7 @@ class Trainer:
     def _diverge(self, loss: float, reason: str, samples: int) -> None:
         """Stop: the step that showed it counts as the last one (its update is not applied), so the
         status panel, the history and the message give the same step and loss."""
-        self._count_step(samples)
+        self.clock.count(samples)
         self.clock.epoch_losses = [loss]
         self.history.record("train_loss", self.clock.step, loss)
         self.stop_with(
