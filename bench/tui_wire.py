@@ -46,7 +46,8 @@ import sys, time
 from threadpoolctl import threadpool_limits
 from tuinn.cli.run import default_threads
 from tuinn.config import load_preset, with_overrides
-from tuinn.train.trainer import Trainer, quiet_float_errors
+from tuinn.train.setup import quiet_float_errors
+from tuinn.train.trainer import Trainer
 config = with_overrides(load_preset(sys.argv[1]), epochs=int(sys.argv[3]))
 trainer = Trainer(config, stop_at_target=False, threads=int(sys.argv[4]) or default_threads(headless=True))
 with quiet_float_errors(), threadpool_limits(limits=1):

@@ -75,7 +75,7 @@ def test_an_internal_error_headless_is_one_line_exit_3_and_a_log(monkeypatch):
     def bug(*args, **kwargs):
         raise RuntimeError("a bug slipped through")
 
-    monkeypatch.setattr("tuinn.report.headless._train", bug)
+    monkeypatch.setattr("tuinn.train.runner._train", bug)
     r = run_in_process("--preset", "xor", "--headless")
     assert r.exit_code == 3, r.output
     (line,) = r.stderr.strip().splitlines()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tuinn.config import load_preset, preset_names
-from tuinn.train.trainer import build_network, plan_model, preset_input_shape
+from tuinn.train.setup import build_network, plan_model, preset_input_shape
 
 #: presets too large to allocate: their plan is tested by hand in tests/nn/test_plan.py
 TOO_LARGE = {"million-pixels"}

@@ -50,20 +50,20 @@ def assert_same_run(a: Trainer, b: Trainer) -> None:
         for key, value in slots.items():
             np.testing.assert_array_equal(value, b.optimizer.state[name][key])
     assert a.optimizer.iterations == b.optimizer.iterations
-    assert (a.step_count, a.epoch, a.samples_seen, a.lr, a.target_met) == (
+    assert (a.step_count, a.epoch, a.clock.samples_seen, a.lr, a.status.target_met) == (
         b.step_count,
         b.epoch,
-        b.samples_seen,
+        b.clock.samples_seen,
         b.lr,
-        b.target_met,
+        b.status.target_met,
     )
     for name in a.history.curves:
         np.testing.assert_array_equal(a.history.curves[name].steps, b.history.curves[name].steps)
         np.testing.assert_array_equal(a.history.curves[name].values, b.history.curves[name].values)
     np.testing.assert_array_equal(a.history.grad_norms.values, b.history.grad_norms.values)
     assert list(a.events) == list(b.events)
-    assert a.last_eval == b.last_eval
-    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+    assert a.last.figures == b.last.figures
+    assert a.clock.rng.bit_generator.state == b.clock.rng.bit_generator.state
     assert a.network.rng.bit_generator.state == b.network.rng.bit_generator.state
 
 
@@ -118,7 +118,7 @@ def test_early_stopping_resumed_stops_where_the_straight_run_stops(tmp_path):
 
     straight = Trainer(make())
     straight.run_epochs(40)
-    assert straight.stopped_early and straight.epoch == 16  # best at the first evaluation, none better by 0.5
+    assert straight.status.stopped_early and straight.epoch == 16  # best at the first evaluation, none better by 0.5
     first = Trainer(make())
     first.run_epochs(10)
     save_checkpoint(first, tmp_path / "run.npz")
@@ -126,7 +126,7 @@ def test_early_stopping_resumed_stops_where_the_straight_run_stops(tmp_path):
     resumed = Trainer(checkpoint.config)
     checkpoint.restore(resumed)
     resumed.run_epochs(40)
-    assert resumed.stopped_early == straight.stopped_early
+    assert resumed.status.stopped_early == straight.status.stopped_early
     assert_same_run(resumed, straight)
 
 
@@ -148,7 +148,7 @@ def test_resuming_with_more_epochs_extends_a_finished_run(tmp_path):
         dataclasses.replace(checkpoint.config, train=dataclasses.replace(checkpoint.config.train, epochs=8))
     )
     checkpoint.restore(longer)
-    assert not longer.finished and longer.epoch_budget == 8
+    assert not longer.finished and longer.clock.budget == 8
     longer.run_epochs(10)
     assert longer.epoch == 8
 
@@ -195,7 +195,7 @@ async def test_the_apps_save_checkpoint_key_writes_a_run_that_resumes(tmp_path, 
     monkeypatch.chdir(tmp_path)
     app = TuinnApp(config_for("spiral", 20), autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.advance(app.trainer.steps_per_epoch * 3)
+        app.advance(app.trainer.clock.steps_per_epoch * 3)
         await pilot.press("ctrl+s")
         assert app.snapshot.events[-1].text == "saved a checkpoint to spiral-epoch3.npz"
     checkpoint = Checkpoint(tmp_path / "spiral-epoch3.npz")

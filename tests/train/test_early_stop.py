@@ -51,11 +51,11 @@ def plateau(epochs: int, patience: int):
 def test_the_trainer_stops_with_a_message_and_an_event():
     t = Trainer(plateau(100, 5))
     t.run_epochs(100)
-    assert t.finished and t.stopped_early and not t.target_met and not t.diverged
+    assert t.finished and t.status.stopped_early and not t.status.target_met and not t.diverged
     assert t.epoch == t.early_stop.best_epoch + 5 < 100
     event = t.events[-1]
-    assert event.kind == "early_stop" and event.text == t.stopped_early and event.epoch == t.epoch
-    assert t.snapshot(detail=False).stopped_early == t.stopped_early
+    assert event.kind == "early_stop" and event.text == t.status.stopped_early and event.epoch == t.epoch
+    assert t.snapshot(detail=False).stopped_early == t.status.stopped_early
 
 
 def test_only_the_regular_evaluations_count_so_the_stop_does_not_depend_on_the_machine(monkeypatch):
@@ -65,8 +65,10 @@ def test_only_the_regular_evaluations_count_so_the_stop_does_not_depend_on_the_m
     monkeypatch.setattr(trainer_module, "EVAL_SECONDS", 0.0)  # a slow machine: every epoch is also evaluated
     slow = Trainer(plateau(2000, 3))
     slow.run_epochs(2000)
-    assert usual.eval_every == 10 and usual.stopped_early
-    assert slow.epoch == usual.epoch and slow.epoch % 10 == 0 and slow.stopped_early == usual.stopped_early
+    assert usual.eval_every == 10 and usual.status.stopped_early
+    assert (
+        slow.epoch == usual.epoch and slow.epoch % 10 == 0 and slow.status.stopped_early == usual.status.stopped_early
+    )
 
 
 def test_training_on_after_an_early_stop_waits_patience_evaluations_again():
@@ -75,9 +77,9 @@ def test_training_on_after_an_early_stop_waits_patience_evaluations_again():
     stopped = t.epoch
     t.submit(cmd.TogglePause())  # the app's space after the end: train on
     t.apply_commands()
-    assert not t.finished and t.stopped_early is None
+    assert not t.finished and t.status.stopped_early is None
     t.run_epochs(100)
-    assert t.stopped_early and t.epoch >= stopped + 4
+    assert t.status.stopped_early and t.epoch >= stopped + 4
 
 
 @pytest.mark.parametrize("metric", ["val_loss", "train_accuracy"])
@@ -86,7 +88,7 @@ def test_any_target_metric_can_be_watched(metric):
     value = 0.0 if metric.endswith("loss") else 1.0
     t = Trainer(dataclasses.replace(config, target=dataclasses.replace(config.target, metric=metric, value=value)))
     t.run_epochs(60)
-    assert t.stopped_early and metric.replace("_", " ") in t.stopped_early
+    assert t.status.stopped_early and metric.replace("_", " ") in t.status.stopped_early
 
 
 def test_a_lab_edit_of_the_patience_applies_to_the_running_watch():
@@ -95,4 +97,4 @@ def test_a_lab_edit_of_the_patience_applies_to_the_running_watch():
     assert not t.finished
     t.submit(cmd.Edit((("target.patience", 2),)))
     t.run_epochs(80)
-    assert t.refused is None and t.stopped_early and "for 2 evaluations" in t.stopped_early
+    assert t.refused is None and t.status.stopped_early and "for 2 evaluations" in t.status.stopped_early

@@ -85,7 +85,7 @@ def test_data_l2_batch_and_optimizer_settings_apply_live(spiral):
     apply(t, cmd.Edit((("data.noise", 30), ("model.l2", 0.001), ("train.batch_size", 50), ("train.beta1", 0.8))))
     assert t.refused is None
     assert t.dataset.description.endswith("noise 30%") and t.network.l2 == 0.001
-    assert t.batch_size == 50 and t.optimizer.beta1 == 0.8
+    assert t.clock.batch_size == 50 and t.optimizer.beta1 == 0.8
     assert [e.text for e in t.events][-4:] == [
         "noise 0 -> 30",
         "l2 0 -> 0.001",

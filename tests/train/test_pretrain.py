@@ -7,7 +7,8 @@ import pytest
 
 from tests.conftest import XOR_TOML
 from tuinn.config import ConfigError, PretrainConfig, load_preset, parse_config
-from tuinn.train.trainer import Trainer, quiet_float_errors
+from tuinn.train.setup import quiet_float_errors
+from tuinn.train.trainer import Trainer
 
 PRETRAINED = XOR_TOML.replace("momentum = 0.9\n", "momentum = 0.9\n[train.pretrain]\nepochs = 3\nlr = 0.01\n")
 
@@ -87,7 +88,7 @@ def test_fine_tuning_uses_the_presets_own_training():
         trainer.step()
     steps = trainer.step_count
     trainer.run_epochs(1)
-    assert trainer.epoch == 1 and trainer.step_count - steps == trainer.steps_per_epoch == 25
+    assert trainer.epoch == 1 and trainer.step_count - steps == trainer.clock.steps_per_epoch == 25
     assert trainer.optimizer.describe() == "sgd(lr=0.1)"
 
 

@@ -30,9 +30,8 @@ def test_thread_trains_publishes_and_stops(xor_config):
 
 
 def test_pacing_limits_the_step_rate(xor_config):
-    trainer = Trainer(xor_config, stop_at_target=False)
-    trainer.speed = 50
-    runner = TrainingThread(trainer, interval=0.05)
+    runner = TrainingThread(Trainer(xor_config, stop_at_target=False), interval=0.05)
+    runner.speed = 50
     runner.start()
     try:
         time.sleep(1.0)

@@ -165,7 +165,7 @@ def test_the_trainer_steps_with_the_schedules_lr_and_records_it():
     while t.epoch < 6:
         t.step()
         seen.append(t.optimizer.lr)
-    spe = t.steps_per_epoch
+    spe = t.clock.steps_per_epoch
     assert spe > 3 and seen == [s.lr_at(i // spe, i % spe, spe) for i in range(6 * spe)]
     curve = t.snapshot(detail=False).curves["lr"]
     changes = [i for i in range(len(seen)) if i == 0 or seen[i] != seen[i - 1]]  # 3 warmup steps, then epochs 2 and 4
@@ -186,7 +186,7 @@ def test_plus_scales_the_schedule_from_then_on_and_is_an_event():
     assert list(lrs[:4]) == list(base[:4]) and list(lrs[4:]) == [2 * v for v in base[4:]]
     event = [e for e in t.events if e.kind == "lr"]
     assert len(event) == 1 and event[0].step == 4 and "schedule ×2 from here" in event[0].text
-    assert t.experiment().train.lr == 2 * plain.config.train.lr and t.experiment().train.schedule.min_lr == 0.02
+    assert t.config.train.lr == 2 * plain.config.train.lr and t.config.train.schedule.min_lr == 0.02
 
 
 def test_set_learning_rate_sets_the_lr_now_and_scales_what_follows():
@@ -201,13 +201,15 @@ def test_set_learning_rate_sets_the_lr_now_and_scales_what_follows():
 
 
 def test_reset_restarts_the_schedule_keeping_the_override():
-    t = Trainer(scheduled("xor", 10, kind="step", step_epochs=1, gamma=0.5))
+    config = scheduled("xor", 10, kind="step", step_epochs=1, gamma=0.5)
+    t = Trainer(config)
     t.run_epochs(3)
     t.submit(cmd.ScaleLearningRate(0.5))
     t.submit(cmd.Reset())
     t.apply_commands()
     t.run_epochs(1)
-    assert t.history.curves["lr"].values.tolist() == [0.5 * t.config.train.lr]
+    assert t.history.curves["lr"].values.tolist() == [0.5 * config.train.lr]
+    assert t.config.train.lr == 0.5 * config.train.lr  # the record holds the override
 
 
 def test_a_lab_edit_of_the_schedule_applies_at_the_next_step():
@@ -255,6 +257,6 @@ def test_every_preset_follows_a_schedule_step_by_step(name, mnist_folder):
     while not t.finished:
         t.step()
         seen.append(t.optimizer.lr)
-    spe = t.steps_per_epoch
+    spe = t.clock.steps_per_epoch
     assert seen == [expected.lr_at(i // spe, i % spe, spe) for i in range(2 * spe)]
     assert t.snapshot(detail=False).curves["lr"].values[-1] == seen[-1]

@@ -7,13 +7,14 @@ import pytest
 
 from tuinn.config import ConfigError
 from tuinn.train import commands as cmd
+from tuinn.train.runner import TrainingThread, watchable_speed
 from tuinn.train.trainer import Trainer
 
 
 def test_training_reaches_the_target_and_stops(xor_config):
     t = Trainer(xor_config)
     t.run_epochs(500)
-    assert t.finished and t.target_met
+    assert t.finished and t.status.target_met
     assert t.epoch < 500  # stop_at_target
     assert any(e.kind == "target" for e in t.events)
 
@@ -38,7 +39,7 @@ def test_activation_switch_keeps_weights_and_marks_an_event(xor_config):
     assert t.events[-1].text == "activation tanh -> relu" and t.events[-1].step == 1
     t.submit(cmd.CycleActivation(-1))
     t.apply_commands()
-    assert t.hidden_activation == "tanh"  # relu's predecessor in the registry order
+    assert [l["activation"] for l in t.config.model["layers"][:-1]] == ["tanh", "tanh"]  # relu's predecessor
 
 
 def test_learning_rate_and_optimizer_switches(xor_config):
@@ -49,25 +50,27 @@ def test_learning_rate_and_optimizer_switches(xor_config):
     before = t.network.flat_params.copy()
     t.submit(cmd.CycleOptimizer(1))
     t.apply_commands()
-    assert t.optimizer_name == "adagrad" and t.optimizer.lr == 1.0
+    assert t.config.train.optimizer == "adagrad" and t.optimizer.lr == 1.0
     assert np.array_equal(t.network.flat_params, before)
     assert [e.kind for e in t.events] == ["lr", "optimizer"]
 
 
-def test_speed_cycles_through_the_limits(xor_config):
+def test_speed_cycles_through_the_limits_in_the_driver(xor_config):
     t = Trainer(xor_config)
+    driver = TrainingThread(t)
     seen = []
     for _ in range(4):
-        t.submit(cmd.CycleSpeed())
+        driver.submit(cmd.CycleSpeed())
         t.apply_commands()
-        seen.append(t.speed)
-    assert seen == [1000.0, 100.0, 10.0, None]
-    assert t.snapshot().speed is None
+        driver.publish()
+        seen.append((driver.speed, driver.latest.speed))
+    assert seen == [(1000.0, 1000.0), (100.0, 100.0), (10.0, 10.0), (None, None)]
+    assert t.snapshot().speed is None  # the Trainer has no speed: only its driver does
 
 
 def test_watchable_speed_stretches_tiny_runs_only(xor_config, make_config):
-    assert Trainer(xor_config).watchable_speed() == 100.0  # 500 one-step epochs: about 5 s at 100/s
-    assert Trainer(make_config(**{"epochs = 500": "epochs = 100000000"})).watchable_speed() is None
+    assert watchable_speed(Trainer(xor_config)) == 100.0  # 500 one-step epochs: about 5 s at 100/s
+    assert watchable_speed(Trainer(make_config(**{"epochs = 500": "epochs = 100000000"}))) is None
 
 
 def test_pause_single_step_and_resume(xor_config):
@@ -155,14 +158,15 @@ def test_a_diverged_run_does_not_resume(diverging_config):
     assert t.step() is None and t.finished
 
 
-def test_reset_after_a_switch_keeps_the_activation_on_the_seeds_weights(xor_config):
-    fresh = Trainer(xor_config).network.flat_params.copy()
+def test_reset_after_a_switch_keeps_the_activation_and_starts_the_experiment_afresh(xor_config):
+    """Reset rebuilds from the record: the same network a fresh run of the edited experiment starts with."""
     t = Trainer(xor_config)
     t.run_epochs(5)
     t.submit(cmd.SetActivation("relu"))
     t.submit(cmd.Reset())
     t.apply_commands()
-    assert np.array_equal(t.network.flat_params, fresh)
+    fresh = Trainer(t.config).network.flat_params
+    assert t.step_count == 0 and np.array_equal(t.network.flat_params, fresh)
     assert [l.activation for l in t.network.hidden_layers] == ["relu", "relu"]
 
 
@@ -211,8 +215,8 @@ def test_evaluation_runs_once_per_step_and_again_after_a_switch(xor_config, monk
     t = Trainer(xor_config)
     t.run_epochs(3)
     calls = []
-    measure = t._measure
-    monkeypatch.setattr(t, "_measure", lambda *a: calls.append(1) or measure(*a))
+    measure = t.evaluator._measure
+    monkeypatch.setattr(t.evaluator, "_measure", lambda *a: calls.append(1) or measure(*a))
     first = dict(t.evaluate())
     assert t.evaluate() == first and len(calls) == 2  # train and val, measured once
     t.submit(cmd.SetActivation("relu"))

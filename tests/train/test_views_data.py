@@ -64,29 +64,29 @@ def test_the_sample_view_shows_a_validation_image_its_label_and_probabilities(di
 
 def test_sample_keys_move_and_wrap_and_find_the_misclassified(digits: Trainer):
     n = len(digits.dataset.x_val)
-    digits.sample_index = 0
+    digits.probe.sample = 0
     digits.submit(cmd.SelectSample(-1))
     digits.apply_commands()
     assert digits.snapshot().sample.index == n - 1
     digits.submit(cmd.SelectSample(2))
     digits.apply_commands()
-    assert digits.sample_index == 1
+    assert digits.probe.sample == 1
     predicted = digits.network.forward(digits.dataset.x_val).argmax(axis=1)
     wrong = np.flatnonzero(predicted != digits.dataset.y_val)
     assert len(wrong) >= 2, "one epoch leaves some digits wrong"
     digits.submit(cmd.NextMisclassified())
     digits.apply_commands()
     first = int(np.searchsorted(wrong, 2))  # the first wrong sample after sample 1
-    assert digits.sample_index == wrong[first]
+    assert digits.probe.sample == wrong[first]
     s = digits.snapshot().sample
     assert s.predicted != s.label
     digits.submit(cmd.NextMisclassified())
     digits.apply_commands()
-    assert digits.sample_index == wrong[(first + 1) % len(wrong)]
+    assert digits.probe.sample == wrong[(first + 1) % len(wrong)]
     digits.submit(cmd.NextMisclassified(-1))
     digits.submit(cmd.NextMisclassified(-1))
     digits.apply_commands()
-    assert digits.sample_index == wrong[first - 1]  # wraps to the last one when first is 0
+    assert digits.probe.sample == wrong[first - 1]  # wraps to the last one when first is 0
 
 
 def test_the_confusion_matrix_counts_the_validation_set_and_its_diagonal_is_the_accuracy(digits: Trainer):

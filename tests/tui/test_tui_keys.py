@@ -60,11 +60,11 @@ async def test_optimizer_key_switches_and_keeps_weights(xor_app: TuinnApp) -> No
     async with xor_app.run_test(size=WIDE) as pilot:
         xor_app.advance(2)
         names = list(OPTIMIZERS)
-        before = xor_app.trainer.optimizer_name
+        before = xor_app.trainer.config.train.optimizer
         weights = xor_app.trainer.network.flat_params.copy()
         await pilot.press("o")
         after = names[(names.index(before) + 1) % len(names)]
-        assert xor_app.trainer.optimizer_name == after == xor_app.snapshot.optimizer
+        assert xor_app.trainer.config.train.optimizer == after == xor_app.snapshot.optimizer
         assert xor_app.trainer.optimizer.lr == xor_app.trainer.lr
         np.testing.assert_array_equal(xor_app.trainer.network.flat_params, weights)
         assert xor_app.snapshot.events[-1].kind == "optimizer"
@@ -96,10 +96,10 @@ async def test_n_while_running_does_not_queue_a_step(xor_app: TuinnApp) -> None:
 async def test_s_cycles_the_speed_limit_and_shows_it(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=WIDE) as pilot:
         await pilot.press("s")
-        assert xor_app.trainer.speed == 1000
+        assert xor_app.driver.speed == 1000
         assert "limit 1000/s" in panel_text(xor_app, StatusPanel)
         await pilot.press("s", "s", "s")
-        assert xor_app.trainer.speed is None
+        assert xor_app.driver.speed is None
         assert "limit" not in panel_text(xor_app, StatusPanel)
 
 

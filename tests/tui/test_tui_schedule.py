@@ -35,7 +35,7 @@ def loss_rows(app: TuinnApp) -> dict[str, str]:
 async def test_the_lr_row_draws_warmup_then_cosine_and_marks_the_override(size, colours) -> None:
     app = scheduled_app("spiral", COSINE, colours)
     async with app.run_test(size=size) as pilot:
-        spe = app.trainer.steps_per_epoch
+        spe = app.trainer.clock.steps_per_epoch
         app.advance(8 * spe)
         await pilot.pause()
         rows = loss_rows(app)
@@ -82,7 +82,7 @@ async def test_early_stopping_is_shown_in_the_status_panel(size) -> None:
             app.advance(25)
         await pilot.pause()
         text = panel_text(app, StatusPanel)
-        assert app.trainer.stopped_early and app.trainer.epoch < app.trainer.epoch_budget
+        assert app.trainer.status.stopped_early and app.trainer.epoch < app.trainer.clock.budget
         assert "stopped early" in text.split("Epoch")[0]  # the State field
         assert "has not improved for 4 evaluations" in text
         await pilot.press("q")

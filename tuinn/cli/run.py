@@ -335,7 +335,7 @@ def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool
 def _summary(config: RunConfig) -> str:
     """The architecture table, counted from shapes: it works for nets too large to allocate."""
     from tuinn.report.summary import summary_table
-    from tuinn.train.trainer import plan_model, preset_input_shape
+    from tuinn.train.setup import plan_model, preset_input_shape
 
     plan = plan_model(config, preset_input_shape(config))
     return f"{config.name}: {config.description}\n{summary_table(plan.rows, plan.input_shape)}"

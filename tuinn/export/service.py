@@ -24,7 +24,7 @@ def preset_network(config: RunConfig) -> Network:
 
     A network too large to allocate is refused (ConfigError) from its plan, before building it.
     """
-    from tuinn.train.trainer import build_network, plan_model, preset_input_shape
+    from tuinn.train.setup import build_network, plan_model, preset_input_shape
 
     shape = preset_input_shape(config)
     needed = plan_model(config, shape).network_bytes

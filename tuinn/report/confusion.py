@@ -12,6 +12,7 @@ def confusion_text(s: Snapshot) -> str:
     if s.confusion is None:
         return ""
     m, accuracy = s.confusion, s.class_accuracy
+    assert accuracy is not None  # (there is a confusion matrix)
     names = [n[:8] for n in s.class_names] or [str(k) for k in range(len(m))]
     width = max(max(len(n) for n in names), len(str(int(m.max()))), 3)
     label = max(len(n) for n in names + ["true"])

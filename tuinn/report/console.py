@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from tuinn.report.confusion import confusion_text
+from tuinn.train.evaluation import REPORTS_PER_RUN
 from tuinn.train.snapshot import Snapshot
 
-MAX_EPOCH_LINES = 20
+MAX_EPOCH_LINES = REPORTS_PER_RUN  # the Trainer measures the figures at these epochs
 
 
 def _fmt(value: float | None) -> str:
@@ -91,7 +92,7 @@ class ConsoleReporter(Reporter):
 class JsonReporter(Reporter):
     """One JSON object per line: start, epoch (with per-layer gradient norms), event, end."""
 
-    def _emit(self, **fields) -> None:
+    def _emit(self, **fields: Any) -> None:
         self._print(json.dumps(fields, allow_nan=False, default=_jsonable))
 
     def start(self, snap: Snapshot, summary: str) -> None:
@@ -171,7 +172,7 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

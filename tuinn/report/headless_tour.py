@@ -11,8 +11,9 @@ from tuinn.config import load_preset
 from tuinn.config.tour_file import CountCheck, Stop
 from tuinn.report.console import Reporter
 from tuinn.report.headless import EXIT_TARGET_MET, EXIT_TARGET_MISSED, run_headless
+from tuinn.train.setup import plan_model, preset_input_shape
 from tuinn.train.snapshot import Snapshot
-from tuinn.train.trainer import Trainer, plan_model, preset_input_shape
+from tuinn.train.trainer import Trainer
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def summary_table(rows: Sequence[SummaryRow], input_shape: Sequence[int]) -> str
     total = sum(r.parameters for r in rows)
     mult_adds = sum(r.mult_adds for r in rows)
     lines.append(f"Total parameters: {readable_count(total)}   mult-adds per sample: {readable_count(mult_adds)}")
-    if has_conv:
+    if dense_total is not None:
         lines.append(
             f"As dense layers with the same neurons: {readable_count(dense_total)} parameters "
             f"({dense_total / max(total, 1):,.1f}× the shared-kernel net)"

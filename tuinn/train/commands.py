@@ -115,6 +115,14 @@ class AddLayer:
 
 
 @dataclass(frozen=True)
+class ResizeLayer:
+    """Give hidden layer `index` (0-based) `delta` more units (or filters), keeping the weights that fit."""
+
+    index: int
+    delta: int
+
+
+@dataclass(frozen=True)
 class RemoveLayer:
     """Remove hidden layer `index` (0-based), folding its weights into the next layer."""
 
@@ -158,6 +166,7 @@ Command = (
     | NextMisclassified
     | Edit
     | AddLayer
+    | ResizeLayer
     | RemoveLayer
     | NewSample
     | OpenPreset

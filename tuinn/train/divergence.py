@@ -13,6 +13,10 @@ first two: its step outputs do not depend on the learning rate's scale.
 from __future__ import annotations
 
 import math
+from typing import Any
+
+#: the watch's running figures a checkpoint keeps (the loss it started from, its average, steps above it)
+STATE = ("first", "_average", "_high_steps")
 
 EXPLOSION_FACTOR = 1e6  # a loss this many times the first one (or 1) is diverged at once
 SUSTAINED_FACTOR = 10.0  # a loss this many times the first one ...
@@ -48,3 +52,12 @@ class DivergenceWatch:
                 f"its first value ({self.first:.4g})"
             )
         return None
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint keeps."""
+        return {k: getattr(self, k) for k in STATE}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go back to a state()."""
+        for k in STATE:
+            setattr(self, k, state[k])

@@ -6,6 +6,8 @@ more than `min_delta`; `patience` evaluations in a row that do not, and the run 
 
 from __future__ import annotations
 
+from typing import Any
+
 from tuinn.config import Target
 
 #: the watch's state a checkpoint carries
@@ -50,3 +52,14 @@ class EarlyStop:
             f"stopped early: {name} has not improved{by} for {t.patience} evaluations{span}; "
             f"best {self.best:.4f} at epoch {self.best_epoch}"
         )
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint keeps."""
+        return {k: getattr(self, k) for k in STATE}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go back to a state(); a watch that had stopped the run starts counting again (resuming trains on)."""
+        for k in STATE:
+            setattr(self, k, state[k])
+        if self.waited >= self.target.patience:
+            self.restart()

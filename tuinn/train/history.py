@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+#: Series attributes that are scalars; the arrays are _steps, _values and _pending_sum
+SERIES_SCALARS = ("_len", "_group", "_pending_steps", "_pending")
 
 
 class Series:
@@ -27,7 +32,7 @@ class Series:
         self._pending_steps = 0.0
         self._pending = 0
 
-    def append(self, step: int, value) -> None:
+    def append(self, step: float, value: Any) -> None:
         """Add one raw point (a float, or a vector of `width` floats)."""
         self._pending_sum += value
         self._pending_steps += step
@@ -76,6 +81,29 @@ class Series:
     def last(self) -> float | None:
         return float(self._values[self._len - 1, 0]) if self._len else None
 
+    def state(self, prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+        """What a checkpoint keeps: the scalars returned, the arrays put in `arrays` under `prefix`."""
+        arrays[f"{prefix}.steps"], arrays[f"{prefix}.values"] = self._steps, self._values
+        arrays[f"{prefix}.pending_sum"] = self._pending_sum
+        return {"capacity": self.capacity, "width": self.width, **{k: getattr(self, k) for k in SERIES_SCALARS}}
+
+    def restore(self, prefix: str, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Go back to a state(); ValueError (nothing changed) if it is of another size."""
+        if (state["capacity"], state["width"]) != (self.capacity, self.width):
+            raise ValueError(
+                f"history {prefix} holds {state['width']} values x {state['capacity']}, "
+                f"the run needs {self.width} x {self.capacity}"
+            )
+        targets = (("steps", self._steps), ("values", self._values), ("pending_sum", self._pending_sum))
+        for key, target in targets:
+            saved = arrays[f"{prefix}.{key}"]
+            if saved.shape != target.shape:
+                raise ValueError(f"array {prefix}.{key} has shape {saved.shape}, not {target.shape}")
+        for key, target in targets:
+            target[...] = arrays[f"{prefix}.{key}"]
+        for k in SERIES_SCALARS:
+            setattr(self, k, state[k])
+
 
 class History:
     """The named series of one run: losses, metrics, the learning rate and per-layer gradient norms."""
@@ -92,3 +120,19 @@ class History:
 
     def record(self, name: str, step: int, value: float) -> None:
         self.curves[name].append(step, value)
+
+    def record_figures(self, step: int, figures: dict[str, float | None]) -> None:
+        """An evaluation's figures, but the training loss (recorded every step) and those not measured."""
+        for name, value in figures.items():
+            if value is not None and name != "train_loss":
+                self.record(name, step, value)
+
+    def state(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+        """Every series' state(), keyed by name (the gradient norms as 'grad_norms')."""
+        series = {**self.curves, "grad_norms": self.grad_norms}
+        return {name: s.state(f"history/{name}", arrays) for name, s in series.items()}
+
+    def restore(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Go back to a state()."""
+        for name, s in {**self.curves, "grad_norms": self.grad_norms}.items():
+            s.restore(f"history/{name}", state[name], arrays)

@@ -56,6 +56,9 @@ class Pretrainer:
     each layer), so a snapshot taken between steps shows the weights as pretrained so far.
     """
 
+    _order: np.ndarray  # the current layer's epoch order (set as each layer begins)
+    _cursor: int
+
     def __init__(self, network: Network, x: np.ndarray, config: PretrainConfig, batch_size: int, seed: int) -> None:
         self.network = network
         self.config = config
@@ -81,7 +84,9 @@ class Pretrainer:
 
     @property
     def layer(self) -> Dense:
-        return self.network.layers[self.layers[min(self.position, len(self.layers) - 1)]]
+        layer = self.network.layers[self.layers[min(self.position, len(self.layers) - 1)]]
+        assert isinstance(layer, Dense)  # (pretrainable_layers lists dense layers only)
+        return layer
 
     def status(self) -> PretrainStatus:
         return PretrainStatus(
@@ -92,6 +97,13 @@ class Pretrainer:
             epochs=self.config.epochs,
             reconstruction_loss=self.last_loss,
             loss_name=self._autoencoder.loss.name,
+        )
+
+    def failure(self, layer: str, loss: float) -> str:
+        """Why pretraining stopped when `layer`'s reconstruction loss became `loss` (not finite)."""
+        return (
+            f"pretraining stopped: the reconstruction loss of {layer} became {loss:.4g}; "
+            f"the pretraining learning rate {self.config.lr:g} is probably too high"
         )
 
     def take_events(self) -> Iterator[tuple[str, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from tuinn.data.features import expand
@@ -15,7 +17,7 @@ MAX_GRAD_ROWS, MAX_GRAD_COLS = 32, 64
 def predicted_classes(out: np.ndarray, loss_name: str) -> np.ndarray:
     """Class labels from a network output: argmax, or a threshold for one output unit."""
     if out.shape[1] > 1:
-        return out.argmax(axis=1)
+        return np.asarray(out.argmax(axis=1))
     threshold = 0.0 if loss_name == "hinge" else 0.5
     return (out[:, 0] >= threshold).astype(np.int64)
 
@@ -33,11 +35,13 @@ def decision_surface(
     `train` and `val` are (points, labels); train points None: not 2-D data, val points None: none shown.
     With `features`, the network sees those features of each point of the plane.
     """
-    if train[0] is None:
+    train_x, val_x = train[0], val[0]
+    if train_x is None:
         return None
-    if val[0] is None:
-        val = (train[0][:0], train[1][:0])
-    x_all = np.concatenate([train[0], val[0]]) if len(val[0]) else train[0]
+    if val_x is None:
+        val_x = train_x[:0]
+        val = (val_x, train[1][:0])
+    x_all = np.concatenate([train_x, val_x]) if len(val_x) else train_x
     lo, hi = x_all.min(axis=0), x_all.max(axis=0)
     pad = 0.1 * np.maximum(hi - lo, 1e-9)
     lo, hi = lo - pad, hi + pad
@@ -71,7 +75,7 @@ def decision_surface(
     else:
         values = out[:, 0].astype(np.float64)
         vrange = (-1.0, 1.0)
-    parts = [(x, y, i == 1) for i, (x, y) in enumerate((train, val)) if len(x)]
+    parts = [(x, y, i == 1) for i, (x, y) in enumerate(((train_x, train[1]), (val_x, val[1]))) if len(x)]
     total = sum(len(x) for x, _, _ in parts)
     step = max(1, total // max_points)
     points = np.concatenate([x[::step] for x, _, _ in parts]).astype(np.float64)
@@ -108,7 +112,7 @@ def _image_layers(net: Network, sample: np.ndarray) -> tuple[tuple[FeatureMap, .
                 FeatureMap(
                     layer=layer.name,
                     type=layer.describe(),
-                    shape=tuple(layer.output_shape),
+                    shape=cast(tuple[int, int, int], tuple(layer.output_shape)),
                     neurons=layer.neurons,
                     maps=np.array(h[0], dtype=np.float32),
                 )
@@ -122,8 +126,8 @@ def class_probabilities(out: np.ndarray, loss_name: str) -> np.ndarray:
     if len(out) > 1:
         p = np.clip(out, 0.0, None)
         return p / p.sum() if p.sum() > 0 else np.full(len(out), 1.0 / len(out))
-    p = float(np.clip((out[0] + 1) / 2 if loss_name == "hinge" else out[0], 0.0, 1.0))
-    return np.array([1.0 - p, p])
+    one = float(np.clip((out[0] + 1) / 2 if loss_name == "hinge" else out[0], 0.0, 1.0))
+    return np.array([1.0 - one, one])
 
 
 def sample_view(

@@ -177,7 +177,7 @@ class FrameDecoder:
 class Recorder:
     """Appends Snapshots to a recording file; `offer` keeps the frame rate bounded over long runs."""
 
-    def __init__(self, path: str | os.PathLike, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
         self._file: TextIO = open(self.path, "w", encoding="utf-8")
         self._clock = clock
@@ -189,14 +189,14 @@ class Recorder:
         self.frames = 0
         self._write_line({"format": MAGIC, "version": VERSION})
 
-    def _write_line(self, obj: dict) -> None:
+    def _write_line(self, obj: dict[str, Any]) -> None:
         self._file.write(json.dumps(obj, separators=(",", ":")) + "\n")
         self._file.flush()
 
     @property
     def interval(self) -> float:
         """Seconds between frames now: FIRST_INTERVAL, doubled every FRAMES_PER_LEVEL frames."""
-        return FIRST_INTERVAL * 2 ** (self.frames // FRAMES_PER_LEVEL)
+        return float(FIRST_INTERVAL * 2 ** (self.frames // FRAMES_PER_LEVEL))
 
     def offer(self, snapshot: Snapshot, force: bool = False) -> bool:
         """Record `snapshot` if the interval has passed since the last frame (or `force`: a keyframe); True if it did."""
@@ -230,7 +230,7 @@ class Recorder:
         self._write_line(frame)
         self.frames += 1
 
-    def _new_points(self, name: str, curve: Curve) -> dict:
+    def _new_points(self, name: str, curve: Curve) -> dict[str, Any]:
         end = self._curve_ends.get(name, -np.inf)
         keep = curve.steps > end
         if keep.any():
@@ -308,7 +308,7 @@ class FrameReader:
 class Recording(FrameReader):
     """The frames of a recording file, read whole (`len`, `recording[i]`); a torn last line is skipped."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__(Path(path))
         self.torn = False
         self._read()

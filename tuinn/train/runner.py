@@ -1,25 +1,45 @@
-"""TrainingThread: runs a Trainer in a background thread and publishes the latest Snapshot."""
+"""Drivers of a Trainer: the training thread the app watches, and the headless loop that reports through callbacks."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from threadpoolctl import threadpool_limits
 
-from tuinn.train.snapshot import Snapshot
-from tuinn.train.trainer import Trainer, quiet_float_errors
+from tuinn.train import commands as cmd
+from tuinn.train.recorder import Recorder
+from tuinn.train.setup import quiet_float_errors
+from tuinn.train.snapshot import Event, Snapshot
+from tuinn.train.trainer import Trainer
 
 PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
 IDLE_WAIT = 0.05
+#: speed limits in training steps per second (None: as fast as the machine goes)
+SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
+WATCH_SECONDS = 30.0  # a run shown live should last at least about this long
+
+
+def watchable_speed(trainer: Trainer) -> float | None:
+    """The slowest speed limit that still gets through the planned epochs within WATCH_SECONDS.
+
+    Tiny nets finish their budget in well under a second, too fast to see anything
+    learn; the app starts them at this limit. None when even the fastest limit would
+    take longer.
+    """
+    needed = trainer.clock.budget * trainer.clock.steps_per_epoch / WATCH_SECONDS
+    limits = [s for s in SPEEDS if s is not None and s >= needed]
+    return min(limits) if limits else None
 
 
 class TrainingThread:
     """Steps a Trainer in its own thread, publishing a Snapshot ~10 times a second.
 
-    It steps as fast as it can, or at most `trainer.speed` steps a second, so a
-    class can watch a tiny net learn.
+    It steps as fast as it can, or at most `speed` steps a second, so a class can
+    watch a tiny net learn; CycleSpeed sent through `submit` changes that limit.
 
     Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
     the step's own workers (`trainer.threads`) are the threads training uses.
@@ -34,11 +54,24 @@ class TrainingThread:
         self.trainer = trainer
         self.on_snapshot = on_snapshot
         self.interval = interval
+        #: at most this many steps a second (None: no limit)
+        self.speed: float | None = None
+        self._opened = trainer.opened  # a preset opened in place of the run gets a watchable speed again
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
         self.error: Exception | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
+
+    def watchable_speed(self) -> float | None:
+        """The speed limit at which the run's planned epochs take about WATCH_SECONDS."""
+        return watchable_speed(self.trainer)
+
+    def submit(self, command: cmd.Command) -> None:
+        """Send a command: the speed limit is the driver's, everything else goes to the Trainer (thread-safe)."""
+        if isinstance(command, cmd.CycleSpeed):
+            self.speed = SPEEDS[(SPEEDS.index(self.speed) + command.direction) % len(SPEEDS)]
+        self.trainer.submit(command)
 
     def start(self) -> None:
         self._thread.start()
@@ -69,28 +102,85 @@ class TrainingThread:
                 trainer = self.trainer
                 if trainer.apply_commands():
                     last = 0.0  # show the effect of a key at once, not at the next tick
+                    if trainer.opened != self._opened:
+                        self._opened = trainer.opened
+                        self.speed = self.speed and self.watchable_speed()
                 if not trainer.wants_step:
                     time.sleep(IDLE_WAIT)
-                elif trainer.speed is None:
+                elif self.speed is None:
                     trainer.step()
                 else:
-                    next_step = self._paced_step(next_step)
+                    next_step = self._paced_step(next_step, self.speed)
                 now = time.perf_counter()
                 if now - last >= self.interval:
                     last = now
                     self.publish()
 
-    def _paced_step(self, due: float) -> float:
+    def _paced_step(self, due: float, speed: float) -> float:
         """Step when `due` comes (sleeping in short slices, so stop and commands stay prompt)."""
         now = time.perf_counter()
         if now < due:
             time.sleep(min(due - now, IDLE_WAIT))
             return due
         self.trainer.step()
-        return max(due + 1.0 / self.trainer.speed, now - IDLE_WAIT)
+        return max(due + 1.0 / speed, now - IDLE_WAIT)
+
+    def snapshot(self) -> Snapshot:
+        """The trainer's Snapshot now, with this driver's speed limit."""
+        return dataclasses.replace(self.trainer.snapshot(), speed=self.speed)
 
     def publish(self) -> None:
         """Take a Snapshot now and hand it to readers."""
-        self.latest = self.trainer.snapshot()
+        self.latest = self.snapshot()
         if self.on_snapshot is not None:
             self.on_snapshot(self.latest)
+
+
+class Listener(Protocol):
+    """What the headless loop reports to: the start, the epochs it wants (with new events), the end."""
+
+    def started(self, snap: Snapshot) -> None: ...
+
+    def wants_epoch(self, epoch: int, epochs: int) -> bool: ...
+
+    def epoch(self, snap: Snapshot, events: Sequence[Event]) -> None: ...
+
+
+def run_to_end(
+    trainer: Trainer, listener: Listener, stop_signal: Callable[[], int] = lambda: 0, recorder: Recorder | None = None
+) -> Snapshot:
+    """Train to the end (or the target, or a stop signal), telling `listener`; returns the final Snapshot.
+
+    The listener gets a Snapshot at the start, at every epoch it wants and every epoch with
+    new events, after the figures the Trainer measured there. A `recorder` gets a full
+    Snapshot at the start, at every evaluated epoch and at the end (a keyframe).
+    """
+    listener.started(trainer.snapshot(detail=False))
+    if recorder is not None:
+        recorder.write(trainer.snapshot())
+    with quiet_float_errors():
+        _train(trainer, listener, stop_signal, recorder)
+        if not trainer.diverged:
+            trainer.evaluate()  # the final figures: measured already unless a signal stopped the run mid-way
+    if recorder is not None:
+        recorder.write(trainer.snapshot(), keyframe=True)
+    return trainer.snapshot(detail=False)
+
+
+def _train(trainer: Trainer, listener: Listener, stop_signal: Callable[[], int], recorder: Recorder | None) -> None:
+    """Step until finished (or stopped by a signal), telling the listener of the epochs it wants and every event."""
+    seen_events = len(trainer.events)
+    epochs = trainer.config.train.epochs
+    last_epoch = trainer.epoch
+    while not trainer.finished and not stop_signal():
+        pretraining = trainer.phase == "pretrain"  # (before the step that may end it)
+        trainer.step()
+        new_events = len(trainer.events) != seen_events
+        if trainer.epoch == last_epoch and not trainer.finished and not (pretraining and new_events):
+            continue  # (pretraining has no epochs of the run: its events are told as they come)
+        last_epoch = trainer.epoch
+        if recorder is not None and trainer.epoch % trainer.eval_every == 0 and not trainer.finished:
+            recorder.write(trainer.snapshot())
+        if new_events or trainer.finished or listener.wants_epoch(trainer.epoch, epochs):
+            listener.epoch(trainer.snapshot(detail=False), list(trainer.events)[seen_events:])
+            seen_events = len(trainer.events)

@@ -180,10 +180,12 @@ class TuinnApp(LabActions, TourActions, App[int]):
                 config or load_preset(tour.stop.preset), stop_at_target=False
             )  # (runs on past its target)
         self.trainer = trainer
-        self.thread = TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps) if autostart else None
+        #: the driver: its thread runs the trainer (autostart) and it holds the speed limit either way
+        self.driver = TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps)
+        self.thread = self.driver if autostart else None
         self.show_rate = autostart  # in step mode the throughput means nothing
-        if autostart:
-            trainer.speed = trainer.watchable_speed()  # `s` lifts the limit
+        if self.thread is not None:
+            self.thread.speed = self.thread.watchable_speed()  # `s` lifts the limit
         self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
 
     def set_display(
@@ -259,7 +261,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
     def _pace(self) -> None:
         """Stretch the training thread's publish interval while frames would take training's time."""
         trainer = self.trainer
-        flat_out = trainer.wants_step and trainer.speed is None
+        flat_out = trainer.wants_step and self.thread.speed is None
         self.thread.interval = self.pacer.update(time.thread_time(), time.monotonic(), self.frames, flat_out)
 
     class Published(Message):
@@ -292,12 +294,12 @@ class TuinnApp(LabActions, TourActions, App[int]):
     # --- training ---------------------------------------------------------------------------
     def send(self, command: cmd.Command) -> None:
         """Queue a command for the Trainer; without a thread, apply it (and any single step) now."""
-        self.trainer.submit(command)
+        self.driver.submit(command)
         if self.thread is None:
             self.trainer.apply_commands()
             while self.trainer.paused and self.trainer.wants_step:
                 self.trainer.step()
-            self.show(self.trainer.snapshot())
+            self.show(self.driver.snapshot())
 
     def advance(self, steps: int = 1) -> None:
         """Without a thread (tests): train `steps` steps, then show the result."""
@@ -305,7 +307,7 @@ class TuinnApp(LabActions, TourActions, App[int]):
             raise RuntimeError("advance() is for step mode (autostart=False)")
         for _ in range(steps):
             self.trainer.step()
-        self.show(self.trainer.snapshot())
+        self.show(self.driver.snapshot())
 
     def stop_training(self) -> None:
         """Stop the training thread (if any), waiting briefly for its current step."""

@@ -177,16 +177,13 @@ class LabActions:
 
     def _layer_command(self, delta_units: int = 0, remove: bool = False) -> None:
         """Add or remove a neuron, or remove a layer: the selected hidden layer, or the last one."""
-        rows = list(self.snapshot.summary)
         chosen = self._chosen_layer()
         if chosen is None:
             return
         if remove:
             self.send(cmd.RemoveLayer(chosen))
             return
-        key = "filters" if rows[chosen].type.startswith("Conv2D") else "units"
-        size = rows[chosen].output_shape[-1] + delta_units
-        self.send(cmd.Edit(((f"model.layers[{chosen}].{key}", size),)))
+        self.send(cmd.ResizeLayer(chosen, delta_units))
 
     def lab_commands(self) -> Iterable[SystemCommand]:
         """The lab's entries in the command palette, under plain names."""

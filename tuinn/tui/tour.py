@@ -20,7 +20,7 @@ from tuinn.config import load_preset
 from tuinn.config.tour_file import Stop
 from tuinn.report.summary import summary_table
 from tuinn.train import commands as cmd
-from tuinn.train.trainer import plan_model, preset_input_shape
+from tuinn.train.setup import plan_model, preset_input_shape
 
 #: not in the footer (it is full); the tour panel names them, and they start the tour when it is off
 TOUR_BINDINGS = [
