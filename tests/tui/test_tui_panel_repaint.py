@@ -103,3 +103,27 @@ async def test_content_of_another_height_leaves_no_stale_row(kind: type[Panel]) 
             await settle(pilot)
             seen = panel_cells(app)
         assert not differences(seen, await fresh_cells(kind, then, (100, 30)))
+
+
+class ReadRecorder:
+    """A Snapshot that notes which of its fields are read."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot, self.read = snapshot, set()
+
+    def __getattr__(self, name: str) -> object:
+        self.read.add(name)
+        return getattr(self._snapshot, name)
+
+
+@pytest.mark.parametrize("kind", list(PANELS), ids=lambda k: k.__name__)
+async def test_a_panel_reads_only_the_fields_it_declares(kind: type[Panel]) -> None:
+    """A Snapshot equal in READS is not drawn again: a field read but not declared would go stale on screen."""
+    panel = kind()
+    app = PanelHost(panel)
+    async with app.run_test(size=(100, 40)):
+        for preset in {PANELS[kind], OTHER[kind], "regression", "deep-sigmoid-pretrained"}:
+            for snapshot in run_snapshots(preset, 0, 30):
+                recorder = ReadRecorder(snapshot)
+                panel.build(recorder, 96, 36)  # type: ignore[arg-type]
+                assert recorder.read <= set(kind.READS), recorder.read - set(kind.READS)

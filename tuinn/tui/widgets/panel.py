@@ -84,6 +84,7 @@ class Panel(Widget):
         self._drawn: tuple[Size, tuple[object, ...]] | None = None  # the size and data `_lines` show
         self._natural: tuple[int, int, tuple[object, ...], list[Strip]] | None = None  # width, height, data -> lines
         self._laid_out = (0, 0)  # the viewport height and the content height the last layout was given
+        self._line_style: Style | None = None  # the panel's own style under every line (costly to work out)
         self._text_cache: dict[tuple[object, ...], Strip] = {}
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
@@ -116,7 +117,7 @@ class Panel(Widget):
         if lines is None:
             lines = self.build(self.snapshot, size.width, size.height)
         self._lines = [ascii_line(line) for line in lines] if self.terminal.ascii else lines
-        self._drawn = (size, data)
+        self._drawn, self._line_style = (size, data), None
         return old
 
     def _natural_lines(self, width: int, height: int, data: tuple[object, ...]) -> list[Strip]:
@@ -159,13 +160,19 @@ class Panel(Widget):
         self._redraw()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        self._line_style = None
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
         size = self.size
         if self.snapshot is not None and size.width and (self._drawn is None or self._drawn[0] != size):
             # painted before the Resize event arrived: lines drawn for another size would stay on screen
             self._draw(size, self.data(self.snapshot))
+        if self._line_style is None:
+            self._line_style = self.rich_style  # walks every ancestor's styles: once, not once a line
         line = self._lines[y] if y < len(self._lines) else Strip.blank(size.width)
-        return line.apply_style(self.rich_style)
+        return line.apply_style(self._line_style)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.snapshot is None or not width:

@@ -77,6 +77,7 @@ class StatusPanel(Panel):
         "pretrain",
         "samples_per_sec",
         "samples_seen",
+        "separate_val",
         "speed",
         "step",
         "stopped_early",
