@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from rich.text import Text
 from textual.widgets import Static
 
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.glyphs import to_ascii
+from tuinn.tui.widgets.panel import Terminal
 
 
 def about_text(s: Snapshot) -> Text:
@@ -33,7 +36,7 @@ class AboutCard(Static):
         super().__init__(id="about")
         self.border_title = f"About {snapshot.preset}"
         self.border_subtitle = "i: hide"
-        self._key: tuple | None = None
+        self._key: tuple[object, ...] | None = None
         self.display = False  # the app opens it when a preset starts, where there is room
         self.show(snapshot)
 
@@ -51,4 +54,4 @@ class AboutCard(Static):
             self._key = key
             self.border_title = f"About {snapshot.preset}"
             text = about_text(snapshot)
-            self.update(Text(to_ascii(text.plain)) if self.app.ascii else text)
+            self.update(Text(to_ascii(text.plain)) if cast(Terminal, self.app).ascii else text)

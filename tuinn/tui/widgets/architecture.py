@@ -55,15 +55,7 @@ class ArchitecturePanel(Panel):
     """The network's layers; re-rendered only when the layers, activations, selection or pretrained layer change."""
 
     TITLE = "Architecture"
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._key: tuple | None = None
-        self._cached: list[Strip] = []
+    READS = ("summary", "activations", "selected_layer", "pretrain", "input_shape")
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
-        pretraining = snapshot.pretrain.layer if snapshot.pretrain is not None else None
-        key = (snapshot.summary, snapshot.activations, snapshot.selected_layer, pretraining, width)
-        if key != self._key:
-            self._key, self._cached = key, self.rich_lines(summary_table(snapshot), width)
-        return self._cached
+        return self.rich_lines(summary_table(snapshot), width)

@@ -135,7 +135,7 @@ def plot_text(s: Snapshot, width: int, height: int) -> str:
         )  # canvas lines
         plt.title(title)
     plt.xlabel("step")
-    return plt.build()
+    return str(plt.build())
 
 
 def canvas_columns(plain: str) -> tuple[int, int]:
@@ -165,7 +165,7 @@ def legend(s: Snapshot) -> Text:
 
 def mark(e: Event) -> tuple[str, str]:
     """The letter that stands for an event under the chart, and its style (`e` for an edit in the lab)."""
-    return MARKS.get(e.kind, ("e", "bold blue"))
+    return MARKS[e.kind]
 
 
 def event_row(events: list[Event], start: int, columns: int, last: int) -> Text:
@@ -201,6 +201,7 @@ class ChartPanel(Panel):
     """The chart as a panel (projector mode, for runs with no picture), redrawn at most once every CHART_INTERVAL s."""
 
     TITLE = "Loss history"
+    READS = ("curves", "events", "experiment", "metric_name", "separate_val", "step")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -208,7 +209,8 @@ class ChartPanel(Panel):
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         now = time.monotonic()
-        if now - self._drawn_at >= (CHART_INTERVAL if self.app.show_rate else 0.0):  # step mode (tests): every step
+        interval = CHART_INTERVAL if self.terminal.show_rate else 0.0  # step mode (tests): every step
+        if now - self._drawn_at >= interval:
             self._drawn_at = now
             super().update_snapshot(snapshot)
 

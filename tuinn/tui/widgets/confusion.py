@@ -23,27 +23,28 @@ class ConfusionPanel(Panel):
     """Rows: true class; columns: predicted class; last column: that class's accuracy."""
 
     TITLE = "Confusion"
+    READS = ("confusion", "class_accuracy", "class_names", "confusion_source")
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
         self.caption(title=f"Confusion ({s.confusion_source})" if s.confusion_source else self.TITLE)
-        if s.confusion is None:
-            return self.text_lines([Text("measured at the first evaluation", "dim")], width)
         m, accuracy = s.confusion, s.class_accuracy
-        names = list(s.class_names) or [str(k) for k in range(len(m))]
-        label = min(8, max(len(n) for n in names))
-        cell = max(len(str(int(m.max()))), min(3, max(len(n) for n in names))) + 1
-        if label + 1 + cell * len(m) + 6 > width:  # too narrow for the figures: colours only
+        if m is None or accuracy is None:
+            return self.rich_lines(Text("measured at the first evaluation", "dim"), width)
+        names, headers = class_labels(list(s.class_names) or [str(k) for k in range(len(m))], int(m.max()), width)
+        label = max(len(n) for n in names)
+        cell = max(len(str(int(m.max()))), max(len(h) for h in headers)) + 1
+        if row_width(label, cell, len(m)) > width:  # too narrow for the figures: colours only
             cell = max(1, (width - label - 7) // len(m))
         palette = self.ramp(MAGNITUDE)
         totals = np.maximum(m.sum(axis=1, keepdims=True), 1)
         shade = ROW_SHARE.indices(m / totals, len(palette))
         header = Text.assemble(
-            (" " * label, ""), *((n[: cell - 1].rjust(cell), "dim") for n in names), ("   acc", "dim")
+            (" " * label, ""), *((h[: cell - 1].rjust(cell), "dim") for h in headers), ("   acc", "dim")
         )
         lines = [header]
         for k, row in enumerate(m):
-            text = Text(names[k][:label].rjust(label), "dim")
+            text = Text(names[k].rjust(label), "dim")
             for j, count in enumerate(row.tolist()):
                 colour = palette.colour(int(shade[k, j]))
                 light = palette.rgb(int(shade[k, j]))
@@ -56,5 +57,28 @@ class ConfusionPanel(Panel):
             )
             lines.append(text)
         total = int(m.sum())
-        lines.append(Text(f"{total:,} samples · accuracy {np.trace(m) / max(total, 1):.4f}", "dim"))
+        lines.append(Text(summary(total, np.trace(m) / max(total, 1), width), "dim"))
         return self.text_lines(lines, width)
+
+
+def row_width(label: int, cell: int, classes: int) -> int:
+    """Cells of a matrix row: its label, a cell per class, the accuracy."""
+    return label + 1 + cell * classes + 6
+
+
+def class_labels(names: list[str], most: int, width: int) -> tuple[list[str], list[str]]:
+    """Row labels and column headers: the class names whole, or numbered columns when the names do not fit over them.
+
+    Numbered columns put the number before each row's name ("0 negative"), so no name is cut to `neg`.
+    """
+    longest, figures = max(len(n) for n in names), len(str(most))
+    if row_width(longest, max(figures, longest) + 1, len(names)) <= width:
+        return names, names
+    numbers = [str(k) for k in range(len(names))]
+    return [f"{k} {n}" for k, n in zip(numbers, names)], numbers
+
+
+def summary(samples: int, accuracy: float, width: int) -> str:
+    """The line under the matrix, as long as fits in `width`: the accuracy is never cut off."""
+    forms = (f"{samples:,} samples · accuracy {accuracy:.4f}", f"{samples:,} samples · acc {accuracy:.4f}")
+    return next((form for form in forms if len(form) <= width), f"acc {accuracy:.4f}")

@@ -18,7 +18,16 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import DecisionSurface, NeuronLayer, Snapshot
-from tuinn.tui.widgets.heatmap import CLASSES, DIVERGING, Palette, Scale, colour_bar, half_block_strips, nice_ceil
+from tuinn.tui.widgets.heatmap import (
+    CLASSES,
+    DIVERGING,
+    Mark,
+    Palette,
+    Scale,
+    colour_bar,
+    half_block_strips,
+    nice_ceil,
+)
 from tuinn.tui.widgets.panel import Panel
 
 TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
@@ -55,7 +64,8 @@ def unit_scale(layer: NeuronLayer, values: np.ndarray) -> Scale:
 def resample(values: np.ndarray, size: int) -> np.ndarray:
     """A (G, G) grid picked down (or repeated up) to size × size, top row = largest y."""
     pick = np.arange(size) * values.shape[0] // size
-    return values[::-1][pick][:, pick]
+    grid: np.ndarray = values[::-1][pick][:, pick]
+    return grid
 
 
 def nice_ticks(lo: float, hi: float, count: int = 4) -> np.ndarray:
@@ -80,6 +90,7 @@ class DecisionPanel(Panel):
     """Half-block cells coloured by the output; data points on top; axes with tick values."""
 
     TITLE = "Decision boundary"
+    READS = ("decision", "task")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -88,16 +99,20 @@ class DecisionPanel(Panel):
 
     def choose(self, unit: UnitChoice | None, points: str) -> None:
         """Show `unit` (None: the network's output) and the `points` set of POINT_FILTERS."""
-        if (unit, points) != (self.unit, self.points):
-            self.unit, self.points = unit, points
-            self._redraw()
+        self.unit, self.points = unit, points
+        self._redraw()
+
+    def view(self) -> tuple[object, ...]:
+        return self.unit, self.points
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         d = snapshot.decision
         if d is None:
             return []
-        layer = d.neurons[self.unit.layer] if self.unit and self.unit.layer < len(d.neurons) else None
-        unit = self.unit.unit if layer is not None and self.unit.unit < layer.units else None
+        self.caption(title="Regression surface" if snapshot.task == "regression" else self.TITLE)
+        choice = self.unit
+        layer = d.neurons[choice.layer] if choice is not None and choice.layer < len(d.neurons) else None
+        unit = choice.unit if choice is not None and layer is not None and choice.unit < layer.units else None
         head, foot = self._captions(snapshot, d, layer, unit, width)
         size = max(2, min(width - Y_AXIS, 2 * (height - len(head) - len(foot) - 1)))
         size -= size % 2  # whole text lines: no half-empty row at the bottom
@@ -107,9 +122,8 @@ class DecisionPanel(Panel):
             indices = scale.indices(values, len(palette))
         else:
             indices, palette, scale = self._surface(d, size)
-        picture = half_block_strips(indices, palette, self._marks(snapshot, d, indices, palette, scale, size))
-        lines = head + self._with_axes(d, picture, size) + foot
-        return lines
+        picture = half_block_strips(indices, palette, self._marks(snapshot, d, palette, scale, size))
+        return head + self._with_axes(d, picture, size) + foot
 
     def _surface(self, d: DecisionSurface, size: int) -> tuple[np.ndarray, Palette, Scale]:
         """Palette indices of the network's output, resampled to size × size."""
@@ -120,7 +134,9 @@ class DecisionPanel(Panel):
         palette = self.ramp(DIVERGING)
         return scale.indices(values, len(palette)), palette, scale
 
-    def _marks(self, s: Snapshot, d: DecisionSurface, indices, palette: Palette, scale: Scale, size: int) -> dict:
+    def _marks(
+        self, s: Snapshot, d: DecisionSurface, palette: Palette, scale: Scale, size: int
+    ) -> dict[tuple[int, int], Mark]:
         """(line, column) -> (glyph, style) for the points the filter lets through."""
         keep = np.ones(len(d.points), dtype=bool)
         if self.points == "train":
@@ -133,7 +149,7 @@ class DecisionPanel(Panel):
         cols = np.clip(((d.points[:, 0] - x0) / (x1 - x0) * size).astype(int), 0, size - 1)
         rows = np.clip(((y1 - d.points[:, 1]) / (y1 - y0) * size).astype(int), 0, size - 1)
         wide = len(d.points) <= SMALL_SET and size >= 12
-        marks = {}
+        marks: dict[tuple[int, int], Mark] = {}
         for i in np.flatnonzero(keep).tolist():
             glyph = WRONG_POINT if not d.correct[i] else VAL_POINT if d.is_val[i] else TRAIN_POINT
             style = point_style(self._label_colour(s, d, d.labels[i], palette, scale))
@@ -145,7 +161,7 @@ class DecisionPanel(Panel):
             marks[row, col] = (glyph, style)
         return marks
 
-    def _label_colour(self, s: Snapshot, d: DecisionSurface, label, palette: Palette, scale: Scale) -> Color:
+    def _label_colour(self, s: Snapshot, d: DecisionSurface, label: float, palette: Palette, scale: Scale) -> Color:
         """A point's colour: its class's colour (the end of the ramp for two classes), or its value on the scale."""
         if is_multiclass(d):
             classes = self.ramp(CLASSES)
@@ -173,7 +189,9 @@ class DecisionPanel(Panel):
                 axis[col : col + len(label)] = list(label)
         return rows + self.text_lines([Text("".join(axis), "dim")], size + Y_AXIS)
 
-    def _captions(self, s: Snapshot, d: DecisionSurface, layer: NeuronLayer | None, unit: int | None, width: int):
+    def _captions(
+        self, s: Snapshot, d: DecisionSurface, layer: NeuronLayer | None, unit: int | None, width: int
+    ) -> tuple[list[Strip], list[Strip]]:
         """Lines above the picture (the chosen unit) and under it (colour scale, points, weights)."""
         head: list[Strip] = []
         foot: list[Strip] = []
@@ -203,10 +221,10 @@ class DecisionPanel(Panel):
             what = "P(class 1)" if s.task == "classification" else "prediction"
             label = self.text_lines([Text(what + " ", "dim")], len(what) + 1)[0]
             foot.append(Strip.join([label, colour_bar(Scale(*d.value_range), palette, width - len(what) - 1, "{:g}")]))
-        legend = f"{TRAIN_POINT} train" + (f"  {VAL_POINT} validation" if d.is_val.any() else "")
+        points = f"{TRAIN_POINT} train" + (f"  {VAL_POINT} validation" if d.is_val.any() else "")
         if s.task == "classification":
-            legend += f"  {WRONG_POINT} wrong"
-        foot += self.text_lines([Text(legend, "dim")], width)
+            points += f"  {WRONG_POINT} wrong"
+        foot += self.text_lines([Text(points, "dim")], width)
         self.caption(subtitle=f"v: {self.points} points")
         return head, foot
 

@@ -9,7 +9,7 @@ from textual.strip import Strip
 
 from tuinn.report.summary import format_shape
 from tuinn.train.snapshot import FeatureMap, Kernels, Snapshot
-from tuinn.tui.widgets.heatmap import DIVERGING, GREY, Palette, Scale, SteadyScale, heatmap_strips, nice_ceil
+from tuinn.tui.widgets.heatmap import DIVERGING, GREY, LayerScales, Palette, Scale, heatmap_strips, nice_ceil
 from tuinn.tui.widgets.panel import Panel
 
 MAX_ZOOM = 4
@@ -54,17 +54,20 @@ class FeatureMapsPanel(Panel):
     """
 
     TITLE = "Feature maps"
+    READS = ("feature_maps", "kernels", "selected_layer", "step")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._scales: dict[str, SteadyScale] = {}
+        self._scales = LayerScales(symmetric=False)
         self.page = 0
 
     def show_page(self, page: int) -> None:
         """Show page `page` of every layer's channels (wrapping per layer)."""
-        if page != self.page:
-            self.page = page
-            self._redraw()
+        self.page = page
+        self._redraw()
+
+    def view(self) -> tuple[object, ...]:
+        return (self.page,)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         kernels = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
@@ -73,8 +76,7 @@ class FeatureMapsPanel(Panel):
         probe = Scale(-0.001, 0.001)  # the longest range figures, to see whether headings need two lines
         heading_lines = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in snapshot.feature_maps), default=1)
         for fm, z, per_row, shown in layout(snapshot.feature_maps, width, height - len(kernel_lines), heading_lines):
-            scale = self._scales.setdefault(fm.layer, SteadyScale(symmetric=False))
-            scale.fit(fm.maps)
+            scale = self._scales.fit(fm.layer, fm.maps, snapshot.step)
             palette = self.ramp(DIVERGING if scale.lo < 0 else GREY)
             first = page_start(self.page, shown, fm.shape[2])
             lines += self.text_lines(heading(fm, first, shown, scale, palette, width), width)

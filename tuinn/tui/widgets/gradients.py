@@ -10,8 +10,8 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.heatmap import (
     DIVERGING,
     MAGNITUDE,
+    LayerScales,
     Scale,
-    SteadyScale,
     colour_bar,
     fit_columns,
     fit_grid,
@@ -28,17 +28,14 @@ class GradientsPanel(Panel):
     """Vanishing gradients show as rows fading toward the input; exploding ones as flaring rows."""
 
     TITLE = "Gradients"
+    READS = ("grad_history", "grad_history_layers", "selected_grad", "selected_layer", "step")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._scales: dict[str, SteadyScale] = {}
-        self._last_step = 0
+        self._scales = LayerScales()
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
-        if s.step < self._last_step:  # a reset: start the matrix scales afresh
-            self._scales.clear()
-        self._last_step = s.step
         history_lines = len(s.grad_history_layers) + 2
         if height - history_lines >= MIN_MATRIX_LINES or width < 2 * SIDE_BY_SIDE:
             lines = self._history(s, width)
@@ -76,10 +73,11 @@ class GradientsPanel(Panel):
         if s.selected_grad is None or height < MIN_MATRIX_LINES:
             return []
         g = s.selected_grad
-        scale = self._scales.setdefault(s.selected_layer, SteadyScale())
-        scale.fit(g)
+        scale = self._scales.fit(s.selected_layer or "", g, s.step)
         title = Text.assemble(
-            ("∇W of ", "dim"), (s.selected_layer, "bold"), (f"  {g.shape[0]}×{g.shape[1]}   [ ] select layer", "dim")
+            ("∇W of ", "dim"),
+            (s.selected_layer or "", "bold"),
+            (f"  {g.shape[0]}×{g.shape[1]}   [ ] select layer", "dim"),
         )
         diverging = self.ramp(DIVERGING)
         picture = heatmap_strips(fit_grid(g, 2 * (height - 2), width), scale, diverging)

@@ -2,7 +2,9 @@
 
 A text cell shows two pixels: "▀" with the foreground colour for the upper
 pixel and the background colour for the lower one. Values are quantised to a
-palette's levels, so small changes leave most cells (and lines) identical.
+palette's levels, so small changes leave most cells (and lines) identical. A
+missing value (NaN: a gap between tiles, the padding of an odd row) is not
+drawn: the panel's own background shows there.
 """
 
 from __future__ import annotations
@@ -17,19 +19,29 @@ from rich.style import Style
 from textual.strip import Strip
 
 UPPER_HALF = "▀"
+LOWER_HALF = "▄"
 NO_DATA = -1  # palette index of a missing value (NaN)
 NO_DATA_RGB = (40, 40, 40)
 NO_DATA_ANSI = 235  # the 256-colour grey nearest NO_DATA_RGB
 
 
-def _ramp(anchors: list[tuple[int, int, int]], levels: int) -> tuple[tuple[int, int, int], ...]:
+RGB = tuple[int, int, int]
+
+
+def _rgb(values: np.ndarray) -> RGB:
+    """Three numbers (0-255) as an RGB triple of ints."""
+    r, g, b = (int(round(float(c))) for c in values)
+    return r, g, b
+
+
+def _ramp(anchors: list[RGB], levels: int) -> tuple[RGB, ...]:
     """`levels` colours interpolated evenly through the anchor colours."""
     a = np.array(anchors, dtype=float)
     t = np.linspace(0, len(a) - 1, levels)
     i = np.minimum(t.astype(int), len(a) - 2)
     f = (t - i)[:, None]
     rgb = a[i] * (1 - f) + a[i + 1] * f
-    return tuple(tuple(int(round(c)) for c in row) for row in rgb)
+    return tuple(_rgb(row) for row in rgb)
 
 
 def _xterm_colours() -> np.ndarray:
@@ -56,6 +68,19 @@ XTERM_LAB = _lab(XTERM[16:])
 
 CANDIDATES = 40  # 256-colour entries considered for each colour of a ramp
 REPEAT_COST = 4.0  # CIELAB units: the price of drawing two neighbouring levels alike
+COLOURED = 10.0  # CIELAB chroma from which a colour reads as a hue rather than a grey
+PINK_SALMON = (345.0, 60.0)  # CIELAB hue angles (degrees, wrapping through 0) of pinks, salmons and reds
+
+
+def in_pink_salmon(hue: np.ndarray, chroma: np.ndarray) -> np.ndarray:
+    """Whether colours of these CIELAB hues and chromas read as pink, salmon or red."""
+    lo, hi = PINK_SALMON
+    return ((hue >= lo) | (hue < hi)) & (chroma >= COLOURED)
+
+
+def hue_and_chroma(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CIELAB hue angle (degrees, 0-360) and chroma of CIELAB colours."""
+    return np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360, np.hypot(lab[..., 1], lab[..., 2])
 
 
 def nearest_xterm(colours: tuple[tuple[int, int, int], ...]) -> tuple[int, ...]:
@@ -64,10 +89,14 @@ def nearest_xterm(colours: tuple[tuple[int, int, int], ...]) -> tuple[int, ...]:
     Each colour's nearest entries are candidates; a dynamic programme picks one
     per colour with the least total distance (neighbours drawn alike cost extra) such that lightness never steps
     against the ramp's own direction (so viridis stays dark-to-bright and the
-    orange-white-blue ramp rises to white and falls), with no stray hues.
+    orange-white-blue ramp rises to white and falls), with no stray hues: a
+    colour that is not pink, salmon or red is never drawn in one (the cube's
+    nearest step to a pale orange is often salmon, to an off-white pink).
     """
     lab = _lab(np.array(colours))
     distance = np.sqrt(((lab[:, None, :] - XTERM_LAB[None]) ** 2).sum(axis=-1))
+    stray = ~in_pink_salmon(*hue_and_chroma(lab))[:, None] & in_pink_salmon(*hue_and_chroma(XTERM_LAB))[None, :]
+    distance = np.where(stray, np.inf, distance)
     candidates = np.argsort(distance, axis=1)[:, :CANDIDATES]
     cost = distance[np.arange(len(lab))[:, None], candidates]
     light = XTERM_LAB[candidates][..., 0]
@@ -101,6 +130,7 @@ class Palette:
         self.colours = colours
         self.ansi = ansi
         self._in_256: Palette | None = None
+        self._cells: list[tuple[str, Style | None]] | None = None
 
     def __len__(self) -> int:
         return len(self.colours)
@@ -114,9 +144,28 @@ class Palette:
             return _rgb_colour(self.rgb(index))
         return Color.from_ansi(NO_DATA_ANSI if index == NO_DATA else self.ansi[index])
 
-    def cell_style(self, upper: int, lower: int) -> Style:
-        """The style of a half-block cell showing palette entries `upper` and `lower`."""
-        return _cell_style(self.colour(upper), self.colour(lower))
+    def cells(self) -> list[tuple[str, Style | None]]:
+        """The glyph and style of every half-block cell, at `cell_code(upper, lower)`: made once per palette."""
+        if self._cells is None:
+            levels = range(NO_DATA, len(self))
+            self._cells = [self._cell(upper, lower) for upper in levels for lower in levels]
+        return self._cells
+
+    def cell_code(self, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+        """The index into `cells()` of each cell showing palette entries `upper` over `lower`."""
+        codes: np.ndarray = (upper - NO_DATA) * (len(self) + 1) + (lower - NO_DATA)
+        return codes
+
+    def _cell(self, upper: int, lower: int) -> tuple[str, Style | None]:
+        if upper == NO_DATA and lower == NO_DATA:
+            return " ", None
+        if upper == NO_DATA:
+            return LOWER_HALF, Style(color=self.colour(lower))
+        if lower == NO_DATA:
+            return UPPER_HALF, Style(color=self.colour(upper))
+        if upper == lower:
+            return " ", Style(bgcolor=self.colour(lower))
+        return UPPER_HALF, Style(color=self.colour(upper), bgcolor=self.colour(lower))
 
     def at(self, colour_system: str | None) -> Palette:
         """This palette as a terminal with `colour_system` ("truecolor", "256", ...) shows it best."""
@@ -124,20 +173,13 @@ class Palette:
             return self
         if self._in_256 is None:
             ansi = nearest_xterm(self.colours)
-            self._in_256 = Palette(self.name, tuple(tuple(int(c) for c in XTERM[i]) for i in ansi), ansi)
+            self._in_256 = Palette(self.name, tuple(_rgb(XTERM[i]) for i in ansi), ansi)
         return self._in_256
 
 
 @lru_cache(maxsize=1024)
 def _rgb_colour(rgb: tuple[int, int, int]) -> Color:
     return Color.from_rgb(*rgb)
-
-
-@lru_cache(maxsize=4096)
-def _cell_style(upper: Color, lower: Color) -> Style:
-    if upper == lower:
-        return Style(bgcolor=lower)
-    return Style(color=upper, bgcolor=lower)
 
 
 # Perceptually ordered dark-to-bright (viridis-like): gradient magnitudes.
@@ -166,16 +208,27 @@ CLASSES = Palette(
 
 
 class Scale:
-    """Maps values in [lo, hi] onto a palette's levels (clipped; NaN -> NO_DATA)."""
+    """Maps values in [lo, hi] onto a palette's levels (clipped; NaN -> NO_DATA).
 
-    def __init__(self, lo: float, hi: float) -> None:
+    A scale with no range (every value 0) puts everything on its neutral level:
+    the middle of a centred (signed) scale, the bottom of a one-sided one.
+    """
+
+    def __init__(self, lo: float, hi: float, centred: bool | None = None) -> None:
         self.lo, self.hi = float(lo), float(hi)
+        self.centred = self.lo < 0 < self.hi or self.lo == self.hi == 0 if centred is None else centred
+
+    def neutral(self, levels: int) -> int:
+        """The level of a value on a scale with no range: the middle when centred, else the lowest."""
+        return levels // 2 if self.centred else 0
 
     def indices(self, values: np.ndarray, levels: int) -> np.ndarray:
         v = np.asarray(values, dtype=float)
-        span = self.hi - self.lo or 1.0
-        idx = np.floor((v - self.lo) / span * levels)
-        idx = np.clip(np.nan_to_num(idx, nan=NO_DATA), 0, levels - 1).astype(int)
+        if self.hi == self.lo:
+            idx = np.full(v.shape, self.neutral(levels))
+        else:
+            idx = np.floor((v - self.lo) / (self.hi - self.lo) * levels)
+            idx = np.clip(np.nan_to_num(idx, nan=NO_DATA), 0, levels - 1).astype(int)
         idx[np.isnan(v)] = NO_DATA
         return idx
 
@@ -195,7 +248,7 @@ class SteadyScale(Scale):
     """
 
     def __init__(self, symmetric: bool = True) -> None:
-        super().__init__(0.0, 0.0)
+        super().__init__(0.0, 0.0, centred=symmetric)
         self.symmetric = symmetric
 
     def fit(self, values: np.ndarray) -> None:
@@ -205,6 +258,25 @@ class SteadyScale(Scale):
         if peak > self.hi or 0.0 < peak < self.hi / 10:
             self.hi = nice_ceil(peak)
         self.lo = -self.hi if self.symmetric or (finite.size and finite.min() < 0) else 0.0
+        self.centred = self.symmetric or self.lo < 0
+
+
+class LayerScales:
+    """A SteadyScale per layer, all started afresh when the run starts again (its step goes back)."""
+
+    def __init__(self, symmetric: bool = True) -> None:
+        self.symmetric = symmetric
+        self._scales: dict[str, SteadyScale] = {}
+        self._step = 0
+
+    def fit(self, layer: str, values: np.ndarray, step: int) -> SteadyScale:
+        """Layer `layer`'s scale, adjusted to `values` seen at `step`."""
+        if step < self._step:
+            self._scales.clear()
+        self._step = step
+        scale = self._scales.setdefault(layer, SteadyScale(self.symmetric))
+        scale.fit(values)
+        return scale
 
 
 def fit_columns(values: np.ndarray, width: int) -> np.ndarray:
@@ -222,7 +294,7 @@ def fit_columns(values: np.ndarray, width: int) -> np.ndarray:
     return _nanmean(padded.reshape(*values.shape[:-1], -1, group), axis=-1)
 
 
-def _nanmean(a: np.ndarray, axis) -> np.ndarray:
+def _nanmean(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     """Mean ignoring NaN; NaN where a group has no numbers (and no warning)."""
     count = np.sum(~np.isnan(a), axis=axis)
     return np.where(count > 0, np.nansum(a, axis=axis) / np.maximum(count, 1), np.nan)
@@ -249,27 +321,25 @@ def half_block_strips(
     """Text lines showing a (pixel rows × columns) array of palette indices, two pixel rows a line.
 
     `marks` puts a (character, style) over the cell at (line, column). Runs of
-    equal cells become one segment, found with NumPy, so a frame costs little.
+    equal cells become one segment, found with NumPy, and every cell's style is
+    made once per palette, so a frame costs little.
     """
     if len(indices) % 2:
         indices = np.vstack([indices, np.full((1, indices.shape[1]), NO_DATA)])
-    base = len(palette) + 1
-    codes = (indices[0::2] + 1) * base + (indices[1::2] + 1)  # one code per (upper, lower) pair
+    codes = palette.cell_code(indices[0::2], indices[1::2])
     overlays = list((marks or {}).values())
     for i, (row, col) in enumerate(marks or {}):
         codes[row, col] = -1 - i
+    cells = palette.cells()
     width = codes.shape[1]
+    starts = np.diff(codes, axis=1) != 0  # where a run of equal cells ends, line by line
     strips = []
-    for line in codes:
-        bounds = [0, *(np.flatnonzero(np.diff(line)) + 1).tolist(), width]
+    for line, ends in zip(codes.tolist(), starts):
+        bounds = [0, *(np.flatnonzero(ends) + 1).tolist(), width]
         segments = []
         for a, b in zip(bounds[:-1], bounds[1:]):
-            code = int(line[a])
-            if code < 0:
-                text, style = overlays[-1 - code]
-            else:
-                upper, lower = divmod(code, base)
-                text, style = (" " if upper == lower else UPPER_HALF), palette.cell_style(upper - 1, lower - 1)
+            code = line[a]
+            text, style = overlays[-1 - code] if code < 0 else cells[code]
             segments.append(Segment(text * (b - a), style))
         strips.append(Strip(segments, width))
     return strips
@@ -306,11 +376,11 @@ def range_labels(lo: float, hi: float) -> tuple[str, str]:
 def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str | None = None) -> Strip:
     """A legend line: low value, a bar of the palette's colours, high value (`fmt`, or a format fitting the range).
 
-    A scale with no range (every value 0) is said in words, under one colour.
+    A scale with no range (every value 0) is said in words, beside the neutral colour its cells are drawn in.
     """
     if scale.lo == scale.hi:
-        middle = palette.colour(len(palette) // 2)
-        return Strip([Segment("  ", Style(bgcolor=middle)), Segment(f" all {format(scale.hi, 'g')}")]).simplify()
+        neutral = palette.colour(scale.neutral(len(palette)))
+        return Strip([Segment("  ", Style(bgcolor=neutral)), Segment(f" all {format(scale.hi, 'g')}")]).simplify()
     lo, hi = (fmt.format(scale.lo), fmt.format(scale.hi)) if fmt else range_labels(scale.lo, scale.hi)
     bar = max(2, min(len(palette), width - len(lo) - len(hi) - 2))  # the numbers whole, the bar what room is left
     levels = np.linspace(0, len(palette) - 1, bar).round().astype(int)

@@ -21,6 +21,7 @@ MARKS = {
     "reset": ("r", "bold red"),
     "pretrain": ("p", "bold yellow"),
     "finetune": ("f", "bold green"),
+    "lab": ("e", "bold blue"),
 }
 
 
@@ -89,7 +90,7 @@ def current_run(events: tuple[Event, ...]) -> list[Event]:
 
 def event_marks(s: Snapshot, span: int, cols: int) -> Text:
     """A row with a letter under the column of each switch (a = activation, l = lr, o = optimizer, r = reset,
-    p = a layer's pretraining begun or done, f = fine-tuning begun)."""
+    p = a layer's pretraining begun or done, f = fine-tuning begun, e = an edit in the lab)."""
     row = [(" ", "")] * max(cols, 0)
     for e in current_run(s.events):
         if e.kind in MARKS and cols > 0:
@@ -101,6 +102,18 @@ class LossPanel(Panel):
     """Loss and metric sparklines (log scale for losses) plus the event marks; `p` opens the full chart."""
 
     TITLE = "Loss"
+    READS = (
+        "curves",
+        "events",
+        "metric_name",
+        "pretrain",
+        "separate_val",
+        "step",
+        "train_loss",
+        "train_metric",
+        "val_loss",
+        "val_metric",
+    )
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot

@@ -67,6 +67,7 @@ class NeuronsPanel(Panel):
     """A thumbnail per unit on its own scale (orange negative, blue positive); a yellow bar beside the selected one."""
 
     TITLE = "Neurons"
+    READS = ("decision",)
 
     class Selected(Message):
         """A unit was clicked: show it in the decision panel."""
@@ -78,12 +79,15 @@ class NeuronsPanel(Panel):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.selected: UnitChoice | None = None
-        self._plan: Plan | None = None
+        self._plan: Plan | None = None  # where the thumbnails drawn last are
 
     def choose(self, unit: UnitChoice | None) -> None:
-        if unit != self.selected:
-            self.selected = unit
-            self._redraw()
+        """Mark `unit` (None: none) and show the page of its layer that holds it."""
+        self.selected = unit
+        self._redraw()
+
+    def view(self) -> tuple[object, ...]:
+        return (self.selected,)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         d = snapshot.decision

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import fields, is_dataclass
+from typing import ClassVar, Protocol, cast
 
+import numpy as np
 from rich.console import RenderableType
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -12,64 +16,170 @@ from textual.widget import Widget
 
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.glyphs import ascii_strip
-from tuinn.tui.widgets.heatmap import Palette
+from tuinn.tui.widgets.heatmap import LOWER_HALF, Palette
 
 TEXT_CACHE_SIZE = 256  # rendered text lines kept per panel
+
+
+def ascii_line(strip: Strip) -> Strip:
+    """`strip` in ASCII: a run of lower half blocks becomes cells of its colour (ASCII has no half cells)."""
+    segments = [
+        Segment(" " * len(seg.text), Style(bgcolor=seg.style.color))
+        if seg.style is not None and seg.text.startswith(LOWER_HALF)
+        else seg
+        for seg in strip
+    ]
+    return ascii_strip(Strip(segments, strip.cell_length))
+
+
+class Terminal(Protocol):
+    """What a panel asks of the app it is in: how the terminal shows text and colour, and whether it trains live."""
+
+    ascii: bool  # no UTF-8: every glyph drawn in ASCII
+    colour_system: str | None  # "truecolor", "256", ...
+    show_rate: bool  # False in step mode, where throughput means nothing
+
+
+def same_data(a: object, b: object) -> bool:
+    """Whether two pieces of Snapshot data (arrays, dataclasses, tuples, dicts, numbers) hold the same values."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and (a.shape, a.dtype) == (b.shape, b.dtype)
+            and a.tobytes() == b.tobytes()
+        )
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if is_dataclass(a):
+        return all(same_data(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+    return bool(a == b)
 
 
 class Panel(Widget):
     """A titled view of a Snapshot.
 
-    Subclasses say what to draw in `build`; the panel keeps the last lines it
-    drew and, on a new Snapshot, repaints only the lines that differ (the Line
-    API), so a steady picture costs no bytes on the wire.
+    Subclasses say what to draw in `build`, which Snapshot fields it reads in
+    READS and what the user picked in `view`. The panel keeps the lines it drew
+    and the size and data it drew them for: a Snapshot whose READS fields hold
+    the same values is not drawn again; new data repaints the lines that differ
+    (the Line API), so a steady picture costs no bytes on the wire; a new size
+    repaints every row, so no line drawn for another size survives.
     """
 
     TITLE: ClassVar[str] = ""
+    READS: ClassVar[tuple[str, ...]] = ()  # the Snapshot fields `build` reads
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.border_title = self.TITLE
         self.snapshot: Snapshot | None = None
         self._lines: list[Strip] = []
-        self._text_cache: dict[tuple, Strip] = {}
+        self._drawn: tuple[Size, tuple[object, ...]] | None = None  # the size and data `_lines` show
+        self._natural: tuple[int, int, tuple[object, ...], list[Strip]] | None = None  # width, height, data -> lines
+        self._laid_out = (0, 0)  # the viewport height and the content height the last layout was given
+        self._line_style: Style | None = None  # the panel's own style under every line (costly to work out)
+        self._text_cache: dict[tuple[object, ...], Strip] = {}
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         """The panel's content lines for a `width` × `height` area."""
         raise NotImplementedError
 
+    @property
+    def terminal(self) -> Terminal:
+        """The app as a panel sees it."""
+        return cast(Terminal, self.app)
+
+    def view(self) -> tuple[object, ...]:
+        """What the user picked that the panel shows (a unit, a page): a change redraws it."""
+        return ()
+
+    def data(self, snapshot: Snapshot) -> tuple[object, ...]:
+        """Everything the lines are drawn from: the READS fields, the view and how the terminal shows colour."""
+        reads = tuple(getattr(snapshot, name) for name in self.READS)
+        return reads, self.view(), self.terminal.colour_system, self.terminal.ascii
+
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        """Show `snapshot`, repainting the lines that changed."""
+        """Show `snapshot`, repainting the lines that changed (none when the data the panel reads did not)."""
         self.snapshot = snapshot
         self._redraw()
 
+    def _draw(self, size: Size, data: tuple[object, ...], lines: list[Strip] | None = None) -> list[Strip]:
+        """Build the lines for `size` (unless given) and remember what they show; returns the lines shown before."""
+        assert self.snapshot is not None
+        old = self._lines
+        if lines is None:
+            lines = self.build(self.snapshot, size.width, size.height)
+        self._lines = [ascii_line(line) for line in lines] if self.terminal.ascii else lines
+        self._drawn, self._line_style = (size, data), None
+        return old
+
+    def _natural_lines(self, width: int, height: int, data: tuple[object, ...]) -> list[Strip]:
+        """The lines of an auto-height panel with `height` rows of room: how tall it wants to be."""
+        natural = self._natural
+        if natural is None or natural[:2] != (width, height) or not same_data(natural[2], data):
+            assert self.snapshot is not None
+            natural = self._natural = (width, height, data, self.build(self.snapshot, width, height))
+        return natural[3]
+
     def _redraw(self) -> None:
-        width, height = self.size
-        if self.snapshot is None or not width or not self.display:
+        """Draw again if the size or the data changed, and repaint what that changed: every row after a resize.
+
+        A panel as tall as its content is laid out again when the content's height changed.
+        """
+        size = self.size
+        if self.snapshot is None or not size.width or not self.display:
             return
-        old, new = self._lines, self.build(self.snapshot, width, height)
-        if self.app.ascii:
-            new = [ascii_strip(line) for line in new]
-        self._lines = new
-        if len(old) != len(new) and self.styles.height is not None and self.styles.height.is_auto:
-            self.refresh(layout=True)
+        data, drawn = self.data(self.snapshot), self._drawn
+        if drawn is not None and drawn[0] == size and same_data(drawn[1], data):
             return
-        for y in range(max(len(old), len(new))):
-            if y >= len(old) or y >= len(new) or old[y] != new[y]:
-                self.refresh(Region(0, y, width, 1))
+        lines, relayout = None, False
+        if self.styles.height is not None and self.styles.height.is_auto:
+            room, told = self._laid_out
+            natural = self._natural_lines(size.width, room or size.height, data)
+            relayout = max(1, len(natural)) != told
+            lines = natural if len(natural) == size.height else None  # at its natural height: the same lines
+        old = self._draw(size, data, lines)
+        new = self._lines
+        if relayout:
+            self.refresh(layout=True)  # lays out and repaints the whole panel
+        elif drawn is None or drawn[0] != size:
+            self.refresh()
+        else:
+            for y in range(max(len(old), len(new))):
+                if y >= len(old) or y >= len(new) or old[y] != new[y]:
+                    self.refresh(Region(0, y, size.width, 1))
 
     def on_resize(self) -> None:
-        self._lines = []
         self._redraw()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._line_style = None
+        super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
-        line = self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)
-        return line.apply_style(self.rich_style)
+        size = self.size
+        if self.snapshot is not None and size.width and (self._drawn is None or self._drawn[0] != size):
+            # painted before the Resize event arrived: lines drawn for another size would stay on screen
+            self._draw(size, self.data(self.snapshot))
+        if self._line_style is None:
+            self._line_style = self.rich_style  # walks every ancestor's styles: once, not once a line
+        line = self._lines[y] if y < len(self._lines) else Strip.blank(size.width)
+        return line.apply_style(self._line_style)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self.snapshot is None:
+        if self.snapshot is None or not width:
             return 1
-        return max(1, len(self.build(self.snapshot, width, viewport.height)))
+        lines = max(1, len(self._natural_lines(width, viewport.height, self.data(self.snapshot))))
+        self._laid_out = (viewport.height, lines)
+        return lines
 
     def caption(self, title: str | None = None, subtitle: str | None = None) -> None:
         """Set the border's title or subtitle, repainting the border only when it changes."""
@@ -80,7 +190,7 @@ class Panel(Widget):
 
     def ramp(self, palette: Palette) -> Palette:
         """`palette` as this terminal shows it best: steps of the 256-colour palette when it has no truecolor."""
-        return palette.at(self.app.colour_system)
+        return palette.at(self.terminal.colour_system)
 
     def rich_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
         """A Rich renderable (Text, Table, ...) as lines of `width` cells."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Static
 
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.glyphs import to_ascii
+from tuinn.tui.widgets.panel import Terminal
 from tuinn.tui.widgets.status import state_of
 
 
@@ -44,12 +47,15 @@ class Readout(Vertical):
         self.snapshot = snapshot
         self._shown: list[tuple[str, str]] = []
 
+    @property
+    def plain(self) -> bool:
+        """Whether the terminal takes ASCII only."""
+        return cast(Terminal, self.app).ascii
+
     def compose(self) -> ComposeResult:
         for label, figure in readings(self.snapshot):
             yield Static(label, classes="readout-label")
-            yield (
-                Static(figure, classes="readout-figure") if self.app.ascii else Digits(figure, classes="readout-figure")
-            )
+            yield Static(figure, classes="readout-figure") if self.plain else Digits(figure, classes="readout-figure")
 
     def on_mount(self) -> None:
         self.show(self.snapshot)
@@ -58,11 +64,12 @@ class Readout(Vertical):
         """Show `snapshot`'s numbers, touching only the ones that changed."""
         self.snapshot = snapshot
         state, _ = state_of(snapshot)
-        plain = to_ascii if self.app.ascii else str
+        plain = to_ascii if self.plain else str
         self.border_title = plain(f"{snapshot.preset} · {state}")
         self.border_subtitle = plain(f"step {snapshot.step:,} · lr {snapshot.lr:g} · {snapshot.optimizer}")
         now = readings(snapshot)
-        labels, figures = self.query(".readout-label"), self.query(".readout-figure")
+        labels = list(self.query(".readout-label").results(Static))
+        figures = [w for w in self.query(".readout-figure") if isinstance(w, (Static, Digits))]
         for i, (label, figure) in enumerate(now):
             if i >= len(self._shown) or self._shown[i] != (label, figure):
                 labels[i].update(label)

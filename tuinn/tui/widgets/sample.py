@@ -16,9 +16,9 @@ from tuinn.tui.widgets.heatmap import DIVERGING, GREY, Scale, heatmap_strips
 from tuinn.tui.widgets.panel import Panel
 
 BAR_CELLS = "▏▎▍▌▋▊▉█"  # eighths of a cell, for bars with sub-cell resolution
-NAME = 6  # cells for a class name in front of its bar
+NAME = 4  # cells for a class name in front of its bar, at the least
+MAX_NAME = 16  # and at the most (a longer name is cut with an ellipsis)
 MIN_BAR = 6  # cells of bar at the least
-BAR_LINE = 2 + (NAME - 2) + 6  # cells of a bar line besides the bar: marker, name, figure
 MAX_ZOOM = 8
 
 
@@ -27,6 +27,16 @@ def bar(p: float, cells: int) -> str:
     eighths = int(round(max(0.0, min(1.0, p)) * cells * 8))
     full, part = divmod(eighths, 8)
     return ("█" * full + (BAR_CELLS[part - 1] if part else "")).ljust(cells)
+
+
+def name_cells(v: SampleView) -> int:
+    """Cells for the class names in front of the bars: the longest name and a space, within NAME..MAX_NAME."""
+    return max(NAME, min(MAX_NAME, max((len(n) + 1 for n in v.class_names), default=NAME)))
+
+
+def bar_line(v: SampleView) -> int:
+    """Cells of a bar line besides the bar: marker, name, figure."""
+    return 2 + name_cells(v) + 6
 
 
 def image_values(v: SampleView) -> np.ndarray:
@@ -38,10 +48,14 @@ class SamplePanel(Panel):
     """The selected sample: image on the left, probabilities on the right (or under it when narrow)."""
 
     TITLE = "Sample"
+    READS = ("sample",)
 
     def __init__(self, *, id: str | None = None, max_zoom: int | None = MAX_ZOOM) -> None:
         super().__init__(id=id)
         self.max_zoom = max_zoom  # None: as large as the panel (projector mode)
+
+    def view(self) -> tuple[object, ...]:
+        return (self.max_zoom,)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         v = snapshot.sample
@@ -60,8 +74,8 @@ class SamplePanel(Panel):
         bars = self._bars(v, width)
         img = image_values(v)
         h, w = img.shape
-        side_by_side = width - 1 - (BAR_LINE + MIN_BAR) >= w
-        room_w = width - 1 - (BAR_LINE + MIN_BAR) if side_by_side else width
+        side_by_side = width - 1 - (bar_line(v) + MIN_BAR) >= w
+        room_w = width - 1 - (bar_line(v) + MIN_BAR) if side_by_side else width
         room_h = height - len(head) - (0 if side_by_side else len(bars))
         zoom = max(1, min(self.max_zoom or room_w, room_w // w, (2 * max(room_h, 1)) // h))
         lo, hi = float(img.min()), float(img.max())
@@ -81,16 +95,18 @@ class SamplePanel(Panel):
 
     def _bars(self, v: SampleView, width: int) -> list[Strip]:
         """One line per class: name, a bar of its probability, the figure; the predicted one marked."""
-        cells = max(MIN_BAR, width - BAR_LINE)
+        cells, name_width = max(MIN_BAR, width - bar_line(v)), name_cells(v)
         lines = []
         for k, p in enumerate(v.probabilities.tolist()):
             predicted, true = k == v.predicted, k == v.label
             style = ("green" if v.predicted == v.label else "red") if predicted else "cyan"
-            name = v.class_names[k][: NAME - 2]
+            name = v.class_names[k]
+            if len(name) >= name_width:
+                name = name[: name_width - 2] + "…"
             lines.append(
                 Text.assemble(
                     ("▶ " if predicted else "  ", style),
-                    (name.ljust(NAME - 2), "bold" if true else "dim"),
+                    (name.ljust(name_width), "bold" if true else "dim"),
                     (bar(p, cells), style),
                     f" {p:5.3f}",
                 )

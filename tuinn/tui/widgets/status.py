@@ -60,25 +60,66 @@ class StatusPanel(Panel):
     """Where the run is and how it is set; divergence is shown prominently."""
 
     TITLE = "Status"
+    READS = (
+        "activations",
+        "diverged",
+        "epoch",
+        "epochs",
+        "events",
+        "experiment",
+        "finished",
+        "lr",
+        "metric_name",
+        "optimizer",
+        "paused",
+        "phase",
+        "preset",
+        "pretrain",
+        "samples_per_sec",
+        "samples_seen",
+        "separate_val",
+        "speed",
+        "step",
+        "stopped_early",
+        "target",
+        "target_met",
+        "train_loss",
+        "train_metric",
+        "val_loss",
+        "val_metric",
+    )
 
     def __init__(self, *, show_rate: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
         self.show_rate = show_rate
-        self.wire: str | None = None  # what the screen costs on the wire, e.g. "12 KiB/s at 10 fps"
+        self._wire: str | None = None
+
+    @property
+    def wire(self) -> str | None:
+        """What the screen costs on the wire, e.g. "12 KiB/s at 10 fps" (None: not shown)."""
+        return self._wire
+
+    @wire.setter
+    def wire(self, wire: str | None) -> None:
+        self._wire = wire
+        self._redraw()
+
+    def view(self) -> tuple[object, ...]:
+        return self.show_rate, self._wire
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
         state, style = state_of(s)
         metric = "MSE" if s.metric_name == "mse" else s.metric_name.capitalize()
-        rate = f"{s.samples_per_sec:,.0f}" if self.show_rate else "— (step mode)"
-        if s.speed is not None:
-            rate += f" · limit {s.speed:g}/s"
-        pairs = [
-            ("Epoch", f"{s.epoch}/{s.epochs}", "Step", f"{s.step:,}"),
-            ("Loss", fmt(s.train_loss), "Val loss", fmt(s.val_loss)),
-            (metric, fmt(s.train_metric), f"Val {metric[:3].lower()}", fmt(s.val_metric)),
-            ("LR", lr_text(s), "Optimizer", s.optimizer),
-        ]
+        pairs = [("Epoch", f"{s.epoch}/{s.epochs}", "Step", f"{s.step:,}")]
+        if s.separate_val:
+            pairs += [
+                ("Loss", fmt(s.train_loss), "Val loss", fmt(s.val_loss)),
+                (metric, fmt(s.train_metric), f"Val {metric[:3].lower()}", fmt(s.val_metric)),
+            ]
+        else:  # a truth table "validates" on its training rows: its own figures once
+            pairs.append(("Loss", fmt(s.train_loss), metric, fmt(s.train_metric)))
+        pairs.append(("LR", lr_text(s), "Optimizer", s.optimizer))
         half = max(LABEL + 1, (width - 1) // 2)
         lines = [field("Preset", s.preset, width), field("State", Text(state, style), width)]
         for a, b, c, d in pairs:
@@ -89,7 +130,7 @@ class StatusPanel(Panel):
         if s.phase != "train":  # on its own line, wrapped rather than cut, as the Event is
             lines += wrapped("Phase", phase_text(s), width)
         lines.append(field("Activation", activation_text(s), width))
-        lines.append(field("Samples/s", rate, width))
+        lines.append(field(*throughput(s, self.show_rate), width))
         if self.wire is not None:
             lines.append(field("Screen", self.wire, width))
         lines.append(field("Target", s.target + ("  ✓ met" if s.target_met else ""), width))
@@ -102,6 +143,14 @@ class StatusPanel(Panel):
         elif s.stopped_early:
             strips += self.rich_lines(Text(s.stopped_early, "bold yellow"), width)
         return strips
+
+
+def throughput(s: Snapshot, live: bool) -> tuple[str, str]:
+    """'Samples/s 12,345', or under a speed limit (which counts steps) 'Steps/s 98 · limit 100/s'."""
+    if s.speed is None:
+        return "Samples/s", f"{s.samples_per_sec:,.0f}" if live else "— (step mode)"
+    steps = s.samples_per_sec * s.step / s.samples_seen if s.samples_seen else 0.0
+    return "Steps/s", (f"{steps:,.0f}" if live else "— (step mode)") + f" · limit {s.speed:g}/s"
 
 
 def wrapped(label: str, value: str, width: int) -> list[Text]:

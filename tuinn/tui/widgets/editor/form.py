@@ -7,12 +7,13 @@ refused change shows the command line's message at the top and changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
@@ -27,6 +28,7 @@ from tuinn.nn.initializers import INITIALIZERS
 from tuinn.train import commands as cmd
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.widgets.editor import settings as st
+from tuinn.tui.widgets.panel import Terminal
 
 FIELD_LABELS = {
     "data.name": "Data set",
@@ -48,8 +50,29 @@ FIELD_LABELS = {
 DROPOUT, INIT, KIND, OPTIMIZER = "lab.dropout", "lab.init", "data.kind", "train.optimizer"
 
 
+def experiment_of(snapshot: Snapshot) -> RunConfig:
+    """The run's settings, which every Snapshot of a Trainer carries (the editor has nothing to show without)."""
+    if snapshot.experiment is None:
+        raise ValueError("the editor needs a Snapshot with its experiment (a Trainer's)")
+    return snapshot.experiment
+
+
 def _row(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field")
+
+
+class TickBox(Checkbox):
+    """A checkbox whose glyph says its state: ☑ on, ☐ off ([x] and [ ] without UTF-8)."""
+
+    BUTTON_LEFT = BUTTON_RIGHT = ""
+
+    @property
+    def _button(self) -> Content:
+        if cast(Terminal, self.app).ascii:
+            glyph = "[x]" if self.value else "[ ]"
+        else:
+            glyph = "☑" if self.value else "☐"
+        return Content.assemble((glyph, self.get_visual_style("toggle--button")))
 
 
 class LayerRows(Vertical):
@@ -63,11 +86,14 @@ class LayerRows(Vertical):
         layers = self.experiment.model["layers"]
         fused = get_loss(self.experiment.model["loss"]).fused_activation
         last = len(layers) - 1
+        name_width = max((len(name) for name in self.names), default=0) + 1  # every name whole, the columns aligned
         for i, (layer, name) in enumerate(zip(layers, self.names)):
             kind = layer.get("type")
             size_key = {"dense": "units", "conv2d": "filters", "dropout": "rate"}.get(kind)
             with Horizontal(classes="layer-row"):
-                yield Label(name, classes="layer-name")
+                title = Label(name, classes="layer-title")
+                title.styles.width = name_width
+                yield title
                 if size_key:
                     value = layer.get(size_key, 0.5 if size_key == "rate" else None)
                     yield Input(
@@ -103,6 +129,23 @@ class LayerRows(Vertical):
 class ExperimentEditor(VerticalScroll):
     """The experiment as a form; opened with `e`."""
 
+    # the field with the focus stands out (a compact field has no border to light up), its row's label too;
+    # an open drop-down is framed, so it does not read as the rows it covers
+    DEFAULT_CSS = """
+    ExperimentEditor {
+        & Input.-textual-compact:focus, & Button.-textual-compact:focus, & Select:focus > SelectCurrent {
+            background: $accent 45%;
+            text-style: bold;
+        }
+        & .field:focus-within > .field-label, & .layer-row:focus-within > .layer-title {
+            color: $accent;
+            text-style: bold reverse;
+        }
+        & Select > SelectOverlay.-textual-compact {
+            border: round $accent !important;
+        }
+    }
+    """
     BORDER_TITLE = "Experiment (e closes)"
     BINDINGS = [Binding("escape", "leave", "leave the form", show=False)]
 
@@ -123,15 +166,15 @@ class ExperimentEditor(VerticalScroll):
     def __init__(self, snapshot: Snapshot) -> None:
         super().__init__(id="editor")
         self.snapshot = snapshot
-        self.experiment: RunConfig = snapshot.experiment
+        self.experiment: RunConfig = experiment_of(snapshot)
         self.started_with = dict(self.experiment.data)  # the run's own data (a --data file stays selectable)
         self._table = config_table(self.experiment)
         self._refusals = snapshot.refusals
         self._layout = self._layers_key(snapshot)
 
     @staticmethod
-    def _layers_key(s: Snapshot) -> tuple:
-        return tuple((r.name, r.type.split("(")[0]) for r in s.summary), s.experiment.model.get("loss")
+    def _layers_key(s: Snapshot) -> tuple[object, ...]:
+        return tuple((r.name, r.type.split("(")[0]) for r in s.summary), experiment_of(s).model.get("loss")
 
     def action_leave(self) -> None:
         """Give the keys back to the app (escape), so a, space, q ... work again."""
@@ -142,7 +185,9 @@ class ExperimentEditor(VerticalScroll):
         e = self.experiment
         yield Static("", id="editor-message", markup=False)
         yield Label("Data", classes="section")
-        kinds = list(st.GENERATED) + [k for k in (self.started_with.get("kind"),) if k not in st.GENERATED]
+        kinds: list[str] = list(st.GENERATED) + [
+            k for k in (self.started_with.get("kind"),) if isinstance(k, str) and k not in st.GENERATED
+        ]
         yield _row(
             "Kind", Select([(k, k) for k in kinds], value=e.data["kind"], allow_blank=False, compact=True, name=KIND)
         )
@@ -167,7 +212,7 @@ class ExperimentEditor(VerticalScroll):
             yield Label("Input features", classes="section")
             with Horizontal(id="feature-switches"):
                 for name in FEATURES:
-                    yield Checkbox(LABELS[name], name in st.features(e), name=f"feature:{name}", compact=True)
+                    yield TickBox(LABELS[name], name in st.features(e), name=f"feature:{name}", compact=True)
         yield Label("Layers", classes="section")
         yield LayerRows(e, [r.name for r in self.snapshot.summary])
         yield Button(
@@ -217,13 +262,14 @@ class ExperimentEditor(VerticalScroll):
         if snapshot.refusals != self._refusals and snapshot.refused:
             self._refusals = snapshot.refusals
             self.say(snapshot.refused, error=True)
-        table = config_table(snapshot.experiment)
+        experiment = experiment_of(snapshot)
+        table = config_table(experiment)
         if table == self._table:
             return
         layout = self._layers_key(snapshot)
-        kind_changed = snapshot.experiment.data["kind"] != self.experiment.data["kind"]
-        optimizer_changed = snapshot.experiment.train.optimizer != self.experiment.train.optimizer
-        self.experiment, self._table = snapshot.experiment, table
+        kind_changed = experiment.data["kind"] != self.experiment.data["kind"]
+        optimizer_changed = experiment.train.optimizer != self.experiment.train.optimizer
+        self.experiment, self._table = experiment, table
         if layout != self._layout or kind_changed or optimizer_changed:
             self._layout = layout
             focused = self.app.focused.name if self.app.focused is not None else None
@@ -250,7 +296,7 @@ class ExperimentEditor(VerticalScroll):
             if isinstance(widget, Input):
                 if widget.value != st.shown(value):
                     widget.value = st.shown(value)
-            elif widget.value != value:
+            elif isinstance(widget, (Select, Checkbox)) and widget.value != value:
                 with widget.prevent(Select.Changed, Checkbox.Changed):
                     widget.value = value
         features = self.query_one("#editor-features")

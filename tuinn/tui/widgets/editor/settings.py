@@ -41,7 +41,7 @@ def check(experiment: RunConfig, settings: Settings) -> str | None:
     return None
 
 
-def data_kind(experiment: RunConfig, kind: str, started_with: dict) -> Settings:
+def data_kind(experiment: RunConfig, kind: str, started_with: dict[str, Any]) -> Settings:
     """The settings for switching the data to `kind`: its own keys kept where they apply, or the run's first file."""
     if kind == started_with.get("kind") and kind not in GENERATED:
         return (("data", copy.deepcopy(started_with)),)
