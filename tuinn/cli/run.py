@@ -234,11 +234,12 @@ def main(
         if headless:
             code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
         else:
+            from tuinn.train.runner import TrainingThread
             from tuinn.tui.app import run_app
+            from tuinn.tui.live_source import LiveSource
 
             code = run_app(
-                config,
-                trainer=trainer,
+                LiveSource(trainer, TrainingThread(trainer, interval=1 / fps)),
                 on_stop=signals.on_stop,
                 stop_code=lambda: signals.exit_code,
                 fps=fps,

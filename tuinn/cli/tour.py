@@ -43,7 +43,13 @@ def tour(headless: bool, first: int, projector: bool) -> None:
         from tuinn.report.headless_tour import run_tour_headless
 
         sys.exit(run_tour_headless(stops))
+    from tuinn.config import load_preset
+    from tuinn.train.runner import TrainingThread
+    from tuinn.train.trainer import Trainer
     from tuinn.tui.app import run_app
-    from tuinn.tui.tour import TourPosition
+    from tuinn.tui.live_source import LiveSource
+    from tuinn.tui.tour_guide import TourPosition
 
-    sys.exit(run_app(None, tour=TourPosition(stops, first - 1), projector=projector))
+    position = TourPosition(stops, first - 1)
+    trainer = Trainer(load_preset(position.stop.preset), stop_at_target=False)  # (runs on past its target)
+    sys.exit(run_app(LiveSource(trainer, TrainingThread(trainer)), tour=position, projector=projector))
