@@ -172,10 +172,18 @@ RUN_PALETTE = [
         "Remove layer", "Remove the selected hidden layer (or the last one), folding it into the next", "remove_layer"
     ),
     PaletteEntry(
-        "Add neuron", "One more unit in the selected hidden layer; its outgoing weights start at zero", "neurons(1)"
+        "Add neuron",
+        "One more unit in the selected hidden layer (or the last); its outgoing weights start at zero",
+        "neurons(1)",
     ),
-    PaletteEntry("Remove neuron", "One unit less: the one with the smallest outgoing weights", "neurons(-1)"),
-    PaletteEntry("Units", "The editor, at the units of the selected hidden layer", "edit_units"),
+    PaletteEntry(
+        "Remove neuron",
+        "One unit less in the selected hidden layer (or the last): the one with the smallest outgoing weights",
+        "neurons(-1)",
+    ),
+    PaletteEntry(
+        "Units", "The editor, at the units (or filters) of the selected hidden layer (or the last)", "edit_units"
+    ),
     *(PaletteEntry(name, text, f"editor({field!r})") for name, (field, text) in EDITOR_FIELDS.items()),
 ]
 
