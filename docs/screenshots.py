@@ -1,4 +1,4 @@
-"""Regenerate the README's screenshots: train a preset in step mode (deterministic), press keys, save SVG.
+"""Regenerate the README's screenshots: train a preset on the tests' stepping source (deterministic), press keys, save SVG.
 
 python docs/screenshots.py                 # writes docs/*.svg (the README's pictures)
 python docs/screenshots.py spiral-editor   # only the named ones
@@ -15,6 +15,9 @@ from tuinn.config import load_preset
 from tuinn.train import commands as cmd
 from tuinn.train.trainer import Trainer
 from tuinn.tui.app import TuinnApp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' stepping source
+from tests.tui.tui_support import StepSource  # noqa: E402
 
 WIDE, SMALL, HUGE = (120, 40), (80, 24), (200, 60)
 HIDE_ABOUT = ("i",)  # the About card opens with each preset at 120x40; the pictures show the panels under it
@@ -59,12 +62,13 @@ LAB_EDITS = (
 async def screenshot(shot: Shot, out: Path) -> None:
     """Take `shot` and save the screen to `out`."""
     trainer = Trainer(load_preset(shot.preset), stop_at_target=False)
-    app = TuinnApp(trainer=trainer, autostart=False, colour_system=shot.colours)
+    source = StepSource(trainer)
+    app = TuinnApp(source, colour_system=shot.colours)
     async with app.run_test(size=shot.size) as pilot:
-        app.advance(shot.steps)
+        source.advance(shot.steps)
         trainer.evaluate()
         await pilot.press(*shot.keys)
-        app.advance(shot.steps_after)
+        source.advance(shot.steps_after)
         await pilot.press(*shot.keys_after)
         await pilot.pause()
         app.save_screenshot(str(out))
@@ -72,13 +76,14 @@ async def screenshot(shot: Shot, out: Path) -> None:
 
 async def lab_screenshot(out: Path) -> None:
     """spiral: train, open the editor, make the lab's edits with training in between, save the screen."""
-    app = TuinnApp(trainer=Trainer(load_preset("spiral"), stop_at_target=False), autostart=False)
+    source = StepSource(Trainer(load_preset("spiral"), stop_at_target=False))
+    app = TuinnApp(source)
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(1000)
+        source.advance(1000)
         await pilot.press("e")
         for edit in LAB_EDITS:
             app.send(edit)
-            app.advance(400)
+            source.advance(400)
         await pilot.pause()
         app.save_screenshot(str(out))
 

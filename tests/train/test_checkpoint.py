@@ -190,16 +190,16 @@ def test_a_checkpoint_that_does_not_fit_its_own_settings_changes_nothing(tmp_pat
 
 
 async def test_the_apps_save_checkpoint_key_writes_a_run_that_resumes(tmp_path, monkeypatch):
-    from tuinn.tui.app import TuinnApp
+    from tests.tui.tui_support import step_app
 
     monkeypatch.chdir(tmp_path)
-    app = TuinnApp(config_for("spiral", 20), autostart=False)
+    app = step_app(config_for("spiral", 20))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.advance(app.trainer.clock.steps_per_epoch * 3)
+        app.source.advance(app.source.trainer.clock.steps_per_epoch * 3)
         await pilot.press("ctrl+s")
         assert app.snapshot.events[-1].text == "saved a checkpoint to spiral-epoch3.npz"
     checkpoint = Checkpoint(tmp_path / "spiral-epoch3.npz")
     resumed = Trainer(checkpoint.config)
     checkpoint.restore(resumed)
     assert resumed.epoch == 3
-    np.testing.assert_array_equal(resumed.network.flat_params, app.trainer.network.flat_params)
+    np.testing.assert_array_equal(resumed.network.flat_params, app.source.trainer.network.flat_params)

@@ -70,9 +70,9 @@ def frame_rows(lines: list[str]) -> list[tuple[int, int]]:
 
 async def open_chart(app: TuinnApp, pilot, steps: int, switch_at: int) -> list[str]:
     """Train, double the learning rate at `switch_at` steps, train on to `steps`, open the chart; its lines."""
-    app.advance(switch_at)
+    app.source.advance(switch_at)
     await pilot.press("plus")
-    app.advance(steps - switch_at)
+    app.source.advance(steps - switch_at)
     await pilot.press("p")
     await pilot.pause()
     assert isinstance(app.screen, LossChartScreen)
@@ -88,7 +88,7 @@ async def test_the_chart_has_whole_step_ticks_real_names_and_labels_off_the_curv
         text = "\n".join(lines)
         frames = frame_rows(lines)
         assert len(frames) == 2, text
-        loss = app.trainer.config.model["loss"]
+        loss = app.source.trainer.config.model["loss"]
         names = {
             "binary_cross_entropy": "loss (binary cross-entropy)",
             "softmax_cross_entropy": "loss (softmax cross-entropy)",
@@ -115,7 +115,7 @@ async def test_the_chart_has_whole_step_ticks_real_names_and_labels_off_the_curv
             columns_with_line.append(start + int(np.argmax(counts)))
         letters = next(line for line in lines if line.startswith("events"))
         assert columns_with_line[0] == columns_with_line[1] == letters.index("l", len("events")), text
-        was = app.trainer.config.train.lr / 2  # `+` doubled the lr the record holds
+        was = app.source.trainer.config.train.lr / 2  # `+` doubled the lr the record holds
         assert f"l: lr {was:g} -> " in text and f"at step {steps // 2}" in text
 
 
@@ -125,9 +125,9 @@ async def test_the_chart_has_whole_step_ticks_real_names_and_labels_off_the_curv
 async def test_the_validation_line_only_where_there_is_a_validation_set(preset: str, separate: bool) -> None:
     app = step_app(preset)
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(5)
-        app.trainer.evaluate()
-        app.show(app.trainer.snapshot())
+        app.source.advance(5)
+        app.source.trainer.evaluate()
+        app.show(app.source.trainer.snapshot())
         await pilot.press("p")
         await pilot.pause()
         text = app.screen.query_one(LossChart).render()
@@ -141,11 +141,11 @@ async def test_the_validation_line_only_where_there_is_a_validation_set(preset: 
 async def test_after_a_reset_the_earlier_runs_switches_are_not_drawn() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(30)
+        app.source.advance(30)
         await pilot.press("a", "plus")  # at step 30 of the first run
-        app.advance(10)
+        app.source.advance(10)
         await pilot.press("r")
-        app.advance(12)
+        app.source.advance(12)
         await pilot.press("p")
         await pilot.pause()
         lines = app.screen.query_one(LossChart).render().plain.splitlines()
@@ -161,12 +161,12 @@ async def test_after_a_reset_the_earlier_runs_switches_are_not_drawn() -> None:
 async def test_the_open_chart_follows_the_run() -> None:
     app = step_app("xor")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(5)
+        app.source.advance(5)
         await pilot.press("p")
         await pilot.pause()
         chart = app.screen.query_one(LossChart)
         before = chart.render().plain
-        app.advance(40)
+        app.source.advance(40)
         await pilot.pause()
         assert chart.render().plain != before and chart.snapshot.step == 45
 

@@ -58,7 +58,7 @@ async def test_the_matrix_colour_bar_has_two_meaningful_ends(preset: str, mnist_
     app = preset_app(preset, mnist_folder)
     async with app.run_test(size=WIDE) as pilot:
         for _ in range(3):  # on each layer in turn: deep-sigmoid's first ones get ~1e-6 of the gradient
-            app.advance(3)
+            app.source.advance(3)
             await pilot.pause()
             panel = app.query_one(GradientsPanel)
             assert all(strip.cell_length <= panel.size.width for strip in panel._lines)  # nothing cut at the edge

@@ -32,16 +32,16 @@ STEERING = (
 
 async def visit_every_screen(app: TuinnApp, pilot) -> None:
     """Step, steer with every key, open each tab (small terminals), the help and the chart."""
-    app.advance(3)
+    app.source.advance(3)
     for key in STEERING:
         await pilot.press(key)
-        app.advance(1)
+        app.source.advance(1)
     tabs = app.query(TabbedContent)
     for tabbed in tabs:
         for pane in tabbed.query(TabPane):
             tabbed.active = pane.id
             await pilot.pause()
-            app.advance(1)
+            app.source.advance(1)
             assert pane.display and pane.size.height > 0, pane.id
     await pilot.press("question_mark")
     assert isinstance(app.screen, HelpScreen)
@@ -50,7 +50,7 @@ async def visit_every_screen(app: TuinnApp, pilot) -> None:
     assert isinstance(app.screen, LossChartScreen)
     await pilot.press("escape")
     await pilot.press("space", "n", "n", "space")  # pause, two single steps, resume
-    app.advance(2)
+    app.source.advance(2)
     await pilot.pause()
 
 
@@ -60,7 +60,7 @@ async def test_every_preset_opens_steps_and_shows_its_panels(app_preset: str, si
     async with app.run_test(size=size) as pilot:
         await visit_every_screen(app, pilot)
         text = screen_text(app)
-        assert app.trainer.step_count >= 5
+        assert app.source.trainer.step_count >= 5
         assert "Traceback" not in text and "Error" not in text
         assert bool(app.query(TabbedContent)) == (size == SMALL)
         await pilot.press("q")

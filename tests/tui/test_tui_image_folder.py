@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from test_tui_every_preset import visit_every_screen
-from tui_support import screen_text
+from tui_support import screen_text, step_app
 
 from tests.data.image_files import write_shapes
 from tuinn.config import load_preset, with_overrides
 from tuinn.data import data_spec_for_path
-from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.sample import SamplePanel
 
 pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
@@ -22,11 +21,11 @@ async def test_the_app_trains_digits_cnn_on_a_folder_of_images(tmp_path, size, c
     folder = write_shapes(tmp_path / "shapes", per_class=12, size=12, colour=colour)
     config = load_preset("digits-cnn")
     config = with_overrides(config, data=data_spec_for_path(str(folder), config.data))
-    app = TuinnApp(config, autostart=False, colour_system=colour_system)
+    app = step_app(config, colour_system=colour_system)
     async with app.run_test(size=size) as pilot:
         await visit_every_screen(app, pilot)
         text = screen_text(app)
-        assert app.trainer.step_count >= 5
+        assert app.source.trainer.step_count >= 5
         assert "Traceback" not in text and "Error" not in text
         assert app.snapshot.input_shape == (12, 12, 3 if colour else 1)
         assert app.snapshot.class_names == ("circle", "cross", "square")
@@ -44,15 +43,19 @@ async def test_the_editor_changes_a_run_on_a_folder_of_images(tmp_path) -> None:
 
     folder = write_shapes(tmp_path / "shapes", per_class=10, size=12)
     config = load_preset("digits-cnn")
-    app = TuinnApp(with_overrides(config, data=data_spec_for_path(str(folder), config.data)), autostart=False)
+    app = step_app(with_overrides(config, data=data_spec_for_path(str(folder), config.data)))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.advance(3)
+        app.source.advance(3)
         await pilot.press("e")
         assert app.query(ExperimentEditor)
         await type_into(pilot, app, "data.val_ratio", "0.5")
-        assert len(app.trainer.dataset.x_val) == 15 and app.trainer.dataset.class_names == ("circle", "cross", "square")
+        assert len(app.source.trainer.dataset.x_val) == 15 and app.source.trainer.dataset.class_names == (
+            "circle",
+            "cross",
+            "square",
+        )
         await type_into(pilot, app, "model.layers[0].filters", "4")
-        assert app.trainer.network.params["conv2d_1.W"].shape[-1] == 4
-        app.advance(3)
-        assert app.trainer.step_count == 6
+        assert app.source.trainer.network.params["conv2d_1.W"].shape[-1] == 4
+        app.source.advance(3)
+        assert app.source.trainer.step_count == 6
         assert "Error" not in screen_text(app) and "Traceback" not in screen_text(app)

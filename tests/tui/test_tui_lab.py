@@ -35,19 +35,19 @@ async def type_into(pilot, app: TuinnApp, name: str, text: str) -> None:
 
 
 def params(app: TuinnApp) -> dict[str, np.ndarray]:
-    return {k: v.copy() for k, v in app.trainer.network.params.items()}
+    return {k: v.copy() for k, v in app.source.trainer.network.params.items()}
 
 
 @pytest.mark.parametrize("size", [WIDE, SMALL])
 async def test_editor_changes_keep_the_weights_and_are_marked(size) -> None:
     app = step_app("spiral")
     async with app.run_test(size=size) as pilot:
-        app.advance(20)
+        app.source.advance(20)
         await pilot.press("e")
         assert app.query(ExperimentEditor)
         before = params(app)
         await type_into(pilot, app, "model.layers[0].units", "24")
-        after = app.trainer.network.params
+        after = app.source.trainer.network.params
         np.testing.assert_array_equal(after["dense_1.W"][:, :16], before["dense_1.W"])  # old units kept
         assert not after["dense_2.W"][16:].any()  # new units' outgoing weights start at zero
         for name in ("dense_3.W", "dense_3.b", "dense_4.W", "dense_4.b"):  # unchanged layers
@@ -55,37 +55,39 @@ async def test_editor_changes_keep_the_weights_and_are_marked(size) -> None:
         assert str(app.snapshot.events[-1]) == "units dense_1 16 -> 24 at step 20"
         assert "units dense_1 16 -> 24 at step 20" in panel_text(app, StatusPanel)
 
-        x = app.trainer.dataset.x_val
-        out = app.trainer.network.forward(x)
+        x = app.source.trainer.dataset.x_val
+        out = app.source.trainer.network.forward(x)
         field(app, "feature:x1^2").toggle()
         await pilot.pause()
-        np.testing.assert_allclose(app.trainer.network.forward(app.trainer.dataset.x_val), out, atol=1e-12, rtol=0)
-        assert app.trainer.network.input_shape == (3,)
+        np.testing.assert_allclose(
+            app.source.trainer.network.forward(app.source.trainer.dataset.x_val), out, atol=1e-12, rtol=0
+        )
+        assert app.source.trainer.network.input_shape == (3,)
         assert app.snapshot.events[-1].text == "features x1, x2 -> x1, x2, x1^2"
 
         await type_into(pilot, app, "data.noise", "30")
         await type_into(pilot, app, "model.l2", "0.001")
         assert [e.text for e in app.snapshot.events[-2:]] == ["noise 0 -> 30", "l2 0 -> 0.001"]
-        assert app.trainer.network.l2 == 0.001
-        app.advance(3)  # training goes on with every change
-        assert app.trainer.step_count == 23
+        assert app.source.trainer.network.l2 == 0.001
+        app.source.advance(3)  # training goes on with every change
+        assert app.source.trainer.step_count == 23
 
 
 async def test_added_layer_starts_near_the_identity_and_shows_in_the_table() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(10)
+        app.source.advance(10)
         await pilot.press("e")
-        out_layer = app.trainer.network.params["dense_4.W"].copy()
+        out_layer = app.source.trainer.network.params["dense_4.W"].copy()
         field(app, "add-layer").press()
         await pilot.pause()
         assert app.snapshot.events[-1].text == "added dense_4 (16 tanh units)"
-        np.testing.assert_array_equal(app.trainer.network.params["dense_5.W"], out_layer)
-        np.testing.assert_array_equal(app.trainer.network.params["dense_4.W"], np.eye(16))
+        np.testing.assert_array_equal(app.source.trainer.network.params["dense_5.W"], out_layer)
+        np.testing.assert_array_equal(app.source.trainer.network.params["dense_4.W"], np.eye(16))
         assert "dense_5" in panel_text(app, ArchitecturePanel) or "dense…" in panel_text(app, ArchitecturePanel)
         field(app, "remove:3").press()
         await pilot.pause()
-        assert [l.name for l in app.trainer.network.layers] == ["dense_1", "dense_2", "dense_3", "dense_4"]
+        assert [l.name for l in app.source.trainer.network.layers] == ["dense_1", "dense_2", "dense_3", "dense_4"]
 
 
 @pytest.mark.parametrize(
@@ -101,12 +103,12 @@ async def test_added_layer_starts_near_the_identity_and_shows_in_the_table() -> 
 async def test_invalid_values_show_the_cli_message_and_change_nothing(name, text, message) -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(5)
+        app.source.advance(5)
         await pilot.press("e")
-        before, events, config = params(app), len(app.snapshot.events), app.trainer.config
+        before, events, config = params(app), len(app.snapshot.events), app.source.trainer.config
         await type_into(pilot, app, name, text)
         assert message in str(app.query_one("#editor-message").render())
-        assert app.trainer.config == config and len(app.snapshot.events) == events
+        assert app.source.trainer.config == config and len(app.snapshot.events) == events
         for key, value in params(app).items():
             np.testing.assert_array_equal(value, before[key])
 
@@ -122,11 +124,11 @@ async def test_the_preset_browser_opens_every_preset_and_each_trains() -> None:
             await pilot.pause()
             config = __import__("tuinn.config", fromlist=["load_preset"]).load_preset(name)
             if config.needs_data:  # its files are not given: the app says what it needs
-                assert app.trainer.refused and config.needs_data[:40] in app.trainer.refused
+                assert app.source.trainer.refused and config.needs_data[:40] in app.source.trainer.refused
                 continue
-            assert app.trainer.config.name == name and app.trainer.step_count == 0
-            app.advance(2)
-            assert app.trainer.step_count == 2 and app.snapshot.preset == name
+            assert app.source.trainer.config.name == name and app.source.trainer.step_count == 0
+            app.source.advance(2)
+            assert app.source.trainer.step_count == 2 and app.snapshot.preset == name
             assert f"About {name}" in screen_text(app)
             assert name in panel_text(app, StatusPanel)
 
@@ -134,17 +136,17 @@ async def test_the_preset_browser_opens_every_preset_and_each_trains() -> None:
 async def test_about_card_shows_the_lesson_and_why_a_target_is_missed() -> None:
     app = step_app("perceptron-xor")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(1)
+        app.source.advance(1)
         await pilot.pause()
         card = app.query_one(AboutCard)
         assert card.display and "Try:" in str(card.render())
         await pilot.press("i")
         assert not card.display
-        while not app.trainer.finished:
-            app.advance(50)
+        while not app.source.trainer.finished:
+            app.source.advance(50)
         await pilot.pause()
         assert card.display, "a target missed by design opens the card"
-        assert app.trainer.config.target.explain_miss[:40] in " ".join(str(card.render()).split())
+        assert app.source.trainer.config.target.explain_miss[:40] in " ".join(str(card.render()).split())
 
 
 async def test_palette_and_help_list_the_lab() -> None:
@@ -166,7 +168,7 @@ async def test_palette_and_help_list_the_lab() -> None:
             assert wanted in names
         assert any(n.startswith("Open preset") for n in names) and any(n.startswith("Save experiment") for n in names)
         assert any(n.startswith("About this preset") for n in names)
-        next(c for c in app.get_system_commands(app.screen) if c.title == "Add neuron").callback()
+        await next(c for c in app.get_system_commands(app.screen) if c.title == "Add neuron").callback()
         await pilot.pause()
         assert app.snapshot.events[-1].text == "units dense_1 16 -> 17"  # the selected layer ([ ])
         await pilot.press("question_mark")
@@ -178,7 +180,7 @@ async def test_palette_and_help_list_the_lab() -> None:
 async def test_save_as_preset_reproduces_the_run(tmp_path) -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(5)
+        app.source.advance(5)
         await pilot.press("e")
         await type_into(pilot, app, "data.noise", "20")
         await type_into(pilot, app, "model.layers[1].units", "8")

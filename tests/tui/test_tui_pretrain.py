@@ -16,7 +16,7 @@ STEPS_PER_LAYER = 250  # 10 epochs of 25 batches
 async def test_pretraining_phase_is_shown_then_fine_tuning(size) -> None:
     app = step_app("deep-sigmoid-pretrained")
     async with app.run_test(size=size) as pilot:
-        app.advance(STEPS_PER_LAYER + 30)  # into dense_2's pretraining
+        app.source.advance(STEPS_PER_LAYER + 30)  # into dense_2's pretraining
         await pilot.pause()
         status = panel_text(app, StatusPanel)
         assert "State pretraining dense_2" in status and "Phase pretrain: layer 2/8, epoch 2/10" in status, status
@@ -27,7 +27,7 @@ async def test_pretraining_phase_is_shown_then_fine_tuning(size) -> None:
             marked = [s.text for s in arch._lines if PRETRAIN_MARK in s.text]
             assert len(marked) == 1 and marked[0].lstrip().startswith("dense_2"), marked
             assert any("yellow" in str(seg.style) for s in arch._lines if PRETRAIN_MARK in s.text for seg in s)
-        app.advance(7 * STEPS_PER_LAYER)  # the other layers, then the first fine-tuning steps
+        app.source.advance(7 * STEPS_PER_LAYER)  # the other layers, then the first fine-tuning steps
         await pilot.pause()
         status = panel_text(app, StatusPanel)
         assert "State running" in status and "Phase fine-tuning (pretrained)" in status, status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Digits
-from tui_support import SMALL, WIDE, preset_app, screen_text
+from tui_support import SMALL, WIDE, preset_app, screen_text, step_app, tour_app
 
 from tuinn.config import load_preset
 from tuinn.tui.app import TuinnApp
@@ -40,13 +40,13 @@ async def test_projector_mode_shows_the_picture_large_and_the_numbers_in_digits(
 ) -> None:
     app = preset_app(preset, mnist_folder)
     async with app.run_test(size=size) as pilot:
-        app.advance(5)
+        app.source.advance(5)
         await pilot.pause()
         normal = {type(p): p.region.area for p in app.query(STAGES[preset])}
         await pilot.press("P")
-        app.advance(3)
-        app.trainer.evaluate()
-        app.show(app.trainer.snapshot())
+        app.source.advance(3)
+        app.source.trainer.evaluate()
+        app.show(app.source.trainer.snapshot())
         await pilot.pause()
         s = app.snapshot
         assert not app.query(ArchitecturePanel)  # fewer panels
@@ -71,17 +71,17 @@ async def test_projector_mode_shows_the_picture_large_and_the_numbers_in_digits(
 
 
 async def test_the_digits_follow_the_run_and_the_picture_keys_still_work() -> None:
-    app = TuinnApp(load_preset("spiral"), autostart=False, projector=True)  # as --projector starts it
+    app = step_app(load_preset("spiral"), projector=True)  # as --projector starts it
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(30)
-        app.trainer.evaluate()
-        app.show(app.trainer.snapshot())
+        app.source.advance(30)
+        app.source.trainer.evaluate()
+        app.show(app.source.trainer.snapshot())
         await pilot.pause()
         first = figures(app)
         assert app.query(Readout) and first[0] == str(app.snapshot.epoch)
-        app.advance(200)
-        app.trainer.evaluate()
-        app.show(app.trainer.snapshot())
+        app.source.advance(200)
+        app.source.trainer.evaluate()
+        app.show(app.source.trainer.snapshot())
         await pilot.pause()
         assert figures(app) != first and figures(app)[0] == str(app.snapshot.epoch)
         await pilot.press("full_stop", "full_stop", "full_stop")  # a hidden unit in the big panel
@@ -98,7 +98,7 @@ async def test_projector_mode_in_both_colour_systems_and_in_ascii(colours: str) 
     app.ascii = colours == "256"  # no UTF-8 locale: the figures in plain bold text
     async with app.run_test(size=HUGE) as pilot:
         await pilot.press("P")
-        app.advance(3)
+        app.source.advance(3)
         await pilot.pause()
         text = screen_text(app)
         assert "epoch (of" in text and "Sample" in text
@@ -113,17 +113,17 @@ async def test_projector_mode_in_both_colour_systems_and_in_ascii(colours: str) 
 async def test_the_tour_in_projector_mode_walks_every_stop(size) -> None:
     """`tuinn tour --projector`: a class follows the story with each stop's picture large."""
     from tuinn.config.tour_file import load_tour
-    from tuinn.tui.tour import TourPanel, TourPosition
+    from tuinn.tui.tour_guide import TourPanel, TourPosition
 
     stops = load_tour()
-    app = TuinnApp(tour=TourPosition(stops), autostart=False, projector=True)
+    app = tour_app(TourPosition(stops), projector=True)
     async with app.run_test(size=size) as pilot:
         for i, stop in enumerate(stops):
             if i:
                 await pilot.press("greater_than_sign")
             await pilot.pause()
-            app.advance(2)
+            app.source.advance(2)
             await pilot.pause()
-            assert app.trainer.config.name == stop.preset
+            assert app.source.trainer.config.name == stop.preset
             assert app.query_one(Readout).border_title.startswith(stop.preset) and app.query_one(TourPanel).display
             assert figures(app)[0] == str(app.snapshot.epoch) and not app.query(ArchitecturePanel)

@@ -13,7 +13,9 @@ from tuinn.report.console import JsonReporter
 from tuinn.report.headless import run_headless
 from tuinn.train.recorder import Recorder, Recording
 from tuinn.train.trainer import Trainer
-from tuinn.tui.replay import JUMP, ReplayApp
+from tuinn.tui import keys
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.replay_source import JUMP, ReplaySource
 from tuinn.tui.widgets.decision import DecisionPanel
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.status import StatusPanel
@@ -40,6 +42,11 @@ def recordings(tmp_path_factory):
     return made
 
 
+def replay_app(recording: Recording) -> TuinnApp:
+    """The app on a replay of `recording`, paused at its first frame."""
+    return TuinnApp(ReplaySource(recording, autoplay=False))
+
+
 def status(app) -> str:
     return panel_text(app, StatusPanel)
 
@@ -48,7 +55,7 @@ def status(app) -> str:
 @pytest.mark.parametrize("preset", sorted(set(preset_names()) - NOT_RUNNABLE))
 async def test_every_preset_replays_at_every_size(recordings, preset, size) -> None:
     recording = Recording(recordings[preset])
-    app = ReplayApp(recording, autoplay=False)
+    app = replay_app(recording)
     async with app.run_test(size=size) as pilot:
         await pilot.press("end")
         last = recording[len(recording) - 1]
@@ -64,35 +71,45 @@ async def test_keys_step_scrub_and_play(recordings) -> None:
     recording = Recording(recordings["spiral"])
     n = len(recording)
     assert n > JUMP + 2
-    app = ReplayApp(recording, autoplay=False)
+    app = replay_app(recording)
     async with app.run_test(size=WIDE) as pilot:
-        assert app.player.position == 0 and "Step 0 " in status(app)
+        assert app.source.player.position == 0 and "Step 0 " in status(app)
         await pilot.press("full_stop")
-        assert app.player.position == 1
+        assert app.source.player.position == 1
         assert f"Step {recording[1].step:,}" in status(app)
         await pilot.press("right_square_bracket")
-        assert app.player.position == 1 + JUMP
+        assert app.source.player.position == 1 + JUMP
         await pilot.press("comma")
-        assert app.player.position == JUMP
+        assert app.source.player.position == JUMP
         await pilot.press("left_square_bracket", "left_square_bracket")
-        assert app.player.position == 0
+        assert app.source.player.position == 0
         await pilot.press("end")
-        assert app.player.position == n - 1 and "paused" in screen_text(app)
+        assert app.source.player.position == n - 1 and "paused" in screen_text(app)
         await pilot.press("space")  # at the end, play starts again from the first frame
-        assert app.player.playing and app.player.position < n // 2
+        assert app.source.player.playing and app.source.player.position < n // 2
         await pilot.pause(0.5)
-        assert 0 < app.player.position
+        assert 0 < app.source.player.position
         await pilot.press("space")
-        held = app.player.position
+        held = app.source.player.position
         await pilot.pause(0.3)
-        assert app.player.position == held and not app.player.playing
+        assert app.source.player.position == held and not app.source.player.playing
 
 
 async def test_replay_changes_nothing_and_has_no_training_keys(recordings) -> None:
     recording = Recording(recordings["xor"])
-    app = ReplayApp(recording, autoplay=False)
+    app = replay_app(recording)
     async with app.run_test(size=WIDE) as pilot:
         before = status(app)
         await pilot.press("a", "r", "plus", "o", "n")  # training keys of the live app: not bound here
-        assert app.trainer is None and app.player.position == 0
+        assert not hasattr(app.source, "trainer") and app.source.player.position == 0
         assert status(app) == before
+
+
+async def test_replay_offers_the_registrys_replay_keys(recordings) -> None:
+    app = replay_app(Recording(recordings["xor"]))
+    async with app.run_test(size=WIDE):
+        bound = [b for _, b in app._bindings if b.action != "command_palette" and b.key not in ("ctrl+q", "ctrl+c")]
+        assert bound == keys.REPLAY_KEYS
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        assert {b.tooltip for b in keys.REPLAY_KEYS} <= commands
+        assert not {e.name for e in keys.RUN_PALETTE} & commands  # nothing that edits a run

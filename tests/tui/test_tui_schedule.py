@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import SMALL, WIDE, panel_text, screen_text
+from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
 
 from tuinn.config import load_preset
 from tuinn.config.settings import with_settings
@@ -21,7 +21,7 @@ COSINE = [
 
 
 def scheduled_app(preset: str, settings: list[str], colour_system: str = "truecolor") -> TuinnApp:
-    return TuinnApp(with_settings(load_preset(preset), settings), autostart=False, colour_system=colour_system)
+    return step_app(with_settings(load_preset(preset), settings), colour_system=colour_system)
 
 
 def loss_rows(app: TuinnApp) -> dict[str, str]:
@@ -35,26 +35,26 @@ def loss_rows(app: TuinnApp) -> dict[str, str]:
 async def test_the_lr_row_draws_warmup_then_cosine_and_marks_the_override(size, colours) -> None:
     app = scheduled_app("spiral", COSINE, colours)
     async with app.run_test(size=size) as pilot:
-        spe = app.trainer.clock.steps_per_epoch
-        app.advance(8 * spe)
+        spe = app.source.trainer.clock.steps_per_epoch
+        app.source.advance(8 * spe)
         await pilot.pause()
         rows = loss_rows(app)
         assert "lr" in rows, rows
         lr_row = rows["lr"]
         assert lr_row[: LABEL + 6] in screen_text(app)  # on the screen, not only in the panel's lines
-        assert lr_row[11:].split()[0] == f"{app.trainer.lr:.3g}"
+        assert lr_row[11:].split()[0] == f"{app.source.trainer.lr:.3g}"
         bars = [BARS.index(c) for c in lr_row[LABEL:].strip()]
         peak = bars.index(max(bars))
         assert bars[0] < max(bars) and bars[-1] < max(bars)  # up through the warmup, down the cosine
         assert all(a <= b for a, b in zip(bars[:peak], bars[1 : peak + 1]))
         assert all(a >= b for a, b in zip(bars[peak:], bars[peak + 1 :]))
-        assert f"LR {app.trainer.lr:.4g} cosine" in panel_text(app, StatusPanel)
-        before = app.trainer.lr
+        assert f"LR {app.source.trainer.lr:.4g} cosine" in panel_text(app, StatusPanel)
+        before = app.source.trainer.lr
         await pilot.press("plus")
-        app.advance(1)
+        app.source.advance(1)
         await pilot.pause()
-        assert app.trainer.lr == pytest.approx(2 * app.trainer.schedule.scaled(0.5).lr_at(8, 1, spe))
-        assert app.trainer.lr > 1.5 * before
+        assert app.source.trainer.lr == pytest.approx(2 * app.source.trainer.schedule.scaled(0.5).lr_at(8, 1, spe))
+        assert app.source.trainer.lr > 1.5 * before
         marks = loss_rows(app)["events"][LABEL:]
         assert "l" in marks
         assert "schedule ×2 from here" in panel_text(app, StatusPanel)
@@ -62,13 +62,13 @@ async def test_the_lr_row_draws_warmup_then_cosine_and_marks_the_override(size, 
 
 
 async def test_a_constant_lr_takes_no_row_until_it_is_changed() -> None:
-    app = TuinnApp(load_preset("xor"), autostart=False)
+    app = step_app(load_preset("xor"))
     async with app.run_test(size=SMALL) as pilot:
-        app.advance(20)
+        app.source.advance(20)
         await pilot.pause()
         assert "lr" not in loss_rows(app)
         await pilot.press("minus")
-        app.advance(5)
+        app.source.advance(5)
         await pilot.pause()
         assert "lr" in loss_rows(app)
         await pilot.press("q")
@@ -78,11 +78,11 @@ async def test_a_constant_lr_takes_no_row_until_it_is_changed() -> None:
 async def test_early_stopping_is_shown_in_the_status_panel(size) -> None:
     app = scheduled_app("gauss", ["target.value=1.0", "target.patience=4"])
     async with app.run_test(size=size) as pilot:
-        while not app.trainer.finished:
-            app.advance(25)
+        while not app.source.trainer.finished:
+            app.source.advance(25)
         await pilot.pause()
         text = panel_text(app, StatusPanel)
-        assert app.trainer.status.stopped_early and app.trainer.epoch < app.trainer.clock.budget
+        assert app.source.trainer.status.stopped_early and app.source.trainer.epoch < app.source.trainer.clock.budget
         assert "stopped early" in text.split("Epoch")[0]  # the State field
         assert "has not improved for 4 evaluations" in text
         await pilot.press("q")

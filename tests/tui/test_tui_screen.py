@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 from textual.widgets import TabbedContent
-from tui_support import SMALL, WIDE, panel_text, screen_text, seed_conv_trainer, step_app
+from tui_support import SMALL, WIDE, panel_text, screen_text, seed_conv_trainer, step_app, trainer_app
 
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.confusion import ConfusionPanel
@@ -34,7 +34,7 @@ STATUS_FIELDS = (
 
 async def test_xor_shows_every_panel_and_status_field(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=WIDE):
-        xor_app.advance(5)
+        xor_app.source.advance(5)
         text = screen_text(xor_app)
         for word in (
             *COMMON_TITLES,
@@ -56,7 +56,7 @@ async def test_xor_shows_every_panel_and_status_field(xor_app: TuinnApp) -> None
 async def test_two_dimensional_presets_show_the_decision_boundary(preset: str) -> None:
     app = step_app(preset)
     async with app.run_test(size=WIDE):
-        app.advance(2)
+        app.source.advance(2)
         assert app.query_one(DecisionPanel).size.width >= 40
         assert not app.query(FeatureMapsPanel)
         assert "●" in screen_text(app)  # the training points
@@ -65,7 +65,7 @@ async def test_two_dimensional_presets_show_the_decision_boundary(preset: str) -
 async def test_cnn_preset_shows_feature_maps_not_decision_boundary() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=WIDE):
-        app.advance(2)
+        app.source.advance(2)
         text = screen_text(app)
         assert "Feature maps" in text and "Decision boundary" not in text
         assert "conv2d_1  8×8×16 = 1,024 neurons" in text
@@ -73,16 +73,16 @@ async def test_cnn_preset_shows_feature_maps_not_decision_boundary() -> None:
 
 
 async def test_seed_conv_layer_is_2x2x3_with_12_neurons() -> None:
-    app = TuinnApp(trainer=seed_conv_trainer(), autostart=False)
+    app = trainer_app(seed_conv_trainer())
     async with app.run_test(size=WIDE):
-        app.advance(3)
+        app.source.advance(3)
         assert "conv2d_1 2×2×3 = 12 neurons" in panel_text(app, FeatureMapsPanel)
 
 
 async def test_mlp_without_pictures_gives_the_curves_the_width_the_confusion_matrix_leaves() -> None:
     app = step_app("digits-mlp")
     async with app.run_test(size=WIDE):
-        app.advance(1)
+        app.source.advance(1)
         assert not app.query(DecisionPanel) and not app.query(FeatureMapsPanel) and not app.query("#main")
         assert app.query_one("#curves").size.width + app.query_one("#side").size.width == WIDE[0]
         assert [type(p) for p in app.query_one("#side").children] == [ConfusionPanel]
@@ -90,7 +90,7 @@ async def test_mlp_without_pictures_gives_the_curves_the_width_the_confusion_mat
 
 async def test_small_terminal_uses_tabs_and_tiny_one_asks_to_enlarge(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=SMALL) as pilot:
-        xor_app.advance(2)
+        xor_app.source.advance(2)
         assert xor_app.query_one(TabbedContent)
         text = screen_text(xor_app)
         for word in ("Training", "Architecture", "Gradients", "Decision boundary", "Status", "Loss"):
@@ -123,15 +123,15 @@ async def test_divergence_is_shown_prominently(xor_app: TuinnApp) -> None:
 
 async def test_an_unchanged_snapshot_repaints_nothing(xor_app: TuinnApp, monkeypatch: pytest.MonkeyPatch) -> None:
     async with xor_app.run_test(size=WIDE) as pilot:
-        xor_app.advance(3)
+        xor_app.source.advance(3)
         await pilot.pause()
         repaints = []
         monkeypatch.setattr(
             Panel, "refresh", lambda self, *regions, **kw: repaints.append((type(self).__name__, regions))
         )
-        xor_app.show(xor_app.trainer.snapshot())
+        xor_app.show(xor_app.source.trainer.snapshot())
         assert repaints == []
-        xor_app.advance(1)
+        xor_app.source.advance(1)
         changed = {name for name, _ in repaints}
         assert "StatusPanel" in changed and "ArchitecturePanel" not in changed
         assert all(len(regions) == 1 and regions[0].height == 1 for _, regions in repaints)

@@ -15,9 +15,9 @@ def test_xor_after_an_activation_switch(snap_compare) -> None:
     app = step_app("xor")
 
     async def run_before(pilot: Pilot) -> None:
-        app.advance(6)
+        app.source.advance(6)
         await pilot.press("a")
-        app.advance(3)
+        app.source.advance(3)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
@@ -29,7 +29,7 @@ def test_preset_at_size(snap_compare, preset: str, size: tuple[int, int]) -> Non
     app = step_app(preset)
 
     async def run_before(pilot: Pilot) -> None:
-        app.advance(STEPS[preset])
+        app.source.advance(STEPS[preset])
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -40,7 +40,7 @@ def test_spiral_with_a_unit_selected_in_256_colours(snap_compare) -> None:
     app.colour_system = "256"
 
     async def run_before(pilot: Pilot) -> None:
-        app.advance(300)
+        app.source.advance(300)
         await pilot.press("full_stop", "full_stop", "full_stop", "full_stop")
         await pilot.pause()
 
@@ -54,7 +54,7 @@ def test_projector_mode(snap_compare, preset: str, size: tuple[int, int]) -> Non
     app = step_app(preset)
 
     async def run_before(pilot: Pilot) -> None:
-        app.advance(STEPS[preset])
+        app.source.advance(STEPS[preset])
         await pilot.press("P")
         await pilot.pause()
 

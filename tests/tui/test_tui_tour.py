@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
+from tui_support import SMALL, WIDE, panel_text, screen_text, step_app, tour_app
 
 from tuinn.config.tour_file import load_tour
 from tuinn.tui.app import TuinnApp
-from tuinn.tui.tour import TourPanel, TourPosition
+from tuinn.tui.tour_guide import TourPanel, TourPosition
 from tuinn.tui.widgets.status import StatusPanel
 
 STOPS = load_tour()
@@ -19,16 +19,16 @@ def tour_text(app: TuinnApp) -> str:
 
 @pytest.mark.parametrize("size", [SMALL, WIDE, (200, 60)])
 async def test_the_tour_walks_every_stop_forward_and_back(size) -> None:
-    app = TuinnApp(tour=TourPosition(STOPS), autostart=False)
+    app = tour_app(TourPosition(STOPS))
     async with app.run_test(size=size) as pilot:
         for i, stop in enumerate(STOPS):
             if i:
                 await pilot.press("greater_than_sign")
             await pilot.pause()
-            app.advance(2)  # every stop's run trains in this window
+            app.source.advance(2)  # every stop's run trains in this window
             await pilot.pause()
             assert f"Tour {i + 1}/{len(STOPS)} · {stop.when} · {stop.title[:30]}" in tour_text(app)
-            assert app.trainer.config.name == stop.preset and app.snapshot.step == 2
+            assert app.source.trainer.config.name == stop.preset and app.snapshot.step == 2
             if size != SMALL:
                 assert f"Preset {stop.preset}" in panel_text(app, StatusPanel)
             assert "Look:" in tour_text(app) and "t the whole text" in tour_text(app)
@@ -36,15 +36,15 @@ async def test_the_tour_walks_every_stop_forward_and_back(size) -> None:
                 assert "History:" in tour_text(app) and "Try:" in tour_text(app)
         await pilot.press("greater_than_sign")  # past the last stop: stays, and says so
         await pilot.pause()
-        assert app.tour.index == len(STOPS) - 1
+        assert app.tour.position.index == len(STOPS) - 1
         await pilot.press("less_than_sign")
         await pilot.pause()
-        assert app.trainer.config.name == STOPS[-2].preset and f"Tour {len(STOPS) - 1}/" in tour_text(app)
+        assert app.source.trainer.config.name == STOPS[-2].preset and f"Tour {len(STOPS) - 1}/" in tour_text(app)
 
 
 async def test_t_shows_the_whole_text_and_the_tera_table() -> None:
     index = next(i for i, s in enumerate(STOPS) if s.table == "million-pixels")
-    app = TuinnApp(tour=TourPosition(STOPS, index), autostart=False)
+    app = tour_app(TourPosition(STOPS, index))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("t")
         await pilot.pause()
@@ -60,7 +60,7 @@ async def test_the_palette_starts_the_tour_at_the_preset_on_screen() -> None:
     app = step_app("xor")
     xor_stop = next(i for i, s in enumerate(STOPS) if s.preset == "xor")
     async with app.run_test(size=WIDE) as pilot:
-        assert not app.query_one(TourPanel).display and app.tour is None
+        assert not app.query_one(TourPanel).display and app.tour.position is None
         assert "Tour" in [c.title for c in app.get_system_commands(app.screen)]
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -68,12 +68,12 @@ async def test_the_palette_starts_the_tour_at_the_preset_on_screen() -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause(0.3)
-        assert app.tour is not None and app.tour.index == xor_stop, app.tour
-        assert app.trainer.config.name == "xor"  # the run on screen goes on
+        assert app.tour.position is not None and app.tour.position.index == xor_stop, app.tour.position
+        assert app.source.trainer.config.name == "xor"  # the run on screen goes on
         assert app.query_one(TourPanel).display and f"Tour {xor_stop + 1}/" in tour_text(app)
         await pilot.press("greater_than_sign")
         await pilot.pause()
-        assert app.trainer.config.name == STOPS[xor_stop + 1].preset
+        assert app.source.trainer.config.name == STOPS[xor_stop + 1].preset
 
 
 async def test_a_tour_key_outside_the_tour_starts_it_here() -> None:
@@ -81,4 +81,8 @@ async def test_a_tour_key_outside_the_tour_starts_it_here() -> None:
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("less_than_sign")
         await pilot.pause()
-        assert app.tour is not None and app.tour.stop.preset == "deep-relu" and app.trainer.config.name == "deep-relu"
+        assert (
+            app.tour.position is not None
+            and app.tour.position.stop.preset == "deep-relu"
+            and app.source.trainer.config.name == "deep-relu"
+        )

@@ -27,8 +27,8 @@ SIZES = (SMALL, WIDE, HUGE)
 
 def show_evaluation(app: TuinnApp) -> None:
     """Evaluate now (as each evaluation step does) and show the result."""
-    app.trainer.evaluate()
-    app.show(app.trainer.snapshot())
+    app.source.trainer.evaluate()
+    app.show(app.source.trainer.snapshot())
 
 
 @pytest.mark.parametrize("colours", ["truecolor", "256"])
@@ -41,13 +41,13 @@ async def test_every_preset_opens_at_every_size_in_both_colour_systems(
     async with app.run_test(size=SMALL) as pilot:
         for size in SIZES:
             await pilot.resize_terminal(*size)
-            app.advance(2)
+            app.source.advance(2)
             await pilot.pause()
             text = screen_text(app)
             assert "Status" in text and "? help" in text and "q quit" in text, (app_preset, size)
             assert all(p.size.width > 0 for p in app.query(Panel) if p.display and p.region.width)
             await pilot.press("P")  # projector mode at this size, then back
-            app.advance(2)
+            app.source.advance(2)
             await pilot.pause()
             text = screen_text(app)
             assert "epoch (of" in text and "? help" in text and "q quit" in text, (app_preset, size, "projector")
@@ -61,7 +61,7 @@ async def test_every_preset_opens_at_every_size_in_both_colour_systems(
 async def test_the_neuron_grid_draws_every_unit_of_a_small_net() -> None:
     app = step_app("xor")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(3)
+        app.source.advance(3)
         await pilot.press("i")  # the About card, docked under the panels at start, gives its lines back
         grid = app.query_one(NeuronsPanel)
         assert "7 of 7 units" in panel_text(app, NeuronsPanel)  # 2 inputs, 4 hidden, 1 output
@@ -71,15 +71,15 @@ async def test_the_neuron_grid_draws_every_unit_of_a_small_net() -> None:
 async def test_selecting_a_unit_shows_it_in_the_big_panel_with_its_weights() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(20)
+        app.source.advance(20)
         await pilot.pause()
         before = [line.text for line in app.query_one(DecisionPanel)._lines]
         await pilot.press("full_stop", "full_stop", "full_stop")  # past the two inputs: dense_1's first unit
         decision = panel_text(app, DecisionPanel)
         assert "dense_1 unit 1/16" in decision and "tanh" in decision
-        w = app.trainer.network.layers[0].parameters["W"][:, 0]
+        w = app.source.trainer.network.layers[0].parameters["W"][:, 0]
         assert " ".join(f"{v:+.2f}" for v in w) in decision  # the incoming weights as numbers
-        assert f"b {app.trainer.network.layers[0].parameters['b'][0]:+.3g}" in decision
+        assert f"b {app.source.trainer.network.layers[0].parameters['b'][0]:+.3g}" in decision
         assert [line.text for line in app.query_one(DecisionPanel)._lines] != before
         await pilot.press("comma", "comma", "comma")  # back to the network's output
         assert "P(class 1)" in panel_text(app, DecisionPanel)
@@ -88,7 +88,7 @@ async def test_selecting_a_unit_shows_it_in_the_big_panel_with_its_weights() -> 
 async def test_clicking_a_thumbnail_selects_that_unit() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(5)
+        app.source.advance(5)
         await pilot.pause()
         grid = app.query_one(NeuronsPanel)
         p = grid._plan
@@ -103,7 +103,7 @@ async def test_clicking_a_thumbnail_selects_that_unit() -> None:
 async def test_a_net_too_big_to_show_whole_says_so_and_pages_with_the_selection() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(2)
+        app.source.advance(2)
         text = panel_text(app, NeuronsPanel)
         shown = int(re.search(r"(\d+) of 51 units", text).group(1))
         assert shown < 51
@@ -117,7 +117,7 @@ async def test_a_net_too_big_to_show_whole_says_so_and_pages_with_the_selection(
 async def test_points_key_shows_only_the_misclassified() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(5)
+        app.source.advance(5)
         await pilot.pause()
         d = app.snapshot.decision
 
@@ -144,10 +144,10 @@ def sample_figures(app: TuinnApp) -> tuple[str, list[float]]:
 async def test_the_sample_view_shows_the_true_label_and_ten_probabilities_summing_to_one() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=WIDE):
-        app.advance(20)
+        app.source.advance(20)
         true, probabilities = sample_figures(app)
         v = app.snapshot.sample
-        assert true == str(app.trainer.dataset.y_val[v.index])
+        assert true == str(app.source.trainer.dataset.y_val[v.index])
         assert len(probabilities) == 10 and sum(probabilities) == pytest.approx(1.0, abs=0.006)
         assert f"validation {v.index + 1}/{v.count}" in panel_text(app, SamplePanel)
 
@@ -155,8 +155,8 @@ async def test_the_sample_view_shows_the_true_label_and_ten_probabilities_summin
 async def test_sample_keys_step_and_jump_to_the_misclassified() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(12)
-        app.trainer.evaluate()
+        app.source.advance(12)
+        app.source.trainer.evaluate()
         await pilot.press("full_stop", "full_stop")
         assert app.snapshot.sample.index == 2 and "validation 3/" in panel_text(app, SamplePanel)
         await pilot.press("comma")
@@ -169,7 +169,7 @@ async def test_sample_keys_step_and_jump_to_the_misclassified() -> None:
 async def test_channel_paging_reaches_the_last_channel() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=WIDE) as pilot:
-        app.advance(3)
+        app.source.advance(3)
         text = panel_text(app, FeatureMapsPanel)
         first = re.search(r"conv2d_2 .*? ch 1-(\d+)/32", text)
         assert first, text
@@ -181,7 +181,7 @@ async def test_channel_paging_reaches_the_last_channel() -> None:
 async def test_kernels_of_the_selected_conv_layer_are_drawn() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=HUGE) as pilot:
-        app.advance(3)
+        app.source.advance(3)
         assert "16 kernels of conv2d_1" in panel_text(app, FeatureMapsPanel)
         await pilot.press("right_square_bracket")
         assert "kernels of conv2d_2" in panel_text(
@@ -195,12 +195,12 @@ async def test_kernels_of_the_selected_conv_layer_are_drawn() -> None:
 async def test_the_confusion_matrix_sums_to_the_validation_count_and_its_diagonal_is_the_accuracy() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=WIDE):
-        app.advance(12)
+        app.source.advance(12)
         show_evaluation(app)
         panel = app.query_one(ConfusionPanel)
         rows = [line.text.split() for line in panel._lines[1:11]]
         counts = np.array([[int(v) for v in row[1:11]] for row in rows])
-        n = len(app.trainer.dataset.x_val)
+        n = len(app.source.trainer.dataset.x_val)
         assert counts.sum() == n
         assert np.trace(counts) / n == pytest.approx(app.snapshot.val_metric)
         assert [float(row[11]) for row in rows] == pytest.approx(np.diag(counts) / counts.sum(axis=1), abs=0.006)
@@ -213,7 +213,7 @@ async def test_the_confusion_matrix_sums_to_the_validation_count_and_its_diagona
 async def test_accuracy_one_is_drawn_at_the_top_and_a_truth_table_has_no_validation_rows() -> None:
     app = step_app("xor")
     async with app.run_test(size=WIDE):
-        app.advance(2000)
+        app.source.advance(2000)
         text = panel_text(app, LossPanel)
         acc = re.search(r"train acc\s+1\.0000\s+(\S+)", text).group(1)
         assert acc.endswith("████")
@@ -223,16 +223,16 @@ async def test_accuracy_one_is_drawn_at_the_top_and_a_truth_table_has_no_validat
 async def test_chance_accuracy_is_drawn_half_way() -> None:
     app = step_app("deep-sigmoid")
     async with app.run_test(size=WIDE):
-        app.advance(40)
+        app.source.advance(40)
         show_evaluation(app)
         acc = re.search(r"val acc\s+0\.5\d+\s+(\S+)", panel_text(app, LossPanel)).group(1)
         assert set(acc) <= set("▄▅")
 
 
 async def test_a_long_epoch_budget_never_truncates() -> None:
-    app = TuinnApp(with_overrides(load_preset("xor"), epochs=20000), autostart=False)
+    app = step_app(with_overrides(load_preset("xor"), epochs=20000))
     async with app.run_test(size=WIDE):
-        app.advance(1025)
+        app.source.advance(1025)
         assert "1025/20000" in panel_text(app, StatusPanel)
 
 
@@ -250,9 +250,9 @@ def test_256_colour_ramps_are_monotone_in_lightness() -> None:
 
 
 async def test_without_truecolor_the_pictures_use_256_colour_indices() -> None:
-    app = TuinnApp(load_preset("spiral"), autostart=False, colour_system="256")
+    app = step_app(load_preset("spiral"), colour_system="256")
     async with app.run_test(size=WIDE):
-        app.advance(3)
+        app.source.advance(3)
         styles = [
             seg.style for line in app.query_one(DecisionPanel)._lines for seg in line if seg.style and seg.style.bgcolor
         ]
@@ -260,9 +260,9 @@ async def test_without_truecolor_the_pictures_use_256_colour_indices() -> None:
 
 
 async def test_without_utf8_the_panels_draw_ascii() -> None:
-    app = TuinnApp(load_preset("spiral"), autostart=False, ascii=True)
+    app = step_app(load_preset("spiral"), ascii=True)
     async with app.run_test(size=WIDE):
-        app.advance(3)
+        app.source.advance(3)
         for panel in app.query(Panel):
             assert all(line.text.isascii() for line in panel._lines), type(panel).__name__
         assert app.screen.has_class("-ascii")

@@ -1,13 +1,19 @@
-"""Helpers of the TUI tests: apps in step mode (no training thread: the test steps the Trainer), a reader of the screen."""
+"""Helpers of the TUI tests: the app on a stepping source (no training thread: the test steps the Trainer), a reader
+of the screen."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tuinn.config import load_preset, parse_config, with_overrides
+from tuinn.config import RunConfig, load_preset, parse_config, with_overrides
 from tuinn.data import Dataset, data_spec_for_path
+from tuinn.train.runner import TrainingThread
+from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 from tuinn.tui.app import TuinnApp
+from tuinn.tui.live_source import LiveSource
+from tuinn.tui.source import Capabilities, OnSnapshot, Scrub, Seek, SourceCommand
+from tuinn.tui.tour_guide import TourPosition
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -54,17 +60,87 @@ def seed_conv_trainer() -> Trainer:
     return Trainer(parse_config(SEED_CONV, source="test", base_dir=None), dataset=data)
 
 
-def step_app(preset: str) -> TuinnApp:
-    """The app on a built-in preset, in step mode."""
-    return TuinnApp(load_preset(preset), autostart=False)
+class StepSource:
+    """A run the test steps: no thread and no clock, so everything on screen is deterministic (no throughput figure).
+
+    `advance` trains and shows the result; a key's command applies at once (and any single step it asks for).
+    """
+
+    capabilities = Capabilities(steer=True, timed=False)
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        #: a driver that is never started: it holds the speed limit (`s`) and stamps it on each Snapshot
+        self.driver = TrainingThread(trainer)
+        self.latest: Snapshot = self.driver.snapshot()
+        self.error: Exception | None = None
+        self._on_snapshot: OnSnapshot | None = None
+
+    def start(self, on_snapshot: OnSnapshot) -> None:
+        self._on_snapshot = on_snapshot
+
+    def send(self, command: SourceCommand) -> None:
+        if isinstance(command, (Scrub, Seek)):
+            return
+        self.driver.submit(command)
+        self.trainer.apply_commands()
+        while self.trainer.paused and self.trainer.wants_step:
+            self.trainer.step()
+        self.publish()
+
+    def advance(self, steps: int = 1) -> None:
+        """Train `steps` steps, then show the result."""
+        for _ in range(steps):
+            self.trainer.step()
+        self.publish()
+
+    def publish(self) -> None:
+        """Hand the app a Snapshot of the run now."""
+        self.latest = self.driver.snapshot()
+        if self._on_snapshot is not None:
+            self._on_snapshot(self.latest)
+
+    def state_line(self) -> None:
+        return None
+
+    def flat_out(self) -> bool:
+        return False
+
+    def publish_every(self, seconds: float) -> None:
+        pass
+
+    def stop(self, timeout: float | None) -> None:
+        pass
+
+
+def trainer_app(trainer: Trainer, **options) -> TuinnApp:
+    """The app on a stepping source over `trainer`."""
+    return TuinnApp(StepSource(trainer), **options)
+
+
+def step_app(run: str | RunConfig, **options) -> TuinnApp:
+    """The app on a built-in preset (or a RunConfig), on a stepping source; it runs on past its target, as in the app."""
+    config = load_preset(run) if isinstance(run, str) else run
+    return trainer_app(Trainer(config, stop_at_target=False), **options)
+
+
+def tour_app(position: TourPosition, **options) -> TuinnApp:
+    """The app on the tour at `position`, on a stepping source over the stop's preset."""
+    return step_app(position.stop.preset, tour=position, **options)
+
+
+def live_app(config: RunConfig) -> TuinnApp:
+    """The app on a live source: the run trains in its own thread, as `tuinn` starts it."""
+    trainer = Trainer(config, stop_at_target=False)
+    return TuinnApp(LiveSource(trainer, TrainingThread(trainer)))
 
 
 def preset_app(name: str, mnist_folder, colour_system: str = "truecolor") -> TuinnApp:
-    """The app on preset `name` in step mode; the IDX presets read the test's MNIST-format folder."""
+    """The app on preset `name` on a stepping source; the IDX presets read the test's MNIST-format folder."""
     config = load_preset(name)
     if config.needs_data:
         config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
-    return TuinnApp(config, autostart=False, colour_system=colour_system)
+    return step_app(config, colour_system=colour_system)
 
 
 def screen_text(app: TuinnApp) -> str:

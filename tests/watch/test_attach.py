@@ -13,7 +13,8 @@ import pytest
 from tests.tui.tui_support import WIDE, panel_text, screen_text
 from tests.watch.torch_support import image_batch, nn, small_cnn, torch
 from tuinn.train.stream import Stream
-from tuinn.tui.attach import AttachApp
+from tuinn.tui.app import TuinnApp
+from tuinn.tui.attach_source import AttachSource
 from tuinn.tui.widgets.architecture import ArchitecturePanel
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.gradients import GradientsPanel
@@ -38,7 +39,7 @@ def digits_stream(tmp_path_factory) -> Path:
 async def test_the_app_shows_a_watched_cnn(digits_stream) -> None:
     stream = Stream(digits_stream)
     stream.poll()
-    app = AttachApp(stream)
+    app = TuinnApp(AttachSource(stream))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         architecture = panel_text(app, ArchitecturePanel)
@@ -92,10 +93,10 @@ async def test_attached_while_the_loop_runs_it_follows_and_steers(tmp_path) -> N
     try:
         stream = Stream(tmp_path / "live.tuinn")
         stream.poll()
-        app = AttachApp(stream)
+        app = TuinnApp(AttachSource(stream))
         async with app.run_test(size=WIDE) as pilot:
-            first = app.player.snapshot.step
-            assert await wait_for(lambda: app.player.snapshot.step > first + 5, pilot)
+            first = app.source.player.snapshot.step
+            assert await wait_for(lambda: app.source.player.snapshot.step > first + 5, pilot)
             assert "live" in screen_text(app)
             await pilot.press("plus")
             assert await wait_for(lambda: loop.opt.param_groups[0]["lr"] == pytest.approx(0.02), pilot)
@@ -122,7 +123,7 @@ async def test_a_run_watched_without_an_optimizer_is_read_only(tmp_path) -> None
     w.step(loss=1.0)
     stream = Stream(tmp_path / "ro.tuinn")
     stream.poll()
-    app = AttachApp(stream)
+    app = TuinnApp(AttachSource(stream))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("plus")
         assert "(read-only)" in screen_text(app)
@@ -140,10 +141,10 @@ def test_attach_refuses_a_file_that_is_not_a_stream(tmp_path) -> None:
 
 async def test_replay_plays_a_watched_stream_afterwards(digits_stream) -> None:
     from tuinn.train.recorder import Recording
-    from tuinn.tui.replay import ReplayApp
+    from tuinn.tui.replay_source import ReplaySource
 
     recording = Recording(digits_stream)
-    app = ReplayApp(recording, autoplay=False)
+    app = TuinnApp(ReplaySource(recording, autoplay=False))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("end")
         assert f"frame {len(recording)}/{len(recording)}" in screen_text(app)
@@ -155,7 +156,7 @@ async def test_the_attached_app_fits_80_by_24(digits_stream) -> None:
 
     stream = Stream(digits_stream)
     stream.poll()
-    app = AttachApp(stream)
+    app = TuinnApp(AttachSource(stream))
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         text = screen_text(app)

@@ -9,7 +9,7 @@ PROBE = """
 import sys
 import tuinn, tuinn.cli
 from tuinn.cli.run import main
-import tuinn.tui.app, tuinn.tui.replay
+import tuinn.tui.app, tuinn.tui.replay_source, tuinn.tui.attach_source
 try:
     main(["--preset", "xor", "--headless", "--epochs", "2"], standalone_mode=False)
 except SystemExit:

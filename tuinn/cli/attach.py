@@ -10,6 +10,7 @@ import click
 
 from tuinn.cli.errors import BadInput
 from tuinn.cli.run import main
+from tuinn.cli.terminal import require_terminal
 
 WAIT_STEP = 0.5  # seconds between looks at a stream that has no frame yet
 
@@ -38,6 +39,8 @@ def attach_command(stream: str, wait: float) -> None:
             time.sleep(WAIT_STEP)
     except RecordingError as e:
         raise BadInput(str(e)) from None
-    from tuinn.tui.attach import run_attach
+    require_terminal("attach shows a run in the app only (tuinn replay FILE plays it afterwards, also in the app)")
+    from tuinn.tui.app import run_app
+    from tuinn.tui.attach_source import AttachSource
 
-    sys.exit(run_attach(frames))
+    sys.exit(run_app(AttachSource(frames)))

@@ -29,6 +29,7 @@ def replay_command(recording: str) -> None:
     require_terminal("replay shows a recording in the app only")
     if frames.torn:
         click.echo(f"{recording}: the run stopped mid-frame; replaying the {len(frames)} whole frames", err=True)
-    from tuinn.tui.replay import run_replay
+    from tuinn.tui.app import run_app
+    from tuinn.tui.replay_source import ReplaySource
 
-    sys.exit(run_replay(frames))
+    sys.exit(run_app(ReplaySource(frames)))

@@ -20,7 +20,7 @@ from tuinn.config.settings import with_settings
 from tuinn.export.service import ExportError, check_export_path, export_network
 
 if TYPE_CHECKING:
-    from tuinn.train.recorder import Recorder
+    from tuinn.train.recorder import FrameSink
     from tuinn.train.trainer import Trainer
 
 DEFAULT_PRESET = "xor"
@@ -233,7 +233,7 @@ def main(
         raise
     except (ConfigError, ExportError, ValueError, KeyError, OSError) as e:
         raise BadInput(message_of(e)) from None
-    recorder = None
+    recorder: FrameSink | None = None
     if record_path is not None:
         from tuinn.train.recorder import Recorder
 
@@ -250,11 +250,12 @@ def main(
         if headless:
             code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
         else:
+            from tuinn.train.runner import TrainingThread
             from tuinn.tui.app import run_app
+            from tuinn.tui.live_source import LiveSource
 
             code = run_app(
-                config,
-                trainer=trainer,
+                LiveSource(trainer, TrainingThread(trainer, interval=1 / fps)),
                 on_stop=signals.on_stop,
                 stop_code=lambda: signals.exit_code,
                 fps=fps,
@@ -263,7 +264,7 @@ def main(
             )
     if recorder is not None:
         recorder.close()
-    if record_path is not None:
+    if recorder is not None and record_path is not None:
         click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)
     if save_path is not None:
         from tuinn.train.checkpoint import save_run
@@ -342,7 +343,7 @@ def _summary(config: RunConfig) -> str:
 
 
 def _run_headless(
-    trainer: Trainer, as_json: bool, stop_signal: Callable[[], int], recorder: Recorder | None = None
+    trainer: Trainer, as_json: bool, stop_signal: Callable[[], int], recorder: FrameSink | None = None
 ) -> int:
     from threadpoolctl import threadpool_limits
 

@@ -50,14 +50,20 @@ def tour(headless: bool, first: int, projector: bool) -> None:
 
         sys.exit(run_tour_headless(stops))  # (a stop signal ends it at once: exit 130/143)
     require_terminal("use tuinn tour --headless to run the stops without the app")
+    from tuinn.config import load_preset
+    from tuinn.train.runner import TrainingThread
+    from tuinn.train.trainer import Trainer
     from tuinn.tui.app import run_app
-    from tuinn.tui.tour import TourPosition
+    from tuinn.tui.live_source import LiveSource
+    from tuinn.tui.tour_guide import TourPosition
 
+    position = TourPosition(stops, first - 1)
+    trainer = Trainer(load_preset(position.stop.preset), stop_at_target=False)  # (runs on past its target)
     signals = stop_signals()
     with signals.running():  # SIGINT/SIGTERM close the app as q does: exit 130/143
         code = run_app(
-            None,
-            tour=TourPosition(stops, first - 1),
+            LiveSource(trainer, TrainingThread(trainer)),
+            tour=position,
             projector=projector,
             on_stop=signals.on_stop,
             stop_code=lambda: signals.exit_code,

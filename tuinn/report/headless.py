@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from tuinn.report.console import Reporter
 from tuinn.report.summary import summary_table
-from tuinn.train.recorder import Recorder
+from tuinn.train.recorder import FrameSink
 from tuinn.train.runner import run_to_end
 from tuinn.train.snapshot import Event, Snapshot
 from tuinn.train.trainer import Trainer
@@ -35,7 +35,7 @@ class _Reporting:
 
 
 def run_headless(
-    trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int] = lambda: 0, recorder: Recorder | None = None
+    trainer: Trainer, reporter: Reporter, stop_signal: Callable[[], int] = lambda: 0, recorder: FrameSink | None = None
 ) -> int:
     """Train to the end (or the target), reporting epochs and events; 0 if the target is met.
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 import os
 import time
-from typing import Any
 
 import numpy as np
 
-from tuinn.train.recorder import Recording
+from tuinn.train.recorder import FrameSink, Recording
 from tuinn.train.snapshot import Snapshot
 
 PICTURE_EVERY = 10  # Snapshots between two sets of pictures
@@ -102,7 +101,7 @@ class BoardWriter:
 class BoardTee:
     """Stands where a run's Recorder stands (`write`, `offer`, `close`): TensorBoard, and the recorder if any."""
 
-    def __init__(self, folder: str | os.PathLike[str], recorder: Any = None) -> None:
+    def __init__(self, folder: str | os.PathLike[str], recorder: FrameSink | None = None) -> None:
         self.board = BoardWriter(folder)
         self.recorder = recorder
         self._last: float | None = None

@@ -19,7 +19,7 @@ import os
 import time
 import zlib
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Protocol, TextIO
 
 import numpy as np
 
@@ -172,6 +172,27 @@ class FrameDecoder:
                 },
             )
         return {k: self.decode(v, f"{place}.{k}") for k, v in value.items()}
+
+
+class FrameSink(Protocol):
+    """Where a run's Snapshots are written as it goes: a Recorder, or a tee that also writes TensorBoard's files."""
+
+    @property
+    def frames(self) -> int:
+        """Frames written so far."""
+        ...
+
+    def offer(self, snapshot: Snapshot, force: bool = False) -> bool:
+        """Write `snapshot` if the sink's pace takes it now (or `force`); whether it was written."""
+        ...
+
+    def write(self, snapshot: Snapshot, keyframe: bool = False) -> None:
+        """Write `snapshot` now (a keyframe holds every picture whole)."""
+        ...
+
+    def close(self) -> None:
+        """Finish the file(s)."""
+        ...
 
 
 class Recorder:

@@ -11,7 +11,7 @@ from typing import Protocol
 from threadpoolctl import threadpool_limits
 
 from tuinn.train import commands as cmd
-from tuinn.train.recorder import Recorder
+from tuinn.train.recorder import FrameSink
 from tuinn.train.setup import quiet_float_errors
 from tuinn.train.snapshot import Event, Snapshot
 from tuinn.train.trainer import Trainer
@@ -147,7 +147,7 @@ class Listener(Protocol):
 
 
 def run_to_end(
-    trainer: Trainer, listener: Listener, stop_signal: Callable[[], int] = lambda: 0, recorder: Recorder | None = None
+    trainer: Trainer, listener: Listener, stop_signal: Callable[[], int] = lambda: 0, recorder: FrameSink | None = None
 ) -> Snapshot:
     """Train to the end (or the target, or a stop signal), telling `listener`; returns the final Snapshot.
 
@@ -167,7 +167,7 @@ def run_to_end(
     return trainer.snapshot(detail=False)
 
 
-def _train(trainer: Trainer, listener: Listener, stop_signal: Callable[[], int], recorder: Recorder | None) -> None:
+def _train(trainer: Trainer, listener: Listener, stop_signal: Callable[[], int], recorder: FrameSink | None) -> None:
     """Step until finished (or stopped by a signal), telling the listener of the epochs it wants and every event."""
     seen_events = len(trainer.events)
     epochs = trainer.config.train.epochs

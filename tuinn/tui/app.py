@@ -1,9 +1,10 @@
-"""The Textual app: trains a RunConfig in a background thread and shows its Snapshots ~10 times a second."""
+"""The Textual app: a view of a RunSource (a live run, a replay, ...), showing its Snapshots as they come."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -12,54 +13,40 @@ from typing import Callable, Iterable
 from rich.console import Console
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import BindingsMap
 from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tuinn.config import RunConfig, load_preset
 from tuinn.train import commands as cmd
-from tuinn.train.recorder import Recorder
-from tuinn.train.runner import PUBLISH_INTERVAL, TrainingThread
+from tuinn.train.recorder import FrameSink
 from tuinn.train.snapshot import Snapshot
-from tuinn.train.trainer import Trainer
+from tuinn.tui import keys
 from tuinn.tui.glyphs import utf8_locale
-from tuinn.tui.lab import LAB_BINDINGS, LAB_WIDE, LabActions, palette_entries
 from tuinn.tui.pacing import FramePacer
-from tuinn.tui.tour import TOUR_BINDINGS, TourActions, TourPanel, TourPosition
+from tuinn.tui.source import RunSource, Scrub, Seek, SourceCommand
+from tuinn.tui.tour_guide import TourGuide, TourPanel, TourPosition
 from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.widgets.chart import CHART_INTERVAL, LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
+from tuinn.tui.widgets.editor import ExperimentEditor
 from tuinn.tui.widgets.help import HelpScreen, key_name
 from tuinn.tui.widgets.status import StatusPanel
 from tuinn.tui.wire import WireMeter
+from tuinn.tui.workbench import ABOUT_ROOM, LAB_WIDE, AboutKeeper, Workbench
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
 WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
 SIDE_ROOM = 110  # columns the panels need for the side column (neuron grid, sample, confusion) on one screen
 HUGE_SIZE = (180, 50)  # from this up (a projector), the pictures take most of the screen
-DEFAULT_FPS = 1 / PUBLISH_INTERVAL  # redraws a second at most; --fps lowers it for slow links
+DEFAULT_FPS = 10.0  # redraws a second at most (a live run publishes as often); --fps lowers it for slow links
 ASCII_NOTE = "The locale is not UTF-8, so the app draws in ASCII. For blocks and lines: export LANG=C.UTF-8 (or another UTF-8 locale) and start again."
 # a key's handling waits this long at most for the interpreter lock while training steps (Python's default: 5 ms)
 SWITCH_INTERVAL = 0.001
 PACE_PERIOD = 0.5  # seconds between the pacer's readings
-STOP_TIMEOUT = 2.0  # seconds to wait for the training thread on quit
-
-
-PICK, LR, LAYER = (
-    Binding.Group("pick", compact=True),
-    Binding.Group("lr", compact=True),
-    Binding.Group("layer", compact=True),
-)
-
-
-PROJECTOR_BINDING = Binding(
-    "P",
-    "projector",
-    "projector",
-    tooltip="Projector mode: the main picture as large as possible, epoch, loss and accuracy in large digits",
-)
+STOP_TIMEOUT = 2.0  # seconds to wait for the source's run on quit
+HELP_NOTE = "escape or ? closes · ctrl+p: every action by name · ←/→ switch tabs on small screens"
 
 
 def is_wide(size: Size) -> bool:
@@ -67,141 +54,47 @@ def is_wide(size: Size) -> bool:
     return size.width >= WIDE_SIZE[0] and size.height >= WIDE_SIZE[1]
 
 
-class TuinnApp(LabActions, TourActions, App[int]):
-    """The trainer's dashboard.
+class TuinnApp(App[int]):
+    """The dashboard of a run: it shows its source's Snapshots and sends the source what the keys ask.
 
-    With `autostart` (the default) a TrainingThread steps the Trainer and tells
-    the screen each time it publishes a Snapshot (right after a key's command). With `autostart=False` (tests) no thread
-    runs: the app owns the Trainer, `advance` steps it, keys apply at once, and
-    everything on screen is deterministic (no throughput figure).
+    The keys follow what the source can do (keys.bindings_for): a live run is steered,
+    a recording is played and scrubbed. The lab (Workbench, AboutKeeper) and the tour
+    (TourGuide) are components the app holds; its actions call them.
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "tuinn"
     AUTO_FOCUS = "Tabs"  # on small screens the tabs; never the editor's first field (it would take the keys)
-    BINDINGS = [
-        # the footer shows them in this order: help and quit first, so they are on it at any width
-        Binding("question_mark", "help", "help", key_display="?", tooltip="Help: what each panel shows, and every key"),
-        Binding("q", "quit", "quit", tooltip="Quit (stops training)"),
-        Binding("space", "pause", "pause", tooltip="Pause or resume training"),
-        Binding("a", "activation(1)", "act", tooltip="Next activation for the hidden layers (weights kept)"),
-        Binding(
-            "A",
-            "activation(-1)",
-            "act←",
-            show=False,
-            tooltip="Previous activation for the hidden layers (weights kept)",
-        ),
-        Binding(
-            "comma",
-            "pick(-1)",
-            "prev",
-            key_display=",",
-            group=PICK,
-            tooltip="Previous unit of the neuron grid, or previous sample (image presets)",
-        ),
-        Binding(
-            "full_stop",
-            "pick(1)",
-            "next",
-            key_display=".",
-            group=PICK,
-            tooltip="Next unit of the neuron grid, or next sample (image presets)",
-        ),
-        Binding(
-            "m",
-            "misclassified",
-            "wrong",
-            tooltip="Image presets: jump to the next validation sample the model gets wrong",
-        ),
-        Binding("c", "channels", "channels", tooltip="Feature maps: the next page of channels of every layer"),
-        Binding(
-            "v",
-            "points",
-            "points",
-            tooltip="Decision boundary: show all points, training only, validation only or the misclassified",
-        ),
-        Binding("n", "step", "step", tooltip="Train one step (while paused)"),
-        Binding("r", "reset", "reset", tooltip="Reset: start again from the same seed's weights"),
-        Binding("plus", "lr(2.0)", "lr×2", key_display="+", group=LR, tooltip="Double the learning rate"),
-        Binding("minus", "lr(0.5)", "lr÷2", key_display="-", group=LR, tooltip="Halve the learning rate"),
-        Binding("o", "optimizer", "optim", tooltip="Next optimizer (weights kept, optimizer state fresh)"),
-        Binding(
-            "left_square_bracket",
-            "layer(-1)",
-            "layer↑",
-            key_display="[",
-            group=LAYER,
-            tooltip="Select the previous layer (gradient matrix, kernels)",
-        ),
-        Binding(
-            "right_square_bracket",
-            "layer(1)",
-            "layer↓",
-            key_display="]",
-            group=LAYER,
-            tooltip="Select the next layer (gradient matrix, kernels)",
-        ),
-        Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
-        Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked"),
-        PROJECTOR_BINDING,
-        Binding(
-            "ctrl+s",
-            "save_checkpoint",
-            "save",
-            show=False,
-            tooltip="Save checkpoint: the whole run, to <preset>-epoch<N>.npz (continue with --resume)",
-        ),
-        *LAB_BINDINGS,
-        *TOUR_BINDINGS,
-    ]
+    DEFAULT_CSS = """
+    #state-line { dock: top; height: 1; background: $boost; color: $text; }
+    """
+
+    class Published(Message):
+        """The source has a new Snapshot (posted from the source's own thread)."""
 
     def __init__(
         self,
-        config: RunConfig | None = None,
+        source: RunSource,
         *,
-        trainer: Trainer | None = None,
-        autostart: bool = True,
         tour: TourPosition | None = None,
         colour_system: str = "truecolor",
         ascii: bool = False,
         fps: float = DEFAULT_FPS,
-        recorder: Recorder | None = None,
+        recorder: FrameSink | None = None,
         projector: bool = False,
     ) -> None:
         super().__init__()
-        self.set_display(
-            colour_system=colour_system, ascii=ascii, fps=fps, tour=tour, recorder=recorder, projector=projector
-        )
-        if trainer is None:
-            if config is None and tour is None:
-                raise ValueError("TuinnApp needs a RunConfig, a Trainer or a tour")
-            trainer = Trainer(
-                config or load_preset(tour.stop.preset), stop_at_target=False
-            )  # (runs on past its target)
-        self.trainer = trainer
-        #: the driver: its thread runs the trainer (autostart) and it holds the speed limit either way
-        self.driver = TrainingThread(trainer, on_snapshot=self._published, interval=1 / fps)
-        self.thread = self.driver if autostart else None
-        self.show_rate = autostart  # in step mode the throughput means nothing
-        if self.thread is not None:
-            self.thread.speed = self.thread.watchable_speed()  # `s` lifts the limit
-        self.snapshot: Snapshot = self.thread.latest if self.thread else trainer.snapshot()
-
-    def set_display(
-        self,
-        *,
-        colour_system: str,
-        ascii: bool,
-        fps: float = DEFAULT_FPS,
-        tour: TourPosition | None = None,
-        recorder: Recorder | None = None,
-        projector: bool = False,
-    ) -> None:
-        """How the screen draws (colours, glyphs, frame rate, layout) and what rides along (tour, recorder)."""
-        self.tour = tour
+        self.source = source
+        self.capabilities = source.capabilities
+        #: the throughput figure means something (not on a stepping source); panels read it
+        self.show_rate = self.capabilities.timed
+        # this source's keys (Textual keeps an app's bindings per instance; the palette's ctrl+p is already there)
+        self._bindings = BindingsMap.merge([self._bindings, BindingsMap(keys.bindings_for(self.capabilities))])
+        if not self.capabilities.steer:
+            self.title = "tuinn attach" if self.capabilities.follow else "tuinn replay"
         #: the layout for a room (key P): the main picture large, the key numbers in large digits
         self.projector = projector
+        #: records what the screen shows
         self.recorder = recorder
         #: "truecolor", or "256": the ramps are then drawn in steps of the 256-colour palette
         self.colour_system = colour_system
@@ -211,6 +104,14 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.wire = WireMeter()
         self.pacer = FramePacer(fps)
         self.frames = 0  # Snapshots shown, for the pacer
+        self.snapshot: Snapshot = source.latest
+        self.about = AboutKeeper(self)
+        self.workbench = Workbench(self, self.send, lambda: self.snapshot)
+        self.tour = TourGuide(self, self.send, self.about, tour)
+        state = source.state_line()
+        self._state_line = Static(state, id="state-line") if state is not None else None
+        self._ui_thread: int | None = None
+        self._ui_loop: asyncio.AbstractEventLoop | None = None
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -221,6 +122,8 @@ class TuinnApp(LabActions, TourActions, App[int]):
         yield Static(id="too-small")
         yield AboutCard(self.snapshot)
         yield Footer()
+        if self._state_line is not None:
+            yield self._state_line
 
     async def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
@@ -230,28 +133,30 @@ class TuinnApp(LabActions, TourActions, App[int]):
             f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
         )
         await self.relayout(event.size)
-        self.show_tour()
+        self.tour.show()
 
     async def relayout(self, size: Size | None = None) -> None:
         """One screen or tabs, for the room the panels have on a screen of `size` (less with the editor open)."""
         size = size or self.size
-        lab = self.lab_width()
+        lab = self.workbench.width()
         room = Size(size.width - lab, size.height)
         wide = is_wide(room) if not lab else room.width >= LAB_WIDE[0] and room.height >= LAB_WIDE[1]
         self.screen.set_class(room.width < SIDE_ROOM, "-narrow")  # no room for the side column beside the picture
         await self.query_one(Dashboard).set_compact(not wide)
 
     def on_mount(self) -> None:
-        self._event_loop = asyncio.get_running_loop()
+        self._ui_thread = threading.get_ident()
+        self._ui_loop = asyncio.get_running_loop()
         self.screen.set_class(self.ascii, "-ascii")
         if self.ascii:
             self.notify(ASCII_NOTE, timeout=10)
-        self.show_tour()
-        if self.thread is not None:
-            self.wire.attach(self._driver)
-            self.thread.start()
+        self.tour.show()
+        if self.capabilities.paced:
+            if self._driver is not None:
+                self.wire.attach(self._driver)
             self.set_interval(1.0, self._show_wire)
             self.set_interval(PACE_PERIOD, self._pace)
+        self.source.start(self._published)
 
     def _show_wire(self) -> None:
         """Show what the screen costs on the wire, once a second."""
@@ -259,24 +164,28 @@ class TuinnApp(LabActions, TourActions, App[int]):
             status.wire = f"{self.wire.rate() / 1024:,.1f} KiB/s at {self.pacer.fps:.2g} fps (≤{self.fps:g})"
 
     def _pace(self) -> None:
-        """Stretch the training thread's publish interval while frames would take training's time."""
-        trainer = self.trainer
-        flat_out = trainer.wants_step and self.thread.speed is None
-        self.thread.interval = self.pacer.update(time.thread_time(), time.monotonic(), self.frames, flat_out)
-
-    class Published(Message):
-        """The training thread has published a new Snapshot."""
+        """Stretch the source's publish interval while frames would take the run's time."""
+        interval = self.pacer.update(time.thread_time(), time.monotonic(), self.frames, self.source.flat_out())
+        self.source.publish_every(interval)
 
     def _published(self, _snapshot: Snapshot) -> None:
-        # (in the training thread) post_message is thread-safe: the screen wakes at once
+        """The source has a new Snapshot: show it now on the app's own thread, else wake the screen."""
+        if threading.get_ident() == self._ui_thread:
+            self._show_latest()
+            return
         try:
-            self.post_message(self.Published())
+            self.post_message(self.Published())  # thread-safe: the screen wakes at once
         except RuntimeError:  # the app's event loop has closed: nobody is watching
             pass
 
     def on_tuinn_app_published(self, _message: Published) -> None:
-        """Show the training thread's latest Snapshot, if it is new."""
-        latest = self.thread.latest
+        self._show_latest()
+
+    def _show_latest(self) -> None:
+        """Show the source's latest Snapshot, if it is new, and its state line."""
+        if self._state_line is not None:
+            self._state_line.update(self.source.state_line() or "")
+        latest = self.source.latest
         if latest is not self.snapshot:
             self.show(latest)
 
@@ -287,37 +196,41 @@ class TuinnApp(LabActions, TourActions, App[int]):
         self.query_one(Dashboard).show(snapshot)
         if isinstance(self.screen, LossChartScreen):
             self.screen.offer(snapshot)
-        self.follow_lab(snapshot)
+        self.call_next(self._follow, snapshot)
         if self.recorder is not None:
             self.recorder.offer(snapshot)
 
-    # --- training ---------------------------------------------------------------------------
-    def send(self, command: cmd.Command) -> None:
-        """Queue a command for the Trainer; without a thread, apply it (and any single step) now."""
-        self.driver.submit(command)
-        if self.thread is None:
-            self.trainer.apply_commands()
-            while self.trainer.paused and self.trainer.wants_step:
-                self.trainer.step()
-            self.show(self.driver.snapshot())
+    async def _follow(self, snapshot: Snapshot) -> None:
+        """Keep the lab on `snapshot`; a new preset (or new pictures) rebuilds the panels."""
+        if not self.screen_stack:  # the app is closing
+            return
+        await self.workbench.follow(snapshot)
+        dashboards = self.screen_stack[0].query(Dashboard)
+        if not dashboards:  # the app is closing
+            return
+        dashboard = dashboards.first()
+        if _pictures(dashboard.snapshot) != _pictures(snapshot) or dashboard.snapshot.preset != snapshot.preset:
+            dashboard.snapshot = snapshot
+            await dashboard.recompose()
+            dashboard.show(snapshot)
+        room = self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1]
+        self.about.follow(snapshot, room=room and not self.projector)
 
-    def advance(self, steps: int = 1) -> None:
-        """Without a thread (tests): train `steps` steps, then show the result."""
-        if self.thread is not None:
-            raise RuntimeError("advance() is for step mode (autostart=False)")
-        for _ in range(steps):
-            self.trainer.step()
-        self.show(self.driver.snapshot())
+    # --- the source ---------------------------------------------------------------------------
+    def send(self, command: SourceCommand) -> None:
+        """Send the source a command (a live run applies it between steps); show what it says back at once."""
+        note = self.source.send(command)
+        if note:
+            self.notify(note, timeout=2)
 
-    def stop_training(self) -> None:
-        """Stop the training thread (if any), waiting briefly for its current step."""
-        if self.thread is not None:
-            self.thread.stop(STOP_TIMEOUT)
+    def stop_source(self) -> None:
+        """Stop the source's run, waiting briefly for its current step."""
+        self.source.stop(STOP_TIMEOUT)
 
     def on_unmount(self) -> None:
-        self.stop_training()
+        self.stop_source()
 
-    # --- actions ----------------------------------------------------------------------------
+    # --- the run's keys ---------------------------------------------------------------------
     def action_activation(self, direction: int) -> None:
         self.send(cmd.CycleActivation(direction))
 
@@ -344,6 +257,9 @@ class TuinnApp(LabActions, TourActions, App[int]):
 
     def action_layer(self, delta: int) -> None:
         self.send(cmd.SelectLayer(delta))
+
+    def action_speed(self) -> None:
+        self.send(cmd.CycleSpeed())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys of a picture the run has not got are left off the footer (and do nothing)."""
@@ -374,53 +290,107 @@ class TuinnApp(LabActions, TourActions, App[int]):
         if self.snapshot.decision is not None:
             self.notify(f"points shown: {self.query_one(Dashboard).cycle_points()}", timeout=2)
 
-    def action_speed(self) -> None:
-        self.send(cmd.CycleSpeed())
+    # --- a recording's keys -----------------------------------------------------------------
+    def action_frames(self, delta: int) -> None:
+        self.send(Scrub(delta))
 
+    def action_seek(self, frame: int) -> None:
+        self.send(Seek(frame))
+
+    # --- views --------------------------------------------------------------------------------
     def action_chart(self) -> None:
-        self.push_screen(
-            LossChartScreen(self.snapshot, interval=CHART_INTERVAL if self.show_rate else 0.0)
-        )  # step mode: every step
+        interval = CHART_INTERVAL if self.show_rate else 0.0  # a stepping source: every step
+        self.push_screen(LossChartScreen(self.snapshot, interval=interval))
 
     async def action_projector(self) -> None:
         """Switch projector mode on or off."""
         self.projector = not self.projector
         if self.projector:
-            self._show_about(False)  # (i opens it again) the card would take the picture's lines
+            self.about.show(False)  # (i opens it again) the card would take the picture's lines
         self.refresh_bindings()
         await self.query_one(Dashboard).set_projector(self.projector)
 
     def action_help(self) -> None:
-        note = "escape or ? closes · ctrl+p: every action by name · ←/→ switch tabs on small screens"
-        self.push_screen(HelpScreen(self.BINDINGS, note, palette_entries()))
+        palette = [(entry.name, entry.text) for entry in keys.palette_for(self.capabilities)]
+        self.push_screen(HelpScreen(keys.bindings_for(self.capabilities), HELP_NOTE, palette))
 
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette lists every key's action too, and the palette-only entries."""
+        yield from super().get_system_commands(screen)
+        for binding in keys.bindings_for(self.capabilities):
+            yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
+        for entry in keys.palette_for(self.capabilities):
+            yield SystemCommand(entry.name, entry.text, partial(self.run_action, entry.action))
+
+    # --- the lab ------------------------------------------------------------------------------
+    async def action_editor(self, field: str | None = None) -> None:
+        """Open the editor (or close it); with `field`, open it with that field focused."""
+        await self.workbench.toggle_editor(keep_open=field is not None, before=self.query_one(AboutCard))
+        await self.relayout()
+        if field is not None:  # after the palette (if it ran this) has given the focus back
+            self.call_after_refresh(self.workbench.focus_field, field)
+
+    def action_about(self) -> None:
+        self.about.toggle()
+
+    def action_open_preset(self) -> None:
+        self.workbench.open_preset()
+
+    def action_save_preset(self) -> None:
+        self.workbench.save_preset()
+
+    def action_add_layer(self) -> None:
+        self.workbench.add_layer()
+
+    def action_remove_layer(self) -> None:
+        self.workbench.remove_layer()
+
+    def action_neurons(self, delta: int) -> None:
+        self.workbench.resize_layer(delta)
+
+    async def action_edit_units(self) -> None:
+        chosen = self.workbench.chosen_layer()
+        if chosen is not None:
+            await self.action_editor(self.workbench.size_field(chosen))
+
+    def on_experiment_editor_apply(self, message: ExperimentEditor.Apply) -> None:
+        self.send(message.command)
+
+    async def on_experiment_editor_requested(self, message: ExperimentEditor.Requested) -> None:
+        await self.run_action(message.action)
+
+    # --- the tour -----------------------------------------------------------------------------
+    def action_tour(self) -> None:
+        self.tour.start(self.snapshot.preset)
+
+    def action_tour_stop(self, delta: int) -> None:
+        self.tour.walk(delta, self.snapshot.preset)
+
+    def action_tour_text(self) -> None:
+        self.tour.open_text(self.snapshot.preset)
+
+    # --- closing ------------------------------------------------------------------------------
     async def action_quit(self) -> None:
         self.quit_with(0)
 
     def quit_with(self, code: int) -> None:
-        """Stop training and close the app with exit status `code`, as `q` does."""
-        self.stop_training()
+        """Stop the source and close the app with exit status `code`, as `q` does."""
+        self.stop_source()
         self.exit(code)
 
     def quit_soon(self, code: int) -> None:
         """`quit_with(code)` on the app's event loop; safe from a signal handler or another thread."""
-        loop = getattr(self, "_event_loop", None)
-        if loop is not None:
-            loop.call_soon_threadsafe(self.quit_with, code)
+        if self._ui_loop is not None:
+            self._ui_loop.call_soon_threadsafe(self.quit_with, code)
 
     def _fatal_error(self) -> None:
         """A bug in the app: close it without Textual's traceback; run_app reports it (exit 3)."""
         self._close_messages_no_wait()
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette lists every key's action too, and the tour."""
-        yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Tour", "The history of neural networks, stop by stop (> next, < previous)", self.action_tour
-        )
-        for binding in self.BINDINGS:
-            yield SystemCommand(binding.tooltip, f"key {key_name(binding)}", partial(self.run_action, binding.action))
-        yield from self.lab_commands()
+
+def _pictures(s: Snapshot) -> tuple[bool, bool]:
+    """Which picture panels a snapshot needs: decision boundary, feature maps."""
+    return s.decision is not None, bool(s.feature_maps)
 
 
 def terminal_colours() -> str:
@@ -429,26 +399,25 @@ def terminal_colours() -> str:
 
 
 def run_app(
-    config: RunConfig | None,
-    trainer: Trainer | None = None,
+    source: RunSource,
+    *,
     on_stop: Callable[[Callable[[], None]], None] | None = None,
     stop_code: Callable[[], int | None] = lambda: None,
     tour: TourPosition | None = None,
     fps: float = DEFAULT_FPS,
-    recorder: Recorder | None = None,
+    recorder: FrameSink | None = None,
     projector: bool = False,
 ) -> int:
-    """Run the app on `config` (or on a ready `trainer`, or the tour) until the user quits; returns the exit code.
+    """Run the app on `source` until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
-    `stop_code()` then gives the exit status. A bug in the app or the training thread
+    `stop_code()` then gives the exit status. A bug in the app or the source's run
     is raised again once the terminal is restored. `fps` caps the redraws a second;
     a `recorder` records what the screen shows; `projector` starts in projector mode.
     """
     sys.setswitchinterval(SWITCH_INTERVAL)
     app = TuinnApp(
-        config,
-        trainer=trainer,
+        source,
         tour=tour,
         colour_system=terminal_colours(),
         ascii=not utf8_locale(),
@@ -459,11 +428,10 @@ def run_app(
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))
     code = app.run()
-    if app.thread is not None:
-        app.thread.stop(timeout=None)  # the screen is restored; now let a slow step finish before --save
+    source.stop(None)  # the screen is restored; now let a slow step finish before --save
     if recorder is not None:
-        recorder.offer(app.trainer.snapshot(), force=True)  # the run as it ended
-    error = app._exception or (app.thread.error if app.thread is not None else None)
+        recorder.offer(source.latest, force=True)  # the run as it ended
+    error = app._exception or source.error
     if error is not None:
         raise error
     return 0 if code is None else code

@@ -6,6 +6,8 @@ import time
 from collections import deque
 from typing import Callable
 
+from textual.driver import Driver
+
 WINDOW = 2.0  # seconds the rate is measured over
 
 
@@ -17,7 +19,7 @@ class WireMeter:
         self.total = 0
         self._marks: deque[tuple[float, int]] = deque()
 
-    def attach(self, driver) -> None:
+    def attach(self, driver: Driver) -> None:
         """Count everything `driver.write` sends from now on."""
         write = driver.write
 
@@ -25,7 +27,7 @@ class WireMeter:
             self.total += len(data.encode("utf-8", "replace"))
             write(data)
 
-        driver.write = counted
+        driver.write = counted  # type: ignore[method-assign]  # (in place of the method, on this driver only)
 
     def rate(self) -> float:
         """Bytes per second over the last WINDOW seconds (0 until two readings exist)."""

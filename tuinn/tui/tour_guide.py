@@ -1,4 +1,4 @@
-"""The tour in the app: a panel with the stop's lesson above the dashboard, keys to walk the stops.
+"""The tour in the app: a panel with the stop's lesson above the dashboard, and the guide that walks the stops.
 
 `>` and `<` go to the next and previous stop in the same window (the run of the new
 stop's preset replaces the old one), `t` opens the stop's whole text, with the table of
@@ -10,38 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tuinn.config import load_preset
-from tuinn.config.tour_file import Stop
+from tuinn.config.tour_file import Stop, load_tour
 from tuinn.report.summary import summary_table
 from tuinn.train import commands as cmd
 from tuinn.train.setup import plan_model, preset_input_shape
+from tuinn.tui.workbench import AboutKeeper, Send
 
-#: not in the footer (it is full); the tour panel names them, and they start the tour when it is off
-TOUR_BINDINGS = [
-    Binding(
-        "greater_than_sign",
-        "tour_stop(1)",
-        "next stop",
-        key_display=">",
-        show=False,
-        tooltip="Tour: the next stop (starts the tour at the preset on screen)",
-    ),
-    Binding(
-        "less_than_sign",
-        "tour_stop(-1)",
-        "prev stop",
-        key_display="<",
-        show=False,
-        tooltip="Tour: the previous stop (starts the tour at the preset on screen)",
-    ),
-    Binding("t", "tour_text", "stop text", show=False, tooltip="Tour: this stop's whole text (and its table)"),
-]
 SECTIONS = (("History", "history"), ("Look", "look"), ("Try", "things_to_try"))
 
 
@@ -141,50 +122,53 @@ class StopTextScreen(ModalScreen[None]):
         self.query_one("#stop-text").focus()
 
 
-class TourActions:
-    """The tour's actions, mixed into the app: start it, walk it, read a stop's whole text."""
+class TourGuide:
+    """The stop on screen (None: no tour), its panel, and walking the stops; new stops' runs go out by `send`."""
 
-    tour: TourPosition | None = None
+    def __init__(self, app: App[int], send: Send, about: AboutKeeper, position: TourPosition | None = None) -> None:
+        self.app = app
+        self.send = send
+        self.about = about
+        self.position = position
 
-    def tour_lines(self) -> int:
+    def lines(self) -> int:
         """Lines the tour panel may take: more on a big screen, few on a small one."""
-        height = self.size.height
+        height = self.app.size.height
         return 11 if height >= 50 else 4 if height >= 36 else 3
 
-    def show_tour(self) -> None:
+    def show(self) -> None:
         """Draw the tour panel for the screen's size (hidden when no tour runs)."""
-        if self.tour is not None and self._about_for != self.tour.stop.preset:
-            # the tour panel says what the stop teaches: the lab's About card (i) need not show too
-            self._about_for = self.tour.stop.preset
-            self._show_about(False)
-        self.query_one(TourPanel).show_position(self.tour, self.tour_lines())
+        if self.position is not None:
+            self.about.told_by_tour(self.position.stop.preset)
+        self.app.query_one(TourPanel).show_position(self.position, self.lines())
 
-    async def go_to_stop(self, position: TourPosition) -> None:
-        """Show `position`'s text and, if its preset is not the one running, open it in its place."""
-        self.tour = position
-        self.show_tour()
-        if position.stop.preset != self.snapshot.preset:
+    def go_to(self, position: TourPosition, preset: str) -> None:
+        """Show `position`'s text and, if its preset is not `preset` (the one running), open it in its place."""
+        self.position = position
+        self.show()
+        if position.stop.preset != preset:
             self.send(cmd.OpenPreset(load_preset(position.stop.preset)))
 
-    async def action_tour(self) -> None:
-        """Start the tour at the stop of the preset on screen (or at the first stop)."""
-        from tuinn.config.tour_file import load_tour
-
+    def start(self, preset: str) -> None:
+        """Start the tour at the stop of `preset` (or at the first stop)."""
         stops = load_tour()
-        here = next((i for i, s in enumerate(stops) if s.preset == self.snapshot.preset), 0)
-        await self.go_to_stop(TourPosition(stops, here))
+        here = next((i for i, s in enumerate(stops) if s.preset == preset), 0)
+        self.go_to(TourPosition(stops, here), preset)
 
-    async def action_tour_stop(self, delta: int) -> None:
-        if self.tour is None:
-            await self.action_tour()
+    def walk(self, delta: int, preset: str) -> None:
+        """`delta` stops on (starting the tour at `preset` when it is off)."""
+        if self.position is None:
+            self.start(preset)
             return
-        moved = self.tour.moved(delta)
-        if moved.index == self.tour.index:
-            self.notify("that was the " + ("last" if delta > 0 else "first") + " stop of the tour", timeout=3)
+        moved = self.position.moved(delta)
+        if moved.index == self.position.index:
+            self.app.notify("that was the " + ("last" if delta > 0 else "first") + " stop of the tour", timeout=3)
             return
-        await self.go_to_stop(moved)
+        self.go_to(moved, preset)
 
-    async def action_tour_text(self) -> None:
-        if self.tour is None:
-            await self.action_tour()
-        self.push_screen(StopTextScreen(self.tour))
+    def open_text(self, preset: str) -> None:
+        """The stop's whole text (starting the tour at `preset` when it is off)."""
+        if self.position is None:
+            self.start(preset)
+        if self.position is not None:
+            self.app.push_screen(StopTextScreen(self.position))
