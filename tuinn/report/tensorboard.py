@@ -114,7 +114,7 @@ class BoardTee:
     def offer(self, snapshot: Snapshot, force: bool = False) -> bool:
         """The app's frames: written when the recorder takes them, or without one at most every BOARD_INTERVAL s."""
         if self.recorder is not None:
-            taken = bool(self.recorder.offer(snapshot, force))
+            taken = self.recorder.offer(snapshot, force)
         else:
             now = time.monotonic()
             taken = force or self._last is None or now - self._last >= BOARD_INTERVAL
@@ -125,7 +125,7 @@ class BoardTee:
 
     @property
     def frames(self) -> int:
-        return int(self.recorder.frames) if self.recorder is not None else self.board.written
+        return self.recorder.frames if self.recorder is not None else self.board.written
 
     def close(self) -> None:
         self.board.close()
