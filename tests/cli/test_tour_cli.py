@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from tuinn.config.tour_file import load_tour
 from tuinn.report.headless_tour import run_tour_headless
 
 
+@pytest.mark.slow  # every preset, size or stop: the full suite runs it, the fast lane does not
 def test_headless_tour_runs_every_stop_and_exits_0(tuinn):
     r = tuinn("tour", "--headless")
     stops = load_tour()

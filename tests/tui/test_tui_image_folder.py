@@ -14,6 +14,7 @@ from tuinn.tui.widgets.sample import SamplePanel
 pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
 
 
+@pytest.mark.slow  # every preset, size or stop: the full suite runs it, the fast lane does not
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)], ids=["80x24", "120x40", "200x60"])
 @pytest.mark.parametrize("colour_system", ["truecolor", "256"])
 @pytest.mark.parametrize("colour", [False, True], ids=["gray", "rgb"])

@@ -113,6 +113,7 @@ async def test_invalid_values_show_the_cli_message_and_change_nothing(name, text
             np.testing.assert_array_equal(value, before[key])
 
 
+@pytest.mark.slow  # every preset, size or stop: the full suite runs it, the fast lane does not
 async def test_the_preset_browser_opens_every_preset_and_each_trains() -> None:
     app = step_app("xor")
     async with app.run_test(size=WIDE) as pilot:

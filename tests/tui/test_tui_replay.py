@@ -51,6 +51,7 @@ def status(app) -> str:
     return panel_text(app, StatusPanel)
 
 
+@pytest.mark.slow  # every preset, size or stop: the full suite runs it, the fast lane does not
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("preset", sorted(set(preset_names()) - NOT_RUNNABLE))
 async def test_every_preset_replays_at_every_size(recordings, preset, size) -> None:

@@ -17,6 +17,7 @@ def tour_text(app: TuinnApp) -> str:
     return " ".join(app.query_one(TourPanel).render().plain.split())
 
 
+@pytest.mark.slow  # every preset, size or stop: the full suite runs it, the fast lane does not
 @pytest.mark.parametrize("size", [SMALL, WIDE, (200, 60)])
 async def test_the_tour_walks_every_stop_forward_and_back(size) -> None:
     app = tour_app(TourPosition(STOPS))

@@ -31,6 +31,7 @@ def show_evaluation(app: TuinnApp) -> None:
     app.show(app.source.trainer.snapshot())
 
 
+@pytest.mark.slow  # every preset, size or stop: the full suite runs it, the fast lane does not
 @pytest.mark.parametrize("colours", ["truecolor", "256"])
 async def test_every_preset_opens_at_every_size_in_both_colour_systems(
     app_preset: str, colours: str, mnist_folder
