@@ -8,10 +8,9 @@ import sys
 from typing import Any, TextIO
 
 from tuinn.report.confusion import confusion_text
-from tuinn.train.evaluation import REPORTS_PER_RUN
 from tuinn.train.snapshot import Snapshot
 
-MAX_EPOCH_LINES = REPORTS_PER_RUN  # the Trainer measures the figures at these epochs
+MAX_EPOCH_LINES = 20
 
 
 def _fmt(value: float | None) -> str:

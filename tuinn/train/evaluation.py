@@ -5,7 +5,6 @@ It records nothing: the Trainer puts what it returns on the run's record.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,6 @@ from tuinn.train.setup import EVAL_STREAM, encode_targets, stream_seed
 EVALUATIONS_PER_RUN = 200  # evaluate at most this often over the planned epochs (and at the end)
 EVAL_EVERY_MAX = 100  # epochs: however large the budget, the target is checked at least this often
 EVAL_SECONDS = 2.0  # and at the end of an epoch once this much wall time passed since the last check
-REPORTS_PER_RUN = 20  # the figures are also measured at the first epoch and about this many more, for readers
 MAX_EVAL_SAMPLES = 2048
 EVAL_CHUNK = 1024  # samples per forward pass when evaluating
 #: the figures an evaluation gives, by name (None: no validation set)
@@ -108,8 +106,3 @@ def target_value(config: RunConfig, task: str, figures: dict[str, float | None])
 def eval_every(epochs: int) -> int:
     """Epochs between the evaluations that decide early stopping, for a run of `epochs` epochs."""
     return min(EVAL_EVERY_MAX, max(1, epochs // EVALUATIONS_PER_RUN))
-
-
-def reported(epoch: int, budget: int) -> bool:
-    """Whether readers (headless lines, the app) are shown figures measured at `epoch` of `budget`."""
-    return epoch == 1 or epoch % max(1, math.ceil(budget / REPORTS_PER_RUN)) == 0

@@ -24,7 +24,7 @@ from tuinn.train.adapt import adapted_output
 from tuinn.train.checkpoint import save_now
 from tuinn.train.divergence import DivergenceWatch
 from tuinn.train.early_stop import EarlyStop
-from tuinn.train.evaluation import EVAL_SECONDS, FIGURES, Evaluation, Evaluator, eval_every, reported, target_value
+from tuinn.train.evaluation import EVAL_SECONDS, FIGURES, Evaluation, Evaluator, eval_every, target_value
 from tuinn.train.history import History
 from tuinn.train.schedule import Schedule
 from tuinn.train.snapshot import Event, Snapshot
@@ -322,8 +322,6 @@ class Trainer:
                 status.finished = True
                 status.stopped_early = self.early_stop.message(self.eval_every)
                 self._event("early_stop", status.stopped_early)
-        elif reported(clock.epoch, clock.budget):
-            self.evaluate()  # figures for readers: the same steps in the app and headless
         if last:
             status.finished = True
 
