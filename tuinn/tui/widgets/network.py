@@ -75,6 +75,7 @@ class NetworkView(Panel):
     """The units' maps in layer columns, joined by their weights; the selected unit's equation underneath."""
 
     TITLE = "Network"
+    READS = ("decision", "features", "step", "summary")
 
     class Selected(Message):
         """A unit was clicked."""
@@ -106,6 +107,9 @@ class NetworkView(Panel):
         if self._before_step is not None and snapshot.step < self._before_step:  # a reset
             self._before, self._before_step = (), None
         super().update_snapshot(snapshot)
+
+    def view(self) -> tuple[object, ...]:
+        return (self.selected,)
 
     def select(self, unit: UnitChoice | None) -> None:
         """Select `unit` (layer index into the Snapshot's decision.neurons, unit index), or none."""
