@@ -62,7 +62,17 @@ def test_two_processes_make_one_stream_from_rank_0(tmp_path) -> None:
 
 
 def test_a_loop_killed_mid_write_leaves_a_stream_replay_reads(tmp_path) -> None:
-    command = [sys.executable, str(EXAMPLES / "torch_digits.py"), "--out", str(tmp_path / "run.tuinn"), "--every", "1"]
+    # (a budget far longer than the test waits: the loop is killed while it trains, whatever the machine's speed)
+    command = [
+        sys.executable,
+        str(EXAMPLES / "torch_digits.py"),
+        "--out",
+        str(tmp_path / "run.tuinn"),
+        "--every",
+        "1",
+        "--epochs",
+        "1000",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 120
