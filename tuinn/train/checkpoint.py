@@ -15,7 +15,7 @@ import json
 import os
 from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -23,13 +23,10 @@ from tuinn.config import ConfigError, RunConfig, parse_config
 from tuinn.config.settings import config_table, dumps
 from tuinn.train.evaluation import Evaluation
 from tuinn.train.lab import hidden_activation
+from tuinn.train.run_parts import Probe, RunParts
 from tuinn.train.setup import build_optimizer
 from tuinn.train.snapshot import Event
 from tuinn.train.state import RunStatus
-from tuinn.train.views import Probe
-
-if TYPE_CHECKING:
-    from tuinn.train.trainer import Trainer
 
 KIND = "tuinn-checkpoint"
 VERSION = 2  # 2: the lr series in the History, the early-stopping watch
@@ -40,7 +37,7 @@ class CheckpointError(ValueError):
     """A file that is not a checkpoint this tuinn can resume; the message names the file."""
 
 
-def save_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> Path:
+def save_checkpoint(trainer: RunParts, path: str | os.PathLike[str]) -> Path:
     """Write the trainer's whole state to `path` (an .npz a network file reader also reads)."""
     if trainer.phase == "pretrain":
         raise ValueError("a run cannot be checkpointed during layer-wise pretraining: save it once fine-tuning starts")
@@ -119,7 +116,7 @@ def checkpoint_config(path: str | os.PathLike[str], state: dict[str, Any]) -> Ru
 
 
 def restore_checkpoint(
-    trainer: Trainer, path: str | os.PathLike[str], state: dict[str, Any], arrays: dict[str, np.ndarray]
+    trainer: RunParts, path: str | os.PathLike[str], state: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> None:
     """Put a checkpoint's state into a trainer freshly built from `checkpoint_config` (its record)."""
     try:
@@ -129,7 +126,7 @@ def restore_checkpoint(
         raise CheckpointError(f"{path}: does not fit the run it describes ({name})") from None
 
 
-def _restore(trainer: Trainer, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+def _restore(trainer: RunParts, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     net = trainer.network
     for name, p in net.params.items():  # check every array before changing anything
         if arrays[name].shape != p.shape:
@@ -174,24 +171,24 @@ class Checkpoint:
         self.state, self.arrays = read_checkpoint(path)
         self.config = checkpoint_config(path, self.state)
 
-    def restore(self, trainer: Trainer) -> None:
+    def restore(self, trainer: RunParts) -> None:
         """Continue the checkpointed run in `trainer` (built from `self.config`, perhaps with more epochs)."""
         restore_checkpoint(trainer, self.path, self.state, self.arrays)
 
 
-def save_run(trainer: Trainer, path: str | os.PathLike[str]) -> tuple[Path, str]:
+def save_run(trainer: RunParts, path: str | os.PathLike[str]) -> tuple[Path, str]:
     """Save a checkpoint, or only the network during pretraining; returns the path and what was saved."""
     if trainer.phase == "pretrain":
         return trainer.network.save(path), "the network (a run is checkpointed once pretraining is over)"
     return save_checkpoint(trainer, path), "a checkpoint"
 
 
-def default_checkpoint_name(trainer: Trainer) -> str:
+def default_checkpoint_name(trainer: RunParts) -> str:
     """Where the app's Save checkpoint writes: '<preset>-epoch<N>.npz' in the working folder."""
     return f"{trainer.config.name}-epoch{trainer.epoch}.npz"
 
 
-def save_now(trainer: Trainer, path: str | None) -> str:
+def save_now(trainer: RunParts, path: str | None) -> str:
     """Save the run between steps (the app's key): what was written where, or why it could not be, for an event."""
     target = path or default_checkpoint_name(trainer)
     try:

@@ -26,6 +26,7 @@ from tuinn.train.divergence import DivergenceWatch
 from tuinn.train.early_stop import EarlyStop
 from tuinn.train.evaluation import EVAL_SECONDS, FIGURES, Evaluation, Evaluator, eval_every, target_value
 from tuinn.train.history import History
+from tuinn.train.run_parts import Probe
 from tuinn.train.schedule import Schedule
 from tuinn.train.snapshot import Event, Snapshot
 from tuinn.train.state import RunClock, RunStatus
@@ -49,7 +50,7 @@ class Trainer:
         self.data_note = "; ".join(filter(None, (dataset.description, adapted))) if config.data.get("path") else ""
         self.commands: queue.SimpleQueue[cmd.Command] = queue.SimpleQueue()
         self.events: deque[Event] = deque(maxlen=MAX_EVENTS)
-        self.probe = views.Probe()
+        self.probe = Probe()
         self.status = RunStatus()
         self.refused: str | None = None  # why the last edit was refused (None: it applied)
         self.refusals = 0  # how many edits were refused, so a view can tell a new refusal from an old one
@@ -217,7 +218,7 @@ class Trainer:
         """Start `config` in place of this run: the same restart path as Reset, on its own data."""
         dataset = setup.load_dataset(config)
         self._restart(config, dataset)
-        self.probe = views.Probe()
+        self.probe = Probe()
         self.events.clear()
         self.opened += 1
         self._event("preset", f"opened preset {config.name}")

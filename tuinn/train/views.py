@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from tuinn.data import Dataset
 from tuinn.train.evaluation import predict
 from tuinn.train.probes import conv_kernels, decision_surface, gradient_matrix, sample_view
+from tuinn.train.run_parts import RunParts
 from tuinn.train.snapshot import Curve, FeatureMap, Kernels, LayerStats, SampleView, Snapshot
-
-if TYPE_CHECKING:
-    from tuinn.train.trainer import Trainer
-
-
-@dataclass
-class Probe:
-    """What the detail pictures look at: the weighted layer whose gradient is shown, the sample shown."""
-
-    layer: int = 0
-    sample: int = 0
 
 
 def sample_set(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, str]:
@@ -30,7 +17,7 @@ def sample_set(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, str]:
     return (ds.x_val, ds.y_val, "validation") if len(ds.x_val) else (ds.x_train, ds.y_train, "training")
 
 
-def next_misclassified(trainer: Trainer, direction: int) -> int:
+def next_misclassified(trainer: RunParts, direction: int) -> int:
     """The index of the next sample (in `direction`) the model got wrong at the last evaluation."""
     current = trainer.probe.sample
     if trainer.dataset.task != "classification":
@@ -47,12 +34,12 @@ def next_misclassified(trainer: Trainer, direction: int) -> int:
     return int(wrong[np.argmin(offsets)])
 
 
-def weighted_layers(trainer: Trainer) -> list[str]:
+def weighted_layers(trainer: RunParts) -> list[str]:
     """The names of the layers with a weight matrix, input to output."""
     return [l.name for l in trainer.network.layers if "W" in l.parameters]
 
 
-def snapshot(trainer: Trainer, detail: bool = True) -> Snapshot:
+def snapshot(trainer: RunParts, detail: bool = True) -> Snapshot:
     """An immutable copy of the run's state; `detail` adds the surfaces, maps and matrices."""
     t, net, ds = trainer, trainer.network, trainer.dataset
     norms = net.weight_grad_norms()
@@ -134,7 +121,7 @@ def snapshot(trainer: Trainer, detail: bool = True) -> Snapshot:
     )
 
 
-def _sample(t: Trainer) -> tuple[SampleView, tuple[FeatureMap, ...]]:
+def _sample(t: RunParts) -> tuple[SampleView, tuple[FeatureMap, ...]]:
     """The probed sample as the network sees it, and its feature maps."""
     ds = t.dataset
     x, y, source = sample_set(ds)
@@ -143,7 +130,7 @@ def _sample(t: Trainer) -> tuple[SampleView, tuple[FeatureMap, ...]]:
     return sample_view(t.network, x[i], label, i, len(x), source, ds.class_names)
 
 
-def _epoch_mean_loss(t: Trainer) -> float | None:
+def _epoch_mean_loss(t: RunParts) -> float | None:
     if t.clock.epoch_losses:
         return float(np.mean(t.clock.epoch_losses))
     return t.history.curves["train_loss"].last()
