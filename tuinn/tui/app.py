@@ -32,6 +32,7 @@ from tuinn.tui.widgets.chart import CHART_INTERVAL, LossChartScreen
 from tuinn.tui.widgets.dashboard import Dashboard
 from tuinn.tui.widgets.editor import ExperimentEditor
 from tuinn.tui.widgets.help import HelpScreen, key_name
+from tuinn.tui.widgets.network_screen import NetworkScreen
 from tuinn.tui.widgets.status import StatusPanel
 from tuinn.tui.wire import WireMeter
 from tuinn.tui.workbench import ABOUT_ROOM, LAB_WIDE, AboutKeeper, Workbench
@@ -194,7 +195,7 @@ class TuinnApp(App[int]):
         self.snapshot = snapshot
         self.frames += 1
         self.query_one(Dashboard).show(snapshot)
-        if isinstance(self.screen, LossChartScreen):
+        if isinstance(self.screen, (LossChartScreen, NetworkScreen)):
             self.screen.offer(snapshot)
         self.call_next(self._follow, snapshot)
         if self.recorder is not None:
@@ -269,6 +270,7 @@ class TuinnApp(App[int]):
             "misclassified": s.sample is not None and s.task == "classification",
             "channels": bool(s.feature_maps) and not self.projector,  # (projector mode shows no feature maps)
             "points": s.decision is not None,
+            "network": s.decision is not None and bool(s.decision.neurons),
         }
         return applies.get(action, True)
 
@@ -301,6 +303,9 @@ class TuinnApp(App[int]):
     def action_chart(self) -> None:
         interval = CHART_INTERVAL if self.show_rate else 0.0  # a stepping source: every step
         self.push_screen(LossChartScreen(self.snapshot, interval=interval))
+
+    def action_network(self) -> None:
+        self.push_screen(NetworkScreen(self.snapshot))
 
     async def action_projector(self) -> None:
         """Switch projector mode on or off."""

@@ -22,6 +22,13 @@ PICK, LR, LAYER = (
 
 HELP = Binding("question_mark", "help", "help", key_display="?", tooltip="Help: what each panel shows, and every key")
 CHART = Binding("p", "chart", "chart", tooltip="Full loss chart with the switches marked")
+NETWORK = Binding(
+    "N",
+    "network",
+    "network",
+    show=False,
+    tooltip="Network view (2-D presets): units joined by their weights; , . pick one, see its equation",
+)
 PROJECTOR = Binding(
     "P",
     "projector",
@@ -87,6 +94,7 @@ RUN_KEYS = [
     ),
     Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
     CHART,
+    NETWORK,
     PROJECTOR,
     Binding(
         "ctrl+s",
@@ -125,6 +133,7 @@ RUN_KEYS = [
 #: a run shown read-only: only the views
 VIEW_KEYS = [
     CHART,
+    NETWORK,
     PROJECTOR,
     Binding("question_mark", "help", "help", key_display="?", tooltip="This help"),
     Binding("q", "quit", "quit", tooltip="Quit"),
