@@ -147,6 +147,12 @@ def exit_process(code: int, signals: StopSignals) -> NoReturn:
             code = code or EXIT_CLOSED_PIPE
         except (OSError, ValueError):
             pass
+    if threading.current_thread() is threading.main_thread():
+        # from here a stop signal stays pending instead of running the handler: read it, then end
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        pending = signal.sigpending() & set(STOP_SIGNALS)
+        if pending and not signals.received:
+            signals.received = min(pending)
     os._exit(signals.exit_code or code)
 
 
