@@ -10,7 +10,6 @@ from it through one restart path.
 from __future__ import annotations
 
 import queue
-import time
 from collections import deque
 
 import numpy as np
@@ -19,12 +18,13 @@ from tuinn.config import ConfigError, RunConfig
 from tuinn.data import Dataset
 from tuinn.nn import SpecError
 from tuinn.train import commands as cmd
-from tuinn.train import lab, setup, views
+from tuinn.train import lab, measure, setup, views
 from tuinn.train.adapt import adapted_output
 from tuinn.train.checkpoint import save_now
+from tuinn.train.commit import commit
 from tuinn.train.divergence import DivergenceWatch
 from tuinn.train.early_stop import EarlyStop
-from tuinn.train.evaluation import EVAL_SECONDS, FIGURES, Evaluation, Evaluator, eval_every, target_value
+from tuinn.train.evaluation import FIGURES, Evaluation, Evaluator, eval_every
 from tuinn.train.history import History
 from tuinn.train.run_parts import Probe
 from tuinn.train.schedule import Schedule
@@ -116,10 +116,6 @@ class Trainer:
         """An immutable copy of the run's state; `detail` adds the surfaces, maps and matrices."""
         return views.snapshot(self, detail)
 
-    def target_value(self) -> float | None:
-        """The current value of the metric the target is about."""
-        return target_value(self.config, self.dataset.task, self.last.figures)
-
     # --- commands ----------------------------------------------------------------------------
     def submit(self, command: cmd.Command) -> None:
         """Queue a command; it is applied before the next step (thread-safe)."""
@@ -144,9 +140,9 @@ class Trainer:
                     self.status.single_steps += 1
             case cmd.Reset():
                 self._restart(self.config, self.dataset)
-                self._event("reset", f"reset to seed {self.config.seed}")
+                self.event("reset", f"reset to seed {self.config.seed}")
             case cmd.SaveCheckpoint(path=path):
-                self._event("checkpoint", save_now(self, path))
+                self.event("checkpoint", save_now(self, path))
             case cmd.SelectLayer(delta=delta):
                 self.probe.layer = (self.probe.layer + delta) % max(1, len(views.weighted_layers(self)))
             case cmd.SelectSample(delta=delta):
@@ -164,55 +160,19 @@ class Trainer:
             if isinstance(c, cmd.OpenPreset):
                 self._open(c.config)
             else:
-                self._follow_schedule()  # the next step's lr: the one an lr change starts from
+                self.follow_schedule()  # the next step's lr: the one an lr change starts from
                 position = (self.clock.epoch, self.clock.batch, self.clock.steps_per_epoch)
                 run = lab.Run(
                     self.config, self.dataset, self.network, setup.load_dataset, self.lr, self.schedule, position
                 )
                 plan = lab.plan_command(run, c)
                 if plan is not None:
-                    self._commit(plan)
+                    commit(self, plan)
             self.refused = None
         except SpecError as e:  # the engine's words, with the preset named as the CLI names it
             self._refuse(f"{self.config.source}: [model] {e}")
         except (ConfigError, ValueError, KeyError) as e:
             self._refuse(str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
-
-    def _commit(self, plan: lab.Plan) -> None:
-        """Make the plan's record, data and network the run's, carrying the optimizer's state through the surgeries."""
-        old_weighted = views.weighted_layers(self)
-        if plan.surgeries:
-            self.network = lab.carry(self.optimizer.state.get("all", {}), self.network, plan.surgeries)
-            self.network.set_threads(self.threads)
-            weighted = views.weighted_layers(self)
-            columns = lab.kept_columns(plan.surgeries, old_weighted, weighted)
-            self.history.grad_norms = self.history.grad_norms.with_columns(columns)
-            self.probe.layer = min(self.probe.layer, max(0, len(weighted) - 1))
-        setup.apply_layer_settings(self.network, plan.config)
-        if plan.dataset is not self.dataset:
-            self.dataset = plan.dataset
-            self.evaluator = Evaluator(plan.config, plan.dataset, self.network)
-            self.clock.restart_epoch(len(plan.dataset.x_train))
-        old, self.config = self.config, plan.config
-        self._apply_training(old)
-        self.clock.evaluated_at = None
-        for kind, text in plan.events:
-            self._event(kind, text)
-
-    def _apply_training(self, old: RunConfig) -> None:
-        """Batch size, epochs, optimizer and schedule as the record now says."""
-        train = self.config.train
-        self.clock.resize(len(self.dataset.x_train), setup.batch_size(self.config, self.dataset))
-        if train.epochs != old.train.epochs:
-            self.clock.budget = max(train.epochs, self.clock.epoch + 1)
-        if train.optimizer != old.train.optimizer:
-            self.optimizer = setup.build_optimizer(self.config, self.lr)
-        else:
-            for key, value in train.optimizer_options.items():
-                setattr(self.optimizer, key, value)
-        self.schedule = Schedule.of(train)
-        self._follow_schedule()
-        self.early_stop.target = self.config.target  # a new patience counts from the evaluations already waited
 
     def _open(self, config: RunConfig) -> None:
         """Start `config` in place of this run: the same restart path as Reset, on its own data."""
@@ -221,7 +181,7 @@ class Trainer:
         self.probe = Probe()
         self.events.clear()
         self.opened += 1
-        self._event("preset", f"opened preset {config.name}")
+        self.event("preset", f"opened preset {config.name}")
 
     def _refuse(self, message: str) -> None:
         self.refused = message
@@ -235,12 +195,13 @@ class Trainer:
             status.finished, status.stopped_early = False, None
             self.early_stop.restart()
             self.clock.budget = self.clock.epoch + self.config.train.epochs
-            self._event("resume", f"training on to epoch {self.clock.budget}")
+            self.event("resume", f"training on to epoch {self.clock.budget}")
         if paused != status.paused:
             status.paused = paused
-            self._event("pause" if paused else "resume", "paused" if paused else "resumed")
+            self.event("pause" if paused else "resume", "paused" if paused else "resumed")
 
-    def _event(self, kind: str, text: str, step: int | None = None) -> None:
+    def event(self, kind: str, text: str, step: int | None = None) -> None:
+        """Mark the run's history with an event (at this step unless given)."""
         self.events.append(Event(self.clock.step if step is None else step, self.clock.epoch, kind, text))
 
     def load_weights(self, path: str) -> None:
@@ -267,7 +228,7 @@ class Trainer:
         clock = self.clock
         if clock.epoch_done:
             clock.new_epoch()
-        self._follow_schedule()
+        self.follow_schedule()
         idx = clock.take_batch()
         full = len(idx) == len(clock.order)
         x = self.dataset.x_train if full else self.dataset.x_train[idx]
@@ -285,10 +246,10 @@ class Trainer:
             self.history.record("lr", clock.step, self.lr)
             self.recorded_lr = self.lr
         if clock.epoch_done:
-            self._end_epoch()
+            measure.end_epoch(self)
         return loss
 
-    def _follow_schedule(self) -> None:
+    def follow_schedule(self) -> None:
         """Give the optimizer the schedule's lr for the step about to run: the one place the schedule acts."""
         self.lr = self.schedule.lr_at(self.clock.epoch, self.clock.batch, self.clock.steps_per_epoch)
         self.optimizer.lr = self.lr
@@ -304,44 +265,12 @@ class Trainer:
         self.clock.count(samples)
         self.history.record("recon_loss", self.clock.step, loss)
         for kind, text in self.pretrainer.take_events():
-            self._event(kind, text)
+            self.event(kind, text)
         return loss
 
-    def _end_epoch(self) -> None:
-        """Count the epoch; measure where the run is checked (and where readers are shown figures); stop if due."""
-        clock, status = self.clock, self.status
-        clock.epoch += 1
-        last = clock.epoch >= clock.budget
-        regular = clock.epoch % self.eval_every == 0  # early stopping counts these only: the same on any machine
-        if last or regular or time.perf_counter() - clock.eval_time >= EVAL_SECONDS:
-            norms = list(self.network.weight_grad_norms().values())
-            self.history.grad_norms.append(clock.step, np.log10(np.maximum(norms, 1e-30)))
-            self.evaluate()
-            if status.target_met and self.stop_at_target:
-                status.finished = True
-            elif regular and self.early_stop.update(self.target_value(), clock.epoch):
-                status.finished = True
-                status.stopped_early = self.early_stop.message(self.eval_every)
-                self._event("early_stop", status.stopped_early)
-        if last:
-            status.finished = True
-
     def evaluate(self) -> dict[str, float | None]:
-        """Measure the network and record the figures, the target and its event; once per step.
-
-        A second call before the weights or activations change returns the same figures
-        without running the network again.
-        """
-        if self.clock.evaluated_at == self.clock.step:
-            return self.last.figures
-        self.clock.evaluated_at, self.clock.eval_time = self.clock.step, time.perf_counter()
-        self.last = self.evaluator.measure(self.network)
-        self.history.record_figures(self.clock.step, self.last.figures)
-        was_met = self.status.target_met
-        self.status.target_met = self.config.target.met(self.target_value())
-        if self.status.target_met and not was_met:
-            self._event("target", f"target met: {self.config.target.describe()}")
-        return self.last.figures
+        """Measure the network now and record the figures (once per step: see measure.evaluate)."""
+        return measure.evaluate(self)
 
     def _diverge(self, loss: float, reason: str, samples: int) -> None:
         """Stop: the step that showed it counts as the last one (its update is not applied), so the
@@ -359,7 +288,7 @@ class Trainer:
         """End the run early with `message` (shown as `diverged`) and mark it as an event."""
         self.status.finished = True
         self.status.diverged = message
-        self._event("diverged", event, step)
+        self.event("diverged", event, step)
 
     def run_epochs(self, epochs: int = 1) -> None:
         """Train `epochs` whole epochs (or until finished)."""
