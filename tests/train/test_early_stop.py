@@ -8,7 +8,7 @@ import pytest
 
 from tuinn.config import Target, load_preset
 from tuinn.train import commands as cmd
-from tuinn.train import trainer as trainer_module
+from tuinn.train import measure
 from tuinn.train.early_stop import EarlyStop
 from tuinn.train.trainer import Trainer
 
@@ -62,7 +62,7 @@ def test_only_the_regular_evaluations_count_so_the_stop_does_not_depend_on_the_m
     """With 2000 epochs the run evaluates every 10; evaluations made because wall time passed do not count."""
     usual = Trainer(plateau(2000, 3))
     usual.run_epochs(2000)
-    monkeypatch.setattr(trainer_module, "EVAL_SECONDS", 0.0)  # a slow machine: every epoch is also evaluated
+    monkeypatch.setattr(measure, "EVAL_SECONDS", 0.0)  # a slow machine: every epoch is also evaluated
     slow = Trainer(plateau(2000, 3))
     slow.run_epochs(2000)
     assert usual.eval_every == 10 and usual.status.stopped_early
