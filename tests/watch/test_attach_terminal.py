@@ -1,4 +1,4 @@
-"""tuinn attach in a real terminal (tmux) on the digits example while it trains: the panels, live steps, steering."""
+"""tuinn attach in a real terminal (tmux), and over SSH at 80×24, on the digits example while it trains."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import terminal  # noqa: F401  (the tmux fixture)
+from tests.e2e.conftest import sshd, terminal  # noqa: F401  (the tmux and loopback-sshd fixtures)
 
 pytest.importorskip("torch", reason="the example needs the torch extra: pip install 'tuinn[torch]'")
 
@@ -44,6 +44,39 @@ def test_attach_follows_the_digits_example_in_a_terminal(terminal, tmp_path) -> 
         while json.loads(control.read_text())["lr_scale"] != 2.0 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert json.loads(control.read_text())["lr_scale"] == 2.0
+        pane.send_keys("q")
+        pane.assert_exit(0)
+        pane.assert_restored()
+    finally:
+        loop.kill()
+        loop.wait(10)
+
+
+def current_step(screen: str) -> int:
+    """The step the attach bar shows."""
+    found = re.search(r"step ([\d,]+)", screen)
+    assert found, screen
+    return int(found.group(1).replace(",", ""))
+
+
+@pytest.mark.e2e
+def test_attach_over_ssh_at_80_by_24_follows_the_run(terminal, sshd, tmp_path) -> None:  # noqa: F811
+    """A default SSH terminal: 80×24, 256 colours (OpenSSH does not pass COLORTERM), the run followed live."""
+    stream = tmp_path / "digits.tuinn"
+    loop = subprocess.Popen(
+        [sys.executable, str(EXAMPLE), "--out", str(stream), "--epochs", "1000"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        pane = terminal(sshd(f"tuinn attach {stream}"), width=80, height=24)
+        screen = pane.wait_for("attach digits.tuinn", "live", timeout=60)
+        first = current_step(screen)
+        deadline = time.monotonic() + 30
+        while current_step(pane.capture()) <= first and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert current_step(pane.capture()) > first, pane.capture()
+        assert len(pane.capture().splitlines()) <= 24
         pane.send_keys("q")
         pane.assert_exit(0)
         pane.assert_restored()
