@@ -93,6 +93,26 @@ class SelectSample:
 
 
 @dataclass(frozen=True)
+class SelectConvCell:
+    """Show how output cell (`row`, `col`) of `channel` of conv or pooling layer `layer` is computed (None: stop)."""
+
+    layer: str | None
+    channel: int = 0
+    row: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class MoveConvCell:
+    """Move the conv-cell view by `layers` conv/pooling layers, `channels` channels, `rows` and `cols` cells."""
+
+    layers: int = 0
+    channels: int = 0
+    rows: int = 0
+    cols: int = 0
+
+
+@dataclass(frozen=True)
 class NextMisclassified:
     """Show the next (+1) or previous (-1) sample the model gets wrong, as of the last evaluation."""
 
@@ -163,6 +183,8 @@ Command = (
     | Reset
     | SelectLayer
     | SelectSample
+    | SelectConvCell
+    | MoveConvCell
     | NextMisclassified
     | Edit
     | AddLayer

@@ -8,7 +8,9 @@ import numpy as np
 
 from tuinn.data.features import expand
 from tuinn.nn import Network
-from tuinn.train.snapshot import DecisionSurface, FeatureMap, Kernels, NeuronLayer, SampleView
+from tuinn.train.commands import SelectConvCell
+from tuinn.train.conv_cell import CellLayer, cell_layers, conv_cell, resolve
+from tuinn.train.snapshot import ConvCell, DecisionSurface, FeatureMap, Kernels, NeuronLayer, SampleView
 
 GRID = 48  # decision-surface resolution per axis
 MAX_GRAD_ROWS, MAX_GRAD_COLS = 32, 64
@@ -101,12 +103,22 @@ def decision_surface(
     )
 
 
-def _image_layers(net: Network, sample: np.ndarray) -> tuple[tuple[FeatureMap, ...], np.ndarray]:
-    """Outputs of every layer with an image-shaped (H, W, C) output for one sample, and the network's output."""
+def _image_layers(
+    net: Network, sample: np.ndarray, at: SelectConvCell | None = None
+) -> tuple[tuple[FeatureMap, ...], np.ndarray, ConvCell | None]:
+    """Outputs of every layer with an image-shaped (H, W, C) output for one sample, the network's output,
+    and (with `at`) how that cell of a conv or pooling layer is computed, from the same forward pass."""
     maps = []
-    h = sample[None]
+    cell = None
+    at = resolve(net, None, at) if at is not None else None  # the network may have changed since it was asked
+    names = tuple(l.name for l in cell_layers(net)) if at is not None else ()
+    h, source = sample[None], "input"
     for layer in net.layers:
+        x = h
         h = layer.forward(h, False)
+        if at is not None and layer.name == at.layer and isinstance(layer, CellLayer):
+            cell = conv_cell(layer, names, source, x[0], h[0], at)
+        source = layer.name
         if len(layer.output_shape) == 3:
             maps.append(
                 FeatureMap(
@@ -117,7 +129,7 @@ def _image_layers(net: Network, sample: np.ndarray) -> tuple[tuple[FeatureMap, .
                     maps=np.array(h[0], dtype=np.float32),
                 )
             )
-    return tuple(maps), h[0]
+    return tuple(maps), h[0], cell
 
 
 def class_probabilities(out: np.ndarray, loss_name: str) -> np.ndarray:
@@ -131,14 +143,22 @@ def class_probabilities(out: np.ndarray, loss_name: str) -> np.ndarray:
 
 
 def sample_view(
-    net: Network, x: np.ndarray, label: int, index: int, count: int, source: str, class_names: tuple[str, ...]
-) -> tuple[SampleView, tuple[FeatureMap, ...]]:
-    """One image sample as the network sees it, and its feature maps, from one forward pass."""
-    maps, out = _image_layers(net, x)
+    net: Network,
+    x: np.ndarray,
+    label: int,
+    index: int,
+    count: int,
+    source: str,
+    class_names: tuple[str, ...],
+    at: SelectConvCell | None = None,
+) -> tuple[SampleView, tuple[FeatureMap, ...], ConvCell | None]:
+    """One image sample as the network sees it, its feature maps and (with `at`) how that conv or pooling
+    cell is computed, from one forward pass."""
+    maps, out, cell = _image_layers(net, x, at)
     probabilities = class_probabilities(out, net.loss.name)
     names = class_names or tuple(str(k) for k in range(len(probabilities)))
     view = SampleView(index, count, source, np.array(x, dtype=np.float32), int(label), probabilities, names)
-    return view, maps
+    return view, maps, cell
 
 
 def conv_kernels(net: Network) -> tuple[Kernels, ...]:

@@ -13,6 +13,7 @@ from tuinn.config import RunConfig
 from tuinn.data import Dataset
 from tuinn.nn import Network
 from tuinn.nn.optimizers import Optimizer
+from tuinn.train.commands import SelectConvCell
 from tuinn.train.divergence import DivergenceWatch
 from tuinn.train.early_stop import EarlyStop
 from tuinn.train.evaluation import Evaluation, Evaluator
@@ -24,10 +25,12 @@ from tuinn.train.state import RunClock, RunStatus
 
 @dataclass
 class Probe:
-    """What the detail pictures look at: the weighted layer whose gradient is shown, the sample shown."""
+    """What the detail pictures look at: the weighted layer whose gradient is shown, the sample shown,
+    and the conv or pooling cell whose computation is shown (None: none)."""
 
     layer: int = 0
     sample: int = 0
+    cell: SelectConvCell | None = None
 
 
 class RunParts(Protocol):

@@ -101,6 +101,39 @@ class Kernels:
 
 
 @dataclass(frozen=True)
+class ConvCell:
+    """How one output cell of a conv or pooling layer is computed, for the sample on screen.
+
+    A conv cell: value = activation(Σ patch ⊙ kernel + bias), with `patch` and `kernel`
+    (kh, kw, C_in) and `products` their element-wise product. A pooling cell: value = the
+    max (or mean) of `patch` (ph, pw, 1), the window over the same channel; `winner` is the
+    max's (row, col) in it. `padded` (kh, kw) marks window cells outside the input (zeros).
+    Arrays are in the network's dtype; `value` is the layer's output, the feature map's cell.
+    """
+
+    layer: str
+    kind: str  # "conv2d", "maxpool2d" or "avgpool2d"
+    layers: tuple[str, ...]  # the layers whose cells can be shown, input to output
+    source: str  # what the patch is read from: "input" or the previous layer's name
+    in_shape: tuple[int, int, int]
+    out_shape: tuple[int, int, int]
+    channel: int
+    row: int
+    col: int
+    origin: tuple[int, int]  # the input (row, col) of the window's top-left cell (negative: in the padding)
+    patch: np.ndarray
+    padded: np.ndarray
+    kernel: np.ndarray | None
+    products: np.ndarray | None
+    total: float  # Σ products (conv); the max or mean of the window (pooling)
+    bias: float
+    preactivation: float  # total + bias
+    activation: str  # the layer's activation ("linear" for pooling)
+    value: float
+    winner: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class SampleView:
     """One sample as a CNN sees it: the image, its true class and the predicted probabilities.
 
@@ -185,6 +218,7 @@ class Snapshot:
     data_note: str = ""  # --data: what the file is and what was done to it (standardized, output layer adapted)
     schedule: str = "constant"  # the learning-rate schedule in a few words ("cosine to 0.0001, warmup 5 epochs")
     stopped_early: str | None = None  # why early stopping ([target] patience) ended the run
+    conv_cell: ConvCell | None = None  # image presets, while asked for: how one conv or pooling cell is computed
 
     @property
     def class_accuracy(self) -> np.ndarray | None:

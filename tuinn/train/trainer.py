@@ -18,7 +18,7 @@ from tuinn.config import ConfigError, RunConfig
 from tuinn.data import Dataset
 from tuinn.nn import SpecError
 from tuinn.train import commands as cmd
-from tuinn.train import lab, measure, setup, views
+from tuinn.train import conv_cell, lab, measure, setup, views
 from tuinn.train.adapt import adapted_output
 from tuinn.train.checkpoint import save_now
 from tuinn.train.commit import commit
@@ -147,6 +147,8 @@ class Trainer:
                 self.probe.layer = (self.probe.layer + delta) % max(1, len(views.weighted_layers(self)))
             case cmd.SelectSample(delta=delta):
                 self.probe.sample = (self.probe.sample + delta) % len(views.sample_set(self.dataset)[0])
+            case cmd.SelectConvCell() | cmd.MoveConvCell():
+                self.probe.cell = conv_cell.resolve(self.network, self.probe.cell, c)
             case cmd.NextMisclassified(direction=direction):
                 self.probe.sample = views.next_misclassified(self, direction)
             case cmd.CycleSpeed():

@@ -8,7 +8,7 @@ from tuinn.data import Dataset
 from tuinn.train.evaluation import predict
 from tuinn.train.probes import conv_kernels, decision_surface, gradient_matrix, sample_view
 from tuinn.train.run_parts import RunParts
-from tuinn.train.snapshot import Curve, FeatureMap, Kernels, LayerStats, SampleView, Snapshot
+from tuinn.train.snapshot import ConvCell, Curve, FeatureMap, Kernels, LayerStats, SampleView, Snapshot
 
 
 def sample_set(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, str]:
@@ -50,7 +50,7 @@ def snapshot(trainer: RunParts, detail: bool = True) -> Snapshot:
     ]
     weighted = weighted_layers(t)
     selected = weighted[t.probe.layer] if weighted else None
-    selected_grad = decision = sample = None
+    selected_grad = decision = sample = cell = None
     maps: tuple[FeatureMap, ...] = ()
     kernels: tuple[Kernels, ...] = ()
     if detail:
@@ -60,7 +60,7 @@ def snapshot(trainer: RunParts, detail: bool = True) -> Snapshot:
         val = ds.plane_val_points if t.evaluator.separate_val else None
         decision = decision_surface(net, (ds.plane_points, ds.y_train), (val, ds.y_val), ds.task, ds.features)
         if len(net.input_shape) == 3:
-            sample, maps = _sample(t)
+            sample, maps, cell = _sample(t)
             kernels = conv_kernels(net)
     curves = {name: Curve(s.steps, s.values) for name, s in t.history.curves.items()}
     lr = curves["lr"]
@@ -118,16 +118,17 @@ def snapshot(trainer: RunParts, detail: bool = True) -> Snapshot:
         features=ds.features,
         refused=t.refused,
         refusals=t.refusals,
+        conv_cell=cell,
     )
 
 
-def _sample(t: RunParts) -> tuple[SampleView, tuple[FeatureMap, ...]]:
-    """The probed sample as the network sees it, and its feature maps."""
+def _sample(t: RunParts) -> tuple[SampleView, tuple[FeatureMap, ...], ConvCell | None]:
+    """The probed sample as the network sees it, its feature maps and the probed conv cell's computation."""
     ds = t.dataset
     x, y, source = sample_set(ds)
     i = t.probe.sample % len(x)
     label = int(y[i]) if ds.task == "classification" else -1
-    return sample_view(t.network, x[i], label, i, len(x), source, ds.class_names)
+    return sample_view(t.network, x[i], label, i, len(x), source, ds.class_names, t.probe.cell)
 
 
 def _epoch_mean_loss(t: RunParts) -> float | None:
