@@ -29,8 +29,10 @@ from tuinn.tui.source import RunSource, Scrub, Seek, SourceCommand
 from tuinn.tui.tour_guide import TourGuide, TourPanel, TourPosition
 from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.widgets.chart import CHART_INTERVAL, LossChartScreen
+from tuinn.tui.widgets.conv_cell_screen import ConvCellScreen
 from tuinn.tui.widgets.dashboard import Dashboard
 from tuinn.tui.widgets.editor import ExperimentEditor
+from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.help import HelpScreen, key_name
 from tuinn.tui.widgets.network_screen import NetworkScreen
 from tuinn.tui.widgets.status import StatusPanel
@@ -195,7 +197,7 @@ class TuinnApp(App[int]):
         self.snapshot = snapshot
         self.frames += 1
         self.query_one(Dashboard).show(snapshot)
-        if isinstance(self.screen, (LossChartScreen, NetworkScreen)):
+        if isinstance(self.screen, (LossChartScreen, NetworkScreen, ConvCellScreen)):
             self.screen.offer(snapshot)
         self.call_next(self._follow, snapshot)
         if self.recorder is not None:
@@ -271,6 +273,7 @@ class TuinnApp(App[int]):
             "channels": bool(s.feature_maps) and not self.projector,  # (projector mode shows no feature maps)
             "points": s.decision is not None,
             "network": s.decision is not None and bool(s.decision.neurons),
+            "conv_cell": bool(s.feature_maps) and self.capabilities.steer,
         }
         return applies.get(action, True)
 
@@ -306,6 +309,14 @@ class TuinnApp(App[int]):
 
     def action_network(self) -> None:
         self.push_screen(NetworkScreen(self.snapshot))
+
+    def action_conv_cell(self, start: cmd.SelectConvCell | None = None) -> None:
+        """Open how a conv or pooling cell is computed (at `start`, else the first conv layer's first cell)."""
+        if self.check_action("conv_cell", ()) and not isinstance(self.screen, ConvCellScreen):
+            self.push_screen(ConvCellScreen(self.snapshot, self.send, start))
+
+    def on_feature_maps_panel_cell_clicked(self, message: FeatureMapsPanel.CellClicked) -> None:
+        self.action_conv_cell(cmd.SelectConvCell(message.layer, message.channel, message.row, message.col))
 
     async def action_projector(self) -> None:
         """Switch projector mode on or off."""

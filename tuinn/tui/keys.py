@@ -29,6 +29,13 @@ NETWORK = Binding(
     show=False,
     tooltip="Network view (2-D presets): units joined by their weights; , . pick one, see its equation",
 )
+CONV_CELL = Binding(
+    "x",
+    "conv_cell",
+    "cell",
+    show=False,
+    tooltip="Conv cell: how this value is computed (CNN presets; or click a feature map's cell)",
+)
 PROJECTOR = Binding(
     "P",
     "projector",
@@ -95,6 +102,7 @@ RUN_KEYS = [
     Binding("s", "speed", "speed", tooltip="Speed limit: as fast as possible, 1000, 100 or 10 steps/s"),
     CHART,
     NETWORK,
+    CONV_CELL,
     PROJECTOR,
     Binding(
         "ctrl+s",

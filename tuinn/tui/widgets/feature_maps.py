@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.strip import Strip
 
 from tuinn.report.summary import format_shape
@@ -46,6 +50,31 @@ def page_start(page: int, shown: int, channels: int) -> int:
     return (page % pages) * shown
 
 
+@dataclass(frozen=True)
+class Tiles:
+    """Where one layer's tiles are drawn: from content line `top`, `per_row` tiles of channels `first`.. `first + shown`."""
+
+    fm: FeatureMap
+    top: int
+    zoom: int
+    per_row: int
+    first: int
+    shown: int
+
+    def cell_at(self, x: int, y: int) -> tuple[int, int, int] | None:
+        """(channel, row, col) of the map cell drawn at content cell (x, y) (its upper pixel), None off the tiles."""
+        h, w, _ = self.fm.shape
+        th, tw = h * self.zoom, w * self.zoom
+        tile_r, py = divmod(2 * (y - self.top), th + 1)
+        if py == th:  # the gap under a tile row: the line's lower pixel is the next tile's first row
+            tile_r, py = tile_r + 1, 0
+        tile_c, px = divmod(x, tw + 1)
+        k = tile_r * self.per_row + tile_c
+        if y < self.top or px == tw or tile_c >= self.per_row or k >= self.shown:
+            return None
+        return self.first + k, py // self.zoom, px // self.zoom
+
+
 class FeatureMapsPanel(Panel):
     """Each channel a small tile: grey for non-negative maps, orange/blue for signed ones; steady per-layer scales.
 
@@ -56,10 +85,32 @@ class FeatureMapsPanel(Panel):
     TITLE = "Feature maps"
     READS = ("feature_maps", "kernels", "selected_layer", "step")
 
+    class CellClicked(Message):
+        """A cell of a feature map was clicked: (layer, channel, row, col)."""
+
+        def __init__(self, layer: str, channel: int, row: int, col: int) -> None:
+            super().__init__()
+            self.layer, self.channel, self.row, self.col = layer, channel, row, col
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._scales = LayerScales(symmetric=False)
         self.page = 0
+        self.tiles: list[Tiles] = []  # where the last build drew each layer's tiles
+
+    def cell_at(self, x: int, y: int) -> tuple[str, int, int, int] | None:
+        """(layer, channel, row, col) of the map cell at content cell (x, y), None off every tile."""
+        for tiles in self.tiles:
+            hit = tiles.cell_at(x, y)
+            if hit is not None:
+                return (tiles.fm.layer, *hit)
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        hit = self.cell_at(offset.x, offset.y) if offset is not None else None
+        if hit is not None:
+            self.post_message(self.CellClicked(*hit))
 
     def show_page(self, page: int) -> None:
         """Show page `page` of every layer's channels (wrapping per layer)."""
@@ -73,6 +124,7 @@ class FeatureMapsPanel(Panel):
         kernels = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
         kernel_lines = self._kernels(kernels, width) if kernels else []
         lines: list[Strip] = []
+        self.tiles = []
         probe = Scale(-0.001, 0.001)  # the longest range figures, to see whether headings need two lines
         heading_lines = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in snapshot.feature_maps), default=1)
         for fm, z, per_row, shown in layout(snapshot.feature_maps, width, height - len(kernel_lines), heading_lines):
@@ -80,6 +132,7 @@ class FeatureMapsPanel(Panel):
             palette = self.ramp(DIVERGING if scale.lo < 0 else GREY)
             first = page_start(self.page, shown, fm.shape[2])
             lines += self.text_lines(heading(fm, first, shown, scale, palette, width), width)
+            self.tiles.append(Tiles(fm, len(lines), z, per_row, first, min(shown, fm.shape[2] - first)))
             lines += heatmap_strips(tile_grid(fm.maps[:, :, first : first + shown], z, per_row), scale, palette)
             if kernels and fm.layer == kernels.layer:
                 lines += kernel_lines

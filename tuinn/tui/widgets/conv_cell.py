@@ -1,0 +1,300 @@
+"""The conv-cell view: how one output cell of a conv or pooling layer is computed, in numbers and shades.
+
+input patch ⊙ kernel = products, Σ + bias → activation = the value the feature map draws (a pooling
+layer: the window and the cell that won). Kernels with many input channels are shown a page of
+input channels at a time (`i` `I`), with every channel's share of the sum on one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+from tuinn.train.snapshot import ConvCell, Snapshot
+from tuinn.tui.widgets.heatmap import DIVERGING, GREY, Palette, Scale, nice_ceil
+from tuinn.tui.widgets.panel import Panel
+
+NUMBER = 6  # characters of a number in a grid
+CELL = NUMBER + 1  # a number and the mark before it
+GAP = "  "  # between a grid and an operator
+KEYS = "arrows/hjkl: cell · c C: channel · [ ]: layer · , .: sample · i I: input channels · esc/x: close"
+MAX_ZOOM = 4  # the largest pixel of the pictures of the input and the output, in lines
+POOL_WORDS = {"maxpool2d": "max", "avgpool2d": "mean"}
+
+
+def number(v: float) -> str:
+    """`v` in at most NUMBER characters: three decimals while they fit, fewer for larger numbers."""
+    for digits, limit in ((3, 10), (2, 100), (1, 1000)):
+        if abs(v) < limit - 0.5 * 10.0**-digits:
+            return f"{v:.{digits}f}"
+    return f"{v:.0e}"
+
+
+def figure(v: float) -> str:
+    """A sum or a value in four significant digits."""
+    return f"{v:.4g}"
+
+
+def ink(palette: Palette, index: int) -> str:
+    """Black or white, whichever reads on palette entry `index`."""
+    r, g, b = palette.rgb(index)
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "white"
+
+
+def value_scale(values: np.ndarray) -> tuple[Scale, Palette]:
+    """A grey scale from 0 for values never negative, else a symmetric orange-blue one."""
+    peak = nice_ceil(max(float(np.abs(values).max()), 1e-6))
+    return (Scale(0.0, peak), GREY) if float(values.min()) >= 0 else (Scale(-peak, peak), DIVERGING)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A labelled kh × kw grid of numbers on shaded cells; `padded` cells are outside the input, `marked` stands out."""
+
+    label: str
+    values: np.ndarray
+    scale: Scale
+    palette: Palette
+    padded: np.ndarray | None = None
+    marked: tuple[int, int] | None = None
+
+    @property
+    def width(self) -> int:
+        return max(len(self.label), int(self.values.shape[1]) * CELL)
+
+    def lines(self, mark: str) -> list[Text]:
+        """The label, then a line of cells per row."""
+        levels = self.scale.indices(self.values, len(self.palette))
+        out = [Text(self.label.ljust(self.width), "dim")]
+        for i, row in enumerate(self.values):
+            line = Text()
+            for j, v in enumerate(row):
+                if self.padded is not None and self.padded[i, j]:
+                    line.append(" " + "pad".center(NUMBER), "dim")
+                    continue
+                k = int(levels[i, j])
+                style = Style(color=ink(self.palette, k), bgcolor=self.palette.colour(k), bold=(i, j) == self.marked)
+                line.append((mark if (i, j) == self.marked else " ") + number(float(v)).rjust(NUMBER), style)
+            out.append(line + " " * (self.width - line.cell_len))
+        return out
+
+
+Item = Grid | str
+
+
+def side_by_side(items: list[Item], mark: str) -> list[Text]:
+    """Grids and words in one row: the words on the grids' first row of numbers."""
+    blank = Text()
+    return beside([item.lines(mark) if isinstance(item, Grid) else [blank, blank, Text(item)] for item in items], GAP)
+
+
+def beside(columns: list[list[Text]], gap: str) -> list[Text]:
+    """Columns of lines next to each other, `gap` apart."""
+    widths = [max(t.cell_len for t in col) for col in columns]
+    lines = []
+    for y in range(max(len(col) for col in columns)):
+        line = Text()
+        for col, w in zip(columns, widths):
+            t = col[y] if y < len(col) else Text()
+            line += t + " " * (w - t.cell_len) + gap
+        lines.append(line)
+    return lines
+
+
+def width_of(items: list[Item]) -> int:
+    return sum((item.width if isinstance(item, Grid) else len(item)) + len(GAP) for item in items)
+
+
+def flow(items: list[Item], width: int, mark: str) -> list[Text]:
+    """The items in rows of at most `width` cells: all in one row when they fit, else split before an operator."""
+    rows: list[list[Item]] = [[]]
+    for item in items:
+        if rows[-1] and isinstance(item, str) and width_of([*rows[-1], item]) + CELL * 2 > width:
+            rows.append([])
+        rows[-1].append(item)
+    return [line for row in rows for line in side_by_side(row, mark)]
+
+
+def picture(values: np.ndarray, box: tuple[int, int, int, int], label: str, zoom: int) -> list[Text]:
+    """A channel with each pixel `zoom` lines by 2·`zoom` cells, shaded; the pixels in `box` (row, col, rows,
+    cols) drawn in brackets."""
+    scale, palette = value_scale(values)
+    levels = scale.indices(values, len(palette))
+    r0, c0, rows, cols = box
+    plain, marked = " " * 2 * zoom, "[" + " " * (2 * zoom - 2) + "]"
+    out = [Text(label.ljust(2 * zoom * values.shape[1]), "dim")]
+    for i, row in enumerate(levels):
+        line = Text()
+        for j, k in enumerate(row):
+            inside = r0 <= i < r0 + rows and c0 <= j < c0 + cols
+            line.append(marked if inside else plain, Style(color="red", bold=True, bgcolor=palette.colour(int(k))))
+        out += [line] * zoom
+    return out
+
+
+class ConvCellView(Panel):
+    """The computation of the Snapshot's conv_cell; `page` picks which input channels a many-channel kernel shows."""
+
+    TITLE = "How this value is computed"
+    READS = ("conv_cell", "sample")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.page = 0
+
+    def turn_inputs(self, delta: int) -> None:
+        """Show the next (+1) or previous (-1) page of input channels."""
+        self.page += delta
+        self._redraw()
+
+    def view(self) -> tuple[object, ...]:
+        return (self.page,)
+
+    def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
+        cell = snapshot.conv_cell
+        if cell is None:
+            return self.text_lines([Text("Waiting for the run to compute the cell…", "dim")], width)
+        ascii = self.terminal.ascii
+        mark, times, sigma = ("*", "*", "sum") if ascii else ("▸", "⊙", "Σ")
+        head = self.heading_lines(cell, snapshot) + [Text()]
+        tail = [Text()] + self.sum_lines(cell, width, sigma) + [Text(), *wrap(KEYS, width, "dim")]
+        if cell.kernel is None:
+            body = self.pool_lines(cell, width, mark)
+        else:
+            body = self.conv_lines(cell, width, height - len(head) - len(tail), mark, times, sigma)
+        lines = head + body
+        room = height - len(lines) - len(tail)
+        context = self.picture_lines(cell, width, room)
+        return self.text_lines(lines + context + tail, width)
+
+    def heading_lines(self, cell: ConvCell, s: Snapshot) -> list[Text]:
+        """The layer, channel, cell and sample; the window's place in the input."""
+        h, w, channels = cell.out_shape
+        title = Text.assemble(
+            (cell.layer, "bold"),
+            f"  output channel {cell.channel + 1}/{channels} · row {cell.row + 1}, col {cell.col + 1} of {h}×{w}",
+        )
+        if s.sample is not None:
+            title.append(f" · sample {s.sample.index + 1}/{s.sample.count} ({s.sample.source})", "dim")
+        kh, kw = cell.patch.shape[:2]
+        (r0, c0), (ih, iw, ic) = cell.origin, cell.in_shape
+        where = Text(
+            f"window: rows {r0 + 1}-{r0 + kh}, cols {c0 + 1}-{c0 + kw} of {cell.source} ({ih}×{iw}×{ic})", "dim"
+        )
+        if cell.padded.any():
+            where.append(" · pad: zero padding outside the input", "dim")
+        return [title, where]
+
+    def conv_lines(self, cell: ConvCell, width: int, room: int, mark: str, times: str, sigma: str) -> list[Text]:
+        """A row per input channel: patch ⊙ kernel = products  Σ; as many channels as fit, a page at a time."""
+        assert cell.kernel is not None and cell.products is not None
+        kh, kw, inputs = cell.patch.shape
+        scales = [value_scale(a) for a in (cell.patch, cell.kernel, cell.products)]
+        rows = []
+        for k in range(inputs):
+            tag = f" ch {k + 1}" if inputs > 1 else ""
+            items: list[Item] = [
+                Grid(f"input patch{tag}", cell.patch[:, :, k], *self.ramped(scales[0]), cell.padded),
+                times,
+                Grid(f"kernel{tag}", cell.kernel[:, :, k], *self.ramped(scales[1])),
+                "=",
+                Grid(f"products{tag}", cell.products[:, :, k], *self.ramped(scales[2])),
+                f"{sigma} {figure(float(cell.products[:, :, k].sum()))}",
+            ]
+            if width_of(items) > width:  # the sum goes: the per-channel line (or the equation) has it
+                items.pop()
+            rows.append(flow(items, width, mark))
+        per_row = len(rows[0]) + 1
+        shown = max(1, min(inputs, (room - (1 if inputs > 1 else 0)) // per_row))
+        first = (self.page * shown) % inputs if inputs > shown else 0
+        lines = []
+        if shown < inputs:
+            last = min(inputs, first + shown)
+            lines.append(Text(f"input channels {first + 1}-{last} of {inputs} (i I: the others)", "yellow"))
+        for k in range(first, min(inputs, first + shown)):
+            lines += rows[k] + ([Text()] if k + 1 < min(inputs, first + shown) else [])
+        return lines
+
+    def pool_lines(self, cell: ConvCell, width: int, mark: str) -> list[Text]:
+        """The window over the same channel, its winner marked (max pooling)."""
+        word = POOL_WORDS.get(cell.kind, cell.kind)
+        scale, palette = self.ramped(value_scale(cell.patch))
+        grid = Grid(f"window ch {cell.channel + 1}", cell.patch[:, :, 0], scale, palette, cell.padded, cell.winner)
+        return flow([grid, f"{word} = {figure(cell.total)}"], width, mark)
+
+    def sum_lines(self, cell: ConvCell, width: int, sigma: str) -> list[Text]:
+        """Σ over the input channels (many), + bias, → activation = the value: the line the numbers add up to."""
+        lines: list[Text] = []
+        if cell.products is None:
+            word = POOL_WORDS.get(cell.kind, cell.kind)
+            equation = f"{word} of the window = {figure(cell.total)}"
+            if cell.winner is not None:
+                r, c = cell.winner
+                equation += f" (window row {r + 1}, col {c + 1}: input row {cell.origin[0] + r + 1}, col {cell.origin[1] + c + 1})"
+            lines += wrap(equation, width, "bold")
+        else:
+            inputs = cell.products.shape[2]
+            if inputs > 1:
+                shares = "  ".join(f"{k + 1}:{number(float(v))}" for k, v in enumerate(cell.products.sum(axis=(0, 1))))
+                lines += wrap(f"{sigma} per input channel  {shares}", width, "dim")
+            equation = (
+                f"{sigma} {figure(cell.total)} + bias {figure(cell.bias)} = {figure(cell.preactivation)}"
+                f" → {cell.activation} → {figure(cell.value)}"
+            )
+            lines += wrap(equation, width, "bold")
+        drawn = drawn_value(self.snapshot, cell)
+        place = f"{cell.layer}'s feature map at row {cell.row + 1}, col {cell.col + 1}, channel {cell.channel + 1}"
+        lines += wrap(f"= {figure(drawn)}: the value {place}" if drawn is not None else f"= {place}", width)
+        return lines
+
+    def picture_lines(self, cell: ConvCell, width: int, room: int) -> list[Text]:
+        """The input channel with the window marked beside the output channel with the cell marked, when they fit."""
+        if self.snapshot is None:
+            return []
+        maps = {fm.layer: fm.maps for fm in self.snapshot.feature_maps}
+        source = (
+            self.snapshot.sample.image if cell.source == "input" and self.snapshot.sample else maps.get(cell.source)
+        )
+        output = maps.get(cell.layer)
+        if source is None or output is None:
+            return []
+        channel = cell.channel if cell.kernel is None else 0
+        kh, kw = cell.patch.shape[:2]
+        shown = source[:, :, channel], output[:, :, cell.channel]
+        tall = max(a.shape[0] for a in shown)
+        wide = sum(2 * a.shape[1] for a in shown) + 4
+        zoom = min(MAX_ZOOM, (room - 2) // tall, (width - 4) // wide)
+        if zoom < 1:
+            return []
+        pictures = [
+            picture(shown[0], (*cell.origin, kh, kw), f"{cell.source} ch {channel + 1}", zoom),
+            picture(shown[1], (cell.row, cell.col, 1, 1), f"{cell.layer} ch {cell.channel + 1}", zoom),
+        ]
+        return [Text(), *beside(pictures, "    ")]
+
+    def ramped(self, scale: tuple[Scale, Palette]) -> tuple[Scale, Palette]:
+        return scale[0], self.ramp(scale[1])
+
+
+def drawn_value(snapshot: Snapshot | None, cell: ConvCell) -> float | None:
+    """The value the feature maps draw at the cell (None: the Snapshot has no map of its layer)."""
+    maps = {fm.layer: fm.maps for fm in snapshot.feature_maps} if snapshot is not None else {}
+    layer = maps.get(cell.layer)
+    return None if layer is None else float(layer[cell.row, cell.col, cell.channel])
+
+
+def wrap(text: str, width: int, style: str = "") -> list[Text]:
+    """`text` in lines of at most `width` cells, broken at spaces."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(Text(line, style))
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(Text(line, style))
+    return lines
