@@ -43,6 +43,7 @@ SHOTS = {
     "spiral-256": Shot("spiral", 3000, colours="256"),
     "digits-cnn": Shot("digits-cnn", 300, (*HIDE_ABOUT, "m")),  # a digit the net gets wrong
     "digits-cnn-80x24": Shot("digits-cnn", 300, (), size=SMALL),
+    "seed-conv-cell": Shot("seed-conv", 300, (*HIDE_ABOUT, "x", "right", "c")),  # how one conv cell is computed
     "deep-sigmoid-switch": Shot("deep-sigmoid", 400, (*HIDE_ABOUT, *"aaaa"), 600),  # sigmoid stalls; elu learns
     "deep-sigmoid-chart": Shot("deep-sigmoid", 400, (*HIDE_ABOUT, *"aaaa"), 600, keys_after=("p",)),  # the full chart
     "spiral-projector": Shot("spiral", 3000, ("P",), size=HUGE),  # projector mode, as a room sees it

@@ -113,8 +113,10 @@ async def test_digits_cnn_pages_its_input_channels_and_shows_a_pooling_winner(si
             await pilot.press("i")
             assert "input channels 2-2 of 16" in view_text(app)
             assert "input patch ch 2" in view_text(app)
-        else:
+        elif size == WIDE:
             assert shown is not None and int(shown.group(2)) > 1  # more room, more channels at once
+        else:
+            assert shown is None and "input patch ch 16" in text  # every input channel, side by side
         assert "Traceback" not in text
 
 

@@ -21,6 +21,7 @@ from tuinn.tui.widgets.panel import Panel
 NUMBER = 6  # characters of a number in a grid
 CELL = NUMBER + 1  # a number and the mark before it
 GAP = "  "  # between a grid and an operator
+BLOCK_GAP = "    "  # between the blocks of two input channels
 KEYS = "arrows/hjkl: cell · c C: channel · [ ]: layer · , .: sample · i I: input channels · esc/x: close"
 MAX_ZOOM = 4  # the largest pixel of the pictures of the input and the output, in lines
 POOL_WORDS = {"maxpool2d": "max", "avgpool2d": "mean"}
@@ -110,19 +111,28 @@ def width_of(items: list[Item]) -> int:
 
 
 def flow(items: list[Item], width: int, mark: str) -> list[Text]:
-    """The items in rows of at most `width` cells: all in one row when they fit, else split before an operator."""
-    rows: list[list[Item]] = [[]]
+    """The items in rows of at most `width` cells: all in one row when they fit, else split before an operator
+    (an operator stays with the grid after it)."""
+    units: list[list[Item]] = []
     for item in items:
-        if rows[-1] and isinstance(item, str) and width_of([*rows[-1], item]) + CELL * 2 > width:
+        if units and isinstance(units[-1][-1], str) and isinstance(item, Grid):
+            units[-1].append(item)
+        else:
+            units.append([item])
+    rows: list[list[Item]] = [[]]
+    for unit in units:
+        if rows[-1] and width_of([*rows[-1], *unit]) > width:
             rows.append([])
-        rows[-1].append(item)
+        rows[-1] += unit
     return [line for row in rows for line in side_by_side(row, mark)]
 
 
-def picture(values: np.ndarray, box: tuple[int, int, int, int], label: str, zoom: int) -> list[Text]:
+def picture(
+    values: np.ndarray, shades: tuple[Scale, Palette], box: tuple[int, int, int, int], label: str, zoom: int
+) -> list[Text]:
     """A channel with each pixel `zoom` lines by 2·`zoom` cells, shaded; the pixels in `box` (row, col, rows,
     cols) drawn in brackets."""
-    scale, palette = value_scale(values)
+    scale, palette = shades
     levels = scale.indices(values, len(palette))
     r0, c0, rows, cols = box
     plain, marked = " " * 2 * zoom, "[" + " " * (2 * zoom - 2) + "]"
@@ -160,16 +170,20 @@ class ConvCellView(Panel):
             return self.text_lines([Text("Waiting for the run to compute the cell…", "dim")], width)
         ascii = self.terminal.ascii
         mark, times, sigma = ("*", "*", "sum") if ascii else ("▸", "⊙", "Σ")
+        source = layer_input(snapshot, cell)
+        shades = self.ramped(value_scale(cell.patch if source is None else source))  # the input's, in grid and picture
         head = self.heading_lines(cell, snapshot) + [Text()]
         tail = [Text()] + self.sum_lines(cell, width, sigma) + [Text(), *wrap(KEYS, width, "dim")]
         if cell.kernel is None:
-            body = self.pool_lines(cell, width, mark)
+            body, channel = self.pool_lines(cell, shades, width, mark), cell.channel
         else:
-            body = self.conv_lines(cell, width, height - len(head) - len(tail), mark, times, sigma)
+            room = height - len(head) - len(tail)
+            body, channel = self.conv_lines(cell, shades, width, room, (mark, times, sigma))
         lines = head + body
         room = height - len(lines) - len(tail)
-        context = self.picture_lines(cell, width, room)
-        return self.text_lines(lines + context + tail, width)
+        if source is not None:
+            lines += self.picture_lines(cell, source[:, :, channel], shades, channel, width, room)
+        return self.text_lines(lines + tail, width)
 
     def heading_lines(self, cell: ConvCell, s: Snapshot) -> list[Text]:
         """The layer, channel, cell and sample; the window's place in the input."""
@@ -189,40 +203,49 @@ class ConvCellView(Panel):
             where.append(" · pad: zero padding outside the input", "dim")
         return [title, where]
 
-    def conv_lines(self, cell: ConvCell, width: int, room: int, mark: str, times: str, sigma: str) -> list[Text]:
-        """A row per input channel: patch ⊙ kernel = products  Σ; as many channels as fit, a page at a time."""
+    def conv_lines(
+        self, cell: ConvCell, shades: tuple[Scale, Palette], width: int, room: int, glyphs: tuple[str, str, str]
+    ) -> tuple[list[Text], int]:
+        """A block per input channel: patch ⊙ kernel = products  Σ; as many blocks as fit (side by side where the
+        width allows), a page at a time. Returns the lines and the first input channel shown."""
         assert cell.kernel is not None and cell.products is not None
-        kh, kw, inputs = cell.patch.shape
-        scales = [value_scale(a) for a in (cell.patch, cell.kernel, cell.products)]
-        rows = []
-        for k in range(inputs):
+        kernel, products = cell.kernel, cell.products
+        mark, times, sigma = glyphs
+        inputs = cell.patch.shape[2]
+        scales = [shades, *(self.ramped(value_scale(a)) for a in (kernel, products))]
+
+        def block(k: int) -> list[Text]:
             tag = f" ch {k + 1}" if inputs > 1 else ""
             items: list[Item] = [
-                Grid(f"input patch{tag}", cell.patch[:, :, k], *self.ramped(scales[0]), cell.padded),
+                Grid(f"input patch{tag}", cell.patch[:, :, k], *scales[0], cell.padded),
                 times,
-                Grid(f"kernel{tag}", cell.kernel[:, :, k], *self.ramped(scales[1])),
+                Grid(f"kernel{tag}", kernel[:, :, k], *scales[1]),
                 "=",
-                Grid(f"products{tag}", cell.products[:, :, k], *self.ramped(scales[2])),
-                f"{sigma} {figure(float(cell.products[:, :, k].sum()))}",
+                Grid(f"products{tag}", products[:, :, k], *scales[2]),
+                f"{sigma} {figure(float(products[:, :, k].sum()))}".ljust(len(sigma) + 11),  # one width: blocks align
             ]
             if width_of(items) > width:  # the sum goes: the per-channel line (or the equation) has it
                 items.pop()
-            rows.append(flow(items, width, mark))
-        per_row = len(rows[0]) + 1
-        shown = max(1, min(inputs, (room - (1 if inputs > 1 else 0)) // per_row))
+            return flow(items, width, mark)
+
+        sample = block(0)
+        across = max(1, min(inputs, (width + len(BLOCK_GAP)) // (max(t.cell_len for t in sample) + len(BLOCK_GAP))))
+        down = max(1, (room - (1 if inputs > 1 else 0) + 1) // (len(sample) + 1))
+        shown = min(inputs, across * down)
         first = (self.page * shown) % inputs if inputs > shown else 0
+        blocks = [block(k) for k in range(first, min(inputs, first + shown))]
         lines = []
         if shown < inputs:
-            last = min(inputs, first + shown)
+            last = first + len(blocks)
             lines.append(Text(f"input channels {first + 1}-{last} of {inputs} (i I: the others)", "yellow"))
-        for k in range(first, min(inputs, first + shown)):
-            lines += rows[k] + ([Text()] if k + 1 < min(inputs, first + shown) else [])
-        return lines
+        for i in range(0, len(blocks), across):
+            lines += [*([Text()] if i else []), *beside(blocks[i : i + across], BLOCK_GAP)]
+        return lines, first
 
-    def pool_lines(self, cell: ConvCell, width: int, mark: str) -> list[Text]:
+    def pool_lines(self, cell: ConvCell, shades: tuple[Scale, Palette], width: int, mark: str) -> list[Text]:
         """The window over the same channel, its winner marked (max pooling)."""
         word = POOL_WORDS.get(cell.kind, cell.kind)
-        scale, palette = self.ramped(value_scale(cell.patch))
+        scale, palette = shades
         grid = Grid(f"window ch {cell.channel + 1}", cell.patch[:, :, 0], scale, palette, cell.padded, cell.winner)
         return flow([grid, f"{word} = {figure(cell.total)}"], width, mark)
 
@@ -251,28 +274,29 @@ class ConvCellView(Panel):
         lines += wrap(f"= {figure(drawn)}: the value {place}" if drawn is not None else f"= {place}", width)
         return lines
 
-    def picture_lines(self, cell: ConvCell, width: int, room: int) -> list[Text]:
-        """The input channel with the window marked beside the output channel with the cell marked, when they fit."""
-        if self.snapshot is None:
+    def picture_lines(
+        self, cell: ConvCell, channel_in: np.ndarray, shades: tuple[Scale, Palette], channel: int, width: int, room: int
+    ) -> list[Text]:
+        """Input `channel` with the window marked beside the output channel with the cell marked, when they fit."""
+        output = maps_of(self.snapshot).get(cell.layer)
+        if output is None:
             return []
-        maps = {fm.layer: fm.maps for fm in self.snapshot.feature_maps}
-        source = (
-            self.snapshot.sample.image if cell.source == "input" and self.snapshot.sample else maps.get(cell.source)
-        )
-        output = maps.get(cell.layer)
-        if source is None or output is None:
-            return []
-        channel = cell.channel if cell.kernel is None else 0
-        kh, kw = cell.patch.shape[:2]
-        shown = source[:, :, channel], output[:, :, cell.channel]
-        tall = max(a.shape[0] for a in shown)
-        wide = sum(2 * a.shape[1] for a in shown) + 4
+        channel_out = output[:, :, cell.channel]
+        tall = max(channel_in.shape[0], channel_out.shape[0])
+        wide = 2 * (channel_in.shape[1] + channel_out.shape[1]) + 4
         zoom = min(MAX_ZOOM, (room - 2) // tall, (width - 4) // wide)
         if zoom < 1:
             return []
+        kh, kw = cell.patch.shape[:2]
         pictures = [
-            picture(shown[0], (*cell.origin, kh, kw), f"{cell.source} ch {channel + 1}", zoom),
-            picture(shown[1], (cell.row, cell.col, 1, 1), f"{cell.layer} ch {cell.channel + 1}", zoom),
+            picture(channel_in, shades, (*cell.origin, kh, kw), f"{cell.source} ch {channel + 1}", zoom),
+            picture(
+                channel_out,
+                self.ramped(value_scale(output)),
+                (cell.row, cell.col, 1, 1),
+                f"{cell.layer} ch {cell.channel + 1}",
+                zoom,
+            ),
         ]
         return [Text(), *beside(pictures, "    ")]
 
@@ -280,10 +304,21 @@ class ConvCellView(Panel):
         return scale[0], self.ramp(scale[1])
 
 
+def maps_of(snapshot: Snapshot | None) -> dict[str, np.ndarray]:
+    """The Snapshot's feature maps by layer name."""
+    return {fm.layer: fm.maps for fm in snapshot.feature_maps} if snapshot is not None else {}
+
+
+def layer_input(snapshot: Snapshot, cell: ConvCell) -> np.ndarray | None:
+    """What the cell's layer read, as the Snapshot has it: the sample's image or the previous layer's maps."""
+    if cell.source == "input":
+        return snapshot.sample.image if snapshot.sample is not None else None
+    return maps_of(snapshot).get(cell.source)
+
+
 def drawn_value(snapshot: Snapshot | None, cell: ConvCell) -> float | None:
     """The value the feature maps draw at the cell (None: the Snapshot has no map of its layer)."""
-    maps = {fm.layer: fm.maps for fm in snapshot.feature_maps} if snapshot is not None else {}
-    layer = maps.get(cell.layer)
+    layer = maps_of(snapshot).get(cell.layer)
     return None if layer is None else float(layer[cell.row, cell.col, cell.channel])
 
 
