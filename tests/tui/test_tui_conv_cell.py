@@ -89,6 +89,8 @@ async def test_x_opens_the_computation_of_seed_conv_and_the_keys_move_the_cell(s
         assert not isinstance(app.screen, ConvCellScreen)
         assert app.source.trainer.probe.cell is None  # closed: the run computes no cell
         assert app.snapshot.conv_cell is None
+        maps = app.query_one(FeatureMapsPanel)  # (not drawn while covered) the dashboard shows the latest Snapshot
+        assert maps.snapshot is app.snapshot and maps.snapshot.step == 30
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -196,7 +196,9 @@ class TuinnApp(App[int]):
         """Draw `snapshot` on every panel."""
         self.snapshot = snapshot
         self.frames += 1
-        self.query_one(Dashboard).show(snapshot)
+        # the conv-cell view covers the dashboard: drawing under it took most of a frame (it catches up on close)
+        if not isinstance(self.screen, ConvCellScreen):
+            self.query_one(Dashboard).show(snapshot)
         if isinstance(self.screen, (LossChartScreen, NetworkScreen, ConvCellScreen)):
             self.screen.offer(snapshot)
         self.call_next(self._follow, snapshot)
@@ -313,7 +315,11 @@ class TuinnApp(App[int]):
     def action_conv_cell(self, start: cmd.SelectConvCell | None = None) -> None:
         """Open how a conv or pooling cell is computed (at `start`, else the first conv layer's first cell)."""
         if self.check_action("conv_cell", ()) and not isinstance(self.screen, ConvCellScreen):
-            self.push_screen(ConvCellScreen(self.snapshot, self.send, start))
+            self.push_screen(ConvCellScreen(self.snapshot, self.send, start), self._catch_up)
+
+    def _catch_up(self, _closed: None = None) -> None:
+        """The dashboard shows the latest Snapshot again (it was not drawn under the conv-cell view)."""
+        self.query_one(Dashboard).show(self.snapshot)
 
     def on_feature_maps_panel_cell_clicked(self, message: FeatureMapsPanel.CellClicked) -> None:
         self.action_conv_cell(cmd.SelectConvCell(message.layer, message.channel, message.row, message.col))

@@ -8,8 +8,11 @@ input channels at a time (`i` `I`), with every channel's share of the sum on one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -40,16 +43,26 @@ def figure(v: float) -> str:
     return f"{v:.4g}"
 
 
-def ink(palette: Palette, index: int) -> str:
-    """Black or white, whichever reads on palette entry `index`."""
-    r, g, b = palette.rgb(index)
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "white"
-
-
 def value_scale(values: np.ndarray) -> tuple[Scale, Palette]:
     """A grey scale from 0 for values never negative, else a symmetric orange-blue one."""
     peak = nice_ceil(max(float(np.abs(values).max()), 1e-6))
     return (Scale(0.0, peak), GREY) if float(values.min()) >= 0 else (Scale(-peak, peak), DIVERGING)
+
+
+#: a line drawn as segments of one-cell glyphs (the grids and pictures: no Rich layout needed, so frames are cheap)
+Segs = list[Segment]
+DIM, RED = Style(dim=True), Style(color="red", bold=True)
+
+
+def cells(line: Segs) -> int:
+    """The cells a line of one-cell glyphs takes."""
+    return sum(len(seg.text) for seg in line)
+
+
+@lru_cache(maxsize=2048)
+def shade(colour: Color, on_light: bool, bold: bool) -> Style:
+    """The style of a number on a shaded cell: black ink on light colours, white on dark."""
+    return Style(color="black" if on_light else "white", bgcolor=colour, bold=bold)
 
 
 @dataclass(frozen=True)
@@ -67,41 +80,46 @@ class Grid:
     def width(self) -> int:
         return max(len(self.label), int(self.values.shape[1]) * CELL)
 
-    def lines(self, mark: str) -> list[Text]:
+    def lines(self, mark: str) -> list[Segs]:
         """The label, then a line of cells per row."""
         levels = self.scale.indices(self.values, len(self.palette))
-        out = [Text(self.label.ljust(self.width), "dim")]
+        out = [[Segment(self.label.ljust(self.width), DIM)]]
         for i, row in enumerate(self.values):
-            line = Text()
-            for j, v in enumerate(row):
+            line: Segs = []
+            for j, v in enumerate(row.tolist()):
                 if self.padded is not None and self.padded[i, j]:
-                    line.append(" " + "pad".center(NUMBER), "dim")
+                    line.append(Segment(" " + "pad".center(NUMBER), DIM))
                     continue
-                k = int(levels[i, j])
-                style = Style(color=ink(self.palette, k), bgcolor=self.palette.colour(k), bold=(i, j) == self.marked)
-                line.append((mark if (i, j) == self.marked else " ") + number(float(v)).rjust(NUMBER), style)
-            out.append(line + " " * (self.width - line.cell_len))
+                k, marked = int(levels[i, j]), (i, j) == self.marked
+                style = shade(self.palette.colour(k), light(self.palette.rgb(k)), marked)
+                line.append(Segment((mark if marked else " ") + number(v).rjust(NUMBER), style))
+            out.append(line + [Segment(" " * (self.width - cells(line)))])
         return out
 
 
 Item = Grid | str
 
 
-def side_by_side(items: list[Item], mark: str) -> list[Text]:
+def light(rgb: tuple[int, int, int]) -> bool:
+    """Whether black ink reads on this colour."""
+    r, g, b = rgb
+    return 0.299 * r + 0.587 * g + 0.114 * b > 140
+
+
+def side_by_side(items: list[Item], mark: str) -> list[Segs]:
     """Grids and words in one row: the words on the grids' first row of numbers."""
-    blank = Text()
-    return beside([item.lines(mark) if isinstance(item, Grid) else [blank, blank, Text(item)] for item in items], GAP)
+    return beside([item.lines(mark) if isinstance(item, Grid) else [[], [], [Segment(item)]] for item in items], GAP)
 
 
-def beside(columns: list[list[Text]], gap: str) -> list[Text]:
+def beside(columns: list[list[Segs]], gap: str) -> list[Segs]:
     """Columns of lines next to each other, `gap` apart."""
-    widths = [max(t.cell_len for t in col) for col in columns]
+    widths = [max(cells(line) for line in col) for col in columns]
     lines = []
     for y in range(max(len(col) for col in columns)):
-        line = Text()
+        line: Segs = []
         for col, w in zip(columns, widths):
-            t = col[y] if y < len(col) else Text()
-            line += t + " " * (w - t.cell_len) + gap
+            part = col[y] if y < len(col) else []
+            line += [*part, Segment(" " * (w - cells(part)) + gap)]
         lines.append(line)
     return lines
 
@@ -110,7 +128,7 @@ def width_of(items: list[Item]) -> int:
     return sum((item.width if isinstance(item, Grid) else len(item)) + len(GAP) for item in items)
 
 
-def flow(items: list[Item], width: int, mark: str) -> list[Text]:
+def flow(items: list[Item], width: int, mark: str) -> list[Segs]:
     """The items in rows of at most `width` cells: all in one row when they fit, else split before an operator
     (an operator stays with the grid after it)."""
     units: list[list[Item]] = []
@@ -129,19 +147,21 @@ def flow(items: list[Item], width: int, mark: str) -> list[Text]:
 
 def picture(
     values: np.ndarray, shades: tuple[Scale, Palette], box: tuple[int, int, int, int], label: str, zoom: int
-) -> list[Text]:
+) -> list[Segs]:
     """A channel with each pixel `zoom` lines by 2·`zoom` cells, shaded; the pixels in `box` (row, col, rows,
     cols) drawn in brackets."""
     scale, palette = shades
     levels = scale.indices(values, len(palette))
     r0, c0, rows, cols = box
     plain, marked = " " * 2 * zoom, "[" + " " * (2 * zoom - 2) + "]"
-    out = [Text(label.ljust(2 * zoom * values.shape[1]), "dim")]
-    for i, row in enumerate(levels):
-        line = Text()
-        for j, k in enumerate(row):
-            inside = r0 <= i < r0 + rows and c0 <= j < c0 + cols
-            line.append(marked if inside else plain, Style(color="red", bold=True, bgcolor=palette.colour(int(k))))
+    out = [[Segment(label.ljust(2 * zoom * values.shape[1]), DIM)]]
+    for i, row in enumerate(levels.tolist()):
+        line = [
+            Segment(
+                marked if r0 <= i < r0 + rows and c0 <= j < c0 + cols else plain, RED + Style(bgcolor=palette.colour(k))
+            )
+            for j, k in enumerate(row)
+        ]
         out += [line] * zoom
     return out
 
@@ -174,16 +194,17 @@ class ConvCellView(Panel):
         shades = self.ramped(value_scale(cell.patch if source is None else source))  # the input's, in grid and picture
         head = self.heading_lines(cell, snapshot) + [Text()]
         tail = [Text()] + self.sum_lines(cell, width, sigma) + [Text(), *wrap(KEYS, width, "dim")]
+        body: list[Segs]
         if cell.kernel is None:
             body, channel = self.pool_lines(cell, shades, width, mark), cell.channel
         else:
             room = height - len(head) - len(tail)
             body, channel = self.conv_lines(cell, shades, width, room, (mark, times, sigma))
-        lines = head + body
-        room = height - len(lines) - len(tail)
+        room = height - len(head) - len(body) - len(tail)
         if source is not None:
-            lines += self.picture_lines(cell, source[:, :, channel], shades, channel, width, room)
-        return self.text_lines(lines + tail, width)
+            body += self.picture_lines(cell, source[:, :, channel], shades, channel, width, room)
+        strips = [Strip(line, cells(line)).crop(0, width) for line in body]
+        return self.text_lines(head, width) + strips + self.text_lines(tail, width)
 
     def heading_lines(self, cell: ConvCell, s: Snapshot) -> list[Text]:
         """The layer, channel, cell and sample; the window's place in the input."""
@@ -205,7 +226,7 @@ class ConvCellView(Panel):
 
     def conv_lines(
         self, cell: ConvCell, shades: tuple[Scale, Palette], width: int, room: int, glyphs: tuple[str, str, str]
-    ) -> tuple[list[Text], int]:
+    ) -> tuple[list[Segs], int]:
         """A block per input channel: patch ⊙ kernel = products  Σ; as many blocks as fit (side by side where the
         width allows), a page at a time. Returns the lines and the first input channel shown."""
         assert cell.kernel is not None and cell.products is not None
@@ -214,7 +235,7 @@ class ConvCellView(Panel):
         inputs = cell.patch.shape[2]
         scales = [shades, *(self.ramped(value_scale(a)) for a in (kernel, products))]
 
-        def block(k: int) -> list[Text]:
+        def block(k: int) -> list[Segs]:
             tag = f" ch {k + 1}" if inputs > 1 else ""
             items: list[Item] = [
                 Grid(f"input patch{tag}", cell.patch[:, :, k], *scales[0], cell.padded),
@@ -229,20 +250,20 @@ class ConvCellView(Panel):
             return flow(items, width, mark)
 
         sample = block(0)
-        across = max(1, min(inputs, (width + len(BLOCK_GAP)) // (max(t.cell_len for t in sample) + len(BLOCK_GAP))))
+        across = max(1, min(inputs, (width + len(BLOCK_GAP)) // (max(cells(line) for line in sample) + len(BLOCK_GAP))))
         down = max(1, (room - (1 if inputs > 1 else 0) + 1) // (len(sample) + 1))
         shown = min(inputs, across * down)
         first = (self.page * shown) % inputs if inputs > shown else 0
         blocks = [block(k) for k in range(first, min(inputs, first + shown))]
-        lines = []
+        lines: list[Segs] = []
         if shown < inputs:
-            last = first + len(blocks)
-            lines.append(Text(f"input channels {first + 1}-{last} of {inputs} (i I: the others)", "yellow"))
+            note = f"input channels {first + 1}-{first + len(blocks)} of {inputs} (i I: the others)"
+            lines.append([Segment(note, Style(color="yellow"))])
         for i in range(0, len(blocks), across):
-            lines += [*([Text()] if i else []), *beside(blocks[i : i + across], BLOCK_GAP)]
+            lines += [*([[]] if i else []), *beside(blocks[i : i + across], BLOCK_GAP)]
         return lines, first
 
-    def pool_lines(self, cell: ConvCell, shades: tuple[Scale, Palette], width: int, mark: str) -> list[Text]:
+    def pool_lines(self, cell: ConvCell, shades: tuple[Scale, Palette], width: int, mark: str) -> list[Segs]:
         """The window over the same channel, its winner marked (max pooling)."""
         word = POOL_WORDS.get(cell.kind, cell.kind)
         scale, palette = shades
@@ -276,7 +297,7 @@ class ConvCellView(Panel):
 
     def picture_lines(
         self, cell: ConvCell, channel_in: np.ndarray, shades: tuple[Scale, Palette], channel: int, width: int, room: int
-    ) -> list[Text]:
+    ) -> list[Segs]:
         """Input `channel` with the window marked beside the output channel with the cell marked, when they fit."""
         output = maps_of(self.snapshot).get(cell.layer)
         if output is None:
@@ -298,7 +319,7 @@ class ConvCellView(Panel):
                 zoom,
             ),
         ]
-        return [Text(), *beside(pictures, "    ")]
+        return [[], *beside(pictures, "    ")]
 
     def ramped(self, scale: tuple[Scale, Palette]) -> tuple[Scale, Palette]:
         return scale[0], self.ramp(scale[1])
