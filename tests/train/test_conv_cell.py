@@ -156,3 +156,29 @@ def test_a_cell_on_a_folder_of_images(tmp_path) -> None:
     assert s.conv_cell is not None and s.conv_cell.patch.shape == (3, 3, 3)  # RGB: three input channels
     assert s.conv_cell.padded[:, 2].all()  # the window hangs over the right edge
     assert_conv_adds_up(trainer, s)
+
+
+def test_a_lab_edit_that_removes_the_channel_shown_moves_the_cell_inside_the_layer() -> None:
+    trainer = float64_trainer("digits-cnn", steps=2)
+    ask(trainer, cmd.SelectConvCell("conv2d_1", 15, 7, 7))
+    s = ask(trainer, cmd.Edit((("model.layers[0].filters", 4),)))
+    assert s.conv_cell is not None and (s.conv_cell.layer, s.conv_cell.channel) == ("conv2d_1", 3)  # 15 wraps to 3
+    assert s.conv_cell.kernel is not None and s.conv_cell.kernel.shape == (3, 3, 1)
+    assert_conv_adds_up(trainer, s)
+    assert_conv_adds_up(trainer, ask(trainer, cmd.SelectConvCell("conv2d_2", 0, 3, 3)))  # its input: 4 channels now
+
+
+def test_a_recording_keeps_the_cell_exactly(tmp_path) -> None:
+    from tuinn.train.recorder import Recorder, Recording
+
+    trainer = float64_trainer("seed-conv", steps=3)
+    recorder = Recorder(tmp_path / "cell.rec")
+    frames = [ask(trainer, cmd.SelectConvCell("conv2d_1", 1, 0, 1)), ask(trainer, cmd.MoveConvCell(rows=1))]
+    for frame in frames:
+        recorder.write(frame)
+    recorder.close()
+    recording = Recording(tmp_path / "cell.rec")
+    for i, frame in enumerate(frames):
+        shown, kept = recording[i].conv_cell, frame.conv_cell
+        assert shown is not None and kept is not None and (shown.row, shown.value) == (kept.row, kept.value)
+        np.testing.assert_array_equal(shown.products, kept.products)

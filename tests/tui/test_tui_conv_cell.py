@@ -169,3 +169,69 @@ def test_seed_conv_computation_at_120x40(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+async def test_another_preset_opened_under_the_view_shows_its_first_cell_or_closes_it() -> None:
+    from tuinn.config import load_preset
+    from tuinn.train import commands as cmd
+
+    app = trainer_app(seed_conv_trainer())
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("x", "right", "c")
+        app.send(cmd.OpenPreset(load_preset("digits-cnn")))
+        await pilot.pause()
+        assert isinstance(app.screen, ConvCellScreen)
+        cell = cell_of(app)
+        assert (cell.layer, cell.channel, cell.row, cell.col) == ("conv2d_1", 0, 0, 0) and cell.in_shape == (8, 8, 1)
+        assert_screen_adds_up(app)
+        app.send(cmd.OpenPreset(load_preset("xor")))
+        await pilot.pause()
+        assert not isinstance(app.screen, ConvCellScreen)
+
+
+async def test_a_folder_of_rgb_images_shows_three_input_channels(tmp_path) -> None:
+    pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
+    from tests.data.image_files import write_shapes
+    from tuinn.config import load_preset, with_overrides
+    from tuinn.data import data_spec_for_path
+
+    folder = write_shapes(tmp_path / "shapes", per_class=8, size=12, colour=True)
+    config = load_preset("digits-cnn")
+    app = step_app(with_overrides(config, data=data_spec_for_path(str(folder), config.data)))
+    async with app.run_test(size=WIDE) as pilot:
+        app.source.advance(3)
+        await pilot.press("x", "down", "l")
+        cell = cell_of(app)
+        assert cell.patch.shape == (3, 3, 3) and (cell.row, cell.col) == (1, 1)
+        text = view_text(app)
+        assert all(f"input patch ch {k}" in text for k in (1, 2, 3))
+        assert_screen_adds_up(app)
+
+
+async def test_the_view_follows_a_run_training_in_its_own_thread() -> None:
+    import asyncio
+    import time
+
+    from tui_support import live_app
+
+    from tuinn.config import load_preset
+
+    app = live_app(load_preset("seed-conv"))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("x", "right")
+        deadline = time.monotonic() + 10
+
+        async def shown() -> ConvCell | None:
+            await asyncio.sleep(0.05)
+            view = app.screen.query_one(ConvCellView)
+            return view.snapshot.conv_cell if view.snapshot is not None else None
+
+        while ((cell := await shown()) is None or cell.col != 1) and time.monotonic() < deadline:
+            pass
+        assert cell is not None and cell.col == 1, "the keys reach the training thread and the cell comes back"
+        first_step = app.snapshot.step
+        while app.snapshot.step < first_step + 5 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert app.snapshot.step >= first_step + 5
+        assert_screen_adds_up(app)
+        await pilot.press("q")

@@ -52,6 +52,7 @@ class ConvCellScreen(ModalScreen[None]):
         self.snapshot = snapshot
         self.send = send
         self.start = start or cmd.SelectConvCell("")  # "": the first conv layer's first cell
+        self.closing = False
 
     def compose(self) -> ComposeResult:
         view = ConvCellView(id="conv-cell")
@@ -65,14 +66,21 @@ class ConvCellScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         """Close, and tell the run to stop computing the cell."""
+        self.closing = True
         self.send(cmd.SelectConvCell(None))
         self.dismiss()
 
     def offer(self, snapshot: Snapshot) -> None:
-        """Follow the run: the numbers of the latest Snapshot."""
+        """Follow the run: the numbers of the latest Snapshot; another preset opened is asked for its first cell
+        (or, without feature maps, closes the view)."""
         self.snapshot = snapshot
+        if not snapshot.feature_maps:
+            self.dismiss()
+            return
         for view in self.query(ConvCellView):  # (none once the screen is closing)
             view.update_snapshot(snapshot)
+        if snapshot.conv_cell is None and not self.closing:  # the run forgot the cell (another preset): ask again
+            self.send(self.start)
 
     def action_move(self, layers: int, channels: int, rows: int, cols: int) -> None:
         self.send(cmd.MoveConvCell(layers, channels, rows, cols))
