@@ -125,7 +125,8 @@ def beside(columns: list[list[Segs]], gap: str) -> list[Segs]:
 
 
 def width_of(items: list[Item]) -> int:
-    return sum((item.width if isinstance(item, Grid) else len(item)) + len(GAP) for item in items)
+    """The cells a row of these items takes (the gap after the last one may be cut)."""
+    return sum((item.width if isinstance(item, Grid) else len(item)) + len(GAP) for item in items) - len(GAP)
 
 
 def flow(items: list[Item], width: int, mark: str) -> list[Segs]:
@@ -193,7 +194,7 @@ class ConvCellView(Panel):
         source = layer_input(snapshot, cell)
         shades = self.ramped(value_scale(cell.patch if source is None else source))  # the input's, in grid and picture
         head = self.heading_lines(cell, snapshot) + [Text()]
-        tail = [Text()] + self.sum_lines(cell, width, sigma) + [Text(), *wrap(KEYS, width, "dim")]
+        tail = [Text()] + self.sum_lines(cell, width, sigma) + wrap(KEYS, width, "dim")
         body: list[Segs]
         if cell.kernel is None:
             body, channel = self.pool_lines(cell, shades, width, mark), cell.channel
