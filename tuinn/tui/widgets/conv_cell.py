@@ -304,8 +304,8 @@ class ConvCellView(Panel):
         if output is None:
             return []
         channel_out = output[:, :, cell.channel]
-        tall = max(channel_in.shape[0], channel_out.shape[0])
-        wide = 2 * (channel_in.shape[1] + channel_out.shape[1]) + 4
+        tall = max(channel_in.shape[0], channel_out.shape[0])  # pixels, under a label and a blank line
+        wide = 2 * (channel_in.shape[1] + channel_out.shape[1])  # cells a zoom step, beside a gap of 4
         zoom = min(MAX_ZOOM, (room - 2) // tall, (width - 4) // wide)
         if zoom < 1:
             return []
