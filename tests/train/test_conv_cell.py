@@ -182,3 +182,18 @@ def test_a_recording_keeps_the_cell_exactly(tmp_path) -> None:
         shown, kept = recording[i].conv_cell, frame.conv_cell
         assert shown is not None and kept is not None and (shown.row, shown.value) == (kept.row, kept.value)
         np.testing.assert_array_equal(shown.products, kept.products)
+
+
+def test_an_average_pooling_cell_is_its_windows_mean() -> None:
+    config = with_settings(
+        load_preset("digits-cnn"), [("model.layers[1].type", "avgpool2d"), ("train.dtype", "float64")]
+    )
+    trainer = Trainer(config, stop_at_target=False)
+    for _ in range(3):
+        trainer.step()
+    s = ask(trainer, cmd.SelectConvCell("avgpool2d_1", 5, 2, 3))
+    cell = s.conv_cell
+    assert cell is not None and cell.kind == "avgpool2d" and cell.winner is None
+    assert cell.value == pytest.approx(float(cell.patch.mean()), abs=1e-12)
+    assert cell.value == pytest.approx(drawn(s, cell), abs=1e-6)
+    np.testing.assert_allclose(cell.patch[:, :, 0], layer_input(s, cell)[4:6, 6:8, 5], atol=1e-6)
