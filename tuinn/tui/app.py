@@ -194,6 +194,8 @@ class TuinnApp(App[int]):
 
     def show(self, snapshot: Snapshot) -> None:
         """Draw `snapshot` on every panel."""
+        if not self.screen_stack:  # the app is closing (a Snapshot published just before the run stopped)
+            return
         self.snapshot = snapshot
         self.frames += 1
         # the conv-cell view covers the dashboard: drawing under it took most of a frame (it catches up on close)
