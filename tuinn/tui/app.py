@@ -20,11 +20,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tuinn.train import commands as cmd
+from tuinn.train.baseline import Baseline
 from tuinn.train.recorder import FrameSink
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui import keys
 from tuinn.tui.glyphs import utf8_locale
 from tuinn.tui.pacing import FramePacer
+from tuinn.tui.pin import BaselineKeeper
 from tuinn.tui.source import RunSource, Scrub, Seek, SourceCommand
 from tuinn.tui.tour_guide import TourGuide, TourPanel, TourPosition
 from tuinn.tui.widgets.about import AboutCard
@@ -108,7 +110,9 @@ class TuinnApp(App[int]):
         self.snapshot: Snapshot = source.latest
         self.about = AboutKeeper(self)
         self.workbench = Workbench(self, self.send, lambda: self.snapshot)
-        self.tour = TourGuide(self, self.send, self.about, tour)
+        #: the pinned baseline (key B), drawn as a ghost beside the live run
+        self.pins = BaselineKeeper(self)
+        self.tour = TourGuide(self, self.send, self.about, tour, pins=self.pins, latest=lambda: self.snapshot)
         state = source.state_line()
         self._state_line = Static(state, id="state-line") if state is not None else None
         self._ui_thread: int | None = None
@@ -152,6 +156,7 @@ class TuinnApp(App[int]):
         if self.ascii:
             self.notify(ASCII_NOTE, timeout=10)
         self.tour.show()
+        self.tour.compare()
         if self.capabilities.paced:
             if self._driver is not None:
                 self.wire.attach(self._driver)
@@ -229,6 +234,7 @@ class TuinnApp(App[int]):
         self.source.stop(STOP_TIMEOUT)
 
     def on_unmount(self) -> None:
+        self.pins.close()
         self.stop_source()
 
     # --- the run's keys ---------------------------------------------------------------------
@@ -291,6 +297,20 @@ class TuinnApp(App[int]):
     def action_points(self) -> None:
         if self.snapshot.decision is not None:
             self.notify(f"points shown: {self.query_one(Dashboard).cycle_points()}", timeout=2)
+
+    @property
+    def baseline(self) -> Baseline | None:
+        """The pinned baseline (None: none); the loss panel and the chart draw it."""
+        return self.pins.baseline
+
+    def action_baseline(self) -> None:
+        self.pins.toggle(self.snapshot)
+
+    def action_pin_baseline(self) -> None:
+        self.pins.pin(self.snapshot)
+
+    def action_unpin_baseline(self) -> None:
+        self.pins.unpin()
 
     # --- a recording's keys -----------------------------------------------------------------
     def action_frames(self, delta: int) -> None:
