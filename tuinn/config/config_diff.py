@@ -14,7 +14,7 @@ UNCOMPARED = {"name", "description", "try", "target.explain_miss", "needs_data"}
 def config_changes(before: RunConfig, after: RunConfig) -> list[str]:
     """The settings that differ from `before` to `after`, each as "<key> <before>→<after>", in table order.
 
-    A key every layer changes alike is named once ("activation sigmoid→relu"); a different
+    A key several layers (or every hidden one) change alike is named once ("activation sigmoid→relu"); a different
     number of layers is one change ("layers 2→9"), not a change of each layer.
     """
     old, new = config_table(before), config_table(after)
@@ -42,7 +42,8 @@ def _layer_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list
     for key, pairs in seen.items():
         if len(pairs) == 1:
             (was, now), layers = next(iter(pairs)), where[key]
-            place = "" if len(layers) > 1 else f"layer {layers[0]} "
+            every_hidden = layers == list(range(1, len(old)))  # (the layers but the output one: what `a` switches)
+            place = "" if len(layers) > 1 or every_hidden else f"layer {layers[0]} "
             changes.append(f"{place}{key} {was}→{now}")
         else:
             changes.append(f"{key} of {len(where[key])} layers")

@@ -105,6 +105,8 @@ def read_baseline(path: str | os.PathLike[str]) -> Baseline:
         return Baseline.of(_checkpoint_snapshot(Checkpoint(target)) if saved_run else Recording(target)[-1])
     except (RecordingError, CheckpointError) as e:
         raise BaselineError(str(e)) from None
+    except (ValueError, OSError) as e:  # the saved run's data cannot be loaded again, or does not fit it
+        raise BaselineError(f"{target}: its run cannot be rebuilt ({e})") from None
 
 
 def _checkpoint_snapshot(checkpoint: Checkpoint) -> Snapshot:

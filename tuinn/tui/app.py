@@ -85,6 +85,7 @@ class TuinnApp(App[int]):
         fps: float = DEFAULT_FPS,
         recorder: FrameSink | None = None,
         projector: bool = False,
+        baseline: Baseline | None = None,
     ) -> None:
         super().__init__()
         self.source = source
@@ -112,6 +113,7 @@ class TuinnApp(App[int]):
         self.workbench = Workbench(self, self.send, lambda: self.snapshot)
         #: the pinned baseline (key B), drawn as a ghost beside the live run
         self.pins = BaselineKeeper(self)
+        self.pins.baseline = baseline  # --baseline: pinned from the start
         self.tour = TourGuide(self, self.send, self.about, tour, pins=self.pins, latest=lambda: self.snapshot)
         state = source.state_line()
         self._state_line = Static(state, id="state-line") if state is not None else None
@@ -432,13 +434,15 @@ def run_app(
     fps: float = DEFAULT_FPS,
     recorder: FrameSink | None = None,
     projector: bool = False,
+    baseline: Baseline | None = None,
 ) -> int:
     """Run the app on `source` until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
     `stop_code()` then gives the exit status. A bug in the app or the source's run
     is raised again once the terminal is restored. `fps` caps the redraws a second;
-    a `recorder` records what the screen shows; `projector` starts in projector mode.
+    a `recorder` records what the screen shows; `projector` starts in projector mode;
+    a `baseline` is pinned from the start.
     """
     sys.setswitchinterval(SWITCH_INTERVAL)
     app = TuinnApp(
@@ -449,6 +453,7 @@ def run_app(
         fps=fps,
         recorder=recorder,
         projector=projector,
+        baseline=baseline,
     )
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))
