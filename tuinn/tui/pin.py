@@ -10,7 +10,7 @@ from textual.app import App
 from tuinn.config import RunConfig
 from tuinn.train.baseline import Baseline, run_baseline
 from tuinn.train.snapshot import Snapshot
-from tuinn.tui.widgets.chart import LossChart
+from tuinn.tui.widgets.chart import LossChartScreen
 from tuinn.tui.widgets.panel import Panel
 
 
@@ -58,8 +58,9 @@ class BaselineKeeper:
         for panel in dashboard.query(Panel):
             if panel.snapshot is not None:
                 panel.update_snapshot(panel.snapshot)
-        for chart in self.app.screen.query(LossChart):
-            chart.redraw()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, LossChartScreen):
+                screen.show_baseline()
 
     def release_tour_pin(self) -> None:
         """Unpin the baseline if the tour pinned it (and a run it was computing, if any)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import cast
 
 import numpy as np
 from rich.console import Console
@@ -17,9 +18,10 @@ from textual.widgets import Static
 from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Curve, Event, Snapshot
 from tuinn.tui.widgets.axes import decade_ticks, step_ticks, unit_ticks
+from tuinn.tui.widgets.baseline_picture import BaselinePicture
 from tuinn.tui.widgets.ghost import GHOST_MARKER, GHOST_STYLE, pinned
 from tuinn.tui.widgets.loss import CURVE_STYLES, MARKS, current_run, ghost_curves, log_range
-from tuinn.tui.widgets.panel import Panel
+from tuinn.tui.widgets.panel import Panel, Terminal
 
 #: the plotext colour of each kind of event line (the letters under the chart use MARKS' styles)
 EVENT_COLOURS = {
@@ -286,7 +288,8 @@ class LossChart(Static):
 
 
 class LossChartScreen(ModalScreen[None]):
-    """A modal over the dashboard showing the chart, following the run at most once every `interval` seconds."""
+    """A modal over the dashboard showing the chart, following the run at most once every `interval` seconds;
+    a pinned baseline's picture small at its side."""
 
     BINDINGS = [Binding("escape,p", "dismiss", "close"), Binding("B", "app.baseline", "baseline")]
 
@@ -297,7 +300,20 @@ class LossChartScreen(ModalScreen[None]):
         self._drawn_at = time.monotonic()
 
     def compose(self) -> ComposeResult:
+        yield BaselinePicture()
         yield LossChart(self.snapshot)
+
+    def on_mount(self) -> None:
+        self.show_baseline()
+
+    def on_resize(self) -> None:
+        self.show_baseline()
+
+    def show_baseline(self) -> None:
+        """Draw the pinned baseline (or none): its ghost on the chart, its picture at the side."""
+        terminal = cast(Terminal, self.app)
+        self.query_one(BaselinePicture).show(pinned(self.app), terminal.colour_system, self.size.width)
+        self.query_one(LossChart).redraw()
 
     def offer(self, snapshot: Snapshot) -> None:
         """Redraw the chart with `snapshot` unless it was redrawn less than `interval` seconds ago."""

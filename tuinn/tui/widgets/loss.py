@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 from textual.strip import Strip
+from textual.widget import Widget
 
 from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Curve, Event, Snapshot
-from tuinn.tui.widgets.ghost import GHOST_STYLE, comparison, pinned
+from tuinn.tui.widgets.ghost import GHOST_STYLE, comparison, pinned, short_comparison
 from tuinn.tui.widgets.heatmap import nice_ceil
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.status import fmt
@@ -93,6 +94,27 @@ def ghost_curves(baseline: Baseline | None) -> set[str]:
     return {f"{where}_loss", f"{where}_metric"} & set(baseline.curves)
 
 
+#: with a baseline pinned and too little room, what goes first: the comparison shortened to one line, the loss's
+#: ghost, the axis line, an events line with no event on it, the training loss
+GIVE_WAY = ("comparison", "ghost_val_loss", "ghost_train_loss", "axis", "no events", "train_loss")
+ROOMY = 1000  # lines: as many as the panel wants
+
+
+def fit_baseline(lines: list[tuple[str, Text]], room: int, short: Text) -> list[tuple[str, Text]]:
+    """`lines` (what each is, the line) cut down to `room` lines, in the order of GIVE_WAY."""
+    for kind in GIVE_WAY:
+        if len(lines) <= room:
+            break
+        if kind == "comparison":
+            at = next((i for i, (k, _) in enumerate(lines) if k == kind), None)
+            if at is not None:
+                lines = [(k, t) for k, t in lines if k != kind]
+                lines.insert(at, (kind, short))
+        else:
+            lines = [(k, t) for k, t in lines if k != kind]
+    return lines
+
+
 def current_run(events: tuple[Event, ...]) -> list[Event]:
     """The events since the last reset (with it): the earlier run's steps are not on this axis."""
     resets = [i for i, e in enumerate(events) if e.kind == "reset"]
@@ -132,7 +154,8 @@ class LossPanel(Panel):
     )
 
     def view(self) -> tuple[object, ...]:
-        return (pinned(self.app),)
+        baseline = pinned(self.app)
+        return (baseline, self.room()) if baseline is not None else (None,)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
@@ -164,7 +187,7 @@ class LossPanel(Panel):
                     rows.insert(i + 1, ("  baseline", baseline.figures.get(curve), f"ghost_{curve}", log))
                     binned[f"ghost_{curve}"] = bin_by_step(baseline.curves[curve], span, cols)
         lo, hi = log_range([binned[c] for _, _, c, log in rows if log])
-        lines = []
+        lines: list[tuple[str, Text]] = []  # (what the line is, the line): a short panel drops lines by what they are
         lr_top = float(np.nanmax(binned["lr"])) if "lr" in binned and np.isfinite(binned["lr"]).any() else 1.0
         for label, value, curve, log in rows:
             shown = f"{value:.3g}" if curve == "lr" else fmt(value)
@@ -174,12 +197,32 @@ class LossPanel(Panel):
             top = lr_top if curve == "lr" else 1.0
             style = GHOST_STYLE if ghost else CURVE_STYLES[curve.split("_")[0]]
             line.append(sparkline(values, lo, hi) if log else sparkline(values, 0.0, top), style)
-            lines.append(line)
+            lines.append((curve, line))
         lr_scale = f" · lr 0…{lr_top:.3g}" if "lr" in binned else ""
         self.caption(subtitle=f"loss 1e{int(lo)}…1e{int(hi)} log" + (" · acc 0…1" if accuracy else "") + lr_scale)
         if baseline is not None:  # what it is and the two figures, over as many lines as the width needs (3 at most)
-            lines += list(comparison(baseline, s).wrap(self.app.console, max(width, 1)))[:COMPARISON_LINES]
-        lines.append(Text.assemble(("events".ljust(LABEL), "dim"), event_marks(s, span, cols)))
+            lines += [
+                ("comparison", line) for line in comparison(baseline, s, width, self.app.console, COMPARISON_LINES)
+            ]
+        marks = event_marks(s, span, cols)
+        lines.append(
+            ("events" if marks.plain.strip() else "no events", Text.assemble(("events".ljust(LABEL), "dim"), marks))
+        )
         axis = f"0 … {span:,} steps"
-        lines.append(Text.assemble(("p: full chart".ljust(LABEL), "dim"), (axis.rjust(max(cols, 0)), "dim")))
-        return self.text_lines(lines, width)
+        lines.append(("axis", Text.assemble(("p: full chart".ljust(LABEL), "dim"), (axis.rjust(max(cols, 0)), "dim"))))
+        if baseline is not None:
+            lines = fit_baseline(lines, self.room(), short_comparison(baseline, s))
+        return self.text_lines([line for _, line in lines], width)
+
+    def room(self) -> int:
+        """Lines the panel can show in its column: the column's height less its other panels' (those not
+        sharing what is left); a large number before the column has been laid out."""
+        column = self.parent
+        if not isinstance(column, Widget) or not column.content_size.height:
+            return ROOMY
+        others = sum(
+            w.outer_size.height
+            for w in column.children
+            if w is not self and w.display and not (w.styles.height is not None and w.styles.height.is_fraction)
+        )
+        return max(column.content_size.height - others - self.styles.gutter.height, 1)
