@@ -126,14 +126,14 @@ def _subplot(
     else:
         (lo, hi), (ticks, labels) = (0.0, 1.0), unit_ticks(rows)
     plt.scatter([0], [lo], marker=" ")  # an invisible point: without data plotext drops the ticks and the axes shift
-    for ghost in ghosts:  # first, so the live curves are drawn over it
-        xs, ys = _log_points(ghost) if log else (ghost.steps.tolist(), ghost.values.tolist())
-        if xs:
-            plt.plot(xs, ys, color=GHOST_COLOUR, marker=GHOST_MARKER)
     for name, curve in zip(names, curves):
         xs, ys = _log_points(curve) if log else (curve.steps.tolist(), curve.values.tolist())
         if xs:
             plt.plot(xs, ys, color=CURVE_STYLES[name.split("_")[0]])
+    for ghost in ghosts:  # over the live curves: a row of dots leaves a thick curve readable, not the other way round
+        xs, ys = _log_points(ghost) if log else (ghost.steps.tolist(), ghost.values.tolist())
+        if xs:
+            plt.plot(xs, ys, color=GHOST_COLOUR, marker=GHOST_MARKER)
     for e in chart_events(s):
         plt.vline(e.step, EVENT_COLOURS[e.kind])
     plt.ylim(lo, hi)
