@@ -196,15 +196,9 @@ EDITOR_FIELDS = {
     "Input features": ("feature:x1", "x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂ for 2-D data"),
 }
 
-#: a run that can be steered: the tour and the lab's layer surgery, then the editor's fields
+#: a run that can be steered: the tour and the lab's layer surgery, the editor's fields, then the baseline
 RUN_PALETTE = [
     PaletteEntry("Tour", "The history of neural networks, stop by stop (> next, < previous)", "tour"),
-    PaletteEntry(
-        "Pin as baseline",
-        "Keep this run's curves as a grey ghost beside the next runs, to compare with (key B)",
-        "pin_baseline",
-    ),
-    PaletteEntry("Unpin baseline", "Take the pinned baseline's ghost off the loss panel and chart", "unpin_baseline"),
     PaletteEntry(
         "Add layer", "A hidden layer before the output, as close to the identity as its activation allows", "add_layer"
     ),
@@ -225,6 +219,12 @@ RUN_PALETTE = [
         "Units", "The editor, at the units (or filters) of the selected hidden layer (or the last)", "edit_units"
     ),
     *(PaletteEntry(name, text, f"editor({field!r})") for name, (field, text) in EDITOR_FIELDS.items()),
+    PaletteEntry(
+        "Pin as baseline",
+        "Keep this run's curves as a grey ghost beside the next runs, to compare with (key B)",
+        "pin_baseline",
+    ),
+    PaletteEntry("Unpin baseline", "Take the pinned baseline's ghost off the loss panel and chart", "unpin_baseline"),
 ]
 
 
