@@ -250,3 +250,19 @@ def test_the_ghost_on_the_full_chart(snap_compare) -> None:
 def test_the_ghost_on_the_loss_panel_at_80x24(snap_compare) -> None:
     app = step_app("deep-sigmoid")
     assert snap_compare(app, terminal_size=SMALL, run_before=ghost_app_before(app, ()))
+
+
+async def test_a_baseline_measured_otherwise_ghosts_only_its_loss() -> None:
+    """A classifier pinned beside a regression: the accuracy has no place on the mse row; the loss ghost stays."""
+    app = step_app("circle")
+    async with app.run_test(size=WIDE) as pilot:
+        await pin_after(app, pilot, 30)
+        from tuinn.config import load_preset
+
+        app.send(cmd.OpenPreset(load_preset("regression")))
+        app.source.advance(5)
+        await pilot.pause(0.2)
+        rows = loss_rows(app)
+        ghosts = [i for i, row in enumerate(rows) if row.startswith("  baseline")]
+        assert app.snapshot.metric_name != "accuracy" and len(ghosts) == 1
+        assert rows[ghosts[0] - 1].startswith("val loss")

@@ -97,9 +97,9 @@ def _log_points(curve: Curve) -> tuple[list[float], list[float]]:
     return curve.steps[keep].tolist(), np.log10(curve.values[keep]).tolist()
 
 
-def ghost_names(baseline: Baseline | None, kind: str) -> list[str]:
-    """The baseline's curves one subplot draws as ghosts (kind "loss" or "metric")."""
-    return sorted(n for n in ghost_curves(baseline) if n.endswith(kind))
+def ghost_names(s: Snapshot, baseline: Baseline | None, kind: str) -> list[str]:
+    """The baseline's curves one subplot of `s`'s chart draws as ghosts (kind "loss" or "metric")."""
+    return sorted(n for n in ghost_curves(baseline, s.metric_name) if n.endswith(kind))
 
 
 def _subplot(
@@ -119,7 +119,7 @@ def _subplot(
     plt.theme("clear")
     log = kind == "loss" or s.metric_name != "accuracy"
     curves = [s.curves[n] for n in names]
-    ghosts = [baseline.curves[n] for n in ghost_names(baseline, kind)] if baseline is not None else []
+    ghosts = [baseline.curves[n] for n in ghost_names(s, baseline, kind)] if baseline is not None else []
     if log:
         lo, hi = log_range([c.values for c in curves + ghosts])
         ticks, labels = decade_ticks(lo, hi, rows)

@@ -86,12 +86,14 @@ def log_range(curves: list[np.ndarray]) -> tuple[float, float]:
     return lo, max(hi, lo + 1)
 
 
-def ghost_curves(baseline: Baseline | None) -> set[str]:
-    """The baseline's curves the loss panel draws as ghosts: the validation loss and metric (training without one)."""
+def ghost_curves(baseline: Baseline | None, metric_name: str) -> set[str]:
+    """The baseline's curves drawn as ghosts beside a run measured by `metric_name`: the validation loss and
+    metric (training without a validation set); the metric only when both runs measure the same one."""
     if baseline is None:
         return set()
     where = "val" if baseline.separate_val else "train"
-    return {f"{where}_loss", f"{where}_metric"} & set(baseline.curves)
+    same = baseline.metric_name == metric_name
+    return ({f"{where}_loss", f"{where}_metric"} if same else {f"{where}_loss"}) & set(baseline.curves)
 
 
 #: with a baseline pinned and too little room, what goes first: the comparison shortened to one line, the loss's
@@ -160,7 +162,7 @@ class LossPanel(Panel):
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
         baseline = pinned(self.app)
-        ghosts = ghost_curves(baseline)
+        ghosts = ghost_curves(baseline, s.metric_name)
         cols = max(0, width - LABEL)
         span = step_span(max(s.step, baseline.step if baseline is not None else 0))
         accuracy = s.metric_name == "accuracy"
