@@ -41,3 +41,8 @@ def test_json_fields_turn_a_diverged_figure_into_null():
     fields = comparison_fields(diverged, snapshot("circle", 30), "c.rec")
     assert fields["train_loss"] is None and fields["val_metric"] == base.figures["val_metric"]
     assert json.loads(json.dumps(fields, allow_nan=False))["preset"] == "circle"
+
+
+def test_runs_measured_otherwise_compare_only_their_losses():
+    table = comparison_table(Baseline.of(snapshot("circle", 25)), snapshot("regression", 10), "c.rec")
+    assert "val_loss" in table and "accuracy" not in table and "mse" not in table

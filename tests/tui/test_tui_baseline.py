@@ -266,3 +266,4 @@ async def test_a_baseline_measured_otherwise_ghosts_only_its_loss() -> None:
         ghosts = [i for i, row in enumerate(rows) if row.startswith("  baseline")]
         assert app.snapshot.metric_name != "accuracy" and len(ghosts) == 1
         assert rows[ghosts[0] - 1].startswith("val loss")
+        assert "final val loss" in panel_text(app, LossPanel)  # the figures compared are the losses too

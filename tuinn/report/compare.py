@@ -26,6 +26,8 @@ def comparison_table(baseline: Baseline, snap: Snapshot, source: str) -> str:
     for key in ("train_loss", "train_metric", "val_loss", "val_metric"):  # in the order of the epoch lines
         if key.startswith("val") and not (baseline.separate_val or snap.separate_val):
             continue  # a truth table: no validation set on either side
+        if key.endswith("metric") and baseline.metric_name != snap.metric_name:
+            continue  # measured otherwise (accuracy against mse): only the losses compare
         rows.append(
             (figure_label(key, snap.metric_name), _figure(baseline.figures.get(key)), _figure(getattr(snap, key)))
         )

@@ -34,6 +34,8 @@ def figures_text(baseline: Baseline, s: Snapshot) -> str:
 def figures(baseline: Baseline, s: Snapshot) -> tuple[str, str, str]:
     """The figure compared by ("val acc"), the baseline's and the live run's, as shown."""
     key = baseline.key_figure
+    if baseline.metric_name != s.metric_name:  # measured otherwise: the losses compare, the metrics do not
+        key = key.replace("metric", "loss")
     was, now = baseline.figures.get(key), getattr(s, key)
     return figure_name(baseline.metric_name, key), shown(was, key, baseline.metric_name), shown(now, key, s.metric_name)
 
