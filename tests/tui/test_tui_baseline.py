@@ -4,8 +4,10 @@ full chart through a new preset, an edit and a reset, and leave with unpin. The 
 from __future__ import annotations
 
 import pytest
+from textual.widgets import OptionList
 from tui_support import SMALL, WIDE, panel_text, screen_text, step_app, tour_app
 
+from tuinn.config import preset_names
 from tuinn.config.tour_file import load_tour
 from tuinn.train import commands as cmd
 from tuinn.tui.app import TuinnApp
@@ -13,6 +15,7 @@ from tuinn.tui.tour_guide import TourPosition
 from tuinn.tui.widgets.chart import LossChart
 from tuinn.tui.widgets.ghost import GHOST_STYLE
 from tuinn.tui.widgets.loss import LossPanel
+from tuinn.tui.widgets.presets import PresetBrowser
 
 STOPS = load_tour()
 
@@ -72,9 +75,11 @@ async def test_b_pins_the_run_and_the_loss_panel_draws_its_ghost_through_an_edit
         await pilot.pause()
         assert app.baseline is pinned and baseline_rows(app)
 
-        from tuinn.config import load_preset
-
-        app.send(cmd.OpenPreset(load_preset("spiral")))  # another preset (as b opens one)
+        await pilot.press("b")  # another preset, from the browser
+        assert isinstance(app.screen, PresetBrowser)
+        app.screen.query_one(OptionList).highlighted = preset_names().index("spiral")
+        await pilot.press("enter")
+        await pilot.pause()
         app.source.advance(3)
         await pilot.pause(0.2)
         assert app.snapshot.preset == "spiral" and app.baseline is pinned
