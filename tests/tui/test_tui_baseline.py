@@ -272,3 +272,18 @@ async def test_a_baseline_measured_otherwise_ghosts_only_its_loss() -> None:
         assert app.snapshot.metric_name != "accuracy" and len(ghosts) == 1
         assert rows[ghosts[0] - 1].startswith("val loss")
         assert "final val loss" in panel_text(app, LossPanel)  # the figures compared are the losses too
+
+
+async def test_a_run_that_cannot_be_computed_is_said_and_nothing_is_pinned() -> None:
+    from tuinn.config import load_preset
+
+    app = step_app("xor")
+    async with app.run_test(size=WIDE) as pilot:
+        app.pins.compute(load_preset("mnist-cnn"))  # its data files are not given
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app._notifications:
+                break
+        messages = [n.message for n in app._notifications]
+        assert any("could not compute mnist-cnn's run to compare with" in m for m in messages), messages
+        assert app.baseline is None

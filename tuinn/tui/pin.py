@@ -74,18 +74,28 @@ class BaselineKeeper:
         wanted = self._computing = self._wanted
 
         def work() -> None:
-            baseline = run_baseline(config, self._closing.is_set)
+            try:
+                baseline = run_baseline(config, self._closing.is_set)
+            except (ValueError, OSError, ArithmeticError) as e:  # its data or network would not build
+                self._tell(f"could not compute {config.name}'s run to compare with: {e}")
+                return
             if baseline is not None and not self._closing.is_set():
-                try:
-                    self.app.call_from_thread(self._computed, baseline, wanted)
-                except RuntimeError:  # the app has closed meanwhile
-                    pass
+                self._tell(baseline, wanted)
 
         threading.Thread(target=work, name="tuinn-baseline", daemon=True).start()
 
-    def _computed(self, baseline: Baseline, wanted: int) -> None:
-        if wanted == self._wanted:
-            self.set(baseline, by_tour=True)
+    def _tell(self, result: Baseline | str, wanted: int = -1) -> None:
+        """Hand the app a background run's baseline (or why there is none), on the app's thread."""
+        try:
+            self.app.call_from_thread(self._computed, result, wanted)
+        except RuntimeError:  # the app has closed meanwhile
+            pass
+
+    def _computed(self, result: Baseline | str, wanted: int) -> None:
+        if isinstance(result, str):
+            self.app.notify(result, severity="warning", timeout=5)
+        elif wanted == self._wanted:
+            self.set(result, by_tour=True)
 
     def close(self) -> None:
         """Stop a background run (the app is closing)."""
