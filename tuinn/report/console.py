@@ -7,7 +7,9 @@ import math
 import sys
 from typing import Any, TextIO
 
+from tuinn.report.compare import comparison_fields, comparison_table
 from tuinn.report.confusion import confusion_text
+from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Snapshot
 
 MAX_EPOCH_LINES = 20
@@ -28,9 +30,11 @@ def _rate(samples_per_sec: float) -> str:
 class Reporter:
     """Receives the run's start, its epochs, its events and its end."""
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, baseline: tuple[Baseline, str] | None = None) -> None:
         self.out = out or sys.stdout
         self.every = 1
+        #: a baseline to compare the final figures with, and the file it was read from (--baseline)
+        self.baseline = baseline
 
     def start(self, snap: Snapshot, summary: str) -> None:
         self.every = max(1, math.ceil(snap.epochs / MAX_EPOCH_LINES))
@@ -85,6 +89,8 @@ class ConsoleReporter(Reporter):
     def end(self, snap: Snapshot, message: str, code: int) -> None:
         if snap.confusion is not None:
             self._print(confusion_text(snap))
+        if self.baseline is not None:
+            self._print(comparison_table(self.baseline[0], snap, self.baseline[1]))
         self._print(message)
 
 
@@ -154,6 +160,11 @@ class JsonReporter(Reporter):
             confusion_source=snap.confusion_source or None,
             class_names=list(snap.class_names) or None,
             class_accuracy=None if snap.class_accuracy is None else [_finite(float(a)) for a in snap.class_accuracy],
+            **(
+                {}
+                if self.baseline is None
+                else {"baseline": comparison_fields(self.baseline[0], snap, self.baseline[1])}
+            ),
         )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[
             raise ValueError(f"checkpoint version {state.get('version')!r}, this tuinn reads {VERSION}")
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such file") from None
-    except (OSError, ValueError, EOFError, KeyError, TypeError) as e:
+    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as e:
         raise CheckpointError(f"{path}: not a tuinn checkpoint ({e})") from None
     return state, arrays
 
