@@ -239,7 +239,8 @@ class TuinnApp(App[int]):
         self.send(cmd.TogglePause())
 
     def action_step(self) -> None:
-        if self.snapshot.paused:
+        s = self.snapshot
+        if s.paused or (s.finished and not s.diverged):  # (a finished run trains on, paused, one step)
             self.send(cmd.Step())
         else:
             self.notify("n trains one step while paused: press space to pause first", timeout=3)
@@ -249,6 +250,11 @@ class TuinnApp(App[int]):
 
     def action_reset(self) -> None:
         self.send(cmd.Reset())
+
+    def action_watch_again(self) -> None:
+        """`w`: the run again from its seed, running, at the watching pace."""
+        self.send(cmd.Reset(watch=True))
+        self.send(cmd.Resume())
 
     def action_lr(self, factor: float) -> None:
         self.send(cmd.ScaleLearningRate(factor))
