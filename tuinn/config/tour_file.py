@@ -11,6 +11,7 @@ The stops live in ``presets/tour.toml`` beside the presets they show (text, not 
     look = "What to look at on the screen."
     try = "What to try, with the keys."
     table = "million-pixels"   # optional: a preset whose --summary table the stop also shows
+    start = "paused"           # optional: "paused" (read first, space starts it) or "watch" (the watching pace)
 
     [[stop.check]]             # optional: counts the lesson quotes, from the preset's plan
     preset = "million-pixels"  # default: the stop's preset
@@ -36,8 +37,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, preset_names
 
 EXPECTATIONS = ("meets", "misses")
+STARTS = ("watch", "paused")  # how a stop's run starts in the app: at the watching pace, or paused
 COUNTS = ("neurons", "parameters", "dense_equivalent")
-STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check"}
+STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "start"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Stop:
     things_to_try: str
     table: str | None = None
     checks: tuple[CountCheck, ...] = ()
+    start: str = "watch"  # "paused": the run waits for space (its text asks to follow it step by step)
 
 
 def load_tour(text: str | None = None, source: str = f"presets/{TOUR_FILE}") -> tuple[Stop, ...]:
@@ -103,6 +106,8 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
             fail(key, f"unknown preset {raw[key]!r}")
     if texts["expect"] not in EXPECTATIONS:
         fail("expect", f"must be one of {', '.join(EXPECTATIONS)}, got {texts['expect']!r}")
+    if raw.get("start", "watch") not in STARTS:
+        fail("start", f"must be one of {', '.join(STARTS)}, got {raw['start']!r}")
     checks = raw.get("check", [])
     if not isinstance(checks, list):
         fail("check", "must be [[stop.check]] tables")
@@ -115,6 +120,7 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
         look=texts["look"],
         things_to_try=texts["try"],
         table=raw.get("table"),
+        start=raw.get("start", "watch"),
         checks=tuple(
             c for j, check in enumerate(checks, start=1) for c in _checks(fail, j, check, texts["preset"], known)
         ),

@@ -158,6 +158,7 @@ class TuinnApp(App[int]):
             self.set_interval(1.0, self._show_wire)
             self.set_interval(PACE_PERIOD, self._pace)
         self.source.start(self._published)
+        self._show_latest()  # a command sent before the start (a tour stop that starts paused) is shown at once
 
     def _show_wire(self) -> None:
         """Show what the screen costs on the wire, once a second."""

@@ -130,6 +130,8 @@ class TourGuide:
         self.send = send
         self.about = about
         self.position = position
+        if position is not None:
+            self._start_run(position)
 
     def lines(self) -> int:
         """Lines the tour panel may take: more on a big screen, few on a small one."""
@@ -148,6 +150,11 @@ class TourGuide:
         self.show()
         if position.stop.preset != preset:
             self.send(cmd.OpenPreset(load_preset(position.stop.preset)))
+            self._start_run(position)
+
+    def _start_run(self, position: TourPosition) -> None:
+        """Start the stop's new run as its text needs: paused (space starts it) or running at the watching pace."""
+        self.send(cmd.Pause() if position.stop.start == "paused" else cmd.Resume())
 
     def start(self, preset: str) -> None:
         """Start the tour at the stop of `preset` (or at the first stop)."""

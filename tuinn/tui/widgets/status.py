@@ -26,6 +26,8 @@ def state_of(s: Snapshot) -> tuple[str, str]:
         return ("stopped early, target met", "bold green") if s.target_met else ("stopped early", "bold yellow")
     if s.finished:
         return ("finished, target met", "bold green") if s.target_met else ("finished", "bold yellow")
+    if s.paused and s.step == 0:
+        return "paused · space to start", "bold yellow"
     if s.paused:
         return ("paused, pretraining " + s.pretrain.layer, "bold yellow") if s.pretrain else ("paused", "bold yellow")
     if s.pretrain is not None:
