@@ -157,6 +157,8 @@ class TuinnApp(App[int]):
                 self.wire.attach(self._driver)
             self.set_interval(1.0, self._show_wire)
             self.set_interval(PACE_PERIOD, self._pace)
+        if self.recorder is not None:
+            self.recorder.offer(self.snapshot)  # the run as it starts: a replay begins at its first step
         self.source.start(self._published)
         self._show_latest()  # a command sent before the start (a tour stop that starts paused) is shown at once
 
