@@ -174,6 +174,8 @@ async def test_palette_and_help_list_the_lab() -> None:
         assert app.snapshot.events[-1].text == "units dense_1 16 -> 17"  # the selected layer ([ ])
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        await pilot.press("down", "down", "down")  # the palette's entries follow the keys (w took a line)
+        await pilot.pause()
         text = screen_text(app)
         assert "Add neuron" in text and "Experiment editor" in text
 

@@ -121,6 +121,7 @@ class TrainingThread:
     def _loop(self) -> None:
         with threadpool_limits(limits=1), quiet_float_errors():
             last = 0.0
+            self._due = self._ticked = self._clock()  # the pace counts from the start, not from the thread's making
             while not self._stop.is_set():
                 wait = self.tick()
                 now = self._clock()
