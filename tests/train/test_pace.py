@@ -122,7 +122,11 @@ def test_paused_time_does_not_count_and_s_lifts_the_pace(xor_config) -> None:
     driver.tick()
     assert driver.pace is not None and driver.pace.elapsed == 0.0 and trainer.step_count == 0
     driver.submit(cmd.CycleSpeed())
+    driver.apply_commands()  # (in the thread that steps, as the watching pace sets the speed too)
     assert driver.pace is None and driver.speed is None
+    driver.submit(cmd.CycleSpeed())
+    driver.apply_commands()
+    assert driver.speed == 1000.0  # then s cycles the limits as before
 
 
 def test_a_watched_reset_and_a_new_preset_start_at_the_watching_pace(xor_config) -> None:

@@ -81,7 +81,7 @@ def test_speed_cycles_through_the_limits_in_the_driver(xor_config):
     seen = []
     for _ in range(4):
         driver.submit(cmd.CycleSpeed())
-        t.apply_commands()
+        driver.apply_commands()  # (the thread that steps changes the limit: the watching pace sets it too)
         driver.publish()
         seen.append((driver.speed, driver.latest.speed))
     assert seen == [(1000.0, 1000.0), (100.0, 100.0), (10.0, 10.0), (None, None)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -28,8 +29,8 @@ def watchable_speed(trainer: Trainer) -> float | None:
     """The slowest speed limit that still gets through the planned epochs within WATCH_SECONDS.
 
     Tiny nets finish their budget in well under a second, too fast to see anything
-    learn; the app starts them at this limit. None when even the fastest limit would
-    take longer.
+    learn; the watching pace is lifted to this limit. None when even the fastest limit
+    would take longer.
     """
     needed = trainer.clock.budget * trainer.clock.steps_per_epoch / WATCH_SECONDS
     limits = [s for s in SPEEDS if s is not None and s >= needed]
@@ -66,6 +67,7 @@ class TrainingThread:
         self._opened = trainer.opened  # a preset opened in place of the run starts at the watching pace again
         self._restarts = trainer.restarts
         self._watch_next = False  # the next restart is watched (Reset(watch=True))
+        self._speed_changes: queue.SimpleQueue[int] = queue.SimpleQueue()  # CycleSpeed's directions, in order
         self._due = self._ticked = clock()  # when the next step at `speed` is due; the last tick
         self._fresh = False  # a command applied: publish at once
         self.latest: Snapshot = trainer.snapshot()
@@ -88,11 +90,8 @@ class TrainingThread:
 
         `s` while watching lifts the watching pace (full speed); Reset(watch=True) watches the new run.
         """
-        if isinstance(command, cmd.CycleSpeed):
-            if self.pace is not None:
-                self.pace, self.speed = None, None
-            else:
-                self.speed = SPEEDS[(SPEEDS.index(self.speed) + command.direction) % len(SPEEDS)]
+        if isinstance(command, cmd.CycleSpeed):  # (changed by the thread that steps: the watching pace sets it too)
+            self._speed_changes.put(command.direction)
         if isinstance(command, cmd.Reset) and command.watch:
             self._watch_next = True  # (before the command is queued: the thread sees it by the restart)
         self.trainer.submit(command)
@@ -158,10 +157,19 @@ class TrainingThread:
         After a restart, a new preset, a watched reset (`w`) and a reset while watching start at the watching pace.
         """
         trainer = self.trainer
+        while not self._speed_changes.empty():  # (one consumer: empty() is exact)
+            self._cycle_speed(self._speed_changes.get_nowait())
         applied = trainer.apply_commands()
         if trainer.restarts != self._restarts:
             self._restarted()
         return applied
+
+    def _cycle_speed(self, direction: int) -> None:
+        """`s`: the watching pace is lifted (full speed); else the next speed limit."""
+        if self.pace is not None:
+            self.pace, self.speed = None, None
+        else:
+            self.speed = SPEEDS[(SPEEDS.index(self.speed) + direction) % len(SPEEDS)]
 
     def _restarted(self) -> None:
         trainer = self.trainer
