@@ -137,3 +137,17 @@ async def test_the_app_records_from_step_0_and_not_past_the_runs_end(tmp_path) -
     assert steps[0] == 0 and not recording[0].finished  # a replay starts where the run did
     assert steps == sorted(steps) and steps[-1] == 20
     assert sum(recording[i].finished for i in range(len(recording))) == 1
+
+
+async def test_a_watched_run_replays_its_pace_as_the_limit_it_was(tmp_path) -> None:
+    trainer = Trainer(load_preset("xor"), stop_at_target=False)
+    recorder = Recorder(tmp_path / "watched.rec")
+    for _ in range(2):
+        trainer.step()
+        recorder.write(dataclasses.replace(trainer.snapshot(), speed=2.8, watching=True))
+    recorder.close()
+    app = TuinnApp(ReplaySource(Recording(tmp_path / "watched.rec"), autoplay=False))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        status = panel_text(app, StatusPanel)
+        assert "limit 2.8/s" in status and "full speed" not in status  # here s is the replay's speed
