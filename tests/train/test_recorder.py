@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -297,3 +299,23 @@ def test_a_finished_run_is_not_recorded_past_its_end(tmp_path):
     assert recorder.offer(trainer.snapshot(), force=True)  # the run as it ended: a keyframe
     recorder.close()
     assert len(steps_recorded(tmp_path / "r.rec")) == 3
+
+
+def test_frames_still_queued_are_written_when_the_process_ends_without_close(tmp_path):
+    script = f"""
+import time
+from tuinn.config import load_preset
+from tuinn.train.recorder import Recorder
+from tuinn.train.trainer import Trainer
+encode = Recorder._encode
+Recorder._encode = lambda self, *a: (time.sleep(0.2), encode(self, *a))  # a writer far behind
+trainer = Trainer(load_preset("xor"))
+recorder = Recorder({str(tmp_path / "r.rec")!r})
+for _ in range(3):
+    trainer.step()
+    recorder.offer(trainer.snapshot(), force=True)
+raise SystemExit(3)  # an error: the app never closes the recorder
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert steps_recorded(tmp_path / "r.rec") == [1, 2, 3]

@@ -13,6 +13,7 @@ Scalars and curves are exact.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
 import os
@@ -227,7 +228,7 @@ class Recorder:
         self._wake = threading.Condition()
         self._closing = False
         self._writer: threading.Thread | None = None
-        self._error: BaseException | None = None
+        self._error: Exception | None = None
         self._write_line({"format": MAGIC, "version": VERSION})
 
     def _write_line(self, obj: dict[str, Any]) -> None:
@@ -256,6 +257,7 @@ class Recorder:
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_queued, name="tuinn-recorder", daemon=True)
                 self._writer.start()
+                atexit.register(self.flush)  # a run that ends in an error (close never called) keeps its frames
             if len(self._pending) >= max(MAX_PENDING, 2) and not self._pending[-1][1]:  # (not the one in writing)
                 self._pending[-1] = (snapshot, force)
                 self.coalesced += 1
@@ -285,7 +287,7 @@ class Recorder:
                 snapshot, keyframe = self._pending[0]
             try:
                 self._encode(snapshot, keyframe)
-            except BaseException as e:  # (raised again by close, on the thread that closes the recording)
+            except Exception as e:  # (raised again by close, on the thread that closes the recording)
                 self._error = e
                 with self._wake:
                     self._pending.clear()
@@ -338,6 +340,7 @@ class Recorder:
             self._wake.notify_all()
         if self._writer is not None:
             self._writer.join()
+            atexit.unregister(self.flush)
         self._file.close()
         if self._error is not None:
             raise self._error
