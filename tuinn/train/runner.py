@@ -172,6 +172,7 @@ class TrainingThread:
             self.speed = SPEEDS[(SPEEDS.index(self.speed) + direction) % len(SPEEDS)]
 
     def _restarted(self) -> None:
+        """The run was rebuilt from its record: watch it if it is a new preset, a watched reset or was watched."""
         trainer = self.trainer
         self._restarts = trainer.restarts
         opened, self._opened = trainer.opened != self._opened, trainer.opened
