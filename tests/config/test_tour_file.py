@@ -59,6 +59,7 @@ def test_each_chapter_names_its_people_and_dates(preset, names):
         ('look = "l"', 'look = ""', "stop 1: key 'look': must be a non-empty string"),
         ('try = "t"', 'try = "t"\ncolour = "red"', "stop 1: key 'colour': unknown key"),
         ('try = "t"', 'try = "t"\ntable = "nope"', "stop 1: key 'table': unknown preset 'nope'"),
+        ('try = "t"', 'try = "t"\nstart = "later"', "stop 1: key 'start': must be one of watch, paused"),
         ('try = "t"', 'try = "t"\n[[stop.check]]\nlayer = "dense_1"\n', "key 'check[1]': needs one of"),
         (
             'try = "t"',

@@ -53,8 +53,8 @@ def test_tour_in_projector_mode_for_a_class(terminal):
     """`tuinn tour --projector` in 256 colours at 200x60: each stop's picture large and its numbers in large digits."""
     pane = terminal("env -u COLORTERM tuinn tour --projector --stop 3", width=200, height=60)
     screen = pane.wait_for(
-        "Tour 3/14", "Decision boundary", re.compile(r"xor · (running|finished)"), "epoch (of", timeout=20
-    )
+        "Tour 3/14", "Decision boundary", "xor · paused · space to start", "epoch (of", timeout=20
+    )  # (the stop's lesson is over within seconds: it waits for space)
     assert "Architecture" not in screen
     pane.send_keys(">")
     pane.wait_for("Tour 4/14", re.compile(r"spiral · (running|finished)"), "validation accuracy, %")

@@ -13,6 +13,7 @@ The stops live in ``presets/tour.toml`` beside the presets they show (text, not 
     table = "million-pixels"   # optional: a preset whose --summary table the stop also shows
     compare = "previous"       # optional: pin this run as the baseline on the way here ("previous": the
                                # stop before; or a preset's name): its curves stay beside the stop's own
+    start = "paused"           # optional: "paused" (read first, space starts it) or "watch" (the watching pace)
 
     [[stop.check]]             # optional: counts the lesson quotes, from the preset's plan
     preset = "million-pixels"  # default: the stop's preset
@@ -38,9 +39,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, preset_names
 
 EXPECTATIONS = ("meets", "misses")
+STARTS = ("watch", "paused")  # how a stop's run starts in the app: at the watching pace, or paused
 COUNTS = ("neurons", "parameters", "dense_equivalent")
 STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "compare"}
 PREVIOUS = "previous"  # `compare` with the stop before
+STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "start"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class Stop:
     things_to_try: str
     table: str | None = None
     checks: tuple[CountCheck, ...] = ()
-    compare: str | None = None  # the preset whose run the stop compares with (resolved from "previous")
+STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "compare", "start"}
+PREVIOUS = "previous"  # `compare` with the stop before
 
 
 def load_tour(text: str | None = None, source: str = f"presets/{TOUR_FILE}") -> tuple[Stop, ...]:
@@ -110,6 +114,8 @@ def _stop(source: str, index: int, raw: Any, previous: str | None) -> Stop:
             fail(key, f"unknown preset {raw[key]!r}")
     if texts["expect"] not in EXPECTATIONS:
         fail("expect", f"must be one of {', '.join(EXPECTATIONS)}, got {texts['expect']!r}")
+    if raw.get("start", "watch") not in STARTS:
+        fail("start", f"must be one of {', '.join(STARTS)}, got {raw['start']!r}")
     checks = raw.get("check", [])
     if not isinstance(checks, list):
         fail("check", "must be [[stop.check]] tables")
@@ -130,6 +136,7 @@ def _stop(source: str, index: int, raw: Any, previous: str | None) -> Stop:
         things_to_try=texts["try"],
         table=raw.get("table"),
         compare=compare,
+        start=raw.get("start", "watch"),
         checks=tuple(
             c for j, check in enumerate(checks, start=1) for c in _checks(fail, j, check, texts["preset"], known)
         ),

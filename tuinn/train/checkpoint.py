@@ -159,6 +159,7 @@ def _restore(trainer: RunParts, state: dict[str, Any], arrays: dict[str, np.ndar
     clock_.budget = max(clock_.budget, trainer.config.train.epochs)  # --epochs may extend it
     trainer.status = RunStatus(
         target_met=counters["target_met"],
+        target_announced=any(e.kind == "target" for e in trainer.events),
         diverged=counters["diverged"],
         finished=bool(counters["diverged"]) or clock_.epoch >= clock_.budget,
     )

@@ -170,6 +170,7 @@ class Snapshot:
     events: tuple[Event, ...] = field(default_factory=tuple)
     input_shape: tuple[int, ...] = ()  # per sample, e.g. (2,) or (8, 8, 1)
     speed: float | None = None  # the speed limit in steps per second, None for none
+    watching: bool = False  # the speed limit is the watching pace (a run's start in the app: tuinn.train.pace)
     separate_val: bool = True  # False when "validation" is the training data again (truth tables)
     sample: SampleView | None = None  # image presets: the selected sample
     kernels: tuple[Kernels, ...] = ()  # conv layers' kernels, input to output

@@ -164,7 +164,10 @@ class TuinnApp(App[int]):
                 self.wire.attach(self._driver)
             self.set_interval(1.0, self._show_wire)
             self.set_interval(PACE_PERIOD, self._pace)
+        if self.recorder is not None:
+            self.recorder.offer(self.snapshot)  # the run as it starts: a replay begins at its first step
         self.source.start(self._published)
+        self._show_latest()  # a command sent before the start (a tour stop that starts paused) is shown at once
 
     def _show_wire(self) -> None:
         """Show what the screen costs on the wire, once a second."""
@@ -247,7 +250,8 @@ class TuinnApp(App[int]):
         self.send(cmd.TogglePause())
 
     def action_step(self) -> None:
-        if self.snapshot.paused:
+        s = self.snapshot
+        if s.paused or (s.finished and not s.diverged):  # (a finished run trains on, paused, one step)
             self.send(cmd.Step())
         else:
             self.notify("n trains one step while paused: press space to pause first", timeout=3)
@@ -257,6 +261,11 @@ class TuinnApp(App[int]):
 
     def action_reset(self) -> None:
         self.send(cmd.Reset())
+
+    def action_watch_again(self) -> None:
+        """`w`: the run again from its seed, running, at the watching pace."""
+        self.send(cmd.Reset(watch=True))
+        self.send(cmd.Resume())
 
     def action_lr(self, factor: float) -> None:
         self.send(cmd.ScaleLearningRate(factor))

@@ -147,6 +147,8 @@ class TourGuide:
         self.position = position
         self.pins = pins  # where a comparison stop pins the earlier run
         self.latest = latest  # the Snapshot on screen
+        if position is not None:
+            self._start_run(position)
 
     def lines(self) -> int:
         """Lines the tour panel may take: more on a big screen, few on a small one."""
@@ -166,6 +168,11 @@ class TourGuide:
         self.compare()
         if position.stop.preset != preset:
             self.send(cmd.OpenPreset(load_preset(position.stop.preset)))
+            self._start_run(position)
+
+    def _start_run(self, position: TourPosition) -> None:
+        """Start the stop's new run as its text needs: paused (space starts it) or running at the watching pace."""
+        self.send(cmd.Pause() if position.stop.start == "paused" else cmd.Resume())
 
     def compare(self) -> None:
         """At a stop that compares with an earlier run, pin that run: the one on screen when it is that preset's

@@ -128,3 +128,6 @@ class HelpScreen(ModalScreen[None]):
         body.border_title = "Help: the keys, then what each panel shows (↓ scrolls)"
         body.border_subtitle = self.note
         yield body
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()  # ↓, PageDown, Home and End scroll at once (no Tab first)
