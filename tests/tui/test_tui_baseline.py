@@ -213,6 +213,8 @@ async def test_walking_to_deep_relu_pins_deep_sigmoid() -> None:
 async def test_a_pin_made_with_b_outlives_a_stop_without_comparison() -> None:
     app = tour_app(TourPosition(STOPS, 2))
     async with app.run_test(size=WIDE) as pilot:
+        if STOPS[2].start == "paused":
+            await pilot.press("space")  # the stop waits for space, as its banner says
         await pin_after(app, pilot, 10)
         await pilot.press("greater_than_sign")
         await pilot.pause()

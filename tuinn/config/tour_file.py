@@ -41,9 +41,8 @@ from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, pres
 EXPECTATIONS = ("meets", "misses")
 STARTS = ("watch", "paused")  # how a stop's run starts in the app: at the watching pace, or paused
 COUNTS = ("neurons", "parameters", "dense_equivalent")
-STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "compare"}
+STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "compare", "start"}
 PREVIOUS = "previous"  # `compare` with the stop before
-STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "start"}
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,8 @@ class Stop:
     things_to_try: str
     table: str | None = None
     checks: tuple[CountCheck, ...] = ()
-STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "compare", "start"}
-PREVIOUS = "previous"  # `compare` with the stop before
+    compare: str | None = None  # the preset whose run the stop compares with (resolved from "previous")
+    start: str = "watch"  # "paused": the run waits for space (its text asks to follow it step by step)
 
 
 def load_tour(text: str | None = None, source: str = f"presets/{TOUR_FILE}") -> tuple[Stop, ...]:
