@@ -34,9 +34,10 @@ SPLIT_PLAN = StepPlan(2, 1)
 
 @pytest.fixture(autouse=True)
 def fresh_measurements(monkeypatch):
-    """Each test measures on its own (with time for every round, however loaded the machine), with
-    BLAS at one thread around it as the Trainer runs."""
+    """Each test measures on its own (with time for every round, however loaded the machine, and no
+    watch unless it tests the watch), with BLAS at one thread around it as the Trainer runs."""
     monkeypatch.setattr(step_plan, "MEASURED", {})
+    monkeypatch.setattr("tuinn.nn.parallel.WATCH_STEPS", 10**9)
     monkeypatch.setattr(step_plan, "CALIBRATION_SECONDS", 60.0)
     monkeypatch.setattr(step_plan, "MAX_ROUNDS", step_plan.MIN_ROUNDS)
     with threadpool_limits(limits=1):
@@ -173,20 +174,22 @@ def test_a_step_too_slow_to_time_takes_the_prior(monkeypatch) -> None:
     assert net._parallel.plan(128) == step_plan.prior(step_plan.candidates(net.layers, 128, 2, True), net.layers)
 
 
-def test_a_plan_slower_than_one_thread_was_is_measured_again(monkeypatch) -> None:
+def test_a_plan_slower_than_one_thread_was_falls_back_and_is_measured_again(monkeypatch) -> None:
     seen = choosing(monkeypatch, BLAS_PLAN)
     monkeypatch.setattr("tuinn.nn.parallel.WATCH_STEPS", 3)
-    monkeypatch.setattr("tuinn.nn.parallel.RECHECK_SECONDS", 0.0)
     net = build(2)
     parallel: DataParallel = net._parallel
     train(net, 1)
     assert len(seen) == 1
-    shape, _ = parallel._watched
-    parallel._watched, parallel._recent = (shape, float("inf")), []  # one thread as slow as can be
+    key, shape, _ = parallel._watched
+    parallel._watched, parallel._recent = (key, shape, float("inf")), []  # one thread as slow as can be
     train(net, 3)
-    assert shape in step_plan.MEASURED and len(seen) == 1  # the plan holds
-    parallel._watched, parallel._recent = (shape, 0.0), []  # one thread faster than any step can be
-    train(net, 3)  # the watch sees 3 slow steps and forgets the plan
-    assert shape not in step_plan.MEASURED
-    train(net, 1)
-    assert len(seen) == 2  # measured again
+    assert parallel.plan(128) == BLAS_PLAN and len(seen) == 1  # the plan holds
+    parallel._watched, parallel._recent = (key, shape, 0.0), []  # one thread faster than any step can be
+    train(net, 3)  # the watch sees 3 slow steps: one thread at once
+    assert parallel.plan(128) == ONE_THREAD and shape not in step_plan.MEASURED
+    train(net, 2)
+    assert len(seen) == 1  # not yet measured again
+    parallel._retry_at = 0.0  # the wait is over
+    train(net, 2)
+    assert len(seen) == 2 and parallel.plan(128) == BLAS_PLAN  # measured again

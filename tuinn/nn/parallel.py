@@ -16,8 +16,9 @@ float64 is ~1e-13).
 Whether a step splits at all, or runs whole with BLAS on every core instead, is measured
 once per network shape and batch (`tuinn.nn.step_plan`). While a chosen plan other than one
 thread runs, its steps are watched: when their median over `WATCH_STEPS` steps is slower
-than the one-thread plan was when measured (another process took a core, say), the plan is
-measured again, at most once every `RECHECK_SECONDS`.
+than the one-thread plan was when measured (another process took a core, say: BLAS threads
+then wait for each other at every product), the step falls back to one thread at once and
+is measured again `RECHECK_SECONDS` later.
 
 A split keeps BLAS at one thread (each worker's products stay on its own core); the other
 plans leave it as the caller set it (``threadpool_limits(1)`` around training) or raise it
@@ -64,8 +65,8 @@ class Replicable(Protocol):
 
 
 #: steps of a chosen plan whose median is compared with the one-thread plan's measured time
-WATCH_STEPS = 16
-#: the fewest seconds between two calibrations of one network
+WATCH_STEPS = 4
+#: seconds on one thread after a plan fell back, before it is measured again
 RECHECK_SECONDS = 30.0
 
 
@@ -87,10 +88,13 @@ class DataParallel:
         self._replicas: list[Replicable] = []
         self._signature: tuple[Any, ...] | None = None
         self._planned: dict[tuple[int, int, int], StepPlan] = {}
-        #: the watched plan's shape key, its limit (seconds a step) and its latest step times
-        self._watched: tuple[tuple[Any, ...], float] | None = None
+        #: steps are timed: a measured plan is watched, or one that fell back waits to be measured again
+        self._watching = False
+        #: the watched plan's batch key, shape key and limit (seconds a step), and its latest step times
+        self._watched: tuple[tuple[int, int, int], tuple[Any, ...], float] | None = None
         self._recent: list[float] = []
-        self._last_calibration = -RECHECK_SECONDS
+        #: when a plan that fell back to one thread is measured again
+        self._retry_at = 0.0
 
     def plan(self, batch: int) -> StepPlan:
         """The plan a batch of `batch` samples runs by: the measured one, else the rules' prior."""
@@ -119,7 +123,7 @@ class DataParallel:
         plan = self._planned.get(key)
         if plan is None:
             plan = self._planned[key] = self._measure(x, y)
-        if self._watched is None:
+        if not self._watching:
             return self._run(x, y, plan)
         start = time.perf_counter()
         loss = self._run(x, y, plan)
@@ -160,8 +164,9 @@ class DataParallel:
             chosen = step_plan.choose(seconds)
             measured = step_plan.Measured(chosen, statistics.median(seconds[ONE_THREAD]))
             step_plan.MEASURED[shape] = measured
-        if measured.plan != ONE_THREAD:
-            self._watched, self._recent = (shape, measured.one_thread_seconds), []
+        self._watching = measured.plan != ONE_THREAD
+        if self._watching:
+            self._watched, self._recent = (self._key(len(x)), shape, measured.one_thread_seconds), []
         return measured.plan
 
     def _calibrate(self, x: Array, y: Array, plans: tuple[StepPlan, ...]) -> dict[StepPlan, list[float]] | None:
@@ -170,7 +175,6 @@ class DataParallel:
         The network's random stream is put back afterwards, so that a dropout mask does not
         depend on whether a calibration ran.
         """
-        self._last_calibration = time.monotonic()
         state = self.network.rng.bit_generator.state
         try:
             warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, pool, buffers
@@ -191,18 +195,24 @@ class DataParallel:
         return time.perf_counter() - start
 
     def _watch(self, seconds: float, key: tuple[int, int, int]) -> None:
-        """Measure the plan again when its steps have become slower than one thread was."""
-        assert self._watched is not None
+        """Fall back to one thread when the watched plan's steps are slower than one thread was; retry later."""
+        if self._watched is None:  # fell back: measure again when it is time
+            if time.monotonic() >= self._retry_at:
+                self._planned.pop(key, None)
+                self._watching = False
+            return
+        watched_key, shape, limit = self._watched
+        if key != watched_key:
+            return
         self._recent.append(seconds)
         if len(self._recent) < WATCH_STEPS:
             return
-        shape, limit = self._watched
         slow = statistics.median(self._recent) > limit
         self._recent = []
-        if slow and time.monotonic() - self._last_calibration >= RECHECK_SECONDS:
+        if slow:
             step_plan.MEASURED.pop(shape, None)
-            self._planned.pop(key, None)
-            self._watched = None
+            self._planned[key] = ONE_THREAD
+            self._watched, self._retry_at = None, time.monotonic() + RECHECK_SECONDS
 
     def _run(self, x: Array, y: Array, plan: StepPlan) -> float:
         """One step by `plan`: whole, whole with BLAS on more threads, or split with BLAS at one."""
