@@ -39,7 +39,7 @@ def fresh_measurements(monkeypatch):
     monkeypatch.setattr(step_plan, "MEASURED", {})
     monkeypatch.setattr("tuinn.nn.parallel.WATCH_STEPS", 10**9)
     monkeypatch.setattr(step_plan, "CALIBRATION_SECONDS", 60.0)
-    monkeypatch.setattr(step_plan, "MAX_ROUNDS", step_plan.MIN_ROUNDS)
+    monkeypatch.setattr(step_plan, "MAX_ROUNDS", 2)
     with threadpool_limits(limits=1):
         yield
 
@@ -151,7 +151,7 @@ def test_a_plan_is_measured_once_per_shape(monkeypatch) -> None:
     second.loss_and_grads(x, y)  # another network of the same shape: measured already
     assert len(seen) == 1
     assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, SPLIT_PLAN}
-    assert all(len(times) >= step_plan.MIN_ROUNDS for times in seen[0].values())
+    assert all(len(times) == step_plan.MAX_ROUNDS for times in seen[0].values())
     first.loss_and_grads(x[:64], y[:64])  # another batch size: measured on its own
     assert len(seen) == 2
 
@@ -165,13 +165,13 @@ def test_tiny_nets_are_never_timed(monkeypatch) -> None:
     assert seen == [] and xor._parallel.plan(4) == ONE_THREAD and xor._parallel._pool is None
 
 
-def test_a_step_too_slow_to_time_takes_the_prior(monkeypatch) -> None:
+def test_a_step_too_slow_to_time_in_rounds_is_judged_by_its_warm_up(monkeypatch) -> None:
     seen = choosing(monkeypatch, SPLIT_PLAN)
     monkeypatch.setattr(step_plan, "CALIBRATION_SECONDS", 0.0)
     net = build(2)
-    train(net, 1)
-    assert seen == []
-    assert net._parallel.plan(128) == step_plan.prior(step_plan.candidates(net.layers, 128, 2, True), net.layers)
+    train(net, 2)
+    assert len(seen) == 1 and all(len(times) == 1 for times in seen[0].values())
+    assert net._parallel.plan(128) == SPLIT_PLAN
 
 
 def test_a_plan_slower_than_one_thread_was_falls_back_and_is_measured_again(monkeypatch) -> None:

@@ -159,8 +159,6 @@ class DataParallel:
             if not step_plan.CALIBRATE:
                 return step_plan.prior(plans, self.network.layers)
             seconds = self._calibrate(x, y, plans)
-            if seconds is None:
-                return step_plan.prior(plans, self.network.layers)
             chosen = step_plan.choose(seconds)
             measured = step_plan.Measured(chosen, statistics.median(seconds[ONE_THREAD]))
             step_plan.MEASURED[shape] = measured
@@ -169,18 +167,21 @@ class DataParallel:
             self._watched, self._recent = (self._key(len(x)), shape, measured.one_thread_seconds), []
         return measured.plan
 
-    def _calibrate(self, x: Array, y: Array, plans: tuple[StepPlan, ...]) -> dict[StepPlan, list[float]] | None:
-        """Seconds of each plan's steps on this batch, in interleaved rounds after a warm-up; None if too slow.
+    def _calibrate(self, x: Array, y: Array, plans: tuple[StepPlan, ...]) -> dict[StepPlan, list[float]]:
+        """Seconds of each plan's steps on this batch, in interleaved rounds after a warm-up round.
+
+        A step too slow for any timed round within the budget is judged by its warm-up round
+        (which counts making the workers' replicas against a split).
 
         The network's random stream is put back afterwards, so that a dropout mask does not
         depend on whether a calibration ran.
         """
         state = self.network.rng.bit_generator.state
         try:
-            warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, pool, buffers
-            rounds = step_plan.rounds_within_budget(warm_up)
-            if rounds < step_plan.MIN_ROUNDS:
-                return None
+            warm_up = {plan: [self._timed(x, y, plan)] for plan in plans}  # replicas, pool, buffers
+            rounds = step_plan.rounds_within_budget(sum(t for [t] in warm_up.values()))
+            if rounds == 0:
+                return warm_up
             seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
             for _ in range(rounds):
                 for plan in plans:

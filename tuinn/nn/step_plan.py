@@ -12,10 +12,10 @@ Three ways to run a step with `threads` cores (a `StepPlan` each):
 
 Which is fastest depends on the net, the batch, the CPU and the machine's load, so the
 rules below only pick the candidates; a short calibration on the first batch times each
-(interleaved rounds, the median of each) and the fastest wins, if it beats one thread by
-`MARGIN`. The choice is kept per network shape, batch and thread budget for the rest of
-the process. A step too slow to time a few rounds within `CALIBRATION_SECONDS` takes the
-rules' `prior` instead. Tiny nets have a single candidate and are never timed.
+(a warm-up round, then as many interleaved rounds as fit in `CALIBRATION_SECONDS`, the
+median of each) and the fastest wins, if it beats one thread by `MARGIN`. The choice is
+kept per network shape, batch and thread budget for the rest of the process. Tiny nets
+have a single candidate and are never timed; with `CALIBRATE` off the rules' `prior` runs.
 
 Results. The BLAS-thread plan and a split change the gradient by rounding only (BLAS may
 sum a product's terms in another order at two threads), within `RELATIVE_TOLERANCE` of its
@@ -84,9 +84,8 @@ RELATIVE_TOLERANCE = 1e-5
 CALIBRATE = True
 #: the most a calibration spends after its warm-up round, in seconds
 CALIBRATION_SECONDS = 0.3
-#: timed rounds of a calibration: at most, and at least (fewer fit: the prior is taken)
+#: timed rounds of a calibration, at most (none fit: the warm-up round decides)
 MAX_ROUNDS = 5
-MIN_ROUNDS = 2
 #: a plan other than one thread must be this much faster than it to be chosen
 MARGIN = 0.05
 
