@@ -30,6 +30,8 @@ XOR = {
 }
 BLAS_PLAN = StepPlan(1, 2)
 SPLIT_PLAN = StepPlan(2, 1)
+CHUNKS = StepPlan(1, 1, step_plan.CHUNK_SAMPLES)
+SPLIT_CHUNKS = StepPlan(2, 1, step_plan.CHUNK_SAMPLES)
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +80,14 @@ def test_the_choice_is_the_fastest_median_unless_one_thread_is_close() -> None:
 
 def test_candidates_by_net() -> None:
     mlp, dropout = build(2).layers, build(2, DROPOUT_MLP).layers
-    assert step_plan.candidates(mlp, 128, 2, replicable=True) == (ONE_THREAD, BLAS_PLAN, SPLIT_PLAN)
+    assert step_plan.candidates(mlp, 128, 2, replicable=True) == (
+        ONE_THREAD,
+        BLAS_PLAN,
+        SPLIT_PLAN,
+        CHUNKS,
+        SPLIT_CHUNKS,
+    )
+    assert step_plan.candidates(mlp, 80, 2, replicable=True) == (ONE_THREAD, BLAS_PLAN, SPLIT_PLAN)  # no equal chunks
     assert step_plan.candidates(mlp, 128, 1, replicable=True) == (ONE_THREAD,)
     assert step_plan.candidates(mlp, 128, 2, replicable=False) == (ONE_THREAD, BLAS_PLAN)
     assert step_plan.candidates(dropout, 128, 2, replicable=True) == (ONE_THREAD, BLAS_PLAN)  # masks: no split
@@ -102,20 +111,22 @@ def test_a_step_with_blas_threads_runs_its_products_on_them(monkeypatch) -> None
     assert current_blas_threads() == 1  # restored after the step
 
 
+@pytest.mark.parametrize("plan", [BLAS_PLAN, CHUNKS, SPLIT_CHUNKS], ids=StepPlan.describe)
 @pytest.mark.parametrize(("dtype", "tolerance"), [(np.float32, RELATIVE_TOLERANCE), (np.float64, 1e-12)])
-def test_blas_threads_give_the_one_thread_gradients_within_the_tolerance(monkeypatch, dtype, tolerance) -> None:
-    choosing(monkeypatch, BLAS_PLAN)
+def test_every_plan_gives_the_one_thread_gradients_within_the_tolerance(monkeypatch, plan, dtype, tolerance) -> None:
+    choosing(monkeypatch, plan)
     x, y = batch((784,), dtype=dtype)
     one, two = build(1, dtype=dtype), build(2, dtype=dtype)
     loss_one, _ = one.loss_and_grads(x, y)
     loss_two, _ = two.loss_and_grads(x, y)
-    assert two._parallel.plan(len(x)) == BLAS_PLAN
+    assert two._parallel.plan(len(x)) == plan
     assert loss_two == pytest.approx(loss_one, rel=tolerance)
     assert relative_difference(two.flat_grads, one.flat_grads) < tolerance
 
 
-def test_blas_threads_repeat_bit_for_bit(monkeypatch) -> None:
-    choosing(monkeypatch, BLAS_PLAN)
+@pytest.mark.parametrize("plan", [BLAS_PLAN, SPLIT_CHUNKS], ids=StepPlan.describe)
+def test_a_plan_repeats_bit_for_bit(monkeypatch, plan) -> None:
+    choosing(monkeypatch, plan)
     a, b = build(2), build(2)
     assert train(a) == train(b)
     assert np.array_equal(a.flat_params, b.flat_params)
@@ -150,7 +161,7 @@ def test_a_plan_is_measured_once_per_shape(monkeypatch) -> None:
     first.loss_and_grads(x, y)
     second.loss_and_grads(x, y)  # another network of the same shape: measured already
     assert len(seen) == 1
-    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, SPLIT_PLAN}
+    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS}
     assert all(len(times) == step_plan.MAX_ROUNDS for times in seen[0].values())
     first.loss_and_grads(x[:64], y[:64])  # another batch size: measured on its own
     assert len(seen) == 2

@@ -95,6 +95,8 @@ class DataParallel:
         self._recent: list[float] = []
         #: when a plan that fell back to one thread is measured again
         self._retry_at = 0.0
+        #: where each network's chunks' gradients are summed, by its gradient buffer's id
+        self._sums: dict[int, Array] = {}
 
     def plan(self, batch: int) -> StepPlan:
         """The plan a batch of `batch` samples runs by: the measured one, else the rules' prior."""
@@ -219,14 +221,24 @@ class DataParallel:
         """One step by `plan`: whole, whole with BLAS on more threads, or split with BLAS at one."""
         if plan.shards > 1:
             with blas_threads(1):
-                return self._split(x, y, plan.shards)
+                return self._split(x, y, plan)
         if plan.blas_threads > 1:
             with blas_threads(plan.blas_threads):
                 return self.network.shard_loss_and_grads(x, y)
+        if plan.chunk:
+            return _chunked(self.network, x, y, 1.0, plan.chunk, self._sum_buffer(self.network))
         return self.network.shard_loss_and_grads(x, y)
 
-    def _split(self, x: Array, y: Array, shards: int) -> float:
-        """The step on `shards` slices of the batch, one per worker; gradients summed in slice order."""
+    def _sum_buffer(self, net: Replicable) -> Array:
+        """Where `net`'s chunks' gradients are summed: one buffer per gradient buffer, kept."""
+        buffer = self._sums.get(id(net.flat_grads))
+        if buffer is None or buffer.shape != net.flat_grads.shape:
+            buffer = self._sums[id(net.flat_grads)] = np.empty_like(net.flat_grads)
+        return buffer
+
+    def _split(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """The step on `plan.shards` slices of the batch, one per worker; gradients summed in slice order."""
+        shards = plan.shards
         net = self.network
         bounds = np.linspace(0, len(x), shards + 1).astype(int)
         share = [(b - a) / len(x) for a, b in zip(bounds, bounds[1:])]
@@ -234,12 +246,16 @@ class DataParallel:
         errors = np.geterr()  # the caller's floating-point error handling, for the workers too
         pool = self._pool
         assert pool is not None  # made with the replicas
+        sums = [self._sum_buffer(rep) for rep in replicas] if plan.chunk else [None] * len(replicas)
         futures = [
-            pool.submit(_shard, rep, x[a:b], y[a:b], s, errors)
-            for rep, a, b, s in zip(replicas, bounds[1:], bounds[2:], share[1:])
+            pool.submit(_shard, rep, x[a:b], y[a:b], s, errors, plan.chunk, total)
+            for rep, a, b, s, total in zip(replicas, bounds[1:], bounds[2:], share[1:], sums)
         ]
         # the calling thread takes the first shard, on the network's own layers
-        loss = net.shard_loss_and_grads(x[: bounds[1]], y[: bounds[1]], share[0])
+        if plan.chunk:
+            loss = _chunked(net, x[: bounds[1]], y[: bounds[1]], share[0], plan.chunk, self._sum_buffer(net))
+        else:
+            loss = net.shard_loss_and_grads(x[: bounds[1]], y[: bounds[1]], share[0])
         for rep, future in zip(replicas, futures):
             loss += future.result()
             net.flat_grads += rep.flat_grads
@@ -259,10 +275,28 @@ class DataParallel:
         return self._replicas[:count]
 
 
-def _shard(net: Replicable, x: Array, y: Array, share: float, errors: Mapping[str, Any]) -> float:
-    """A worker's part of the step, under the caller's floating-point error handling."""
+def _shard(
+    net: Replicable, x: Array, y: Array, share: float, errors: Mapping[str, Any], chunk: int, total: Array | None
+) -> float:
+    """A worker's part of the step (in chunks, summed in `total`), under the caller's floating-point error handling."""
     with np.errstate(**errors):
+        if chunk:
+            assert total is not None
+            return _chunked(net, x, y, share, chunk, total)
         return net.shard_loss_and_grads(x, y, share)
+
+
+def _chunked(net: Replicable, x: Array, y: Array, share: float, chunk: int, total: Array) -> float:
+    """`net.shard_loss_and_grads` on `x` chunk after chunk (`chunk` samples each, dividing `x`); gradients summed in order."""
+    loss = 0.0
+    for start in range(0, len(x), chunk):
+        loss += net.shard_loss_and_grads(x[start : start + chunk], y[start : start + chunk], share * chunk / len(x))
+        if start == 0:
+            np.copyto(total, net.flat_grads)
+        else:
+            total += net.flat_grads
+    np.copyto(net.flat_grads, total)
+    return loss
 
 
 def _signature(net: Replicable) -> tuple[Any, ...]:
