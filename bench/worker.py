@@ -37,7 +37,7 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
 
     With `threads` cores (0: `tuinn --headless`'s default, every core this process may
     use) and BLAS at one thread around it, as the Trainer runs them; the first step measures
-    the step's plan. Also returns what the step ran with: threads, slices, BLAS threads.
+    the step's plan. Also returns what the step ran with: threads, slices, BLAS threads, chunk.
     """
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -63,6 +63,7 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
             "tuinn_threads": net.threads,
             "tuinn_shards": ran.shards if ran else 1,
             "tuinn_blas_threads": ran.blas_threads if ran else 1,
+            "tuinn_chunk": ran.chunk if ran else 0,
         }
 
     return step, plan
