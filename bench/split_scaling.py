@@ -7,6 +7,7 @@ Times, for each workload's batch at BLAS one thread:
 - halves in 2 processes: each of two processes steps its half at the same time (no shared
   GIL, no merge): what the hardware gives two cores (memory bandwidth, shared caches, SMT);
 - halves in 2 threads: tuinn's split step (two workers in one process, gradients merged);
+- the same in chunks: each worker steps its half in chunks of `CHUNK_SAMPLES`;
 - merge: the sum of the worker's gradients into the network's, alone;
 - CPU time of a half step: alone, in each of the 2 processes, in each of the 2 threads.
 
@@ -36,7 +37,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from workloads import WORKLOADS, Workload, synthetic_batch  # noqa: E402
 
 from tuinn.nn import Network  # noqa: E402
-from tuinn.nn.step_plan import StepPlan  # noqa: E402
+from tuinn.nn.step_plan import CHUNK_SAMPLES, StepPlan  # noqa: E402
 
 #: seconds each timed measurement runs for
 SECONDS = 0.3
@@ -101,15 +102,18 @@ def measure(name: str) -> dict[str, float]:
     alone = per_call(lambda: one.shard_loss_and_grads(x[:half], y[:half], 0.5))
     processes = halves_in_processes(name)
     threads = per_call(lambda: parallel._run(x, y, split))
+    chunked = per_call(lambda: parallel._run(x, y, StepPlan(2, 1, CHUNK_SAMPLES)))
     return {
         "whole": per_call(lambda: one.shard_loss_and_grads(x, y))[0] * 1e3,
         "half alone": alone[0] * 1e3,
         "halves in 2 processes": processes[0] * 1e3,
         "halves in 2 threads": threads[0] * 1e3,
+        "halves in 2 threads in chunks": chunked[0] * 1e3,
         "merge": per_call(merge, 0.05)[0] * 1e3,
         "CPU a half alone": alone[1] * 1e3,
         "CPU a half in 2 processes": processes[1] * 1e3,
         "CPU a half in 2 threads": threads[1] / 2 * 1e3,
+        "CPU a half in 2 threads in chunks": chunked[1] / 2 * 1e3,
     }
 
 
@@ -132,7 +136,8 @@ def main() -> None:
             )
             print(
                 f"  CPU a half: processes {ms['CPU a half in 2 processes'] / ms['CPU a half alone']:.2f}x, "
-                f"threads {ms['CPU a half in 2 threads'] / ms['CPU a half alone']:.2f}x alone's; "
+                f"threads {ms['CPU a half in 2 threads'] / ms['CPU a half alone']:.2f}x, "
+                f"in chunks {ms['CPU a half in 2 threads in chunks'] / ms['CPU a half alone']:.2f}x alone's; "
                 f"threads' wall time over their CPU a half {ms['halves in 2 threads'] / ms['CPU a half in 2 threads']:.2f}"
             )
 
