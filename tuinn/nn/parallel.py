@@ -175,6 +175,10 @@ class DataParallel:
     def _calibrate(self, x: Array, y: Array, plans: tuple[StepPlan, ...]) -> dict[StepPlan, list[float]]:
         """Seconds of each plan's steps on this batch, in interleaved rounds after a warm-up round.
 
+        In a round each plan runs twice and its second step is timed: the network's own
+        layers step another batch size in each plan (a slice, a chunk), and pooling keeps
+        the buffers of one size only.
+
         A step too slow for any timed round within the budget is judged by its warm-up round
         (which counts making the workers' replicas against a split).
 
@@ -184,12 +188,13 @@ class DataParallel:
         state = self.network.rng.bit_generator.state
         try:
             warm_up = {plan: [self._timed(x, y, plan)] for plan in plans}  # replicas, pool, buffers
-            rounds = step_plan.rounds_within_budget(sum(t for [t] in warm_up.values()))
+            rounds = step_plan.rounds_within_budget(2 * sum(t for [t] in warm_up.values()))
             if rounds == 0:
                 return warm_up
             seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
             for _ in range(rounds):
                 for plan in plans:
+                    self._run(x, y, plan)  # a layer keeps one batch size's buffers: settle them, untimed
                     seconds[plan].append(self._timed(x, y, plan))
             return seconds
         finally:

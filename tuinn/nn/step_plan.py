@@ -94,7 +94,7 @@ RELATIVE_TOLERANCE = 1e-5
 #: time the candidates on the first batch (off: the rules' prior is taken)
 CALIBRATE = True
 #: the most a calibration spends after its warm-up round, in seconds
-CALIBRATION_SECONDS = 0.3
+CALIBRATION_SECONDS = 0.5
 #: timed rounds of a calibration, at most (none fit: the warm-up round decides)
 MAX_ROUNDS = 5
 #: a plan other than one thread must be this much faster than it to be chosen
@@ -146,7 +146,7 @@ def prior(plans: Sequence[StepPlan], layers: Sequence[PlannedLayer]) -> StepPlan
 
 
 def rounds_within_budget(warm_up_seconds: float) -> int:
-    """Timed rounds that fit in `CALIBRATION_SECONDS`, given one round's (warm-up) time; at most MAX_ROUNDS."""
+    """Timed rounds that fit in `CALIBRATION_SECONDS`, given one round's time; at most MAX_ROUNDS."""
     if warm_up_seconds <= 0:
         return MAX_ROUNDS
     return min(MAX_ROUNDS, int(CALIBRATION_SECONDS / warm_up_seconds))
