@@ -204,3 +204,16 @@ def test_a_plan_slower_than_one_thread_was_falls_back_and_is_measured_again(monk
     parallel._retry_at = 0.0  # the wait is over
     train(net, 2)
     assert len(seen) == 2 and parallel.plan(128) == BLAS_PLAN  # measured again
+
+
+def test_a_batch_size_measured_on_one_thread_keeps_the_watch_on_another(monkeypatch) -> None:
+    """The last, smaller batch of an epoch measuring one thread leaves the main batch's plan watched."""
+    verdicts = iter([BLAS_PLAN, ONE_THREAD])
+    monkeypatch.setattr(step_plan, "choose", lambda seconds: next(verdicts))
+    net = build(2)
+    x, y = batch((784,))
+    net.loss_and_grads(x, y)
+    net.loss_and_grads(x[:64], y[:64])
+    parallel: DataParallel = net._parallel
+    assert parallel.plan(64) == ONE_THREAD and parallel.plan(128) == BLAS_PLAN
+    assert parallel._watching and parallel._watched[0][0] == 128

@@ -167,8 +167,8 @@ class DataParallel:
             chosen = step_plan.choose(seconds)
             measured = step_plan.Measured(chosen, statistics.median(seconds[ONE_THREAD]))
             step_plan.MEASURED[shape] = measured
-        self._watching = measured.plan != ONE_THREAD
-        if self._watching:
+        if measured.plan != ONE_THREAD:  # watched (the latest such batch size, if a net steps several)
+            self._watching = True
             self._watched, self._recent = (self._key(len(x)), shape, measured.one_thread_seconds), []
         return measured.plan
 
