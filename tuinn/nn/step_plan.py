@@ -22,6 +22,13 @@ median of each) and the fastest wins, if it beats one thread by `MARGIN`. The ch
 kept per network shape, batch and thread budget for the rest of the process. Tiny nets
 have a single candidate and are never timed; with `CALIBRATE` off the rules' `prior` runs.
 
+The rules: BLAS threads only when some layer's product has `MIN_BLAS_MULT_ADDS` a batch;
+a split only when each shard holds `MIN_SHARD_SAMPLES` and its average layer call is long
+(estimated from `NS_PER_MULT_ADD` and `NS_PER_NEURON`, at least `MIN_CALL_MICROSECONDS`):
+two workers hand the GIL to each other around every NumPy call (~5 µs of CPU each time),
+so an 8×8 CNN's calls on ~16k values were all overhead (2.0× the CPU time of one thread).
+Nets with dropout are never split, so that their masks do not depend on the thread count.
+
 Results. The BLAS-thread plan and a split change the gradient by rounding only (BLAS may
 sum a product's terms in another order at two threads), within `RELATIVE_TOLERANCE` of its
 norm in float32; one plan repeats bit for bit. Which plan a run takes is measured, so two
@@ -145,11 +152,11 @@ def prior(plans: Sequence[StepPlan], layers: Sequence[PlannedLayer]) -> StepPlan
     return next((p for p in plans if p.blas_threads > 1), split or ONE_THREAD)
 
 
-def rounds_within_budget(warm_up_seconds: float) -> int:
+def rounds_within_budget(round_seconds: float) -> int:
     """Timed rounds that fit in `CALIBRATION_SECONDS`, given one round's time; at most MAX_ROUNDS."""
-    if warm_up_seconds <= 0:
+    if round_seconds <= 0:
         return MAX_ROUNDS
-    return min(MAX_ROUNDS, int(CALIBRATION_SECONDS / warm_up_seconds))
+    return min(MAX_ROUNDS, int(CALIBRATION_SECONDS / round_seconds))
 
 
 def choose(seconds: Mapping[StepPlan, Sequence[float]]) -> StepPlan:
