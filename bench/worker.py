@@ -36,8 +36,9 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
     """The step the Trainer runs: loss_and_grads, then one optimizer pass over the flat buffer.
 
     With `threads` cores (0: `tuinn --headless`'s default, every core this process may
-    use) and BLAS at one thread around it, as the Trainer runs them; the first step measures
-    the step's plan. Also returns what the step ran with: threads, slices, BLAS threads, chunk.
+    use) and BLAS at one thread around it, as the Trainer runs them; takes the first step,
+    which measures the step's plan, before returning. Also returns what the step ran with:
+    threads, slices, BLAS threads, chunk.
     """
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -66,6 +67,7 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
             "tuinn_chunk": ran.chunk if ran else 0,
         }
 
+    step()  # the first step measures the plan: before the run length is calibrated on the steps' time
     return step, plan
 
 
