@@ -176,7 +176,7 @@ def test_tiny_nets_are_never_timed(monkeypatch) -> None:
     assert seen == [] and xor._parallel.plan(4) == ONE_THREAD and xor._parallel._pool is None
 
 
-def test_a_step_too_slow_to_time_in_rounds_is_judged_by_its_warm_up(monkeypatch) -> None:
+def test_a_step_too_slow_for_the_budget_still_gets_one_timed_round(monkeypatch) -> None:
     seen = choosing(monkeypatch, SPLIT_PLAN)
     monkeypatch.setattr(step_plan, "CALIBRATION_SECONDS", 0.0)
     net = build(2)

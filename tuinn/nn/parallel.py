@@ -173,24 +173,22 @@ class DataParallel:
         return measured.plan
 
     def _calibrate(self, x: Array, y: Array, plans: tuple[StepPlan, ...]) -> dict[StepPlan, list[float]]:
-        """Seconds of each plan's steps on this batch, in interleaved rounds after a warm-up round.
+        """Seconds of each plan's steps on this batch, in interleaved rounds after an untimed warm-up round.
 
         In a round each plan runs twice and its second step is timed: the network's own
         layers step another batch size in each plan (a slice, a chunk), and pooling keeps
         the buffers of one size only.
 
-        A step too slow for any timed round within the budget is judged by its warm-up round
-        (which counts making the workers' replicas against a split).
+        One timed round at least, however slow the step: a warm-up round is no measure (the
+        first split makes the workers' replicas, and the plans after it find them made).
 
         The network's random stream is put back afterwards, so that a dropout mask does not
         depend on whether a calibration ran.
         """
         state = self.network.rng.bit_generator.state
         try:
-            warm_up = {plan: [self._timed(x, y, plan)] for plan in plans}  # replicas, pool, buffers
-            rounds = step_plan.rounds_within_budget(2 * sum(t for [t] in warm_up.values()))
-            if rounds == 0:
-                return warm_up
+            warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, pool, buffers
+            rounds = max(1, step_plan.rounds_within_budget(2 * warm_up))
             seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
             for _ in range(rounds):
                 for plan in plans:

@@ -102,7 +102,7 @@ RELATIVE_TOLERANCE = 1e-5
 CALIBRATE = True
 #: the most a calibration spends after its warm-up round, in seconds
 CALIBRATION_SECONDS = 0.5
-#: timed rounds of a calibration, at most (none fit: the warm-up round decides)
+#: timed rounds of a calibration, at most (one at least, whatever the budget)
 MAX_ROUNDS = 5
 #: a plan other than one thread must be this much faster than it to be chosen
 MARGIN = 0.05
