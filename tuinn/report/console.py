@@ -132,6 +132,7 @@ class JsonReporter(Reporter):
             samples_per_sec=round(snap.samples_per_sec, 1),
             grad_norms={s.name: _finite(s.grad_norm) for s in snap.layer_stats},
             grad_mean_abs={s.name: _finite(s.grad_mean_abs) for s in snap.layer_stats},
+            **health_fields(snap),
         )
 
     def event(self, snap: Snapshot, text: str) -> None:
@@ -155,6 +156,17 @@ class JsonReporter(Reporter):
             class_names=list(snap.class_names) or None,
             class_accuracy=None if snap.class_accuracy is None else [_finite(float(a)) for a in snap.class_accuracy],
         )
+
+
+def health_fields(snap: Snapshot) -> dict[str, dict[str, float | None]]:
+    """The layers' health for a JSON line: log10(‖ΔW‖/‖W‖) of every weighted layer (null before a step),
+    the saturated share of each tanh or sigmoid hidden layer and the dead share of each relu one."""
+    stats = snap.layer_stats
+    return {
+        "update_ratio_log10": {s.name: _finite(s.log_update_ratio) for s in stats},
+        "saturated": {s.name: s.saturated for s in stats if s.saturated is not None},
+        "dead": {s.name: s.dead for s in stats if s.dead is not None},
+    }
 
 
 def plan_note(snap: Snapshot) -> str:

@@ -31,12 +31,20 @@ class Event:
 
 @dataclass(frozen=True)
 class LayerStats:
-    """Weight-gradient statistics of one layer at the latest step."""
+    """Weight-gradient statistics and health of one layer at the latest step.
+
+    `log_update_ratio` is log10(‖ΔW‖ / ‖W‖) over the last step (None before one); `saturated` the share of
+    the layer's outputs saturated on the evaluation batch (tanh, sigmoid), `dead` the share of its units that
+    are 0 on every sample of it (relu); None where they do not apply or before an evaluation.
+    """
 
     name: str
     activation: str | None
     grad_norm: float
     grad_mean_abs: float
+    log_update_ratio: float | None = None
+    saturated: float | None = None
+    dead: float | None = None
 
 
 @dataclass(frozen=True)
