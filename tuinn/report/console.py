@@ -8,6 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from tuinn.report.confusion import confusion_text
+from tuinn.train.health import HEALTHY, band
 from tuinn.train.snapshot import Snapshot
 
 MAX_EPOCH_LINES = 20
@@ -85,6 +86,9 @@ class ConsoleReporter(Reporter):
     def end(self, snap: Snapshot, message: str, code: int) -> None:
         if snap.confusion is not None:
             self._print(confusion_text(snap))
+        health = health_text(snap)
+        if health:
+            self._print(health)
         self._print(message)
 
 
@@ -167,6 +171,28 @@ def health_fields(snap: Snapshot) -> dict[str, dict[str, float | None]]:
         "saturated": {s.name: s.saturated for s in stats if s.saturated is not None},
         "dead": {s.name: s.dead for s in stats if s.dead is not None},
     }
+
+
+def health_text(snap: Snapshot) -> str:
+    """Each weighted layer's health at the end, a line each ('' before any step)."""
+    stats = [s for s in snap.layer_stats if s.log_update_ratio is not None]
+    if not stats:
+        return ""
+    low, high = HEALTHY
+    width = max(len(s.name) for s in stats)
+    lines = [f"Layer health (log10 ‖ΔW‖/‖W‖ of the last step; {low:g} to {high:g} is healthy):"]
+    for s in stats:
+        assert s.log_update_ratio is not None
+        share = next(
+            (
+                f"  {share:.0%} {word}"
+                for word, share in (("saturated", s.saturated), ("dead", s.dead))
+                if share is not None
+            ),
+            "",
+        )
+        lines.append(f"  {s.name:<{width}}  {s.log_update_ratio:6.2f}  {band(s.log_update_ratio):<12}{share}".rstrip())
+    return "\n".join(lines)
 
 
 def plan_note(snap: Snapshot) -> str:

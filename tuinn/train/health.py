@@ -27,9 +27,14 @@ FLOOR = 1e-30  # a ratio below this reads as this: a layer that did not move is 
 PARAMETER_GROUP = "all"
 
 
+def update_ratio(update_norm: float, weight_norm: float) -> float:
+    """‖ΔW‖ / ‖W‖ (a zero ‖W‖ counts as FLOOR)."""
+    return update_norm / max(weight_norm, FLOOR)
+
+
 def log_ratio(update_norm: float, weight_norm: float) -> float:
     """log10(‖ΔW‖ / ‖W‖), floored at log10(FLOOR)."""
-    return math.log10(max(update_norm / max(weight_norm, FLOOR), FLOOR))
+    return math.log10(max(update_ratio(update_norm, weight_norm), FLOOR))
 
 
 def band(log_update_ratio: float) -> str:

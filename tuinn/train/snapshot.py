@@ -63,7 +63,8 @@ class NeuronLayer:
     """One layer's units over the decision grid: values[k, i, j] is unit k's output at (xs[j], ys[i]).
 
     `weights` (inputs, units) and `bias` (units,) are each unit's incoming
-    parameters; the input layer (the features) has none.
+    parameters; the input layer (the features) has none, and no activation;
+    a maxout layer (activation "maxout") has none either: each unit has a weight vector per piece.
     """
 
     name: str
@@ -75,6 +76,11 @@ class NeuronLayer:
     @property
     def units(self) -> int:
         return len(self.values)
+
+    @property
+    def is_input(self) -> bool:
+        """Whether these are the input features (the one layer without an activation)."""
+        return self.activation is None
 
 
 @dataclass(frozen=True)

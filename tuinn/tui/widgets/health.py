@@ -58,5 +58,5 @@ def caption(stats: LayerStats | None) -> str:
     """A node column's health in a few cells: 'Δ-4.8 sat 37%' ('' with nothing to say)."""
     if stats is None or stats.log_update_ratio is None:
         return ""
-    share = share_text(stats)
+    share = " ".join(share_text(stats).split())
     return f"Δ{stats.log_update_ratio:.1f}" + (f" {share}" if share else "")
