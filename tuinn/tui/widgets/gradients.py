@@ -53,13 +53,21 @@ class GradientsPanel(Panel):
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
-        history_lines = len(s.grad_history_layers) + 3
+        history_lines = len(s.grad_history_layers) + 2
         if height - history_lines >= MIN_MATRIX_LINES or width < 2 * SIDE_BY_SIDE:
             lines = self._history(s, width)
+            room = height - len(lines)
+            matrix_fits = s.selected_grad is not None and room >= MIN_MATRIX_LINES
+            if room - 1 >= (
+                MIN_MATRIX_LINES if matrix_fits else 0
+            ):  # the legend's line, where the matrix keeps its own
+                lines += self._legend(s, width)
             return lines + self._matrix(s, width, height - len(lines))
         # a deep net: the matrix goes beside the history so that it stays in view
         half = width // 2
         left, right = self._history(s, half - 1), self._matrix(s, width - half, height)
+        if len(left) < height:
+            left += self._legend(s, half - 1)
         blank_left, blank_right = Strip.blank(half), Strip.blank(width - half)
         return [
             Strip.join(
@@ -72,7 +80,7 @@ class GradientsPanel(Panel):
         ]
 
     def _history(self, s: Snapshot, width: int) -> list[Strip]:
-        """log10 ‖∇W‖ per layer over time, each row ending in the layer's health; the colour bar, the ratio's legend."""
+        """log10 ‖∇W‖ per layer over time, each row ending in the layer's health; the colour bar."""
         names = s.grad_history_layers
         columns, label, health = _health_columns(s, width)
         right = columns.cells
@@ -83,9 +91,15 @@ class GradientsPanel(Panel):
         rows = heatmap_strips(np.repeat(history, 2, axis=0), NORM_SCALE, magnitude)
         for name, row, st in zip(names, rows, health):
             left, numbers = self.text_lines([Text(name.ljust(label), "dim"), columns.text(st)], max(label, right))
-            lines.append(Strip.join([left.crop(0, label), row, numbers.crop(0, right)]))
+            lines.append(Strip.join([left.crop(0, label), row.adjust_cell_length(cols), numbers.crop(0, right)]))
         lines.append(Strip.join([Strip.blank(label), colour_bar(NORM_SCALE, magnitude, cols, "{:+.0f}")]))
-        return lines + self.text_lines([legend(width)], width)
+        return lines
+
+    def _legend(self, s: Snapshot, width: int) -> list[Strip]:
+        """What the ratio's colours mean, as a line (none before any layer has a ratio)."""
+        if all(st.log_update_ratio is None for st in s.layer_stats):
+            return []
+        return self.text_lines([legend(width)], width)
 
     def _matrix(self, s: Snapshot, width: int, height: int) -> list[Strip]:
         """The selected layer's gradient matrix (rows: inputs, columns: units) on a steady symmetric scale."""
