@@ -51,7 +51,7 @@ def legend(width: int) -> Text:
         )
         if text.cell_len <= width:
             return text
-    return text
+    return Text.assemble(("ok ", "dim"), (f"{low:g}…{high:g}", BAND_STYLES["healthy"]))
 
 
 def caption(stats: LayerStats | None) -> str:
