@@ -146,3 +146,28 @@ def test_the_bands() -> None:
         "healthy",
         "too fast",
     ]
+
+
+def test_a_conv_channel_is_dead_when_0_at_every_position_of_every_sample() -> None:
+    spec = {
+        "loss": "softmax_cross_entropy",
+        "layers": [
+            {"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same", "activation": "relu"},
+            {"type": "flatten"},
+            {"type": "dense", "units": 3, "activation": "softmax"},
+        ],
+    }
+    net = Network.from_spec(spec, (6, 6, 1), seed=0, dtype="float32")
+    conv = net.layers[0]
+    conv.parameters["W"][..., 2] = 0.0
+    conv.parameters["b"][2] = -1.0  # channel 3: 0 everywhere
+    x = np.random.default_rng(2).normal(size=(20, 6, 6, 1)).astype(np.float32)
+    tally = ActivityTally()
+    for part in (x[:7], x[7:]):
+        net.forward(part)
+        tally.add(net)
+    net.forward(x)
+    maps = conv.output
+    assert maps is not None
+    by_hand = np.mean(np.all(maps == 0, axis=(0, 1, 2)))
+    assert by_hand >= 1 / 4 and tally.result()[conv.name].dead == pytest.approx(by_hand)

@@ -17,8 +17,8 @@ from tuinn.nn.optimizers import Optimizer
 
 #: the usual healthy band of log10(‖ΔW‖ / ‖W‖), around -3: below it a layer is not learning, above it too fast
 HEALTHY = (-4.0, -2.0)
-#: outputs saturated: |a - centre| > reach (|tanh| > 0.97; sigmoid outside [0.03, 0.97])
-SATURATION = {"tanh": (0.0, 0.97), "sigmoid": (0.5, 0.47)}
+#: outputs saturated: outside [low, high] (|tanh| > 0.97; sigmoid outside [0.03, 0.97])
+SATURATION = {"tanh": (-0.97, 0.97), "sigmoid": (0.03, 0.97)}
 #: activations whose unit is dead when its output is 0 on every sample: its gradient is 0 there, so it stays dead.
 #: leaky_relu, elu, gelu, swish and softplus keep a gradient below zero, so none of their units is dead
 DEAD_AT_ZERO = ("relu",)
@@ -58,6 +58,18 @@ def update_ratios(network: Network, optimizer: Optimizer) -> dict[str, float]:
     }
 
 
+def by_unit(a: np.ndarray) -> np.ndarray:
+    """A layer's outputs as (positions, units): samples (and a conv map's positions) down, units across.
+
+    In the order the outputs lie in memory, so no copy is made when the units are the innermost axis
+    (a conv layer's maps lie position-major, not sample-major).
+    """
+    units = a.shape[-1]
+    if a.strides[-1] == a.itemsize and a.strides[-1] == min(abs(s) for s in a.strides):
+        return a.ravel(order="K").reshape(-1, units)
+    return a.reshape(-1, units)
+
+
 @dataclass(frozen=True)
 class Activity:
     """One hidden layer on the evaluation batch: the share of its outputs saturated, the share of its units dead.
@@ -83,14 +95,14 @@ class ActivityTally:
             a = layer.output
             if a is None:
                 continue
-            name, activation = layer.name, layer.activation
+            name, activation, outputs = layer.name, layer.activation, by_unit(a)
             if activation in SATURATION:
-                centre, reach = SATURATION[activation]
+                low, high = SATURATION[activation]
                 counts = self._saturated.setdefault(name, [0, 0])
-                counts[0] += int(np.count_nonzero(np.abs(a - centre) > reach))
-                counts[1] += a.size
-            elif activation in DEAD_AT_ZERO:
-                active = np.any(a.reshape(-1, a.shape[-1]), axis=0)
+                counts[0] += int(np.count_nonzero(outputs < low)) + int(np.count_nonzero(outputs > high))
+                counts[1] += outputs.size
+            elif activation in DEAD_AT_ZERO:  # relu outputs are >= 0: a unit is active where their sum is > 0
+                active = (np.ones(len(outputs), dtype=outputs.dtype) @ outputs) > 0
                 alive = self._alive.get(name)
                 self._alive[name] = active if alive is None else alive | active
 
