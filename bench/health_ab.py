@@ -1,6 +1,11 @@
-"""A/B: the Trainer's step cost with and without the layer-health numbers, old and new code in alternating processes.
+"""A/B: the Trainer's step cost with and without the layer-health numbers.
 
     python bench/health_ab.py OLD_SOURCE_DIR [--rounds 7] [--presets xor spiral digits-cnn]
+    python bench/health_ab.py --in-process [--rounds 41] [--presets ...]
+
+Old and new code in alternating processes; or, robust to a busy machine, one process that alternates short
+blocks of steps with the health parts switched off and on (the tally of the evaluation batch, the update the
+optimizer keeps, the ratios a Snapshot reads) and prints the median of the blocks' ratios.
 
 OLD_SOURCE_DIR holds the tuinn package before the change (e.g. `git archive <commit> | tar -x -C DIR`).
 Each round runs one process on the old code and one on this checkout, alternating which goes first, and
@@ -64,12 +69,80 @@ def run(source: Path, preset: str, steps: int) -> float:
     return float(json.loads(out.stdout.strip().splitlines()[-1])["us_per_step"])
 
 
+def in_process(preset: str, rounds: int) -> None:
+    """Blocks of steps with the health parts off, then on, `rounds` times; the median of on/off."""
+    import time
+    from contextlib import ExitStack
+    from unittest import mock
+
+    from threadpoolctl import threadpool_limits
+
+    from tuinn.config import load_preset
+    from tuinn.nn.optimizers import Optimizer
+    from tuinn.train import evaluation, views
+    from tuinn.train.setup import quiet_float_errors
+    from tuinn.train.trainer import Trainer
+
+    class NoTally:
+        def add(self, network: object) -> None:
+            pass
+
+        def result(self) -> dict[str, object]:
+            return {}
+
+    def bare_subtract(self: Optimizer, name: str, p: object, *updates: object) -> None:
+        for u in updates:
+            p -= u  # type: ignore[operator]
+
+    config = load_preset(preset)
+    trainer = Trainer(config, stop_at_target=False)
+    every = max(1, -(-config.train.epochs // 20))
+    unit = trainer.clock.steps_per_epoch * trainer.eval_every  # steps between evaluations: each block holds as many
+    block = max(1, round(STEPS[preset] / 20 / unit)) * unit
+
+    def run_block() -> float:
+        epoch, start = trainer.epoch, time.perf_counter()
+        for _ in range(block):
+            trainer.step()
+            if trainer.epoch != epoch:
+                epoch = trainer.epoch
+                if epoch % every == 0:
+                    trainer.snapshot(detail=False)
+        return (time.perf_counter() - start) / block
+
+    ratios, off_times, on_times = [], [], []
+    with threadpool_limits(limits=1), quiet_float_errors():
+        trainer.clock.budget = 10**9
+        run_block()  # warm up (and end on an evaluation, so every block holds the same evaluations)
+        for _ in range(rounds):
+            with ExitStack() as off:
+                off.enter_context(mock.patch.object(evaluation, "ActivityTally", NoTally))
+                off.enter_context(mock.patch.object(Optimizer, "_subtract", bare_subtract))
+                off.enter_context(mock.patch.object(views, "update_ratios", lambda net, opt: {}))
+                off_times.append(run_block())
+            on_times.append(run_block())
+            ratios.append(on_times[-1] / off_times[-1])
+    print(
+        f"{preset:12s} in one process, {rounds} blocks of {block} steps each way: off {1e6 * statistics.median(off_times):9.1f}"
+        f" µs/step  on {1e6 * statistics.median(on_times):9.1f} µs/step  median on/off {statistics.median(ratios):.3f}"
+        f"  (quartiles {statistics.quantiles(ratios, n=4)[0]:.3f} … {statistics.quantiles(ratios, n=4)[2]:.3f})",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("old", type=Path, help="a directory holding the tuinn package before the change")
+    parser.add_argument("old", type=Path, nargs="?", help="a directory holding the tuinn package before the change")
+    parser.add_argument("--in-process", action="store_true", help="switch the health parts off and on in one process")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--presets", nargs="+", default=list(STEPS))
     args = parser.parse_args()
+    if args.in_process:
+        for preset in args.presets:
+            in_process(preset, args.rounds)
+        return
+    if args.old is None:
+        parser.error("give OLD_SOURCE_DIR, or --in-process")
     for preset in args.presets:
         times: dict[str, list[float]] = {"old": [], "new": []}
         for r in range(args.rounds):

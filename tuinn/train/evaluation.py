@@ -29,13 +29,18 @@ FIGURES = ("train_loss", "val_loss", "train_metric", "val_metric")
 class Evaluation:
     """One measurement: the figures by name, the confusion matrix and the classes predicted for the sample set.
 
-    `activity`: each hidden layer's saturated and dead shares on the training subset (the evaluation batch).
+    `tally` counted the hidden layers' outputs on the training subset (the evaluation batch).
     """
 
     figures: dict[str, float | None]
     confusion: np.ndarray | None
     sample_predicted: np.ndarray | None
-    activity: dict[str, Activity] = field(default_factory=dict)
+    tally: ActivityTally = field(default_factory=ActivityTally)
+
+    @property
+    def activity(self) -> dict[str, Activity]:
+        """Each hidden layer's saturated and dead shares on the evaluation batch (worked out when read)."""
+        return self.tally.result()
 
 
 class Evaluator:
@@ -74,7 +79,7 @@ class Evaluator:
             "train_metric": train_metric,
             "val_metric": val_metric,
         }
-        return Evaluation(figures, confusion, val_predicted if len(ds.x_val) else None, tally.result())
+        return Evaluation(figures, confusion, val_predicted if len(ds.x_val) else None, tally)
 
     def _measure(
         self, network: Network, x: np.ndarray, y: np.ndarray, labels: np.ndarray, tally: ActivityTally | None = None

@@ -64,6 +64,8 @@ def by_unit(a: np.ndarray) -> np.ndarray:
     In the order the outputs lie in memory, so no copy is made when the units are the innermost axis
     (a conv layer's maps lie position-major, not sample-major).
     """
+    if a.ndim == 2:  # a dense layer's: as it is
+        return a
     units = a.shape[-1]
     if a.strides[-1] == a.itemsize and a.strides[-1] == min(abs(s) for s in a.strides):
         return a.ravel(order="K").reshape(-1, units)
