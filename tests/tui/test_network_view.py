@@ -406,3 +406,12 @@ async def test_a_unit_added_in_the_lab_links_on_with_weight_0():
         assert len(outgoing) == 2 * 16
         assert all(link.weight == 0.0 and link.magnitude == 0 and link.sign == 0 for link in outgoing)
         assert_links_match(view, t.snapshot())
+
+
+async def test_each_hidden_columns_heading_gives_its_layers_health(spiral):
+    snapshot = spiral.snapshot()
+    async with shown([snapshot], size=(200, 60)) as view:
+        heading = view._lines[0].text
+        for stats in snapshot.layer_stats[:-1]:  # the hidden layers (tanh: their saturated share)
+            assert stats.log_update_ratio is not None and stats.saturated is not None
+            assert f"{stats.name} tanh Δ{stats.log_update_ratio:.1f} sat {stats.saturated:.0%}" in heading, heading
