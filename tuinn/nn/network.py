@@ -271,6 +271,14 @@ class Network:
     def parameter_count(self) -> int:
         return int(self.flat_params.size)
 
+    def views_of(self, flat: Array) -> dict[str, Array]:
+        """`flat`, an array laid out as `flat_params`, cut into views named and shaped as `params`."""
+        views, offset = {}, 0
+        for name, p in self.params.items():  # in the order _pack laid them out
+            views[name] = flat[offset : offset + p.size].reshape(p.shape)
+            offset += p.size
+        return views
+
     def weight_grad_norms(self) -> dict[str, float]:
         """L2 norm of each layer's weight gradient, by layer name, input to output."""
         return {l.name: float(np.linalg.norm(l.gradients["W"])) for l in self.layers if "W" in l.gradients}
