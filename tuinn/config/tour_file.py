@@ -11,6 +11,7 @@ The stops live in ``presets/tour.toml`` beside the presets they show (text, not 
     look = "What to look at on the screen."
     try = "What to try, with the keys."
     table = "million-pixels"   # optional: a preset whose --summary table the stop also shows
+    lesson = ["gradients"]     # optional: the panels the stop is about (default: its preset's lesson)
 
     [[stop.check]]             # optional: counts the lesson quotes, from the preset's plan
     preset = "million-pixels"  # default: the stop's preset
@@ -33,11 +34,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, preset_names
+from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, parse_lesson, preset_names
 
 EXPECTATIONS = ("meets", "misses")
 COUNTS = ("neurons", "parameters", "dense_equivalent")
-STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check"}
+STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "lesson"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Stop:
     things_to_try: str
     table: str | None = None
     checks: tuple[CountCheck, ...] = ()
+    lesson: tuple[str, ...] = ()  # the panels the stop is about; () -> its preset's lesson
 
 
 def load_tour(text: str | None = None, source: str = f"presets/{TOUR_FILE}") -> tuple[Stop, ...]:
@@ -115,6 +117,7 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
         look=texts["look"],
         things_to_try=texts["try"],
         table=raw.get("table"),
+        lesson=parse_lesson(raw.get("lesson", []), fail),
         checks=tuple(
             c for j, check in enumerate(checks, start=1) for c in _checks(fail, j, check, texts["preset"], known)
         ),

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import (
     DIVERGING,
     MAGNITUDE,
@@ -22,6 +23,8 @@ from tuinn.tui.widgets.panel import Panel
 NORM_SCALE = Scale(-8.0, 2.0)  # log10 ‖∇W‖: fixed, so a row's colour means the same all run long
 MIN_MATRIX_LINES = 5  # title, three lines of matrix, colour bar
 SIDE_BY_SIDE = 18  # cells each half needs to put the matrix beside the history
+MIN_EPOCHS, WANT_EPOCHS = 20, 120  # history columns: the least that shows a fade, and plenty
+WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
 
 
 class GradientsPanel(Panel):
@@ -33,6 +36,14 @@ class GradientsPanel(Panel):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._scales = LayerScales()
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """Every layer's row of the history, its heading and its colour bar; with room, the matrix under them."""
+        names = snapshot.grad_history_layers
+        label = max((len(n) for n in names), default=0) + 1
+        lines = len(names) + 2
+        return Need.content(label + MIN_EPOCHS, lines, label + WANT_EPOCHS, lines + WANT_MATRIX_LINES)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
