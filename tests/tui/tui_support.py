@@ -4,6 +4,7 @@ of the screen."""
 from __future__ import annotations
 
 import numpy as np
+from textual.widgets import TabPane
 
 from tuinn.config import RunConfig, load_preset, parse_config, with_overrides
 from tuinn.data import Dataset, data_spec_for_path
@@ -152,3 +153,13 @@ def panel_text(app: TuinnApp, kind: type) -> str:
     """The text of the panel of type `kind`, its lines joined by spaces (so wrapped phrases read whole)."""
     panel = app.query_one(kind)
     return " ".join(" ".join(strip.text.split()) for strip in panel._lines)
+
+
+async def reveal(app: TuinnApp, pilot, kind: type):
+    """The panel of type `kind`, its tab opened first when the layout put it on one."""
+    panel = app.query_one(kind)
+    for pane in app.query(TabPane):
+        if panel in pane.query(kind):
+            pane.parent.parent.active = pane.id  # the TabbedContent holding the pane
+            await pilot.pause()
+    return panel

@@ -21,6 +21,7 @@ from tuinn.config.tour_file import Stop, load_tour
 from tuinn.report.summary import summary_table
 from tuinn.train import commands as cmd
 from tuinn.train.setup import plan_model, preset_input_shape
+from tuinn.tui.layout import banner_lines
 from tuinn.tui.workbench import AboutKeeper, Send
 
 SECTIONS = (("History", "history"), ("Look", "look"), ("Try", "things_to_try"))
@@ -46,7 +47,7 @@ class TourPosition:
 
 
 class TourPanel(Static):
-    """The stop's title, then as much of its history, what to look at and what to try as fits."""
+    """The tour's banner: the stop's heading and what to look at, in the one or two lines the layout leaves it."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -67,7 +68,21 @@ class TourPanel(Static):
     def _draw(self) -> None:
         width = self.content_region.width
         if self.position is not None and width > 0:
-            self.update(lesson_text(self.position, width, self.max_lines))
+            self.update(banner_text(self.position, width, self.max_lines))
+
+
+def banner_text(position: TourPosition, width: int, lines: int) -> Text:
+    """The heading with the keys, then (in two lines) what to look at, cut to fit; `t` shows the whole text."""
+    keys = Text("  t: whole text · > next · < previous", "dim")
+    heading = Text(position.heading(), "bold")
+    heading.truncate(max(1, width - keys.cell_len), overflow="ellipsis")
+    look = Text.assemble(("Look: ", "bold cyan"), position.stop.look)
+    if lines < 2:
+        first = heading + keys
+        first.truncate(width, overflow="ellipsis")
+        return first
+    look.truncate(width, overflow="ellipsis")
+    return Text("\n").join([heading + keys, look])
 
 
 def lesson_text(position: TourPosition, width: int, max_lines: int) -> Text:
@@ -132,9 +147,14 @@ class TourGuide:
         self.position = position
 
     def lines(self) -> int:
-        """Lines the tour panel may take: more on a big screen, few on a small one."""
-        height = self.app.size.height
-        return 11 if height >= 50 else 4 if height >= 36 else 3
+        """Lines the tour's banner takes (as the layout plans it)."""
+        return banner_lines(self.app.size.height, True)
+
+    def lesson(self, preset: str) -> tuple[str, ...]:
+        """The panels the stop on screen is about, when its preset is the one running (else none)."""
+        if self.position is None or self.position.stop.preset != preset:
+            return ()
+        return self.position.stop.lesson
 
     def show(self) -> None:
         """Draw the tour panel for the screen's size (hidden when no tour runs)."""
