@@ -26,6 +26,7 @@ TWO_LINE_BANNER = 45  # from this height the banner takes two lines, below it on
 #: the order the other panels get room in after the lesson's (the pictures before the tables)
 PRIORITY = ("status", "loss", "network", "decision", "sample", "feature_maps", "gradients", "confusion", "architecture")
 PICTURES = frozenset({"network", "decision", "sample", "feature_maps"})  # each wants a column of its own
+FILLS = "loss"  # the panel that uses any height it is given (drawn as a chart)
 FEW_EMPTY_ROWS = 3  # a band of empty rows no taller than this is left as it is
 PRIMARY_SHARE = 0.5  # of the width the first lesson panel is given first, when it wants that much
 assert set(PRIORITY) == set(LESSON_PANELS)
@@ -122,8 +123,8 @@ def plan_layout(
         if left_out:  # some go to tabs: the tab bar takes a line
             rows = max(1, height - TAB_BAR)
             columns, left_out = _pack(order, lessons, attempt, width, rows)
-        tries.append((len(set(lessons) & set(left_out)), len(left_out), len(tries), columns, left_out, rows, attempt))
-    *_, columns, left_out, height, needs = min(tries, key=lambda t: t[:3])
+        tries.append((len(set(lessons) & set(left_out)), bool(left_out), len(tries), columns, left_out, rows, attempt))
+    *_, columns, left_out, height, needs = min(tries, key=lambda t: t[:3])  # the share, unless it costs a tab
     placed = _grow(columns, lessons, needs, width, height)
     return Plan(placed, tuple(left_out), lines, width, height)
 
@@ -241,8 +242,8 @@ def _heights(
     for name, more in zip(order, _share(spare, [needs[n].tallest(width) - needs[n].min_height for n in order])):
         heights[name] += more
     spare = height - sum(heights.values())
-    growing = [n for n in order if needs[n].grows and not needs[n].aspect]
-    if spare > 0 and growing:  # past what they want, rather than an empty band under them
+    growing = sorted((n for n in order if needs[n].grows and not needs[n].aspect), key=lambda n: n != FILLS)
+    if spare > 0 and growing:  # past what they want (the loss chart first: it fills any height), not an empty band
         heights[growing[0]] += spare
     return [(n, heights[n]) for n in names]
 
