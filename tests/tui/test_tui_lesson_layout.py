@@ -21,8 +21,17 @@ from tuinn.tui.widgets.status import StatusPanel
 MID = (100, 30)
 HUGE = (200, 60)
 FEW_EMPTY_ROWS = 3
-#: the panels sized to what they draw at 200x60 (GradientsPanel, SamplePanel, FeatureMapsPanel still leave rows empty)
-FILLING = (NetworkView, DecisionPanel, ChartPanel, StatusPanel, ConfusionPanel, ArchitecturePanel, LossPanel)
+#: the panels sized to what they draw at 200x60 (SamplePanel FeatureMapsPanel still leave rows empty)
+FILLING = (
+    GradientsPanel,
+    NetworkView,
+    DecisionPanel,
+    ChartPanel,
+    StatusPanel,
+    ConfusionPanel,
+    ArchitecturePanel,
+    LossPanel,
+)
 
 
 def on_screen(panel: Panel) -> bool:
@@ -47,7 +56,8 @@ async def test_tour_stop_6_shows_all_nine_gradient_rows_and_the_colour_bar_under
         assert {re.search(r"dense_(\d)", line).group(1) for line in rows} >= set("123456789"), rows
         lines = [strip.text for strip in panel._lines]
         bar = next(i for i, line in enumerate(lines) if "-8" in line and "+2" in line)  # the history's colour bar
-        assert bar == 1 + 9 and bar < panel.content_region.height
+        last = max(i for i, line in enumerate(lines) if line.startswith("dense_9"))
+        assert last < bar < panel.content_region.height
 
 
 async def test_digits_cnn_shows_ten_confusion_rows_and_the_summary(mnist_folder) -> None:
@@ -120,8 +130,8 @@ async def test_clicking_a_node_selects_it() -> None:
 
 
 async def test_at_200x60_the_pictures_and_tables_have_no_band_of_empty_rows(mnist_folder) -> None:
-    """The network, the boundary, the loss chart, status, confusion and architecture fill what they are given (the
-    gradient heatmap, the sample and the feature maps do not yet: see FILLING)."""
+    """The network, the boundary, the gradients, the loss chart, status, confusion and architecture fill their room (the
+    sample and the feature maps do not yet: see FILLING)."""
     for preset in ("spiral", "deep-sigmoid", "digits-cnn", "xor"):
         app = preset_app(preset, mnist_folder)
         async with app.run_test(size=HUGE) as pilot:
