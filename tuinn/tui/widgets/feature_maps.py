@@ -118,7 +118,7 @@ class FeatureMapsPanel(Panel):
             f"{shown.shape[2]} of {k.weights.shape[2]}" if shown.shape[2] < k.weights.shape[2] else f"{shown.shape[2]}"
         )
         title = Text.assemble((f"{count} kernels of ", "dim"), (k.layer, "bold"), (f"  ±{peak:g}{mean}", "dim"))
-        return self.text_lines([title], width) + heatmap_strips(
+        return self.rich_lines(title, width) + heatmap_strips(  # the title wraps in a narrow column
             tile_grid(shown, zoom, per_row), scale, self.ramp(DIVERGING)
         )
 
