@@ -73,7 +73,7 @@ class TourPanel(Static):
 
 def banner_text(position: TourPosition, width: int, lines: int) -> Text:
     """The heading with the keys, then (in two lines) what to look at, cut to fit; `t` shows the whole text."""
-    keys = Text("  t: whole text · > next · < previous", "dim")
+    keys = Text("  t the whole text · > next · < previous", "dim")
     heading = Text(position.heading(), "bold")
     heading.truncate(max(1, width - keys.cell_len), overflow="ellipsis")
     look = Text.assemble(("Look: ", "bold cyan"), position.stop.look)
