@@ -150,9 +150,15 @@ def screen_text(app: TuinnApp) -> str:
 
 
 def panel_text(app: TuinnApp, kind: type) -> str:
-    """The text of the panel of type `kind`, its lines joined by spaces (so wrapped phrases read whole)."""
+    """The text of the panel of type `kind`, its lines joined by spaces (so wrapped phrases read whole).
+
+    A panel on a tab not shown is drawn for the screen's size (what its tab would show).
+    """
     panel = app.query_one(kind)
-    return " ".join(" ".join(strip.text.split()) for strip in panel._lines)
+    lines = panel._lines
+    if not panel.size.width and panel.snapshot is not None:
+        lines = panel.build(panel.snapshot, app.size.width - 4, app.size.height - 4)
+    return " ".join(" ".join(strip.text.split()) for strip in lines)
 
 
 async def reveal(app: TuinnApp, pilot, kind: type):
