@@ -124,7 +124,7 @@ def plan_layout(
             rows = max(1, height - TAB_BAR)
             columns, left_out = _pack(order, lessons, attempt, width, rows)
         tries.append((len(set(lessons) & set(left_out)), bool(left_out), len(tries), columns, left_out, rows, attempt))
-    *_, columns, left_out, height, needs = min(tries, key=lambda t: t[:3])  # the share, unless it costs a tab
+    *_, columns, left_out, height, _ = min(tries, key=lambda t: t[:3])  # the share, unless it costs a tab
     placed = _grow(columns, lessons, needs, width, height)
     return Plan(placed, tuple(left_out), lines, width, height)
 
