@@ -31,8 +31,9 @@ from textual.pilot import Pilot  # noqa: E402
 
 import tuinn.tui  # noqa: E402
 from tuinn.config import load_preset  # noqa: E402
+from tuinn.train.setup import quiet_float_errors  # noqa: E402
 from tuinn.train.snapshot import Snapshot  # noqa: E402
-from tuinn.train.trainer import Trainer, quiet_float_errors  # noqa: E402
+from tuinn.train.trainer import Trainer  # noqa: E402
 from tuinn.tui.widgets.dashboard import Dashboard  # noqa: E402
 from tuinn.tui.widgets.panel import Panel  # noqa: E402
 

@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from tuinn.config import RunConfig, load_preset
 from tuinn.train.recorder import FIRST_INTERVAL, FRAMES_PER_LEVEL, Recorder
+from tuinn.train.runner import watchable_speed
 from tuinn.train.trainer import Trainer
 
 HOUR = 3600.0
@@ -60,7 +61,7 @@ def steps_per_second(preset: str) -> float:
 
 def measure(preset: str, frames: int, folder: Path) -> None:
     """Record `frames` frames of `preset` at the app's pace and print their sizes."""
-    limit = Trainer(load_preset(preset)).watchable_speed()  # the app starts tiny runs at this speed limit
+    limit = watchable_speed(Trainer(load_preset(preset)))  # the app cruises at this speed limit once it lifts the watching pace
     per_frame = max(1, round(min(steps_per_second(preset), limit or float("inf")) * FIRST_INTERVAL))
     trainer = Trainer(endless(preset), stop_at_target=False)
     path = folder / f"{preset}.rec"

@@ -167,6 +167,8 @@ def summarize(results: list[dict]) -> dict:
         "traced_peak_bytes": max(peaks) if peaks else None,
         "others_busy": max(r["others_busy"] for r in results),
         "info": results[0]["info"],
+        # tuinn measures its step's plan in each process: they may differ
+        "plans": sorted({plan_of(r["info"]) for r in results if "tuinn_threads" in r["info"]}),
     }
 
 
@@ -201,11 +203,19 @@ def verdict(w: Workload, ours: dict, theirs: dict | None, peak: float | None) ->
     return ratio_text, "figures", "—"
 
 
+def plan_of(info: dict) -> str:
+    """tuinn's threads and its step's plan: '2 threads, 2 slices', '2 threads, 2 BLAS threads', '… in chunks of 16'."""
+    shards, blas = info["tuinn_shards"], info.get("tuinn_blas_threads", 1)
+    how = f"{shards} slices" if shards > 1 else f"{blas} BLAS threads" if blas > 1 else "1 slice"
+    chunk = info.get("tuinn_chunk", 0)
+    return f"{info['tuinn_threads']} threads, {how}{f' in chunks of {chunk}' if chunk else ''}"
+
+
 def threads_of(s: dict) -> str:
-    """The thread count an engine ran with (and tuinn's slices of the batch), from its worker's info."""
+    """The thread count an engine ran with (and tuinn's plans in its processes), from its workers' info."""
     info = s["info"]
     if "tuinn_threads" in info:
-        return f"{info['tuinn_threads']} threads, {info['tuinn_shards']} slice{'s' * (info['tuinn_shards'] > 1)}"
+        return " / ".join(s["plans"])
     return str(info.get("torch_threads", info.get("blas_threads")))
 
 

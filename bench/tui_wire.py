@@ -158,6 +158,7 @@ def measure(
     app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS, *data], env, size)
     try:
         ready = app.wait_for_text(READY, 0, timeout=30) - app.started
+        app.press("s", "Samples/s")  # the app starts at the watching pace: s lifts it (full speed, samples/s shown)
         app.pump(1.0)  # let the first full paint and the training warm-up pass
         mark = len(app.chunks)
         byte_rate, burst_rate = app.rate(seconds)

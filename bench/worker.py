@@ -32,11 +32,13 @@ Step = Callable[[], None]
 GEMM_SIZE = 1024
 
 
-def tuinn_step(w: Workload, threads: int) -> Step:
+def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, object]]]:
     """The step the Trainer runs: loss_and_grads, then one optimizer pass over the flat buffer.
 
-    With `threads` workers (0: `tuinn --headless`'s default, every core this process may
-    use) and BLAS at one thread, as the Trainer runs them.
+    With `threads` cores (0: `tuinn --headless`'s default, every core this process may
+    use) and BLAS at one thread around it, as the Trainer runs them; takes the first step,
+    which measures the step's plan, before returning. Also returns what the step ran with:
+    threads, slices, BLAS threads, chunk.
     """
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -56,17 +58,17 @@ def tuinn_step(w: Workload, threads: int) -> Step:
         net.loss_and_grads(x, y)
         opt.step(params, grads)
 
-    return step
+    def plan() -> dict[str, object]:
+        ran = net._parallel.plan(w.batch) if net._parallel is not None else None
+        return {
+            "tuinn_threads": net.threads,
+            "tuinn_shards": ran.shards if ran else 1,
+            "tuinn_blas_threads": ran.blas_threads if ran else 1,
+            "tuinn_chunk": ran.chunk if ran else 0,
+        }
 
-
-def tuinn_split(w: Workload, threads: int) -> dict[str, int]:
-    """The threads tuinn was given and the slices (shards) it splits the workload's batch into."""
-    from tuinn.nn import Network
-    from tuinn.nn.parallel import DataParallel, available_cores
-
-    threads = threads or available_cores()
-    net = Network.from_spec(w.spec, w.input_shape, seed=0, dtype=w.dtype)
-    return {"tuinn_threads": threads, "tuinn_shards": DataParallel(net, threads).shards(w.batch)}
+    step()  # the first step measures the plan: before the run length is calibrated on the steps' time
+    return step, plan
 
 
 def torch_step(w: Workload, threads: int) -> Step:
@@ -169,9 +171,10 @@ def main() -> None:
         step = gemm_step()
     elif args.workload is None:
         parser.error(f"{args.engine} needs a workload")
+    elif args.engine == "tuinn":
+        step, plan = tuinn_step(WORKLOADS[args.workload], args.threads)
     else:
-        w = WORKLOADS[args.workload]
-        step = (tuinn_step if args.engine == "tuinn" else torch_step)(w, args.threads)
+        step = torch_step(WORKLOADS[args.workload], args.threads)
     times = time_runs(step, args.runs, args.run_seconds, args.warmup_seconds)
     if args.engine == "torch":
         from torch_nets import torch_versions
@@ -180,7 +183,7 @@ def main() -> None:
     else:
         info = numpy_info()
         if args.engine == "tuinn":
-            info.update(tuinn_split(WORKLOADS[args.workload], args.threads))
+            info.update(plan())
     result = {
         "engine": args.engine,
         "workload": args.workload,

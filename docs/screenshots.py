@@ -88,6 +88,26 @@ async def lab_screenshot(out: Path) -> None:
         app.save_screenshot(str(out))
 
 
+#: the baseline pictures: deep-sigmoid's whole run pinned (B), then deep-relu opened and trained beside its ghost
+BASELINE_SHOTS = {"deep-relu-baseline": (WIDE, ()), "deep-relu-baseline-chart": (WIDE, ("p",))}
+
+
+async def baseline_screenshot(size: tuple[int, int], keys: tuple[str, ...], out: Path) -> None:
+    """deep-sigmoid trained through its budget and pinned as the baseline; deep-relu opened and trained; `keys`."""
+    source = StepSource(Trainer(load_preset("deep-sigmoid"), stop_at_target=False))
+    app = TuinnApp(source)
+    async with app.run_test(size=size) as pilot:
+        source.advance(2500)
+        await pilot.press("B")
+        app.send(cmd.OpenPreset(load_preset("deep-relu")))
+        source.advance(600)
+        app.clear_notifications()
+        await pilot.pause()
+        await pilot.press(*HIDE_ABOUT, *keys)
+        await pilot.pause()
+        app.save_screenshot(str(out))
+
+
 if __name__ == "__main__":
     here = Path(__file__).parent
     wanted = set(sys.argv[1:])
@@ -96,3 +116,6 @@ if __name__ == "__main__":
             asyncio.run(screenshot(shot, here / f"{stem}.svg"))
     if not wanted or "spiral-editor" in wanted:
         asyncio.run(lab_screenshot(here / "spiral-editor.svg"))
+    for stem, (size, keys) in BASELINE_SHOTS.items():
+        if not wanted or stem in wanted:
+            asyncio.run(baseline_screenshot(size, keys, here / f"{stem}.svg"))

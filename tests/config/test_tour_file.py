@@ -59,6 +59,7 @@ def test_each_chapter_names_its_people_and_dates(preset, names):
         ('look = "l"', 'look = ""', "stop 1: key 'look': must be a non-empty string"),
         ('try = "t"', 'try = "t"\ncolour = "red"', "stop 1: key 'colour': unknown key"),
         ('try = "t"', 'try = "t"\ntable = "nope"', "stop 1: key 'table': unknown preset 'nope'"),
+        ('try = "t"', 'try = "t"\nstart = "later"', "stop 1: key 'start': must be one of watch, paused"),
         ('try = "t"', 'try = "t"\n[[stop.check]]\nlayer = "dense_1"\n', "key 'check[1]': needs one of"),
         (
             'try = "t"',
@@ -78,3 +79,28 @@ def test_bad_tour_files_name_the_stop_and_key(old, new, message):
     with pytest.raises(ConfigError) as err:
         load_tour(GOOD.replace(old, new), "mine.toml")
     assert str(err.value).startswith("mine.toml: ") and message in str(err.value)
+
+
+def test_the_comparison_stops_name_the_run_they_compare_with():
+    """The limited-data pair (stop 8 against stop 7) and ReLU against the vanishing gradient."""
+    compares = {s.preset: s.compare for s in load_tour() if s.compare}
+    assert compares == {"digits-small-deep": "digits-small-shallow", "deep-relu": "deep-sigmoid"}
+
+
+@pytest.mark.parametrize(
+    ("compare", "message"),
+    [
+        ('"nonesuch"', "key 'compare': must be 'previous' or a preset's name"),
+        ("3", "key 'compare': must be 'previous' or a preset's name"),
+    ],
+)
+def test_a_bad_comparison_is_refused_naming_the_stop(compare, message):
+    with pytest.raises(ConfigError, match=f"stop 2: {message}"):
+        load_tour(GOOD + "\n" + GOOD + f"compare = {compare}\n")
+
+
+def test_previous_means_the_stop_before_and_the_first_stop_has_none():
+    second = GOOD.replace('"and"', '"xor"') + 'compare = "previous"\n'
+    assert load_tour(GOOD + "\n" + second)[1].compare == "and"
+    with pytest.raises(ConfigError, match="stop 1: key 'compare': the first stop has no previous stop"):
+        load_tour(GOOD + 'compare = "previous"\n')

@@ -53,9 +53,23 @@ def test_tour_in_projector_mode_for_a_class(terminal):
     """`tuinn tour --projector` in 256 colours at 200x60: each stop's picture large and its numbers in large digits."""
     pane = terminal("env -u COLORTERM tuinn tour --projector --stop 3", width=200, height=60)
     screen = pane.wait_for(
-        "Tour 3/14", "Decision boundary", re.compile(r"xor · (running|finished)"), "epoch (of", timeout=20
-    )
+        "Tour 3/14", "Decision boundary", "xor · paused · space to start", "epoch (of", timeout=20
+    )  # (the stop's lesson is over within seconds: it waits for space)
     assert "Architecture" not in screen
     pane.send_keys(">")
     pane.wait_for("Tour 4/14", re.compile(r"spiral · (running|finished)"), "validation accuracy, %")
+    quits_cleanly(pane)
+
+
+@pytest.mark.e2e
+def test_tour_at_stop_8_shows_the_limited_data_pair_together(terminal):
+    """`tuinn tour --stop 8`: the shallow net of stop 7 was never on screen; its whole run is computed and pinned,
+    so its val acc ghost and final figure sit beside the deep net's; B unpins it."""
+    pane = terminal("tuinn tour --stop 8", width=120, height=40)
+    screen = pane.wait_for(
+        "Tour 8/14", "baseline: digits-small-shallow · layers 2→9", re.compile(r"final val acc 0\.9\d vs"), timeout=20
+    )
+    assert re.search(r"  baseline 0\.9\d{3} ", screen), screen  # the ghost row under the deep net's val acc
+    pane.send_keys("B")
+    pane.wait_for("baseline unpinned")
     quits_cleanly(pane)

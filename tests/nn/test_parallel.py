@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from tuinn.nn import Network, make_optimizer, parallel
-from tuinn.nn.parallel import MAX_GEMM_SHARE, RELATIVE_TOLERANCE
+from tests.nn.parallel_support import batch, relative_difference, train
+from tuinn.nn import Network, step_plan
+from tuinn.nn.step_plan import MAX_GEMM_SHARE, RELATIVE_TOLERANCE
 
 
 def dense(units: int, activation: str = "relu") -> dict:
@@ -27,12 +28,6 @@ CNN = {
 NETS = {"mlp": (MLP, (200,)), "cnn": (CNN, (12, 12, 2))}
 
 
-def batch(input_shape: tuple[int, ...], n: int = 128, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(3)
-    x = rng.standard_normal((n, *input_shape)).astype(dtype)
-    return x, np.eye(10, dtype=dtype)[rng.integers(0, 10, n)]
-
-
 def build(name: str, threads: int, dtype=np.float32, **extra) -> Network:
     spec, shape = NETS[name]
     net = Network.from_spec({**spec, **extra}, shape, seed=1, dtype=dtype)
@@ -48,12 +43,10 @@ def one_blas_thread():
 
 @pytest.fixture(autouse=True)
 def split_gemm_bound_nets_too(monkeypatch):
-    """These tests check the split itself, on a dense net as well: the rule that keeps GEMM-bound nets whole is off."""
-    monkeypatch.setattr(parallel, "MAX_GEMM_SHARE", 1.0)
-
-
-def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a.astype(np.float64) - b) / np.linalg.norm(b.astype(np.float64)))
+    """These tests check the split itself, on a dense net as well: no calibration, and the rule that
+    keeps GEMM-bound nets whole is off."""
+    monkeypatch.setattr(step_plan, "CALIBRATE", False)
+    monkeypatch.setattr(step_plan, "MAX_GEMM_SHARE", 1.0)
 
 
 @pytest.mark.parametrize("name", NETS)
@@ -76,17 +69,6 @@ def test_float64_agrees_to_rounding() -> None:
     one.loss_and_grads(x, y)
     two.loss_and_grads(x, y)
     assert relative_difference(two.flat_grads, one.flat_grads) < 1e-12
-
-
-def train(net: Network, steps: int = 5) -> list[float]:
-    x, y = batch(net.input_shape)
-    opt = make_optimizer("sgd", 0.1)
-    losses = []
-    for _ in range(steps):
-        loss, _ = net.loss_and_grads(x, y)
-        opt.step({"all": net.flat_params}, {"all": net.flat_grads})
-        losses.append(loss)
-    return losses
 
 
 def test_one_thread_count_repeats_bit_for_bit() -> None:
@@ -158,6 +140,6 @@ def test_threads_must_be_positive() -> None:
 
 def test_gemm_bound_nets_stay_whole_and_memory_bound_ones_split(monkeypatch) -> None:
     """The rule as shipped: the dense net (GEMMs ~80% of its step) keeps one shard, the CNN splits."""
-    monkeypatch.setattr(parallel, "MAX_GEMM_SHARE", MAX_GEMM_SHARE)
+    monkeypatch.setattr(step_plan, "MAX_GEMM_SHARE", MAX_GEMM_SHARE)
     assert build("mlp", 2)._parallel.shards(128) == 1
     assert build("cnn", 2)._parallel.shards(128) == 2

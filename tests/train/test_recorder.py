@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -12,11 +15,13 @@ import pytest
 from tuinn.config import load_preset
 from tuinn.report.console import JsonReporter
 from tuinn.report.headless import run_headless
+from tuinn.train import commands as cmd
 from tuinn.train.picture_codec import PAD, REUSE_SPAN
 from tuinn.train.recorder import (
     FIRST_INTERVAL,
     FRAMES_PER_LEVEL,
     LEVELS,
+    MAX_PENDING,
     PICTURE_BYTES_PER_FRAME,
     PICTURE_FIELDS,
     Recorder,
@@ -147,6 +152,7 @@ def test_the_app_frame_rate_halves_every_level_so_long_runs_stay_small(tmp_path)
     hour = 3600.0
     while now[0] < hour:
         taken += recorder.offer(snap)
+        recorder.flush()  # the writer thread keeps up (this clock runs faster than any writer: nothing coalesces)
         now[0] += 0.1
     recorder.close()
     # levels of FRAMES_PER_LEVEL frames at FIRST_INTERVAL, 2x, 4x ... cover an hour in few frames
@@ -225,3 +231,91 @@ def test_a_version_1_recording_is_still_read(tmp_path):
     recording = Recording(path)
     assert len(recording) == 1
     assert_like(recording[0], live[0])
+
+
+def steps_recorded(path) -> list[int]:
+    recording = Recording(path)
+    return [recording[i].step for i in range(len(recording))]
+
+
+def test_offered_frames_are_written_in_order_by_the_writer_thread(tmp_path, monkeypatch):
+    writers = []
+    encode = Recorder._encode
+    monkeypatch.setattr(
+        Recorder, "_encode", lambda self, *a: (writers.append(threading.current_thread()), encode(self, *a))
+    )
+    trainer = Trainer(load_preset("xor"), stop_at_target=False)
+    now = [0.0]
+    recorder = Recorder(tmp_path / "r.rec", clock=lambda: now[0])
+    offered = []
+    for _ in range(12):
+        trainer.step()
+        offered.append(trainer.step_count)
+        assert recorder.offer(trainer.snapshot())
+        recorder.flush()
+        now[0] += 1.0
+    recorder.close()
+    assert steps_recorded(tmp_path / "r.rec") == offered
+    assert writers and all(t is not threading.main_thread() and t.name == "tuinn-recorder" for t in writers)
+
+
+def test_a_writer_behind_coalesces_and_close_writes_the_final_frame(tmp_path, monkeypatch):
+    gate = threading.Event()
+    encode = Recorder._encode
+    monkeypatch.setattr(Recorder, "_encode", lambda self, *a: (gate.wait(10), encode(self, *a)))
+    trainer = Trainer(load_preset("xor"), stop_at_target=False)
+    now = [0.0]
+    recorder = Recorder(tmp_path / "r.rec", clock=lambda: now[0])
+    for _ in range(3 * MAX_PENDING):  # the writer is held at the first frame: the queue fills
+        trainer.step()
+        assert recorder.offer(trainer.snapshot())
+        now[0] += 1.0
+    trainer.step()
+    final = trainer.snapshot()
+    assert recorder.offer(final, force=True)
+    threading.Timer(0.2, gate.set).start()
+    recorder.close()  # waits for the writer: every frame still queued is written, the final one last
+    steps = steps_recorded(tmp_path / "r.rec")
+    assert steps[-1] == final.step and steps == sorted(set(steps))
+    assert recorder.coalesced > 0 and recorder.frames == len(steps) == recorder.accepted
+    assert len(steps) <= MAX_PENDING + 2
+
+
+def test_a_finished_run_is_not_recorded_past_its_end(tmp_path):
+    config = load_preset("xor")
+    trainer = Trainer(dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=5)))
+    trainer.run_epochs(5)
+    assert trainer.finished
+    now = [0.0]
+    recorder = Recorder(tmp_path / "r.rec", clock=lambda: now[0])
+    taken = 0
+    for _ in range(50):  # the screen goes on showing the finished run
+        taken += recorder.offer(trainer.snapshot())
+        now[0] += 5.0
+    assert taken == 1
+    trainer.submit(cmd.CycleActivation())  # something new on the finished run is recorded
+    trainer.apply_commands()
+    assert recorder.offer(trainer.snapshot())
+    assert recorder.offer(trainer.snapshot(), force=True)  # the run as it ended: a keyframe
+    recorder.close()
+    assert len(steps_recorded(tmp_path / "r.rec")) == 3
+
+
+def test_frames_still_queued_are_written_when_the_process_ends_without_close(tmp_path):
+    script = f"""
+import time
+from tuinn.config import load_preset
+from tuinn.train.recorder import Recorder
+from tuinn.train.trainer import Trainer
+encode = Recorder._encode
+Recorder._encode = lambda self, *a: (time.sleep(0.2), encode(self, *a))  # a writer far behind
+trainer = Trainer(load_preset("xor"))
+recorder = Recorder({str(tmp_path / "r.rec")!r})
+for _ in range(3):
+    trainer.step()
+    recorder.offer(trainer.snapshot(), force=True)
+raise SystemExit(3)  # an error: the app never closes the recorder
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert steps_recorded(tmp_path / "r.rec") == [1, 2, 3]

@@ -56,6 +56,20 @@ def test_commands_reach_the_thread(xor_config):
         runner.stop()
 
 
+def test_s_lifts_the_watching_pace_of_a_running_thread_for_good(xor_config):
+    runner = TrainingThread(Trainer(xor_config, stop_at_target=False), interval=0.02)
+    runner.watch()
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.latest.watching and runner.latest.step > 0)
+        runner.submit(cmd.CycleSpeed())
+        assert wait_until(lambda: not runner.latest.watching)
+        assert wait_until(lambda: runner.latest.step > 100)  # full speed: the ramp would take seconds
+        assert runner.speed is None and runner.latest.speed is None
+    finally:
+        runner.stop()
+
+
 def test_an_error_in_the_thread_stops_training_with_a_message(xor_config, monkeypatch):
     trainer = Trainer(xor_config, stop_at_target=False)
     runner = TrainingThread(trainer, interval=0.02)

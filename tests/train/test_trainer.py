@@ -7,6 +7,7 @@ import pytest
 
 from tuinn.config import ConfigError
 from tuinn.train import commands as cmd
+from tuinn.train import measure
 from tuinn.train.runner import TrainingThread, watchable_speed
 from tuinn.train.trainer import Trainer
 
@@ -17,6 +18,25 @@ def test_training_reaches_the_target_and_stops(xor_config):
     assert t.finished and t.status.target_met
     assert t.epoch < 500  # stop_at_target
     assert any(e.kind == "target" for e in t.events)
+
+
+def test_target_met_is_announced_the_first_time_only(xor_config, monkeypatch):
+    t = Trainer(xor_config, stop_at_target=False)
+    value = {"now": 0.0}
+    monkeypatch.setattr(measure, "current", lambda run: value["now"])
+    met_at = []
+    for now in (1.0, 0.5, 1.0):  # met, lost, met again
+        value["now"] = now
+        t.step()
+        t.evaluate()
+        met_at.append(t.step_count)
+    assert t.status.target_met
+    assert [e.step for e in t.events if e.kind == "target"] == [met_at[0]]  # the first crossing, not the last
+    t.submit(cmd.Reset())
+    t.apply_commands()
+    t.step()
+    t.evaluate()
+    assert [e.step for e in t.events if e.kind == "target"] == [met_at[0], 1]  # a new run meets it anew
 
 
 def test_runs_are_reproducible_bit_for_bit(xor_config):
@@ -61,7 +81,7 @@ def test_speed_cycles_through_the_limits_in_the_driver(xor_config):
     seen = []
     for _ in range(4):
         driver.submit(cmd.CycleSpeed())
-        t.apply_commands()
+        driver.apply_commands()  # (the thread that steps changes the limit: the watching pace sets it too)
         driver.publish()
         seen.append((driver.speed, driver.latest.speed))
     assert seen == [(1000.0, 1000.0), (100.0, 100.0), (10.0, 10.0), (None, None)]

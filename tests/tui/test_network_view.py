@@ -384,10 +384,14 @@ async def test_a_long_equation_keeps_its_strongest_terms(spiral):
 
 async def test_an_input_and_a_unit_whose_inputs_are_not_drawn_say_so():
     maxout = trained("deep-maxout", 3).snapshot()
+    assert maxout.decision is not None and [n.activation for n in maxout.decision.neurons][1:] == ["maxout"] * 8 + [
+        "sigmoid"
+    ]  # every maxout layer has its unit maps
     async with shown([maxout], size=(200, 60), select=UnitChoice(1, 0)) as view:
         text = " ".join(s.text for s in view._lines)
-        assert "out: its inputs are not drawn here" in text and "8 layers not drawn" in text
-        assert view.links == () and view.equation() is None
+        assert "h1.1: its inputs are not drawn here" in text and "links into 8 layers not drawn" in text
+        assert view.equation() is None and view.plan is not None and len(view.plan.columns) == 10
+        assert {link.layer for link in view.links} == {9}  # only the dense output layer's links
         view.select(UnitChoice(0, 1))
         assert "x₂: an input feature" in " ".join(s.text for s in view._lines)
 
@@ -402,3 +406,12 @@ async def test_a_unit_added_in_the_lab_links_on_with_weight_0():
         assert len(outgoing) == 2 * 16
         assert all(link.weight == 0.0 and link.magnitude == 0 and link.sign == 0 for link in outgoing)
         assert_links_match(view, t.snapshot())
+
+
+async def test_each_hidden_columns_heading_gives_its_layers_health(spiral):
+    snapshot = spiral.snapshot()
+    async with shown([snapshot], size=(200, 60)) as view:
+        heading = view._lines[0].text
+        for stats in snapshot.layer_stats[:-1]:  # the hidden layers (tanh: their saturated share)
+            assert stats.log_update_ratio is not None and stats.saturated is not None
+            assert f"{stats.name} tanh Δ{stats.log_update_ratio:.1f} sat {stats.saturated:.0%}" in heading, heading

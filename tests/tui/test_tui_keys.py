@@ -143,6 +143,19 @@ async def test_help_lists_every_key_and_closes(xor_app: TuinnApp) -> None:
         assert "Step       2" in screen_text(xor_app)
 
 
+async def test_help_scrolls_on_down_and_page_down_at_once(xor_app: TuinnApp) -> None:
+    async with xor_app.run_test(size=WIDE) as pilot:
+        await pilot.press("question_mark")
+        body = xor_app.screen.query_one("#help")
+        assert body.max_scroll_y > 0 and body.scroll_y == 0
+        await pilot.press("down")
+        await pilot.pause()
+        assert body.scroll_y == 1  # no Tab first
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 1
+
+
 async def test_p_opens_the_loss_chart_with_switches_marked(xor_app: TuinnApp) -> None:
     async with xor_app.run_test(size=WIDE) as pilot:
         xor_app.source.advance(4)

@@ -6,7 +6,7 @@ import dataclasses
 import io
 
 import pytest
-from tui_support import SMALL, WIDE, panel_text, screen_text
+from tui_support import SMALL, WIDE, panel_text, screen_text, trainer_app
 
 from tuinn.config import load_preset, preset_names
 from tuinn.report.console import JsonReporter
@@ -114,3 +114,40 @@ async def test_replay_offers_the_registrys_replay_keys(recordings) -> None:
         commands = {c.title for c in app.get_system_commands(app.screen)}
         assert {b.tooltip for b in keys.REPLAY_KEYS} <= commands
         assert not {e.name for e in keys.RUN_PALETTE} & commands  # nothing that edits a run
+
+
+async def test_the_app_records_from_step_0_and_not_past_the_runs_end(tmp_path) -> None:
+    config = load_preset("xor")
+    config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=20))
+    now = [0.0]
+    recorder = Recorder(tmp_path / "app.rec", clock=lambda: now[0])
+    app = trainer_app(Trainer(config, stop_at_target=False), recorder=recorder)
+    async with app.run_test(size=WIDE) as pilot:
+        while not app.snapshot.finished:
+            now[0] += 1.0
+            app.source.advance(3)
+            await pilot.pause()
+        for _ in range(20):  # the finished run is still on screen, frame after frame
+            now[0] += 10.0
+            app.source.publish()
+            await pilot.pause()
+    recorder.close()
+    recording = Recording(tmp_path / "app.rec")
+    steps = [recording[i].step for i in range(len(recording))]
+    assert steps[0] == 0 and not recording[0].finished  # a replay starts where the run did
+    assert steps == sorted(steps) and steps[-1] == 20
+    assert sum(recording[i].finished for i in range(len(recording))) == 1
+
+
+async def test_a_watched_run_replays_its_pace_as_the_limit_it_was(tmp_path) -> None:
+    trainer = Trainer(load_preset("xor"), stop_at_target=False)
+    recorder = Recorder(tmp_path / "watched.rec")
+    for _ in range(2):
+        trainer.step()
+        recorder.write(dataclasses.replace(trainer.snapshot(), speed=2.8, watching=True))
+    recorder.close()
+    app = TuinnApp(ReplaySource(Recording(tmp_path / "watched.rec"), autoplay=False))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        status = panel_text(app, StatusPanel)
+        assert "limit 2.8/s" in status and "full speed" not in status  # here s is the replay's speed

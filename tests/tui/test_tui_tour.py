@@ -26,7 +26,14 @@ async def test_the_tour_walks_every_stop_forward_and_back(size) -> None:
             if i:
                 await pilot.press("greater_than_sign")
             await pilot.pause()
-            app.source.advance(2)  # every stop's run trains in this window
+            if stop.start == "paused":  # read first: space starts the run
+                await pilot.press("n")
+                await pilot.press("space")
+                await pilot.pause()
+                assert app.snapshot.step == 1 and not app.snapshot.paused
+                app.source.advance(1)
+            else:
+                app.source.advance(2)  # every stop's run trains in this window
             await pilot.pause()
             assert f"Tour {i + 1}/{len(STOPS)} · {stop.when} · {stop.title[:30]}" in tour_text(app)
             assert app.source.trainer.config.name == stop.preset and app.snapshot.step == 2
@@ -75,6 +82,26 @@ async def test_the_palette_starts_the_tour_at_the_preset_on_screen() -> None:
         await pilot.press("greater_than_sign")
         await pilot.pause()
         assert app.source.trainer.config.name == STOPS[xor_stop + 1].preset
+
+
+async def test_a_stop_whose_lesson_is_over_in_seconds_starts_paused_and_says_space_starts_it() -> None:
+    paused = [i for i, s in enumerate(STOPS) if s.start == "paused"]
+    assert {STOPS[i].preset for i in paused} >= {"perceptron-xor", "xor"}
+    app = tour_app(TourPosition(STOPS, paused[0]))
+    async with app.run_test(size=WIDE) as pilot:
+        app.source.advance(3)
+        await pilot.pause()
+        assert app.snapshot.paused and app.snapshot.step == 0
+        assert "paused · space to start" in panel_text(app, StatusPanel)
+        await pilot.press("space")
+        app.source.advance(3)
+        await pilot.pause()
+        assert app.snapshot.step == 3 and "space to start" not in panel_text(app, StatusPanel)
+        watched = next(i for i, s in enumerate(STOPS) if s.start == "watch" and i > paused[0])
+        await pilot.press(*["greater_than_sign"] * (watched - paused[0]))  # a stop at the watching pace runs
+        await pilot.pause()
+        assert app.source.trainer.config.name == STOPS[watched].preset and not app.source.latest.paused
+        assert app.source.latest.watching
 
 
 async def test_a_tour_key_outside_the_tour_starts_it_here() -> None:

@@ -61,6 +61,16 @@ def seed_conv_trainer() -> Trainer:
     return Trainer(parse_config(SEED_CONV, source="test", base_dir=None), dataset=data)
 
 
+class FakeClock:
+    """The seconds a test says have passed: a driver's clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class StepSource:
     """A run the test steps: no thread and no clock, so everything on screen is deterministic (no throughput figure).
 
@@ -71,8 +81,10 @@ class StepSource:
 
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
-        #: a driver that is never started: it holds the speed limit (`s`) and stamps it on each Snapshot
-        self.driver = TrainingThread(trainer)
+        #: a driver that is never started: it holds the speed limit (`s`) and stamps it on each Snapshot;
+        #: `play` ticks it on a clock the test moves
+        self.clock = FakeClock()
+        self.driver = TrainingThread(trainer, clock=self.clock)
         self.latest: Snapshot = self.driver.snapshot()
         self.error: Exception | None = None
         self._on_snapshot: OnSnapshot | None = None
@@ -84,7 +96,7 @@ class StepSource:
         if isinstance(command, (Scrub, Seek)):
             return
         self.driver.submit(command)
-        self.trainer.apply_commands()
+        self.driver.apply_commands()
         while self.trainer.paused and self.trainer.wants_step:
             self.trainer.step()
         self.publish()
@@ -93,6 +105,14 @@ class StepSource:
         """Train `steps` steps, then show the result."""
         for _ in range(steps):
             self.trainer.step()
+        self.publish()
+
+    def play(self, seconds: float) -> None:
+        """Let `seconds` pass on the driver's clock, take the steps its pace allows by then, and show the result
+        (a frame, as the training thread publishes one every 0.1 s)."""
+        self.clock.now += seconds
+        while self.driver.tick() == 0.0:
+            pass
         self.publish()
 
     def publish(self) -> None:

@@ -74,11 +74,13 @@ def test_gradient_norms_and_update_ratios_equal_the_loops_own(tmp_path) -> None:
     assert [f.step for f in frames] == [1, 5, 10, 12]
     for frame in frames[:-1]:
         stats = {s.name: s.grad_norm for s in frame.layer_stats}
+        logged = {s.name: s.log_update_ratio for s in frame.layer_stats}
         assert stats.keys() == {"0", "3", "6"}
         for name, (norm, ratio) in seen[frame.step].items():
             assert stats[name] == pytest.approx(norm, abs=1e-6)
             curve = frame.curves[f"update_ratio/{name}"]
             assert curve.steps[-1] == frame.step and curve.values[-1] == pytest.approx(ratio, rel=1e-5)
+            assert logged[name] == pytest.approx(np.log10(ratio), abs=1e-5)  # the health number tuinn's runs give
     last = frames[-2]
     assert last.grad_history.shape == (3, 3) and last.grad_history_layers == ("0", "3", "6")
     assert np.allclose(last.grad_history[:, -1], np.log10([seen[10][n][0] for n in ("0", "3", "6")]), atol=1e-6)

@@ -18,7 +18,16 @@ RESUME_REPLACES = {
 #: with --resume, --set keys the saved run replaces (a key or the table it starts)
 RESUME_SET_KEYS = {"seed": "the run's own random streams", "model": "the saved network itself"}
 APP_ONLY = ("fps", "projector")
-NOT_WITH_SUMMARY = ("headless", "save_path", "export_path", "record_path", "load_path", "threads", *APP_ONLY)
+NOT_WITH_SUMMARY = (
+    "headless",
+    "save_path",
+    "export_path",
+    "record_path",
+    "load_path",
+    "baseline_path",
+    "threads",
+    *APP_ONLY,
+)
 
 
 def check_flags(params: dict[str, Any], given: dict[str, str]) -> None:

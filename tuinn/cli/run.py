@@ -20,6 +20,7 @@ from tuinn.config.settings import with_settings
 from tuinn.export.service import ExportError, check_export_path, export_network
 
 if TYPE_CHECKING:
+    from tuinn.train.baseline import Baseline
     from tuinn.train.recorder import FrameSink
     from tuinn.train.trainer import Trainer
 
@@ -117,6 +118,13 @@ def _list_presets() -> None:
 )
 @click.option("--load", "load_path", metavar="PATH", help="Start from weights saved with --save.")
 @click.option(
+    "--baseline",
+    "baseline_path",
+    metavar="FILE",
+    help="Compare with another run: a recording (--record) or a saved run (--save). Headless prints both final "
+    "figures side by side; the app pins it as a grey ghost beside the curves (key B).",
+)
+@click.option(
     "--threads",
     type=click.IntRange(min=1),
     metavar="N",
@@ -163,6 +171,7 @@ def main(
     tensorboard_dir: str | None,
     resume_path: str | None,
     load_path: str | None,
+    baseline_path: str | None,
     threads: int | None,
     fps: float,
     projector: bool,
@@ -221,6 +230,7 @@ def main(
                 _check_output_path(flag, path)
         if export_path is not None:
             check_export_path(export_path)
+        baseline = _read_baseline(baseline_path) if baseline_path is not None else None
         if not headless:
             require_terminal("use --headless to train without the app")
         # the app trains through its budget (a class watches it settle); headless stops at the target
@@ -248,7 +258,13 @@ def main(
     signals = stop_signals()
     with signals.running():  # SIGINT/SIGTERM stop the run as q does (exit 130/143); afterwards they wait for the save
         if headless:
-            code = _run_headless(trainer, as_json, lambda: signals.received, recorder)
+            code = _run_headless(
+                trainer,
+                as_json,
+                lambda: signals.received,
+                recorder,
+                None if baseline is None else (baseline, baseline_path or ""),
+            )
         else:
             from tuinn.train.runner import TrainingThread
             from tuinn.tui.app import run_app
@@ -261,6 +277,7 @@ def main(
                 fps=fps,
                 recorder=recorder,
                 projector=projector,
+                baseline=baseline,
             )
     if recorder is not None:
         recorder.close()
@@ -316,6 +333,16 @@ def default_threads(headless: bool) -> int:
     return available_cores() if headless else max(1, available_cores() - 1)
 
 
+def _read_baseline(path: str) -> Baseline:
+    """The run `--baseline` names (a recording or a saved run); BadInput naming the file when it holds none."""
+    from tuinn.train.baseline import BaselineError, read_baseline
+
+    try:
+        return read_baseline(path)
+    except BaselineError as e:
+        raise BadInput(f"--baseline {e}") from None
+
+
 def _make_trainer(config: RunConfig, load_path: str | None, stop_at_target: bool | None, threads: int) -> Trainer:
     from tuinn.train.trainer import Trainer
 
@@ -343,14 +370,18 @@ def _summary(config: RunConfig) -> str:
 
 
 def _run_headless(
-    trainer: Trainer, as_json: bool, stop_signal: Callable[[], int], recorder: FrameSink | None = None
+    trainer: Trainer,
+    as_json: bool,
+    stop_signal: Callable[[], int],
+    recorder: FrameSink | None = None,
+    baseline: tuple[Baseline, str] | None = None,
 ) -> int:
     from threadpoolctl import threadpool_limits
 
     from tuinn.report.console import ConsoleReporter, JsonReporter
     from tuinn.report.headless import run_headless
 
-    reporter = JsonReporter() if as_json else ConsoleReporter()
+    reporter = JsonReporter(baseline=baseline) if as_json else ConsoleReporter(baseline=baseline)
     with threadpool_limits(limits=1):  # one BLAS thread per worker: the step's threads are ours
         return run_headless(trainer, reporter, stop_signal, recorder)
 

@@ -12,6 +12,9 @@ The stops live in ``presets/tour.toml`` beside the presets they show (text, not 
     try = "What to try, with the keys."
     table = "million-pixels"   # optional: a preset whose --summary table the stop also shows
     lesson = ["gradients"]     # optional: the panels the stop is about (default: its preset's lesson)
+    compare = "previous"       # optional: pin this run as the baseline on the way here ("previous": the
+                               # stop before; or a preset's name): its curves stay beside the stop's own
+    start = "paused"           # optional: "paused" (read first, space starts it) or "watch" (the watching pace)
 
     [[stop.check]]             # optional: counts the lesson quotes, from the preset's plan
     preset = "million-pixels"  # default: the stop's preset
@@ -37,8 +40,23 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, parse_lesson, preset_names
 
 EXPECTATIONS = ("meets", "misses")
+STARTS = ("watch", "paused")  # how a stop's run starts in the app: at the watching pace, or paused
 COUNTS = ("neurons", "parameters", "dense_equivalent")
-STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "lesson"}
+STOP_KEYS = {
+    "preset",
+    "title",
+    "when",
+    "expect",
+    "history",
+    "look",
+    "try",
+    "table",
+    "check",
+    "lesson",
+    "compare",
+    "start",
+}
+PREVIOUS = "previous"  # `compare` with the stop before
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,8 @@ class Stop:
     table: str | None = None
     checks: tuple[CountCheck, ...] = ()
     lesson: tuple[str, ...] = ()  # the panels the stop is about; () -> its preset's lesson
+    compare: str | None = None  # the preset whose run the stop compares with (resolved from "previous")
+    start: str = "watch"  # "paused": the run waits for space (its text asks to follow it step by step)
 
 
 def load_tour(text: str | None = None, source: str = f"presets/{TOUR_FILE}") -> tuple[Stop, ...]:
@@ -80,10 +100,13 @@ def load_tour(text: str | None = None, source: str = f"presets/{TOUR_FILE}") -> 
         raise ConfigError(f"{source}: not valid TOML: {e}") from None
     if set(raw) != {"stop"} or not isinstance(raw["stop"], list) or not raw["stop"]:
         raise ConfigError(f"{source}: needs [[stop]] tables and nothing else")
-    return tuple(_stop(source, i, s) for i, s in enumerate(raw["stop"], start=1))
+    stops: list[Stop] = []
+    for i, s in enumerate(raw["stop"], start=1):
+        stops.append(_stop(source, i, s, stops[-1].preset if stops else None))
+    return tuple(stops)
 
 
-def _stop(source: str, index: int, raw: Any) -> Stop:
+def _stop(source: str, index: int, raw: Any, previous: str | None) -> Stop:
     where = f"{source}: stop {index}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a table")
@@ -105,9 +128,18 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
             fail(key, f"unknown preset {raw[key]!r}")
     if texts["expect"] not in EXPECTATIONS:
         fail("expect", f"must be one of {', '.join(EXPECTATIONS)}, got {texts['expect']!r}")
+    if raw.get("start", "watch") not in STARTS:
+        fail("start", f"must be one of {', '.join(STARTS)}, got {raw['start']!r}")
     checks = raw.get("check", [])
     if not isinstance(checks, list):
         fail("check", "must be [[stop.check]] tables")
+    compare = raw.get("compare")
+    if compare == PREVIOUS:
+        if previous is None:
+            fail("compare", "the first stop has no previous stop to compare with")
+        compare = previous
+    elif compare is not None and compare not in known:
+        fail("compare", f"must be {PREVIOUS!r} or a preset's name, got {compare!r}")
     return Stop(
         preset=texts["preset"],
         title=texts["title"],
@@ -118,6 +150,8 @@ def _stop(source: str, index: int, raw: Any) -> Stop:
         things_to_try=texts["try"],
         table=raw.get("table"),
         lesson=parse_lesson(raw.get("lesson", []), fail),
+        compare=compare,
+        start=raw.get("start", "watch"),
         checks=tuple(
             c for j, check in enumerate(checks, start=1) for c in _checks(fail, j, check, texts["preset"], known)
         ),

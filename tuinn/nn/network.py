@@ -134,9 +134,11 @@ class Network:
             d = layer.backward(d)
 
     def set_threads(self, threads: int) -> None:
-        """Split training steps over up to `threads` worker threads (see tuinn.nn.parallel).
+        """Run training steps on up to `threads` cores: split over worker threads, or with BLAS threads.
 
-        Keep BLAS at one thread meanwhile (threadpoolctl's ``threadpool_limits(1)``).
+        Which of the two (or neither) is measured per network shape (see tuinn.nn.step_plan).
+        Keep BLAS at one thread around training (threadpoolctl's ``threadpool_limits(1)``):
+        a step raises it only while it runs whole.
         """
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
@@ -144,15 +146,15 @@ class Network:
 
     @property
     def threads(self) -> int:
-        """The most worker threads a training step uses."""
+        """The most threads (workers or BLAS) a training step uses."""
         return 1 if self._parallel is None else self._parallel.threads
 
     def loss_and_grads(self, x: Array, y: Array) -> tuple[float, dict[str, FloatArray]]:
         """Loss of the batch (with penalties) and the gradient of every parameter by name."""
         self._check_targets(x, y)
         parallel = self._parallel
-        if parallel is not None and (shards := parallel.shards(len(x))) > 1:
-            loss = parallel.loss_and_grads(x, y, shards)
+        if parallel is not None:
+            loss = parallel.loss_and_grads(x, y)
         else:
             loss = self.shard_loss_and_grads(x, y)
         if self.l1 or self.l2:
@@ -268,6 +270,14 @@ class Network:
     @property
     def parameter_count(self) -> int:
         return int(self.flat_params.size)
+
+    def views_of(self, flat: Array) -> dict[str, Array]:
+        """`flat`, an array laid out as `flat_params`, cut into views named and shaped as `params`."""
+        views, offset = {}, 0
+        for name, p in self.params.items():  # in the order _pack laid them out
+            views[name] = flat[offset : offset + p.size].reshape(p.shape)
+            offset += p.size
+        return views
 
     def weight_grad_norms(self) -> dict[str, float]:
         """L2 norm of each layer's weight gradient, by layer name, input to output."""

@@ -3,6 +3,8 @@
 `step(params, grads)` updates the arrays of `params` in place, so a network's
 weights survive a change of learning rate (set `lr`) or of optimizer (make a
 new one: the weights stay, only the optimizer's own state starts afresh).
+Each keeps the update it subtracted at its last step (`last_update`): the
+step's parameter change, read for the update-to-weight ratio at no extra cost.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Optimizer:
         self.lr = float(lr)
         self.state: dict[str, dict[str, FloatArray]] = {}
         self.iterations = 0
+        #: per parameter name: the array stepped and the arrays subtracted from it at the last step
+        self._applied: dict[str, tuple[FloatArray, tuple[FloatArray, ...]]] = {}
 
     def step(self, params: Params, grads: Params) -> None:
         """Apply one update to every array in `params` from the same-named gradient."""
@@ -57,6 +61,23 @@ class Optimizer:
 
     def _prepare(self) -> None:
         """Work done once per step for all parameters (Adam's bias correction)."""
+
+    def _subtract(self, name: str, p: FloatArray, *updates: FloatArray) -> None:
+        """Apply `p -= u` for each update in turn, and keep them as the step's change of `p`."""
+        for u in updates:
+            p -= u
+        self._applied[name] = (p, updates)
+
+    def last_update(self, name: str, p: FloatArray) -> FloatArray | None:
+        """What the last step subtracted from parameter `name` (its change is minus this, up to rounding).
+
+        None before a step, or when `p` is not the array that step updated (a new network after surgery).
+        """
+        applied = self._applied.get(name)
+        if applied is None or applied[0] is not p:
+            return None
+        first, *rest = applied[1]
+        return first + sum(rest) if rest else first
 
     def _slot(self, name: str, key: str, like: FloatArray) -> FloatArray:
         """The state array `key` of parameter `name`, zeros like `like` on first use (no dict made per step)."""
@@ -88,7 +109,7 @@ class SGD(Optimizer):
 
     def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         if self.momentum == 0.0:
-            p -= self.lr * g
+            self._subtract(name, p, self.lr * g)
             return
         # PyTorch's convention: the velocity accumulates gradients (b = mu b + g) and the
         # learning rate applies at the update, so a change of lr takes effect at once
@@ -96,10 +117,9 @@ class SGD(Optimizer):
         v *= self.momentum
         v += g
         if self.nesterov:  # step along g + mu b
-            p -= self.lr * g
-            p -= (self.lr * self.momentum) * v
+            self._subtract(name, p, self.lr * g, (self.lr * self.momentum) * v)
         else:
-            p -= self.lr * v
+            self._subtract(name, p, self.lr * v)
 
     def describe(self) -> str:
         extra = f", momentum={self.momentum:g}" if self.momentum else ""
@@ -119,7 +139,7 @@ class Adagrad(Optimizer):
     def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         acc = self._slot(name, "accumulator", p)
         acc += g * g
-        p -= self.lr * g / (np.sqrt(acc) + self.eps)
+        self._subtract(name, p, self.lr * g / (np.sqrt(acc) + self.eps))
 
 
 class RMSprop(Optimizer):
@@ -135,7 +155,7 @@ class RMSprop(Optimizer):
         avg = self._slot(name, "mean_square", p)
         avg *= self.rho
         avg += (1.0 - self.rho) * g * g
-        p -= self.lr * g / (np.sqrt(avg) + self.eps)
+        self._subtract(name, p, self.lr * g / (np.sqrt(avg) + self.eps))
 
 
 class Adam(Optimizer):
@@ -162,7 +182,7 @@ class Adam(Optimizer):
         m += (1.0 - self.beta1) * g
         v *= self.beta2
         v += (1.0 - self.beta2) * (g * g)
-        p -= self._alpha * m / (np.sqrt(v) + self._eps_hat)
+        self._subtract(name, p, self._alpha * m / (np.sqrt(v) + self._eps_hat))
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}

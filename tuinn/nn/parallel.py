@@ -13,26 +13,23 @@ other thread counts split the batch elsewhere and sum in another order, which ch
 the gradient by rounding only: within `RELATIVE_TOLERANCE` of its norm (the float32 case;
 float64 is ~1e-13).
 
-Small nets stay on the single-threaded path. Two workers hand the GIL to each other
-around every NumPy call (~5 µs of CPU each time), so a split pays only when a shard's
-average layer call is long: its estimated time (`NS_PER_MULT_ADD`, `NS_PER_NEURON`)
-must reach `MIN_CALL_MICROSECONDS`, and a shard must hold `MIN_SHARD_SAMPLES` samples.
-Measured here (CPU time per step, two workers against one): the 28×28 CNN of the
-benchmark 1.09×, the 32×32×3 one 1.03×, the MLP 1.4× (each worker packs the weights for
-its GEMMs), the 8×8 CNN 2.0× (calls on ~16k values: all overhead), which the rule keeps
-on one thread with xor, spiral and digits-cnn. On the idle machine (bench/README, one run)
-two slices made the 28×28 CNN 1.37× and the 32×32×3 one 1.50× faster than one thread, and
-the MLP 0.71× as fast: a GEMM-bound net (the GEMMs over `MAX_GEMM_SHARE` of the estimate:
-the MLP 80%, against 14% and 40% for the two CNNs) stays on one thread. Replicables with stochastic layers (dropout)
-stay single-threaded too, so that their masks do not depend on the thread count.
+Whether a step splits at all, or runs whole with BLAS on every core instead, is measured
+once per network shape and batch (`tuinn.nn.step_plan`). While a chosen plan other than one
+thread runs, its steps are watched: when their median over `WATCH_STEPS` steps is slower
+than the one-thread plan was when measured (another process took a core, say: BLAS threads
+then wait for each other at every product), the step falls back to one thread at once and
+is measured again `RECHECK_SECONDS` later.
 
-BLAS must run one thread per worker while workers run (``threadpool_limits(1)`` around
-training): BLAS threads on top of ours would oversubscribe the cores.
+A split keeps BLAS at one thread (each worker's products stay on its own core); the other
+plans leave it as the caller set it (``threadpool_limits(1)`` around training) or raise it
+for the step.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
+import time
 import weakref
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -41,7 +38,10 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from tuinn.nn import step_plan
+from tuinn.nn.blas import blas_threads
 from tuinn.nn.layers import Layer
+from tuinn.nn.step_plan import ONE_THREAD, StepPlan
 
 Array = NDArray[Any]
 
@@ -53,6 +53,7 @@ class Replicable(Protocol):
     spec: dict[str, Any] | None
     flat_params: Array
     flat_grads: Array
+    rng: np.random.Generator
 
     def shard_loss_and_grads(self, x: Array, y: Array, share: float = 1.0) -> float:
         """`share` times a shard's loss; its gradients, times `share`, in `flat_grads`."""
@@ -63,20 +64,10 @@ class Replicable(Protocol):
         ...
 
 
-#: fewest samples in a shard: smaller slices waste the per-call overhead of every kernel
-MIN_SHARD_SAMPLES = 8
-#: rough time of a training step per sample and layer: per forward multiply-add (GEMM,
-#: forward and backward) and per output value (the memory passes around it), in ns
-NS_PER_MULT_ADD = 0.04
-NS_PER_NEURON = 6.0
-#: a shard's average layer call must take this long for a second worker to pay
-MIN_CALL_MICROSECONDS = 50.0
-#: a split pays only while the GEMMs are at most this share of the estimated step
-MAX_GEMM_SHARE = 0.5
-#: layer kinds whose training forward draws random numbers: kept on one thread
-STOCHASTIC = frozenset({"dropout"})
-#: how far gradients at two thread counts may differ, relative to the gradient's norm (float32)
-RELATIVE_TOLERANCE = 1e-5
+#: steps of a chosen plan whose median is compared with the one-thread plan's measured time
+WATCH_STEPS = 4
+#: seconds on one thread after a plan fell back, before it is measured again
+RECHECK_SECONDS = 30.0
 
 
 def available_cores() -> int:
@@ -88,7 +79,7 @@ def available_cores() -> int:
 
 
 class DataParallel:
-    """Computes a network's loss and gradients with up to `threads` workers, one shard each."""
+    """Computes a network's loss and gradients on up to `threads` cores, by the step's measured plan."""
 
     def __init__(self, network: Replicable, threads: int) -> None:
         self.network = network
@@ -96,41 +87,164 @@ class DataParallel:
         self._pool: ThreadPoolExecutor | None = None
         self._replicas: list[Replicable] = []
         self._signature: tuple[Any, ...] | None = None
-        self._planned: dict[tuple[int, int, int], int] = {}
+        self._planned: dict[tuple[int, int, int], StepPlan] = {}
+        #: steps are timed: a measured plan is watched, or one that fell back waits to be measured again
+        self._watching = False
+        #: the watched plan's batch key, shape key and limit (seconds a step), and its latest step times
+        self._watched: tuple[tuple[int, int, int], tuple[Any, ...], float] | None = None
+        self._recent: list[float] = []
+        #: when a plan that fell back to one thread is measured again
+        self._retry_at = 0.0
+        #: where each network's chunks' gradients are summed, by its gradient buffer's id
+        self._sums: dict[int, Array] = {}
+
+    def plan(self, batch: int) -> StepPlan:
+        """The plan a batch of `batch` samples runs by: the measured one, else the rules' prior."""
+        plan = self._planned.get(self._key(batch))
+        if plan is not None:
+            return plan
+        measured = step_plan.MEASURED.get(self._shape_key(batch))
+        if measured is not None:
+            return measured.plan
+        net = self.network
+        return step_plan.prior(step_plan.candidates(net.layers, batch, self.threads, net.spec is not None), net.layers)
 
     def shards(self, batch: int) -> int:
-        """How many shards a batch of `batch` samples is split into (1: the single-threaded path).
-
-        Makes the workers' replicas when it splits; a network that cannot be replicated
-        (built without a spec, or changed so that it no longer matches it) is not split.
-        The answer is kept per batch size and network layout: a tiny net's step pays one lookup.
-        """
-        net = self.network
-        key = (batch, id(net.flat_params), len(net.layers))
-        shards = self._planned.get(key)
-        if shards is None:
-            shards = self._planned[key] = self._plan(batch)
-        if shards > 1:
+        """How many shards a batch of `batch` samples is split into (1: not split); makes the replicas."""
+        plan = self.plan(batch)
+        if plan.shards > 1:
             try:
-                self._workers(shards - 1)
+                self._workers(plan.shards - 1)
             except ValueError:
-                shards = self._planned[key] = 1
-        return shards
+                return 1
+        return plan.shards
 
-    def _plan(self, batch: int) -> int:
-        """The shard count by the rules above: as many as threads, shard size and work allow."""
-        net = self.network
-        if self.threads == 1 or net.spec is None or any(l.kind in STOCHASTIC for l in net.layers):
-            return 1
-        gemm = sum(l.mult_adds() for l in net.layers) * NS_PER_MULT_ADD
-        passes = sum(l.neurons for l in net.layers) * NS_PER_NEURON
-        if gemm > MAX_GEMM_SHARE * (gemm + passes):
-            return 1  # GEMM-bound: each worker re-packs the weights for smaller products, and loses
-        by_work = int(batch * (gemm + passes) / len(net.layers) / (1e3 * MIN_CALL_MICROSECONDS))
-        return max(1, min(self.threads, batch // MIN_SHARD_SAMPLES, by_work))
-
-    def loss_and_grads(self, x: np.ndarray, y: np.ndarray, shards: int) -> float:
+    def loss_and_grads(self, x: Array, y: Array) -> float:
         """The batch's mean loss; fills the network's `flat_grads` (penalties not included)."""
+        net = self.network
+        key = (len(x), id(net.flat_params), len(net.layers))  # `_key`, inline: a tiny net's step pays this
+        plan = self._planned.get(key)
+        if plan is ONE_THREAD and not self._watching:
+            return net.shard_loss_and_grads(x, y)
+        if plan is None:
+            plan = self._planned[key] = self._measure(x, y)
+        if not self._watching:
+            return self._run(x, y, plan)
+        start = time.perf_counter()
+        loss = self._run(x, y, plan)
+        self._watch(time.perf_counter() - start, key)
+        return loss
+
+    def _key(self, batch: int) -> tuple[int, int, int]:
+        """The per-network lookup of a batch's plan: a tiny net's step pays one dictionary lookup."""
+        return (batch, id(self.network.flat_params), len(self.network.layers))
+
+    def _shape_key(self, batch: int) -> tuple[Any, ...]:
+        net = self.network
+        return step_plan.shape_key(net.layers, net.flat_params.dtype, batch, self.threads)
+
+    def _candidates(self, batch: int) -> tuple[StepPlan, ...]:
+        net = self.network
+        plans = step_plan.candidates(net.layers, batch, self.threads, net.spec is not None)
+        try:
+            if any(p.shards > 1 for p in plans):
+                self._workers(max(p.shards for p in plans) - 1)
+        except ValueError:  # changed so that it no longer matches its spec: it cannot be replicated
+            plans = tuple(p for p in plans if p.shards == 1)
+        return plans
+
+    def _measure(self, x: Array, y: Array) -> StepPlan:
+        """The batch's plan: the only candidate, the one measured for this shape, or measured now."""
+        plans = self._candidates(len(x))
+        if len(plans) == 1:
+            return plans[0]
+        shape = self._shape_key(len(x))
+        measured = step_plan.MEASURED.get(shape)
+        if measured is None:
+            if not step_plan.CALIBRATE:
+                return step_plan.prior(plans, self.network.layers)
+            seconds = self._calibrate(x, y, plans)
+            chosen = step_plan.choose(seconds)
+            measured = step_plan.Measured(chosen, statistics.median(seconds[ONE_THREAD]))
+            step_plan.MEASURED[shape] = measured
+        if measured.plan != ONE_THREAD:  # watched (the latest such batch size, if a net steps several)
+            self._watching = True
+            self._watched, self._recent = (self._key(len(x)), shape, measured.one_thread_seconds), []
+        return measured.plan
+
+    def _calibrate(self, x: Array, y: Array, plans: tuple[StepPlan, ...]) -> dict[StepPlan, list[float]]:
+        """Seconds of each plan's steps on this batch, in interleaved rounds after an untimed warm-up round.
+
+        In a round each plan runs twice and its second step is timed: the network's own
+        layers step another batch size in each plan (a slice, a chunk), and pooling keeps
+        the buffers of one size only.
+
+        One timed round at least, however slow the step: a warm-up round is no measure (the
+        first split makes the workers' replicas, and the plans after it find them made).
+
+        The network's random stream is put back afterwards, so that a dropout mask does not
+        depend on whether a calibration ran.
+        """
+        state = self.network.rng.bit_generator.state
+        try:
+            warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, pool, buffers
+            rounds = max(1, step_plan.rounds_within_budget(2 * warm_up))
+            seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
+            for _ in range(rounds):
+                for plan in plans:
+                    self._run(x, y, plan)  # a layer keeps one batch size's buffers: settle them, untimed
+                    seconds[plan].append(self._timed(x, y, plan))
+            return seconds
+        finally:
+            self.network.rng.bit_generator.state = state
+
+    def _timed(self, x: Array, y: Array, plan: StepPlan) -> float:
+        start = time.perf_counter()
+        self._run(x, y, plan)
+        return time.perf_counter() - start
+
+    def _watch(self, seconds: float, key: tuple[int, int, int]) -> None:
+        """Fall back to one thread when the watched plan's steps are slower than one thread was; retry later."""
+        if self._watched is None:  # fell back: measure again when it is time
+            if time.monotonic() >= self._retry_at:
+                self._planned.pop(key, None)
+                self._watching = False
+            return
+        watched_key, shape, limit = self._watched
+        if key != watched_key:
+            return
+        self._recent.append(seconds)
+        if len(self._recent) < WATCH_STEPS:
+            return
+        slow = statistics.median(self._recent) > limit
+        self._recent = []
+        if slow:
+            step_plan.MEASURED.pop(shape, None)
+            self._planned[key] = ONE_THREAD
+            self._watched, self._retry_at = None, time.monotonic() + RECHECK_SECONDS
+
+    def _run(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """One step by `plan`: whole, whole with BLAS on more threads, or split with BLAS at one."""
+        if plan.shards > 1:
+            with blas_threads(1):
+                return self._split(x, y, plan)
+        if plan.blas_threads > 1:
+            with blas_threads(plan.blas_threads):
+                return self.network.shard_loss_and_grads(x, y)
+        if plan.chunk:
+            return _chunked(self.network, x, y, 1.0, plan.chunk, self._sum_buffer(self.network))
+        return self.network.shard_loss_and_grads(x, y)
+
+    def _sum_buffer(self, net: Replicable) -> Array:
+        """Where `net`'s chunks' gradients are summed: one buffer per gradient buffer, kept."""
+        buffer = self._sums.get(id(net.flat_grads))
+        if buffer is None or buffer.shape != net.flat_grads.shape:
+            buffer = self._sums[id(net.flat_grads)] = np.empty_like(net.flat_grads)
+        return buffer
+
+    def _split(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """The step on `plan.shards` slices of the batch, one per worker; gradients summed in slice order."""
+        shards = plan.shards
         net = self.network
         bounds = np.linspace(0, len(x), shards + 1).astype(int)
         share = [(b - a) / len(x) for a, b in zip(bounds, bounds[1:])]
@@ -138,12 +252,16 @@ class DataParallel:
         errors = np.geterr()  # the caller's floating-point error handling, for the workers too
         pool = self._pool
         assert pool is not None  # made with the replicas
+        sums = [self._sum_buffer(rep) for rep in replicas] if plan.chunk else [None] * len(replicas)
         futures = [
-            pool.submit(_shard, rep, x[a:b], y[a:b], s, errors)
-            for rep, a, b, s in zip(replicas, bounds[1:], bounds[2:], share[1:])
+            pool.submit(_shard, rep, x[a:b], y[a:b], s, errors, plan.chunk, total)
+            for rep, a, b, s, total in zip(replicas, bounds[1:], bounds[2:], share[1:], sums)
         ]
         # the calling thread takes the first shard, on the network's own layers
-        loss = net.shard_loss_and_grads(x[: bounds[1]], y[: bounds[1]], share[0])
+        if plan.chunk:
+            loss = _chunked(net, x[: bounds[1]], y[: bounds[1]], share[0], plan.chunk, self._sum_buffer(net))
+        else:
+            loss = net.shard_loss_and_grads(x[: bounds[1]], y[: bounds[1]], share[0])
         for rep, future in zip(replicas, futures):
             loss += future.result()
             net.flat_grads += rep.flat_grads
@@ -163,10 +281,28 @@ class DataParallel:
         return self._replicas[:count]
 
 
-def _shard(net: Replicable, x: Array, y: Array, share: float, errors: Mapping[str, Any]) -> float:
-    """A worker's part of the step, under the caller's floating-point error handling."""
+def _shard(
+    net: Replicable, x: Array, y: Array, share: float, errors: Mapping[str, Any], chunk: int, total: Array | None
+) -> float:
+    """A worker's part of the step (in chunks, summed in `total`), under the caller's floating-point error handling."""
     with np.errstate(**errors):
+        if chunk:
+            assert total is not None
+            return _chunked(net, x, y, share, chunk, total)
         return net.shard_loss_and_grads(x, y, share)
+
+
+def _chunked(net: Replicable, x: Array, y: Array, share: float, chunk: int, total: Array) -> float:
+    """`net.shard_loss_and_grads` on `x` chunk after chunk (`chunk` samples each, dividing `x`); gradients summed in order."""
+    loss = 0.0
+    for start in range(0, len(x), chunk):
+        loss += net.shard_loss_and_grads(x[start : start + chunk], y[start : start + chunk], share * chunk / len(x))
+        if start == 0:
+            np.copyto(total, net.flat_grads)
+        else:
+            total += net.flat_grads
+    np.copyto(net.flat_grads, total)
+    return loss
 
 
 def _signature(net: Replicable) -> tuple[Any, ...]:

@@ -7,7 +7,10 @@ import math
 import sys
 from typing import Any, TextIO
 
+from tuinn.report.compare import comparison_fields, comparison_table
 from tuinn.report.confusion import confusion_text
+from tuinn.train.baseline import Baseline
+from tuinn.train.health import HEALTHY, band
 from tuinn.train.snapshot import Snapshot
 
 MAX_EPOCH_LINES = 20
@@ -28,9 +31,11 @@ def _rate(samples_per_sec: float) -> str:
 class Reporter:
     """Receives the run's start, its epochs, its events and its end."""
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, baseline: tuple[Baseline, str] | None = None) -> None:
         self.out = out or sys.stdout
         self.every = 1
+        #: a baseline to compare the final figures with, and the file it was read from (--baseline)
+        self.baseline = baseline
 
     def start(self, snap: Snapshot, summary: str) -> None:
         self.every = max(1, math.ceil(snap.epochs / MAX_EPOCH_LINES))
@@ -85,6 +90,11 @@ class ConsoleReporter(Reporter):
     def end(self, snap: Snapshot, message: str, code: int) -> None:
         if snap.confusion is not None:
             self._print(confusion_text(snap))
+        if self.baseline is not None:
+            self._print(comparison_table(self.baseline[0], snap, self.baseline[1]))
+        health = health_text(snap)
+        if health:
+            self._print(health)
         self._print(message)
 
 
@@ -132,6 +142,7 @@ class JsonReporter(Reporter):
             samples_per_sec=round(snap.samples_per_sec, 1),
             grad_norms={s.name: _finite(s.grad_norm) for s in snap.layer_stats},
             grad_mean_abs={s.name: _finite(s.grad_mean_abs) for s in snap.layer_stats},
+            **health_fields(snap),
         )
 
     def event(self, snap: Snapshot, text: str) -> None:
@@ -154,7 +165,45 @@ class JsonReporter(Reporter):
             confusion_source=snap.confusion_source or None,
             class_names=list(snap.class_names) or None,
             class_accuracy=None if snap.class_accuracy is None else [_finite(float(a)) for a in snap.class_accuracy],
+            **(
+                {}
+                if self.baseline is None
+                else {"baseline": comparison_fields(self.baseline[0], snap, self.baseline[1])}
+            ),
         )
+
+
+def health_fields(snap: Snapshot) -> dict[str, dict[str, float | None]]:
+    """The layers' health for a JSON line: log10(‖ΔW‖/‖W‖) of every weighted layer (null before a step),
+    the saturated share of each tanh or sigmoid hidden layer and the dead share of each relu one."""
+    stats = snap.layer_stats
+    return {
+        "update_ratio_log10": {s.name: _finite(s.log_update_ratio) for s in stats},
+        "saturated": {s.name: s.saturated for s in stats if s.saturated is not None},
+        "dead": {s.name: s.dead for s in stats if s.dead is not None},
+    }
+
+
+def health_text(snap: Snapshot) -> str:
+    """Each weighted layer's health at the end, a line each ('' before any step)."""
+    stats = [s for s in snap.layer_stats if s.log_update_ratio is not None]
+    if not stats:
+        return ""
+    low, high = HEALTHY
+    width = max(len(s.name) for s in stats)
+    lines = [f"Layer health (log10 ‖ΔW‖/‖W‖ of the last step; {low:g} to {high:g} is healthy):"]
+    for s in stats:
+        assert s.log_update_ratio is not None
+        share = next(
+            (
+                f"  {share:.0%} {word}"
+                for word, share in (("saturated", s.saturated), ("dead", s.dead))
+                if share is not None
+            ),
+            "",
+        )
+        lines.append(f"  {s.name:<{width}}  {s.log_update_ratio:6.2f}  {band(s.log_update_ratio):<12}{share}".rstrip())
+    return "\n".join(lines)
 
 
 def plan_note(snap: Snapshot) -> str:

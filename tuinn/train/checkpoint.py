@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[
             raise ValueError(f"checkpoint version {state.get('version')!r}, this tuinn reads {VERSION}")
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such file") from None
-    except (OSError, ValueError, EOFError, KeyError, TypeError) as e:
+    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as e:
         raise CheckpointError(f"{path}: not a tuinn checkpoint ({e})") from None
     return state, arrays
 
@@ -158,6 +159,7 @@ def _restore(trainer: RunParts, state: dict[str, Any], arrays: dict[str, np.ndar
     clock_.budget = max(clock_.budget, trainer.config.train.epochs)  # --epochs may extend it
     trainer.status = RunStatus(
         target_met=counters["target_met"],
+        target_announced=any(e.kind == "target" for e in trainer.events),
         diverged=counters["diverged"],
         finished=bool(counters["diverged"]) or clock_.epoch >= clock_.budget,
     )

@@ -75,7 +75,9 @@ class Step:
 
 @dataclass(frozen=True)
 class Reset:
-    """Start again from the seed's initial weights, keeping the current settings."""
+    """Start again from the seed's initial weights, keeping the current settings; `watch`: at the watching pace."""
+
+    watch: bool = False
 
 
 @dataclass(frozen=True)

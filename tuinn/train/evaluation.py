@@ -5,13 +5,14 @@ It records nothing: the Trainer puts what it returns on the run's record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from tuinn.config import RunConfig
 from tuinn.data import Dataset
 from tuinn.nn import Network
+from tuinn.train.health import Activity, ActivityTally
 from tuinn.train.probes import confusion_matrix, predicted_classes
 from tuinn.train.setup import EVAL_STREAM, encode_targets, stream_seed
 
@@ -26,11 +27,20 @@ FIGURES = ("train_loss", "val_loss", "train_metric", "val_metric")
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One measurement: the figures by name, the confusion matrix and the classes predicted for the sample set."""
+    """One measurement: the figures by name, the confusion matrix and the classes predicted for the sample set.
+
+    `tally` counted the hidden layers' outputs on the training subset (the evaluation batch).
+    """
 
     figures: dict[str, float | None]
     confusion: np.ndarray | None
     sample_predicted: np.ndarray | None
+    tally: ActivityTally = field(default_factory=ActivityTally)
+
+    @property
+    def activity(self) -> dict[str, Activity]:
+        """Each hidden layer's saturated and dead shares on the evaluation batch (worked out when read)."""
+        return self.tally.result()
 
 
 class Evaluator:
@@ -51,8 +61,9 @@ class Evaluator:
     def measure(self, network: Network) -> Evaluation:
         """Loss and metric of `network` on both sets, its confusion matrix and its classes for the sample set."""
         ds, idx = self.dataset, self.train_subset
+        tally = ActivityTally()
         train_loss, train_metric, train_predicted = self._measure(
-            network, ds.x_train[idx], self.y_train[idx], ds.y_train[idx]
+            network, ds.x_train[idx], self.y_train[idx], ds.y_train[idx], tally
         )
         val_loss = val_metric = val_predicted = None
         if len(ds.x_val):
@@ -68,17 +79,20 @@ class Evaluator:
             "train_metric": train_metric,
             "val_metric": val_metric,
         }
-        return Evaluation(figures, confusion, val_predicted if len(ds.x_val) else None)
+        return Evaluation(figures, confusion, val_predicted if len(ds.x_val) else None, tally)
 
     def _measure(
-        self, network: Network, x: np.ndarray, y: np.ndarray, labels: np.ndarray
+        self, network: Network, x: np.ndarray, y: np.ndarray, labels: np.ndarray, tally: ActivityTally | None = None
     ) -> tuple[float, float, np.ndarray | None]:
-        """Mean loss and metric over (x, y), and the predicted classes, in chunks so memory stays bounded."""
+        """Mean loss and metric over (x, y), and the predicted classes, in chunks so memory stays bounded;
+        a `tally` counts the hidden layers' outputs of each chunk."""
         total_loss = 0.0
         predicted = []
         for start in range(0, len(x), EVAL_CHUNK):
             part = slice(start, start + EVAL_CHUNK)
             loss, out = network.evaluate(x[part], y[part])
+            if tally is not None:
+                tally.add(network)
             total_loss += loss * len(out)
             if self.dataset.task == "classification":
                 predicted.append(predicted_classes(out, network.loss.name))

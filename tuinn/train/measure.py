@@ -58,9 +58,9 @@ def evaluate(run: MeasuredRun) -> dict[str, float | None]:
     clock.evaluated_at, clock.eval_time = clock.step, time.perf_counter()
     run.last = run.evaluator.measure(run.network)
     run.history.record_figures(clock.step, run.last.figures)
-    was_met = status.target_met
     status.target_met = run.config.target.met(current(run))
-    if status.target_met and not was_met:
+    if status.target_met and not status.target_announced:  # the first time: a later crossing is not news
+        status.target_announced = True
         run.event("target", f"target met: {run.config.target.describe()}")
     return run.last.figures
 

@@ -8,9 +8,11 @@ import numpy as np
 
 from tuinn.data.features import expand
 from tuinn.nn import Network
+from tuinn.nn.layers import Maxout
 from tuinn.train.snapshot import DecisionSurface, FeatureMap, Kernels, NeuronLayer, SampleView
 
 GRID = 48  # decision-surface resolution per axis
+MAXOUT = "maxout"  # a maxout layer's units' activation: the max of their pieces
 MAX_GRAD_ROWS, MAX_GRAD_COLS = 32, 64
 
 
@@ -55,16 +57,21 @@ def decision_surface(
     h = grid
     for layer in net.layers:
         h = layer.forward(h, False)
-        if h.ndim == 2 and "W" in layer.parameters and layer.parameters["W"].ndim == 2:
+        if h.ndim != 2 or "W" not in layer.parameters:
+            continue
+        values = np.ascontiguousarray(h.T.reshape(-1, GRID, GRID), dtype=np.float32)
+        if layer.parameters["W"].ndim == 2:
             layers.append(
                 NeuronLayer(
                     layer.name,
                     layer.activation,
-                    np.ascontiguousarray(h.T.reshape(-1, GRID, GRID), dtype=np.float32),
+                    values,
                     np.array(layer.parameters["W"], dtype=np.float32),
                     np.array(layer.parameters["b"], dtype=np.float32) if "b" in layer.parameters else None,
                 )
             )
+        elif isinstance(layer, Maxout):  # each unit has one weight vector per piece: its map, not one set of weights
+            layers.append(NeuronLayer(layer.name, MAXOUT, values))
     out = h
     if task == "classification" and out.shape[1] > 1:
         values, vrange = out.argmax(axis=1).astype(np.float64), (0.0, float(out.shape[1] - 1))

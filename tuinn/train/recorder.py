@@ -13,11 +13,14 @@ Scalars and curves are exact.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
 import os
+import threading
 import time
 import zlib
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Protocol, TextIO
 
@@ -49,6 +52,9 @@ FIRST_INTERVAL, FRAMES_PER_LEVEL = 0.5, 128
 #: they are written in a frame only while what they took so far is within that budget (always in a keyframe)
 PICTURE_FIELDS, PICTURE_BYTES_PER_FRAME = ("decision", "feature_maps"), 3000
 MAX_FRAME_BYTES = 64 << 20  # a longer line is not a frame of ours
+#: frames offered by the app that wait for the writer thread at most; when it falls behind, the newest one waiting
+#: is replaced by the frame offered (coalesced): the screen's thread never waits for the disk or for zlib
+MAX_PENDING = 4
 MISSING: Any = object()  # no previous value: encode (or decode) whole
 
 
@@ -196,7 +202,14 @@ class FrameSink(Protocol):
 
 
 class Recorder:
-    """Appends Snapshots to a recording file; `offer` keeps the frame rate bounded over long runs."""
+    """Appends Snapshots to a recording file; `offer` keeps the frame rate bounded over long runs.
+
+    `write` encodes and writes at once, on the caller's thread (headless runs, a watched loop).
+    `offer` (the app's frames, from the screen's thread) only queues the frame: a writer thread,
+    started by the first offer, encodes and writes it. The queue is bounded (MAX_PENDING): when
+    the writer is behind, the newest frame waiting is replaced by the one offered; a forced frame
+    (a keyframe: the run as it ended) is never replaced. `close` writes every frame still waiting.
+    """
 
     def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
@@ -206,8 +219,16 @@ class Recorder:
         self._previous: dict[str, Any] = {}
         self._curve_ends: dict[str, float] = {}
         self._last_time: float | None = None
+        self._last_moment: tuple[Any, ...] | None = None
         self._picture_bytes = 0
-        self.frames = 0
+        self.frames = 0  # frames written
+        self.accepted = 0  # frames written or queued to be: the pace of `offer` counts these
+        self.coalesced = 0  # frames replaced in the queue by a newer one while the writer was behind
+        self._pending: deque[tuple[Snapshot, bool]] = deque()
+        self._wake = threading.Condition()
+        self._closing = False
+        self._writer: threading.Thread | None = None
+        self._error: Exception | None = None
         self._write_line({"format": MAGIC, "version": VERSION})
 
     def _write_line(self, obj: dict[str, Any]) -> None:
@@ -217,23 +238,77 @@ class Recorder:
     @property
     def interval(self) -> float:
         """Seconds between frames now: FIRST_INTERVAL, doubled every FRAMES_PER_LEVEL frames."""
-        return float(FIRST_INTERVAL * 2 ** (self.frames // FRAMES_PER_LEVEL))
+        return float(FIRST_INTERVAL * 2 ** (max(self.frames, self.accepted) // FRAMES_PER_LEVEL))
 
     def offer(self, snapshot: Snapshot, force: bool = False) -> bool:
-        """Record `snapshot` if the interval has passed since the last frame (or `force`: a keyframe); True if it did."""
+        """Queue `snapshot` if the interval has passed since the last frame (or `force`: a keyframe); True if it did.
+
+        A finished run's frame that shows nothing new (the same step, events and selection) is not taken:
+        a recording ends where its run did.
+        """
         now = self._clock()
+        moment = _moment(snapshot)
+        if not force and snapshot.finished and moment == self._last_moment:
+            return False
         if not force and self._last_time is not None and now - self._last_time < self.interval:
             return False
-        self._last_time = now
-        self.write(snapshot, keyframe=force)
+        self._last_time, self._last_moment = now, moment
+        with self._wake:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_queued, name="tuinn-recorder", daemon=True)
+                self._writer.start()
+                atexit.register(self.flush)  # a run that ends in an error (close never called) keeps its frames
+            if len(self._pending) >= max(MAX_PENDING, 2) and not self._pending[-1][1]:  # (not the one in writing)
+                self._pending[-1] = (snapshot, force)
+                self.coalesced += 1
+            else:
+                self._pending.append((snapshot, force))
+                self.accepted += 1
+            self._wake.notify()
         return True
 
+    def flush(self) -> None:
+        """Wait until every frame offered so far is written."""
+        with self._wake:
+            while self._pending and self._writer_alive():
+                self._wake.wait(0.05)
+
+    def _writer_alive(self) -> bool:
+        return self._writer is not None and self._writer.is_alive()
+
+    def _write_queued(self) -> None:
+        """The writer thread: write the queued frames in order until closed; an error is kept for `close`."""
+        while True:
+            with self._wake:
+                while not self._pending and not self._closing:
+                    self._wake.wait()
+                if not self._pending:
+                    return
+                snapshot, keyframe = self._pending[0]
+            try:
+                self._encode(snapshot, keyframe)
+            except Exception as e:  # (raised again by close, on the thread that closes the recording)
+                self._error = e
+                with self._wake:
+                    self._pending.clear()
+                    self._wake.notify_all()
+                return
+            with self._wake:
+                self._pending.popleft()
+                self._wake.notify_all()
+
     def write(self, snapshot: Snapshot, keyframe: bool = False) -> None:
-        """Append one frame: the fields (and parts of fields) that changed, and the curve points that are new.
+        """Append one frame now, after any frames still queued: the fields (and parts of fields) that changed,
+        and the curve points that are new.
 
         The first frame is always a keyframe; ask for one at the end of a run, so its pictures are on their own
         range. The big pictures keep to PICTURE_BYTES_PER_FRAME: between their frames, replay shows the last ones.
         """
+        self.flush()
+        self.accepted += 1
+        self._encode(snapshot, keyframe)
+
+    def _encode(self, snapshot: Snapshot, keyframe: bool) -> None:
         self._encoder.keyframe = keyframe = keyframe or self.frames == 0
         pictures = keyframe or self._picture_bytes <= PICTURE_BYTES_PER_FRAME * self.frames
         frame: dict[str, Any] = {}
@@ -259,7 +334,30 @@ class Recorder:
         return {"steps": exact(curve.steps[keep]), "values": exact(curve.values[keep])}
 
     def close(self) -> None:
+        """Write the frames still queued, stop the writer thread and close the file; a writer's error is raised."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify_all()
+        if self._writer is not None:
+            self._writer.join()
+            atexit.unregister(self.flush)
         self._file.close()
+        if self._error is not None:
+            raise self._error
+
+
+def _moment(s: Snapshot) -> tuple[Any, ...]:
+    """What tells one frame of a finished run from another: its step, its events, what is selected, its edits."""
+    sample = s.sample.index if s.sample is not None else None
+    return (
+        s.step,
+        len(s.events),
+        s.events[-1] if s.events else None,
+        s.selected_layer,
+        sample,
+        s.refusals,
+        s.experiment,
+    )
 
 
 def check_header(line: bytes, path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from typing import Protocol
 from threadpoolctl import threadpool_limits
 
 from tuinn.train import commands as cmd
+from tuinn.train.pace import WatchPace
 from tuinn.train.recorder import FrameSink
 from tuinn.train.setup import quiet_float_errors
 from tuinn.train.snapshot import Event, Snapshot
@@ -27,8 +29,8 @@ def watchable_speed(trainer: Trainer) -> float | None:
     """The slowest speed limit that still gets through the planned epochs within WATCH_SECONDS.
 
     Tiny nets finish their budget in well under a second, too fast to see anything
-    learn; the app starts them at this limit. None when even the fastest limit would
-    take longer.
+    learn; the watching pace is lifted to this limit. None when even the fastest limit
+    would take longer.
     """
     needed = trainer.clock.budget * trainer.clock.steps_per_epoch / WATCH_SECONDS
     limits = [s for s in SPEEDS if s is not None and s >= needed]
@@ -39,7 +41,9 @@ class TrainingThread:
     """Steps a Trainer in its own thread, publishing a Snapshot ~10 times a second.
 
     It steps as fast as it can, or at most `speed` steps a second, so a class can
-    watch a tiny net learn; CycleSpeed sent through `submit` changes that limit.
+    watch a tiny net learn; CycleSpeed sent through `submit` changes that limit. `watch()`
+    starts the run at the watching pace (tuinn.train.pace): slow at first, lifted a few
+    seconds after the run's first landmark; the app does so for every run it opens.
 
     Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
     the step's own workers (`trainer.threads`) are the threads training uses.
@@ -50,13 +54,22 @@ class TrainingThread:
         trainer: Trainer,
         on_snapshot: Callable[[Snapshot], None] | None = None,
         interval: float = PUBLISH_INTERVAL,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.trainer = trainer
         self.on_snapshot = on_snapshot
         self.interval = interval
         #: at most this many steps a second (None: no limit)
         self.speed: float | None = None
-        self._opened = trainer.opened  # a preset opened in place of the run gets a watchable speed again
+        #: the watching pace while the run is watched at it (None: paced by `speed` alone)
+        self.pace: WatchPace | None = None
+        self._clock = clock
+        self._opened = trainer.opened  # a preset opened in place of the run starts at the watching pace again
+        self._restarts = trainer.restarts
+        self._watch_next = False  # the next restart is watched (Reset(watch=True))
+        self._speed_changes: queue.SimpleQueue[int] = queue.SimpleQueue()  # CycleSpeed's directions, in order
+        self._due = self._ticked = clock()  # when the next step at `speed` is due; the last tick
+        self._fresh = False  # a command applied: publish at once
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
         self.error: Exception | None = None
@@ -67,10 +80,20 @@ class TrainingThread:
         """The speed limit at which the run's planned epochs take about WATCH_SECONDS."""
         return watchable_speed(self.trainer)
 
+    def watch(self) -> None:
+        """Watch the run from now at the watching pace, lifted to its watchable speed after its first landmark."""
+        self.pace = WatchPace(cruise=self.watchable_speed())
+        self.speed = self.pace.limit()
+
     def submit(self, command: cmd.Command) -> None:
-        """Send a command: the speed limit is the driver's, everything else goes to the Trainer (thread-safe)."""
-        if isinstance(command, cmd.CycleSpeed):
-            self.speed = SPEEDS[(SPEEDS.index(self.speed) + command.direction) % len(SPEEDS)]
+        """Send a command: the speed limit is the driver's, everything else goes to the Trainer (thread-safe).
+
+        `s` while watching lifts the watching pace (full speed); Reset(watch=True) watches the new run.
+        """
+        if isinstance(command, cmd.CycleSpeed):  # (changed by the thread that steps: the watching pace sets it too)
+            self._speed_changes.put(command.direction)
+        if isinstance(command, cmd.Reset) and command.watch:
+            self._watch_next = True  # (before the command is queued: the thread sees it by the restart)
         self.trainer.submit(command)
 
     def start(self) -> None:
@@ -97,37 +120,89 @@ class TrainingThread:
     def _loop(self) -> None:
         with threadpool_limits(limits=1), quiet_float_errors():
             last = 0.0
-            next_step = time.perf_counter()
+            self._due = self._ticked = self._clock()  # the pace counts from the start, not from the thread's making
             while not self._stop.is_set():
-                trainer = self.trainer
-                if trainer.apply_commands():
-                    last = 0.0  # show the effect of a key at once, not at the next tick
-                    if trainer.opened != self._opened:
-                        self._opened = trainer.opened
-                        self.speed = self.speed and self.watchable_speed()
-                if not trainer.wants_step:
-                    time.sleep(IDLE_WAIT)
-                elif self.speed is None:
-                    trainer.step()
-                else:
-                    next_step = self._paced_step(next_step, self.speed)
-                now = time.perf_counter()
-                if now - last >= self.interval:
-                    last = now
+                wait = self.tick()
+                now = self._clock()
+                if self._fresh or now - last >= self.interval:
+                    self._fresh, last = False, now  # (a command's effect is shown at once, not at the next tick)
                     self.publish()
+                if wait > 0:
+                    time.sleep(min(wait, IDLE_WAIT))
 
-    def _paced_step(self, due: float, speed: float) -> float:
-        """Step when `due` comes (sleeping in short slices, so stop and commands stay prompt)."""
-        now = time.perf_counter()
-        if now < due:
-            time.sleep(min(due - now, IDLE_WAIT))
-            return due
+    def tick(self) -> float:
+        """Apply the queued commands, then take a step if one is due; the seconds to wait before the next (0: none)."""
+        trainer = self.trainer
+        self._fresh |= self.apply_commands() > 0
+        now = self._clock()
+        since, self._ticked = now - self._ticked, now
+        if not trainer.wants_step:
+            return IDLE_WAIT
+        pace = self.pace
+        if pace is not None and trainer.paused:  # a single step asked for while paused: not the pace's
+            trainer.step()
+            pace.stepped(trainer, paced=False)
+            return 0.0
+        if pace is not None:
+            pace.elapsed += since
+            return self._watched_step(pace, now)
+        if self.speed is None:
+            trainer.step()
+            return 0.0
+        return self._paced_step(self.speed, now)
+
+    def apply_commands(self) -> int:
+        """Apply the Trainer's queued commands (in the thread that steps it); how many were applied.
+
+        After a restart, a new preset, a watched reset (`w`) and a reset while watching start at the watching pace.
+        """
+        trainer = self.trainer
+        while not self._speed_changes.empty():  # (one consumer: empty() is exact)
+            self._cycle_speed(self._speed_changes.get_nowait())
+        applied = trainer.apply_commands()
+        if trainer.restarts != self._restarts:
+            self._restarted()
+        return applied
+
+    def _cycle_speed(self, direction: int) -> None:
+        """`s`: the watching pace is lifted (full speed); else the next speed limit."""
+        if self.pace is not None:
+            self.pace, self.speed = None, None
+        else:
+            self.speed = SPEEDS[(SPEEDS.index(self.speed) + direction) % len(SPEEDS)]
+
+    def _restarted(self) -> None:
+        """The run was rebuilt from its record: watch it if it is a new preset, a watched reset or was watched."""
+        trainer = self.trainer
+        self._restarts = trainer.restarts
+        opened, self._opened = trainer.opened != self._opened, trainer.opened
+        if opened or self._watch_next or self.pace is not None:
+            self.watch()
+        self._watch_next = False
+
+    def _watched_step(self, pace: WatchPace, now: float) -> float:
+        """A step at the watching pace when one is due; once the pace is over, the run's cruising limit."""
+        if pace.over:
+            self.pace, self.speed, self._due = None, pace.cruise, now
+            return 0.0
+        self.speed = pace.limit()
+        if not pace.due:
+            return 1.0 / self.speed
         self.trainer.step()
-        return max(due + 1.0 / speed, now - IDLE_WAIT)
+        pace.stepped(self.trainer)
+        return 0.0
+
+    def _paced_step(self, speed: float, now: float) -> float:
+        """Step when the next step is due at `speed` steps a second; else the seconds until it is."""
+        if now < self._due:
+            return self._due - now
+        self.trainer.step()
+        self._due = max(self._due + 1.0 / speed, now - IDLE_WAIT)
+        return 0.0
 
     def snapshot(self) -> Snapshot:
-        """The trainer's Snapshot now, with this driver's speed limit."""
-        return dataclasses.replace(self.trainer.snapshot(), speed=self.speed)
+        """The trainer's Snapshot now, with this driver's speed limit (and whether it is the watching pace)."""
+        return dataclasses.replace(self.trainer.snapshot(), speed=self.speed, watching=self.pace is not None)
 
     def publish(self) -> None:
         """Take a Snapshot now and hand it to readers."""

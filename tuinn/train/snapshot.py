@@ -31,12 +31,20 @@ class Event:
 
 @dataclass(frozen=True)
 class LayerStats:
-    """Weight-gradient statistics of one layer at the latest step."""
+    """Weight-gradient statistics and health of one layer at the latest step.
+
+    `log_update_ratio` is log10(‖ΔW‖ / ‖W‖) over the last step (None before one); `saturated` the share of
+    the layer's outputs saturated on the evaluation batch (tanh, sigmoid), `dead` the share of its units that
+    are 0 on every sample of it (relu); None where they do not apply or before an evaluation.
+    """
 
     name: str
     activation: str | None
     grad_norm: float
     grad_mean_abs: float
+    log_update_ratio: float | None = None
+    saturated: float | None = None
+    dead: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,8 @@ class NeuronLayer:
     """One layer's units over the decision grid: values[k, i, j] is unit k's output at (xs[j], ys[i]).
 
     `weights` (inputs, units) and `bias` (units,) are each unit's incoming
-    parameters; the input layer (the features) has none.
+    parameters; the input layer (the features) has none, and no activation;
+    a maxout layer (activation "maxout") has none either: each unit has a weight vector per piece.
     """
 
     name: str
@@ -67,6 +76,11 @@ class NeuronLayer:
     @property
     def units(self) -> int:
         return len(self.values)
+
+    @property
+    def is_input(self) -> bool:
+        """Whether these are the input features (the one layer without an activation)."""
+        return self.activation is None
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,7 @@ class Snapshot:
     events: tuple[Event, ...] = field(default_factory=tuple)
     input_shape: tuple[int, ...] = ()  # per sample, e.g. (2,) or (8, 8, 1)
     speed: float | None = None  # the speed limit in steps per second, None for none
+    watching: bool = False  # the speed limit is the watching pace (a run's start in the app: tuinn.train.pace)
     separate_val: bool = True  # False when "validation" is the training data again (truth tables)
     sample: SampleView | None = None  # image presets: the selected sample
     kernels: tuple[Kernels, ...] = ()  # conv layers' kernels, input to output

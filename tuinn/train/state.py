@@ -126,3 +126,4 @@ class RunStatus:
     diverged: str | None = None  # why training stopped: the loss diverged, or an error
     stopped_early: str | None = None  # why early stopping ([target] patience) ended the run
     target_met: bool = False
+    target_announced: bool = False  # the "target met" event is recorded: once, the first time the target was met

@@ -55,10 +55,12 @@ class Trainer:
         self.refused: str | None = None  # why the last edit was refused (None: it applied)
         self.refusals = 0  # how many edits were refused, so a view can tell a new refusal from an old one
         self.opened = 0  # presets opened in place of the first: a driver re-paces a new run
+        self.restarts = 0  # (re)builds of the run from its record: the first, resets, presets opened
         self._restart(config, dataset)
 
     def _restart(self, config: RunConfig, dataset: Dataset) -> None:
         """(Re)build the run from its record: network and optimizer from the seed, counters and history cleared."""
+        self.restarts += 1
         network = setup.build_network(config, dataset.input_shape, batch=setup.batch_size(config, dataset))
         network.set_threads(self.threads)
         setup.check_output(config, dataset, network)
@@ -136,6 +138,9 @@ class Trainer:
                 paused = not self.paused if isinstance(c, cmd.TogglePause) else isinstance(c, cmd.Pause)
                 self._pause(paused, train_on=not isinstance(c, cmd.Pause))
             case cmd.Step():
+                if self.finished and not self.diverged:  # n on a finished run: on for another budget, paused
+                    self._train_on()
+                    self._pause(True, train_on=False)
                 if self.paused:  # a step asked for while running is not kept for later
                     self.status.single_steps += 1
             case cmd.Reset():
@@ -192,13 +197,18 @@ class Trainer:
         status = self.status
         if status.finished and not status.diverged and train_on:
             paused = False
-            status.finished, status.stopped_early = False, None
-            self.early_stop.restart()
-            self.clock.budget = self.clock.epoch + self.config.train.epochs
-            self.event("resume", f"training on to epoch {self.clock.budget}")
+            self._train_on()
         if paused != status.paused:
             status.paused = paused
             self.event("pause" if paused else "resume", "paused" if paused else "resumed")
+
+    def _train_on(self) -> None:
+        """A finished run (not diverged) goes on for another budget of epochs."""
+        status = self.status
+        status.finished, status.stopped_early = False, None
+        self.early_stop.restart()
+        self.clock.budget = self.clock.epoch + self.config.train.epochs
+        self.event("resume", f"training on to epoch {self.clock.budget}")
 
     def event(self, kind: str, text: str, step: int | None = None) -> None:
         """Mark the run's history with an event (at this step unless given)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 
 from tuinn.data import Dataset
 from tuinn.train.evaluation import predict
+from tuinn.train.health import Activity, update_ratios
 from tuinn.train.probes import conv_kernels, decision_surface, gradient_matrix, sample_view
 from tuinn.train.run_parts import RunParts
 from tuinn.train.snapshot import Curve, FeatureMap, Kernels, LayerStats, SampleView, Snapshot
@@ -42,9 +45,16 @@ def weighted_layers(trainer: RunParts) -> list[str]:
 def snapshot(trainer: RunParts, detail: bool = True) -> Snapshot:
     """An immutable copy of the run's state; `detail` adds the surfaces, maps and matrices."""
     t, net, ds = trainer, trainer.network, trainer.dataset
-    norms = net.weight_grad_norms()
+    norms, ratios, activity = net.weight_grad_norms(), update_ratios(net, t.optimizer), t.last.activity
     stats = [
-        LayerStats(l.name, l.activation, norms[l.name], float(np.abs(l.gradients["W"]).mean()))
+        LayerStats(
+            l.name,
+            l.activation,
+            norms[l.name],
+            float(np.abs(l.gradients["W"]).mean()),
+            ratios.get(l.name),
+            *astuple(activity.get(l.name, Activity())),
+        )
         for l in net.layers
         if l.name in norms
     ]

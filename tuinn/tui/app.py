@@ -20,12 +20,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tuinn.train import commands as cmd
+from tuinn.train.baseline import Baseline
 from tuinn.train.recorder import FrameSink
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui import keys
 from tuinn.tui.glyphs import utf8_locale
 from tuinn.tui.layout import Plan, banner_lines, plan_layout
 from tuinn.tui.pacing import FramePacer
+from tuinn.tui.pin import BaselineKeeper
 from tuinn.tui.source import RunSource, Scrub, Seek, SourceCommand
 from tuinn.tui.tour_guide import TourGuide, TourPanel, TourPosition
 from tuinn.tui.widgets.about import AboutCard
@@ -76,6 +78,7 @@ class TuinnApp(App[int]):
         fps: float = DEFAULT_FPS,
         recorder: FrameSink | None = None,
         projector: bool = False,
+        baseline: Baseline | None = None,
     ) -> None:
         super().__init__()
         self.source = source
@@ -101,7 +104,10 @@ class TuinnApp(App[int]):
         self.snapshot: Snapshot = source.latest
         self.about = AboutKeeper(self)
         self.workbench = Workbench(self, self.send, lambda: self.snapshot)
-        self.tour = TourGuide(self, self.send, self.about, tour)
+        #: the pinned baseline (key B), drawn as a ghost beside the live run
+        self.pins = BaselineKeeper(self)
+        self.pins.baseline = baseline  # --baseline: pinned from the start
+        self.tour = TourGuide(self, self.send, self.about, tour, pins=self.pins, latest=lambda: self.snapshot)
         state = source.state_line()
         self._state_line = Static(state, id="state-line") if state is not None else None
         self._ui_thread: int | None = None
@@ -154,12 +160,16 @@ class TuinnApp(App[int]):
         if self.ascii:
             self.notify(ASCII_NOTE, timeout=10)
         self.tour.show()
+        self.tour.compare()
         if self.capabilities.paced:
             if self._driver is not None:
                 self.wire.attach(self._driver)
             self.set_interval(1.0, self._show_wire)
             self.set_interval(PACE_PERIOD, self._pace)
+        if self.recorder is not None:
+            self.recorder.offer(self.snapshot)  # the run as it starts: a replay begins at its first step
         self.source.start(self._published)
+        self._show_latest()  # a command sent before the start (a tour stop that starts paused) is shown at once
 
     def _show_wire(self) -> None:
         """Show what the screen costs on the wire, once a second."""
@@ -235,6 +245,7 @@ class TuinnApp(App[int]):
         self.source.stop(STOP_TIMEOUT)
 
     def on_unmount(self) -> None:
+        self.pins.close()
         self.stop_source()
 
     # --- the run's keys ---------------------------------------------------------------------
@@ -245,7 +256,8 @@ class TuinnApp(App[int]):
         self.send(cmd.TogglePause())
 
     def action_step(self) -> None:
-        if self.snapshot.paused:
+        s = self.snapshot
+        if s.paused or (s.finished and not s.diverged):  # (a finished run trains on, paused, one step)
             self.send(cmd.Step())
         else:
             self.notify("n trains one step while paused: press space to pause first", timeout=3)
@@ -255,6 +267,11 @@ class TuinnApp(App[int]):
 
     def action_reset(self) -> None:
         self.send(cmd.Reset())
+
+    def action_watch_again(self) -> None:
+        """`w`: the run again from its seed, running, at the watching pace."""
+        self.send(cmd.Reset(watch=True))
+        self.send(cmd.Resume())
 
     def action_lr(self, factor: float) -> None:
         self.send(cmd.ScaleLearningRate(factor))
@@ -297,6 +314,20 @@ class TuinnApp(App[int]):
     def action_points(self) -> None:
         if self.snapshot.decision is not None:
             self.notify(f"points shown: {self.query_one(Dashboard).cycle_points()}", timeout=2)
+
+    @property
+    def baseline(self) -> Baseline | None:
+        """The pinned baseline (None: none); the loss panel and the chart draw it."""
+        return self.pins.baseline
+
+    def action_baseline(self) -> None:
+        self.pins.toggle(self.snapshot)
+
+    def action_pin_baseline(self) -> None:
+        self.pins.pin(self.snapshot)
+
+    def action_unpin_baseline(self) -> None:
+        self.pins.unpin()
 
     # --- a recording's keys -----------------------------------------------------------------
     def action_frames(self, delta: int) -> None:
@@ -418,13 +449,15 @@ def run_app(
     fps: float = DEFAULT_FPS,
     recorder: FrameSink | None = None,
     projector: bool = False,
+    baseline: Baseline | None = None,
 ) -> int:
     """Run the app on `source` until the user quits; returns the exit code.
 
     `on_stop(callback)` registers what a stop signal does (close the app, as `q`);
     `stop_code()` then gives the exit status. A bug in the app or the source's run
     is raised again once the terminal is restored. `fps` caps the redraws a second;
-    a `recorder` records what the screen shows; `projector` starts in projector mode.
+    a `recorder` records what the screen shows; `projector` starts in projector mode;
+    a `baseline` is pinned from the start.
     """
     sys.setswitchinterval(SWITCH_INTERVAL)
     app = TuinnApp(
@@ -435,6 +468,7 @@ def run_app(
         fps=fps,
         recorder=recorder,
         projector=projector,
+        baseline=baseline,
     )
     if on_stop is not None:
         on_stop(lambda: app.quit_soon(stop_code() or 0))

@@ -71,8 +71,15 @@ RUN_KEYS = [
         "points",
         tooltip="Decision boundary: show all points, training only, validation only or the misclassified",
     ),
-    Binding("n", "step", "step", tooltip="Train one step (while paused)"),
+    Binding("n", "step", "step", tooltip="Train one step (while paused, or on from a finished run)"),
     Binding("r", "reset", "reset", tooltip="Reset: start again from the same seed's weights"),
+    Binding(
+        "w",
+        "watch_again",
+        "watch again",
+        show=False,
+        tooltip="Watch again: start again from the seed at the watching pace (slow until the first landmark)",
+    ),
     Binding("plus", "lr(2.0)", "lr×2", key_display="+", group=LR, tooltip="Double the learning rate"),
     Binding("minus", "lr(0.5)", "lr÷2", key_display="-", group=LR, tooltip="Halve the learning rate"),
     Binding("o", "optimizer", "optim", tooltip="Next optimizer (weights kept, optimizer state fresh)"),
@@ -110,6 +117,13 @@ RUN_KEYS = [
     Binding("b", "open_preset", "presets", tooltip="Open preset: start another built-in preset in this window"),
     Binding("i", "about", "about", tooltip="About this preset: what it teaches and things to try"),
     Binding("S", "save_preset", "save", show=False, tooltip="Save experiment as preset (a TOML file --config reads)"),
+    Binding(
+        "B",
+        "baseline",
+        "baseline",
+        show=False,
+        tooltip="Pin this run as the baseline: a grey ghost beside the next runs (B again unpins)",
+    ),
     # the tour: not in the footer (it is full); the tour panel names them, and they start the tour when it is off
     Binding(
         "greater_than_sign",
@@ -189,7 +203,7 @@ EDITOR_FIELDS = {
     "Input features": ("feature:x1", "x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂ for 2-D data"),
 }
 
-#: a run that can be steered: the tour and the lab's layer surgery, then the editor's fields
+#: a run that can be steered: the tour and the lab's layer surgery, the editor's fields, then the baseline
 RUN_PALETTE = [
     PaletteEntry("Tour", "The history of neural networks, stop by stop (> next, < previous)", "tour"),
     PaletteEntry(
@@ -212,6 +226,12 @@ RUN_PALETTE = [
         "Units", "The editor, at the units (or filters) of the selected hidden layer (or the last)", "edit_units"
     ),
     *(PaletteEntry(name, text, f"editor({field!r})") for name, (field, text) in EDITOR_FIELDS.items()),
+    PaletteEntry(
+        "Pin as baseline",
+        "Keep this run's curves as a grey ghost beside the next runs, to compare with (key B)",
+        "pin_baseline",
+    ),
+    PaletteEntry("Unpin baseline", "Take the pinned baseline's ghost off the loss panel and chart", "unpin_baseline"),
 ]
 
 

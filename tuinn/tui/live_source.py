@@ -17,14 +17,7 @@ class LiveSource:
         self.trainer = trainer
         self.thread = thread
         self._ended = False  # the last Snapshot taken after the thread stopped
-        self._speed_limit(watchable=True)  # a tiny net runs slowly enough to watch; `s` lifts the limit
-
-    def _speed_limit(self, watchable: bool = False) -> float | None:
-        """The run's speed limit in steps a second (None: flat out); `watchable` first sets the slowest
-        one that still gets through the planned epochs in a watchable time. The one place speed is read or set."""
-        if watchable:
-            self.thread.speed = self.thread.watchable_speed()
-        return self.thread.speed
+        self.thread.watch()  # the run starts at the watching pace (its first landmark seconds in); `s` lifts it
 
     @property
     def latest(self) -> Snapshot:
@@ -48,7 +41,7 @@ class LiveSource:
         return None
 
     def flat_out(self) -> bool:
-        return self.trainer.wants_step and self._speed_limit() is None
+        return self.trainer.wants_step and self.thread.speed is None
 
     def publish_every(self, seconds: float) -> None:
         self.thread.interval = seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -36,7 +37,10 @@ class Player:
 
     @property
     def snapshot(self) -> Snapshot:
-        return self.frames[self.position]
+        """The frame at the position; a frame of a run at the watching pace shows it as the limit it was
+        (the pace's key is the live app's: here `s` is the replay's speed)."""
+        frame = self.frames[self.position]
+        return dataclasses.replace(frame, watching=False) if frame.watching else frame
 
     @property
     def last(self) -> int:

@@ -2,11 +2,14 @@
 
 `>` and `<` go to the next and previous stop in the same window (the run of the new
 stop's preset replaces the old one), `t` opens the stop's whole text, with the table of
-its `table` preset when it has one. The texts come from presets/tour.toml (tuinn.config.tour_file).
+its `table` preset when it has one. A stop that compares with an earlier run (`compare`)
+pins that run as the baseline on the way there. The texts come from presets/tour.toml
+(tuinn.config.tour_file).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -20,8 +23,11 @@ from tuinn.config import load_preset
 from tuinn.config.tour_file import Stop, load_tour
 from tuinn.report.summary import summary_table
 from tuinn.train import commands as cmd
+from tuinn.train.baseline import Baseline
 from tuinn.train.setup import plan_model, preset_input_shape
+from tuinn.train.snapshot import Snapshot
 from tuinn.tui.layout import banner_lines
+from tuinn.tui.pin import BaselineKeeper
 from tuinn.tui.workbench import AboutKeeper, Send
 
 SECTIONS = (("History", "history"), ("Look", "look"), ("Try", "things_to_try"))
@@ -140,11 +146,24 @@ class StopTextScreen(ModalScreen[None]):
 class TourGuide:
     """The stop on screen (None: no tour), its panel, and walking the stops; new stops' runs go out by `send`."""
 
-    def __init__(self, app: App[int], send: Send, about: AboutKeeper, position: TourPosition | None = None) -> None:
+    def __init__(
+        self,
+        app: App[int],
+        send: Send,
+        about: AboutKeeper,
+        position: TourPosition | None = None,
+        *,
+        pins: BaselineKeeper | None = None,
+        latest: Callable[[], Snapshot] | None = None,
+    ) -> None:
         self.app = app
         self.send = send
         self.about = about
         self.position = position
+        self.pins = pins  # where a comparison stop pins the earlier run
+        self.latest = latest  # the Snapshot on screen
+        if position is not None:
+            self._start_run(position)
 
     def lines(self) -> int:
         """Lines the tour's banner takes (as the layout plans it)."""
@@ -166,8 +185,31 @@ class TourGuide:
         """Show `position`'s text and, if its preset is not `preset` (the one running), open it in its place."""
         self.position = position
         self.show()
+        self.compare()
         if position.stop.preset != preset:
             self.send(cmd.OpenPreset(load_preset(position.stop.preset)))
+            self._start_run(position)
+
+    def _start_run(self, position: TourPosition) -> None:
+        """Start the stop's new run as its text needs: paused (space starts it) or running at the watching pace."""
+        self.send(cmd.Pause() if position.stop.start == "paused" else cmd.Resume())
+
+    def compare(self) -> None:
+        """At a stop that compares with an earlier run, pin that run: the one on screen when it is that preset's
+        and has finished (edits and all), else the preset's whole run, computed at full speed in the background.
+        A stop that compares with nothing lets go of a baseline the tour pinned (one pinned with B stays)."""
+        if self.position is None or self.pins is None or self.latest is None:
+            return
+        preset = self.position.stop.compare
+        if preset is None:
+            self.pins.release_tour_pin()
+            return
+        on_screen = self.latest()
+        if on_screen.preset == preset and on_screen.finished:
+            self.pins.set(Baseline.of(on_screen), by_tour=True)
+        else:
+            self.pins.compute(load_preset(preset))
+        self.app.notify(f"tour: {preset}'s run is pinned as the baseline to compare with (B unpins)", timeout=4)
 
     def start(self, preset: str) -> None:
         """Start the tour at the stop of `preset` (or at the first stop)."""

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from tuinn.nn import SummaryRow
+from tuinn.train.health import log_ratio, update_ratio
 from tuinn.train.history import Series
 from tuinn.train.probes import gradient_matrix
 from tuinn.train.recorder import Recorder
@@ -244,7 +245,8 @@ class Watcher:
         self.handles = []
 
     def _layer_stats(self) -> tuple[tuple[LayerStats, ...], dict[str, float]]:
-        """Each watched layer's gradient statistics and its update-to-weight ratio ‖ΔW‖ / ‖W‖ over this step.
+        """Each watched layer's gradient statistics and its update-to-weight ratio ‖ΔW‖ / ‖W‖ over this step
+        (in the LayerStats as log10, as tuinn's own runs give it; saturated and dead shares are not measured here).
 
         The gradient is the one still on the weight at `step()`; once zeroed, the one the hook saw after backward
         (under DistributedDataParallel that is this rank's own, before the average: call `step()` before
@@ -253,17 +255,22 @@ class Watcher:
         stats, ratios = [], {}
         for leaf in self.weighted:
             assert leaf.weight is not None
-            norm = mean = None
+            norm = mean = logged = None
             if leaf.name in self.captured:
                 norm, mean, before = self.captured[leaf.name]
                 w = leaf.weight.detach()
-                ratios[leaf.name] = float((w - before).norm() / w.norm().clamp_min(1e-30))
+                moved, size = float((w - before).norm()), float(w.norm())
+                ratios[leaf.name], logged = update_ratio(moved, size), log_ratio(moved, size)
             if leaf.weight.grad is not None:  # as the optimizer used it (under DDP: averaged over the ranks)
                 norm, mean = leaf.weight.grad.norm(), leaf.weight.grad.abs().mean()
             activation = next((r.activation for r in self.summary if r.name == leaf.name), None)
             stats.append(
                 LayerStats(
-                    leaf.name, activation, float("nan") if norm is None else float(norm), float(mean or float("nan"))
+                    leaf.name,
+                    activation,
+                    float("nan") if norm is None else float(norm),
+                    float(mean or float("nan")),
+                    logged,
                 )
             )
         return tuple(stats), ratios

@@ -153,6 +153,11 @@ class ActivatedLayer(Layer):
         return a
 
     @property
+    def output(self) -> np.ndarray | None:
+        """a of the last forward pass (None when that pass stopped at z)."""
+        return self._a
+
+    @property
     def preactivation(self) -> np.ndarray:
         """z of the last forward pass (the logits, on an output layer)."""
         assert self._z is not None, "forward has not run"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import cast
 
 import numpy as np
 from rich.console import Console
@@ -14,10 +15,13 @@ from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.widgets import Static
 
+from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Curve, Event, Snapshot
 from tuinn.tui.widgets.axes import decade_ticks, step_ticks, unit_ticks
-from tuinn.tui.widgets.loss import CURVE_STYLES, MARKS, current_run, log_range
-from tuinn.tui.widgets.panel import Panel
+from tuinn.tui.widgets.baseline_picture import BaselinePicture
+from tuinn.tui.widgets.ghost import GHOST_MARKER, GHOST_STYLE, pinned
+from tuinn.tui.widgets.loss import CURVE_STYLES, MARKS, current_run, ghost_curves, log_range
+from tuinn.tui.widgets.panel import Panel, Terminal
 
 #: the plotext colour of each kind of event line (the letters under the chart use MARKS' styles)
 EVENT_COLOURS = {
@@ -42,6 +46,7 @@ CHART_INTERVAL = 1.0  # seconds between redraws of the open chart while training
 MAX_EVENT_LINES = 3  # lines under the chart that name the switches (one below ROOMY lines); the rest are counted
 ROOMY = 30
 CURVE_NAMES = {"train": "train", "val": "validation", "recon": "reconstruction (pretraining)"}
+GHOST_COLOUR = "gray"  # plotext's name for the ghost's colour
 WRAPPER = Console(width=10_000)  # only measures text for wrapping
 FRAME = re.compile(r"┌([─┬┴┼]+)┐")  # the top edge of a plot's frame: where its canvas columns are
 
@@ -92,15 +97,31 @@ def _log_points(curve: Curve) -> tuple[list[float], list[float]]:
     return curve.steps[keep].tolist(), np.log10(curve.values[keep]).tolist()
 
 
-def _subplot(s: Snapshot, kind: str, names: list[str], rows: int, label_width: int, last: int, columns: int) -> None:
-    """Draw one subplot: the curves, the switch lines, whole-step ticks and y ticks `label_width` wide."""
+def ghost_names(s: Snapshot, baseline: Baseline | None, kind: str) -> list[str]:
+    """The baseline's curves one subplot of `s`'s chart draws as ghosts (kind "loss" or "metric")."""
+    return sorted(n for n in ghost_curves(baseline, s.metric_name) if n.endswith(kind))
+
+
+def _subplot(
+    s: Snapshot,
+    kind: str,
+    names: list[str],
+    rows: int,
+    label_width: int,
+    last: int,
+    columns: int,
+    baseline: Baseline | None = None,
+) -> None:
+    """Draw one subplot: the curves (a baseline's in dots), the switch lines, whole-step ticks and y ticks
+    `label_width` wide."""
     import plotext as plt  # (loaded when a chart is first drawn, not on the way to the app's first frame)
 
     plt.theme("clear")
     log = kind == "loss" or s.metric_name != "accuracy"
     curves = [s.curves[n] for n in names]
+    ghosts = [baseline.curves[n] for n in ghost_names(s, baseline, kind)] if baseline is not None else []
     if log:
-        lo, hi = log_range([c.values for c in curves])
+        lo, hi = log_range([c.values for c in curves + ghosts])
         ticks, labels = decade_ticks(lo, hi, rows)
     else:
         (lo, hi), (ticks, labels) = (0.0, 1.0), unit_ticks(rows)
@@ -109,6 +130,10 @@ def _subplot(s: Snapshot, kind: str, names: list[str], rows: int, label_width: i
         xs, ys = _log_points(curve) if log else (curve.steps.tolist(), curve.values.tolist())
         if xs:
             plt.plot(xs, ys, color=CURVE_STYLES[name.split("_")[0]])
+    for ghost in ghosts:  # over the live curves: a row of dots leaves a thick curve readable, not the other way round
+        xs, ys = _log_points(ghost) if log else (ghost.steps.tolist(), ghost.values.tolist())
+        if xs:
+            plt.plot(xs, ys, color=GHOST_COLOUR, marker=GHOST_MARKER)
     for e in chart_events(s):
         plt.vline(e.step, EVENT_COLOURS[e.kind])
     plt.ylim(lo, hi)
@@ -118,20 +143,26 @@ def _subplot(s: Snapshot, kind: str, names: list[str], rows: int, label_width: i
     plt.xticks(xs, [f"{x:,}" for x in xs])
 
 
-def plot_text(s: Snapshot, width: int, height: int) -> str:
-    """The two subplots (loss above, metric below) as text with ANSI colours, `width` × `height` cells."""
+def chart_end(s: Snapshot, baseline: Baseline | None) -> int:
+    """The last step of the chart's axis: the live run's, or the baseline's when it ran longer."""
+    return max(s.step, baseline.step if baseline is not None else 0, 1)
+
+
+def plot_text(s: Snapshot, width: int, height: int, baseline: Baseline | None = None) -> str:
+    """The two subplots (loss above, metric below) as text with ANSI colours, `width` × `height` cells;
+    a `baseline`'s curves as ghosts."""
     import plotext as plt
 
     plt.main().clear_figure()  # the whole figure: clf() clears only the active subplot, and stale subplots broke later charts
     plt.subplots(2, 1)
     plt.limitsize(False, False)
     plt.plotsize(width, height)
-    last = max(s.step, 1)
+    last = chart_end(s, baseline)
     label_width = 6  # every y label padded alike, so both canvases start at the same column (and "events" fits under)
     for row, kind, title in ((1, "loss", loss_title(s)), (2, "metric", metric_title(s))):
         plt.subplot(row, 1)
         _subplot(
-            s, kind, curve_names(s, kind), height // 2 - 5, label_width, last, width - label_width - 2
+            s, kind, curve_names(s, kind), height // 2 - 5, label_width, last, width - label_width - 2, baseline
         )  # canvas lines
         plt.title(title)
     plt.xlabel("step")
@@ -163,6 +194,12 @@ def legend(s: Snapshot) -> Text:
     return Text.assemble(*parts)
 
 
+def ghost_legend(s: Snapshot, baseline: Baseline) -> Text:
+    """The line that names the dotted ghost: "··· baseline (validation): deep-sigmoid · activation sigmoid→relu"."""
+    where = CURVE_NAMES["val" if baseline.separate_val else "train"]
+    return Text(f"{GHOST_MARKER * 3} baseline ({where}): {baseline.label(s.experiment)}", GHOST_STYLE)
+
+
 def mark(e: Event) -> tuple[str, str]:
     """The letter that stands for an event under the chart, and its style (`e` for an edit in the lab)."""
     return MARKS[e.kind]
@@ -187,14 +224,16 @@ def event_names(events: list[Event], width: int, lines: int) -> list[Text]:
     return wrapped
 
 
-def loss_chart(s: Snapshot, width: int, height: int) -> Text:
+def loss_chart(s: Snapshot, width: int, height: int, baseline: Baseline | None = None) -> Text:
     """The whole chart: the plots, then (outside them, so they never cover a curve) the switches and the legend."""
     events = chart_events(s)
     names = event_names(events, width, MAX_EVENT_LINES if height >= ROOMY else 1)
-    plots = Text.from_ansi(plot_text(s, width, max(height - len(names) - (2 if events else 1), 6)).rstrip("\n"))
+    ghost = list(ghost_legend(s, baseline).wrap(WRAPPER, width)) if baseline is not None and width > 0 else []
+    room = max(height - len(names) - len(ghost) - (2 if events else 1), 6)
+    plots = Text.from_ansi(plot_text(s, width, room, baseline).rstrip("\n"))
     start, columns = canvas_columns(plots.plain)
-    under = [event_row(events, start, columns, max(s.step, 1)), *names] if events and columns else []
-    return Text("\n").join([plots, *under, legend(s)])
+    under = [event_row(events, start, columns, chart_end(s, baseline)), *names] if events and columns else []
+    return Text("\n").join([plots, *under, legend(s), *ghost])
 
 
 class ChartPanel(Panel):
@@ -207,6 +246,9 @@ class ChartPanel(Panel):
         super().__init__(id=id)
         self._drawn_at = -CHART_INTERVAL
 
+    def view(self) -> tuple[object, ...]:
+        return (pinned(self.app),)
+
     def update_snapshot(self, snapshot: Snapshot) -> None:
         now = time.monotonic()
         interval = CHART_INTERVAL if self.terminal.show_rate else 0.0  # step mode (tests): every step
@@ -217,7 +259,7 @@ class ChartPanel(Panel):
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         if width <= 10 or height <= 6:
             return []
-        return self.rich_lines(loss_chart(snapshot, width, height), width)
+        return self.rich_lines(loss_chart(snapshot, width, height, pinned(self.app)), width)
 
 
 class LossChart(Static):
@@ -242,13 +284,14 @@ class LossChart(Static):
     def redraw(self) -> None:
         width, height = self.content_size
         if width > 10 and height > 6:
-            self.update(loss_chart(self.snapshot, width, height))
+            self.update(loss_chart(self.snapshot, width, height, pinned(self.app)))
 
 
 class LossChartScreen(ModalScreen[None]):
-    """A modal over the dashboard showing the chart, following the run at most once every `interval` seconds."""
+    """A modal over the dashboard showing the chart, following the run at most once every `interval` seconds;
+    a pinned baseline's picture small at its side."""
 
-    BINDINGS = [Binding("escape,p", "dismiss", "close")]
+    BINDINGS = [Binding("escape,p", "dismiss", "close"), Binding("B", "app.baseline", "baseline")]
 
     def __init__(self, snapshot: Snapshot, interval: float = CHART_INTERVAL) -> None:
         super().__init__()
@@ -257,7 +300,20 @@ class LossChartScreen(ModalScreen[None]):
         self._drawn_at = time.monotonic()
 
     def compose(self) -> ComposeResult:
+        yield BaselinePicture()
         yield LossChart(self.snapshot)
+
+    def on_mount(self) -> None:
+        self.show_baseline()
+
+    def on_resize(self) -> None:
+        self.show_baseline()
+
+    def show_baseline(self) -> None:
+        """Draw the pinned baseline (or none): its ghost on the chart, its picture at the side."""
+        terminal = cast(Terminal, self.app)
+        self.query_one(BaselinePicture).show(pinned(self.app), terminal.colour_system, self.size.width)
+        self.query_one(LossChart).redraw()
 
     def offer(self, snapshot: Snapshot) -> None:
         """Redraw the chart with `snapshot` unless it was redrawn less than `interval` seconds ago."""

@@ -261,6 +261,6 @@ class DecisionPanel(Panel):
 
 def unit_label(layer: NeuronLayer, unit: int) -> str:
     """'dense_2 unit 5/16', or the input feature's name."""
-    if layer.weights is None:
+    if layer.is_input:
         return f"input {unit + 1}/{layer.units}"
     return f"{layer.name} unit {unit + 1}/{layer.units}"

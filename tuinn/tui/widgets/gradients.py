@@ -1,13 +1,26 @@
-"""Gradients panel: log10 weight-gradient norm per layer over time, and the selected layer's gradient matrix."""
+"""Gradients panel: log10 weight-gradient norm per layer over time with each layer's health, and the selected
+layer's gradient matrix."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from rich.text import Text
 from textual.strip import Strip
 
-from tuinn.train.snapshot import Snapshot
+from tuinn.train.health import band
+from tuinn.train.snapshot import LayerStats, Snapshot
 from tuinn.tui.layout import Need
+from tuinn.tui.widgets.health import (
+    RATIO_CELLS,
+    SHARE_CELLS,
+    SHARE_WORDS,
+    WORD_CELLS,
+    legend,
+    ratio_text,
+    share_text,
+)
 from tuinn.tui.widgets.heatmap import (
     DIVERGING,
     MAGNITUDE,
@@ -38,11 +51,17 @@ def history_repeat(s: Snapshot, width: int, height: int) -> int:
     return max(1, min(MAX_ROW_LINES, (height - 2 - matrix) // layers))
 
 
+MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells
+MIN_NARROW_HEATMAP = 2  # ... and in a narrow panel, before the share makes way for them
+#: the health columns after each row's history, widest first: (ratio's band word, share's word)
+HEALTH_FORMS = ((True, "word"), (False, "word"), (False, "short"), (False, ""))
+
+
 class GradientsPanel(Panel):
     """Vanishing gradients show as rows fading toward the input; exploding ones as flaring rows."""
 
     TITLE = "Gradients"
-    READS = ("grad_history", "grad_history_layers", "selected_grad", "selected_layer", "step")
+    READS = ("grad_history", "grad_history_layers", "layer_stats", "selected_grad", "selected_layer", "step")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -61,10 +80,18 @@ class GradientsPanel(Panel):
         history_lines = len(s.grad_history_layers) + 2
         if height - history_lines >= MIN_MATRIX_LINES or width < 2 * SIDE_BY_SIDE:
             lines = self._history(s, width, history_repeat(s, width, height))
+            room = height - len(lines)
+            matrix_fits = s.selected_grad is not None and room >= MIN_MATRIX_LINES
+            if room - 1 >= (
+                MIN_MATRIX_LINES if matrix_fits else 0
+            ):  # the legend's line, where the matrix keeps its own
+                lines += self._legend(s, width)
             return lines + self._matrix(s, width, height - len(lines))
         # a deep net: the matrix goes beside the history so that it stays in view
         half = width // 2
         left, right = self._history(s, half - 1), self._matrix(s, width - half, height)
+        if len(left) < height:
+            left += self._legend(s, half - 1)
         blank_left, blank_right = Strip.blank(half), Strip.blank(width - half)
         return [
             Strip.join(
@@ -77,19 +104,29 @@ class GradientsPanel(Panel):
         ]
 
     def _history(self, s: Snapshot, width: int, repeat: int = 1) -> list[Strip]:
-        """log10 ‖∇W‖ per layer over time (`repeat` lines a layer), with its colour bar."""
+        """log10 ‖∇W‖ per layer over time (`repeat` lines a layer), each row ending in the layer's health; the colour bar."""
         names = s.grad_history_layers
-        label = max((len(n) for n in names), default=0) + 1
-        cols = max(1, width - label)
+        columns, label, health = _health_columns(s, width)
+        right = columns.cells
+        cols = max(1, width - label - right)
         lines = self.text_lines([Text("log10 ‖∇W‖ per layer, input at top, epochs →", "dim")], width)
         history = fit_columns(s.grad_history, cols) if s.grad_history.size else np.full((len(names), 1), np.nan)
         magnitude = self.ramp(MAGNITUDE)
         rows = heatmap_strips(np.repeat(history, 2 * repeat, axis=0), NORM_SCALE, magnitude)
         for i, row in enumerate(rows):
-            name = names[i // repeat] if i % repeat == 0 else ""
-            lines.append(Strip.join([self.text_lines([Text(name.ljust(label), "dim")], label)[0], row]))
+            first = i % repeat == 0
+            name = names[i // repeat] if first else ""
+            numbers_text = columns.text(health[i // repeat]) if first else Text("")
+            left, numbers = self.text_lines([Text(name.ljust(label), "dim"), numbers_text], max(label, right))
+            lines.append(Strip.join([left.crop(0, label), row.adjust_cell_length(cols), numbers.crop(0, right)]))
         lines.append(Strip.join([Strip.blank(label), colour_bar(NORM_SCALE, magnitude, cols, "{:+.0f}")]))
         return lines
+
+    def _legend(self, s: Snapshot, width: int) -> list[Strip]:
+        """What the ratio's colours mean, as a line (none before any layer has a ratio)."""
+        if all(st.log_update_ratio is None for st in s.layer_stats):
+            return []
+        return self.text_lines([legend(width)], width)
 
     def _matrix(self, s: Snapshot, width: int, height: int) -> list[Strip]:
         """The selected layer's gradient matrix (rows: inputs, columns: units) on a steady symmetric scale."""
@@ -105,3 +142,54 @@ class GradientsPanel(Panel):
         diverging = self.ramp(DIVERGING)
         picture = heatmap_strips(fit_grid(g, 2 * (height - 2), width), scale, diverging)
         return self.text_lines([title], width) + picture + [colour_bar(scale, diverging, width)]
+
+
+def _health_columns(s: Snapshot, width: int) -> tuple[HealthColumns, int, list[LayerStats | None]]:
+    """The widest health columns that leave the history MIN_HEATMAP cells in `width` (else MIN_NARROW_HEATMAP,
+    else the narrowest), the cells of the rows' names, and each row's LayerStats."""
+    names = s.grad_history_layers
+    label = max((len(n) for n in names), default=0) + 1
+    stats = {st.name: st for st in s.layer_stats}
+    health = [stats.get(name) for name in names]
+    forms = [HealthColumns.fit(health, *form) for form in HEALTH_FORMS]
+    fitting = [c for least in (MIN_HEATMAP, MIN_NARROW_HEATMAP) for c in forms if width - label - c.cells >= least]
+    columns = fitting[0] if fitting else forms[-1]
+    return columns, label, health
+
+
+@dataclass(frozen=True)
+class HealthColumns:
+    """The cells of the health numbers after each row: the ratio, its band word, the share (0: not shown)."""
+
+    ratio: int
+    word: int
+    share: int
+    share_form: str  # "word": 'sat 37%', "short": '37%', "": none
+
+    @property
+    def cells(self) -> int:
+        return self.ratio + self.word + self.share
+
+    @classmethod
+    def fit(cls, health: list[LayerStats | None], word: bool, share_form: str) -> HealthColumns:
+        """The columns of one form for these layers: none before any layer has a ratio (an older recording)."""
+        if all(st is None or st.log_update_ratio is None for st in health):
+            return cls(0, 0, 0, share_form)
+        words = [SHARE_WORDS[st.activation] for st in health if st is not None and st.activation in SHARE_WORDS]
+        share = 0 if not words or not share_form else 1 + SHARE_CELLS
+        if share and share_form == "word":
+            share += 1 + max(map(len, words))
+        return cls(1 + RATIO_CELLS, 1 + WORD_CELLS if word else 0, share, share_form)
+
+    def text(self, stats: LayerStats | None) -> Text:
+        """A row's health in these columns: ' -4.8 not learning  sat 37%'."""
+        text = Text(" ")
+        if stats is None or not self.cells:
+            return text
+        text.append_text(ratio_text(stats))
+        value = stats.log_update_ratio
+        if self.word:
+            text.append(f" {band(value) if value is not None else '':{WORD_CELLS}}", "dim")
+        if self.share:
+            text.append(share_text(stats, short=self.share_form == "short").rjust(self.share))
+        return text

@@ -39,6 +39,9 @@ PANELS = (
         "Gradients",
         "log10 ‖∇W‖: the size of each layer's weight gradient, on a fixed scale from -8 (dark) to +2 (bright), "
         "input layer at the top, time to the right: rows that fade toward the input are vanishing gradients. "
+        "Each row ends in the layer's health: log10 ‖ΔW‖/‖W‖, how far the last step moved its weights (-4 to -2 "
+        "healthy in green, below -4 not learning in blue, above -2 too fast in red), then the share of its outputs "
+        "saturated on the evaluation batch (tanh, sigmoid) or of its units dead there (relu: 0 on every sample). "
         "Below: the selected layer's gradient, orange negative, blue positive.",
     ),
     (
@@ -128,3 +131,6 @@ class HelpScreen(ModalScreen[None]):
         body.border_title = "Help: the keys, then what each panel shows (↓ scrolls)"
         body.border_subtitle = self.note
         yield body
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()  # ↓, PageDown, Home and End scroll at once (no Tab first)

@@ -18,9 +18,10 @@ from textual import events
 from textual.message import Message
 from textual.strip import Strip
 
-from tuinn.train.snapshot import NeuronLayer, Snapshot
+from tuinn.train.snapshot import LayerStats, NeuronLayer, Snapshot
 from tuinn.tui.layout import Need
 from tuinn.tui.widgets.decision import UnitChoice, resample, unit_scale
+from tuinn.tui.widgets.health import caption
 from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, half_block_strips
 from tuinn.tui.widgets.network_equation import (
     Equation,
@@ -80,7 +81,7 @@ class NetworkView(Panel):
     """The units' maps in layer columns, joined by their weights; the selected unit's equation underneath."""
 
     TITLE = "Network"
-    READS = ("decision", "features", "step", "summary")
+    READS = ("decision", "features", "layer_stats", "step", "summary")
 
     class Selected(Message):
         """A unit was clicked."""
@@ -223,12 +224,19 @@ class NetworkView(Panel):
             else:
                 kind = "output" if column.layer == len(layers) - 1 else layer.name
                 titles = [f"{kind} {layer.activation or 'linear'}", kind, kind[:3]]
+                health = caption(self._stats(layer.name))  # 'Δ-4.8 sat 37%': the layer's health, with room
+                titles[:0] = [f"{titles[0]} {health}", f"{kind} {health}"] if health else []
             for title in titles:
                 start = max(free, min(column.x - 1, width - len(title)))
                 if start + len(title) <= end - (end < width):
                     overlays[0].append((start, self.text_lines([Text(title, "bold")], len(title))[0]))
                     free = start + len(title) + 1
                     break
+
+    def _stats(self, name: str) -> LayerStats | None:
+        """The shown Snapshot's LayerStats of layer `name`."""
+        stats = self.snapshot.layer_stats if self.snapshot else ()
+        return next((st for st in stats if st.name == name), None)
 
     def _place_nodes(
         self,
@@ -307,8 +315,13 @@ class NetworkView(Panel):
         parts = [f"each unit's {STRONGEST} strongest inputs" if thinned else "every weight drawn"]
         drawn = {layer.name for layer in layers}
         mapless = [row.name for row in snapshot.summary if row.parameters and row.name not in drawn]
-        if mapless:  # layers the Snapshot has no unit maps of (maxout)
+        if mapless:  # layers the Snapshot has no unit maps of
             parts.append(f"{len(mapless)} layers not drawn ({mapless[0]}{'…' if len(mapless) > 1 else ''})")
+        unlinked = [layer.name for layer in layers if not layer.is_input and layer.weights is None]
+        if unlinked:  # maxout: a weight vector per piece, so no one link per input
+            parts.append(
+                f"links into {len(unlinked)} layers not drawn ({unlinked[0]}{'…' if len(unlinked) > 1 else ''})"
+            )
         if plan.hidden_units:
             total = sum(layers[c.layer].units for c in plan.columns)
             parts.append(f"{total - plan.hidden_units} of {total} units shown")

@@ -100,7 +100,7 @@ class NeuronsPanel(Panel):
         columns: list[list[Strip]] = []
         for i, first in zip(p.layers, p.first):
             layer = layers[i]
-            name = "inputs" if layer.weights is None else "output" if i == len(layers) - 1 else layer.name
+            name = "inputs" if layer.is_input else "output" if i == len(layers) - 1 else layer.name
             column = self.text_lines([Text(" " + name, "bold")], p.thumb + 1)
             for k in range(first, min(layer.units, first + p.per_column)):
                 values = layer.values[k]

@@ -28,6 +28,8 @@ def state_of(s: Snapshot) -> tuple[str, str]:
         return ("stopped early, target met", "bold green") if s.target_met else ("stopped early", "bold yellow")
     if s.finished:
         return ("finished, target met", "bold green") if s.target_met else ("finished", "bold yellow")
+    if s.paused and s.step == 0:
+        return "paused · space to start", "bold yellow"
     if s.paused:
         return ("paused, pretraining " + s.pretrain.layer, "bold yellow") if s.pretrain else ("paused", "bold yellow")
     if s.pretrain is not None:
@@ -89,6 +91,7 @@ class StatusPanel(Panel):
         "train_metric",
         "val_loss",
         "val_metric",
+        "watching",
     )
 
     def __init__(self, *, show_rate: bool = True, id: str | None = None) -> None:
@@ -155,7 +158,11 @@ class StatusPanel(Panel):
 
 
 def throughput(s: Snapshot, live: bool) -> tuple[str, str]:
-    """'Samples/s 12,345', or under a speed limit (which counts steps) 'Steps/s 98 · limit 100/s'."""
+    """'Samples/s 12,345', or under a speed limit (which counts steps) 'Steps/s 98 · limit 100/s', or at
+    the watching pace of a run's start 'Watching 2.8 steps/s · s: full speed'."""
+    if s.watching and s.speed is not None and not s.finished:
+        pace = f"{s.speed:.1f}" if s.speed < 10 else f"{s.speed:,.0f}"
+        return "Watching", f"{pace} steps/s · s: full speed"
     if s.speed is None:
         return "Samples/s", f"{s.samples_per_sec:,.0f}" if live else "— (step mode)"
     steps = s.samples_per_sec * s.step / s.samples_seen if s.samples_seen else 0.0
