@@ -20,12 +20,11 @@ from tuinn.tui.layout import Need, Plan
 from tuinn.tui.widgets.architecture import ArchitecturePanel
 from tuinn.tui.widgets.chart import ChartPanel
 from tuinn.tui.widgets.confusion import ConfusionPanel
-from tuinn.tui.widgets.decision import POINT_FILTERS, DecisionPanel, UnitChoice
+from tuinn.tui.widgets.decision import POINT_FILTERS, DecisionPanel, UnitChoice, all_units
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.gradients import GradientsPanel
 from tuinn.tui.widgets.loss import CHART_LINES, LossPanel
 from tuinn.tui.widgets.network import NetworkView
-from tuinn.tui.widgets.neurons import all_units
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.readout import Readout
 from tuinn.tui.widgets.sample import SamplePanel

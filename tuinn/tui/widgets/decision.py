@@ -51,6 +51,11 @@ class UnitChoice:
     unit: int
 
 
+def all_units(layers: tuple[NeuronLayer, ...]) -> list[UnitChoice]:
+    """Every unit of every layer, inputs first: the order `,` and `.` step through."""
+    return [UnitChoice(i, k) for i, layer in enumerate(layers) for k in range(layer.units)]
+
+
 def is_multiclass(d: DecisionSurface) -> bool:
     """Whether the surface holds predicted classes (0..K-1, K > 2) rather than a probability or value."""
     return d.value_range[0] == 0.0 and d.value_range[1] > 1.0

@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from tuinn.train.snapshot import LayerStats, NeuronLayer, Snapshot
 from tuinn.tui.layout import Need
-from tuinn.tui.widgets.decision import UnitChoice, resample, unit_scale
+from tuinn.tui.widgets.decision import UnitChoice, all_units, resample, unit_scale
 from tuinn.tui.widgets.health import caption
 from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, half_block_strips
 from tuinn.tui.widgets.network_equation import (
@@ -45,7 +45,6 @@ from tuinn.tui.widgets.network_links import (
     choose_links,
     raster_links,
 )
-from tuinn.tui.widgets.neurons import all_units
 from tuinn.tui.widgets.panel import Panel
 
 MARKER = "▶"  # beside the selected unit
