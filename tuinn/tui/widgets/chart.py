@@ -19,7 +19,7 @@ from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Curve, Event, Snapshot
 from tuinn.tui.widgets.axes import decade_ticks, step_ticks, unit_ticks
 from tuinn.tui.widgets.baseline_picture import BaselinePicture
-from tuinn.tui.widgets.ghost import GHOST_MARKER, GHOST_STYLE, pinned
+from tuinn.tui.widgets.ghost import GHOST_MARKER, GHOST_STYLE, figures_text, pinned
 from tuinn.tui.widgets.loss import (
     CURVE_STYLES,
     MARKS,
@@ -215,9 +215,11 @@ def lr_row(s: Snapshot, start: int, columns: int, last: int) -> Text:
 
 
 def ghost_legend(s: Snapshot, baseline: Baseline) -> Text:
-    """The line that names the dotted ghost: "··· baseline (validation): deep-sigmoid · activation sigmoid→relu"."""
+    """The line that names the dotted ghost and compares the figures: "··· baseline (validation): deep-sigmoid ·
+    activation sigmoid→relu · final val acc 0.50 vs 0.97 now"."""
     where = CURVE_NAMES["val" if baseline.separate_val else "train"]
-    return Text(f"{GHOST_MARKER * 3} baseline ({where}): {baseline.label(s.experiment)}", GHOST_STYLE)
+    label = f"{GHOST_MARKER * 3} baseline ({where}): {baseline.label(s.experiment)}"
+    return Text(f"{label} · {figures_text(baseline, s)}", GHOST_STYLE)
 
 
 def mark(e: Event) -> tuple[str, str]:
