@@ -7,7 +7,7 @@ import re
 
 import pytest
 from textual.widgets import OptionList
-from tui_support import SMALL, WIDE, panel_text, reveal, screen_text, step_app, tour_app
+from tui_support import SMALL, WIDE, loss_text, panel_text, reveal, screen_text, step_app, tour_app
 
 from tuinn.config import preset_names
 from tuinn.config.tour_file import load_tour
@@ -20,11 +20,6 @@ from tuinn.tui.widgets.loss import LossPanel
 from tuinn.tui.widgets.presets import PresetBrowser
 
 STOPS = load_tour()
-
-
-def loss_text(app: TuinnApp) -> str:
-    """The text of the panel that draws the loss: the chart when the layout gives it the rows, else the sparklines."""
-    return panel_text(app, ChartPanel if app.query(ChartPanel) else LossPanel)
 
 
 def names_baseline(text: str, label: str) -> bool:

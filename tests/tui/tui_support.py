@@ -15,6 +15,8 @@ from tuinn.tui.app import TuinnApp
 from tuinn.tui.live_source import LiveSource
 from tuinn.tui.source import Capabilities, OnSnapshot, Scrub, Seek, SourceCommand
 from tuinn.tui.tour_guide import TourPosition
+from tuinn.tui.widgets.chart import ChartPanel
+from tuinn.tui.widgets.loss import LossPanel
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -179,6 +181,11 @@ def panel_text(app: TuinnApp, kind: type) -> str:
     if not panel.size.width and panel.snapshot is not None:
         lines = panel.build(panel.snapshot, app.size.width - 4, app.size.height - 4)
     return " ".join(" ".join(strip.text.split()) for strip in lines)
+
+
+def loss_text(app: TuinnApp) -> str:
+    """The text of the panel drawing the loss: the chart when the layout gives the loss its rows, else the sparklines."""
+    return panel_text(app, ChartPanel if app.query(ChartPanel) else LossPanel)
 
 
 async def reveal(app: TuinnApp, pilot, kind: type):
