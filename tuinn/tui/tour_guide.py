@@ -77,10 +77,18 @@ class TourPanel(Static):
             self.update(banner_text(self.position, width, self.max_lines))
 
 
+#: the banner's keys, the wording it prefers first
+BANNER_KEYS = ("  t the whole text · > next · < previous", "  t text · > next · < prev", "  t text · < >")
+
+
 def banner_text(position: TourPosition, width: int, lines: int) -> Text:
     """The heading with the keys, then (in two lines) what to look at, cut to fit; `t` shows the whole text."""
-    keys = Text("  t the whole text · > next · < previous", "dim")
     heading = Text(position.heading(), "bold")
+    # the keys in words while the heading fits beside them, else in short (the stop's title matters more)
+    keys = next(
+        (k for k in (Text(words, "dim") for words in BANNER_KEYS) if heading.cell_len + k.cell_len <= width),
+        Text(BANNER_KEYS[-1], "dim"),
+    )
     heading.truncate(max(1, width - keys.cell_len), overflow="ellipsis")
     look = Text.assemble(("Look: ", "bold cyan"), position.stop.look)
     if lines < 2:
