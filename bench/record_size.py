@@ -61,7 +61,8 @@ def steps_per_second(preset: str) -> float:
 
 def measure(preset: str, frames: int, folder: Path) -> None:
     """Record `frames` frames of `preset` at the app's pace and print their sizes."""
-    limit = watchable_speed(Trainer(load_preset(preset)))  # the app cruises at this speed limit once it lifts the watching pace
+    # the app cruises at this speed limit once it lifts the watching pace
+    limit = watchable_speed(Trainer(load_preset(preset)))
     per_frame = max(1, round(min(steps_per_second(preset), limit or float("inf")) * FIRST_INTERVAL))
     trainer = Trainer(endless(preset), stop_at_target=False)
     path = folder / f"{preset}.rec"

@@ -3,21 +3,29 @@ full chart through a new preset, an edit and a reset, and leave with unpin. The 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import OptionList
-from tui_support import SMALL, WIDE, panel_text, screen_text, step_app, tour_app
+from tui_support import SMALL, WIDE, loss_text, panel_text, reveal, screen_text, step_app, tour_app
 
 from tuinn.config import preset_names
 from tuinn.config.tour_file import load_tour
 from tuinn.train import commands as cmd
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.tour_guide import TourPosition
-from tuinn.tui.widgets.chart import LossChart
+from tuinn.tui.widgets.chart import ChartPanel, LossChart
 from tuinn.tui.widgets.ghost import GHOST_STYLE
 from tuinn.tui.widgets.loss import LossPanel
 from tuinn.tui.widgets.presets import PresetBrowser
 
 STOPS = load_tour()
+
+
+def names_baseline(text: str, label: str) -> bool:
+    """Whether `text` names the baseline `label` as the sparklines ("baseline: ...") or the chart's legend
+    ("baseline (validation): ...") do."""
+    return re.search(r"baseline( \((validation|train)\))?: " + re.escape(label), text) is not None
 
 
 def loss_rows(app: TuinnApp) -> list[str]:
@@ -52,6 +60,7 @@ async def test_b_pins_the_run_and_the_loss_panel_draws_its_ghost_through_an_edit
     async with app.run_test(size=WIDE) as pilot:
         assert app.baseline is None and not baseline_rows(app) and not ghost_cells(app).strip()
         await pin_after(app, pilot, 60)
+        await reveal(app, pilot, LossPanel)  # (its tab, when the lesson's panels took the first screen)
         pinned = app.baseline
         assert pinned is not None and pinned.preset == "circle" and pinned.step == 60
         assert len(pinned.curves["val_metric"]) == len(app.snapshot.curves["val_metric"])
@@ -61,7 +70,8 @@ async def test_b_pins_the_run_and_the_loss_panel_draws_its_ghost_through_an_edit
         assert [rows[i - 1].split()[:2] for i in ghosts] == [["val", "loss"], ["val", "acc"]]
         assert any(ch in "▁▂▃▄▅▆▇█" for ch in ghost_cells(app))
         acc = f"{app.snapshot.val_metric:.2f}"  # the live run is the pinned one, so far
-        assert f"baseline: circle · the same settings final val acc {acc} vs {acc} now" in panel_text(app, LossPanel)
+        text = panel_text(app, LossPanel)  # on one line when the panel is wide enough, else the figures under the label
+        assert "baseline: circle · the same settings" in text and f"final val acc {acc} vs {acc} now" in text
 
         app.send(cmd.CycleActivation(1))  # an edit: tanh -> the next activation, the weights kept
         app.source.advance(5)
@@ -83,6 +93,7 @@ async def test_b_pins_the_run_and_the_loss_panel_draws_its_ghost_through_an_edit
         app.source.advance(3)
         await pilot.pause(0.2)
         assert app.snapshot.preset == "spiral" and app.baseline is pinned
+        await reveal(app, pilot, LossPanel)
         text = panel_text(app, LossPanel)
         assert "baseline: circle ·" in text and "final val acc" in text
         assert any(ch in "▁▂▃▄▅▆▇█" for ch in ghost_cells(app))
@@ -148,12 +159,17 @@ async def test_the_ghost_fits_the_loss_panel_at_every_size(size) -> None:
         await pin_after(app, pilot, 30)
         app.source.advance(5)
         await pilot.pause()
-        panel = app.query_one(LossPanel)
+        chart = bool(app.query(ChartPanel))  # the loss drawn as the chart when the layout gives it the rows
+        panel = await reveal(app, pilot, ChartPanel if chart else LossPanel)
         column = panel.parent.content_region
         assert panel.region.bottom <= column.bottom, "the panel is drawn cut"
         text = screen_text(app)
-        assert "baseline val acc" in text or "baseline: digits-small-deep" in text
-        assert "val acc" in text and any(ch in "▁▂▃▄▅▆▇█" for ch in ghost_cells(app))
+        if chart:  # the ghost's dots on the plots, named with the figures compared under them
+            assert "baseline (validation): digits-small-deep" in text and "final val acc" in text
+            assert loss_text(app).split("··· baseline")[0].count("·") > 20
+        else:
+            assert "baseline val acc" in text or "baseline: digits-small-deep" in text
+            assert "val acc" in text and any(ch in "▁▂▃▄▅▆▇█" for ch in ghost_cells(app))
 
 
 async def test_a_comparison_stop_pins_the_earlier_run_when_walking_to_it() -> None:
@@ -173,7 +189,7 @@ async def test_a_comparison_stop_pins_the_earlier_run_when_walking_to_it() -> No
         assert app.snapshot.preset == "digits-small-deep"
         assert app.baseline is not None and app.baseline.preset == "digits-small-shallow"
         assert app.baseline.figures["val_metric"] == shallow_acc
-        assert "baseline: digits-small-shallow · layers 2→9" in panel_text(app, LossPanel)
+        assert names_baseline(loss_text(app), "digits-small-shallow · layers 2→9")
         await pilot.press("greater_than_sign")  # on to a stop that compares with nothing: the tour's pin goes
         await pilot.pause()
         assert app.baseline is None
@@ -192,7 +208,7 @@ async def test_starting_at_the_limited_data_stop_pins_the_shallow_run_computed_i
         assert app.baseline.epoch == 60 and app.baseline.figures["val_metric"] > 0.9  # its lesson: it meets 0.9
         app.source.advance(5)
         await pilot.pause()
-        assert "baseline: digits-small-shallow" in panel_text(app, LossPanel)
+        assert names_baseline(loss_text(app), "digits-small-shallow")
 
 
 async def test_walking_to_deep_relu_pins_deep_sigmoid() -> None:
@@ -207,7 +223,9 @@ async def test_walking_to_deep_relu_pins_deep_sigmoid() -> None:
         assert app.baseline is not None and app.baseline.preset == "deep-sigmoid"
         app.source.advance(3)
         await pilot.pause()
-        assert "deep-sigmoid · activation sigmoid→relu" in panel_text(app, LossPanel)
+        text = loss_text(app)  # the whole label, or (the stop's lesson taking the rows) the one-line comparison
+        short = re.search(r"baseline val acc [0-9.]+ \(now [^)]+\) · deep-sigmoid", text)
+        assert names_baseline(text, "deep-sigmoid · activation sigmoid→relu") or short, text
 
 
 async def test_a_pin_made_with_b_outlives_a_stop_without_comparison() -> None:
@@ -262,18 +280,24 @@ def test_the_ghost_on_the_loss_panel_at_80x24(snap_compare) -> None:
 async def test_a_baseline_measured_otherwise_ghosts_only_its_loss() -> None:
     """A classifier pinned beside a regression: the accuracy has no place on the mse row; the loss ghost stays."""
     app = step_app("circle")
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:  # the loss on its tab: room for the ghost rows
         await pin_after(app, pilot, 30)
         from tuinn.config import load_preset
 
         app.send(cmd.OpenPreset(load_preset("regression")))
         app.source.advance(5)
         await pilot.pause(0.2)
-        rows = loss_rows(app)
-        ghosts = [i for i, row in enumerate(rows) if row.startswith("  baseline")]
-        assert app.snapshot.metric_name != "accuracy" and len(ghosts) == 1
-        assert rows[ghosts[0] - 1].startswith("val loss")
-        assert "final val loss" in panel_text(app, LossPanel)  # the figures compared are the losses too
+        assert app.snapshot.metric_name != "accuracy"
+        # the figures compared are the losses too (in full, or in the one-line comparison of a short panel)
+        assert re.search(r"(final|baseline) val loss [0-9.]+", loss_text(app)), loss_text(app)
+        if app.query(ChartPanel):  # the loss as the chart: the ghost's dots on the loss plot, none on the mse plot
+            loss_plot, metric_plot = loss_text(app).split("··· baseline")[0].split("mean squared error")
+            assert loss_plot.count("·") > 5 and metric_plot.count("·") == 0
+        else:
+            await reveal(app, pilot, LossPanel)
+            rows = loss_rows(app)
+            ghosts = [i for i, row in enumerate(rows) if row.startswith("  baseline")]
+            assert len(ghosts) == 1 and rows[ghosts[0] - 1].startswith("val loss")
 
 
 async def test_a_run_that_cannot_be_computed_is_said_and_nothing_is_pinned() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tui_support import WIDE, preset_app
+from tui_support import WIDE, preset_app, reveal
 
 from tuinn.tui.widgets.gradients import GradientsPanel
 from tuinn.tui.widgets.heatmap import DIVERGING, Scale, colour_bar, range_labels
@@ -60,7 +60,7 @@ async def test_the_matrix_colour_bar_has_two_meaningful_ends(preset: str, mnist_
         for _ in range(3):  # on each layer in turn: deep-sigmoid's first ones get ~1e-6 of the gradient
             app.source.advance(3)
             await pilot.pause()
-            panel = app.query_one(GradientsPanel)
+            panel = await reveal(app, pilot, GradientsPanel)  # on its tab when the lesson took the screen
             assert all(strip.cell_length <= panel.size.width for strip in panel._lines)  # nothing cut at the edge
             lo, hi = matrix_bar_ends(panel)
             assert lo != hi and float(lo) < 0 < float(hi) and float(lo) == -float(hi), (lo, hi)
@@ -74,5 +74,5 @@ async def test_before_any_gradient_the_bar_says_all_zero(preset: str) -> None:
     app = preset_app(preset, None)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        text = " ".join(strip.text for strip in app.query_one(GradientsPanel)._lines)
+        text = " ".join(strip.text for strip in (await reveal(app, pilot, GradientsPanel))._lines)
         assert "all 0" in text and "-0 " not in text and "+0" not in text

@@ -8,6 +8,7 @@ from tui_support import SMALL, WIDE, preset_app, screen_text
 
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.chart import LossChartScreen
+from tuinn.tui.widgets.dashboard import Dashboard, lesson_of
 from tuinn.tui.widgets.help import HelpScreen
 
 # keys that change the run, each followed by a step so every panel redraws what it did
@@ -62,6 +63,9 @@ async def test_every_preset_opens_steps_and_shows_its_panels(app_preset: str, si
         text = screen_text(app)
         assert app.source.trainer.step_count >= 5
         assert "Traceback" not in text and "Error" not in text
-        assert bool(app.query(TabbedContent)) == (size == SMALL)
+        # tabs when the plan sends panels to them (always at 80x24); the lesson's panels on the first screen
+        plan = app.query_one(Dashboard).plan
+        assert bool(app.query(TabbedContent)) == bool(plan.tabs) and (size != SMALL or plan.tabs)
+        assert set(lesson_of(app.snapshot)) <= set(plan.shown)
         await pilot.press("q")
     assert app.return_value == 0

@@ -8,7 +8,7 @@ import sys
 import time
 
 import numpy as np
-from tui_support import WIDE, live_app, panel_text, screen_text, step_app
+from tui_support import WIDE, live_app, panel_text, reveal, screen_text, step_app
 
 from tuinn.config import load_preset
 from tuinn.nn.activations import HIDDEN_ACTIVATIONS
@@ -17,6 +17,7 @@ from tuinn.train.trainer import Trainer
 from tuinn.tui import keys
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.chart import LossChartScreen
+from tuinn.tui.widgets.gradients import GradientsPanel
 from tuinn.tui.widgets.help import HelpScreen
 from tuinn.tui.widgets.status import StatusPanel
 
@@ -122,6 +123,7 @@ async def test_brackets_select_the_layer_shown_in_the_gradient_matrix(xor_app: T
         assert xor_app.snapshot.selected_layer == "dense_1"
         await pilot.press("right_square_bracket")
         assert xor_app.snapshot.selected_layer == "dense_2"
+        await reveal(xor_app, pilot, GradientsPanel)  # (its tab, when the lesson's panels took the first screen)
         assert "∇W of dense_2" in screen_text(xor_app)
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert xor_app.snapshot.selected_layer == "dense_2"  # wraps around
@@ -140,6 +142,7 @@ async def test_help_lists_every_key_and_closes(xor_app: TuinnApp) -> None:
         await pilot.resize_terminal(90, 30)
         await pilot.press("escape")
         assert not isinstance(xor_app.screen, HelpScreen)
+        await reveal(xor_app, pilot, StatusPanel)  # (its tab, at 90x30)
         assert "Step       2" in screen_text(xor_app)
 
 

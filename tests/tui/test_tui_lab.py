@@ -13,7 +13,7 @@ from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
 
 from tuinn.config import preset_names
 from tuinn.tui.app import TuinnApp
-from tuinn.tui.widgets.about import AboutCard
+from tuinn.tui.widgets.about import AboutCard, AboutScreen
 from tuinn.tui.widgets.architecture import ArchitecturePanel
 from tuinn.tui.widgets.editor import ExperimentEditor
 from tuinn.tui.widgets.help import HelpScreen
@@ -130,7 +130,7 @@ async def test_the_preset_browser_opens_every_preset_and_each_trains() -> None:
             assert app.source.trainer.config.name == name and app.source.trainer.step_count == 0
             app.source.advance(2)
             assert app.source.trainer.step_count == 2 and app.snapshot.preset == name
-            assert f"About {name}" in screen_text(app)
+            assert f"{name} · " in screen_text(app)  # the About banner
             assert name in panel_text(app, StatusPanel)
 
 
@@ -140,14 +140,17 @@ async def test_about_card_shows_the_lesson_and_why_a_target_is_missed() -> None:
         app.source.advance(1)
         await pilot.pause()
         card = app.query_one(AboutCard)
-        assert card.display and "Try:" in str(card.render())
-        await pilot.press("i")
-        assert not card.display
+        assert card.display and "i: more" in str(card.render()) and card.size.height == 1  # a one-line banner
+        await pilot.press("i")  # the whole text
+        await pilot.pause()
+        assert isinstance(app.screen, AboutScreen) and "Try:" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
         while not app.source.trainer.finished:
             app.source.advance(50)
         await pilot.pause()
-        assert card.display, "a target missed by design opens the card"
-        assert app.source.trainer.config.target.explain_miss[:40] in " ".join(str(card.render()).split())
+        assert card.display and "why it is missed" in str(card.render()), "a target missed by design says why"
+        assert app.source.trainer.config.target.explain_miss[:30] in " ".join(str(card.render()).split())
 
 
 async def test_palette_and_help_list_the_lab() -> None:

@@ -14,7 +14,6 @@ from tuinn.tui.widgets.decision import DecisionPanel
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.gradients import GradientsPanel
 from tuinn.tui.widgets.loss import LossPanel
-from tuinn.tui.widgets.neurons import NeuronsPanel
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.sample import SamplePanel
 from tuinn.tui.widgets.status import StatusPanel
@@ -27,7 +26,6 @@ PANELS: dict[type[Panel], str] = {
     StatusPanel: "spiral",
     LossPanel: "spiral",
     GradientsPanel: "deep-sigmoid",
-    NeuronsPanel: "spiral",
     DecisionPanel: "spiral",
     ConfusionPanel: "digits-cnn",
     SamplePanel: "digits-cnn",
@@ -40,7 +38,6 @@ OTHER: dict[type[Panel], str] = {
     StatusPanel: "deep-sigmoid-pretrained",
     LossPanel: "xor",
     GradientsPanel: "spiral",
-    NeuronsPanel: "xor",
     DecisionPanel: "xor",
     ConfusionPanel: "spiral",
     SamplePanel: "seed-conv",

@@ -63,7 +63,11 @@ async def test_projector_mode_shows_the_picture_large_and_the_numbers_in_digits(
         )  # large digits
         text = screen_text(app)
         assert f"epoch (of {s.epochs:,})" in text and "? help" in text and "q quit" in text
-        assert bool(app.query(LossPanel)) == (STAGES[preset] is not ChartPanel)
+        # the curves: the stage itself for a run with no picture, else a chart filling the rows under the digits
+        charts = app.query(ChartPanel)
+        assert len(charts) == 1 and not app.query(LossPanel)
+        if STAGES[preset] is not ChartPanel:
+            assert charts.first().parent.id == "readout-column" and charts.first().region.height >= 8
         assert "c channels" not in text  # no feature maps here: their key leaves the footer
         await pilot.press("P")
         await pilot.pause()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from tui_support import SMALL, WIDE, panel_text, screen_text, step_app
+from tui_support import SMALL, WIDE, panel_text, reveal, screen_text, step_app
 
 from tuinn.config import load_preset
 from tuinn.config.settings import with_settings
 from tuinn.tui.app import TuinnApp
+from tuinn.tui.widgets.chart import ChartPanel
 from tuinn.tui.widgets.loss import BARS, LABEL, LossPanel
 from tuinn.tui.widgets.status import StatusPanel
 
@@ -30,6 +33,20 @@ def loss_rows(app: TuinnApp) -> dict[str, str]:
     return {line[:11].strip(): line for line in lines if line[:11].strip()}
 
 
+def lr_shown(app: TuinnApp) -> tuple[str, str, str, str]:
+    """How the panel drawing the loss (the sparklines, or the chart when tall) shows the lr: its value as
+    printed, its sparkline, the events row's marks, and a piece of the lr row to find on the screen."""
+    if app.query(ChartPanel):
+        lines = [strip.text for strip in app.query_one(ChartPanel)._lines]
+        row = next(line for line in lines if line.split()[:1] == ["lr"] and set("".join(line.split()[1:])) <= set(BARS))
+        value = next(m.group(1) for line in lines if (m := re.search(r"lr (\S+) \(0…", line)))
+        events = next((line for line in lines if line.lstrip().startswith("events ")), "")
+        return value, row.split(None, 1)[1].strip(), events.split("events", 1)[-1], row.strip()
+    rows = loss_rows(app)
+    row = rows["lr"]
+    return row[11:].split()[0], row[LABEL:].strip(), rows["events"][LABEL:], row[: LABEL + 6]
+
+
 @pytest.mark.parametrize("size", [SMALL, WIDE, HUGE], ids=["80x24", "120x40", "200x60"])
 @pytest.mark.parametrize("colours", ["truecolor", "256"])
 async def test_the_lr_row_draws_warmup_then_cosine_and_marks_the_override(size, colours) -> None:
@@ -38,12 +55,11 @@ async def test_the_lr_row_draws_warmup_then_cosine_and_marks_the_override(size, 
         spe = app.source.trainer.clock.steps_per_epoch
         app.source.advance(8 * spe)
         await pilot.pause()
-        rows = loss_rows(app)
-        assert "lr" in rows, rows
-        lr_row = rows["lr"]
-        assert lr_row[: LABEL + 6] in screen_text(app)  # on the screen, not only in the panel's lines
-        assert lr_row[11:].split()[0] == f"{app.source.trainer.lr:.3g}"
-        bars = [BARS.index(c) for c in lr_row[LABEL:].strip()]
+        await reveal(app, pilot, ChartPanel if app.query(ChartPanel) else LossPanel)
+        value, sparkline, _, piece = lr_shown(app)
+        assert piece in screen_text(app)  # on the screen, not only in the panel's lines
+        assert value == f"{app.source.trainer.lr:.3g}"
+        bars = [BARS.index(c) for c in sparkline]
         peak = bars.index(max(bars))
         assert bars[0] < max(bars) and bars[-1] < max(bars)  # up through the warmup, down the cosine
         assert all(a <= b for a, b in zip(bars[:peak], bars[1 : peak + 1]))
@@ -55,8 +71,7 @@ async def test_the_lr_row_draws_warmup_then_cosine_and_marks_the_override(size, 
         await pilot.pause()
         assert app.source.trainer.lr == pytest.approx(2 * app.source.trainer.schedule.scaled(0.5).lr_at(8, 1, spe))
         assert app.source.trainer.lr > 1.5 * before
-        marks = loss_rows(app)["events"][LABEL:]
-        assert "l" in marks
+        assert "l" in lr_shown(app)[2]
         assert "schedule ×2 from here" in panel_text(app, StatusPanel)
         await pilot.press("q")
 
@@ -66,6 +81,8 @@ async def test_a_constant_lr_takes_no_row_until_it_is_changed() -> None:
     async with app.run_test(size=SMALL) as pilot:
         app.source.advance(20)
         await pilot.pause()
+        await reveal(app, pilot, LossPanel)
+        assert "train loss" in loss_rows(app)
         assert "lr" not in loss_rows(app)
         await pilot.press("minus")
         app.source.advance(5)

@@ -7,6 +7,7 @@ from textual.pilot import Pilot
 from tui_support import SMALL, WIDE, step_app
 
 HUGE = (200, 60)
+MID = (100, 30)
 #: preset -> steps trained before the picture is taken
 STEPS = {"xor": 300, "spiral": 300, "deep-sigmoid": 60, "digits-cnn": 25}
 
@@ -23,7 +24,7 @@ def test_xor_after_an_activation_switch(snap_compare) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", [SMALL, WIDE, HUGE], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", [SMALL, MID, WIDE, HUGE], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("preset", list(STEPS))
 def test_preset_at_size(snap_compare, preset: str, size: tuple[int, int]) -> None:
     app = step_app(preset)

@@ -7,16 +7,16 @@ import re
 import numpy as np
 import pytest
 from rich.color import ColorType
-from tui_support import SMALL, WIDE, panel_text, preset_app, screen_text, step_app
+from tui_support import SMALL, WIDE, panel_text, preset_app, reveal, screen_text, step_app
 
 from tuinn.config import load_preset, with_overrides
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.widgets.confusion import ConfusionPanel
-from tuinn.tui.widgets.decision import DecisionPanel
+from tuinn.tui.widgets.decision import DecisionPanel, UnitChoice
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.heatmap import DIVERGING, GREY, MAGNITUDE, _lab
 from tuinn.tui.widgets.loss import LossPanel
-from tuinn.tui.widgets.neurons import NeuronsPanel
+from tuinn.tui.widgets.network import NetworkView
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.sample import SamplePanel
 from tuinn.tui.widgets.status import StatusPanel
@@ -56,17 +56,18 @@ async def test_every_preset_opens_at_every_size_in_both_colour_systems(
             await pilot.press("P")
 
 
-# --- the neuron grid ------------------------------------------------------------------------
+# --- the network view (the main picture of 2-D presets) ----------------------------------
 
 
-async def test_the_neuron_grid_draws_every_unit_of_a_small_net() -> None:
+async def test_the_network_view_draws_every_unit_of_a_small_net() -> None:
     app = step_app("xor")
     async with app.run_test(size=WIDE) as pilot:
         app.source.advance(3)
-        await pilot.press("i")  # the About card, docked under the panels at start, gives its lines back
-        grid = app.query_one(NeuronsPanel)
-        assert "7 of 7 units" in panel_text(app, NeuronsPanel)  # 2 inputs, 4 hidden, 1 output
-        assert grid._plan.thumb >= 8  # at least 8×8 half-block pixels
+        await pilot.pause()
+        view = app.query_one(NetworkView)
+        assert view.plan.hidden_units == 0 and view.plan.hidden_layers == 0  # 2 inputs, 4 hidden, 1 output
+        assert "every weight drawn" in panel_text(app, NetworkView)
+        assert view.plan.side >= 8  # at least 8×8 half-block pixels
 
 
 async def test_selecting_a_unit_shows_it_in_the_big_panel_with_its_weights() -> None:
@@ -86,33 +87,31 @@ async def test_selecting_a_unit_shows_it_in_the_big_panel_with_its_weights() -> 
         assert "P(class 1)" in panel_text(app, DecisionPanel)
 
 
-async def test_clicking_a_thumbnail_selects_that_unit() -> None:
+async def test_clicking_a_node_selects_that_unit() -> None:
     app = step_app("spiral")
     async with app.run_test(size=WIDE) as pilot:
         app.source.advance(5)
         await pilot.pause()
-        grid = app.query_one(NeuronsPanel)
-        p = grid._plan
-        # the second thumbnail of the second column shown
-        x = grid.gutter.left + (p.thumb + 1) + 2
-        y = grid.gutter.top + 1 + p.thumb // 2 + 1
-        await pilot.click(NeuronsPanel, offset=(x, y))
-        layer = app.snapshot.decision.neurons[p.layers[1]]
+        view = app.query_one(NetworkView)
+        column = view.plan.columns[2]  # the second column of units past the inputs
+        x, y = view.gutter.left + column.x, view.gutter.top + column.tops[1]
+        await pilot.click(NetworkView, offset=(x, y))
+        layer = app.snapshot.decision.neurons[column.layer]
         assert f"{layer.name} unit 2/{layer.units}" in panel_text(app, DecisionPanel)
 
 
-async def test_a_net_too_big_to_show_whole_says_so_and_pages_with_the_selection() -> None:
+async def test_a_net_too_big_to_show_whole_says_so_and_follows_the_selection() -> None:
     app = step_app("spiral")
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         app.source.advance(2)
-        text = panel_text(app, NeuronsPanel)
-        shown = int(re.search(r"(\d+) of 51 units", text).group(1))
-        assert shown < 51
-        await pilot.press(
-            *["full_stop"] * (2 + 16 + 16)
-        )  # from the output: two inputs, dense_1, then dense_2 to its last unit
-        text = panel_text(app, NeuronsPanel)
-        assert re.search(r"dense_2 \d+-16/16", text) and "dense_2 unit 16/16" in panel_text(app, DecisionPanel)
+        await pilot.pause()
+        view = app.query_one(NetworkView)
+        assert view.plan.hidden_units or view.plan.hidden_layers
+        await pilot.press(*["full_stop"] * (2 + 16 + 16))  # two inputs, dense_1, then dense_2 to its last unit
+        await pilot.pause()
+        assert view.selected == UnitChoice(2, 15)
+        assert view.plan.place(2, 15) is not None  # the window moved to the selected unit
+        assert "dense_2 16" in " ".join(panel_text(app, NetworkView).split()) or view.equation() is not None
 
 
 async def test_points_key_shows_only_the_misclassified() -> None:
@@ -169,8 +168,9 @@ async def test_sample_keys_step_and_jump_to_the_misclassified() -> None:
 
 async def test_channel_paging_reaches_the_last_channel() -> None:
     app = step_app("digits-cnn")
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:  # (from 120x40 the maps' tab holds every channel)
         app.source.advance(3)
+        await reveal(app, pilot, FeatureMapsPanel)  # on its tab: the sample and the confusion are the lesson
         text = panel_text(app, FeatureMapsPanel)
         first = re.search(r"conv2d_2 .*? ch 1-(\d+)/32", text)
         assert first, text
@@ -183,8 +183,11 @@ async def test_kernels_of_the_selected_conv_layer_are_drawn() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=HUGE) as pilot:
         app.source.advance(3)
+        await reveal(app, pilot, FeatureMapsPanel)
         assert "16 kernels of conv2d_1" in panel_text(app, FeatureMapsPanel)
         await pilot.press("right_square_bracket")
+        await pilot.pause()
+        await reveal(app, pilot, FeatureMapsPanel)  # 32 kernels more: the maps may move to a tab of their own
         assert "kernels of conv2d_2" in panel_text(
             app, FeatureMapsPanel
         ) and "mean over 16 input channels" in panel_text(app, FeatureMapsPanel)

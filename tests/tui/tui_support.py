@@ -4,6 +4,7 @@ of the screen."""
 from __future__ import annotations
 
 import numpy as np
+from textual.widgets import TabPane
 
 from tuinn.config import RunConfig, load_preset, parse_config, with_overrides
 from tuinn.data import Dataset, data_spec_for_path
@@ -14,6 +15,8 @@ from tuinn.tui.app import TuinnApp
 from tuinn.tui.live_source import LiveSource
 from tuinn.tui.source import Capabilities, OnSnapshot, Scrub, Seek, SourceCommand
 from tuinn.tui.tour_guide import TourPosition
+from tuinn.tui.widgets.chart import ChartPanel
+from tuinn.tui.widgets.loss import LossPanel
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -169,6 +172,27 @@ def screen_text(app: TuinnApp) -> str:
 
 
 def panel_text(app: TuinnApp, kind: type) -> str:
-    """The text of the panel of type `kind`, its lines joined by spaces (so wrapped phrases read whole)."""
+    """The text of the panel of type `kind`, its lines joined by spaces (so wrapped phrases read whole).
+
+    A panel on a tab not shown is drawn for the screen's size (what its tab would show).
+    """
     panel = app.query_one(kind)
-    return " ".join(" ".join(strip.text.split()) for strip in panel._lines)
+    lines = panel._lines
+    if not panel.size.width and panel.snapshot is not None:
+        lines = panel.build(panel.snapshot, app.size.width - 4, app.size.height - 4)
+    return " ".join(" ".join(strip.text.split()) for strip in lines)
+
+
+def loss_text(app: TuinnApp) -> str:
+    """The text of the panel drawing the loss: the chart when the layout gives the loss its rows, else the sparklines."""
+    return panel_text(app, ChartPanel if app.query(ChartPanel) else LossPanel)
+
+
+async def reveal(app: TuinnApp, pilot, kind: type):
+    """The panel of type `kind`, its tab opened first when the layout put it on one."""
+    panel = app.query_one(kind)
+    for pane in app.query(TabPane):
+        if panel in pane.query(kind):
+            pane.parent.parent.active = pane.id  # the TabbedContent holding the pane
+            await pilot.pause()
+    return panel

@@ -47,7 +47,31 @@ from tuinn.nn.spec import DTYPES, SpecError, parse_spec
 
 PRESET_PACKAGE = "tuinn.presets"
 TOUR_FILE = "tour.toml"  # the tour's stops (tuinn.config.tour_file) live with the presets but are not one
-TOP_KEYS = {"name", "description", "seed", "needs_data", "input_shape", "try", "data", "model", "train", "target"}
+TOP_KEYS = {
+    "name",
+    "description",
+    "seed",
+    "needs_data",
+    "input_shape",
+    "try",
+    "lesson",
+    "data",
+    "model",
+    "train",
+    "target",
+}
+#: the panels a preset's (or a tour stop's) `lesson` may name: the layout gives them their full content first
+LESSON_PANELS = (
+    "network",
+    "decision",
+    "sample",
+    "feature_maps",
+    "gradients",
+    "confusion",
+    "loss",
+    "status",
+    "architecture",
+)
 TARGET_METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 PRETRAIN_KINDS = ("autoencoder",)
 MAX_LR = 1000.0
@@ -125,6 +149,7 @@ class RunConfig:
     input_shape: tuple[int, ...] = ()  # with needs_data: the shape the data will have, for --summary
     base_dir: Path | None = None  # where relative data paths are resolved
     things_to_try: tuple[str, ...] = ()  # the preset's `try` list: short experiments for the learner
+    lesson: tuple[str, ...] = ()  # the panels the preset is about (LESSON_PANELS), most important first
 
 
 def preset_names() -> list[str]:
@@ -194,6 +219,7 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
     things_to_try = raw.get("try", [])
     if not (isinstance(things_to_try, list) and all(isinstance(t, str) for t in things_to_try)):
         check.fail("try", f"must be a list of strings, got {things_to_try!r}")
+    lesson = parse_lesson(raw.get("lesson", []), check.fail)
     return RunConfig(
         name=name,
         description=" ".join(description.split()),
@@ -207,7 +233,18 @@ def parse_config(text: str, source: str, base_dir: Path | None) -> RunConfig:
         input_shape=tuple(input_shape),
         base_dir=base_dir,
         things_to_try=tuple(" ".join(t.split()) for t in things_to_try),
+        lesson=lesson,
     )
+
+
+def parse_lesson(value: Any, fail: Callable[[str, str], NoReturn]) -> tuple[str, ...]:
+    """A `lesson` list of panel names (LESSON_PANELS), checked; `fail("lesson", message)` raises."""
+    if not (isinstance(value, list) and all(isinstance(name, str) for name in value)):
+        fail("lesson", f'must be a list of panel names such as ["gradients"], got {value!r}')
+    for name in value:
+        if name not in LESSON_PANELS:
+            fail("lesson", f"unknown panel {name!r}; known: {', '.join(LESSON_PANELS)}")
+    return tuple(dict.fromkeys(value))
 
 
 def check_values(fail: Callable[[str, str], NoReturn], names: dict[str, str], values: dict[str, Any]) -> None:

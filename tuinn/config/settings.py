@@ -45,6 +45,8 @@ def config_table(config: RunConfig) -> dict[str, Any]:
         table["input_shape"] = list(config.input_shape)
     if config.things_to_try:
         table["try"] = list(config.things_to_try)
+    if config.lesson:
+        table["lesson"] = list(config.lesson)
     table["data"] = copy.deepcopy(config.data)
     table["model"] = copy.deepcopy(config.model)
     table["train"] = {

@@ -11,6 +11,7 @@ The stops live in ``presets/tour.toml`` beside the presets they show (text, not 
     look = "What to look at on the screen."
     try = "What to try, with the keys."
     table = "million-pixels"   # optional: a preset whose --summary table the stop also shows
+    lesson = ["gradients"]     # optional: the panels the stop is about (default: its preset's lesson)
     compare = "previous"       # optional: pin this run as the baseline on the way here ("previous": the
                                # stop before; or a preset's name): its curves stay beside the stop's own
     start = "paused"           # optional: "paused" (read first, space starts it) or "watch" (the watching pace)
@@ -36,12 +37,25 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, preset_names
+from tuinn.config.run_config import PRESET_PACKAGE, TOUR_FILE, ConfigError, parse_lesson, preset_names
 
 EXPECTATIONS = ("meets", "misses")
 STARTS = ("watch", "paused")  # how a stop's run starts in the app: at the watching pace, or paused
 COUNTS = ("neurons", "parameters", "dense_equivalent")
-STOP_KEYS = {"preset", "title", "when", "expect", "history", "look", "try", "table", "check", "compare", "start"}
+STOP_KEYS = {
+    "preset",
+    "title",
+    "when",
+    "expect",
+    "history",
+    "look",
+    "try",
+    "table",
+    "check",
+    "lesson",
+    "compare",
+    "start",
+}
 PREVIOUS = "previous"  # `compare` with the stop before
 
 
@@ -71,6 +85,7 @@ class Stop:
     things_to_try: str
     table: str | None = None
     checks: tuple[CountCheck, ...] = ()
+    lesson: tuple[str, ...] = ()  # the panels the stop is about; () -> its preset's lesson
     compare: str | None = None  # the preset whose run the stop compares with (resolved from "previous")
     start: str = "watch"  # "paused": the run waits for space (its text asks to follow it step by step)
 
@@ -134,6 +149,7 @@ def _stop(source: str, index: int, raw: Any, previous: str | None) -> Stop:
         look=texts["look"],
         things_to_try=texts["try"],
         table=raw.get("table"),
+        lesson=parse_lesson(raw.get("lesson", []), fail),
         compare=compare,
         start=raw.get("start", "watch"),
         checks=tuple(

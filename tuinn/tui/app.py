@@ -25,6 +25,7 @@ from tuinn.train.recorder import FrameSink
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui import keys
 from tuinn.tui.glyphs import utf8_locale
+from tuinn.tui.layout import Plan, banner_lines, plan_layout
 from tuinn.tui.pacing import FramePacer
 from tuinn.tui.pin import BaselineKeeper
 from tuinn.tui.source import RunSource, Scrub, Seek, SourceCommand
@@ -32,19 +33,16 @@ from tuinn.tui.tour_guide import TourGuide, TourPanel, TourPosition
 from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.widgets.chart import CHART_INTERVAL, LossChartScreen
 from tuinn.tui.widgets.conv_cell_screen import ConvCellScreen
-from tuinn.tui.widgets.dashboard import Dashboard
+from tuinn.tui.widgets.dashboard import Dashboard, lesson_of, panel_needs
 from tuinn.tui.widgets.editor import ExperimentEditor
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.help import HelpScreen, key_name
 from tuinn.tui.widgets.network_screen import NetworkScreen
 from tuinn.tui.widgets.status import StatusPanel
 from tuinn.tui.wire import WireMeter
-from tuinn.tui.workbench import ABOUT_ROOM, LAB_WIDE, AboutKeeper, Workbench
+from tuinn.tui.workbench import AboutKeeper, Workbench
 
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
-WIDE_SIZE = (100, 30)  # from this up, every panel on one screen; below it, tabs
-SIDE_ROOM = 110  # columns the panels need for the side column (neuron grid, sample, confusion) on one screen
-HUGE_SIZE = (180, 50)  # from this up (a projector), the pictures take most of the screen
 DEFAULT_FPS = 10.0  # redraws a second at most (a live run publishes as often); --fps lowers it for slow links
 ASCII_NOTE = "The locale is not UTF-8, so the app draws in ASCII. For blocks and lines: export LANG=C.UTF-8 (or another UTF-8 locale) and start again."
 # a key's handling waits this long at most for the interpreter lock while training steps (Python's default: 5 ms)
@@ -52,11 +50,6 @@ SWITCH_INTERVAL = 0.001
 PACE_PERIOD = 0.5  # seconds between the pacer's readings
 STOP_TIMEOUT = 2.0  # seconds to wait for the source's run on quit
 HELP_NOTE = "escape or ? closes · ctrl+p: every action by name · ←/→ switch tabs on small screens"
-
-
-def is_wide(size: Size) -> bool:
-    """Whether every panel fits on one screen of this size."""
-    return size.width >= WIDE_SIZE[0] and size.height >= WIDE_SIZE[1]
 
 
 class TuinnApp(App[int]):
@@ -125,11 +118,9 @@ class TuinnApp(App[int]):
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield TourPanel(id="tour")
-        yield Dashboard(
-            self.snapshot, compact=not is_wide(self.size), show_rate=self.show_rate, projector=self.projector
-        )
-        yield Static(id="too-small")
         yield AboutCard(self.snapshot)
+        yield Dashboard(self.snapshot, self.plan(), show_rate=self.show_rate, projector=self.projector)
+        yield Static(id="too-small")
         yield Footer()
         if self._state_line is not None:
             yield self._state_line
@@ -137,21 +128,32 @@ class TuinnApp(App[int]):
     async def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
         self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-tiny")
-        self.screen.set_class(width >= HUGE_SIZE[0] and height >= HUGE_SIZE[1], "-huge")
         self.query_one("#too-small", Static).update(
             f"The terminal is {width}×{height}: please enlarge the terminal to at least {MIN_SIZE[0]}×{MIN_SIZE[1]}."
         )
         await self.relayout(event.size)
         self.tour.show()
 
-    async def relayout(self, size: Size | None = None) -> None:
-        """One screen or tabs, for the room the panels have on a screen of `size` (less with the editor open)."""
+    def plan(self, size: Size | None = None, snapshot: Snapshot | None = None) -> Plan:
+        """Where the panels go on a screen of `size`: the lesson's first and whole, beside the editor when open."""
         size = size or self.size
-        lab = self.workbench.width()
-        room = Size(size.width - lab, size.height)
-        wide = is_wide(room) if not lab else room.width >= LAB_WIDE[0] and room.height >= LAB_WIDE[1]
-        self.screen.set_class(room.width < SIDE_ROOM, "-narrow")  # no room for the side column beside the picture
-        await self.query_one(Dashboard).set_compact(not wide)
+        s = snapshot or self.snapshot
+        return plan_layout(
+            (size.width, size.height),
+            lesson_of(s, self.tour.lesson(s.preset)),
+            panel_needs(s),
+            banner=True,
+            editor=self.workbench.width(),
+            reserved=1 if self._state_line is not None else 0,
+        )
+
+    async def relayout(self, size: Size | None = None) -> None:
+        """Place the panels for a screen of `size` (less room with the editor open); the banner's lines too."""
+        size = size or self.size
+        lines = banner_lines(size.height, True)
+        for banner in self.query("#about, #tour"):
+            banner.styles.height = lines
+        await self.query_one(Dashboard).set_plan(self.plan(size))
 
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
@@ -226,12 +228,16 @@ class TuinnApp(App[int]):
         if not dashboards:  # the app is closing
             return
         dashboard = dashboards.first()
-        if _pictures(dashboard.snapshot) != _pictures(snapshot) or dashboard.snapshot.preset != snapshot.preset:
-            dashboard.snapshot = snapshot
+        plan = self.plan(snapshot=snapshot)
+        if (
+            _pictures(dashboard.snapshot) != _pictures(snapshot)
+            or dashboard.snapshot.preset != snapshot.preset
+            or plan != dashboard.plan
+        ):
+            dashboard.snapshot, dashboard.plan = snapshot, plan
             await dashboard.recompose()
             dashboard.show(snapshot)
-        room = self.size.width >= ABOUT_ROOM[0] and self.size.height >= ABOUT_ROOM[1]
-        self.about.follow(snapshot, room=room and not self.projector)
+        self.about.follow(snapshot, room=not self.projector and self.tour.position is None)
 
     # --- the source ---------------------------------------------------------------------------
     def send(self, command: SourceCommand) -> None:

@@ -26,6 +26,7 @@ from tuinn.train import commands as cmd
 from tuinn.train.baseline import Baseline
 from tuinn.train.setup import plan_model, preset_input_shape
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.layout import banner_lines
 from tuinn.tui.pin import BaselineKeeper
 from tuinn.tui.workbench import AboutKeeper, Send
 
@@ -52,7 +53,7 @@ class TourPosition:
 
 
 class TourPanel(Static):
-    """The stop's title, then as much of its history, what to look at and what to try as fits."""
+    """The tour's banner: the stop's heading and what to look at, in the one or two lines the layout leaves it."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -73,7 +74,29 @@ class TourPanel(Static):
     def _draw(self) -> None:
         width = self.content_region.width
         if self.position is not None and width > 0:
-            self.update(lesson_text(self.position, width, self.max_lines))
+            self.update(banner_text(self.position, width, self.max_lines))
+
+
+#: the banner's keys, the wording it prefers first
+BANNER_KEYS = ("  t the whole text · > next · < previous", "  t text · > next · < prev", "  t text · < >")
+
+
+def banner_text(position: TourPosition, width: int, lines: int) -> Text:
+    """The heading with the keys, then (in two lines) what to look at, cut to fit; `t` shows the whole text."""
+    heading = Text(position.heading(), "bold")
+    # the keys in words while the heading fits beside them, else in short (the stop's title matters more)
+    keys = next(
+        (k for k in (Text(words, "dim") for words in BANNER_KEYS) if heading.cell_len + k.cell_len <= width),
+        Text(BANNER_KEYS[-1], "dim"),
+    )
+    heading.truncate(max(1, width - keys.cell_len), overflow="ellipsis")
+    look = Text.assemble(("Look: ", "bold cyan"), position.stop.look)
+    if lines < 2:
+        first = heading + keys
+        first.truncate(width, overflow="ellipsis")
+        return first
+    look.truncate(width, overflow="ellipsis")
+    return Text("\n").join([heading + keys, look])
 
 
 def lesson_text(position: TourPosition, width: int, max_lines: int) -> Text:
@@ -151,9 +174,14 @@ class TourGuide:
             self._start_run(position)
 
     def lines(self) -> int:
-        """Lines the tour panel may take: more on a big screen, few on a small one."""
-        height = self.app.size.height
-        return 11 if height >= 50 else 4 if height >= 36 else 3
+        """Lines the tour's banner takes (as the layout plans it)."""
+        return banner_lines(self.app.size.height, True)
+
+    def lesson(self, preset: str) -> tuple[str, ...]:
+        """The panels the stop on screen is about, when its preset is the one running (else none)."""
+        if self.position is None or self.position.stop.preset != preset:
+            return ()
+        return self.position.stop.lesson
 
     def show(self) -> None:
         """Draw the tour panel for the screen's size (hidden when no tour runs)."""

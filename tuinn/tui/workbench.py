@@ -18,22 +18,20 @@ from tuinn.config.settings import save_preset
 from tuinn.train import commands as cmd
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.source import SourceCommand
-from tuinn.tui.widgets.about import AboutCard
+from tuinn.tui.widgets.about import AboutCard, AboutScreen
 from tuinn.tui.widgets.editor import ExperimentEditor
 from tuinn.tui.widgets.presets import PresetBrowser
 from tuinn.tui.widgets.save_preset import SavePresetScreen
 
 EDITOR_WIDTH = 34  # cells the editor takes beside the panels (app.tcss says the same)
-LAB_WIDE = (80, 30)  # with the editor open, the panels stay on one screen down to this size
-ABOUT_ROOM = (100, 30)  # the About card opens by itself from this size (on smaller screens, i opens it)
 EDITOR_WIDGETS = "ExperimentEditor Input, ExperimentEditor Select, ExperimentEditor Checkbox"
 
 Send = Callable[[SourceCommand], object]
 
 
 class AboutKeeper:
-    """When the About card shows: once a preset opens (where there is room), when a run misses its target by
-    design (the card says why), and on `i`; not for a preset whose tour stop already says what it teaches."""
+    """When the About banner shows: once a preset opens (not in projector mode), and when a run misses its target by
+    design (it then says why); not for a preset whose tour stop already says what it teaches. `i` opens the whole text."""
 
     def __init__(self, app: App[int]) -> None:
         self.app = app
@@ -45,8 +43,10 @@ class AboutKeeper:
             card.display = visible
 
     def toggle(self) -> None:
-        cards = self.app.query(AboutCard)
-        self.show(not (cards and cards.first().display))
+        """Open the whole About text over the panels."""
+        cards = self.app.screen_stack[0].query(AboutCard)
+        if cards:
+            self.app.push_screen(AboutScreen(cards.first().snapshot))
 
     def told_by_tour(self, preset: str) -> None:
         """The tour panel says what `preset` teaches: the card need not open for it too."""

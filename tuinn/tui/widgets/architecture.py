@@ -5,12 +5,17 @@ from __future__ import annotations
 import math
 
 from rich import box
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from textual.strip import Strip
 
 from tuinn.report.summary import dense_equivalent_total, format_shape
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.panel import Panel
+
+MEASURE = Console(width=1000)  # only measures the table's width
 
 
 def summary_table(s: Snapshot) -> Table:
@@ -56,6 +61,14 @@ class ArchitecturePanel(Panel):
 
     TITLE = "Architecture"
     READS = ("summary", "activations", "selected_layer", "pretrain", "input_shape")
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """The table at its natural width: a head of two lines, the input row, a row per layer, the totals."""
+        table = summary_table(snapshot)
+        width = Measurement.get(MEASURE, MEASURE.options, table).maximum
+        lines = 4 + bool(snapshot.input_shape) + len(snapshot.summary)
+        return Need.content(width, lines, width, lines)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         return self.rich_lines(summary_table(snapshot), width)

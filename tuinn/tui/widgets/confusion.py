@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import MAGNITUDE, Scale
 from tuinn.tui.widgets.panel import Panel
 
@@ -24,6 +25,20 @@ class ConfusionPanel(Panel):
 
     TITLE = "Confusion"
     READS = ("confusion", "class_accuracy", "class_names", "confusion_source")
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """The header, a row per class and the summary; at least two cells of colour a class, at best the counts."""
+        s = snapshot
+        classes = len(s.class_names) or (s.summary[-1].output_shape[-1] if s.summary else 2)
+        names = list(s.class_names) or [str(k) for k in range(classes)]
+        most = int(s.confusion.max()) if s.confusion is not None and s.confusion.size else 999
+        labels, headers = class_labels(names, most, 10_000)
+        label = max(len(n) for n in labels)
+        cell = max(len(str(most)), max(len(h) for h in headers)) + 1
+        numbered = max(len(f"{k} {n}") for k, n in enumerate(names))
+        least = max(len(summary(0, 0.0, 0)), row_width(min(label, numbered), 2, classes))
+        return Need.content(least, classes + 2, row_width(label, cell, classes), classes + 2)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot

@@ -1,12 +1,10 @@
-"""Dashboard: lays the panels out, all on one screen when it is big enough, in tabs when it is small.
+"""Dashboard: the panels of the run, placed as the lesson-aware layout (tuinn.tui.layout) plans them.
 
-On one screen: architecture and status on top; below them the curves, a side
-column (the neuron grid or the CNN's sample, and the confusion matrix) and the
-main picture (decision boundary or feature maps), which grows with the terminal.
-In tabs, the first tab holds the status, the loss and the main picture together.
-In projector mode (`P`, `--projector`) a room's layout: the main picture (decision
-boundary or the CNN's sample, else the loss chart) as large as the screen allows,
-epoch, loss and accuracy in large digits, and the loss curves.
+The plan puts the lesson's panels first, whole, and the others where room is
+left: columns of panels on one screen, the rest on tabs (the first tab, Training,
+holds the columns). In projector mode (`P`, `--projector`) a room's layout: the
+main picture (decision boundary or the CNN's sample, else the loss chart) as large
+as the screen allows, epoch, loss and accuracy in large digits, and the loss chart.
 The dashboard keeps what the user picked in the pictures (a unit, the points
 shown, the page of channels) and hands it to every panel that draws it.
 """
@@ -18,27 +16,83 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import TabbedContent, TabPane
 
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.layout import Need, Plan
 from tuinn.tui.widgets.architecture import ArchitecturePanel
 from tuinn.tui.widgets.chart import ChartPanel
 from tuinn.tui.widgets.confusion import ConfusionPanel
-from tuinn.tui.widgets.decision import POINT_FILTERS, DecisionPanel, UnitChoice
+from tuinn.tui.widgets.decision import POINT_FILTERS, DecisionPanel, UnitChoice, all_units
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.gradients import GradientsPanel
-from tuinn.tui.widgets.loss import LossPanel
-from tuinn.tui.widgets.neurons import NeuronsPanel, all_units
+from tuinn.tui.widgets.loss import CHART_LINES, LossPanel
+from tuinn.tui.widgets.network import NetworkView
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.readout import Readout
 from tuinn.tui.widgets.sample import SamplePanel
 from tuinn.tui.widgets.status import StatusPanel
 
+#: the panels the layout places, by the names a preset's `lesson` uses
+PANELS: dict[str, type[Panel]] = {
+    "status": StatusPanel,
+    "loss": LossPanel,
+    "architecture": ArchitecturePanel,
+    "gradients": GradientsPanel,
+    "network": NetworkView,
+    "decision": DecisionPanel,
+    "sample": SamplePanel,
+    "feature_maps": FeatureMapsPanel,
+    "confusion": ConfusionPanel,
+}
+
+
+def available(s: Snapshot) -> list[str]:
+    """The panels that apply to the run: no picture of the plane unless 2-D, no maps unless conv, ..."""
+    applies = {
+        "network": s.decision is not None and bool(s.decision.neurons),
+        "decision": s.decision is not None,
+        "sample": s.sample is not None,
+        "feature_maps": bool(s.feature_maps),
+        "confusion": s.task == "classification",
+    }
+    return [name for name in PANELS if applies.get(name, True)]
+
+
+def panel_needs(s: Snapshot) -> dict[str, Need]:
+    """What each panel that applies to the run needs on screen, for the layout."""
+    return {name: PANELS[name].need(s) for name in available(s)}
+
+
+def lesson_of(s: Snapshot, tour: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The panels the run is about: the tour stop's, the preset's, or (a recording) its main picture's."""
+    if tour:
+        return tour
+    if s.experiment is not None and s.experiment.lesson:
+        return s.experiment.lesson
+    main = "network" if "network" in available(s) else "decision" if s.decision is not None else None
+    main = main or ("sample" if s.sample is not None else "feature_maps" if s.feature_maps else "loss")
+    return (main,)
+
+
+TAB_TITLES = {
+    "status": "Status",
+    "loss": "Loss",
+    "architecture": "Architecture",
+    "gradients": "Gradients",
+    "network": "Network",
+    "decision": "Decision boundary",
+    "sample": "Sample",
+    "feature_maps": "Feature maps",
+    "confusion": "Confusion",
+}
+MAIN_TAB = "Training"  # the tab holding the panels the plan puts on the one screen
+
 
 class Dashboard(Container):
-    """Holds the panels that apply to the run (no decision boundary unless 2-D, no maps unless conv)."""
+    """The panels of the run, placed as the layout's Plan says: columns on one screen, the rest on tabs."""
 
-    def __init__(self, snapshot: Snapshot, *, compact: bool, show_rate: bool, projector: bool = False) -> None:
+    def __init__(self, snapshot: Snapshot, plan: Plan, *, show_rate: bool, projector: bool = False) -> None:
         super().__init__(id="dashboard")
         self.snapshot = snapshot
-        self.compact = compact
+        self.plan = plan
         self.projector = projector
         self.show_rate = show_rate
         self.unit: UnitChoice | None = None
@@ -47,49 +101,43 @@ class Dashboard(Container):
         self.set_class(snapshot.decision is not None, "-plane")
         self.set_class(snapshot.sample is not None, "-images")
 
-    def _side(self) -> list[Panel]:
-        """The side column: the neuron grid or the sample, then the confusion matrix."""
-        s = self.snapshot
-        panels: list[Panel] = []
-        if s.decision is not None and s.decision.neurons:
-            panels.append(NeuronsPanel())
-        if s.sample is not None:
-            panels.append(SamplePanel())
-        if s.task == "classification":
-            panels.append(ConfusionPanel())
-        return panels
+    @property
+    def compact(self) -> bool:
+        """Whether some panels are on tabs."""
+        return bool(self.plan.tabs) and not self.projector
 
-    def _main(self) -> Panel | None:
-        """The big picture of the run's input space: decision boundary or feature maps."""
-        if self.snapshot.decision is not None:
-            return DecisionPanel()
-        if self.snapshot.feature_maps:
-            return FeatureMapsPanel()
-        return None
+    def _panel(self, name: str, height: int | None = None) -> Panel:
+        """A fresh panel for `name`; the loss as a chart when it is given CHART_LINES or more."""
+        if name == "status":
+            return StatusPanel(show_rate=self.show_rate)
+        if name == "loss" and height is not None and height >= CHART_LINES:
+            return ChartPanel()
+        return PANELS[name]()
 
     def compose(self) -> ComposeResult:
         if self.projector:
             yield from self._projector()
             return
-        status = StatusPanel(show_rate=self.show_rate)
-        if self.compact:
-            yield from self._tabs(status)
+        if not self.plan.tabs:
+            yield from self._columns()
             return
-        with Horizontal(id="top"):
-            yield ArchitecturePanel()
-            yield status
-        with Horizontal(id="bottom"):
-            with Vertical(id="curves"):
-                yield LossPanel()
-                yield GradientsPanel()
-            side = self._side()
-            if side:
-                with Vertical(id="side"):
-                    yield from side
-            main = self._main()
-            if main is not None:
-                with Vertical(id="main"):
-                    yield main
+        with TabbedContent():
+            with TabPane(MAIN_TAB, id="tab-training"):
+                yield from self._columns()
+            for name in self.plan.tabs:
+                with TabPane(TAB_TITLES[name], id="tab-" + name.replace("_", "-")):
+                    yield self._panel(name)
+
+    def _columns(self) -> ComposeResult:
+        """The plan's columns side by side, each panel at the size the plan gives it."""
+        with Horizontal(id="columns"):
+            for column in self.plan.columns:
+                with Vertical(classes="column") as box:
+                    box.styles.width = column[0].width if column else 0
+                    for place in column:
+                        panel = self._panel(place.name, place.height)
+                        panel.styles.height = place.height
+                        yield panel
 
     def _projector(self) -> ComposeResult:
         """For a room: the main picture as large as the screen allows, the key numbers in large digits, the curves."""
@@ -106,37 +154,8 @@ class Dashboard(Container):
                 yield stage
             with Vertical(id="readout-column"):
                 yield Readout(s)
-                if not isinstance(stage, ChartPanel):
-                    yield LossPanel()
-
-    def _tabs(self, status: StatusPanel) -> ComposeResult:
-        """Small terminals: the loss and the main picture share the first tab; the rest get a tab each."""
-        s = self.snapshot
-        with TabbedContent():
-            with TabPane("Training", id="tab-training"):
-                with Horizontal(id="training"):
-                    with Vertical(id="training-text"):
-                        yield status
-                        yield LossPanel()
-                    if s.decision is not None:
-                        yield DecisionPanel()
-                    elif s.sample is not None:
-                        yield SamplePanel()
-            with TabPane("Architecture", id="tab-architecture"):
-                yield ArchitecturePanel()
-            with TabPane("Gradients", id="tab-gradients"):
-                yield GradientsPanel()
-            if s.decision is not None and s.decision.neurons:
-                with TabPane("Neurons", id="tab-neurons"):
-                    with Horizontal():
-                        yield NeuronsPanel()
-                        yield DecisionPanel()
-            if s.feature_maps:
-                with TabPane("Feature maps", id="tab-feature-maps"):
-                    yield FeatureMapsPanel()
-            if s.task == "classification":
-                with TabPane("Confusion", id="tab-confusion"):
-                    yield ConfusionPanel()
+                if not isinstance(stage, ChartPanel):  # the chart fills the rows under the digits
+                    yield ChartPanel()
 
     def on_mount(self) -> None:
         self._hand_choices()
@@ -156,10 +175,10 @@ class Dashboard(Container):
             self.projector = projector
             await self._rebuild()
 
-    async def set_compact(self, compact: bool) -> None:
-        """Switch between the one-screen and the tabbed layout."""
-        if compact != self.compact:
-            self.compact = compact
+    async def set_plan(self, plan: Plan) -> None:
+        """Place the panels as `plan` says (composed afresh when it differs from the one shown)."""
+        if plan != self.plan:
+            self.plan = plan
             await self._rebuild()
 
     async def _rebuild(self) -> None:
@@ -197,10 +216,10 @@ class Dashboard(Container):
     def _hand_choices(self) -> None:
         for panel in self.query(DecisionPanel):
             panel.choose(self.unit, self.points)
-        for grid in self.query(NeuronsPanel):
-            grid.choose(self.unit)
+        for view in self.query(NetworkView):
+            view.select(self.unit)
         for maps in self.query(FeatureMapsPanel):
             maps.show_page(self.page)
 
-    def on_neurons_panel_selected(self, message: NeuronsPanel.Selected) -> None:
+    def on_network_view_selected(self, message: NetworkView.Selected) -> None:
         self.choose_unit(message.unit)

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import DecisionSurface, NeuronLayer, Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import (
     CLASSES,
     DIVERGING,
@@ -33,6 +34,9 @@ from tuinn.tui.widgets.panel import Panel
 TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
 SMALL_SET = 16  # data sets with at most this many points get marks three cells wide (XOR's four corners)
 Y_AXIS = 6  # cells for the y tick labels
+MIN_PICTURE = (20, 10)  # cells of the picture at the least: columns, lines
+WANT_PICTURE = 96  # columns of picture worth growing to (half as many lines)
+CAPTION_LINES = 4  # the x axis, the colour bar and the points under the picture; a unit's name over it
 #: which points the panel draws (key `v` steps through them)
 POINT_FILTERS = ("all", "train", "validation", "misclassified")
 #: activations whose output has a fixed range, so every unit of theirs is drawn on the same scale
@@ -45,6 +49,11 @@ class UnitChoice:
 
     layer: int
     unit: int
+
+
+def all_units(layers: tuple[NeuronLayer, ...]) -> list[UnitChoice]:
+    """Every unit of every layer, inputs first: the order `,` and `.` step through."""
+    return [UnitChoice(i, k) for i, layer in enumerate(layers) for k in range(layer.units)]
 
 
 def is_multiclass(d: DecisionSurface) -> bool:
@@ -104,6 +113,18 @@ class DecisionPanel(Panel):
 
     def view(self) -> tuple[object, ...]:
         return self.unit, self.points
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """A picture of at least MIN_PICTURE cells with its axes and captions; square pictures up to WANT_PICTURE."""
+        columns, lines = MIN_PICTURE
+        return Need.content(
+            Y_AXIS + columns,
+            lines + CAPTION_LINES,
+            Y_AXIS + WANT_PICTURE,
+            WANT_PICTURE // 2 + CAPTION_LINES,
+            aspect=2.0,
+        )
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         d = snapshot.decision

@@ -13,11 +13,13 @@ from textual.strip import Strip
 
 from tuinn.report.summary import format_shape
 from tuinn.train.snapshot import FeatureMap, Kernels, Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import DIVERGING, GREY, LayerScales, Palette, Scale, heatmap_strips, nice_ceil
 from tuinn.tui.widgets.panel import Panel
 
 MAX_ZOOM = 4
 SCALE_CELLS = 6  # cells of the colour scale on each layer's heading line
+MIN_WIDTH, WANT_WIDTH = 44, 110  # cells across: the least for a heading and a row of tiles, and plenty
 
 
 def tile_rows(fm: FeatureMap, zoom: int, heading_lines: int = 1) -> int:
@@ -120,6 +122,24 @@ class FeatureMapsPanel(Panel):
     def view(self) -> tuple[object, ...]:
         return (self.page,)
 
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """Every channel of every layer at zoom 1 (and the selected layer's kernels); at best, zoomed up."""
+
+        def lines(width: int, zoom: int) -> int:
+            total = 0
+            for fm in snapshot.feature_maps:
+                z = min(zoom, max(1, 12 // fm.shape[0]))
+                per_row = max(1, min(fm.shape[2], (width + 1) // (fm.shape[1] * z + 1)))
+                rows = -(-fm.shape[2] // per_row)
+                total += 2 + -(-(rows * (fm.shape[0] * z + 1) - 1) // 2)
+            kernels = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
+            if kernels is not None:
+                total += 1 + 2 * kernels.weights.shape[0]
+            return total
+
+        return Need.content(MIN_WIDTH, lines(MIN_WIDTH, 1), WANT_WIDTH, lines(WANT_WIDTH, MAX_ZOOM))
+
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         kernels = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
         kernel_lines = self._kernels(kernels, width) if kernels else []
@@ -151,7 +171,7 @@ class FeatureMapsPanel(Panel):
             f"{shown.shape[2]} of {k.weights.shape[2]}" if shown.shape[2] < k.weights.shape[2] else f"{shown.shape[2]}"
         )
         title = Text.assemble((f"{count} kernels of ", "dim"), (k.layer, "bold"), (f"  ±{peak:g}{mean}", "dim"))
-        return self.text_lines([title], width) + heatmap_strips(
+        return self.rich_lines(title, width) + heatmap_strips(  # the title wraps in a narrow column
             tile_grid(shown, zoom, per_row), scale, self.ramp(DIVERGING)
         )
 

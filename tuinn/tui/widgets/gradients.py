@@ -11,6 +11,7 @@ from textual.strip import Strip
 
 from tuinn.train.health import band
 from tuinn.train.snapshot import LayerStats, Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.health import (
     RATIO_CELLS,
     SHARE_CELLS,
@@ -35,6 +36,21 @@ from tuinn.tui.widgets.panel import Panel
 NORM_SCALE = Scale(-8.0, 2.0)  # log10 ‖∇W‖: fixed, so a row's colour means the same all run long
 MIN_MATRIX_LINES = 5  # title, three lines of matrix, colour bar
 SIDE_BY_SIDE = 18  # cells each half needs to put the matrix beside the history
+MAX_ROW_LINES = 8  # lines a layer's history row grows to in a tall panel
+MIN_EPOCHS, WANT_EPOCHS = 20, 120  # history columns: the least that shows a fade, and plenty
+WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
+
+
+def history_repeat(s: Snapshot, width: int, height: int) -> int:
+    """Lines each layer's row of the history takes: one, or more where the matrix leaves rows (a tall panel)."""
+    layers = len(s.grad_history_layers)
+    if not layers:
+        return 1
+    g = s.selected_grad
+    matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * height, width).shape[0] // 2)
+    return max(1, min(MAX_ROW_LINES, (height - 2 - matrix) // layers))
+
+
 MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells
 MIN_NARROW_HEATMAP = 2  # ... and in a narrow panel, before the share makes way for them
 #: the health columns after each row's history, widest first: (ratio's band word, share's word)
@@ -51,11 +67,19 @@ class GradientsPanel(Panel):
         super().__init__(id=id)
         self._scales = LayerScales()
 
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """Every layer's row of the history, its heading and its colour bar; with room, the matrix under them."""
+        names = snapshot.grad_history_layers
+        label = max((len(n) for n in names), default=0) + 1
+        lines = len(names) + 2
+        return Need.content(label + MIN_EPOCHS, lines, label + WANT_EPOCHS, lines + WANT_MATRIX_LINES)
+
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
         history_lines = len(s.grad_history_layers) + 2
         if height - history_lines >= MIN_MATRIX_LINES or width < 2 * SIDE_BY_SIDE:
-            lines = self._history(s, width)
+            lines = self._history(s, width, history_repeat(s, width, height))
             room = height - len(lines)
             matrix_fits = s.selected_grad is not None and room >= MIN_MATRIX_LINES
             if room - 1 >= (
@@ -79,8 +103,8 @@ class GradientsPanel(Panel):
             for i in range(max(len(left), len(right)))
         ]
 
-    def _history(self, s: Snapshot, width: int) -> list[Strip]:
-        """log10 ‖∇W‖ per layer over time, each row ending in the layer's health; the colour bar."""
+    def _history(self, s: Snapshot, width: int, repeat: int = 1) -> list[Strip]:
+        """log10 ‖∇W‖ per layer over time (`repeat` lines a layer), each row ending in the layer's health; the colour bar."""
         names = s.grad_history_layers
         columns, label, health = _health_columns(s, width)
         right = columns.cells
@@ -88,9 +112,12 @@ class GradientsPanel(Panel):
         lines = self.text_lines([Text("log10 ‖∇W‖ per layer, input at top, epochs →", "dim")], width)
         history = fit_columns(s.grad_history, cols) if s.grad_history.size else np.full((len(names), 1), np.nan)
         magnitude = self.ramp(MAGNITUDE)
-        rows = heatmap_strips(np.repeat(history, 2, axis=0), NORM_SCALE, magnitude)
-        for name, row, st in zip(names, rows, health):
-            left, numbers = self.text_lines([Text(name.ljust(label), "dim"), columns.text(st)], max(label, right))
+        rows = heatmap_strips(np.repeat(history, 2 * repeat, axis=0), NORM_SCALE, magnitude)
+        for i, row in enumerate(rows):
+            first = i % repeat == 0
+            name = names[i // repeat] if first else ""
+            numbers_text = columns.text(health[i // repeat]) if first else Text("")
+            left, numbers = self.text_lines([Text(name.ljust(label), "dim"), numbers_text], max(label, right))
             lines.append(Strip.join([left.crop(0, label), row.adjust_cell_length(cols), numbers.crop(0, right)]))
         lines.append(Strip.join([Strip.blank(label), colour_bar(NORM_SCALE, magnitude, cols, "{:+.0f}")]))
         return lines

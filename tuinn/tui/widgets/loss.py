@@ -9,6 +9,7 @@ from textual.widget import Widget
 
 from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Curve, Event, Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.ghost import GHOST_STYLE, comparison, pinned, short_comparison
 from tuinn.tui.widgets.heatmap import nice_ceil
 from tuinn.tui.widgets.panel import Panel
@@ -16,6 +17,8 @@ from tuinn.tui.widgets.status import fmt
 
 BARS = "▁▂▃▄▅▆▇█"
 LABEL = 19  # "train loss  0.1234 "
+MIN_COLUMNS, WANT_COLUMNS = 20, 120  # columns of sparkline: the least that shows a trend, and plenty
+CHART_LINES = 16  # given this many lines or more, the dashboard draws the loss as a chart (ChartPanel)
 COMPARISON_LINES = 3  # lines the baseline's label and figures may take
 # Event kinds marked under the curves: the letter shown and its style.
 MARKS = {
@@ -154,6 +157,13 @@ class LossPanel(Panel):
         "val_metric",
         "experiment",
     )
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """A line per curve (the validation ones only with a validation set, the lr when it varies), events, axis."""
+        s = snapshot
+        lines = bool(len(s.curves.get("recon_loss", ()))) + (4 if s.separate_val else 2) + lr_varies(s) + 2
+        return Need.content(LABEL + MIN_COLUMNS, lines, LABEL + WANT_COLUMNS, max(lines, CHART_LINES + 8))
 
     def view(self) -> tuple[object, ...]:
         baseline = pinned(self.app)

@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.strip import Strip
 
 from tuinn.train.snapshot import LayerStats, NeuronLayer, Snapshot
-from tuinn.tui.widgets.decision import UnitChoice, resample, unit_scale
+from tuinn.tui.layout import Need
+from tuinn.tui.widgets.decision import UnitChoice, all_units, resample, unit_scale
 from tuinn.tui.widgets.health import caption
 from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, half_block_strips
 from tuinn.tui.widgets.network_equation import (
@@ -30,7 +31,7 @@ from tuinn.tui.widgets.network_equation import (
     unit_equation,
     unit_names,
 )
-from tuinn.tui.widgets.network_layout import Layout, layout
+from tuinn.tui.widgets.network_layout import HEADING, MIN_GAP, MIN_SIDE, Layout, layout
 from tuinn.tui.widgets.network_links import (
     BRAILLE,
     CLASSES,
@@ -44,12 +45,15 @@ from tuinn.tui.widgets.network_links import (
     choose_links,
     raster_links,
 )
-from tuinn.tui.widgets.neurons import all_units
 from tuinn.tui.widgets.panel import Panel
 
 MARKER = "▶"  # beside the selected unit
 TILE_CACHE_SIZE = 512  # unit maps kept as drawn lines
 FULL_FOOTER = 26  # from this many lines, the footer adds the weights' changes and a legend
+MIN_NODE_LINES = 10  # lines of nodes at the least
+MIN_LAYERS = 3  # layer columns side by side at the least (more are shown as a window)
+LABEL_WIDTH = 7  # cells for the inputs' names
+WANT_SIDE, WANT_GAP = 8, 24  # what a node and the room between columns grow to
 LINK_BACKGROUND = (58, 58, 58)  # what the faintest link shade starts from
 #: how much of its sign's colour each shade shows: 0 for links not touching the selected unit, then class + 1
 SHADES = (0.1, 0.32, 0.46, 0.62, 0.8, 1.0)
@@ -111,6 +115,19 @@ class NetworkView(Panel):
 
     def view(self) -> tuple[object, ...]:
         return (self.selected,)
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """Three layers of small nodes at the least; at best every unit of every layer, large, with a full footer."""
+        d = snapshot.decision
+        if d is None or not d.neurons:
+            return super().need(snapshot)
+        units = [layer.units for layer in d.neurons]
+        least = min(MIN_LAYERS, len(units))
+        width = LABEL_WIDTH + least * (MIN_SIDE + 1) + (least - 1) * MIN_GAP
+        want_width = LABEL_WIDTH + len(units) * (WANT_SIDE + 1) + (len(units) - 1) * WANT_GAP
+        want_lines = HEADING + max(units) * (WANT_SIDE // 2 + 1) - 1 + 4
+        return Need.content(width, HEADING + MIN_NODE_LINES + 2, want_width, want_lines)
 
     def select(self, unit: UnitChoice | None) -> None:
         """Select `unit` (layer index into the Snapshot's decision.neurons, unit index), or none."""
@@ -270,7 +287,9 @@ class NetworkView(Panel):
             head, changes = [Text(f"{name}: {what}", "bold")], [Text("")]
         else:
             head, changes = [Text("select a unit (, . or a click) to see its equation", "dim")], [Text("")]
-        texts = head + (changes + [self._legend()] if height >= FULL_FOOTER else [])
+        # the changes and the legend only where they leave room for every unit at the smallest side
+        roomy = height >= FULL_FOOTER and height - 4 - HEADING >= max(layer.units for layer in layers) * MIN_SIDE // 2
+        texts = head + (changes + [self._legend()] if roomy else [])
         return self.text_lines(texts, width) + [Strip.blank(width)]  # the last line: the note, written in build
 
     def _legend(self) -> Text:

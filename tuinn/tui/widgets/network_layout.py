@@ -88,10 +88,13 @@ def layout(units: tuple[int, ...], width: int, height: int, label_width: int, se
         fitting = (s for s in range(MAX_SIDE, smallest - 1, -2) if most * (s // 2 + gap) - gap <= room)
         return next((s for s in fitting if fits_across(s, layers)), 0)
 
-    side, gap = largest(NODE_GAP, MIN_SIDE) or MIN_SIDE, NODE_GAP
+    every = largest(NODE_GAP, MIN_SIDE)  # the biggest nodes that show every unit with a blank line between
+    side, gap = every or MIN_SIDE, NODE_GAP
     tight = largest(0, TIGHT_SIDE)
     if tight >= TIGHT_GAIN * side:  # touching nodes only when that makes them much bigger
         side, gap = tight, 0
+    elif not every and largest(0, MIN_SIDE):  # or when touching is what shows every unit
+        side, gap = largest(0, MIN_SIDE), 0
     count = layers
     while count > 1 and not fits_across(side, count):
         count -= 1

@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.glyphs import ascii_strip
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import LOWER_HALF, Palette
 
 TEXT_CACHE_SIZE = 256  # rendered text lines kept per panel
@@ -90,6 +91,11 @@ class Panel(Widget):
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         """The panel's content lines for a `width` × `height` area."""
         raise NotImplementedError
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """The least room the panel shows `snapshot` whole in, and the room it would use (the layout reads it)."""
+        return Need.content(20, 3, 40, 3)
 
     @property
     def terminal(self) -> Terminal:

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import SampleView, Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import DIVERGING, GREY, Scale, heatmap_strips
 from tuinn.tui.widgets.panel import Panel
 
@@ -20,6 +21,8 @@ NAME = 4  # cells for a class name in front of its bar, at the least
 MAX_NAME = 16  # and at the most (a longer name is cut with an ellipsis)
 MIN_BAR = 6  # cells of bar at the least
 MAX_ZOOM = 8
+MIN_IMAGE, WANT_IMAGE = 16, 64  # cells across the image: the least that reads, and plenty
+WANT_BAR = 20  # cells of bar worth growing to
 
 
 def bar(p: float, cells: int) -> str:
@@ -56,6 +59,22 @@ class SamplePanel(Panel):
 
     def view(self) -> tuple[object, ...]:
         return (self.max_zoom,)
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """Two lines of heading, then the image beside a bar per class: small but whole, or zoomed up."""
+        v = snapshot.sample
+        if v is None:
+            return super().need(snapshot)
+        h, w = image_values(v).shape
+        classes = len(v.probabilities)
+
+        def size(zoom: int, bar_cells: int) -> tuple[int, int]:
+            return w * zoom + 1 + bar_line(v) + bar_cells, 2 + max(-(-h * zoom // 2), classes)
+
+        least = max(1, MIN_IMAGE // w)
+        most = max(least, min(MAX_ZOOM, WANT_IMAGE // w))
+        return Need.content(*size(least, MIN_BAR), *size(most, WANT_BAR))
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         v = snapshot.sample

@@ -8,9 +8,11 @@ from rich.text import Text
 from textual.strip import Strip
 
 from tuinn.train.snapshot import Snapshot
+from tuinn.tui.layout import Need
 from tuinn.tui.widgets.panel import Panel
 
 LABEL = 11  # cells for a field's label
+MIN_WIDTH, WANT_WIDTH = 40, 50  # cells the figures need side by side, and what reads easily
 
 
 def fmt(value: float | None, spec: str = ".4f") -> str:
@@ -109,6 +111,13 @@ class StatusPanel(Panel):
 
     def view(self) -> tuple[object, ...]:
         return self.show_rate, self._wire
+
+    @classmethod
+    def need(cls, snapshot: Snapshot) -> Need:
+        """Preset, state, the pairs of figures, phase, activation, throughput, screen, target, two event lines."""
+        s = snapshot
+        lines = 2 + (4 if s.separate_val else 3) + (s.phase != "train") + 4 + 2 + bool(s.diverged or s.stopped_early)
+        return Need.content(MIN_WIDTH, lines, WANT_WIDTH, lines)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot

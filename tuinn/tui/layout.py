@@ -1,0 +1,260 @@
+"""The lesson-aware layout: a pure function from the terminal's size, the lesson and the panels' needs to a plan.
+
+Panels stand in columns, each panel in a column given a number of rows. The
+lesson's panels are placed first, each in its own column while the width
+allows; the first lesson panel keeps its column to itself, so it can grow to
+what it wants. The other panels follow by priority (status, loss, the other
+pictures, gradients, confusion, architecture), into a column where they fit at
+their minimum, or a new column. A panel that does not fit at its minimum is
+never drawn cut: it goes to a tab. Spare width and rows then go to the panels
+that grow (pictures, gradients), lesson first, so a big screen has no empty
+band. Nothing here draws: the panels' needs come in as numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tuinn.config.run_config import LESSON_PANELS
+
+FOOTER = 1  # the key line at the bottom
+TAB_BAR = 1  # the tab titles, when some panels are on tabs
+FRAME = (4, 2)  # cells a panel's border and padding take: columns, rows
+TWO_LINE_BANNER = 45  # from this height the banner takes two lines, below it one
+#: the order the other panels get room in after the lesson's (the pictures before the tables)
+PRIORITY = ("status", "loss", "network", "decision", "sample", "feature_maps", "gradients", "confusion", "architecture")
+PICTURES = frozenset({"network", "decision", "sample", "feature_maps"})  # each wants a column of its own
+FILLS = "loss"  # the panel that uses any height it is given (drawn as a chart)
+FEW_EMPTY_ROWS = 3  # a band of empty rows no taller than this is left as it is
+PRIMARY_SHARE = 0.5  # of the width the first lesson panel is given first, when it wants that much
+assert set(PRIORITY) == set(LESSON_PANELS)
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a panel needs on screen, border included: the least it can be shown whole at, and what it would use."""
+
+    min_width: int
+    min_height: int
+    want_width: int
+    want_height: int
+    aspect: float = 0.0  # a picture that keeps its shape: columns it needs for each line it grows (0: any shape)
+
+    @classmethod
+    def content(cls, min_width: int, min_height: int, want_width: int, want_height: int, aspect: float = 0.0) -> Need:
+        """A Need from the content's sizes: the frame (border and padding) added."""
+        w, h = FRAME
+        return cls(
+            min_width + w, min_height + h, max(want_width, min_width) + w, max(want_height, min_height) + h, aspect
+        )
+
+    def tallest(self, width: int) -> int:
+        """The most lines the panel uses at `width` (a picture that keeps its shape grows no taller than its width lets it)."""
+        if not self.aspect:
+            return self.want_height
+        return min(self.want_height, self.min_height + int((width - self.min_width) / self.aspect))
+
+    @property
+    def grows(self) -> bool:
+        return self.want_height > self.min_height
+
+
+@dataclass(frozen=True)
+class Place:
+    """A panel on screen: its name and its size in cells (border included)."""
+
+    name: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The panels on the one screen, column by column (left to right, each top to bottom), and those on tabs."""
+
+    columns: tuple[tuple[Place, ...], ...]
+    tabs: tuple[str, ...]
+    banner_lines: int
+    width: int  # the panels' area
+    height: int
+
+    @property
+    def shown(self) -> dict[str, Place]:
+        return {place.name: place for column in self.columns for place in column}
+
+
+def banner_lines(height: int, banner: bool) -> int:
+    """Lines the lesson banner takes on a screen `height` lines tall."""
+    return 0 if not banner else 2 if height >= TWO_LINE_BANNER else 1
+
+
+def plan_layout(
+    size: tuple[int, int],
+    lesson: Sequence[str],
+    needs: Mapping[str, Need],
+    *,
+    banner: bool,
+    editor: int = 0,
+    reserved: int = 0,
+) -> Plan:
+    """Where each of the panels in `needs` goes on a `size` terminal (columns, lines).
+
+    `lesson` names the panels the run is about, most important first; `banner`
+    says whether the lesson banner is shown; `editor` is the width the editor
+    takes beside the panels; `reserved` counts other lines taken (a state line).
+    """
+    width = max(1, size[0] - editor)
+    lines = banner_lines(size[1], banner)
+    height = max(1, size[1] - FOOTER - lines - reserved)
+    lessons = [name for name in dict.fromkeys(lesson) if name in needs]
+    order = lessons + [n for n in PRIORITY if n in needs and n not in lessons]
+    order += [n for n in needs if n not in order]
+    given = dict(needs)
+    if lessons:  # the first lesson panel starts with a good share of the width, not its least
+        first = needs[lessons[0]]
+        wide = min(first.want_width, max(first.min_width, int(width * PRIMARY_SHARE)))
+        given[lessons[0]] = dataclasses.replace(first, min_width=wide)
+    tries: list[tuple[int, int, int, list[_Column], list[str], int, Mapping[str, Need]]] = []
+    for attempt in (given, needs):  # the share only where it sends no more panels to tabs
+        columns, left_out = _pack(order, lessons, attempt, width, height)
+        rows = height
+        if left_out:  # some go to tabs: the tab bar takes a line
+            rows = max(1, height - TAB_BAR)
+            columns, left_out = _pack(order, lessons, attempt, width, rows)
+        tries.append((len(set(lessons) & set(left_out)), bool(left_out), len(tries), columns, left_out, rows, attempt))
+    *_, columns, left_out, height, _ = min(tries, key=lambda t: t[:3])  # the share, unless it costs a tab
+    placed = _grow(columns, lessons, needs, width, height)
+    return Plan(placed, tuple(left_out), lines, width, height)
+
+
+class _Column:
+    """A column being filled: its panels and the width it needs."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.width = 0
+        self.rows = 0
+
+    def add(self, name: str, need: Need) -> None:
+        self.names.append(name)
+        self.width = max(self.width, need.min_width)
+        self.rows += need.min_height
+
+
+def _pack(
+    order: list[str], lessons: list[str], needs: Mapping[str, Need], width: int, height: int
+) -> tuple[list[_Column], list[str]]:
+    """Panels into columns at their minimum sizes; returns the columns and the panels that did not fit."""
+    columns: list[_Column] = []
+    left_out: list[str] = []
+    primary = lessons[0] if lessons and needs[lessons[0]].grows else None  # it keeps its column to grow in
+
+    def used() -> int:
+        return sum(c.width for c in columns)
+
+    def fits(column: _Column, need: Need) -> bool:
+        if (primary is not None and primary in column.names) or column.rows + need.min_height > height:
+            return False
+        return used() - column.width + max(column.width, need.min_width) <= width
+
+    for name in order:
+        need = needs[name]
+        new_fits = used() + need.min_width <= width and need.min_height <= height
+        existing = [c for c in columns if fits(c, need)]
+        if name in lessons or name in PICTURES:  # a picture wants its own column, then the emptiest
+            chosen = None if new_fits else max(existing, key=lambda c: height - c.rows, default=None)
+        else:  # text: the column of the text panels, then a new one, then wherever there is room
+            text = [c for c in existing if not PICTURES & set(c.names)]
+            rest = sorted(existing, key=lambda c: (_rank(c, lessons), -(height - c.rows)), reverse=True)
+            chosen = text[0] if text else None if new_fits else rest[0] if rest else None
+        if chosen is None and new_fits:
+            chosen = _Column()
+            columns.append(chosen)
+        if chosen is None:
+            left_out.append(name)
+        else:
+            chosen.add(name, need)
+    return columns, left_out
+
+
+def _rank(column: _Column, lessons: list[str]) -> int:
+    """How far down the lesson a column's most important panel is (higher: less important, more willing to share)."""
+    return min((lessons.index(n) for n in column.names if n in lessons), default=len(lessons))
+
+
+def _share(spare: int, wants: list[int]) -> list[int]:
+    """`spare` split in proportion to `wants` (none beyond its want), whole cells."""
+    total = sum(wants)
+    if total <= 0 or spare <= 0:
+        return [0] * len(wants)
+    if total <= spare:
+        return list(wants)
+    given = [spare * w // total for w in wants]
+    for i in sorted(range(len(wants)), key=lambda i: -wants[i])[: spare - sum(given)]:
+        given[i] += 1
+    return given
+
+
+def _grow(
+    columns: list[_Column], lessons: list[str], needs: Mapping[str, Need], width: int, height: int
+) -> tuple[tuple[Place, ...], ...]:
+    """Sizes from the minimums: spare width to the columns that want it, spare rows to the panels that grow."""
+    wants = [max(_widest(needs[n], height) for n in c.names) - c.width for c in columns]
+    extra = _share(width - sum(c.width for c in columns), [max(0, w) for w in wants])
+    widths = [c.width + e for c, e in zip(columns, extra)]
+    leftover = width - sum(widths)
+    if columns and leftover > 0:  # the rest to the column that grows most: no empty band on the right
+        richest = max(range(len(columns)), key=lambda i: (_grows(columns[i], needs), -_rank(columns[i], lessons)))
+        widths[richest] += leftover
+    stacks = [list(c.names) for c in columns]
+    for i, stack in enumerate(stacks):  # a band under a picture that keeps its shape: a growing panel moves in
+        band = height - sum(h for _, h in _heights(stack, lessons, needs, widths[i], height))
+        for j, other in enumerate(stacks):
+            movable = [
+                n
+                for n in other
+                if j != i
+                and n not in lessons
+                and needs[n].grows
+                and not needs[n].aspect
+                and needs[n].min_width <= widths[i]
+                and needs[n].min_height <= band
+                and any(needs[m].grows for m in other if m != n)
+            ]
+            if band > FEW_EMPTY_ROWS and movable:
+                other.remove(movable[0])
+                stack.append(movable[0])
+                band = 0
+    return tuple(
+        tuple(Place(n, w, h) for n, h in _heights(stack, lessons, needs, w, height)) for stack, w in zip(stacks, widths)
+    )
+
+
+def _heights(
+    names: list[str], lessons: list[str], needs: Mapping[str, Need], width: int, height: int
+) -> list[tuple[str, int]]:
+    """Each panel's lines in a column `height` lines tall: the minimums, then the spare to those that grow."""
+    order = sorted(names, key=lambda n: (n not in lessons, names.index(n)))
+    heights = {n: needs[n].min_height for n in names}
+    spare = height - sum(heights.values())
+    for name, more in zip(order, _share(spare, [needs[n].tallest(width) - needs[n].min_height for n in order])):
+        heights[name] += more
+    spare = height - sum(heights.values())
+    growing = sorted((n for n in order if needs[n].grows and not needs[n].aspect), key=lambda n: n != FILLS)
+    if spare > 0 and growing:  # past what they want (the loss chart first: it fills any height), not an empty band
+        heights[growing[0]] += spare
+    return [(n, heights[n]) for n in names]
+
+
+def _widest(need: Need, height: int) -> int:
+    """The most columns a panel uses in a column `height` lines tall (a picture that keeps its shape: no wider than that lets it)."""
+    if not need.aspect:
+        return need.want_width
+    return min(need.want_width, need.min_width + int(need.aspect * (height - need.min_height)))
+
+
+def _grows(column: _Column, needs: Mapping[str, Need]) -> int:
+    """How much a column's panels would grow across."""
+    return max(needs[n].want_width - needs[n].min_width for n in column.names)
