@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TabbedContent
 from tui_support import SMALL, WIDE, seed_conv_trainer, step_app, trainer_app
 
 from tuinn.nn.activations import get_activation
@@ -127,7 +128,9 @@ async def test_a_click_on_a_feature_map_cell_opens_it_at_that_cell() -> None:
     app = step_app("digits-cnn")
     async with app.run_test(size=WIDE) as pilot:
         app.source.advance(3)
-        await pilot.press("i")  # (the About card off: the panels get their room)
+        await pilot.pause()
+        for tabs in app.query(TabbedContent):  # the lesson (sample, confusion) keeps the screen: maps on their tab
+            tabs.active = "tab-feature-maps"
         await pilot.pause()
         panel = app.query_one(FeatureMapsPanel)
         assert panel.tiles
