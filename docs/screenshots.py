@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' stepp
 from tests.tui.tui_support import StepSource  # noqa: E402
 
 WIDE, SMALL, HUGE = (120, 40), (80, 24), (200, 60)
-HIDE_ABOUT = ("i",)  # the About card opens with each preset at 120x40; the pictures show the panels under it
+MIDDLE = (100, 30)  # between the tabs of 80x24 and the one screen of 120x40
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Shot:
 
     preset: str
     steps: int
-    keys: tuple[str, ...] = HIDE_ABOUT
+    keys: tuple[str, ...] = ()
     steps_after: int = 0
     size: tuple[int, int] = WIDE
     colours: str = "truecolor"
@@ -38,14 +38,20 @@ class Shot:
 
 SHOTS = {
     "spiral": Shot("spiral", 3000),
-    "spiral-unit": Shot("spiral", 3000, (*HIDE_ABOUT, *["full_stop"] * 20)),  # dense_2's 2nd unit in the big panel
+    "spiral-unit": Shot("spiral", 3000, ("full_stop",) * 20),  # dense_2's 2nd unit in the big panel
     "spiral-80x24": Shot("spiral", 3000, (), size=SMALL),
     "spiral-256": Shot("spiral", 3000, colours="256"),
-    "digits-cnn": Shot("digits-cnn", 300, (*HIDE_ABOUT, "m")),  # a digit the net gets wrong
+    "digits-cnn": Shot("digits-cnn", 300, ("m",)),  # a digit the net gets wrong
     "digits-cnn-80x24": Shot("digits-cnn", 300, (), size=SMALL),
-    "seed-conv-cell": Shot("seed-conv", 300, (*HIDE_ABOUT, "x", "right", "c")),  # how one conv cell is computed
-    "deep-sigmoid-switch": Shot("deep-sigmoid", 400, (*HIDE_ABOUT, *"aaaa"), 600),  # sigmoid stalls; elu learns
-    "deep-sigmoid-chart": Shot("deep-sigmoid", 400, (*HIDE_ABOUT, *"aaaa"), 600, keys_after=("p",)),  # the full chart
+    "spiral-100x30": Shot("spiral", 3000, size=MIDDLE),
+    "spiral-200x60": Shot("spiral", 3000, size=HUGE),
+    "deep-sigmoid-100x30": Shot("deep-sigmoid", 400, size=MIDDLE),
+    "deep-sigmoid-200x60": Shot("deep-sigmoid", 400, size=HUGE),
+    "digits-cnn-100x30": Shot("digits-cnn", 300, ("m",), size=MIDDLE),
+    "digits-cnn-200x60": Shot("digits-cnn", 300, ("m",), size=HUGE),
+    "seed-conv-cell": Shot("seed-conv", 300, ("x", "right", "c")),  # how one conv cell is computed
+    "deep-sigmoid-switch": Shot("deep-sigmoid", 400, tuple("aaaa"), 600),  # sigmoid stalls; elu learns
+    "deep-sigmoid-chart": Shot("deep-sigmoid", 400, tuple("aaaa"), 600, keys_after=("p",)),  # the full chart
     "spiral-projector": Shot("spiral", 3000, ("P",), size=HUGE),  # projector mode, as a room sees it
     "digits-cnn-projector": Shot("digits-cnn", 300, ("P", "m"), size=HUGE),
 }
@@ -104,7 +110,7 @@ async def baseline_screenshot(size: tuple[int, int], keys: tuple[str, ...], out:
         source.advance(600)
         app.clear_notifications()
         await pilot.pause()
-        await pilot.press(*HIDE_ABOUT, *keys)
+        await pilot.press(*keys)
         await pilot.pause()
         app.save_screenshot(str(out))
 
