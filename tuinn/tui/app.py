@@ -233,6 +233,7 @@ class TuinnApp(App[int]):
             dashboard.snapshot, dashboard.plan = snapshot, plan
             await dashboard.recompose()
             dashboard.show(snapshot)
+            dashboard.give_keys_to_the_tabs()
         self.about.follow(snapshot, room=not self.projector and self.tour.position is None)
 
     # --- the source ---------------------------------------------------------------------------

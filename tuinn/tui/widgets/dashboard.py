@@ -187,9 +187,9 @@ class Dashboard(Container):
         await self.recompose()
         self._hand_choices()
         self.show(self.snapshot)
-        self._give_keys_to_the_tabs()
+        self.give_keys_to_the_tabs()
 
-    def _give_keys_to_the_tabs(self) -> None:
+    def give_keys_to_the_tabs(self) -> None:
         """After a rebuild took the focus with the old panels, the tabs have it again (→ and ← switch them, as at start)."""
         if self.screen.focused is None:
             for tabs in self.query(Tabs).results():
