@@ -98,6 +98,17 @@ class Pane:
                 raise AssertionError(f"not on screen: {missing}\n{self.capture(history=200)}")
             time.sleep(0.1)
 
+    def open_tab(self, *wants: str | re.Pattern, tabs: int = 6) -> str:
+        """Press → (the next tab) until the screen shows every text or pattern in `wants`, where the layout put them; return it."""
+        for _ in range(tabs):
+            try:
+                return self.wait_for(*wants, timeout=1.5)
+            except AssertionError:
+                if EXIT.search(self.capture()):
+                    raise
+                self.send_keys("Right")
+        return self.wait_for(*wants)
+
     def assert_exit(self, status: int = 0, timeout: float = 10.0) -> None:
         """Wait for the command to end and check its exit status; show the screen if it differs."""
         found = int(EXIT.search(self.wait_for(EXIT, timeout=timeout)).group(1))

@@ -26,9 +26,9 @@ def test_tui_switches_activation_pauses_and_quits_cleanly(launch):
     pane.send_keys("a")
     switched = re.compile(r"Activation (?!tanh)(\w+) → sigmoid")
     new = switched.search(pane.wait_for(switched)).group(1)
-    pane.wait_for(re.compile(rf"dense_1 +Dense\(4\) .* {new} "))
+    pane.open_tab(re.compile(rf"dense_1 +Dense\(4\) .* {new} "))  # the Architecture table, on its tab
     pane.send_keys("Space")
-    pane.wait_for(re.compile(r"State +paused"))
+    pane.open_tab(re.compile(r"State +paused"))
     quits_cleanly(pane)
 
 
@@ -52,6 +52,16 @@ def palette(pane, name: str, found: str) -> None:
     pane.wait_for(re.compile(rf"^(?!.*{re.escape(found)}).*$", re.S))
 
 
+def events_logged(pane, *texts: str) -> None:
+    """Leave the editor's form (escape) and find the events' texts in the full loss chart's list (p), then close it."""
+    pane.send_keys("Escape")
+    time.sleep(0.3)  # (a key sent with the escape would read as Alt+key)
+    pane.send_keys("p")
+    pane.wait_for("Loss history", *texts)
+    pane.send_keys("Escape")
+    pane.wait_for(re.compile(r"^(?!.*Loss history).*$", re.S))
+
+
 def type_keys(pane, *keys: str) -> None:
     """Type keys one at a time, as a person does (a burst can outrun a busy app's input queue)."""
     for key in keys:
@@ -72,17 +82,20 @@ def test_tui_editor_changes_units_and_noise_while_training(terminal):
     type_keys(pane, "3", "0")
     pane.wait_for(re.compile(r"Noise % +30 "))
     type_keys(pane, "Enter")
-    pane.wait_for("noise 0 -> 30 at")
+    pane.wait_for(re.compile(r"│ events +\S"))  # the loss panel marks the edit (its text is read below)
     palette(pane, "Units", "units (or filters) of the selected")
     type_keys(pane, "BSpace", "BSpace")
     pane.wait_for(re.compile(r"dense_1 +tanh"))
     type_keys(pane, "2", "4")
     pane.wait_for(re.compile(r"dense_1 +24 +tanh"))
     type_keys(pane, "Enter")
-    screen = pane.wait_for("units dense_1 16 -> 24", re.compile(r"Dens\S* +24 +24 +72 +tanh"))
+    screen = pane.capture()
     assert "Decision boundary" in screen and "Loss" in screen
-    pane.send_keys("Escape")
-    time.sleep(0.3)
+    events_logged(pane, "noise 0 -> 30 at", "units dense_1 16 -> 24")
+    pane.send_keys("e")  # the editor closes; the Architecture table is on a tab
+    pane.wait_for(re.compile(r"^(?!.*Experiment \(e closes\)).*$", re.S))
+    pane.send_keys("Tab")  # the tabs take the keys
+    pane.open_tab(re.compile(r"Dens\S* +24 +24 +72 +tanh"))
     quits_cleanly(pane)
 
 

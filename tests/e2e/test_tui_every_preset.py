@@ -21,19 +21,34 @@ def close(pane, shown: str, timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
+#: what a tab shows besides its panel's title, by the tab's name
+TAB_SHOWS = {
+    "Architecture": re.compile(r"Layer +Type +Output"),
+    "Gradients": "log10",
+    "Decision boundary": "●",
+    "Feature maps": re.compile(r"= [\d,]+ neurons"),
+    "Status": STATE,
+}
+
+
+def tab_names(screen: str) -> list[str]:
+    """The tabs on the tab bar (the line that starts with Training), in order (the last one cut where the bar ends)."""
+    (bar,) = [line for line in screen.splitlines() if line.startswith(" Training  ")]
+    return re.split(r" {2,}", bar.strip())
+
+
 @pytest.mark.e2e
 def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, app_preset, mnist_folder):
     data = f" --data {shlex.quote(str(mnist_folder))}" if load_preset(app_preset).needs_data else ""
     pane = terminal(f"tuinn --preset {app_preset} --epochs 100000000{data}", width=80, height=24)
-    pane.wait_for("Training", "Architecture", "Gradients", STATE, timeout=30)
-    bar = pane.capture()
-    tabs = [re.compile(r"Layer +Type +Output"), "log10"]  # what the Architecture and Gradients tabs show
-    tabs += ["●"] * ("Decision boundary" in bar) + [re.compile(r"= [\d,]+ neurons")] * ("Feature maps" in bar)
-    for shown in tabs:  # → opens the next tab
+    tabs = tab_names(pane.wait_for(re.compile(r"^ Training  \S", re.M), "? help", timeout=30))
+    for name in tabs[1:]:  # → opens the next tab: its panel's title and what it shows
         pane.send_keys("Right")
-        pane.wait_for(shown)
+        pane.wait_for(re.compile(rf"╭─ {re.escape(name)}"), TAB_SHOWS.get(name, "╮"))
     pane.tmux("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
-    pane.wait_for("Architecture", "Status", "Loss", "Gradients", re.compile(r"Layer +Type +Output"), STATE)
+    pane.wait_for("Architecture", "Status", "Loss")
+    pane.open_tab(re.compile(r"Layer +Type +Output"))
+    pane.open_tab(STATE)
     pane.send_keys("?")
     pane.wait_for("escape or ? closes")
     close(pane, "escape or ? closes")
@@ -43,7 +58,8 @@ def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, app_
     pane.send_keys("P")  # projector mode, and back
     pane.wait_for(re.compile(r"epoch \(of 100,000,000\)"))
     pane.send_keys("P")
-    pane.wait_for(re.compile(r"Layer +Type +Output"), STATE)
+    pane.open_tab(re.compile(r"Layer +Type +Output"))
+    pane.open_tab(STATE)
     pane.send_keys("q")
     pane.assert_exit(0, timeout=20)
     pane.assert_restored()

@@ -153,6 +153,8 @@ class TuinnApp(App[int]):
         lines = banner_lines(size.height, True)
         for banner in self.query("#about, #tour"):
             banner.styles.height = lines
+        for editor in self.query("#editor"):  # docked beside the panels, it starts under the banner, not beneath it
+            editor.styles.margin = (lines, 0, 0, 0)
         await self.query_one(Dashboard).set_plan(self.plan(size))
 
     def on_mount(self) -> None:
@@ -237,6 +239,7 @@ class TuinnApp(App[int]):
             dashboard.snapshot, dashboard.plan = snapshot, plan
             await dashboard.recompose()
             dashboard.show(snapshot)
+            dashboard.give_keys_to_the_tabs()
         self.about.follow(snapshot, room=not self.projector and self.tour.position is None)
 
     # --- the source ---------------------------------------------------------------------------

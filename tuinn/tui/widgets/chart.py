@@ -214,12 +214,14 @@ def lr_row(s: Snapshot, start: int, columns: int, last: int) -> Text:
     return label + Text(sparkline(values, 0.0, top), CURVE_STYLES["lr"])
 
 
-def ghost_legend(s: Snapshot, baseline: Baseline) -> Text:
-    """The line that names the dotted ghost and compares the figures: "··· baseline (validation): deep-sigmoid ·
-    activation sigmoid→relu · final val acc 0.50 vs 0.97 now"."""
+def ghost_legend(s: Snapshot, baseline: Baseline, width: int) -> list[Text]:
+    """The lines that name the dotted ghost and give its final figure against the live one (on a line of their own
+    when the whole does not fit): "··· baseline (validation): deep-sigmoid · final val acc 0.50 vs 0.97 now"."""
     where = CURVE_NAMES["val" if baseline.separate_val else "train"]
-    label = f"{GHOST_MARKER * 3} baseline ({where}): {baseline.label(s.experiment)}"
-    return Text(f"{label} · {figures_text(baseline, s)}", GHOST_STYLE)
+    label = Text(f"{GHOST_MARKER * 3} baseline ({where}): {baseline.label(s.experiment)}", GHOST_STYLE)
+    figures = Text(figures_text(baseline, s), GHOST_STYLE)
+    whole = Text.assemble(label, (" · ", GHOST_STYLE), figures)
+    return [whole] if whole.cell_len <= width else [*label.wrap(WRAPPER, width), figures]
 
 
 def mark(e: Event) -> tuple[str, str]:
@@ -250,7 +252,7 @@ def loss_chart(s: Snapshot, width: int, height: int, baseline: Baseline | None =
     """The whole chart: the plots, then (outside them, so they never cover a curve) the switches and the legend."""
     events = chart_events(s)
     names = event_names(events, width, MAX_EVENT_LINES if height >= ROOMY else 1)
-    ghost = list(ghost_legend(s, baseline).wrap(WRAPPER, width)) if baseline is not None and width > 0 else []
+    ghost = ghost_legend(s, baseline, width) if baseline is not None and width > 0 else []
     room = max(height - len(names) - len(ghost) - (2 if events else 1) - lr_varies(s), 6)
     plots = Text.from_ansi(plot_text(s, width, room, baseline).rstrip("\n"))
     start, columns = canvas_columns(plots.plain)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane, Tabs
 
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.layout import Need, Plan
@@ -186,6 +186,14 @@ class Dashboard(Container):
         await self.recompose()
         self._hand_choices()
         self.show(self.snapshot)
+        self.give_keys_to_the_tabs()
+
+    def give_keys_to_the_tabs(self) -> None:
+        """After a rebuild took the focus with the old panels, the tabs have it again (→ and ← switch them, as at start)."""
+        if self.screen.focused is None:
+            for tabs in self.query(Tabs).results():
+                tabs.focus()
+                return
 
     # --- what the user picked in the pictures ------------------------------------------
     def step_unit(self, delta: int) -> None:
