@@ -58,7 +58,7 @@ RUN_KEYS = [
         "prev",
         key_display=",",
         group=PICK,
-        tooltip="Previous unit of the neuron grid, or previous sample (image presets)",
+        tooltip="Previous unit of the network view, or previous sample (image presets)",
     ),
     Binding(
         "full_stop",
@@ -66,7 +66,7 @@ RUN_KEYS = [
         "next",
         key_display=".",
         group=PICK,
-        tooltip="Next unit of the neuron grid, or next sample (image presets)",
+        tooltip="Next unit of the network view, or next sample (image presets)",
     ),
     Binding(
         "m", "misclassified", "wrong", tooltip="Image presets: jump to the next validation sample the model gets wrong"
