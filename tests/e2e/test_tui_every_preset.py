@@ -9,7 +9,7 @@ import pytest
 
 from tuinn.config import load_preset
 
-STATE = re.compile(r"State +(running|paused|finished)")
+STATE = re.compile(r"State +(running|paused|finished|pretraining)")  # the run's state, whatever it is
 
 
 def close(pane, shown: str, timeout: float = 10.0) -> None:
