@@ -57,9 +57,9 @@ def events_logged(pane, *texts: str) -> None:
     pane.send_keys("Escape")
     time.sleep(0.3)  # (a key sent with the escape would read as Alt+key)
     pane.send_keys("p")
-    pane.wait_for("Loss history", *texts)
-    pane.send_keys("Escape")
-    pane.wait_for(re.compile(r"^(?!.*Loss history).*$", re.S))
+    pane.wait_for("Loss history", "escape/p: close", *texts)  # the chart screen's own footer (a tall loss panel
+    pane.send_keys("Escape")  # is titled "Loss history" too)
+    pane.wait_for(re.compile(r"^(?!.*escape/p: close).*$", re.S))
 
 
 def type_keys(pane, *keys: str) -> None:

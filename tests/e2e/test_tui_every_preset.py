@@ -9,7 +9,7 @@ import pytest
 
 from tuinn.config import load_preset
 
-STATE = re.compile(r"State +(running|paused|finished)")
+STATE = re.compile(r"State +(running|paused|finished|pretraining)")  # the run's state, whatever it is
 
 
 def close(pane, shown: str, timeout: float = 10.0) -> None:
@@ -52,9 +52,9 @@ def test_preset_opens_shows_every_tab_and_panel_and_quits_cleanly(terminal, app_
     pane.send_keys("?")
     pane.wait_for("escape or ? closes")
     close(pane, "escape or ? closes")
-    pane.send_keys("p")
-    pane.wait_for("Loss history")
-    close(pane, "Loss history")
+    pane.send_keys("p")  # the chart screen: its footer line is its own (a tall loss panel is titled "Loss history" too)
+    pane.wait_for("Loss history", "escape/p: close")
+    close(pane, "escape/p: close")
     pane.send_keys("P")  # projector mode, and back
     pane.wait_for(re.compile(r"epoch \(of 100,000,000\)"))
     pane.send_keys("P")

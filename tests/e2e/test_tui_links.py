@@ -19,21 +19,24 @@ def quits_cleanly(pane) -> None:
 
 
 @pytest.mark.e2e
-def test_at_80x24_the_loss_and_the_picture_share_the_first_tab_with_help_and_quit_on_the_footer(terminal):
+def test_at_80x24_the_network_and_the_picture_share_the_first_tab_the_loss_its_own_with_help_and_quit_on_the_footer(
+    terminal,
+):
     pane = terminal(SPIRAL, width=80, height=24)
-    screen = pane.wait_for("Training", "Loss", "train loss", "Decision boundary", "P(class 1)", "q quit", timeout=30)
+    screen = pane.wait_for("Training", "Network", "Decision boundary", "P(class 1)", "q quit", timeout=30)
     footer = screen.splitlines()[23]
     assert "? help" in footer and "q quit" in footer and "space pause" in footer, footer
     assert "●" in screen or "○" in screen  # the data points on the picture
     pane.send_keys(".")
-    pane.wait_for(re.compile(r"input 1/2|dense_1 unit"))  # a unit of the neuron grid is shown in its place
+    pane.wait_for(re.compile(r"input 1/2|dense_1 unit"))  # the selected unit's map is shown in the picture's place
+    pane.open_tab(re.compile(r"╭─ Loss"), "train loss")  # the loss did not fit beside them: it has a tab
     quits_cleanly(pane)
 
 
 @pytest.mark.e2e
 def test_a_256_colour_terminal_without_colorterm_gets_256_colour_ramps(terminal):
     pane = terminal(f"env -u COLORTERM TERM=screen-256color {SPIRAL}", width=120, height=40)
-    pane.wait_for("Neurons", "Decision boundary", "Confusion", re.compile(r"State +running"), timeout=30)
+    pane.wait_for("Network", "Decision boundary", "Confusion", re.compile(r"State +running"), timeout=30)
     coloured = pane.capture(escapes=True)
     assert PALETTE_256.search(coloured), "no 256-colour cells reached the terminal"
     assert not TRUECOLOR.search(coloured), "a 24-bit colour was sent to a 256-colour terminal"

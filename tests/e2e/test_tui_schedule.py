@@ -1,4 +1,5 @@
-"""The lr schedule in a real terminal (tmux, and over SSH): the loss panel's lr row, the status, `+` marked."""
+"""The lr schedule in a real terminal (tmux, and over SSH): the loss panel's lr row, the status, `+` marked (each on
+the tab the layout put it on)."""
 
 import re
 
@@ -16,16 +17,18 @@ SCHEDULED = (
 def test_the_lr_row_and_the_override_show_in_a_real_terminal(launch, size):
     width, height = size
     pane = launch(SCHEDULED, width=width, height=height)
-    pane.wait_for(re.compile(r"LR +[0-9.e-]+ exponential"), re.compile(r"│ lr +[0-9.e-]+ +[▁▂▃▄▅▆▇█]"), timeout=30)
+    pane.wait_for("? help", timeout=30)
+    # the status and the loss panel stand where the layout put them: on the Training tab or tabs of their own
+    pane.open_tab(re.compile(r"LR +[0-9.e-]+ exponential"))
+    pane.open_tab(re.compile(r"│ lr +[0-9.e-]+ +[▁▂▃▄▅▆▇█]"))
     # paused first: the status shows only the latest event, and a run past its target logs
     # "target met" again each time the validation metric crosses it, which can hide the lr event
     pane.send_keys("Space")
-    pane.wait_for(re.compile(r"State +paused"))
+    pane.open_tab(re.compile(r"State +paused"))
     pane.send_keys("+")
     # the event's text wraps where its numbers' lengths put the line end: its start and "(schedule" stay whole
-    pane.wait_for(re.compile(r"Event +lr [0-9.e-]+ -> [0-9.e-]+"), "(schedule")
-    if height >= 40:  # (at 80x24 the events row is below the fold of the Training tab)
-        pane.wait_for(re.compile(r"│ events +l"))
+    pane.open_tab(re.compile(r"Event +lr [0-9.e-]+ -> [0-9.e-]+"), "(schedule")
+    pane.open_tab(re.compile(r"│ events +l"))  # the loss panel marks the switch
     pane.send_keys("q")
     pane.assert_exit(0)
     pane.assert_restored()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from tui_support import SMALL, WIDE, panel_text, screen_text, step_app, tour_app
 
+from tuinn.config import load_preset
 from tuinn.config.tour_file import load_tour
 from tuinn.tui.app import TuinnApp
 from tuinn.tui.tour_guide import TourPanel, TourPosition
+from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.widgets.status import StatusPanel
 
 STOPS = load_tour()
@@ -115,3 +117,19 @@ async def test_a_tour_key_outside_the_tour_starts_it_here() -> None:
             and app.tour.position.stop.preset == "deep-relu"
             and app.source.trainer.config.name == "deep-relu"
         )
+
+
+@pytest.mark.parametrize("preset", sorted({s.preset for s in STOPS if load_preset(s.preset).target.explain_miss}))
+async def test_a_run_missed_by_design_leaves_the_tour_banner_on_screen(preset: str) -> None:
+    index = next(i for i, s in enumerate(STOPS) if s.preset == preset)
+    app = tour_app(TourPosition(STOPS, index))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        if app.snapshot.paused:
+            await pilot.press("space")
+        while not app.source.trainer.finished:
+            app.source.advance(50)
+        await pilot.pause()
+        assert app.snapshot.finished and not app.snapshot.target_met
+        assert not app.query_one(AboutCard).display, "the About banner would be drawn over the tour's"
+        assert f"Tour {index + 1}/{len(STOPS)}" in tour_text(app)

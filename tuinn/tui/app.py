@@ -240,7 +240,8 @@ class TuinnApp(App[int]):
             await dashboard.recompose()
             dashboard.show(snapshot)
             dashboard.give_keys_to_the_tabs()
-        self.about.follow(snapshot, room=not self.projector and self.tour.position is None)
+        touring = self.tour.position is not None
+        self.about.follow(snapshot, room=not self.projector and not touring, touring=touring)
 
     # --- the source ---------------------------------------------------------------------------
     def send(self, command: SourceCommand) -> None:

@@ -54,8 +54,9 @@ class AboutKeeper:
             self._shown_for = preset
             self.show(False)
 
-    def follow(self, snapshot: Snapshot, room: bool) -> None:
-        """Open the card for a newly opened preset (if there is `room`), or for a run missed by design."""
+    def follow(self, snapshot: Snapshot, room: bool, touring: bool = False) -> None:
+        """Open the card for a newly opened preset (if there is `room`), or for a run missed by design (not while
+        `touring`: the tour's banner holds that line, and `i` still says why)."""
         if snapshot.preset != self._shown_for:
             self._shown_for = snapshot.preset
             self.show(room)
@@ -65,7 +66,7 @@ class AboutKeeper:
         )
         if missed and not self._explained:
             self._explained = True
-            self.show(True)
+            self.show(not touring)
         self._explained = self._explained and snapshot.finished
 
 
