@@ -34,7 +34,8 @@ from tuinn.config import load_preset  # noqa: E402
 from tuinn.train.setup import quiet_float_errors  # noqa: E402
 from tuinn.train.snapshot import Snapshot  # noqa: E402
 from tuinn.train.trainer import Trainer  # noqa: E402
-from tuinn.tui.widgets.dashboard import Dashboard  # noqa: E402
+from tuinn.tui.layout import plan_layout  # noqa: E402
+from tuinn.tui.widgets.dashboard import Dashboard, lesson_of, panel_needs  # noqa: E402
 from tuinn.tui.widgets.panel import Panel  # noqa: E402
 
 HUGE = (180, 50)  # the app's projector-sized layout from this size up (screen class -huge)
@@ -53,7 +54,9 @@ class DashboardHost(App[None]):
         self.show_rate = True
 
     def compose(self) -> ComposeResult:
-        yield Dashboard(self.first, compact=False, show_rate=True)
+        s, size = self.first, self.size  # the panels where the app puts them on this screen (no banner)
+        plan = plan_layout((size.width, size.height), lesson_of(s), panel_needs(s), banner=False)
+        yield Dashboard(s, plan, show_rate=True)
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width >= HUGE[0] and self.size.height >= HUGE[1], "-huge")
