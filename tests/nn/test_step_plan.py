@@ -10,6 +10,7 @@ from tests.nn.parallel_support import batch, relative_difference, train
 from tuinn.nn import Network, step_plan
 from tuinn.nn.blas import blas_threads, current_blas_threads
 from tuinn.nn.parallel import DataParallel
+from tuinn.nn.products import ProductSplit
 from tuinn.nn.step_plan import ONE_THREAD, RELATIVE_TOLERANCE, StepPlan
 
 MLP = {
@@ -29,6 +30,7 @@ XOR = {
     "loss": "binary_cross_entropy",
 }
 BLAS_PLAN = StepPlan(1, 2)
+PRODUCTS_PLAN = StepPlan(product_threads=2)
 SPLIT_PLAN = StepPlan(2, 1)
 CHUNKS = StepPlan(1, 1, step_plan.CHUNK_SAMPLES)
 SPLIT_CHUNKS = StepPlan(2, 1, step_plan.CHUNK_SAMPLES)
@@ -83,14 +85,18 @@ def test_candidates_by_net() -> None:
     assert step_plan.candidates(mlp, 128, 2, replicable=True) == (
         ONE_THREAD,
         BLAS_PLAN,
+        PRODUCTS_PLAN,
         SPLIT_PLAN,
         CHUNKS,
         SPLIT_CHUNKS,
     )
-    assert step_plan.candidates(mlp, 80, 2, replicable=True) == (ONE_THREAD, BLAS_PLAN, SPLIT_PLAN)  # no equal chunks
+    whole = (ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN)
+    assert step_plan.candidates(mlp, 80, 2, replicable=True) == (*whole, SPLIT_PLAN)  # no equal chunks
     assert step_plan.candidates(mlp, 128, 1, replicable=True) == (ONE_THREAD,)
-    assert step_plan.candidates(mlp, 128, 2, replicable=False) == (ONE_THREAD, BLAS_PLAN)
-    assert step_plan.candidates(dropout, 128, 2, replicable=True) == (ONE_THREAD, BLAS_PLAN)  # masks: no split
+    assert step_plan.candidates(mlp, 128, 2, replicable=False) == whole
+    assert step_plan.candidates(dropout, 128, 2, replicable=True) == whole  # masks: no split
+    # a product too small to cut: BLAS threads are still tried, threads in the products not
+    assert step_plan.candidates(mlp, 32, 2, replicable=False) == (ONE_THREAD, BLAS_PLAN)
     xor = Network.from_spec(XOR, (2,)).layers
     assert step_plan.candidates(xor, 4, 2, replicable=True) == (ONE_THREAD,)
 
@@ -111,7 +117,7 @@ def test_a_step_with_blas_threads_runs_its_products_on_them(monkeypatch) -> None
     assert current_blas_threads() == 1  # restored after the step
 
 
-@pytest.mark.parametrize("plan", [BLAS_PLAN, CHUNKS, SPLIT_CHUNKS], ids=StepPlan.describe)
+@pytest.mark.parametrize("plan", [BLAS_PLAN, PRODUCTS_PLAN, CHUNKS, SPLIT_CHUNKS], ids=StepPlan.describe)
 @pytest.mark.parametrize(("dtype", "tolerance"), [(np.float32, RELATIVE_TOLERANCE), (np.float64, 1e-12)])
 def test_every_plan_gives_the_one_thread_gradients_within_the_tolerance(monkeypatch, plan, dtype, tolerance) -> None:
     choosing(monkeypatch, plan)
@@ -124,7 +130,7 @@ def test_every_plan_gives_the_one_thread_gradients_within_the_tolerance(monkeypa
     assert relative_difference(two.flat_grads, one.flat_grads) < tolerance
 
 
-@pytest.mark.parametrize("plan", [BLAS_PLAN, SPLIT_CHUNKS], ids=StepPlan.describe)
+@pytest.mark.parametrize("plan", [BLAS_PLAN, PRODUCTS_PLAN, SPLIT_CHUNKS], ids=StepPlan.describe)
 def test_a_plan_repeats_bit_for_bit(monkeypatch, plan) -> None:
     choosing(monkeypatch, plan)
     a, b = build(2), build(2)
@@ -161,7 +167,7 @@ def test_a_plan_is_measured_once_per_shape(monkeypatch) -> None:
     first.loss_and_grads(x, y)
     second.loss_and_grads(x, y)  # another network of the same shape: measured already
     assert len(seen) == 1
-    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS}
+    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS}
     assert all(len(times) == step_plan.MAX_ROUNDS for times in seen[0].values())
     first.loss_and_grads(x[:64], y[:64])  # another batch size: measured on its own
     assert len(seen) == 2
@@ -217,3 +223,18 @@ def test_a_batch_size_measured_on_one_thread_keeps_the_watch_on_another(monkeypa
     parallel: DataParallel = net._parallel
     assert parallel.plan(64) == ONE_THREAD and parallel.plan(128) == BLAS_PLAN
     assert parallel._watching and parallel._watched[0][0] == 128
+
+
+def test_a_step_with_threads_in_the_products_cuts_the_large_ones_on_the_pool(monkeypatch) -> None:
+    choosing(monkeypatch, PRODUCTS_PLAN)
+    net = build(2)
+    x, y = batch((784,))
+    net.loss_and_grads(x, y)
+    cuts: list[tuple[int, ...]] = []
+    real = ProductSplit.matmul
+    monkeypatch.setattr(ProductSplit, "matmul", lambda self, a, b, out: cuts.append(out.shape) or real(self, a, b, out))
+    net.loss_and_grads(x, y)
+    assert net._parallel.plan(len(x)) == PRODUCTS_PLAN
+    assert (128, 256) in cuts and (784, 256) in cuts  # the first layer's forward and weight gradient
+    assert all(layer.products is None for layer in net.layers)  # only while the step runs
+    assert current_blas_threads() == 1

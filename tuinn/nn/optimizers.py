@@ -51,6 +51,8 @@ class Optimizer:
         self.iterations = 0
         #: per parameter name: the array stepped and the arrays subtracted from it at the last step
         self._applied: dict[str, tuple[FloatArray, tuple[FloatArray, ...]]] = {}
+        #: per parameter name: the array a step writes its update into (reused: no allocation a step)
+        self._updates: dict[str, FloatArray] = {}
 
     def step(self, params: Params, grads: Params) -> None:
         """Apply one update to every array in `params` from the same-named gradient."""
@@ -78,6 +80,13 @@ class Optimizer:
             return None
         first, *rest = applied[1]
         return first + sum(rest) if rest else first
+
+    def _scaled(self, name: str, factor: float, g: FloatArray) -> FloatArray:
+        """`factor * g` (as the operator computes it), written into the array reused for parameter `name`."""
+        out = self._updates.get(name)
+        if out is None or out.shape != g.shape or out.dtype != g.dtype:
+            out = self._updates[name] = np.empty_like(g)
+        return np.multiply(g, factor, out=out)
 
     def _slot(self, name: str, key: str, like: FloatArray) -> FloatArray:
         """The state array `key` of parameter `name`, zeros like `like` on first use (no dict made per step)."""
@@ -109,7 +118,7 @@ class SGD(Optimizer):
 
     def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         if self.momentum == 0.0:
-            self._subtract(name, p, self.lr * g)
+            self._subtract(name, p, self._scaled(name, self.lr, g))
             return
         # PyTorch's convention: the velocity accumulates gradients (b = mu b + g) and the
         # learning rate applies at the update, so a change of lr takes effect at once
@@ -119,7 +128,7 @@ class SGD(Optimizer):
         if self.nesterov:  # step along g + mu b
             self._subtract(name, p, self.lr * g, (self.lr * self.momentum) * v)
         else:
-            self._subtract(name, p, self.lr * v)
+            self._subtract(name, p, self._scaled(name, self.lr, v))
 
     def describe(self) -> str:
         extra = f", momentum={self.momentum:g}" if self.momentum else ""

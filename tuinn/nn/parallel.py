@@ -22,7 +22,8 @@ is measured again `RECHECK_SECONDS` later.
 
 A split keeps BLAS at one thread (each worker's products stay on its own core); the other
 plans leave it as the caller set it (``threadpool_limits(1)`` around training) or raise it
-for the step.
+for the step. Threads in the products keep BLAS at one thread too, and hand the blocks of
+each large dense product to the pool's threads.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ import os
 import statistics
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,7 +42,8 @@ from numpy.typing import NDArray
 
 from tuinn.nn import step_plan
 from tuinn.nn.blas import blas_threads
-from tuinn.nn.layers import Layer
+from tuinn.nn.layers import Dense, Layer
+from tuinn.nn.products import ProductSplit
 from tuinn.nn.step_plan import ONE_THREAD, StepPlan
 
 Array = NDArray[Any]
@@ -231,6 +234,10 @@ class DataParallel:
         if plan.blas_threads > 1:
             with blas_threads(plan.blas_threads):
                 return self.network.shard_loss_and_grads(x, y)
+        if plan.product_threads > 1:
+            split = ProductSplit(self._executor(), plan.product_threads)
+            with blas_threads(1), products_split(self.network.layers, split):
+                return self.network.shard_loss_and_grads(x, y)
         if plan.chunk:
             return _chunked(self.network, x, y, 1.0, plan.chunk, self._sum_buffer(self.network))
         return self.network.shard_loss_and_grads(x, y)
@@ -275,10 +282,15 @@ class DataParallel:
             self._signature = signature
         while len(self._replicas) < count:
             self._replicas.append(self.network.replica())
+        self._executor()
+        return self._replicas[:count]
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The pool of worker threads (one fewer than `threads`: the calling thread works too), made once."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="tuinn-worker")
             weakref.finalize(self, self._pool.shutdown, wait=False)
-        return self._replicas[:count]
+        return self._pool
 
 
 def _shard(
@@ -303,6 +315,19 @@ def _chunked(net: Replicable, x: Array, y: Array, share: float, chunk: int, tota
             total += net.flat_grads
     np.copyto(net.flat_grads, total)
     return loss
+
+
+@contextmanager
+def products_split(layers: Sequence[Layer], split: ProductSplit) -> Iterator[None]:
+    """Run the body with the products of `layers` that take a split (dense layers) cut by `split`."""
+    cut = [layer for layer in layers if isinstance(layer, Dense)]
+    for layer in cut:
+        layer.products = split
+    try:
+        yield
+    finally:
+        for layer in cut:
+            layer.products = None
 
 
 def _signature(net: Replicable) -> tuple[Any, ...]:

@@ -1,11 +1,15 @@
 """How a training step uses its thread budget: split the batch, or run BLAS on every core, or neither.
 
-Three ways to run a step with `threads` cores (a `StepPlan` each):
+Four ways to run a step with `threads` cores (a `StepPlan` each):
 
 - one thread: the step as a single-threaded network runs it (BLAS as the caller set it);
 - BLAS threads: the same step with the matrix products on `threads` BLAS threads, while
   everything else (im2col, pooling, activations) stays on one. It pays for a GEMM-bound
   net (an MLP): BLAS splits each product, with no copy of the weights per worker;
+- threads in the products: the same step with each large dense product cut into blocks,
+  one per worker thread, BLAS at one thread in each (`tuinn.nn.products`). It pays for the
+  same nets, and unlike BLAS's threads (which spin, waiting for each other at every
+  product) it keeps its speed when another process takes a core;
 - a split: one slice (shard) of the batch per worker thread, BLAS at one thread in each
   (`tuinn.nn.parallel`). It pays for a memory-bound net (a CNN), whose passes outside BLAS
   use the second core too.
@@ -42,6 +46,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tuinn.nn.products import MIN_SPLIT_MULT_ADDS
+
 
 class PlannedLayer(Protocol):
     """What the rules read of a layer (a `tuinn.nn.layers.Layer` has it)."""
@@ -68,11 +74,15 @@ class StepPlan:
     blas_threads: int = 1
     #: samples a worker steps at a time (0: its whole slice at once)
     chunk: int = 0
+    #: threads each large dense product is cut over (`tuinn.nn.products`), BLAS at one thread in each
+    product_threads: int = 1
 
     def describe(self) -> str:
-        """A few words for a report: "2 slices", "2 BLAS threads", "1 thread in chunks of 16"."""
+        """A few words for a report: "2 slices", "2 BLAS threads", "2 threads in the products", "1 thread in chunks of 16"."""
         if self.shards > 1:
             how = f"{self.shards} slices"
+        elif self.product_threads > 1:
+            how = f"{self.product_threads} threads in the products"
         else:
             how = f"{self.blas_threads} BLAS threads" if self.blas_threads > 1 else "1 thread"
         return f"{how} in chunks of {self.chunk}" if self.chunk else how
@@ -92,6 +102,8 @@ MIN_CALL_MICROSECONDS = 50.0
 MAX_GEMM_SHARE = 0.5
 #: a layer's forward product must have this many multiply-adds per batch for BLAS threads to be a candidate
 MIN_BLAS_MULT_ADDS = 4_000_000
+#: layer kinds whose products a plan may cut over threads (`tuinn.nn.products`)
+SPLIT_PRODUCTS = frozenset({"dense"})
 #: samples of a chunk, in the plans that step in chunks
 CHUNK_SAMPLES = 16
 #: layer kinds whose training forward draws random numbers: never split (masks would follow the split)
@@ -119,6 +131,8 @@ def candidates(layers: Sequence[PlannedLayer], batch: int, threads: int, replica
     plans = [ONE_THREAD]
     if max((l.mult_adds() for l in layers), default=0) * batch >= MIN_BLAS_MULT_ADDS:
         plans.append(StepPlan(1, threads))
+    if max((l.mult_adds() for l in layers if l.kind in SPLIT_PRODUCTS), default=0) * batch >= MIN_SPLIT_MULT_ADDS:
+        plans.append(StepPlan(product_threads=threads))
     shards = _split_shards(layers, batch, threads)
     if replicable and shards > 1 and not any(l.kind in STOCHASTIC for l in layers):
         plans.append(StepPlan(shards, 1))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from tuinn.nn.arrays import Scratch
 from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError, positive_int
+from tuinn.nn.products import ProductSplit, both, matmul
 
 
 class Dense(ActivatedLayer):
-    """Fully connected layer with parameters W (inputs, units) and b (units,)."""
+    """Fully connected layer with parameters W (inputs, units) and b (units,).
+
+    A training pass writes z and the input gradient into arrays reused from step to step
+    (valid until the layer's next training pass); an inference forward allocates its output.
+    While `products` is set (a step plan's), its large matrix products run on several threads.
+    """
 
     kind = "dense"
     penalized = ("W",)
@@ -25,6 +32,9 @@ class Dense(ActivatedLayer):
         self.units = positive_int("units", units)
         self.init = init
         self.use_bias = use_bias
+        self.products: ProductSplit | None = None
+        self._training = False
+        self._scratch = Scratch()
 
     def configure(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
@@ -46,20 +56,35 @@ class Dense(ActivatedLayer):
     def weight_init(self) -> str:
         return default_init(self.activation) if self.init is None else self.init
 
+    def forward(self, x: np.ndarray, training: bool = False, skip_activation: bool = False) -> np.ndarray:
+        self._training = training  # a training pass writes into reused arrays; inference allocates
+        return super().forward(x, training, skip_activation)
+
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
-        z: np.ndarray = x @ self.parameters["W"]
+        w = self.parameters["W"]
+        if self._training:
+            z = matmul(x, w, self._scratch.get("z", (len(x), self.units), x, product_dtype(x, w)), self.products)
+        else:
+            z = x @ w
         if self.use_bias:
             z += self.parameters["b"]
         return z
 
     def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
         assert self._x is not None, "backward needs a forward first"
-        np.matmul(self._x.T, dz, out=self.gradients["W"])
+        weight_grad = (self._x.T, dz, self.gradients["W"])
         if self.use_bias:
             np.add.reduce(dz, axis=0, out=self.gradients["b"])
         if self.skip_input_grad:
+            matmul(*weight_grad, self.products)
             return None
-        dx: np.ndarray = dz @ self.parameters["W"].T
+        w = self.parameters["W"].T
+        if not self._training:
+            np.matmul(*weight_grad[:2], out=weight_grad[2])
+            dx: np.ndarray = dz @ w
+            return dx
+        dx = self._scratch.get("dx", (len(dz), w.shape[1]), dz, product_dtype(dz, w))
+        both(weight_grad, (dz, w, dx), self.products)
         return dx
 
     def mult_adds(self) -> int:
@@ -67,6 +92,11 @@ class Dense(ActivatedLayer):
 
     def describe(self) -> str:
         return f"Dense({self.units})"
+
+
+def product_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """The dtype of `a @ b` (found without a NumPy call when both agree, as in training)."""
+    return a.dtype if a.dtype == b.dtype else np.result_type(a, b)
 
 
 def default_init(activation: str) -> str:
