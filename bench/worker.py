@@ -38,7 +38,7 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
     With `threads` cores (0: `tuinn --headless`'s default, every core this process may
     use) and BLAS at one thread around it, as the Trainer runs them; takes the first step,
     which measures the step's plan, before returning. Also returns what the step ran with:
-    threads, slices, BLAS threads, chunk.
+    threads, slices, BLAS threads, chunk, threads in the products.
     """
     import numpy as np
     from threadpoolctl import threadpool_limits
@@ -65,6 +65,7 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
             "tuinn_shards": ran.shards if ran else 1,
             "tuinn_blas_threads": ran.blas_threads if ran else 1,
             "tuinn_chunk": ran.chunk if ran else 0,
+            "tuinn_product_threads": ran.product_threads if ran else 1,
         }
 
     step()  # the first step measures the plan: before the run length is calibrated on the steps' time

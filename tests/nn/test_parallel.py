@@ -111,7 +111,7 @@ def test_tiny_nets_stay_on_one_thread() -> None:
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     xor.loss_and_grads(x, np.array([[0.0], [1.0], [1.0], [0.0]]))
     assert xor._parallel.shards(4) == 1
-    assert xor._parallel._pool is None  # no thread was ever started
+    assert xor._parallel._crew is None  # no thread was ever started
     assert build("mlp", 4)._parallel.shards(8) == 1  # 8 samples: too few to split
     assert build("mlp", 4)._parallel.shards(16) == 1  # too little work in each layer call
 

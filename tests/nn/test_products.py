@@ -1,21 +1,20 @@
-"""Matrix products cut over threads (tuinn.nn.products): the same result, computed on the pool's threads too."""
+"""Matrix products cut over threads (tuinn.nn.products): the same result, computed on the crew's threads too."""
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from tuinn.nn import products
+from tuinn.nn.crew import Crew
 from tuinn.nn.products import ProductSplit
 
 
 @pytest.fixture
-def pool():
-    with ThreadPoolExecutor(2, thread_name_prefix="cut") as executor:
-        yield executor
+def pool() -> Crew:
+    return Crew(2, name="cut")
 
 
 def watched_matmul(monkeypatch) -> list[tuple[str, tuple[int, ...]]]:

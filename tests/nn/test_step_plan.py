@@ -179,7 +179,7 @@ def test_tiny_nets_are_never_timed(monkeypatch) -> None:
     xor.set_threads(4)
     x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     xor.loss_and_grads(x, np.array([[0.0], [1.0], [1.0], [0.0]]))
-    assert seen == [] and xor._parallel.plan(4) == ONE_THREAD and xor._parallel._pool is None
+    assert seen == [] and xor._parallel.plan(4) == ONE_THREAD and xor._parallel._crew is None
 
 
 def test_a_step_too_slow_for_the_budget_still_gets_one_timed_round(monkeypatch) -> None:
@@ -225,7 +225,7 @@ def test_a_batch_size_measured_on_one_thread_keeps_the_watch_on_another(monkeypa
     assert parallel._watching and parallel._watched[0][0] == 128
 
 
-def test_a_step_with_threads_in_the_products_cuts_the_large_ones_on_the_pool(monkeypatch) -> None:
+def test_a_step_with_threads_in_the_products_cuts_the_large_ones(monkeypatch) -> None:
     choosing(monkeypatch, PRODUCTS_PLAN)
     net = build(2)
     x, y = batch((784,))

@@ -23,7 +23,7 @@ is measured again `RECHECK_SECONDS` later.
 A split keeps BLAS at one thread (each worker's products stay on its own core); the other
 plans leave it as the caller set it (``threadpool_limits(1)`` around training) or raise it
 for the step. Threads in the products keep BLAS at one thread too, and hand the blocks of
-each large dense product to the pool's threads.
+each large dense product to the crew's threads.
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ from __future__ import annotations
 import os
 import statistics
 import time
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -42,6 +41,7 @@ from numpy.typing import NDArray
 
 from tuinn.nn import step_plan
 from tuinn.nn.blas import blas_threads
+from tuinn.nn.crew import Crew
 from tuinn.nn.layers import Dense, Layer
 from tuinn.nn.products import ProductSplit
 from tuinn.nn.step_plan import ONE_THREAD, StepPlan
@@ -87,7 +87,7 @@ class DataParallel:
     def __init__(self, network: Replicable, threads: int) -> None:
         self.network = network
         self.threads = threads
-        self._pool: ThreadPoolExecutor | None = None
+        self._crew: Crew | None = None
         self._replicas: list[Replicable] = []
         self._signature: tuple[Any, ...] | None = None
         self._planned: dict[tuple[int, int, int], StepPlan] = {}
@@ -190,7 +190,7 @@ class DataParallel:
         """
         state = self.network.rng.bit_generator.state
         try:
-            warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, pool, buffers
+            warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, threads, buffers
             rounds = max(1, step_plan.rounds_within_budget(2 * warm_up))
             seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
             for _ in range(rounds):
@@ -235,7 +235,7 @@ class DataParallel:
             with blas_threads(plan.blas_threads):
                 return self.network.shard_loss_and_grads(x, y)
         if plan.product_threads > 1:
-            split = ProductSplit(self._executor(), plan.product_threads)
+            split = ProductSplit(self._threads(), plan.product_threads)
             with blas_threads(1), products_split(self.network.layers, split):
                 return self.network.shard_loss_and_grads(x, y)
         if plan.chunk:
@@ -257,40 +257,38 @@ class DataParallel:
         share = [(b - a) / len(x) for a, b in zip(bounds, bounds[1:])]
         replicas = self._workers(shards - 1)
         errors = np.geterr()  # the caller's floating-point error handling, for the workers too
-        pool = self._pool
-        assert pool is not None  # made with the replicas
         sums = [self._sum_buffer(rep) for rep in replicas] if plan.chunk else [None] * len(replicas)
-        futures = [
-            pool.submit(_shard, rep, x[a:b], y[a:b], s, errors, plan.chunk, total)
+        tasks = [
+            partial(_shard, rep, x[a:b], y[a:b], s, errors, plan.chunk, total)
             for rep, a, b, s, total in zip(replicas, bounds[1:], bounds[2:], share[1:], sums)
         ]
         # the calling thread takes the first shard, on the network's own layers
         if plan.chunk:
-            loss = _chunked(net, x[: bounds[1]], y[: bounds[1]], share[0], plan.chunk, self._sum_buffer(net))
+            first = partial(_chunked, net, x[: bounds[1]], y[: bounds[1]], share[0], plan.chunk, self._sum_buffer(net))
         else:
-            loss = net.shard_loss_and_grads(x[: bounds[1]], y[: bounds[1]], share[0])
-        for rep, future in zip(replicas, futures):
-            loss += future.result()
+            first = partial(net.shard_loss_and_grads, x[: bounds[1]], y[: bounds[1]], share[0])
+        loss, *others = self._threads().run([first, *tasks])
+        for rep, other in zip(replicas, others):
+            loss += other
             net.flat_grads += rep.flat_grads
-        return loss
+        return float(loss)
 
     def _workers(self, count: int) -> list[Replicable]:
-        """`count` replicas of the network as it is now, and a pool to run them."""
+        """`count` replicas of the network as it is now, and the threads to run them."""
         signature = _signature(self.network)
         if signature != self._signature:
             self._replicas = []
             self._signature = signature
         while len(self._replicas) < count:
             self._replicas.append(self.network.replica())
-        self._executor()
+        self._threads()
         return self._replicas[:count]
 
-    def _executor(self) -> ThreadPoolExecutor:
-        """The pool of worker threads (one fewer than `threads`: the calling thread works too), made once."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="tuinn-worker")
-            weakref.finalize(self, self._pool.shutdown, wait=False)
-        return self._pool
+    def _threads(self) -> Crew:
+        """The worker threads (one fewer than `threads`: the calling thread works too), made once."""
+        if self._crew is None:
+            self._crew = Crew(self.threads - 1)
+        return self._crew
 
 
 def _shard(

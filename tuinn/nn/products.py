@@ -1,12 +1,15 @@
-"""Large matrix products cut into blocks, one block per thread, on a pool's worker threads.
+"""Large matrix products cut into blocks, one block per thread, on a crew of worker threads.
 
 A step that is not split by samples can still use every core inside its big matrix
 products: the product's output is cut into `parts` blocks of rows (when it has more rows
-than columns) or of columns, the caller computes the first block and the pool's threads
+than columns) or of columns, the caller computes the first block and the crew's threads
 the others, each with BLAS at one thread (NumPy releases the GIL inside a product).
 Unlike OpenBLAS's own threads, which spin and wait for each other at every product (and
-ran 30× slower than one thread when another process took a core), these wait on a lock
-and lose only their block's share of the time when a core is taken.
+ran 30× slower than one thread when another process took a core), these sleep on a lock
+between products: on a loaded machine (load 5.7 on 2 vCPUs) the MLP's step ran 2.1× its
+one-thread wall time with its products cut, 0.14× with 2 BLAS threads. Each handoff wakes
+a thread, which costs tens of µs of CPU on the benchmark's VM: only products of at least
+`MIN_SPLIT_MULT_ADDS` are cut.
 
 Results. Every element of the output is the same dot product as in the whole product,
 but BLAS may block a smaller product's sums otherwise: a cut product equalled the whole
@@ -16,11 +19,13 @@ One part count repeats bit for bit.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from tuinn.nn.crew import Crew
 
 Array = NDArray[Any]
 #: a product to compute: a, b and the array a @ b is written into
@@ -34,11 +39,11 @@ ALIGN = 16
 
 
 class ProductSplit:
-    """Computes `a @ b` into `out` in `parts` blocks, the blocks after the first on `pool`'s threads."""
+    """Computes `a @ b` into `out` in `parts` blocks, the blocks after the first on `crew`'s threads."""
 
-    def __init__(self, pool: Executor, parts: int) -> None:
-        self.pool = pool
-        self.parts = parts
+    def __init__(self, crew: Crew, parts: int) -> None:
+        self.crew = crew
+        self.parts = min(parts, crew.size + 1)
 
     def matmul(self, a: Array, b: Array, out: Array) -> Array:
         """out = a @ b (2-D arrays), cut into blocks when the product is large enough."""
@@ -51,11 +56,7 @@ class ProductSplit:
             blocks = [(a[s:e], b, out[s:e]) for s, e in zip(cuts, cuts[1:])]
         else:
             blocks = [(a, b[:, s:e], out[:, s:e]) for s, e in zip(cuts, cuts[1:])]
-        futures = [self.pool.submit(np.matmul, x, y, out=o) for x, y, o in blocks[1:]]
-        x, y, o = blocks[0]
-        np.matmul(x, y, out=o)
-        for future in futures:
-            future.result()
+        self.crew.run([partial(_product, *block) for block in blocks])
         return out
 
     def both(self, first: Product, second: Product) -> None:
@@ -66,9 +67,7 @@ class ProductSplit:
             self.matmul(*first)
             self.matmul(*second)
             return
-        future = self.pool.submit(_product, *second)
-        _product(*first)
-        future.result()
+        self.crew.run([partial(_product, *first), partial(_product, *second)])
 
 
 def _product(a: Array, b: Array, out: Array) -> None:
