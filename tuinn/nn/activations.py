@@ -40,21 +40,25 @@ def _sigmoid(x: Array) -> Array:
     return y
 
 
-#: read-only zero arrays by (shape, strides, dtype), the most recent last
+#: read-only zero arrays by (shape, strides, dtype), the oldest first
 _ZEROS: dict[tuple[Any, ...], Array] = {}
 _ZEROS_KEPT = 8
 
 
 def _zeros_like(x: Array) -> Array:
-    """A cached read-only array of zeros in `x`'s shape and memory layout."""
+    """A cached read-only array of zeros in `x`'s shape and memory layout.
+
+    A hit only reads the cache: worker threads asking for the same shape at once all find
+    it (a pop and re-insert on every hit made one of them allocate a fresh array now and then).
+    """
     key = (x.shape, x.strides, x.dtype)
-    zeros = _ZEROS.pop(key, None)
+    zeros = _ZEROS.get(key)
     if zeros is None:
         zeros = np.zeros_like(x)
         zeros.flags.writeable = False
-    _ZEROS[key] = zeros
-    if len(_ZEROS) > _ZEROS_KEPT:  # (pop, not del: worker threads may drop the same one)
-        _ZEROS.pop(next(iter(_ZEROS)), None)
+        _ZEROS[key] = zeros
+        if len(_ZEROS) > _ZEROS_KEPT:  # (pop, not del: worker threads may drop the same one)
+            _ZEROS.pop(next(iter(_ZEROS)), None)
     return zeros
 
 
