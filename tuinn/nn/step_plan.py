@@ -27,15 +27,16 @@ kept per network shape, batch and thread budget for the rest of the process. Tin
 have a single candidate and are never timed; with `CALIBRATE` off the rules' `prior` runs.
 
 The rules: BLAS threads only when some layer's product has `MIN_BLAS_MULT_ADDS` a batch;
+threads in the products only when a dense layer's has `MIN_SPLIT_MULT_ADDS` (products.py);
 a split only when each shard holds `MIN_SHARD_SAMPLES` and its average layer call is long
 (estimated from `NS_PER_MULT_ADD` and `NS_PER_NEURON`, at least `MIN_CALL_MICROSECONDS`):
 two workers hand the GIL to each other around every NumPy call (~5 µs of CPU each time),
 so an 8×8 CNN's calls on ~16k values were all overhead (2.0× the CPU time of one thread).
 Nets with dropout are never split, so that their masks do not depend on the thread count.
 
-Results. The BLAS-thread plan and a split change the gradient by rounding only (BLAS may
-sum a product's terms in another order at two threads), within `RELATIVE_TOLERANCE` of its
-norm in float32; one plan repeats bit for bit. Which plan a run takes is measured, so two
+Results. The BLAS-thread plan, threads in the products and a split change the gradient by
+rounding only (BLAS may sum a product's terms in another order at two threads or on a block
+of it), within `RELATIVE_TOLERANCE` of its norm in float32; one plan repeats bit for bit. Which plan a run takes is measured, so two
 processes at the same thread count may round differently; at one thread nothing is timed.
 """
 
