@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tuinn.nn.arrays import FloatArray
+from tuinn.nn.arrays import REUSE_FROM, FloatArray
 
 Params = dict[str, FloatArray]
 
@@ -82,7 +82,10 @@ class Optimizer:
         return first + sum(rest) if rest else first
 
     def _scaled(self, name: str, factor: float, g: FloatArray) -> FloatArray:
-        """`factor * g` (as the operator computes it), written into the array reused for parameter `name`."""
+        """`factor * g` (as the operator computes it), written into the array reused for parameter `name` (a new one
+        when `g` is small)."""
+        if g.size < REUSE_FROM:
+            return factor * g
         out = self._updates.get(name)
         if out is None or out.shape != g.shape or out.dtype != g.dtype:
             out = self._updates[name] = np.empty_like(g)

@@ -125,6 +125,8 @@ class ActivatedLayer(Layer):
         self._z: np.ndarray | None = None
         self._a: np.ndarray | None = None
         self._x: np.ndarray | None = None
+        #: whether the last forward was a training pass (whose buffers a layer may reuse)
+        self._training = False
 
     @property
     def activation(self) -> str:
@@ -142,7 +144,7 @@ class ActivatedLayer(Layer):
         raise NotImplementedError
 
     def forward(self, x: np.ndarray, training: bool = False, skip_activation: bool = False) -> np.ndarray:
-        self._x = x
+        self._x, self._training = x, training
         z = self.linear_forward(x)
         self._z = z
         if skip_activation:

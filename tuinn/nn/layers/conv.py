@@ -81,7 +81,6 @@ class Conv2D(ActivatedLayer):
         self.padding = padding
         self.init = init
         self.im2col: Im2Col | None = None
-        self._training = True
 
     def _pads(self, h: int, w: int) -> tuple[int, int, int, int]:
         if self.padding == "valid":
@@ -126,15 +125,11 @@ class Conv2D(ActivatedLayer):
         self._w = np.empty((self._geometry.rows + 1, self.filters), dtype=dtype)
         self._dw = np.empty_like(self._w)
 
-    def forward(self, x: np.ndarray, training: bool = False, skip_activation: bool = False) -> np.ndarray:
-        # a training forward keeps its column matrix for backward; inference needs none
-        self._training = training
-        return super().forward(x, training, skip_activation)
-
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
         self._w[:-1] = self.parameters["W"].reshape(-1, self.filters)
         self._w[-1] = self.parameters["b"]
         assert self.im2col is not None, "allocate makes the kernel"
+        # a training forward keeps its column matrix for backward; inference needs none
         return self.im2col.forward(x, self._w, keep=self._training)
 
     def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tuinn.nn.arrays import Scratch
+from tuinn.nn.arrays import REUSE_FROM, Scratch
 from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError, positive_int
 from tuinn.nn.products import ProductSplit, both, matmul
 
@@ -13,7 +13,8 @@ class Dense(ActivatedLayer):
     """Fully connected layer with parameters W (inputs, units) and b (units,).
 
     A training pass writes z and the input gradient into arrays reused from step to step
-    (valid until the layer's next training pass); an inference forward allocates its output.
+    (valid until the layer's next training pass) unless they are small; an inference forward
+    allocates its output.
     While `products` is set (a step plan's), its large matrix products run on several threads.
     """
 
@@ -33,7 +34,6 @@ class Dense(ActivatedLayer):
         self.init = init
         self.use_bias = use_bias
         self.products: ProductSplit | None = None
-        self._training = False
         self._scratch = Scratch()
 
     def configure(self, input_shape: Shape) -> Shape:
@@ -56,13 +56,9 @@ class Dense(ActivatedLayer):
     def weight_init(self) -> str:
         return default_init(self.activation) if self.init is None else self.init
 
-    def forward(self, x: np.ndarray, training: bool = False, skip_activation: bool = False) -> np.ndarray:
-        self._training = training  # a training pass writes into reused arrays; inference allocates
-        return super().forward(x, training, skip_activation)
-
     def linear_forward(self, x: np.ndarray) -> np.ndarray:
         w = self.parameters["W"]
-        if self._training:
+        if self._training and len(x) * self.units >= REUSE_FROM:
             z = matmul(x, w, self._scratch.get("z", (len(x), self.units), x, product_dtype(x, w)), self.products)
         else:
             z = x @ w
@@ -72,19 +68,19 @@ class Dense(ActivatedLayer):
 
     def linear_backward(self, dz: np.ndarray) -> np.ndarray | None:
         assert self._x is not None, "backward needs a forward first"
-        weight_grad = (self._x.T, dz, self.gradients["W"])
+        xt, dw = self._x.T, self.gradients["W"]
         if self.use_bias:
             np.add.reduce(dz, axis=0, out=self.gradients["b"])
         if self.skip_input_grad:
-            matmul(*weight_grad, self.products)
+            matmul(xt, dz, dw, self.products)
             return None
         w = self.parameters["W"].T
-        if not self._training:
-            np.matmul(*weight_grad[:2], out=weight_grad[2])
+        if not self._training or len(dz) * w.shape[1] < REUSE_FROM:
+            np.matmul(xt, dz, out=dw)
             dx: np.ndarray = dz @ w
             return dx
         dx = self._scratch.get("dx", (len(dz), w.shape[1]), dz, product_dtype(dz, w))
-        both(weight_grad, (dz, w, dx), self.products)
+        both((xt, dz, dw), (dz, w, dx), self.products)
         return dx
 
     def mult_adds(self) -> int:
