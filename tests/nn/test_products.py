@@ -68,3 +68,15 @@ def test_two_products_at_once_give_each_product(monkeypatch, pool) -> None:
     ProductSplit(pool, 2).both((a, b, first), (b, c, second))
     assert np.allclose(first, a @ b, rtol=1e-13, atol=0) and np.allclose(second, b @ c, rtol=1e-13, atol=0)
     assert {name.startswith("cut") for name, _ in seen} == {True, False}
+
+
+def test_two_products_unlike_in_size_are_each_computed_as_matmul_would(monkeypatch, pool) -> None:
+    monkeypatch.setattr(products, "MIN_SPLIT_MULT_ADDS", 64**3)
+    seen = watched_matmul(monkeypatch)
+    a, b = np.ones((64, 64)), np.ones((64, 16))
+    first, second = np.empty((64, 64)), np.empty((64, 16))
+    ProductSplit(pool, 2).both((a, a, first), (a, b, second))  # the first is cut, the second is small
+    me = threading.current_thread().name
+    assert sorted(shape for name, shape in seen if name == me) == [(32, 64), (64, 16)]
+    assert [shape for name, shape in seen if name != me] == [(32, 64)]
+    assert (first == 64).all() and (second == 64).all()

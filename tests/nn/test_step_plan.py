@@ -7,7 +7,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from tests.nn.parallel_support import batch, relative_difference, train
-from tuinn.nn import Network, step_plan
+from tuinn.nn import Network, products, step_plan
 from tuinn.nn.blas import blas_threads, current_blas_threads
 from tuinn.nn.parallel import DataParallel
 from tuinn.nn.products import ProductSplit
@@ -80,7 +80,7 @@ def test_the_choice_is_the_fastest_median_unless_one_thread_is_close() -> None:
     assert step_plan.choose({ONE_THREAD: [1.0], SPLIT_PLAN: [1.2]}) == ONE_THREAD
 
 
-def test_candidates_by_net() -> None:
+def test_candidates_by_net(monkeypatch) -> None:
     mlp, dropout = build(2).layers, build(2, DROPOUT_MLP).layers
     assert step_plan.candidates(mlp, 128, 2, replicable=True) == (
         ONE_THREAD,
@@ -95,7 +95,8 @@ def test_candidates_by_net() -> None:
     assert step_plan.candidates(mlp, 128, 1, replicable=True) == (ONE_THREAD,)
     assert step_plan.candidates(mlp, 128, 2, replicable=False) == whole
     assert step_plan.candidates(dropout, 128, 2, replicable=True) == whole  # masks: no split
-    # a product too small to cut: BLAS threads are still tried, threads in the products not
+    # products too small to cut: BLAS threads are still tried, threads in the products not
+    monkeypatch.setattr(products, "MIN_SPLIT_MULT_ADDS", 784 * 256 * 32 + 1)
     assert step_plan.candidates(mlp, 32, 2, replicable=False) == (ONE_THREAD, BLAS_PLAN)
     xor = Network.from_spec(XOR, (2,)).layers
     assert step_plan.candidates(xor, 4, 2, replicable=True) == (ONE_THREAD,)

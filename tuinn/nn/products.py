@@ -32,8 +32,10 @@ Array = NDArray[Any]
 Product = tuple[Array, Array, Array]
 
 #: the fewest multiply-adds a product needs to be cut (below it, handing a block to a
-#: thread costs more than the block saves)
-MIN_SPLIT_MULT_ADDS = 8_000_000
+#: thread costs more than the block saves). The MLP's 4.2M-multiply-add second layer cut too
+#: took its calling thread's CPU a step from 1.32-1.37× to 1.39-1.40× below one thread's
+#: (loaded machine; that thread's CPU bounds the step's wall time on an idle one)
+MIN_SPLIT_MULT_ADDS = 4_000_000
 #: blocks start at multiples of this many rows or columns (the width of the BLAS kernels)
 ALIGN = 16
 
@@ -60,10 +62,10 @@ class ProductSplit:
         return out
 
     def both(self, first: Product, second: Product) -> None:
-        """Two independent products (a, b, out): at once on two threads when they are large
-        enough together, each cut as `matmul` cuts it when it is large enough alone."""
-        sizes = [a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in (first, second)]
-        if max(sizes) >= MIN_SPLIT_MULT_ADDS or sum(sizes) < MIN_SPLIT_MULT_ADDS:
+        """Two independent products (a, b, out): at once on two threads (one handoff) when they are
+        large enough together and alike in size, else each as `matmul` computes it."""
+        small, large = sorted(a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in (first, second))
+        if small + large < MIN_SPLIT_MULT_ADDS or 2 * small < large:
             self.matmul(*first)
             self.matmul(*second)
             return

@@ -47,7 +47,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tuinn.nn.products import MIN_SPLIT_MULT_ADDS
+from tuinn.nn import products
 
 
 class PlannedLayer(Protocol):
@@ -132,7 +132,8 @@ def candidates(layers: Sequence[PlannedLayer], batch: int, threads: int, replica
     plans = [ONE_THREAD]
     if max((l.mult_adds() for l in layers), default=0) * batch >= MIN_BLAS_MULT_ADDS:
         plans.append(StepPlan(1, threads))
-    if max((l.mult_adds() for l in layers if l.kind in SPLIT_PRODUCTS), default=0) * batch >= MIN_SPLIT_MULT_ADDS:
+    dense_products = max((l.mult_adds() for l in layers if l.kind in SPLIT_PRODUCTS), default=0) * batch
+    if dense_products >= products.MIN_SPLIT_MULT_ADDS:
         plans.append(StepPlan(product_threads=threads))
     shards = _split_shards(layers, batch, threads)
     if replicable and shards > 1 and not any(l.kind in STOCHASTIC for l in layers):
