@@ -211,6 +211,7 @@ def _grow(
         richest = max(range(len(columns)), key=lambda i: (_grows(columns[i], needs), -_rank(columns[i], lessons)))
         widths[richest] += leftover
     stacks = [list(c.names) for c in columns]
+    _merge_columns(stacks, lessons, needs, widths, height)
     _widen_pictures(stacks, lessons, needs, widths, height)  # a picture first grows across into its band,
     _fill_bands(stacks, lessons, needs, widths, height)  # then other panels fill what it leaves,
     _widen_pictures(stacks, lessons, needs, widths, height)  # and it takes the width they free
@@ -224,6 +225,47 @@ def _band(stack: list[str], needs: Mapping[str, Need], width: int, height: int) 
     if FILLS in stack:
         return 0
     return max(0, height - sum(needs[n].tallest(width) for n in stack))
+
+
+def _whole(stack: list[str], needs: Mapping[str, Need], width: int, height: int) -> bool:
+    """Whether a column's panels all get the lines they use (the loss chart its least) in `height` lines."""
+    return sum(needs[n].min_height if n == FILLS else needs[n].tallest(width) for n in stack) <= height
+
+
+def _merge_columns(
+    stacks: list[list[str]], lessons: list[str], needs: Mapping[str, Need], widths: list[int], height: int
+) -> None:
+    """A column of panels that stop growing over a band (tables) moves into the columns whose panels fill any rows
+    (the loss chart, a growing panel), when each panel fits there at its least; its width goes to the others."""
+    for j in sorted(range(len(stacks)), key=lambda j: -_band(stacks[j], needs, widths[j], height)):
+        stack = stacks[j]
+        if len(stacks) < 2 or _band(stack, needs, widths[j], height) <= FEW_EMPTY_ROWS:
+            continue
+        if any(n in lessons or needs[n].aspect or needs[n].grows for n in stack):
+            continue
+        moves: dict[int, list[str]] = {}
+        for name in stack:
+            homes = [
+                i
+                for i, other in enumerate(stacks)
+                if i != j
+                and needs[name].min_width <= widths[i]
+                and _whole([*other, *moves.get(i, []), name], needs, widths[i], height)
+                and _band([*other, *moves.get(i, []), name], needs, widths[i], height) <= FEW_EMPTY_ROWS
+            ]
+            if not homes:
+                break
+            moves.setdefault(homes[0], []).append(name)
+        else:
+            for i, names in moves.items():
+                stacks[i].extend(names)
+            freed = widths[j]
+            del stacks[j], widths[j]
+            wants = [max(_widest(needs[n], height) for n in st) - w for st, w in zip(stacks, widths)]
+            extra = _share(freed, [max(0, w) for w in wants])
+            extra[0] += freed - sum(extra)
+            widths[:] = [w + e for w, e in zip(widths, extra)]
+            return
 
 
 def _fill_bands(
