@@ -1,13 +1,18 @@
-"""What the TUI costs: bytes per second on the wire, key-to-screen latency, and training speed in the app.
+"""What the TUI costs: bytes per second on the wire, frames a second, key-to-screen latency, training speed in the app.
 
 Runs `tuinn --preset NAME` on a real pty (120x40 unless told), as a terminal or an SSH session
 would, with an epoch budget it will not finish, so it trains throughout; timestamps
-every byte the app writes, and prints figures. The app's training speed (the
-samples/s its status panel shows) is compared with a headless Trainer stepping
-the same preset for as long, in its own process. Not a test:
+every byte the app writes, and prints figures. The pty answers the app's question
+whether it has synchronized output (mode 2026) as modern terminals do, so each screen
+update comes bracketed and is counted as a frame (the brackets are not counted as bytes).
+The app's training speed (the samples/s its status panel shows) is compared with a
+headless Trainer stepping the same preset for as long, in its own process. Not a test:
 
     python bench/tui_wire.py [--seconds 10] [--presets xor digits-cnn] [--sizes 120x40 80x24] [--no-headless]
                              [--data IDX_FOLDER]   (for the presets that read IDX files: mnist-cnn, fashion-cnn)
+                             [--tree DIR]          (the tuinn of another source tree, e.g. an earlier commit's)
+
+The in-app training speed of every preset against headless, in alternating rounds: bench/inapp_speed.py.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ import termios
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's tuinn
+ROOT = str(Path(__file__).resolve().parent.parent)
+sys.path.insert(0, ROOT)  # this checkout's tuinn
 from tuinn.cli.run import default_threads  # noqa: E402
 from tuinn.config import load_preset  # noqa: E402
 
@@ -36,6 +42,9 @@ SIZE = (120, 40)  # columns, rows
 # CSI, OSC, DCS and two-byte escapes: what is left is the text the terminal shows.
 ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|P[^\x1b]*\x1b\\|.)")
 BURST_GAP = 0.004  # seconds of silence that end one burst of output (one frame, roughly)
+SYNC_QUERY = b"\x1b[?2026$p"  # the app asks whether the terminal has synchronized output
+SYNC_ANSWER = b"\x1b[?2026;2$y"  # "it has (now off)", as a modern terminal answers
+SYNC_START, SYNC_END = b"\x1b[?2026h", b"\x1b[?2026l"  # one screen update, bracketed
 READY = "Gradients"  # a panel title: the first frame is on screen
 PAUSE_KEY = " "  # toggles pause; the status panel's State line says which
 STATES = ("paused", "running")
@@ -54,10 +63,10 @@ with quiet_float_errors(), threadpool_limits(limits=1):
     end = time.perf_counter() + 1.0  # warm-up, as the app gets
     while time.perf_counter() < end:
         trainer.step()
-    start, seen = time.perf_counter(), trainer.samples_seen
+    start, seen = time.perf_counter(), trainer.clock.samples_seen
     while time.perf_counter() < start + float(sys.argv[2]):
         trainer.step()
-print((trainer.samples_seen - seen) / (time.perf_counter() - start))
+print((trainer.clock.samples_seen - seen) / (time.perf_counter() - start))
 """
 
 
@@ -79,6 +88,7 @@ class Pty:
             finally:
                 os._exit(127)
         self.chunks: list[tuple[float, bytes]] = []
+        self.ready = 0.0  # seconds from the start to the first frame (start_training sets it)
 
     def pump(self, seconds: float) -> None:
         """Read whatever arrives for `seconds`."""
@@ -91,6 +101,8 @@ class Pty:
                     data = b""
                 if not data:
                     return
+                if SYNC_QUERY in data:
+                    os.write(self.fd, SYNC_ANSWER)
                 self.chunks.append((time.monotonic(), data))
 
     def wait_for_text(self, text: str, since: int, timeout: float = 10.0) -> float:
@@ -120,13 +132,16 @@ class Pty:
         text = visible(b"".join(data for _, data in self.chunks[since:]))
         return [float(m.replace(",", "")) for m in SAMPLES_PER_SEC.findall(text)]
 
-    def rate(self, seconds: float) -> tuple[float, float]:
-        """Bytes per second and bursts per second written over the next `seconds`."""
+    def rate(self, seconds: float) -> tuple[float, float, float]:
+        """Bytes, bursts and frames (synchronized updates) a second written over the next `seconds`."""
         mark = len(self.chunks)
         self.pump(seconds)
         times = [arrived for arrived, _ in self.chunks[mark:]]
         bursts = 1 + sum(b - a > BURST_GAP for a, b in zip(times, times[1:])) if times else 0
-        return sum(len(data) for _, data in self.chunks[mark:]) / seconds, bursts / seconds
+        written = b"".join(data for _, data in self.chunks[mark:])
+        frames = written.count(SYNC_START)
+        shown = len(written) - frames * len(SYNC_START) - written.count(SYNC_END) * len(SYNC_END)
+        return shown / seconds, bursts / seconds, frames / seconds
 
     def quit(self, timeout: float = 10.0) -> int | None:
         """Press q and return the exit status; None (and SIGKILL) if it does not exit in time."""
@@ -144,6 +159,29 @@ class Pty:
         return None
 
 
+def app_env(tree: str | None = None) -> tuple[str, dict[str, str]]:
+    """The installed `tuinn` command and the environment of a terminal to run it in (`tree`: that source tree's
+    tuinn package in place of this checkout's)."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    tuinn = shutil.which("tuinn", path=path)
+    if tuinn is None:
+        sys.exit("tuinn is not installed: pip install -e . first")
+    kept = {name: os.environ[name] for name in ("HOME", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ}
+    env = {**kept, "PATH": path, "TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
+    if tree is not None:
+        env["PYTHONPATH"] = str(Path(tree).resolve())
+    return tuinn, env
+
+
+def start_training(tuinn: str, preset: str, env: dict[str, str], size: tuple[int, int], args: list[str]) -> Pty:
+    """The app on `preset` (and `args`) training flat out, its first frame shown; `ready` is when that came."""
+    app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS, *args], env, size)
+    app.ready = app.wait_for_text(READY, 0, timeout=30) - app.started
+    app.press("s", "Samples/s")  # the app starts at the watching pace: s lifts it (full speed, samples/s shown)
+    app.pump(1.0)  # let the first full paint and the training warm-up pass
+    return app
+
+
 def measure(
     tuinn: str,
     preset: str,
@@ -155,13 +193,11 @@ def measure(
     data: list[str],
 ) -> None:
     """Print startup time, output rate while training, and pause/resume key latency for one preset at one size."""
-    app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS, *data], env, size)
+    app = start_training(tuinn, preset, env, size, data)
     try:
-        ready = app.wait_for_text(READY, 0, timeout=30) - app.started
-        app.press("s", "Samples/s")  # the app starts at the watching pace: s lifts it (full speed, samples/s shown)
-        app.pump(1.0)  # let the first full paint and the training warm-up pass
+        ready = app.ready
         mark = len(app.chunks)
-        byte_rate, burst_rate = app.rate(seconds)
+        byte_rate, burst_rate, frame_rate = app.rate(seconds)
         in_app = statistics.median(app.shown_samples_per_sec(mark) or [float("nan")])
         to_output, to_text = [], []
         for _ in range(presses):
@@ -174,8 +210,8 @@ def measure(
         status = app.quit()
     print(
         f"{preset} at {size[0]}x{size[1]}: first frame after {ready:.2f} s; "
-        f"{byte_rate / 1024:.1f} KiB/s in {burst_rate:.1f} bursts/s ({byte_rate / burst_rate / 1024:.1f} KiB each) "
-        f"while training ({seconds:g} s)"
+        f"{byte_rate / 1024:.1f} KiB/s in {frame_rate:.1f} frames/s ({byte_rate / max(frame_rate, 1e-9) / 1024:.1f} "
+        f"KiB each; {burst_rate:.1f} bursts/s) while training ({seconds:g} s)"
     )
     print(
         f"  key -> next output: median {1e3 * statistics.median(to_output):.0f} ms, "
@@ -199,6 +235,7 @@ def headless_rate(preset: str, seconds: float, env: dict[str, str], threads: int
     out = subprocess.run(
         [sys.executable, "-c", HEADLESS, preset, str(seconds), EPOCHS, str(threads)],
         env=env,
+        cwd=env.get("PYTHONPATH", ROOT),  # (python -c imports from its working directory first)
         capture_output=True,
         text=True,
         check=True,
@@ -215,14 +252,10 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["120x40"], help="terminal sizes, COLSxROWS")
     parser.add_argument("--no-headless", action="store_true", help="skip the headless training-speed comparison")
     parser.add_argument("--data", help="an IDX folder for the presets that need data files (not compared headless)")
+    parser.add_argument("--tree", help="run the tuinn package of this source tree (e.g. an earlier commit's)")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes]
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    tuinn = shutil.which("tuinn", path=path)
-    if tuinn is None:
-        sys.exit("tuinn is not installed: pip install -e . first")
-    kept = {name: os.environ[name] for name in ("HOME", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ}
-    env = {**kept, "PATH": path, "TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
+    tuinn, env = app_env(args.tree)
     for preset in args.presets:
         needs_data = load_preset(preset).needs_data
         if needs_data and not args.data:

@@ -1,8 +1,11 @@
 """The training thread: steps in the background, publishes snapshots, obeys pacing and stop."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tuinn.train import commands as cmd
+from tuinn.train import runner as runner_module
 from tuinn.train.runner import TrainingThread
 from tuinn.train.trainer import Trainer
 
@@ -85,3 +88,66 @@ def test_an_error_in_the_thread_stops_training_with_a_message(xor_config, monkey
         runner.stop()
     assert "internal error: RuntimeError: boom" in runner.latest.diverged
     assert not runner.alive
+
+
+def test_a_command_wakes_the_idle_thread_at_once(xor_config, monkeypatch):
+    """A paused run looks at its commands when one comes, not at its next idle tick."""
+    monkeypatch.setattr(runner_module, "IDLE_WAIT", 30.0)
+    runner = TrainingThread(Trainer(xor_config, stop_at_target=False), interval=60.0)
+    runner.trainer.submit(cmd.Pause())
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.latest.paused)
+        runner.submit(cmd.Resume())
+        assert wait_until(lambda: not runner.latest.paused, timeout=5.0)  # (an idle tick would take 30 s)
+    finally:
+        runner.stop()
+    assert not runner.alive
+
+
+@contextmanager
+def screen_thread(config, monkeypatch, interval: float) -> Iterator[tuple[TrainingThread, list]]:
+    """A running thread whose screen never says what it drew (until the test does), and what it published."""
+    monkeypatch.setattr(runner_module, "ANSWER_WAIT", 30.0)
+    monkeypatch.setattr(runner_module, "UNSEEN_WAIT", 30.0)
+    published = []
+    runner = TrainingThread(Trainer(config, stop_at_target=False), on_snapshot=published.append, interval=interval)
+    runner.await_screen = True
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.trainer.step_count > 20 and len(published) == 1)  # (the first, at the start)
+        yield runner, published
+    finally:
+        runner.stop()
+
+
+def answer(runner: TrainingThread, published: list, command: cmd.Command):
+    """Send `command`; the Snapshot published as its answer."""
+    count = len(published)
+    runner.submit(command)
+    assert wait_until(lambda: len(published) == count + 1)
+    return published[-1]
+
+
+def test_training_waits_until_the_screen_has_drawn_a_commands_answer(xor_config, monkeypatch):
+    with screen_thread(xor_config, monkeypatch, interval=60.0) as (runner, published):
+        answered = answer(runner, published, cmd.ScaleLearningRate(0.5))
+        assert answered.lr == runner.trainer.lr  # the command is in it
+        time.sleep(0.2)
+        assert runner.trainer.step_count == answered.step  # no step while the answer waits to be drawn
+        runner.shown(answered)
+        assert wait_until(lambda: runner.trainer.step_count > answered.step + 20)
+
+
+def test_a_new_command_is_answered_while_the_last_answer_waits(xor_config, monkeypatch):
+    with screen_thread(xor_config, monkeypatch, interval=60.0) as (runner, published):
+        answer(runner, published, cmd.ScaleLearningRate(0.5))
+        assert answer(runner, published, cmd.Pause()).paused
+
+
+def test_no_snapshot_is_built_while_the_screen_has_not_drawn_the_last(xor_config, monkeypatch):
+    with screen_thread(xor_config, monkeypatch, interval=0.01) as (runner, published):
+        time.sleep(0.3)  # thirty intervals
+        assert len(published) == 1 and runner.trainer.step_count > published[0].step + 20  # training goes on
+        runner.shown(published[0])
+        assert wait_until(lambda: len(published) == 2)

@@ -130,3 +130,16 @@ def test_an_unknown_lesson_in_the_tour_names_the_stop() -> None:
     stop += 'try = "t"\nlesson = ["nope"]\n'
     with pytest.raises(ConfigError, match=r"stop 1: key 'lesson': unknown panel 'nope'"):
         load_tour(stop, source="tour.toml")
+
+
+def test_no_column_of_tables_keeps_a_band_at_160x50_or_200x60(app_preset: str, mnist_folder) -> None:
+    """Panels that stop growing (tables) never stand over a band of rows in a column of their own: they join a
+    column whose panels take any rows (the loss chart), and their column's width goes to the others."""
+    s = snapshot_of(app_preset, mnist_folder)
+    needs = panel_needs(s)
+    for size in ((160, 50), (200, 60)):
+        plan = plan_layout(size, lesson_of(s), needs, banner=True)
+        for column in plan.columns:
+            if any(needs[place.name].grows or needs[place.name].aspect for place in column):
+                continue
+            assert plan.height - sum(place.height for place in column) <= FEW_EMPTY_ROWS, (size, column)

@@ -132,6 +132,9 @@ class StepSource:
     def publish_every(self, seconds: float) -> None:
         pass
 
+    def shown(self, snapshot: Snapshot) -> None:
+        pass
+
     def stop(self, timeout: float | None) -> None:
         pass
 

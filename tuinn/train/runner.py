@@ -19,7 +19,9 @@ from tuinn.train.snapshot import Event, Snapshot
 from tuinn.train.trainer import Trainer
 
 PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
-IDLE_WAIT = 0.05
+IDLE_WAIT = 0.05  # seconds between looks at the clock while nothing is due (a command wakes the thread at once)
+ANSWER_WAIT = 0.25  # seconds at most training waits for the screen to show a command's answer
+UNSEEN_WAIT = 1.0  # seconds at most between Snapshots while the screen has not shown the last one
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
 WATCH_SECONDS = 30.0  # a run shown live should last at least about this long
@@ -47,6 +49,11 @@ class TrainingThread:
 
     Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
     the step's own workers (`trainer.threads`) are the threads training uses.
+
+    With `await_screen` set, a screen tells `shown` what it has drawn: a command's
+    answer (the Snapshot published right after it applied) is then drawn before training
+    steps on, so the screen has the interpreter to itself while it answers a key, and no
+    Snapshot is built while the last one waits to be drawn (the screen would skip it).
     """
 
     def __init__(
@@ -70,6 +77,11 @@ class TrainingThread:
         self._speed_changes: queue.SimpleQueue[int] = queue.SimpleQueue()  # CycleSpeed's directions, in order
         self._due = self._ticked = clock()  # when the next step at `speed` is due; the last tick
         self._fresh = False  # a command applied: publish at once
+        #: a screen calls `shown` with each Snapshot it draws
+        self.await_screen = False
+        self._wake = threading.Event()  # a command, a drawn frame or a stop: the thread looks again at once
+        self._answer: tuple[Snapshot, float] | None = None  # a command's answer not drawn yet, and until when
+        self._unseen: float | None = None  # when the latest Snapshot was published, while the screen has not drawn it
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
         self.error: Exception | None = None
@@ -95,6 +107,16 @@ class TrainingThread:
         if isinstance(command, cmd.Reset) and command.watch:
             self._watch_next = True  # (before the command is queued: the thread sees it by the restart)
         self.trainer.submit(command)
+        self._wake.set()
+
+    def shown(self, snapshot: Snapshot) -> None:
+        """The screen has drawn `snapshot` (from the screen's thread): after an answer, training goes on."""
+        answer = self._answer
+        if answer is not None and answer[0] is snapshot:
+            self._answer = None
+        if snapshot is self.latest:
+            self._unseen = None
+        self._wake.set()
 
     def start(self) -> None:
         self._thread.start()
@@ -102,6 +124,7 @@ class TrainingThread:
     def stop(self, timeout: float | None = 2.0) -> None:
         """Ask the thread to finish its current step and wait for it (`timeout` None: as long as it takes)."""
         self._stop.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
@@ -122,13 +145,37 @@ class TrainingThread:
             last = 0.0
             self._due = self._ticked = self._clock()  # the pace counts from the start, not from the thread's making
             while not self._stop.is_set():
+                if self._answer_on_screen():
+                    continue
                 wait = self.tick()
                 now = self._clock()
-                if self._fresh or now - last >= self.interval:
-                    self._fresh, last = False, now  # (a command's effect is shown at once, not at the next tick)
-                    self.publish()
+                if self._fresh or (now - last >= self.interval and not self._screen_behind(now)):
+                    answer, self._fresh, last = self._fresh, False, now  # (a command's effect is shown at once)
+                    self.publish(answer)
                 if wait > 0:
-                    time.sleep(min(wait, IDLE_WAIT))
+                    self._sleep(min(wait, IDLE_WAIT))
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait `seconds`, or until a command, a drawn frame or a stop comes."""
+        self._wake.wait(seconds)
+        self._wake.clear()
+
+    def _answer_on_screen(self) -> bool:
+        """Whether to wait while the screen draws a command's answer (until drawn, ANSWER_WAIT at most, or a new
+        command); waits a while if so. The screen's event loop then has the interpreter to itself."""
+        answer = self._answer
+        if answer is None:
+            return False
+        left = answer[1] - self._clock()
+        if left <= 0 or not self.trainer.commands.empty() or not self._speed_changes.empty():
+            self._answer = None
+            return False
+        self._sleep(left)
+        return True
+
+    def _screen_behind(self, now: float) -> bool:
+        """Whether the screen has not drawn the last Snapshot yet (UNSEEN_WAIT at most): a new one would be skipped."""
+        return self._unseen is not None and now - self._unseen < UNSEEN_WAIT
 
     def tick(self) -> float:
         """Apply the queued commands, then take a step if one is due; the seconds to wait before the next (0: none)."""
@@ -204,9 +251,13 @@ class TrainingThread:
         """The trainer's Snapshot now, with this driver's speed limit (and whether it is the watching pace)."""
         return dataclasses.replace(self.trainer.snapshot(), speed=self.speed, watching=self.pace is not None)
 
-    def publish(self) -> None:
-        """Take a Snapshot now and hand it to readers."""
+    def publish(self, answer: bool = False) -> None:
+        """Take a Snapshot now and hand it to readers; `answer`: it answers a command (the screen draws it first)."""
         self.latest = self.snapshot()
+        if self.await_screen:  # (before the screen hears of it: it may draw it at once)
+            now = self._clock()
+            self._unseen = now
+            self._answer = (self.latest, now + ANSWER_WAIT) if answer else None
         if self.on_snapshot is not None:
             self.on_snapshot(self.latest)
 

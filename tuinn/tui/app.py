@@ -26,6 +26,7 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.tui import keys
 from tuinn.tui.glyphs import utf8_locale
 from tuinn.tui.layout import Plan, banner_lines, plan_layout
+from tuinn.tui.needs_memo import NeedsMemo
 from tuinn.tui.pacing import FramePacer
 from tuinn.tui.pin import BaselineKeeper
 from tuinn.tui.source import RunSource, Scrub, Seek, SourceCommand
@@ -33,7 +34,7 @@ from tuinn.tui.tour_guide import TourGuide, TourPanel, TourPosition
 from tuinn.tui.widgets.about import AboutCard
 from tuinn.tui.widgets.chart import CHART_INTERVAL, LossChartScreen
 from tuinn.tui.widgets.conv_cell_screen import ConvCellScreen
-from tuinn.tui.widgets.dashboard import Dashboard, lesson_of, panel_needs
+from tuinn.tui.widgets.dashboard import Dashboard, lesson_of
 from tuinn.tui.widgets.editor import ExperimentEditor
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.help import HelpScreen, key_name
@@ -103,6 +104,7 @@ class TuinnApp(App[int]):
         self.wire = WireMeter()
         self.pacer = FramePacer(fps)
         self.frames = 0  # Snapshots shown, for the pacer
+        self.needs = NeedsMemo()  # what the panels need on screen, for the layout at every frame
         self.snapshot: Snapshot = source.latest
         self.about = AboutKeeper(self)
         self.workbench = Workbench(self, self.send, lambda: self.snapshot)
@@ -141,7 +143,7 @@ class TuinnApp(App[int]):
         return plan_layout(
             (size.width, size.height),
             lesson_of(s, self.tour.lesson(s.preset)),
-            panel_needs(s),
+            self.needs.needs(s),
             banner=True,
             editor=self.workbench.width(),
             reserved=1 if self._state_line is not None else 0,
@@ -218,6 +220,7 @@ class TuinnApp(App[int]):
         if isinstance(self.screen, (LossChartScreen, NetworkScreen, ConvCellScreen)):
             self.screen.offer(snapshot)
         self.call_next(self._follow, snapshot)
+        self.call_after_refresh(self.source.shown, snapshot)  # (a live run steps on once a key's answer is drawn)
         if self.recorder is not None:
             self.recorder.offer(snapshot)
 
@@ -226,7 +229,7 @@ class TuinnApp(App[int]):
         if not self.screen_stack:  # the app is closing
             return
         await self.workbench.follow(snapshot)
-        dashboards = self.screen_stack[0].query(Dashboard)
+        dashboards = self.screen_stack[0].query_children(Dashboard)  # (not a walk through every widget, each frame)
         if not dashboards:  # the app is closing
             return
         dashboard = dashboards.first()

@@ -7,7 +7,9 @@ what it wants. The other panels follow by priority (status, loss, the other
 pictures, gradients, confusion, architecture), into a column where they fit at
 their minimum, or a new column. A panel that does not fit at its minimum is
 never drawn cut: it goes to a tab. Spare width and rows then go to the panels
-that grow (pictures, gradients), lesson first, so a big screen has no empty
+that grow (pictures, gradients), lesson first; where a column would keep a band
+of rows none of its panels uses, a panel of another column moves in (and a picture
+that keeps its shape takes width to grow into it), so a big screen has no empty
 band. Nothing here draws: the panels' needs come in as numbers.
 """
 
@@ -209,27 +211,135 @@ def _grow(
         richest = max(range(len(columns)), key=lambda i: (_grows(columns[i], needs), -_rank(columns[i], lessons)))
         widths[richest] += leftover
     stacks = [list(c.names) for c in columns]
-    for i, stack in enumerate(stacks):  # a band under a picture that keeps its shape: a growing panel moves in
-        band = height - sum(h for _, h in _heights(stack, lessons, needs, widths[i], height))
-        for j, other in enumerate(stacks):
-            movable = [
-                n
-                for n in other
-                if j != i
-                and n not in lessons
-                and needs[n].grows
-                and not needs[n].aspect
-                and needs[n].min_width <= widths[i]
-                and needs[n].min_height <= band
-                and any(needs[m].grows for m in other if m != n)
-            ]
-            if band > FEW_EMPTY_ROWS and movable:
-                other.remove(movable[0])
-                stack.append(movable[0])
-                band = 0
+    _merge_columns(stacks, lessons, needs, widths, height)
+    _widen_pictures(stacks, lessons, needs, widths, height)  # a picture first grows across into its band,
+    _fill_bands(stacks, lessons, needs, widths, height)  # then other panels fill what it leaves,
+    _widen_pictures(stacks, lessons, needs, widths, height)  # and it takes the width they free
     return tuple(
         tuple(Place(n, w, h) for n, h in _heights(stack, lessons, needs, w, height)) for stack, w in zip(stacks, widths)
     )
+
+
+def _band(stack: list[str], needs: Mapping[str, Need], width: int, height: int) -> int:
+    """Rows of a column `width` cells wide that none of its panels would use (none where the loss chart fills it)."""
+    if FILLS in stack:
+        return 0
+    return max(0, height - sum(needs[n].tallest(width) for n in stack))
+
+
+def _whole(stack: list[str], needs: Mapping[str, Need], width: int, height: int) -> bool:
+    """Whether a column's panels all get the lines they use (the loss chart its least) in `height` lines."""
+    return sum(needs[n].min_height if n == FILLS else needs[n].tallest(width) for n in stack) <= height
+
+
+def _merge_columns(
+    stacks: list[list[str]], lessons: list[str], needs: Mapping[str, Need], widths: list[int], height: int
+) -> None:
+    """A column of panels that stop growing over a band (tables) moves into the columns whose panels fill any rows
+    (the loss chart, a growing panel), when each panel fits there at its least; its width goes to the others."""
+    for j in sorted(range(len(stacks)), key=lambda j: -_band(stacks[j], needs, widths[j], height)):
+        stack = stacks[j]
+        if len(stacks) < 2 or _band(stack, needs, widths[j], height) <= FEW_EMPTY_ROWS:
+            continue
+        if any(n in lessons or needs[n].aspect or needs[n].grows for n in stack):
+            continue
+        moves: dict[int, list[str]] = {}
+        for name in stack:
+            homes = [
+                i
+                for i, other in enumerate(stacks)
+                if i != j
+                and needs[name].min_width <= widths[i]
+                and _whole([*other, *moves.get(i, []), name], needs, widths[i], height)
+                and _band([*other, *moves.get(i, []), name], needs, widths[i], height) <= FEW_EMPTY_ROWS
+            ]
+            if not homes:
+                break
+            moves.setdefault(homes[0], []).append(name)
+        else:
+            for i, names in moves.items():
+                stacks[i].extend(names)
+            freed = widths[j]
+            del stacks[j], widths[j]
+            wants = [max(_widest(needs[n], height) for n in st) - w for st, w in zip(stacks, widths)]
+            extra = _share(freed, [max(0, w) for w in wants])
+            extra[0] += freed - sum(extra)
+            widths[:] = [w + e for w, e in zip(widths, extra)]
+            return
+
+
+def _fill_bands(
+    stacks: list[list[str]], lessons: list[str], needs: Mapping[str, Need], widths: list[int], height: int
+) -> None:
+    """Move panels between columns while that shrinks the widest band of empty rows of the two columns.
+
+    A picture that keeps its shape, or one that stops growing, leaves rows under it: a panel of another column
+    that fits them (not a lesson panel, not a picture that keeps its shape) moves in, the one that leaves the
+    smaller band in either column first, as long as the move narrows the wider of the two bands.
+    """
+    for _ in range(len(needs)):  # each move narrows a band: a bounded number of them
+        best: tuple[tuple[bool, int, bool], int, int, str] | None = None
+        for i, stack in enumerate(stacks):
+            band = _band(stack, needs, widths[i], height)
+            if band <= FEW_EMPTY_ROWS:
+                continue
+            for j, other in enumerate(stacks):
+                before = max(band, _band(other, needs, widths[j], height))
+                for name in other:
+                    need = needs[name]
+                    if j == i or name in lessons or need.aspect or len(other) < 2:
+                        continue
+                    if need.min_width > widths[i] or need.min_height > height - sum(needs[n].min_height for n in stack):
+                        continue
+                    rest, joined = [n for n in other if n != name], [*stack, name]
+                    if (
+                        not any(needs[n].grows and not needs[n].aspect for n in joined)
+                        and _band(joined, needs, widths[i], height) > FEW_EMPTY_ROWS
+                    ):  # tables under a picture, still over a band: the picture keeps its column
+                        continue
+                    if (
+                        not any(needs[n].grows and not needs[n].aspect for n in rest)
+                        and _band(rest, needs, widths[j], height) > FEW_EMPTY_ROWS
+                    ):  # no panel left there to take the rows it frees
+                        continue
+                    after = max(_band(joined, needs, widths[i], height), _band(rest, needs, widths[j], height))
+                    # the loss chart fills any band: it moves last; a column with no picture that keeps its shape first
+                    key = (name == FILLS, after, any(needs[n].aspect for n in stack))
+                    if after < before and (best is None or key < best[0]):
+                        best = (key, i, j, name)
+        if best is None:
+            return
+        _, i, j, name = best
+        stacks[j].remove(name)
+        stacks[i].append(name)
+
+
+def _widen_pictures(
+    stacks: list[list[str]], lessons: list[str], needs: Mapping[str, Need], widths: list[int], height: int
+) -> None:
+    """A column with a band under a picture that keeps its shape takes width from the columns without one (and
+    without a lesson panel), so the picture grows into the band (each giving what its panels do not need)."""
+    for i, stack in enumerate(stacks):
+        band = _band(stack, needs, widths[i], height)
+        pictures = [needs[n] for n in stack if needs[n].aspect]
+        if band <= FEW_EMPTY_ROWS or not pictures:
+            continue
+        want = min(int(band * max(p.aspect for p in pictures)), max(p.want_width for p in pictures) - widths[i])
+        for j in sorted(range(len(stacks)), key=lambda j: -widths[j]):
+            if j == i or want <= 0 or set(lessons) & set(stacks[j]):
+                continue
+            if _band(stacks[j], needs, widths[j], height) > FEW_EMPTY_ROWS:
+                continue
+            least = max(needs[n].min_width for n in stacks[j])
+            spare = 0
+            while (
+                spare < min(want, widths[j] - least)
+                and _band(stacks[j], needs, widths[j] - spare - 1, height) <= FEW_EMPTY_ROWS
+            ):
+                spare += 1
+            widths[j] -= spare
+            widths[i] += spare
+            want -= spare
 
 
 def _heights(

@@ -29,6 +29,7 @@ class LiveSource:
 
     def start(self, on_snapshot: OnSnapshot) -> None:
         self.thread.on_snapshot = on_snapshot
+        self.thread.await_screen = True  # the app tells `shown`: a key's answer is drawn before training steps on
         self.thread.start()
 
     def send(self, command: SourceCommand) -> None:
@@ -45,6 +46,9 @@ class LiveSource:
 
     def publish_every(self, seconds: float) -> None:
         self.thread.interval = seconds
+
+    def shown(self, snapshot: Snapshot) -> None:
+        self.thread.shown(snapshot)
 
     def stop(self, timeout: float | None) -> None:
         """Stop the thread; once it has ended, `latest` is the run as it ended (the app is not called again)."""

@@ -144,6 +144,9 @@ class ReplaySource:
     def publish_every(self, seconds: float) -> None:
         """Frames come at the replay's own pace."""
 
+    def shown(self, snapshot: Snapshot) -> None:
+        """Nothing waits for the screen."""
+
     def stop(self, timeout: float | None) -> None:
         self._stop.set()
         if self._thread.is_alive():

@@ -90,6 +90,10 @@ class RunSource(Protocol):
         """Hand the app a new Snapshot at most this often (the frame pacer's interval)."""
         ...
 
+    def shown(self, snapshot: Snapshot) -> None:
+        """The screen has drawn `snapshot` (a live run steps on once its answer to a key is on screen)."""
+        ...
+
     def stop(self, timeout: float | None) -> None:
         """Stop the run, waiting up to `timeout` seconds for it (None: as long as it takes)."""
         ...

@@ -85,18 +85,19 @@ class Workbench:
 
     def width(self) -> int:
         """Cells the editor takes beside the panels (0 when it is closed)."""
-        return EDITOR_WIDTH if self.app.screen_stack and self.app.screen_stack[0].query(ExperimentEditor) else 0
+        stack = self.app.screen_stack
+        return EDITOR_WIDTH if stack and stack[0].query_children(ExperimentEditor) else 0
 
     async def follow(self, snapshot: Snapshot) -> None:
         """Keep the editor and the About card on `snapshot`, and say what the run refused."""
-        editors = self.app.screen_stack[0].query(ExperimentEditor)
+        editors = self.app.screen_stack[0].query_children(ExperimentEditor)  # (the screen's own: a frame looks here)
         for editor in editors:
             await editor.show(snapshot)
         if snapshot.refusals != self._refusals_seen:
             self._refusals_seen = snapshot.refusals
             if snapshot.refused and not editors:  # the editor shows it itself
                 self.app.notify(snapshot.refused, severity="error", timeout=8)
-        for card in self.app.screen_stack[0].query(AboutCard):
+        for card in self.app.screen_stack[0].query_children(AboutCard):
             card.show(snapshot)
 
     async def toggle_editor(self, keep_open: bool, before: Widget) -> None:

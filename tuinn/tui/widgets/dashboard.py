@@ -126,7 +126,15 @@ class Dashboard(Container):
                 yield from self._columns()
             for name in self.plan.tabs:
                 with TabPane(TAB_TITLES[name], id="tab-" + name.replace("_", "-")):
-                    yield self._panel(name)
+                    yield self._tab_panel(name)
+
+    def _tab_panel(self, name: str) -> Panel:
+        """A panel on a tab of its own: the loss as a chart over the tab's rows; a table as tall as its content."""
+        panel = self._panel(name, self.plan.height)
+        need = PANELS[name].need(self.snapshot)
+        if not need.grows:
+            panel.styles.height = need.want_height
+        return panel
 
     def _columns(self) -> ComposeResult:
         """The plan's columns side by side, each panel at the size the plan gives it."""

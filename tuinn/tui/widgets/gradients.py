@@ -69,11 +69,15 @@ class GradientsPanel(Panel):
 
     @classmethod
     def need(cls, snapshot: Snapshot) -> Need:
-        """Every layer's row of the history, its heading and its colour bar; with room, the matrix under them."""
+        """Every layer's row of the history, its heading and its colour bar; with room, rows MAX_ROW_LINES tall, the
+        legend and the matrix under them."""
         names = snapshot.grad_history_layers
         label = max((len(n) for n in names), default=0) + 1
         lines = len(names) + 2
-        return Need.content(label + MIN_EPOCHS, lines, label + WANT_EPOCHS, lines + WANT_MATRIX_LINES)
+        g = snapshot.selected_grad
+        matrix = 0 if g is None else min(WANT_MATRIX_LINES, 2 + 2 * g.shape[0])  # (zoomed no more than 4 times)
+        tall = len(names) * MAX_ROW_LINES + 3 + matrix
+        return Need.content(label + MIN_EPOCHS, lines, label + WANT_EPOCHS, tall)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot

@@ -1,0 +1,33 @@
+"""A key's answer on a live run: the app tells the training thread what it drew, so training waits only for that."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tui_support import WIDE, live_app
+
+from tuinn.config import load_preset, with_overrides
+from tuinn.train import runner
+
+
+async def test_the_app_tells_the_run_its_answer_is_drawn_and_training_goes_on(monkeypatch) -> None:
+    # without the app's word the run would hold for 30 s after a key, and publish nothing new for 30 s
+    monkeypatch.setattr(runner, "ANSWER_WAIT", 30.0)
+    monkeypatch.setattr(runner, "UNSEEN_WAIT", 30.0)
+    app = live_app(with_overrides(load_preset("xor"), epochs=100_000))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("s")  # lifts the watching pace: full speed (a command, answered)
+        deadline = time.monotonic() + 10
+        while not (app.snapshot.step > 500 and not app.snapshot.watching) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert app.snapshot.step > 500 and not app.snapshot.watching
+        await pilot.press("space")
+        while not app.snapshot.paused and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert app.snapshot.paused and app.snapshot.step == app.source.trainer.step_count
+        await pilot.press("space")
+        step = app.snapshot.step
+        while app.snapshot.step < step + 500 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert app.snapshot.step >= step + 500 and not app.snapshot.paused
