@@ -5,9 +5,10 @@
 
 Old and new code in alternating processes; or, robust to a busy machine, one process that alternates short
 blocks of steps with the health parts switched off and on (the tally of the evaluation batch, what the
-optimizer notes of its update, the ratios a Snapshot reads), off first in odd rounds and on first in even ones, timing each
-block by the CPU time of its thread (steps run on this one thread: BLAS is held to one; a busy machine's waits
-are left out), and prints the median of the blocks' ratios.
+optimizer notes of its update, the ratios a Snapshot reads; both sides patched alike: on patches each part
+with itself), off first in odd rounds and on first in even ones, each block holding whole periods of the
+evaluations and Snapshots, timed by the CPU time of its thread (steps run on this one thread: BLAS is held to
+one; a busy machine's waits are left out), and prints the median of the blocks' ratios.
 
 OLD_SOURCE_DIR holds the tuinn package before the change (e.g. `git archive <commit> | tar -x -C DIR`).
 Each round runs one process on the old code and one on this checkout, alternating which goes first, and
@@ -115,12 +116,19 @@ def in_process(preset: str, rounds: int) -> None:
                     trainer.snapshot(detail=False)
         return (time.thread_time() - start) / block
 
-    def run_off() -> float:
-        with ExitStack() as off:
-            off.enter_context(mock.patch.object(evaluation, "ActivityTally", NoTally))
-            off.enter_context(mock.patch.object(Optimizer, "_subtract", bare_subtract))
-            off.enter_context(mock.patch.object(Optimizer, "_subtract_from_state", bare_subtract))
-            off.enter_context(mock.patch.object(views, "update_ratios", lambda net, opt: {}))
+    # the health parts, each with what stands in for it when off; the on side patches each with itself, so
+    # both sides run through the same patching (patched code measured up to ~1% faster than unpatched)
+    parts = (
+        (evaluation, "ActivityTally", NoTally),
+        (Optimizer, "_subtract", bare_subtract),
+        (Optimizer, "_subtract_from_state", bare_subtract),
+        (views, "update_ratios", lambda net, opt: {}),
+    )
+
+    def run_with(health: bool) -> float:
+        with ExitStack() as patched:
+            for owner, name, off in parts:
+                patched.enter_context(mock.patch.object(owner, name, getattr(owner, name) if health else off))
             return run_block()
 
     ratios, off_times, on_times = [], [], []
@@ -129,11 +137,11 @@ def in_process(preset: str, rounds: int) -> None:
         run_block()  # warm up (and end on an evaluation, so every block holds the same evaluations)
         for r in range(rounds):
             if r % 2:
-                off_times.append(run_off())
-                on_times.append(run_block())
+                off_times.append(run_with(health=False))
+                on_times.append(run_with(health=True))
             else:
-                on_times.append(run_block())
-                off_times.append(run_off())
+                on_times.append(run_with(health=True))
+                off_times.append(run_with(health=False))
             ratios.append(on_times[-1] / off_times[-1])
     print(
         f"{preset:12s} in one process, {rounds} blocks of {block} steps each way: off {1e6 * statistics.median(off_times):9.1f}"
