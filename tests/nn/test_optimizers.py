@@ -7,6 +7,7 @@ from typing import Iterator
 import numpy as np
 import pytest
 
+from tests.nn.optimizer_support import STEP_KINDS
 from tuinn.nn import Network, make_optimizer
 from tuinn.nn.optimizers import OPTIMIZERS
 
@@ -154,3 +155,64 @@ def test_describe_names_the_settings() -> None:
     assert make_optimizer("adam", 0.001).describe() == "adam(lr=0.001)"
     sgd_opt = make_optimizer("sgd", 0.1, momentum=0.9, nesterov=True)
     assert sgd_opt.describe() == "sgd(lr=0.1, momentum=0.9, nesterov)"
+
+
+@pytest.mark.parametrize("name,options", STEP_KINDS, ids=str)
+def test_the_last_update_is_what_the_step_subtracted_whatever_happens_before_it_is_read(
+    name, options, monkeypatch
+) -> None:
+    from tuinn.nn.optimizers import Optimizer
+
+    subtracted: list[np.ndarray] = []  # what each step subtracted, in full
+    subtract, from_state = Optimizer._subtract, Optimizer._subtract_from_state
+
+    def recorded(self, key, p, update, then=None):  # type: ignore[no-untyped-def]
+        subtracted.append(update + then if then is not None else update.copy())
+        subtract(self, key, p, update, then)
+
+    def recorded_from_state(self, key, p, update):  # type: ignore[no-untyped-def]
+        subtracted.append(update.copy())
+        from_state(self, key, p, update)
+
+    monkeypatch.setattr(Optimizer, "_subtract", recorded)
+    monkeypatch.setattr(Optimizer, "_subtract_from_state", recorded_from_state)
+    opt = make_optimizer(name, 0.05, **options)
+    p, g = P0.copy(), np.zeros(3)
+    for grad in GRADS:
+        before = p.copy()
+        g[...] = grad  # one gradient buffer, filled anew each step (as a network's flat_grads)
+        opt.step({"w": p}, {"w": g})
+    update = opt.last_update("w", p)
+    assert update is not None and len(subtracted) == len(GRADS)
+    np.testing.assert_array_equal(update, subtracted[-1])  # bit for bit
+    np.testing.assert_allclose(update, before - p, rtol=1e-12, atol=1e-15)
+    kept = update.copy()
+    # a diverged step's gradient (computed, never applied) and new settings before the read
+    g[...] = [1e6, -1e6, 1e6]
+    opt.lr = 7.0
+    for key, value in {"momentum": 0.5, "nesterov": not options.get("nesterov", False), "eps": 1e-3}.items():
+        if hasattr(opt, key):
+            setattr(opt, key, value)
+    np.testing.assert_array_equal(opt.last_update("w", p), kept)
+    assert opt.last_update("w", p.copy()) is None  # another array: not the one this step moved
+
+
+@pytest.mark.parametrize("name,options", [("sgd", {"momentum": 0.9}), ("adam", {})], ids=str)
+def test_an_update_the_state_holds_is_not_kept_by_the_step(name, options, monkeypatch) -> None:
+    import weakref
+
+    from tuinn.nn.optimizers import Optimizer
+
+    made: list[weakref.ref[np.ndarray]] = []
+    subtract = Optimizer._subtract_from_state
+
+    def watched(self, key, p, update):  # type: ignore[no-untyped-def]
+        made.append(weakref.ref(update))
+        subtract(self, key, p, update)
+
+    monkeypatch.setattr(Optimizer, "_subtract_from_state", watched)
+    opt = make_optimizer(name, 0.05, **options)
+    p = P0.copy()
+    opt.step({"w": p}, {"w": GRADS[0].copy()})
+    assert len(made) == 1 and made[0]() is None  # freed once subtracted: no array kept for the ratio
+    assert opt.last_update("w", p) is not None

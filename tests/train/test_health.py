@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.nn.optimizer_support import STEP_KINDS
 from tuinn.config import load_preset, with_overrides
 from tuinn.nn import Network, make_optimizer
 from tuinn.train import commands as cmd
+from tuinn.train import health
 from tuinn.train.health import ActivityTally, band, update_ratios
 from tuinn.train.trainer import Trainer
 
@@ -28,17 +30,7 @@ def batch(n: int = 16, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     return scale * rng.normal(size=(n, 3)), rng.normal(size=(n, 1))
 
 
-OPTIMIZERS = [
-    ("sgd", {}),
-    ("sgd", {"momentum": 0.9}),
-    ("sgd", {"momentum": 0.9, "nesterov": True}),
-    ("adagrad", {}),
-    ("rmsprop", {}),
-    ("adam", {}),
-]
-
-
-@pytest.mark.parametrize("name,options", OPTIMIZERS, ids=lambda o: str(o))
+@pytest.mark.parametrize("name,options", STEP_KINDS, ids=lambda o: str(o))
 def test_the_ratio_is_the_steps_actual_change_over_the_weights(name, options) -> None:
     net = small_net("tanh")
     opt = make_optimizer(name, 0.05, **options)
@@ -171,3 +163,61 @@ def test_a_conv_channel_is_dead_when_0_at_every_position_of_every_sample() -> No
     assert maps is not None
     by_hand = np.mean(np.all(maps == 0, axis=(0, 1, 2)))
     assert by_hand >= 1 / 4 and tally.result()[conv.name].dead == pytest.approx(by_hand)
+
+
+def shares_by_hand(outputs: np.ndarray, activation: str) -> float:
+    """The saturated share (tanh) or the dead share (relu) of one layer's outputs on a batch."""
+    if activation == "tanh":
+        return float(np.mean(np.abs(outputs) > 0.97))
+    return float(np.mean(np.all(outputs == 0, axis=0)))
+
+
+@pytest.mark.parametrize("activation,field", [("tanh", "saturated"), ("relu", "dead")])
+def test_a_tally_read_after_more_training_counts_the_batch_it_was_given(activation, field) -> None:
+    net = small_net(activation)
+    opt = make_optimizer("sgd", 0.05)
+    x, y = batch(16, scale=3.0)
+    tally = ActivityTally()
+    net.forward(x)
+    tally.add(net)
+    expected = shares_by_hand(net.layers[0].output.copy(), activation)
+    for _ in range(3):  # steps and a forward pass of the same shape before the tally is read
+        net.loss_and_grads(x, y)
+        opt.step({"all": net.flat_params}, {"all": net.flat_grads})
+        net.forward(np.full_like(x, -50.0))  # far out: other units saturate, other units are 0
+    assert shares_by_hand(net.layers[0].output, activation) != expected  # the layer's outputs now differ
+    assert getattr(tally.result()[net.layers[0].name], field) == pytest.approx(expected)
+
+
+def test_chunks_too_large_to_keep_are_counted_at_once_to_the_same_shares(monkeypatch) -> None:
+    net = small_net("tanh")
+    x, _ = batch(40, scale=3.0)
+    chunks = (x[:15], x[15:30], x[30:])
+    kept, counted = ActivityTally(), ActivityTally()
+    for part in chunks:
+        net.forward(part)
+        kept.add(net)
+        with monkeypatch.context() as too_large:
+            too_large.setattr(health, "KEPT_BYTES", 0)
+            counted.add(net)
+    net.forward(np.full_like(x[:10], -50.0))  # the layer's outputs move on before the tallies are read
+    first = net.layers[0]
+    assert kept.result()[first.name] == counted.result()[first.name]
+    by_hand = shares_by_hand(np.tanh(x @ first.parameters["W"] + first.parameters["b"]), "tanh")
+    assert kept.result()[first.name].saturated == pytest.approx(by_hand)
+
+
+@pytest.mark.parametrize("limit,kept", [(0, False), (1 << 16, True)])
+def test_a_tally_keeps_small_chunks_only(monkeypatch, limit, kept) -> None:
+    import weakref
+
+    monkeypatch.setattr(health, "KEPT_BYTES", limit)
+    net = small_net("relu")
+    x, _ = batch(16)
+    tally = ActivityTally()
+    net.forward(x)
+    outputs = weakref.ref(net.layers[0].output)
+    tally.add(net)
+    net.forward(x)  # the layer lets go of them
+    assert (outputs() is not None) == kept
+    assert tally.result()[net.layers[0].name].dead is not None

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from tests.clock_support import FakeClock
 from tuinn.config import load_preset
 from tuinn.train import commands as cmd
 from tuinn.train.pace import HOLD, START, TOP, Landmark, WatchPace
@@ -13,16 +14,6 @@ from tuinn.train.runner import TrainingThread
 from tuinn.train.setup import quiet_float_errors
 from tuinn.train.state import RunStatus
 from tuinn.train.trainer import Trainer
-
-
-class Clock:
-    """A clock that moves only when the test says."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class FakeRun:
@@ -97,7 +88,7 @@ def test_a_perceptrons_zero_loss_is_no_baseline_and_the_run_over_is_a_landmark()
 
 
 def test_the_driver_lifts_the_watching_pace_to_the_cruise_a_few_seconds_after_the_landmark(xor_config) -> None:
-    clock = Clock()
+    clock = FakeClock()
     trainer = Trainer(xor_config, stop_at_target=False)
     driver = TrainingThread(trainer, clock=clock)
     driver.watch()
@@ -112,7 +103,7 @@ def test_the_driver_lifts_the_watching_pace_to_the_cruise_a_few_seconds_after_th
 
 
 def test_paused_time_does_not_count_and_s_lifts_the_pace(xor_config) -> None:
-    clock = Clock()
+    clock = FakeClock()
     trainer = Trainer(xor_config, stop_at_target=False)
     driver = TrainingThread(trainer, clock=clock)
     driver.watch()
@@ -131,7 +122,7 @@ def test_paused_time_does_not_count_and_s_lifts_the_pace(xor_config) -> None:
 
 def test_a_watched_reset_and_a_new_preset_start_at_the_watching_pace(xor_config) -> None:
     trainer = Trainer(xor_config, stop_at_target=False)
-    driver = TrainingThread(trainer, clock=Clock())
+    driver = TrainingThread(trainer, clock=FakeClock())
     trainer.run_epochs(5)
     driver.submit(cmd.Reset())
     driver.apply_commands()

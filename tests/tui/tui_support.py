@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from textual.widgets import TabPane
 
+from tests.clock_support import FakeClock
 from tuinn.config import RunConfig, load_preset, parse_config, with_overrides
 from tuinn.data import Dataset, data_spec_for_path
 from tuinn.train.runner import TrainingThread
@@ -61,16 +62,6 @@ def seed_conv_trainer() -> Trainer:
     y = (x[:, :2].sum(axis=(1, 2, 3)) > x[:, 2:].sum(axis=(1, 2, 3))).astype(np.int64)
     data = Dataset("pictures", x[:32], y[:32], x[32:], y[32:], input_shape=(4, 4, 1), task="classification", classes=2)
     return Trainer(parse_config(SEED_CONV, source="test", base_dir=None), dataset=data)
-
-
-class FakeClock:
-    """The seconds a test says have passed: a driver's clock that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class StepSource:

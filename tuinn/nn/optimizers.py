@@ -3,8 +3,12 @@
 `step(params, grads)` updates the arrays of `params` in place, so a network's
 weights survive a change of learning rate (set `lr`) or of optimizer (make a
 new one: the weights stay, only the optimizer's own state starts afresh).
-Each keeps the update it subtracted at its last step (`last_update`): the
-step's parameter change, read for the update-to-weight ratio at no extra cost.
+Each can give the update it subtracted at its last step (`last_update`): the
+step's parameter change, read for the update-to-weight ratio. Where the
+optimizer's state holds it after the step (SGD with momentum, Adam) it is worked
+out again from the state when read, so a step keeps no array for it; where it
+depends on the step's gradient (plain SGD, Nesterov, Adagrad, RMSprop), the step
+keeps a reference to the update it made anyway. Nothing is copied.
 """
 
 from __future__ import annotations
@@ -49,10 +53,13 @@ class Optimizer:
         self.lr = float(lr)
         self.state: dict[str, dict[str, FloatArray]] = {}
         self.iterations = 0
-        #: per parameter name: the array stepped and the arrays subtracted from it at the last step
-        self._applied: dict[str, tuple[FloatArray, tuple[FloatArray, ...]]] = {}
-        #: per parameter name: the array a step writes its update into (reused: no allocation a step)
-        self._updates: dict[str, FloatArray] = {}
+        #: per parameter name, at the last step: the array stepped, the update subtracted from it (None: worked
+        #: out again from the state, see _state_update) and the second update subtracted after it (Nesterov's)
+        self._stepped: dict[str, FloatArray] = {}
+        self._updates: dict[str, FloatArray | None] = {}
+        self._then: dict[str, FloatArray | None] = {}
+        #: per parameter name: the array a step writes its scaled update into (reused: no allocation a step)
+        self._scratch: dict[str, FloatArray] = {}
 
     def step(self, params: Params, grads: Params) -> None:
         """Apply one update to every array in `params` from the same-named gradient."""
@@ -64,31 +71,43 @@ class Optimizer:
     def _prepare(self) -> None:
         """Work done once per step for all parameters (Adam's bias correction)."""
 
-    def _subtract(self, name: str, p: FloatArray, *updates: FloatArray) -> None:
-        """Apply `p -= u` for each update in turn, and keep them as the step's change of `p`."""
-        for u in updates:
-            p -= u
-        self._applied[name] = (p, updates)
+    def _subtract(self, name: str, p: FloatArray, update: FloatArray, then: FloatArray | None = None) -> None:
+        """Apply `p -= update` (then `p -= then`), and keep them as the step's change of `p`."""
+        p -= update
+        if then is not None:
+            p -= then
+        self._stepped[name], self._updates[name], self._then[name] = p, update, then
+
+    def _subtract_from_state(self, name: str, p: FloatArray, update: FloatArray) -> None:
+        """Apply `p -= update`, an update `_state_update` gives again until the next step: nothing is kept."""
+        p -= update
+        self._stepped[name], self._updates[name] = p, None
+
+    def _state_update(self, name: str) -> FloatArray:
+        """The last step's update of `name` worked out again from the state (for `_subtract_from_state`)."""
+        raise NotImplementedError
 
     def last_update(self, name: str, p: FloatArray) -> FloatArray | None:
         """What the last step subtracted from parameter `name` (its change is minus this, up to rounding).
 
         None before a step, or when `p` is not the array that step updated (a new network after surgery).
         """
-        applied = self._applied.get(name)
-        if applied is None or applied[0] is not p:
+        if self._stepped.get(name) is not p:
             return None
-        first, *rest = applied[1]
-        return first + sum(rest) if rest else first
+        update = self._updates[name]
+        if update is None:
+            return self._state_update(name)
+        then = self._then[name]
+        return update if then is None else update + then
 
     def _scaled(self, name: str, factor: float, g: FloatArray) -> FloatArray:
         """`factor * g` (as the operator computes it), written into the array reused for parameter `name` (a new one
         when `g` is small)."""
         if g.size < REUSE_FROM:
             return factor * g
-        out = self._updates.get(name)
+        out = self._scratch.get(name)
         if out is None or out.shape != g.shape or out.dtype != g.dtype:
-            out = self._updates[name] = np.empty_like(g)
+            out = self._scratch[name] = np.empty_like(g)
         return np.multiply(g, factor, out=out)
 
     def _slot(self, name: str, key: str, like: FloatArray) -> FloatArray:
@@ -119,6 +138,9 @@ class SGD(Optimizer):
         self.momentum = decay_rate("momentum", momentum)
         self.nesterov = bool(nesterov)
 
+    def _prepare(self) -> None:
+        self._step_lr = self.lr  # this step's: a velocity step is worked out again with it when read
+
     def _update(self, name: str, p: FloatArray, g: FloatArray) -> None:
         if self.momentum == 0.0:
             self._subtract(name, p, self._scaled(name, self.lr, g))
@@ -131,7 +153,11 @@ class SGD(Optimizer):
         if self.nesterov:  # step along g + mu b
             self._subtract(name, p, self.lr * g, (self.lr * self.momentum) * v)
         else:
-            self._subtract(name, p, self._scaled(name, self.lr, v))
+            self._subtract_from_state(name, p, self._scaled(name, self._step_lr, v))
+
+    def _state_update(self, name: str) -> FloatArray:
+        update: FloatArray = self._step_lr * self.state[name]["velocity"]  # the step's update, at its lr
+        return update
 
     def describe(self) -> str:
         extra = f", momentum={self.momentum:g}" if self.momentum else ""
@@ -194,7 +220,16 @@ class Adam(Optimizer):
         m += (1.0 - self.beta1) * g
         v *= self.beta2
         v += (1.0 - self.beta2) * (g * g)
-        self._subtract(name, p, self._alpha * m / (np.sqrt(v) + self._eps_hat))
+        self._subtract_from_state(name, p, self._moments_step(m, v))
+
+    def _moments_step(self, m: FloatArray, v: FloatArray) -> FloatArray:
+        """The update from the moment estimates `m` and `v`, with this step's bias corrections."""
+        update: FloatArray = self._alpha * m / (np.sqrt(v) + self._eps_hat)
+        return update
+
+    def _state_update(self, name: str) -> FloatArray:
+        slots = self.state[name]
+        return self._moments_step(slots["m"], slots["v"])
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}

@@ -1,8 +1,10 @@
 """TensorBoard event files from Snapshots (tensorboardX, the extra ``tuinn[tensorboard]``, imported only here).
 
 Scalars at every Snapshot written: the epoch's figures as the JSON lines give them (``epoch/loss``,
-``epoch/val_loss``, ``epoch/train_metric``, ``epoch/val_metric``), ``lr``, and per layer ``grad_norm/<layer>``
-and ``grad_mean_abs/<layer>``; and every curve's points added since the last Snapshot (``curve/train_loss`` at
+``epoch/val_loss``, ``epoch/train_metric``, ``epoch/val_metric``), ``lr``, per layer ``grad_norm/<layer>``
+and ``grad_mean_abs/<layer>``, and its health where the Snapshot has it (``health/update_ratio_log10/<layer>``,
+log10(‖ΔW‖/‖W‖) of the last step; ``health/saturated/<layer>`` and ``health/dead/<layer>``, the shares of the
+evaluation batch); and every curve's points added since the last Snapshot (``curve/train_loss`` at
 every step, ``curve/update_ratio/<layer>`` for a watched model, ...). Pictures, at the first, every
 PICTURE_EVERY-th and the last Snapshot: the decision surface, the sample and each layer's feature maps.
 """
@@ -70,6 +72,13 @@ class BoardWriter:
         for stats in snapshot.layer_stats:
             add(f"grad_norm/{stats.name}", stats.grad_norm, step)
             add(f"grad_mean_abs/{stats.name}", stats.grad_mean_abs, step)
+            for health, value in (
+                ("update_ratio_log10", stats.log_update_ratio),
+                ("saturated", stats.saturated),
+                ("dead", stats.dead),
+            ):
+                if value is not None:
+                    add(f"health/{health}/{stats.name}", value, step)
         for name, curve in snapshot.curves.items():
             end = self._curve_ends.get(name, -np.inf)
             for s, v in zip(curve.steps, curve.values):

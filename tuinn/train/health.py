@@ -1,8 +1,9 @@
 """A layer's health in numbers: how far its weights moved at the last step, how many of its units are saturated or dead.
 
-The update-to-weight ratio log10(‖ΔW‖ / ‖W‖) reads the update the optimizer kept from its last step; the
-shares are counted on the evaluation batch as the Evaluator's forward pass leaves each layer's output. Neither
-adds work to a training step.
+The update-to-weight ratio log10(‖ΔW‖ / ‖W‖) reads the update of the optimizer's last step (worked out again
+from its state, or kept by reference); the shares are of the outputs the Evaluator's forward pass leaves in each
+layer, kept by reference and counted when first read. Both are worked out only when a Snapshot reads them: a
+training step does no work for them, and an evaluation only notes which arrays to count.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuinn.nn import Network
+from tuinn.nn.layers import ActivatedLayer
 from tuinn.nn.optimizers import Optimizer
 
 #: the usual healthy band of log10(‖ΔW‖ / ‖W‖), around -3: below it a layer is not learning, above it too fast
@@ -22,6 +24,8 @@ SATURATION = {"tanh": (-0.97, 0.97), "sigmoid": (0.03, 0.97)}
 #: activations whose unit is dead when its output is 0 on every sample: its gradient is 0 there, so it stays dead.
 #: leaky_relu, elu, gelu, swish and softplus keep a gradient below zero, so none of their units is dead
 DEAD_AT_ZERO = ("relu",)
+#: the activations whose outputs a tally counts
+COUNTED = frozenset(SATURATION) | frozenset(DEAD_AT_ZERO)
 FLOOR = 1e-30  # a ratio below this reads as this: a layer that did not move is -30, not -inf
 #: the optimizer's name for the Trainer's one parameter group (the network's flat buffer)
 PARAMETER_GROUP = "all"
@@ -50,12 +54,16 @@ def update_ratios(network: Network, optimizer: Optimizer) -> dict[str, float]:
         return {}
     parts = network.views_of(update)
     return {
-        layer.name: log_ratio(
-            float(np.linalg.norm(parts[f"{layer.name}.W"])), float(np.linalg.norm(layer.parameters["W"]))
-        )
+        layer.name: log_ratio(norm(parts[f"{layer.name}.W"]), norm(layer.parameters["W"]))
         for layer in network.layers
         if "W" in layer.parameters
     }
+
+
+def norm(a: np.ndarray) -> float:
+    """‖a‖ as np.linalg.norm computes it for a real array (the root of a·a over its raveled values), without its checks."""
+    flat = a.ravel(order="K")
+    return float(np.sqrt(flat.dot(flat)))
 
 
 def by_unit(a: np.ndarray) -> np.ndarray:
@@ -84,31 +92,55 @@ class Activity:
     dead: float | None = None
 
 
+#: a chunk of a layer's outputs up to this size is kept and counted when read (counting it would cost mostly
+#: Python calls); a larger one is counted at once: that costs little next to the forward pass that made it, and
+#: keeping large arrays alive slows the training steps' allocations after it (digits-cnn: +3-5% a step)
+KEPT_BYTES = 1 << 16
+
+
 class ActivityTally:
-    """Counts, over the chunks of one evaluation pass, each hidden layer's saturated outputs and units ever active."""
+    """Counts, over the chunks of one evaluation pass, each hidden layer's saturated outputs and units ever active.
+
+    `add` keeps a reference to each small chunk of a counted layer's outputs (the activations return a new
+    array each forward pass) and `result` counts them when first read: an evaluation of a small net that no one
+    reads costs no counting. Larger chunks are counted as they come.
+    """
 
     def __init__(self) -> None:
         self._saturated: dict[str, list[int]] = {}  # layer -> [outputs saturated, outputs seen]
         self._alive: dict[str, np.ndarray] = {}  # layer -> per unit: nonzero on some sample
+        self._kept: list[tuple[str, str, np.ndarray]] = []  # (layer, activation, outputs) not counted yet
 
     def add(self, network: Network) -> None:
-        """Count the outputs the last forward pass left in each hidden layer."""
-        for layer in network.hidden_layers:
-            a = layer.output
-            if a is None:
+        """Take in the outputs the last forward pass left in each hidden layer (counted now or when read)."""
+        for layer in network.layers[:-1]:  # the hidden layers (as Network.hidden_layers, without its two lists)
+            if not isinstance(layer, ActivatedLayer):
                 continue
-            name, activation, outputs = layer.name, layer.activation, by_unit(a)
-            if activation in SATURATION:
-                low, high = SATURATION[activation]
-                counts = self._saturated.setdefault(name, [0, 0])
-                counts[0] += int(np.count_nonzero(outputs < low)) + int(np.count_nonzero(outputs > high))
-                counts[1] += outputs.size
-            elif activation in DEAD_AT_ZERO:  # relu outputs are >= 0: a unit is active where their sum is > 0
-                active = (np.ones(len(outputs), dtype=outputs.dtype) @ outputs) > 0
-                alive = self._alive.get(name)
-                self._alive[name] = active if alive is None else alive | active
+            activation, a = layer.activation, layer.output
+            if activation not in COUNTED or a is None:
+                continue
+            if a.nbytes <= KEPT_BYTES:
+                self._kept.append((layer.name, activation, a))
+            else:
+                self._count(layer.name, activation, a)
+
+    def _count(self, name: str, activation: str, a: np.ndarray) -> None:
+        """Count one chunk of one layer's outputs."""
+        outputs = by_unit(a)
+        if activation in SATURATION:
+            low, high = SATURATION[activation]
+            counts = self._saturated.setdefault(name, [0, 0])
+            counts[0] += int(np.count_nonzero(outputs < low)) + int(np.count_nonzero(outputs > high))
+            counts[1] += outputs.size
+        else:  # relu outputs are >= 0: a unit is active where their sum is > 0
+            active = (np.ones(len(outputs), dtype=outputs.dtype) @ outputs) > 0
+            alive = self._alive.get(name)
+            self._alive[name] = active if alive is None else alive | active
 
     def result(self) -> dict[str, Activity]:
-        """Each counted layer's Activity."""
+        """Each counted layer's Activity (the kept outputs are counted at the first read, then let go)."""
+        for kept in self._kept:
+            self._count(*kept)
+        self._kept.clear()
         shares = {name: Activity(saturated=hit / max(seen, 1)) for name, (hit, seen) in self._saturated.items()}
         return shares | {name: Activity(dead=1.0 - float(alive.mean())) for name, alive in self._alive.items()}
