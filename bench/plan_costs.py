@@ -27,12 +27,11 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
+from tuinn.nn.parallel import BLAS_SPIN_SECONDS  # noqa: E402
 from tuinn.nn.step_plan import StepPlan, candidates  # noqa: E402
 
 #: seconds one plan runs for in each round
 ROUND_SECONDS = 0.05
-#: how long OpenBLAS's threads spin on after a product on them (measured: under 0.1 s), waited out after the warm-up
-SPIN_SECONDS = 0.2
 
 
 def plan_costs(name: str, threads: int, rounds: int) -> dict[StepPlan, tuple[float, float, float]]:
@@ -46,7 +45,7 @@ def plan_costs(name: str, threads: int, rounds: int) -> dict[StepPlan, tuple[flo
     plans = candidates(net.layers, w.batch, threads, net.spec is not None)
     for plan in plans:  # warm-up: replicas, buffers
         parallel._run(x, y, plan)
-    time.sleep(SPIN_SECONDS)
+    time.sleep(BLAS_SPIN_SECONDS)  # OpenBLAS's threads go idle
     steps = max(3, int(ROUND_SECONDS / parallel._timed(x, y, plans[0])))
     wall: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
     cpu: dict[StepPlan, list[float]] = {plan: [] for plan in plans}

@@ -71,6 +71,8 @@ class Replicable(Protocol):
 WATCH_STEPS = 4
 #: seconds on one thread after a plan fell back, before it is measured again
 RECHECK_SECONDS = 30.0
+#: how long OpenBLAS's idle threads spin on after a product on them (measured: under 0.1 s)
+BLAS_SPIN_SECONDS = 0.15
 
 
 def available_cores() -> int:
@@ -189,7 +191,9 @@ class DataParallel:
         OpenBLAS's threads spin for up to ~0.1 s after a product, on the core the other plans'
         workers need (a step with its products cut just after two BLAS-thread steps took
         2.6-7.2 ms of CPU, 1.5-1.8 ms half a second later; interleaved, every split and cut
-        was timed in that state and lost to one thread or to BLAS threads).
+        was timed in that state and lost to one thread or to BLAS threads). The calibration then
+        waits `BLAS_SPIN_SECONDS`, so that the chosen plan's first steps (which the watch compares
+        with one thread's time) do not run beside them either.
 
         The network's random stream is put back afterwards, so that a dropout mask does not
         depend on whether a calibration ran.
@@ -202,6 +206,8 @@ class DataParallel:
             for group in (quiet, spinning):
                 if group:
                     seconds |= self._rounds(x, y, group, len(group) / len(plans))
+            if spinning:  # the chosen plan's first steps, and the watch on them, without the spinning threads
+                time.sleep(BLAS_SPIN_SECONDS)
             return seconds
         finally:
             self.network.rng.bit_generator.state = state
