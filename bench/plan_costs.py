@@ -1,10 +1,15 @@
 """What each candidate plan of a step costs: python bench/plan_costs.py [WORKLOAD ...] [--threads N] [--rounds N].
 
 Times every plan `tuinn.nn.step_plan.candidates` offers for the workload's network and
-batch (one thread, BLAS threads, a split, the plans in chunks) in interleaved rounds in one
-process, BLAS at one thread around them as the Trainer runs; prints each plan's median
-wall time, its speed over one thread and its CPU time. What the calibration measures at a
-network's first step, at length. Not a test.
+batch (one thread, BLAS threads, threads in the products, a split, the plans in chunks) in
+interleaved rounds in one process, BLAS at one thread around them as the Trainer runs;
+prints each plan's median wall time, its speed over one thread, its CPU time, and the CPU
+time of the calling thread, which waits for the others: on an idle machine the step takes
+at least that long, so one thread's CPU over it bounds the speed-up a plan can give (a
+figure other processes disturb less than wall time; BLAS's own threads spin, so for them it
+says little). Plans with BLAS threads are timed after the others, whose CPU their spinning
+threads would take. What the calibration measures at a network's first step, at length.
+Not a test.
 """
 
 from __future__ import annotations
@@ -22,14 +27,15 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
+from tuinn.nn.parallel import BLAS_SPIN_SECONDS  # noqa: E402
 from tuinn.nn.step_plan import StepPlan, candidates  # noqa: E402
 
 #: seconds one plan runs for in each round
 ROUND_SECONDS = 0.05
 
 
-def plan_costs(name: str, threads: int, rounds: int) -> dict[StepPlan, tuple[float, float]]:
-    """Median wall and CPU seconds a step of each candidate plan."""
+def plan_costs(name: str, threads: int, rounds: int) -> dict[StepPlan, tuple[float, float, float]]:
+    """Median wall, CPU and calling-thread CPU seconds a step of each candidate plan."""
     from split_scaling import network
 
     w = WORKLOADS[name]
@@ -39,17 +45,25 @@ def plan_costs(name: str, threads: int, rounds: int) -> dict[StepPlan, tuple[flo
     plans = candidates(net.layers, w.batch, threads, net.spec is not None)
     for plan in plans:  # warm-up: replicas, buffers
         parallel._run(x, y, plan)
+    time.sleep(BLAS_SPIN_SECONDS)  # OpenBLAS's threads go idle
     steps = max(3, int(ROUND_SECONDS / parallel._timed(x, y, plans[0])))
     wall: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
     cpu: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
-    for _ in range(rounds):
-        for plan in plans:
-            start, used = time.perf_counter(), time.process_time()
-            for _ in range(steps):
-                parallel._run(x, y, plan)
-            wall[plan].append((time.perf_counter() - start) / steps)
-            cpu[plan].append((time.process_time() - used) / steps)
-    return {plan: (statistics.median(wall[plan]), statistics.median(cpu[plan])) for plan in plans}
+    caller: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
+    # as the calibration does: plans with BLAS threads after the others (their threads spin on after them)
+    for group in ([p for p in plans if p.blas_threads == 1], [p for p in plans if p.blas_threads > 1]):
+        for _ in range(rounds):
+            for plan in group:
+                start, used, own = time.perf_counter(), time.process_time(), time.thread_time()
+                for _ in range(steps):
+                    parallel._run(x, y, plan)
+                wall[plan].append((time.perf_counter() - start) / steps)
+                cpu[plan].append((time.process_time() - used) / steps)
+                caller[plan].append((time.thread_time() - own) / steps)
+    return {
+        plan: (statistics.median(wall[plan]), statistics.median(cpu[plan]), statistics.median(caller[plan]))
+        for plan in plans
+    }
 
 
 def main() -> None:
@@ -61,11 +75,14 @@ def main() -> None:
     with threadpool_limits(limits=1), np.errstate(all="ignore"):
         for name in args.workloads:
             costs = plan_costs(name, args.threads, args.rounds)
-            one = next(iter(costs.values()))[0]
+            one = next(iter(costs.values()))
             load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
             print(f"{name} (load {load}):")
-            for plan, (wall, cpu) in costs.items():
-                print(f"  {plan.describe():28} {wall * 1e3:9.3f} ms ({one / wall:.2f}x)  CPU {cpu * 1e3:9.3f} ms")
+            for plan, (wall, cpu, caller) in costs.items():
+                print(
+                    f"  {plan.describe():28} {wall * 1e3:9.3f} ms ({one[0] / wall:.2f}x)  CPU {cpu * 1e3:9.3f} ms"
+                    f"  calling thread {caller * 1e3:9.3f} ms (bound {one[2] / caller:.2f}x)"
+                )
 
 
 if __name__ == "__main__":

@@ -239,3 +239,19 @@ def test_a_step_with_threads_in_the_products_cuts_the_large_ones(monkeypatch) ->
     assert (128, 256) in cuts and (784, 256) in cuts  # the first layer's forward and weight gradient
     assert all(layer.products is None for layer in net.layers)  # only while the step runs
     assert current_blas_threads() == 1
+
+
+def test_plans_with_blas_threads_are_timed_after_every_other(monkeypatch) -> None:
+    """OpenBLAS's threads spin after a product on them: no other plan is timed in their wake."""
+    seen = choosing(monkeypatch, ONE_THREAD)
+    net = build(2)
+    parallel: DataParallel = net._parallel
+    order: list[StepPlan] = []
+    inner = parallel._run
+    monkeypatch.setattr(parallel, "_run", lambda x, y, plan: order.append(plan) or inner(x, y, plan))
+    train(net, 1)
+    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS}
+    *calibration, step = order  # the calibration's steps, then the step by the chosen plan
+    assert step == ONE_THREAD
+    assert set(calibration[calibration.index(BLAS_PLAN) :]) == {BLAS_PLAN}
+    assert all(len(times) == step_plan.MAX_ROUNDS for times in seen[0].values())

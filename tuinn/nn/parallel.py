@@ -71,6 +71,8 @@ class Replicable(Protocol):
 WATCH_STEPS = 4
 #: seconds on one thread after a plan fell back, before it is measured again
 RECHECK_SECONDS = 30.0
+#: how long OpenBLAS's idle threads spin on after a product on them (measured: under 0.1 s)
+BLAS_SPIN_SECONDS = 0.15
 
 
 def available_cores() -> int:
@@ -185,21 +187,41 @@ class DataParallel:
         One timed round at least, however slow the step: a warm-up round is no measure (the
         first split makes the workers' replicas, and the plans after it find them made).
 
+        Plans with BLAS threads are timed after all the others, in rounds of their own:
+        OpenBLAS's threads spin for up to ~0.1 s after a product, on the core the other plans'
+        workers need (a step with its products cut just after two BLAS-thread steps took
+        2.6-7.2 ms of CPU, 1.5-1.8 ms half a second later; interleaved, every split and cut
+        was timed in that state and lost to one thread or to BLAS threads). The calibration then
+        waits `BLAS_SPIN_SECONDS`, so that the chosen plan's first steps (which the watch compares
+        with one thread's time) do not run beside them either.
+
         The network's random stream is put back afterwards, so that a dropout mask does not
         depend on whether a calibration ran.
         """
         state = self.network.rng.bit_generator.state
         try:
-            warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, threads, buffers
-            rounds = max(1, step_plan.rounds_within_budget(2 * warm_up))
-            seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
-            for _ in range(rounds):
-                for plan in plans:
-                    self._run(x, y, plan)  # a layer keeps one batch size's buffers: settle them, untimed
-                    seconds[plan].append(self._timed(x, y, plan))
+            seconds: dict[StepPlan, list[float]] = {}
+            quiet = [plan for plan in plans if plan.blas_threads == 1]
+            spinning = [plan for plan in plans if plan.blas_threads > 1]
+            for group in (quiet, spinning):
+                if group:
+                    seconds |= self._rounds(x, y, group, len(group) / len(plans))
+            if spinning:  # the chosen plan's first steps, and the watch on them, without the spinning threads
+                time.sleep(BLAS_SPIN_SECONDS)
             return seconds
         finally:
             self.network.rng.bit_generator.state = state
+
+    def _rounds(self, x: Array, y: Array, plans: list[StepPlan], share: float) -> dict[StepPlan, list[float]]:
+        """Each plan's timed steps over as many interleaved rounds as fit `share` of the calibration's budget."""
+        warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, threads, buffers
+        rounds = max(1, step_plan.rounds_within_budget(2 * warm_up / share))
+        seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
+        for _ in range(rounds):
+            for plan in plans:
+                self._run(x, y, plan)  # a layer keeps one batch size's buffers: settle them, untimed
+                seconds[plan].append(self._timed(x, y, plan))
+        return seconds
 
     def _timed(self, x: Array, y: Array, plan: StepPlan) -> float:
         start = time.perf_counter()

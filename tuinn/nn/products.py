@@ -6,10 +6,10 @@ than columns) or of columns, the caller computes the first block and the crew's 
 the others, each with BLAS at one thread (NumPy releases the GIL inside a product).
 Unlike OpenBLAS's own threads, which spin and wait for each other at every product (and
 ran 30× slower than one thread when another process took a core), these sleep on a lock
-between products: on a loaded machine (load 5.7 on 2 vCPUs) the MLP's step ran 2.1× its
-one-thread wall time with its products cut, 0.14× with 2 BLAS threads. Each handoff wakes
-a thread, which costs tens of µs of CPU on the benchmark's VM: only products of at least
-`MIN_SPLIT_MULT_ADDS` are cut.
+between products: on a loaded machine (load 5.7–9.2 on 2 vCPUs, `bench/plan_costs.py`) the
+MLP's step ran at 0.53–2.1× one thread's speed with its products cut, 0.02–0.14× with 2
+BLAS threads. Each handoff wakes a thread, which costs tens of µs of CPU on the benchmark's
+VM under load: only products of at least `MIN_SPLIT_MULT_ADDS` are cut.
 
 Results. Every element of the output is the same dot product as in the whole product,
 but BLAS may block a smaller product's sums otherwise: a cut product equalled the whole
