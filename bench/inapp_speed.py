@@ -38,15 +38,15 @@ def main_thread_cpu(pid: int) -> float:
 
 def in_app_rate(
     tuinn: str, preset: str, seconds: float, env: dict[str, str], size: tuple[int, int]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """The median samples/s the app's status panel shows over `seconds` of training flat out (NaN: none shown),
-    and the share of a core its event loop used meanwhile."""
+    the share of a core its event loop used meanwhile, and its frames a second."""
     app = start_training(tuinn, preset, env, size, ["--threads", str(THREADS)])
     try:
         mark, cpu, wall = len(app.chunks), main_thread_cpu(app.pid), time.monotonic()
-        app.pump(seconds)
+        frames = app.rate(seconds)[2]
         share = (main_thread_cpu(app.pid) - cpu) / (time.monotonic() - wall)
-        return statistics.median(app.shown_samples_per_sec(mark) or [float("nan")]), share
+        return statistics.median(app.shown_samples_per_sec(mark) or [float("nan")]), share, frames
     finally:
         app.quit()
 
@@ -56,15 +56,16 @@ def compare(tuinn: str, preset: str, seconds: float, rounds: int, env: dict[str,
     ratios = []
     for round_ in range(rounds):
         if round_ % 2 == 0:
-            app, screen = in_app_rate(tuinn, preset, seconds, env, size)
+            app, screen, fps = in_app_rate(tuinn, preset, seconds, env, size)
             alone = headless_rate(preset, seconds, env, THREADS)
         else:
             alone = headless_rate(preset, seconds, env, THREADS)
-            app, screen = in_app_rate(tuinn, preset, seconds, env, size)
+            app, screen, fps = in_app_rate(tuinn, preset, seconds, env, size)
         ratios.append(app / alone)
         print(
             f"  round {round_ + 1}: in the app {app:,.0f} samples/s, headless {alone:,.0f} (ratio {ratios[-1]:.2f}); "
-            f"the app's event loop used {screen:.0%} of a core"
+            f"the app's event loop used {screen:.0%} of a core at {fps:.1f} frames/s "
+            f"({1e3 * screen / max(fps, 1e-9):.0f} ms of CPU a frame)"
         )
     median = statistics.median(ratios)
     print(f"{preset}: in-app / headless at {THREADS} thread, median of {rounds}: {median:.2f}", flush=True)
