@@ -4,7 +4,10 @@ Each round runs the preset headless (a Trainer stepping in its own process) and 
 (`tuinn --preset NAME --threads 1` on a real pty, 120x40 unless told, `s` pressed to lift the
 watching pace, its status panel's samples/s read), for the same seconds after a second of
 warm-up, in alternating order; the ratio is in-app / headless per round, and their median.
-Alternation keeps a busy machine's swings out of the ratio as far as it can. Not a test:
+Alternation keeps a busy machine's swings out of the ratio as far as it can. Each round also
+says what share of a core the app's event loop (its main thread: frames, keys) used while
+training: Python-bound training loses about that share to it (they share one interpreter
+lock), whatever else runs on the machine. Not a test:
 
     python bench/inapp_speed.py [--presets xor spiral] [--seconds 5] [--rounds 3] [--size 120x40] [--tree DIR]
 """
@@ -12,8 +15,10 @@ Alternation keeps a busy machine's swings out of the ratio as far as it can. Not
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/: the pty driver of tui_wire.py
@@ -25,13 +30,23 @@ from tuinn.config.run_config import preset_names  # noqa: E402
 THREADS = 1  # the training threads of both, as the app has on a 2-core machine
 
 
-def in_app_rate(tuinn: str, preset: str, seconds: float, env: dict[str, str], size: tuple[int, int]) -> float:
-    """The median samples/s the app's status panel shows over `seconds` of training flat out (NaN: none shown)."""
+def main_thread_cpu(pid: int) -> float:
+    """CPU seconds the main thread of process `pid` has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def in_app_rate(
+    tuinn: str, preset: str, seconds: float, env: dict[str, str], size: tuple[int, int]
+) -> tuple[float, float, float]:
+    """The median samples/s the app's status panel shows over `seconds` of training flat out (NaN: none shown),
+    the share of a core its event loop used meanwhile, and its frames a second."""
     app = start_training(tuinn, preset, env, size, ["--threads", str(THREADS)])
     try:
-        mark = len(app.chunks)
-        app.pump(seconds)
-        return statistics.median(app.shown_samples_per_sec(mark) or [float("nan")])
+        mark, cpu, wall = len(app.chunks), main_thread_cpu(app.pid), time.monotonic()
+        frames = app.rate(seconds)[2]
+        share = (main_thread_cpu(app.pid) - cpu) / (time.monotonic() - wall)
+        return statistics.median(app.shown_samples_per_sec(mark) or [float("nan")]), share, frames
     finally:
         app.quit()
 
@@ -41,13 +56,17 @@ def compare(tuinn: str, preset: str, seconds: float, rounds: int, env: dict[str,
     ratios = []
     for round_ in range(rounds):
         if round_ % 2 == 0:
-            app = in_app_rate(tuinn, preset, seconds, env, size)
+            app, screen, fps = in_app_rate(tuinn, preset, seconds, env, size)
             alone = headless_rate(preset, seconds, env, THREADS)
         else:
             alone = headless_rate(preset, seconds, env, THREADS)
-            app = in_app_rate(tuinn, preset, seconds, env, size)
+            app, screen, fps = in_app_rate(tuinn, preset, seconds, env, size)
         ratios.append(app / alone)
-        print(f"  round {round_ + 1}: in the app {app:,.0f} samples/s, headless {alone:,.0f} (ratio {ratios[-1]:.2f})")
+        print(
+            f"  round {round_ + 1}: in the app {app:,.0f} samples/s, headless {alone:,.0f} (ratio {ratios[-1]:.2f}); "
+            f"the app's event loop used {screen:.0%} of a core at {fps:.1f} frames/s "
+            f"({1e3 * screen / max(fps, 1e-9):.0f} ms of CPU a frame)"
+        )
     median = statistics.median(ratios)
     print(f"{preset}: in-app / headless at {THREADS} thread, median of {rounds}: {median:.2f}", flush=True)
     return median

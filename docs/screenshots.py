@@ -21,6 +21,7 @@ from tests.tui.tui_support import StepSource  # noqa: E402
 
 WIDE, SMALL, HUGE = (120, 40), (80, 24), (200, 60)
 MIDDLE = (100, 30)  # between the tabs of 80x24 and the one screen of 120x40
+SETTLE_PAUSES = 3  # on a busy machine one pause can leave the footer's keys undrawn
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,12 @@ LAB_EDITS = (
 )
 
 
+async def settle(pilot) -> None:
+    """Let the app finish what the last Snapshot started (a recompose, the footer's keys) before the picture."""
+    for _ in range(SETTLE_PAUSES):
+        await pilot.pause()
+
+
 async def screenshot(shot: Shot, out: Path) -> None:
     """Take `shot` and save the screen to `out`."""
     trainer = Trainer(load_preset(shot.preset), stop_at_target=False)
@@ -77,7 +84,7 @@ async def screenshot(shot: Shot, out: Path) -> None:
         await pilot.press(*shot.keys)
         source.advance(shot.steps_after)
         await pilot.press(*shot.keys_after)
-        await pilot.pause()
+        await settle(pilot)
         app.save_screenshot(str(out))
 
 
@@ -91,7 +98,7 @@ async def lab_screenshot(out: Path) -> None:
         for edit in LAB_EDITS:
             app.send(edit)
             source.advance(400)
-        await pilot.pause()
+        await settle(pilot)
         app.save_screenshot(str(out))
 
 
@@ -111,7 +118,7 @@ async def baseline_screenshot(size: tuple[int, int], keys: tuple[str, ...], out:
         app.clear_notifications()
         await pilot.pause()
         await pilot.press(*keys)
-        await pilot.pause()
+        await settle(pilot)
         app.save_screenshot(str(out))
 
 

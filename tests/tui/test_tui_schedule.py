@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tui_support import SMALL, WIDE, panel_text, reveal, screen_text, step_app
+from tui_support import SMALL, WIDE, loss_text, panel_text, reveal, screen_text, step_app
 
 from tuinn.config import load_preset
 from tuinn.config.settings import with_settings
@@ -31,6 +31,13 @@ def loss_rows(app: TuinnApp) -> dict[str, str]:
     """The loss panel's rows by label (the first LABEL cells hold the label and the value)."""
     lines = [strip.text for strip in app.query_one(LossPanel)._lines]
     return {line[:11].strip(): line for line in lines if line[:11].strip()}
+
+
+def lr_row(app: TuinnApp) -> bool:
+    """Whether the panel drawing the loss (the sparklines, or the chart when tall) has an lr row."""
+    if app.query(ChartPanel):
+        return any(strip.text.split()[:1] == ["lr"] for strip in app.query_one(ChartPanel)._lines)
+    return "lr" in loss_rows(app)
 
 
 def lr_shown(app: TuinnApp) -> tuple[str, str, str, str]:
@@ -81,13 +88,13 @@ async def test_a_constant_lr_takes_no_row_until_it_is_changed() -> None:
     async with app.run_test(size=SMALL) as pilot:
         app.source.advance(20)
         await pilot.pause()
-        await reveal(app, pilot, LossPanel)
-        assert "train loss" in loss_rows(app)
-        assert "lr" not in loss_rows(app)
+        await reveal(app, pilot, ChartPanel if app.query(ChartPanel) else LossPanel)  # the Loss tab: a chart
+        assert "train" in loss_text(app)
+        assert not lr_row(app)
         await pilot.press("minus")
         app.source.advance(5)
         await pilot.pause()
-        assert "lr" in loss_rows(app)
+        assert lr_row(app)
         await pilot.press("q")
 
 

@@ -253,11 +253,12 @@ class TrainingThread:
 
     def publish(self, answer: bool = False) -> None:
         """Take a Snapshot now and hand it to readers; `answer`: it answers a command (the screen draws it first)."""
-        self.latest = self.snapshot()
-        if self.await_screen:  # (before the screen hears of it: it may draw it at once)
+        snapshot = self.snapshot()
+        if self.await_screen:  # (before the screen can see it: it may draw it, and say so, at once)
             now = self._clock()
             self._unseen = now
-            self._answer = (self.latest, now + ANSWER_WAIT) if answer else None
+            self._answer = (snapshot, now + ANSWER_WAIT) if answer else None
+        self.latest = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(self.latest)
 
