@@ -75,8 +75,8 @@ class GradientsPanel(Panel):
         label = max((len(n) for n in names), default=0) + 1
         lines = len(names) + 2
         g = snapshot.selected_grad
-        matrix = 0 if g is None else min(WANT_MATRIX_LINES, 2 + 2 * g.shape[0])  # (zoomed no more than 4 times)
-        tall = len(names) * MAX_ROW_LINES + 3 + matrix
+        matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * WANT_MATRIX_LINES, label + MIN_EPOCHS).shape[0] // 2)
+        tall = len(names) * MAX_ROW_LINES + 3 + matrix  # (the matrix as the least width draws it: no band when wider)
         return Need.content(label + MIN_EPOCHS, lines, label + WANT_EPOCHS, tall)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
