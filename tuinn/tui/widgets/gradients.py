@@ -42,13 +42,15 @@ WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
 
 
 def history_repeat(s: Snapshot, width: int, height: int) -> int:
-    """Lines each layer's row of the history takes: one, or more where the matrix leaves rows (a tall panel)."""
+    """Lines each layer's row of the history takes: one, or more where the matrix leaves rows (a tall panel); the
+    matrix (at its least, under the legend) keeps its rows while the rows still get two lines each."""
     layers = len(s.grad_history_layers)
     if not layers:
         return 1
     g = s.selected_grad
     matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * height, width).shape[0] // 2)
-    return max(1, min(MAX_ROW_LINES, (height - 2 - matrix) // layers))
+    beside = (height - 2 - 1 - max(matrix, MIN_MATRIX_LINES)) // layers if matrix else 0  # with the legend, whole
+    return max(1, min(MAX_ROW_LINES, beside if beside >= 2 else (height - 2 - matrix) // layers))
 
 
 MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells
