@@ -10,6 +10,7 @@ drawn: the panel's own background shows there.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -130,7 +131,7 @@ class Palette:
         self.colours = colours
         self.ansi = ansi
         self._in_256: Palette | None = None
-        self._cells: list[tuple[str, Style | None]] | None = None
+        self._cells: list[Segment] | None = None
 
     def __len__(self) -> int:
         return len(self.colours)
@@ -144,11 +145,11 @@ class Palette:
             return _rgb_colour(self.rgb(index))
         return Color.from_ansi(NO_DATA_ANSI if index == NO_DATA else self.ansi[index])
 
-    def cells(self) -> list[tuple[str, Style | None]]:
-        """The glyph and style of every half-block cell, at `cell_code(upper, lower)`: made once per palette."""
+    def cells(self) -> list[Segment]:
+        """The segment of every half-block cell, at `cell_code(upper, lower)`: made once per palette."""
         if self._cells is None:
             levels = range(NO_DATA, len(self))
-            self._cells = [self._cell(upper, lower) for upper in levels for lower in levels]
+            self._cells = [Segment(*self._cell(upper, lower)) for upper in levels for lower in levels]
         return self._cells
 
     def cell_code(self, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
@@ -223,14 +224,22 @@ class Scale:
         return levels // 2 if self.centred else 0
 
     def indices(self, values: np.ndarray, levels: int) -> np.ndarray:
-        v = np.asarray(values, dtype=float)
-        if self.hi == self.lo:
-            idx = np.full(v.shape, self.neutral(levels))
-        else:
-            idx = np.floor((v - self.lo) / (self.hi - self.lo) * levels)
-            idx = np.clip(np.nan_to_num(idx, nan=NO_DATA), 0, levels - 1).astype(int)
-        idx[np.isnan(v)] = NO_DATA
-        return idx
+        indices: np.ndarray = stack_indices(np.asarray(values)[None], [self], levels)[0]
+        return indices
+
+
+def stack_indices(values: np.ndarray, scales: Sequence[Scale], levels: int) -> np.ndarray:
+    """Palette indices of a stack of arrays (along the first axis), each on its own scale, in one NumPy pass."""
+    v = np.asarray(values, dtype=float)
+    shape = (len(scales),) + (1,) * (v.ndim - 1)
+    lo = np.array([s.lo for s in scales]).reshape(shape)
+    hi = np.array([s.hi for s in scales]).reshape(shape)
+    flat = hi == lo  # no range: the scale's neutral level
+    idx = np.floor((v - lo) / np.where(flat, 1.0, hi - lo) * levels)
+    idx = np.clip(np.nan_to_num(idx, nan=NO_DATA), 0, levels - 1).astype(int)
+    idx = np.where(flat, np.array([s.neutral(levels) for s in scales]).reshape(shape), idx)
+    idx[np.isnan(v)] = NO_DATA
+    return idx
 
 
 def nice_ceil(x: float) -> float:
@@ -327,22 +336,48 @@ def half_block_strips(
     if len(indices) % 2:
         indices = np.vstack([indices, np.full((1, indices.shape[1]), NO_DATA)])
     codes = palette.cell_code(indices[0::2], indices[1::2])
-    overlays = list((marks or {}).values())
-    for i, (row, col) in enumerate(marks or {}):
-        codes[row, col] = -1 - i
-    cells = palette.cells()
+    marked = marks or {}
+    for i, (row, col) in enumerate(marked):
+        codes[row, col] = -1 - i  # from the end of the cells: the marks, last first
+    cells = palette.cells() + [Segment(*mark) for mark in reversed(marked.values())]
     width = codes.shape[1]
-    starts = np.diff(codes, axis=1) != 0  # where a run of equal cells ends, line by line
-    strips = []
-    for line, ends in zip(codes.tolist(), starts):
-        bounds = [0, *(np.flatnonzero(ends) + 1).tolist(), width]
+    return [Strip(segments, width) for segments in code_segments(codes, cells)]
+
+
+def tile_segments(pixels: np.ndarray, palette: Palette) -> list[list[list[Segment]]]:
+    """The segments of each line of each of a stack of (pixel rows × columns) pictures, drawn as half_block_strips
+    draws one, in one pass (no Strip made: the lines are pieces of longer ones)."""
+    count, rows, columns = pixels.shape
+    if rows % 2:
+        pixels = np.concatenate([pixels, np.full((count, 1, columns), NO_DATA)], axis=1)
+    lines = len(pixels[0]) // 2
+    codes = palette.cell_code(pixels[:, 0::2], pixels[:, 1::2]).reshape(count * lines, columns)
+    segments = code_segments(codes, palette.cells())
+    return [segments[i * lines : (i + 1) * lines] for i in range(count)]
+
+
+def code_segments(codes: np.ndarray, cells: list[Segment]) -> list[list[Segment]]:
+    """A line's segments per row of cell codes (indices into `cells`), one segment per run of equal codes."""
+    width = codes.shape[1]
+    lines = []
+    for line, starts in zip(codes.tolist(), run_starts(codes)):
         segments = []
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            code = line[a]
-            text, style = overlays[-1 - code] if code < 0 else cells[code]
-            segments.append(Segment(text * (b - a), style))
-        strips.append(Strip(segments, width))
-    return strips
+        a = 0
+        for b in [*starts, width]:
+            cell = cells[line[a]]
+            segments.append(cell if b - a == 1 else Segment(cell.text * (b - a), cell.style))
+            a = b
+        lines.append(segments)
+    return lines
+
+
+def run_starts(codes: np.ndarray) -> list[list[int]]:
+    """For each row of `codes`, the columns where a run of equal codes begins (the first column left out)."""
+    starts: list[list[int]] = [[] for _ in range(len(codes))]
+    rows, columns = np.nonzero(np.diff(codes, axis=1))
+    for row, column in zip(rows.tolist(), (columns + 1).tolist()):
+        starts[row].append(column)
+    return starts
 
 
 def heatmap_strips(values: np.ndarray, scale: Scale, palette: Palette) -> list[Strip]:
