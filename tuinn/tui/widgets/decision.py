@@ -32,6 +32,7 @@ from tuinn.tui.widgets.heatmap import (
 from tuinn.tui.widgets.panel import Panel
 
 TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
+POINT_GLYPHS = (TRAIN_POINT, VAL_POINT, WRONG_POINT)  # by what a point is: trained on, validation, misclassified
 SMALL_SET = 16  # data sets with at most this many points get marks three cells wide (XOR's four corners)
 Y_AXIS = 6  # cells for the y tick labels
 MIN_PICTURE = (20, 10)  # cells of the picture at the least: columns, lines
@@ -180,21 +181,23 @@ class DecisionPanel(Panel):
         cols = np.clip(((d.points[:, 0] - x0) / (x1 - x0) * size).astype(int), 0, size - 1)
         rows = np.clip(((y1 - d.points[:, 1]) / (y1 - y0) * size).astype(int), 0, size - 1)
         wide = len(d.points) <= SMALL_SET and size >= 12
-        colours = self._label_colours(s, d)
+        styles = self._point_styles(s, d)
+        right, validation = np.asarray(d.correct, dtype=bool), np.asarray(d.is_val, dtype=bool)
+        glyphs = np.where(right, np.where(validation, 1, 0), 2).tolist()
+        lines, columns = (rows // 2).tolist(), cols.tolist()
         marks: dict[tuple[int, int], Mark] = {}
         for i in np.flatnonzero(keep).tolist():
-            glyph = WRONG_POINT if not d.correct[i] else VAL_POINT if d.is_val[i] else TRAIN_POINT
-            style = point_style(colours[i])
-            row, col = int(rows[i]) // 2, int(cols[i])
+            style, row, col = styles[i], lines[i], columns[i]
             if wide:
                 for dc in (-1, 1):
                     if 0 <= col + dc < size:
                         marks[row, col + dc] = (" ", style)
-            marks[row, col] = (glyph, style)
+            marks[row, col] = (POINT_GLYPHS[glyphs[i]], style)
         return marks
 
-    def _label_colours(self, s: Snapshot, d: DecisionSurface) -> list[Color]:
-        """Each point's colour: its class's colour (the end of the ramp for two classes), or its value on the scale."""
+    def _point_styles(self, s: Snapshot, d: DecisionSurface) -> list[Style]:
+        """Each point's style, in its colour: its class's colour (the end of the ramp for two classes), or its value on
+        the scale."""
         labels = np.asarray(d.labels, dtype=float)
         if is_multiclass(d):
             palette = self.ramp(CLASSES)
@@ -205,8 +208,8 @@ class DecisionPanel(Panel):
                 indices = np.where(labels != 0, len(palette) - 1, 0)
             else:
                 indices = Scale(*d.value_range).indices(labels, len(palette))
-        colours = {int(i): palette.colour(int(i)) for i in np.unique(indices)}
-        return [colours[i] for i in indices.tolist()]
+        styles = {int(i): point_style(palette.colour(int(i))) for i in np.unique(indices)}
+        return [styles[i] for i in indices.tolist()]
 
     def _with_axes(self, d: DecisionSurface, picture: list[Strip], size: int) -> list[Strip]:
         """The picture with y tick values on its left and x tick values under it."""

@@ -357,18 +357,28 @@ def tile_segments(pixels: np.ndarray, palette: Palette) -> list[list[list[Segmen
 
 
 def code_segments(codes: np.ndarray, cells: list[Segment]) -> list[list[Segment]]:
-    """A line's segments per row of cell codes (indices into `cells`), one segment per run of equal codes."""
-    width = codes.shape[1]
-    lines = []
-    for line, starts in zip(codes.tolist(), run_starts(codes)):
-        segments = []
-        a = 0
-        for b in [*starts, width]:
-            cell = cells[line[a]]
-            segments.append(cell if b - a == 1 else Segment(cell.text * (b - a), cell.style))
-            a = b
-        lines.append(segments)
-    return lines
+    """A line's segments per row of cell codes (indices into `cells`), one segment per run of equal codes.
+
+    The runs are found with NumPy and each distinct (code, length) is made into a segment once.
+    """
+    rows, width = codes.shape
+    if not rows or not width:
+        return [[] for _ in range(rows)]
+    begins = np.ones(codes.shape, dtype=bool)
+    begins[:, 1:] = codes[:, 1:] != codes[:, :-1]
+    row, column = np.nonzero(begins)  # every run, line by line, left to right
+    last = np.append(row[1:] != row[:-1], True)  # the last run of its line
+    lengths = np.where(last, width, np.append(column[1:], width)) - column
+    keys = codes[row, column] * (width + 1) + lengths  # a run's code and length in one number
+    distinct, which = np.unique(keys, return_inverse=True)
+    made = []
+    for key in distinct.tolist():
+        code, length = divmod(key, width + 1)
+        cell = cells[code]
+        made.append(cell if length == 1 else Segment(cell.text * length, cell.style))
+    runs = [made[i] for i in which.tolist()]
+    ends = np.cumsum(np.bincount(row, minlength=rows)).tolist()
+    return [runs[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def run_starts(codes: np.ndarray) -> list[list[int]]:
@@ -413,13 +423,21 @@ def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str | None = Non
 
     A scale with no range (every value 0) is said in words, beside the neutral colour its cells are drawn in.
     """
-    if scale.lo == scale.hi:
-        neutral = palette.colour(scale.neutral(len(palette)))
-        return Strip([Segment("  ", Style(bgcolor=neutral)), Segment(f" all {format(scale.hi, 'g')}")]).simplify()
-    lo, hi = (fmt.format(scale.lo), fmt.format(scale.hi)) if fmt else range_labels(scale.lo, scale.hi)
-    bar = max(2, min(len(palette), width - len(lo) - len(hi) - 2))  # the numbers whole, the bar what room is left
+    ends = float.hex(scale.lo), float.hex(scale.hi)  # exact, and -0.0 apart from 0.0
+    return _colour_bar(*ends, scale.neutral(len(palette)), palette, width, fmt)
+
+
+@lru_cache(maxsize=256)
+def _colour_bar(low_end: str, high_end: str, neutral: int, palette: Palette, width: int, fmt: str | None) -> Strip:
+    """The colour bar of a scale between two ends (float.hex): made once, as it stays the same for frames on end."""
+    lo, hi = float.fromhex(low_end), float.fromhex(high_end)
+    if lo == hi:
+        colour = palette.colour(neutral)
+        return Strip([Segment("  ", Style(bgcolor=colour)), Segment(f" all {format(hi, 'g')}")]).simplify()
+    low, high = (fmt.format(lo), fmt.format(hi)) if fmt else range_labels(lo, hi)
+    bar = max(2, min(len(palette), width - len(low) - len(high) - 2))  # the numbers whole, the bar what room is left
     levels = np.linspace(0, len(palette) - 1, bar).round().astype(int)
-    segments = [Segment(lo + " ")]
+    segments = [Segment(low + " ")]
     segments += [Segment(" ", Style(bgcolor=palette.colour(int(i)))) for i in levels]
-    segments.append(Segment(" " + hi))
+    segments.append(Segment(" " + high))
     return Strip(segments).simplify()
