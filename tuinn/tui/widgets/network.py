@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rich.segment import Segment
@@ -106,6 +107,7 @@ class NetworkView(Panel):
         self._before: tuple[NeuronLayer, ...] = ()
         self._before_step: int | None = None
         self._tiles: dict[tuple[object, ...], list[list[Segment]]] = {}
+        self._rows: list[Row] = []  # the lines of links and nodes last drawn
 
     @property
     def ascii(self) -> bool:
@@ -194,23 +196,23 @@ class NetworkView(Panel):
         plan = self.plan = layout(tuple(layer.units for layer in layers), width, room, label_width, self.selected)
         self.table, thinned = choose_links(layers, plan, self.selected)
         self.raster = raster_links(self.table, plan, width, room)
-        styles = [
-            Style(color=self.ramp(LINK_PALETTES[sign]).colour(shade))
-            for sign in (-1, 0, 1)
-            for shade in range(len(SHADES))
-        ]
+        styles = link_styles(self.terminal.colour_system)
         shades = link_shades(self.table, self.selected is not None)
-        link_styles = np.append((self.table.sign + 1) * len(SHADES) + shades, -1)
+        owner_styles = np.append((self.table.sign + 1) * len(SHADES) + shades, -1)
         overlays: list[list[Piece]] = [[] for _ in range(room)]
         self._place_headings(layers, plan, width, overlays)
         self._place_nodes(layers, names, plan, overlays)
-        cell_styles = link_styles[self.raster.owner]
-        drawn = [
-            _compose(LinkLine(text, codes, starts, styles), pieces, width)
-            for text, codes, starts, pieces in zip(
-                self._link_text(self.raster), cell_styles.tolist(), run_starts(cell_styles), overlays
-            )
-        ]
+        cell_styles = owner_styles[self.raster.owner]
+        before, self._rows = self._rows, []
+        for y, (text, codes, starts, pieces) in enumerate(
+            zip(self._link_text(self.raster), cell_styles.tolist(), run_starts(cell_styles), overlays)
+        ):
+            pieces.sort(key=lambda p: p[0])
+            row = before[y] if y < len(before) else None
+            if row is None or not row.shows(text, codes, styles, pieces):
+                row = Row(text, codes, styles, pieces, _compose(LinkLine(text, codes, starts, styles), pieces, width))
+            self._rows.append(row)
+        drawn = [row.strip for row in self._rows]
         footer[-1] = self.text_lines([self._note(snapshot, plan, thinned)], width)[0]
         return drawn + [line.adjust_cell_length(width) for line in footer]
 
@@ -306,24 +308,8 @@ class NetworkView(Panel):
             head, changes = [Text("select a unit (, . or a click) to see its equation", "dim")], [Text("")]
         # the changes and the legend only where they leave room for every unit at the smallest side
         roomy = height >= FULL_FOOTER and height - 4 - HEADING >= max(layer.units for layer in layers) * MIN_SIDE // 2
-        texts = head + (changes + [self._legend()] if roomy else [])
+        texts = head + (changes + [legend(self.ascii, self.terminal.colour_system)] if roomy else [])
         return self.text_lines(texts, width) + [Strip.blank(width)]  # the last line: the note, written in build
-
-    def _legend(self) -> Text:
-        """The link glyphs: colour by sign, then one sample per magnitude class with its |w| bound."""
-        ascii = self.ascii
-
-        def sample(sign: int, magnitude: int) -> tuple[str, Style]:
-            glyph = ascii_glyph(magnitude, 0.0) if ascii else chr(BRAILLE + (0x36 if magnitude >= THICK else 0x12))
-            if not ascii and magnitude == 0:
-                glyph = chr(BRAILLE + 0x02)
-            return glyph * 2, Style(color=self.ramp(LINK_PALETTES[sign]).colour(magnitude + 1))
-
-        parts: list[tuple[str, Style] | str] = ["weight ", sample(-1, THICK), " < 0  ", sample(1, THICK), " > 0   |w| "]
-        bounds = [f"<{b:g}" for b in MAGNITUDE_BOUNDS] + [f">={MAGNITUDE_BOUNDS[-1]:g}"]
-        for magnitude in range(CLASSES):
-            parts += [sample(1, magnitude), bounds[magnitude] + " "]
-        return Text.assemble(*parts, style="dim")
 
     def _note(self, snapshot: Snapshot, plan: Layout, thinned: bool) -> Text:
         """What is drawn: every link or each unit's strongest, and the units and layers left out."""
@@ -347,6 +333,51 @@ class NetworkView(Panel):
         return Text(("; " if self.ascii else " · ").join(parts + [", . select"]), "dim")
 
 
+@lru_cache(maxsize=8)
+def link_styles(colour_system: str | None) -> tuple[Style, ...]:
+    """The style of each sign's shades (index (sign + 1) * len(SHADES) + shade), made once per colour system."""
+    return tuple(
+        Style(color=LINK_PALETTES[sign].at(colour_system).colour(shade))
+        for sign in (-1, 0, 1)
+        for shade in range(len(SHADES))
+    )
+
+
+@lru_cache(maxsize=8)
+def legend(ascii: bool, colour_system: str | None) -> Text:
+    """The link glyphs: colour by sign, then one sample per magnitude class with its |w| bound (made once)."""
+
+    def sample(sign: int, magnitude: int) -> tuple[str, Style]:
+        glyph = ascii_glyph(magnitude, 0.0) if ascii else chr(BRAILLE + (0x36 if magnitude >= THICK else 0x12))
+        if not ascii and magnitude == 0:
+            glyph = chr(BRAILLE + 0x02)
+        return glyph * 2, Style(color=LINK_PALETTES[sign].at(colour_system).colour(magnitude + 1))
+
+    parts: list[tuple[str, Style] | str] = ["weight ", sample(-1, THICK), " < 0  ", sample(1, THICK), " > 0   |w| "]
+    bounds = [f"<{b:g}" for b in MAGNITUDE_BOUNDS] + [f">={MAGNITUDE_BOUNDS[-1]:g}"]
+    for magnitude in range(CLASSES):
+        parts += [sample(1, magnitude), bounds[magnitude] + " "]
+    return Text.assemble(*parts, style="dim")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A drawn line of the view and what it shows: reused while the links and the pieces over them stay the same."""
+
+    text: str
+    codes: list[int]
+    styles: tuple[Style, ...]
+    pieces: list[Piece]
+    strip: Strip
+
+    def shows(self, text: str, codes: list[int], styles: tuple[Style, ...], pieces: list[Piece]) -> bool:
+        """Whether this line shows links `text` in `codes` of `styles` under `pieces` (the very same pieces)."""
+        same_pieces = len(self.pieces) == len(pieces) and all(
+            a[0] == b[0] and a[1] is b[1] for a, b in zip(self.pieces, pieces)
+        )
+        return same_pieces and self.styles is styles and self.text == text and self.codes == codes
+
+
 @dataclass(frozen=True)
 class LinkLine:
     """One line of the link layer: its text, each cell's style (an index into `styles`, -1: none), where runs begin."""
@@ -354,7 +385,7 @@ class LinkLine:
     text: str
     codes: list[int]
     starts: list[int]
-    styles: list[Style]
+    styles: tuple[Style, ...]
 
     def runs(self, a: int, b: int) -> list[Segment]:
         """Cells a to b, one segment per run of cells of the same style."""
@@ -375,7 +406,7 @@ def _compose(links: LinkLine, pieces: list[Piece], width: int) -> Strip:
     """A line of links with each piece drawn over it."""
     segments: list[Segment] = []
     at = 0
-    for x, part, cells in sorted(pieces, key=lambda p: p[0]):
+    for x, part, cells in pieces:  # left to right
         if x < at:
             continue
         segments += links.runs(at, x)

@@ -224,6 +224,14 @@ class Panel(Widget):
         for text in texts:
             key = (text.plain, tuple(text.spans), text.style, width)
             if key not in self._text_cache:
-                self._text_cache[key] = self.rich_lines(text, width)[0]
+                self._text_cache[key] = self.text_line(text, width)
             strips.append(self._text_cache[key])
         return strips
+
+    def text_line(self, text: Text, width: int) -> Strip:
+        """One line of `text` cut to `width` cells: rendered as it is when it fits (as Rich would lay it out)."""
+        plain = text.plain
+        if plain and plain.isprintable() and text.cell_len <= width:
+            laid = Text("\n").join([text]) if text.style else text  # its own style becomes a span, as in a layout
+            return Strip(laid.render(self.app.console))
+        return self.rich_lines(text, width)[0]
