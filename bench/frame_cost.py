@@ -13,12 +13,17 @@ A second pass hands the same Snapshot again (a paused run): what an unchanged fr
 Not a test; the machine's load shows in the figures:
 
     python bench/frame_cost.py [--presets xor spiral digits-cnn] [--sizes 120x40 200x60] [--frames 30] [--every 5]
+
+`--profile PRESET SIZE` runs cProfile over the changing frames of one preset at one size
+(the panels' updates and Textual's layout and paint) and prints the functions that cost most.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -81,6 +86,32 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def frame(pilot: Pilot, dashboard: Dashboard, panels: list[Panel], snapshot: Snapshot) -> None:
+    """One frame as the app makes it: every panel handed the Snapshot, then Textual's layout and paint."""
+    for panel in panels:
+        panel.update_snapshot(snapshot)
+    dashboard.snapshot = snapshot
+    await settle(pilot)
+
+
+async def profile(shots: list[Snapshot], size: tuple[int, int], colour_system: str, top: int) -> None:
+    """cProfile over the changing frames of `shots`: the functions with the most cumulative and own time."""
+    app = DashboardHost(shots[0], colour_system)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        dashboard = app.query_one(Dashboard)
+        panels = list(dashboard.query(Panel))
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for snapshot in shots:
+            await frame(pilot, dashboard, panels, snapshot)
+        profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs()
+    print(f"{len(shots)} frames; CPU ms per frame: {1000 * stats.total_tt / len(shots):.1f}")  # type: ignore[attr-defined]
+    for order in ("cumulative", "tottime"):
+        stats.sort_stats(order).print_stats(top)
+
+
 async def measure(shots: list[Snapshot], size: tuple[int, int], colour_system: str) -> dict[str, list[float]]:
     """CPU milliseconds per frame: per panel type, 'frame' (show + layout + paint) and 'same frame' (nothing new)."""
     app = DashboardHost(shots[0], colour_system)
@@ -110,7 +141,14 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--every", type=int, default=5, help="training steps between two frames")
     parser.add_argument("--colours", default="truecolor", choices=["truecolor", "256"])
+    parser.add_argument("--profile", nargs=2, metavar=("PRESET", "SIZE"), help="profile one preset at one size")
+    parser.add_argument("--top", type=int, default=40, help="functions listed by --profile")
     args = parser.parse_args()
+    if args.profile:
+        preset, text = args.profile
+        w, h = (int(v) for v in text.split("x"))
+        asyncio.run(profile(snapshots(preset, args.frames, args.every), (w, h), args.colours, args.top))
+        return
     print(f"CPU ms per frame, median (max) of {args.frames} frames, {args.colours}")
     for preset in args.presets:
         shots = snapshots(preset, args.frames, args.every)

@@ -17,7 +17,7 @@ from tuinn.train import commands as cmd
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 from tuinn.tui.widgets.decision import UnitChoice
-from tuinn.tui.widgets.network import LINK_PALETTES, NetworkView, link_shade
+from tuinn.tui.widgets.network import LINK_PALETTES, NetworkView, link_shades
 from tuinn.tui.widgets.network_equation import format_equation, magnitude_text, shown_terms
 from tuinn.tui.widgets.network_layout import layout
 from tuinn.tui.widgets.network_links import MAGNITUDE_BOUNDS, magnitude_class
@@ -138,9 +138,10 @@ async def test_each_link_cell_is_drawn_in_its_links_colour(xor):
     snapshot = xor.snapshot()
     async with shown([snapshot]) as view:
         cells = cell_colours(view)
-        owner = view.raster.owner
+        owner, shades = view.raster.owner, link_shades(view.table, False)
         for index, link in enumerate(view.links):
-            want = view.ramp(LINK_PALETTES[link.sign]).colour(link_shade(link, False))
+            assert shades[index] == link.magnitude + 1  # no unit selected: every link in its class's shade
+            want = view.ramp(LINK_PALETTES[link.sign]).colour(int(shades[index]))
             places = np.argwhere(owner == index)
             assert len(places), f"link {link} has no cell on top"  # xor's 12 links all show
             for line, x in places:

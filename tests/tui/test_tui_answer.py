@@ -15,7 +15,7 @@ async def test_the_app_tells_the_run_its_answer_is_drawn_and_training_goes_on(mo
     # without the app's word the run would hold for 30 s after a key, and publish nothing new for 30 s
     monkeypatch.setattr(runner, "ANSWER_WAIT", 30.0)
     monkeypatch.setattr(runner, "UNSEEN_WAIT", 30.0)
-    app = live_app(with_overrides(load_preset("xor"), epochs=100_000))
+    app = live_app(with_overrides(load_preset("xor"), epochs=100_000_000))  # (never finished within the test)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("s")  # lifts the watching pace: full speed (a command, answered)
         deadline = time.monotonic() + 10

@@ -216,7 +216,7 @@ async def test_the_confusion_matrix_sums_to_the_validation_count_and_its_diagona
 
 async def test_accuracy_one_is_drawn_at_the_top_and_a_truth_table_has_no_validation_rows() -> None:
     app = step_app("xor")
-    async with app.run_test(size=WIDE):
+    async with app.run_test(size=(100, 30)):  # the sparklines (at 120x40 the layout gives the loss a chart's rows)
         app.source.advance(2000)
         text = panel_text(app, LossPanel)
         acc = re.search(r"train acc\s+1\.0000\s+(\S+)", text).group(1)

@@ -56,6 +56,20 @@ def row_style(name: str, selected: str | None, pretraining: str | None) -> str |
     return style or None
 
 
+WIDTHS: dict[tuple[object, ...], int] = {}  # the table's natural width by what its text shows
+
+
+def natural_width(s: Snapshot) -> int:
+    """The table's natural width, measured once for each set of layers, activations, pretrained layer and input
+    (the layout asks every frame; measuring a Rich table costs about a millisecond)."""
+    key = (s.summary, tuple(s.activations.items()), s.pretrain.layer if s.pretrain else None, s.input_shape)
+    if key not in WIDTHS:
+        if len(WIDTHS) > 64:
+            WIDTHS.clear()
+        WIDTHS[key] = Measurement.get(MEASURE, MEASURE.options, summary_table(s)).maximum
+    return WIDTHS[key]
+
+
 class ArchitecturePanel(Panel):
     """The network's layers; re-rendered only when the layers, activations, selection or pretrained layer change."""
 
@@ -65,8 +79,7 @@ class ArchitecturePanel(Panel):
     @classmethod
     def need(cls, snapshot: Snapshot) -> Need:
         """The table at its natural width: a head of two lines, the input row, a row per layer, the totals."""
-        table = summary_table(snapshot)
-        width = Measurement.get(MEASURE, MEASURE.options, table).maximum
+        width = natural_width(snapshot)
         lines = 4 + bool(snapshot.input_shape) + len(snapshot.summary)
         return Need.content(width, lines, width, lines)
 

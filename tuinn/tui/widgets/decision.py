@@ -32,6 +32,7 @@ from tuinn.tui.widgets.heatmap import (
 from tuinn.tui.widgets.panel import Panel
 
 TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
+POINT_GLYPHS = (TRAIN_POINT, VAL_POINT, WRONG_POINT)  # by what a point is: trained on, validation, misclassified
 SMALL_SET = 16  # data sets with at most this many points get marks three cells wide (XOR's four corners)
 Y_AXIS = 6  # cells for the y tick labels
 MIN_PICTURE = (20, 10)  # cells of the picture at the least: columns, lines
@@ -63,17 +64,29 @@ def is_multiclass(d: DecisionSurface) -> bool:
 
 def unit_scale(layer: NeuronLayer, values: np.ndarray) -> Scale:
     """The scale one unit is drawn on: its activation's range, or ±(a 1-2-5 bound of its values)."""
+    return unit_scales(layer, values[None])[0]
+
+
+def unit_scales(layer: NeuronLayer, maps: np.ndarray) -> list[Scale]:
+    """The scale of each of a stack of unit maps (units, G, G), worked out for the stack at once."""
     if layer.activation in UNIT_RANGES:
-        return Scale(*UNIT_RANGES[layer.activation])
-    finite = values[np.isfinite(values)]
-    peak = nice_ceil(max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-6))
-    return Scale(-peak if finite.size and finite.min() < 0 else 0.0, peak)
+        return [Scale(*UNIT_RANGES[layer.activation])] * len(maps)
+    flat = maps.reshape(len(maps), -1)
+    finite = np.isfinite(flat)
+    peaks = np.where(finite, np.abs(flat), 0.0).max(axis=1, initial=0.0).tolist()
+    negative: list[bool] = np.asarray((np.where(finite, flat, 0.0) < 0).any(axis=1)).tolist()
+    seen: list[bool] = np.asarray(finite.any(axis=1)).tolist()
+    scales = []
+    for peak, have, below in zip(peaks, seen, negative):
+        top = nice_ceil(max(peak if have else 1.0, 1e-6))
+        scales.append(Scale(-top if below else 0.0, top))
+    return scales
 
 
 def resample(values: np.ndarray, size: int) -> np.ndarray:
-    """A (G, G) grid picked down (or repeated up) to size × size, top row = largest y."""
-    pick = np.arange(size) * values.shape[0] // size
-    grid: np.ndarray = values[::-1][pick][:, pick]
+    """A (G, G) grid (or a stack of them) picked down (or repeated up) to size × size, top row = largest y."""
+    pick = np.arange(size) * values.shape[-2] // size
+    grid: np.ndarray = values[..., ::-1, :][..., pick, :][..., pick]
     return grid
 
 
@@ -143,7 +156,7 @@ class DecisionPanel(Panel):
             indices = scale.indices(values, len(palette))
         else:
             indices, palette, scale = self._surface(d, size)
-        picture = half_block_strips(indices, palette, self._marks(snapshot, d, palette, scale, size))
+        picture = half_block_strips(indices, palette, self._marks(snapshot, d, size))
         return head + self._with_axes(d, picture, size) + foot
 
     def _surface(self, d: DecisionSurface, size: int) -> tuple[np.ndarray, Palette, Scale]:
@@ -155,9 +168,7 @@ class DecisionPanel(Panel):
         palette = self.ramp(DIVERGING)
         return scale.indices(values, len(palette)), palette, scale
 
-    def _marks(
-        self, s: Snapshot, d: DecisionSurface, palette: Palette, scale: Scale, size: int
-    ) -> dict[tuple[int, int], Mark]:
+    def _marks(self, s: Snapshot, d: DecisionSurface, size: int) -> dict[tuple[int, int], Mark]:
         """(line, column) -> (glyph, style) for the points the filter lets through."""
         keep = np.ones(len(d.points), dtype=bool)
         if self.points == "train":
@@ -170,27 +181,35 @@ class DecisionPanel(Panel):
         cols = np.clip(((d.points[:, 0] - x0) / (x1 - x0) * size).astype(int), 0, size - 1)
         rows = np.clip(((y1 - d.points[:, 1]) / (y1 - y0) * size).astype(int), 0, size - 1)
         wide = len(d.points) <= SMALL_SET and size >= 12
+        styles = self._point_styles(s, d)
+        right, validation = np.asarray(d.correct, dtype=bool), np.asarray(d.is_val, dtype=bool)
+        glyphs = np.where(right, np.where(validation, 1, 0), 2).tolist()
+        lines, columns = (rows // 2).tolist(), cols.tolist()
         marks: dict[tuple[int, int], Mark] = {}
         for i in np.flatnonzero(keep).tolist():
-            glyph = WRONG_POINT if not d.correct[i] else VAL_POINT if d.is_val[i] else TRAIN_POINT
-            style = point_style(self._label_colour(s, d, d.labels[i], palette, scale))
-            row, col = int(rows[i]) // 2, int(cols[i])
+            style, row, col = styles[i], lines[i], columns[i]
             if wide:
                 for dc in (-1, 1):
                     if 0 <= col + dc < size:
                         marks[row, col + dc] = (" ", style)
-            marks[row, col] = (glyph, style)
+            marks[row, col] = (POINT_GLYPHS[glyphs[i]], style)
         return marks
 
-    def _label_colour(self, s: Snapshot, d: DecisionSurface, label: float, palette: Palette, scale: Scale) -> Color:
-        """A point's colour: its class's colour (the end of the ramp for two classes), or its value on the scale."""
+    def _point_styles(self, s: Snapshot, d: DecisionSurface) -> list[Style]:
+        """Each point's style, in its colour: its class's colour (the end of the ramp for two classes), or its value on
+        the scale."""
+        labels = np.asarray(d.labels, dtype=float)
         if is_multiclass(d):
-            classes = self.ramp(CLASSES)
-            return classes.colour(int(label) % len(classes))
-        ramp = self.ramp(DIVERGING)
-        if s.task == "classification":
-            return ramp.colour(len(ramp) - 1 if label else 0)
-        return ramp.colour(int(Scale(*d.value_range).indices(np.array([float(label)]), len(ramp))[0]))
+            palette = self.ramp(CLASSES)
+            indices = labels.astype(int) % len(palette)
+        else:
+            palette = self.ramp(DIVERGING)
+            if s.task == "classification":
+                indices = np.where(labels != 0, len(palette) - 1, 0)
+            else:
+                indices = Scale(*d.value_range).indices(labels, len(palette))
+        styles = {int(i): point_style(palette.colour(int(i))) for i in np.unique(indices)}
+        return [styles[i] for i in indices.tolist()]
 
     def _with_axes(self, d: DecisionSurface, picture: list[Strip], size: int) -> list[Strip]:
         """The picture with y tick values on its left and x tick values under it."""

@@ -99,6 +99,7 @@ class FeatureMapsPanel(Panel):
         self._scales = LayerScales(symmetric=False)
         self.page = 0
         self.tiles: list[Tiles] = []  # where the last build drew each layer's tiles
+        self._headings: dict[tuple[object, ...], int] = {}  # the layers and the width -> lines of a heading
 
     def cell_at(self, x: int, y: int) -> tuple[str, int, int, int] | None:
         """(layer, channel, row, col) of the map cell at content cell (x, y), None off every tile."""
@@ -145,8 +146,7 @@ class FeatureMapsPanel(Panel):
         kernel_lines = self._kernels(kernels, width) if kernels else []
         lines: list[Strip] = []
         self.tiles = []
-        probe = Scale(-0.001, 0.001)  # the longest range figures, to see whether headings need two lines
-        heading_lines = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in snapshot.feature_maps), default=1)
+        heading_lines = self._heading_lines(snapshot.feature_maps, width)
         for fm, z, per_row, shown in layout(snapshot.feature_maps, width, height - len(kernel_lines), heading_lines):
             scale = self._scales.fit(fm.layer, fm.maps, snapshot.step)
             palette = self.ramp(DIVERGING if scale.lo < 0 else GREY)
@@ -157,6 +157,14 @@ class FeatureMapsPanel(Panel):
             if kernels and fm.layer == kernels.layer:
                 lines += kernel_lines
         return lines
+
+    def _heading_lines(self, maps: tuple[FeatureMap, ...], width: int) -> int:
+        """Lines a heading takes: two when the longest range figures do not fit on one (worked out once per net)."""
+        key = (tuple((fm.layer, fm.shape, fm.neurons) for fm in maps), width)
+        if key not in self._headings:
+            probe = Scale(-0.001, 0.001)  # the longest range figures
+            self._headings[key] = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in maps), default=1)
+        return self._headings[key]
 
     def _kernels(self, k: Kernels, width: int) -> list[Strip]:
         """A tile per filter of the selected conv layer, on a symmetric scale."""

@@ -42,13 +42,15 @@ WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
 
 
 def history_repeat(s: Snapshot, width: int, height: int) -> int:
-    """Lines each layer's row of the history takes: one, or more where the matrix leaves rows (a tall panel)."""
+    """Lines each layer's row of the history takes: one, or more where the matrix leaves rows (a tall panel); the
+    matrix (at its least, under the legend) keeps its rows while the rows still get two lines each."""
     layers = len(s.grad_history_layers)
     if not layers:
         return 1
     g = s.selected_grad
     matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * height, width).shape[0] // 2)
-    return max(1, min(MAX_ROW_LINES, (height - 2 - matrix) // layers))
+    beside = (height - 2 - 1 - max(matrix, MIN_MATRIX_LINES)) // layers if matrix else 0  # with the legend, whole
+    return max(1, min(MAX_ROW_LINES, beside if beside >= 2 else (height - 2 - matrix) // layers))
 
 
 MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells
@@ -75,8 +77,8 @@ class GradientsPanel(Panel):
         label = max((len(n) for n in names), default=0) + 1
         lines = len(names) + 2
         g = snapshot.selected_grad
-        matrix = 0 if g is None else min(WANT_MATRIX_LINES, 2 + 2 * g.shape[0])  # (zoomed no more than 4 times)
-        tall = len(names) * MAX_ROW_LINES + 3 + matrix
+        matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * WANT_MATRIX_LINES, label + MIN_EPOCHS).shape[0] // 2)
+        tall = len(names) * MAX_ROW_LINES + 3 + matrix  # (the matrix as the least width draws it: no band when wider)
         return Need.content(label + MIN_EPOCHS, lines, label + WANT_EPOCHS, tall)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:

@@ -10,6 +10,7 @@ drawn: the panel's own background shows there.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -130,7 +131,7 @@ class Palette:
         self.colours = colours
         self.ansi = ansi
         self._in_256: Palette | None = None
-        self._cells: list[tuple[str, Style | None]] | None = None
+        self._cells: list[Segment] | None = None
 
     def __len__(self) -> int:
         return len(self.colours)
@@ -144,11 +145,11 @@ class Palette:
             return _rgb_colour(self.rgb(index))
         return Color.from_ansi(NO_DATA_ANSI if index == NO_DATA else self.ansi[index])
 
-    def cells(self) -> list[tuple[str, Style | None]]:
-        """The glyph and style of every half-block cell, at `cell_code(upper, lower)`: made once per palette."""
+    def cells(self) -> list[Segment]:
+        """The segment of every half-block cell, at `cell_code(upper, lower)`: made once per palette."""
         if self._cells is None:
             levels = range(NO_DATA, len(self))
-            self._cells = [self._cell(upper, lower) for upper in levels for lower in levels]
+            self._cells = [Segment(*self._cell(upper, lower)) for upper in levels for lower in levels]
         return self._cells
 
     def cell_code(self, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
@@ -223,14 +224,22 @@ class Scale:
         return levels // 2 if self.centred else 0
 
     def indices(self, values: np.ndarray, levels: int) -> np.ndarray:
-        v = np.asarray(values, dtype=float)
-        if self.hi == self.lo:
-            idx = np.full(v.shape, self.neutral(levels))
-        else:
-            idx = np.floor((v - self.lo) / (self.hi - self.lo) * levels)
-            idx = np.clip(np.nan_to_num(idx, nan=NO_DATA), 0, levels - 1).astype(int)
-        idx[np.isnan(v)] = NO_DATA
-        return idx
+        indices: np.ndarray = stack_indices(np.asarray(values)[None], [self], levels)[0]
+        return indices
+
+
+def stack_indices(values: np.ndarray, scales: Sequence[Scale], levels: int) -> np.ndarray:
+    """Palette indices of a stack of arrays (along the first axis), each on its own scale, in one NumPy pass."""
+    v = np.asarray(values, dtype=float)
+    shape = (len(scales),) + (1,) * (v.ndim - 1)
+    lo = np.array([s.lo for s in scales]).reshape(shape)
+    hi = np.array([s.hi for s in scales]).reshape(shape)
+    flat = hi == lo  # no range: the scale's neutral level
+    idx = np.floor((v - lo) / np.where(flat, 1.0, hi - lo) * levels)
+    idx = np.clip(np.nan_to_num(idx, nan=NO_DATA), 0, levels - 1).astype(int)
+    idx = np.where(flat, np.array([s.neutral(levels) for s in scales]).reshape(shape), idx)
+    idx[np.isnan(v)] = NO_DATA
+    return idx
 
 
 def nice_ceil(x: float) -> float:
@@ -327,22 +336,58 @@ def half_block_strips(
     if len(indices) % 2:
         indices = np.vstack([indices, np.full((1, indices.shape[1]), NO_DATA)])
     codes = palette.cell_code(indices[0::2], indices[1::2])
-    overlays = list((marks or {}).values())
-    for i, (row, col) in enumerate(marks or {}):
-        codes[row, col] = -1 - i
-    cells = palette.cells()
+    marked = marks or {}
+    for i, (row, col) in enumerate(marked):
+        codes[row, col] = -1 - i  # from the end of the cells: the marks, last first
+    cells = palette.cells() + [Segment(*mark) for mark in reversed(marked.values())]
     width = codes.shape[1]
-    starts = np.diff(codes, axis=1) != 0  # where a run of equal cells ends, line by line
-    strips = []
-    for line, ends in zip(codes.tolist(), starts):
-        bounds = [0, *(np.flatnonzero(ends) + 1).tolist(), width]
-        segments = []
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            code = line[a]
-            text, style = overlays[-1 - code] if code < 0 else cells[code]
-            segments.append(Segment(text * (b - a), style))
-        strips.append(Strip(segments, width))
-    return strips
+    return [Strip(segments, width) for segments in code_segments(codes, cells)]
+
+
+def tile_segments(pixels: np.ndarray, palette: Palette) -> list[list[list[Segment]]]:
+    """The segments of each line of each of a stack of (pixel rows × columns) pictures, drawn as half_block_strips
+    draws one, in one pass (no Strip made: the lines are pieces of longer ones)."""
+    count, rows, columns = pixels.shape
+    if rows % 2:
+        pixels = np.concatenate([pixels, np.full((count, 1, columns), NO_DATA)], axis=1)
+    lines = len(pixels[0]) // 2
+    codes = palette.cell_code(pixels[:, 0::2], pixels[:, 1::2]).reshape(count * lines, columns)
+    segments = code_segments(codes, palette.cells())
+    return [segments[i * lines : (i + 1) * lines] for i in range(count)]
+
+
+def code_segments(codes: np.ndarray, cells: list[Segment]) -> list[list[Segment]]:
+    """A line's segments per row of cell codes (indices into `cells`), one segment per run of equal codes.
+
+    The runs are found with NumPy and each distinct (code, length) is made into a segment once.
+    """
+    rows, width = codes.shape
+    if not rows or not width:
+        return [[] for _ in range(rows)]
+    begins = np.ones(codes.shape, dtype=bool)
+    begins[:, 1:] = codes[:, 1:] != codes[:, :-1]
+    row, column = np.nonzero(begins)  # every run, line by line, left to right
+    last = np.append(row[1:] != row[:-1], True)  # the last run of its line
+    lengths = np.where(last, width, np.append(column[1:], width)) - column
+    keys = codes[row, column] * (width + 1) + lengths  # a run's code and length in one number
+    distinct, which = np.unique(keys, return_inverse=True)
+    made = []
+    for key in distinct.tolist():
+        code, length = divmod(key, width + 1)
+        cell = cells[code]
+        made.append(cell if length == 1 else Segment(cell.text * length, cell.style))
+    runs = [made[i] for i in which.tolist()]
+    ends = np.cumsum(np.bincount(row, minlength=rows)).tolist()
+    return [runs[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+
+
+def run_starts(codes: np.ndarray) -> list[list[int]]:
+    """For each row of `codes`, the columns where a run of equal codes begins (the first column left out)."""
+    starts: list[list[int]] = [[] for _ in range(len(codes))]
+    rows, columns = np.nonzero(np.diff(codes, axis=1))
+    for row, column in zip(rows.tolist(), (columns + 1).tolist()):
+        starts[row].append(column)
+    return starts
 
 
 def heatmap_strips(values: np.ndarray, scale: Scale, palette: Palette) -> list[Strip]:
@@ -378,13 +423,21 @@ def colour_bar(scale: Scale, palette: Palette, width: int, fmt: str | None = Non
 
     A scale with no range (every value 0) is said in words, beside the neutral colour its cells are drawn in.
     """
-    if scale.lo == scale.hi:
-        neutral = palette.colour(scale.neutral(len(palette)))
-        return Strip([Segment("  ", Style(bgcolor=neutral)), Segment(f" all {format(scale.hi, 'g')}")]).simplify()
-    lo, hi = (fmt.format(scale.lo), fmt.format(scale.hi)) if fmt else range_labels(scale.lo, scale.hi)
-    bar = max(2, min(len(palette), width - len(lo) - len(hi) - 2))  # the numbers whole, the bar what room is left
+    ends = float.hex(scale.lo), float.hex(scale.hi)  # exact, and -0.0 apart from 0.0
+    return _colour_bar(*ends, scale.neutral(len(palette)), palette, width, fmt)
+
+
+@lru_cache(maxsize=256)
+def _colour_bar(low_end: str, high_end: str, neutral: int, palette: Palette, width: int, fmt: str | None) -> Strip:
+    """The colour bar of a scale between two ends (float.hex): made once, as it stays the same for frames on end."""
+    lo, hi = float.fromhex(low_end), float.fromhex(high_end)
+    if lo == hi:
+        colour = palette.colour(neutral)
+        return Strip([Segment("  ", Style(bgcolor=colour)), Segment(f" all {format(hi, 'g')}")]).simplify()
+    low, high = (fmt.format(lo), fmt.format(hi)) if fmt else range_labels(lo, hi)
+    bar = max(2, min(len(palette), width - len(low) - len(high) - 2))  # the numbers whole, the bar what room is left
     levels = np.linspace(0, len(palette) - 1, bar).round().astype(int)
-    segments = [Segment(lo + " ")]
+    segments = [Segment(low + " ")]
     segments += [Segment(" ", Style(bgcolor=palette.colour(int(i)))) for i in levels]
-    segments.append(Segment(" " + hi))
+    segments.append(Segment(" " + high))
     return Strip(segments).simplify()

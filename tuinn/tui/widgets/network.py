@@ -10,6 +10,11 @@ equation with numbers and each weight's change since the previous Snapshot.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
@@ -20,9 +25,9 @@ from textual.strip import Strip
 
 from tuinn.train.snapshot import LayerStats, NeuronLayer, Snapshot
 from tuinn.tui.layout import Need
-from tuinn.tui.widgets.decision import UnitChoice, all_units, resample, unit_scale
+from tuinn.tui.widgets.decision import UnitChoice, all_units, resample, unit_scales
 from tuinn.tui.widgets.health import caption
-from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, half_block_strips
+from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, run_starts, stack_indices, tile_segments
 from tuinn.tui.widgets.network_equation import (
     Equation,
     format_changes,
@@ -36,10 +41,12 @@ from tuinn.tui.widgets.network_links import (
     BRAILLE,
     CLASSES,
     MAGNITUDE_BOUNDS,
+    NO_LINKS,
     STRONGEST,
     THICK,
     Link,
     LinkRaster,
+    LinkTable,
     ascii_glyph,
     ascii_glyphs,
     choose_links,
@@ -47,6 +54,7 @@ from tuinn.tui.widgets.network_links import (
 )
 from tuinn.tui.widgets.panel import Panel
 
+Piece = tuple[int, Iterable[Segment], int]  # drawn over a line of links: the first cell, the segments, their cells
 MARKER = "▶"  # beside the selected unit
 TILE_CACHE_SIZE = 512  # unit maps kept as drawn lines
 FULL_FOOTER = 26  # from this many lines, the footer adds the weights' changes and a legend
@@ -71,9 +79,10 @@ ZERO = _link_palette("links0", (200, 200, 200))
 LINK_PALETTES = {-1: NEGATIVE, 0: ZERO, 1: POSITIVE}
 
 
-def link_shade(link: Link, selection: bool) -> int:
-    """The shade index of a link: its class + 1, or 0 when another unit is selected."""
-    return link.magnitude + 1 if link.lit or not selection else 0
+def link_shades(links: LinkTable, selection: bool) -> np.ndarray:
+    """Each link's shade index: its class + 1, or 0 when another unit is selected."""
+    shades: np.ndarray = np.where(links.lit | (not selection), links.magnitude + 1, 0)
+    return shades
 
 
 class NetworkView(Panel):
@@ -93,11 +102,12 @@ class NetworkView(Panel):
         super().__init__(id=id, classes=classes)
         self.selected: UnitChoice | None = None
         self.plan: Layout | None = None
-        self.links: tuple[Link, ...] = ()
+        self.table = NO_LINKS  # the links drawn
         self.raster: LinkRaster | None = None
         self._before: tuple[NeuronLayer, ...] = ()
         self._before_step: int | None = None
-        self._tiles: dict[tuple[object, ...], list[Strip]] = {}
+        self._tiles: dict[tuple[object, ...], list[list[Segment]]] = {}
+        self._rows: list[Row] = []  # the lines of links and nodes last drawn
 
     @property
     def ascii(self) -> bool:
@@ -112,6 +122,11 @@ class NetworkView(Panel):
         if self._before_step is not None and snapshot.step < self._before_step:  # a reset
             self._before, self._before_step = (), None
         super().update_snapshot(snapshot)
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        """The links drawn, each as a Link."""
+        return self.table.links()
 
     def view(self) -> tuple[object, ...]:
         return (self.selected,)
@@ -171,7 +186,7 @@ class NetworkView(Panel):
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         d = snapshot.decision
         if d is None or not d.neurons:
-            self.plan, self.links, self.raster = None, (), None
+            self.plan, self.table, self.raster = None, NO_LINKS, None
             return self.text_lines([Text("The network view draws the units of 2-D presets.", "dim")], width)
         layers = d.neurons
         names = unit_names(layers, snapshot.features)
@@ -179,31 +194,32 @@ class NetworkView(Panel):
         room = max(3, height - len(footer))
         label_width = min(7, max(len(n) for n in names[0]) + 1)
         plan = self.plan = layout(tuple(layer.units for layer in layers), width, room, label_width, self.selected)
-        self.links, thinned = choose_links(layers, plan, self.selected)
-        self.raster = raster_links(self.links, plan, width, room)
-        selection = self.selected is not None
-        styles = [
-            Style(color=self.ramp(LINK_PALETTES[sign]).colour(shade))
-            for sign in (-1, 0, 1)
-            for shade in range(len(SHADES))
-        ]
-        link_styles = np.array(
-            [(link.sign + 1) * len(SHADES) + link_shade(link, selection) for link in self.links] + [-1]
-        )
-        overlays: list[list[tuple[int, Strip]]] = [[] for _ in range(room)]
+        self.table, thinned = choose_links(layers, plan, self.selected)
+        self.raster = raster_links(self.table, plan, width, room)
+        styles = link_styles(self.terminal.colour_system)
+        shades = link_shades(self.table, self.selected is not None)
+        owner_styles = np.append((self.table.sign + 1) * len(SHADES) + shades, -1)
+        overlays: list[list[Piece]] = [[] for _ in range(room)]
         self._place_headings(layers, plan, width, overlays)
         self._place_nodes(layers, names, plan, overlays)
-        drawn = [
-            _compose(text, cell_styles, styles, pieces, width)
-            for text, cell_styles, pieces in zip(self._link_text(self.raster), link_styles[self.raster.owner], overlays)
-        ]
+        cell_styles = owner_styles[self.raster.owner]
+        before, self._rows = self._rows, []
+        for y, (text, codes, starts, pieces) in enumerate(
+            zip(self._link_text(self.raster), cell_styles.tolist(), run_starts(cell_styles), overlays)
+        ):
+            pieces.sort(key=lambda p: p[0])
+            row = before[y] if y < len(before) else None
+            if row is None or not row.shows(text, codes, styles, pieces):
+                row = Row(text, codes, styles, pieces, _compose(LinkLine(text, codes, starts, styles), pieces, width))
+            self._rows.append(row)
+        drawn = [row.strip for row in self._rows]
         footer[-1] = self.text_lines([self._note(snapshot, plan, thinned)], width)[0]
         return drawn + [line.adjust_cell_length(width) for line in footer]
 
     def _link_text(self, raster: LinkRaster) -> list[str]:
         """Each line of the link layer as text: braille dots, or ASCII strokes."""
         if self.ascii:
-            magnitudes = np.array([link.magnitude for link in self.links] + [0])[raster.owner]
+            magnitudes = np.append(self.table.magnitude, 0)[raster.owner]
             codes = ascii_glyphs(magnitudes, raster.slope)
         else:
             codes = BRAILLE + raster.dots.astype(np.uint32)
@@ -211,7 +227,7 @@ class NetworkView(Panel):
         return [line.tobytes().decode("utf-32-le") for line in codes]
 
     def _place_headings(
-        self, layers: tuple[NeuronLayer, ...], plan: Layout, width: int, overlays: list[list[tuple[int, Strip]]]
+        self, layers: tuple[NeuronLayer, ...], plan: Layout, width: int, overlays: list[list[Piece]]
     ) -> None:
         """Each column's layer name and activation on the first line, as far as the next column."""
         ends = [c.x - 1 for c in plan.columns[1:]] + [width]
@@ -228,7 +244,7 @@ class NetworkView(Panel):
             for title in titles:
                 start = max(free, min(column.x - 1, width - len(title)))
                 if start + len(title) <= end - (end < width):
-                    overlays[0].append((start, self.text_lines([Text(title, "bold")], len(title))[0]))
+                    overlays[0].append(piece(start, self.text_lines([Text(title, "bold")], len(title))[0]))
                     free = start + len(title) + 1
                     break
 
@@ -242,35 +258,38 @@ class NetworkView(Panel):
         layers: tuple[NeuronLayer, ...],
         names: tuple[tuple[str, ...], ...],
         plan: Layout,
-        overlays: list[list[tuple[int, Strip]]],
+        overlays: list[list[Piece]],
     ) -> None:
         """Every drawn unit's map, the inputs' names on their left, the marker beside the selected unit."""
         palette = self.ramp(DIVERGING)
         lines = plan.node_lines
         for column in plan.columns:
             layer = layers[column.layer]
-            for unit, top in zip(column.units, column.tops):
-                values = layer.values[unit]
-                pixels = unit_scale(layer, values).indices(resample(values, plan.side), len(palette))
-                if not plan.gap:
-                    pixels[-1] = NO_DATA  # a dark rule between touching nodes
-                for offset, strip in enumerate(self._tile(pixels, palette)):
-                    overlays[top + offset].append((column.x, strip))
+            maps = layer.values[list(column.units)]
+            pixels = stack_indices(resample(maps, plan.side), unit_scales(layer, maps), len(palette))
+            if not plan.gap:
+                pixels[:, -1] = NO_DATA  # a dark rule between touching nodes
+            for unit, top, tile in zip(column.units, column.tops, self._tiles_of(pixels, palette)):
+                for offset, segments in enumerate(tile):
+                    overlays[top + offset].append((column.x, segments, plan.side))
                 middle = top + (lines - 1) // 2
                 if column.layer == 0 and column.x > 1:
                     label = names[0][unit][: column.x - 2].rjust(column.x - 2)
-                    overlays[middle].append((0, self.text_lines([Text(label)], len(label))[0]))
+                    overlays[middle].append(piece(0, self.text_lines([Text(label)], len(label))[0]))
                 if self.selected == UnitChoice(column.layer, unit):
-                    overlays[middle].append((column.x - 1, self.text_lines([Text(MARKER, "bold yellow")], 1)[0]))
+                    overlays[middle].append(piece(column.x - 1, self.text_lines([Text(MARKER, "bold yellow")], 1)[0]))
 
-    def _tile(self, pixels: np.ndarray, palette: Palette) -> list[Strip]:
-        """A unit's map as lines, reused while its quantised pixels stay the same."""
-        key = (pixels.tobytes(), pixels.shape, palette.name, palette.ansi is not None)
-        if key not in self._tiles:
-            if len(self._tiles) > TILE_CACHE_SIZE:
-                self._tiles.clear()
-            self._tiles[key] = half_block_strips(pixels, palette)
-        return self._tiles[key]
+    def _tiles_of(self, pixels: np.ndarray, palette: Palette) -> list[list[list[Segment]]]:
+        """Each unit's map (a stack of quantised pixels) as lines, reused while its pixels stay the same."""
+        keys = [(tile.tobytes(), tile.shape, palette.name, palette.ansi is not None) for tile in pixels]
+        missing = [i for i, key in enumerate(keys) if key not in self._tiles]
+        if len(self._tiles) + len(missing) > TILE_CACHE_SIZE:
+            self._tiles.clear()
+            missing = list(range(len(keys)))
+        if missing:
+            for i, tile in zip(missing, tile_segments(pixels[missing], palette)):
+                self._tiles[keys[i]] = tile
+        return [self._tiles[key] for key in keys]
 
     def _footer(self, snapshot: Snapshot, layers: tuple[NeuronLayer, ...], width: int, height: int) -> list[Strip]:
         """The selected unit's equation (and, with room, the weights' changes and a legend); a last line for the note."""
@@ -289,24 +308,8 @@ class NetworkView(Panel):
             head, changes = [Text("select a unit (, . or a click) to see its equation", "dim")], [Text("")]
         # the changes and the legend only where they leave room for every unit at the smallest side
         roomy = height >= FULL_FOOTER and height - 4 - HEADING >= max(layer.units for layer in layers) * MIN_SIDE // 2
-        texts = head + (changes + [self._legend()] if roomy else [])
+        texts = head + (changes + [legend(self.ascii, self.terminal.colour_system)] if roomy else [])
         return self.text_lines(texts, width) + [Strip.blank(width)]  # the last line: the note, written in build
-
-    def _legend(self) -> Text:
-        """The link glyphs: colour by sign, then one sample per magnitude class with its |w| bound."""
-        ascii = self.ascii
-
-        def sample(sign: int, magnitude: int) -> tuple[str, Style]:
-            glyph = ascii_glyph(magnitude, 0.0) if ascii else chr(BRAILLE + (0x36 if magnitude >= THICK else 0x12))
-            if not ascii and magnitude == 0:
-                glyph = chr(BRAILLE + 0x02)
-            return glyph * 2, Style(color=self.ramp(LINK_PALETTES[sign]).colour(magnitude + 1))
-
-        parts: list[tuple[str, Style] | str] = ["weight ", sample(-1, THICK), " < 0  ", sample(1, THICK), " > 0   |w| "]
-        bounds = [f"<{b:g}" for b in MAGNITUDE_BOUNDS] + [f">={MAGNITUDE_BOUNDS[-1]:g}"]
-        for magnitude in range(CLASSES):
-            parts += [sample(1, magnitude), bounds[magnitude] + " "]
-        return Text.assemble(*parts, style="dim")
 
     def _note(self, snapshot: Snapshot, plan: Layout, thinned: bool) -> Text:
         """What is drawn: every link or each unit's strongest, and the units and layers left out."""
@@ -330,25 +333,85 @@ class NetworkView(Panel):
         return Text(("; " if self.ascii else " · ").join(parts + [", . select"]), "dim")
 
 
-def _runs(text: str, owners: np.ndarray, styles: list[Style], a: int, b: int) -> list[Segment]:
-    """Cells a to b of a link line, one segment per run of cells of the same style (`owners`: indices into `styles`, -1: none)."""
-    if a >= b:
-        return []
-    part = owners[a:b]
-    bounds = [0, *(np.flatnonzero(np.diff(part)) + 1).tolist(), b - a]
-    return [Segment(text[a + i : a + j], styles[part[i]] if part[i] >= 0 else None) for i, j in zip(bounds, bounds[1:])]
+@lru_cache(maxsize=8)
+def link_styles(colour_system: str | None) -> tuple[Style, ...]:
+    """The style of each sign's shades (index (sign + 1) * len(SHADES) + shade), made once per colour system."""
+    return tuple(
+        Style(color=LINK_PALETTES[sign].at(colour_system).colour(shade))
+        for sign in (-1, 0, 1)
+        for shade in range(len(SHADES))
+    )
 
 
-def _compose(text: str, owners: np.ndarray, styles: list[Style], pieces: list[tuple[int, Strip]], width: int) -> Strip:
-    """A line of links with each (x, strip) piece drawn over it."""
+@lru_cache(maxsize=8)
+def legend(ascii: bool, colour_system: str | None) -> Text:
+    """The link glyphs: colour by sign, then one sample per magnitude class with its |w| bound (made once)."""
+
+    def sample(sign: int, magnitude: int) -> tuple[str, Style]:
+        glyph = ascii_glyph(magnitude, 0.0) if ascii else chr(BRAILLE + (0x36 if magnitude >= THICK else 0x12))
+        if not ascii and magnitude == 0:
+            glyph = chr(BRAILLE + 0x02)
+        return glyph * 2, Style(color=LINK_PALETTES[sign].at(colour_system).colour(magnitude + 1))
+
+    parts: list[tuple[str, Style] | str] = ["weight ", sample(-1, THICK), " < 0  ", sample(1, THICK), " > 0   |w| "]
+    bounds = [f"<{b:g}" for b in MAGNITUDE_BOUNDS] + [f">={MAGNITUDE_BOUNDS[-1]:g}"]
+    for magnitude in range(CLASSES):
+        parts += [sample(1, magnitude), bounds[magnitude] + " "]
+    return Text.assemble(*parts, style="dim")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A drawn line of the view and what it shows: reused while the links and the pieces over them stay the same."""
+
+    text: str
+    codes: list[int]
+    styles: tuple[Style, ...]
+    pieces: list[Piece]
+    strip: Strip
+
+    def shows(self, text: str, codes: list[int], styles: tuple[Style, ...], pieces: list[Piece]) -> bool:
+        """Whether this line shows links `text` in `codes` of `styles` under `pieces` (the very same pieces)."""
+        same_pieces = len(self.pieces) == len(pieces) and all(
+            a[0] == b[0] and a[1] is b[1] for a, b in zip(self.pieces, pieces)
+        )
+        return same_pieces and self.styles is styles and self.text == text and self.codes == codes
+
+
+@dataclass(frozen=True)
+class LinkLine:
+    """One line of the link layer: its text, each cell's style (an index into `styles`, -1: none), where runs begin."""
+
+    text: str
+    codes: list[int]
+    starts: list[int]
+    styles: tuple[Style, ...]
+
+    def runs(self, a: int, b: int) -> list[Segment]:
+        """Cells a to b, one segment per run of cells of the same style."""
+        if a >= b:
+            return []
+        starts = self.starts
+        cuts = [a, *starts[bisect_right(starts, a) : bisect_left(starts, b)], b]
+        text, codes, styles = self.text, self.codes, self.styles
+        return [Segment(text[i:j], styles[codes[i]] if codes[i] >= 0 else None) for i, j in zip(cuts, cuts[1:])]
+
+
+def piece(x: int, strip: Strip) -> Piece:
+    """`strip` as a piece drawn from cell `x` of a line."""
+    return x, strip, strip.cell_length
+
+
+def _compose(links: LinkLine, pieces: list[Piece], width: int) -> Strip:
+    """A line of links with each piece drawn over it."""
     segments: list[Segment] = []
     at = 0
-    for x, piece in sorted(pieces, key=lambda p: p[0]):
+    for x, part, cells in pieces:  # left to right
         if x < at:
             continue
-        segments += _runs(text, owners, styles, at, x)
-        segments += list(piece)
-        at = x + piece.cell_length
+        segments += links.runs(at, x)
+        segments += part
+        at = x + cells
     if at < width:
-        segments += _runs(text, owners, styles, at, width)
+        segments += links.runs(at, width)
     return Strip(segments)

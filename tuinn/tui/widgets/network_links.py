@@ -10,8 +10,9 @@ in braille dots (2 × 4 a cell) or, in ASCII, one slope character a cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,13 +43,14 @@ def magnitude_class(weight: float) -> int:
     return int(magnitude_classes(np.array([weight]))[0])
 
 
-def weight_sign(weight: float) -> int:
-    """-1, 0 or +1 (NaN counts as 0)."""
-    return 0 if not np.isfinite(weight) else int(np.sign(weight))
+def weight_signs(weights: np.ndarray) -> np.ndarray:
+    """-1, 0 or +1 for each weight (NaN and infinities count as 0)."""
+    finite = np.isfinite(weights)
+    signs: np.ndarray = np.where(finite, np.sign(np.where(finite, weights, 0.0)), 0).astype(int)
+    return signs
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """One drawn weight: from unit `source` of layer `layer - 1` to unit `target` of `layer`."""
 
     layer: int
@@ -60,9 +62,31 @@ class Link:
     lit: bool  # an end is the selected unit
 
 
-def choose_links(
-    layers: tuple[NeuronLayer, ...], plan: Layout, selected: UnitChoice | None
-) -> tuple[tuple[Link, ...], bool]:
+@dataclass(frozen=True)
+class LinkTable:
+    """The drawn links as columns of arrays, an entry a link (hundreds a frame: Link tuples only when asked for)."""
+
+    layer: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    sign: np.ndarray
+    magnitude: np.ndarray
+    lit: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.layer)
+
+    def links(self) -> tuple[Link, ...]:
+        """Each entry as a Link."""
+        columns = (self.layer, self.source, self.target, self.weight, self.sign, self.magnitude, self.lit)
+        return tuple(map(Link, *(column.tolist() for column in columns)))
+
+
+NO_LINKS = LinkTable(*(np.zeros(0, dtype=int),) * 3, np.zeros(0), *(np.zeros(0, dtype=int),) * 2, np.zeros(0, bool))
+
+
+def choose_links(layers: tuple[NeuronLayer, ...], plan: Layout, selected: UnitChoice | None) -> tuple[LinkTable, bool]:
     """The links between neighbouring columns' drawn nodes, and whether they were thinned to the strongest.
 
     Every link when there are at most ALL_LINKS; otherwise each target unit's
@@ -75,30 +99,31 @@ def choose_links(
             continue
         pairs.append((after.layer, np.asarray(weights)[np.ix_(before.units, after.units)], before.units, after.units))
     thinned = sum(w.size for _, w, _, _ in pairs) > ALL_LINKS
-    links = []
+    parts = [NO_LINKS]
     for layer, w, sources, targets in pairs:
         keep = np.ones(w.shape, dtype=bool)
         if thinned:
             keep[:] = False
             order = np.argsort(-np.abs(np.nan_to_num(w)), axis=0, kind="stable")[:STRONGEST]
             keep[order, np.arange(w.shape[1])[None, :]] = True
-        classes = magnitude_classes(w)
         source_lit = np.array(sources) == (selected.unit if selected and selected.layer == layer - 1 else -1)
         target_lit = np.array(targets) == (selected.unit if selected and selected.layer == layer else -1)
         lit = source_lit[:, None] | target_lit[None, :]
-        links += [
-            Link(
-                layer,
-                sources[i],
-                targets[j],
-                float(w[i, j]),
-                weight_sign(float(w[i, j])),
-                int(classes[i, j]),
-                bool(lit[i, j]),
+        rows, cols = np.nonzero(keep | lit)
+        values = w[rows, cols].astype(float)
+        parts.append(
+            LinkTable(
+                np.full(len(rows), layer),
+                np.array(sources)[rows],
+                np.array(targets)[cols],
+                values,
+                weight_signs(values),
+                magnitude_classes(values),
+                lit[rows, cols],
             )
-            for i, j in zip(*np.nonzero(keep | lit))
-        ]
-    return tuple(links), thinned
+        )
+    table = LinkTable(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(LinkTable)))
+    return table, thinned
 
 
 @dataclass(frozen=True)
@@ -110,20 +135,31 @@ class LinkRaster:
     slope: np.ndarray  # (lines, cells) float: the top link's slope there, in lines per cell (down positive)
 
 
-def _ends(link: Link, plan: Layout) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) in dots: the source node's right edge to the target's marker cell, at mid-height."""
-    source, target = plan.place(link.layer - 1, link.source), plan.place(link.layer, link.target)
-    assert source is not None and target is not None
+def _ends(links: LinkTable, plan: Layout) -> np.ndarray:
+    """(x0, y0, x1, y1) in dots of each link: the source node's right edge to the target's marker cell, at mid-height."""
+    layers = max(c.layer for c in plan.columns) + 1
+    units = max((unit for c in plan.columns for unit in c.units), default=0) + 1
+    x, top = np.zeros(layers, dtype=int), np.zeros((layers, units), dtype=int)
+    for c in plan.columns:
+        x[c.layer] = c.x
+        top[c.layer, list(c.units)] = c.tops
     middle = 2 * plan.node_lines - 1
-    return 2 * (source[0] + plan.side), 4 * source[1] + middle, 2 * (target[0] - 1) + 1, 4 * target[1] + middle
+    before = links.layer - 1
+    return np.stack(
+        [
+            2 * (x[before] + plan.side),
+            4 * top[before, links.source] + middle,
+            2 * (x[links.layer] - 1) + 1,
+            4 * top[links.layer, links.target] + middle,
+        ],
+        axis=1,
+    )
 
 
-def paint_order(links: tuple[Link, ...]) -> np.ndarray:
+def paint_order(links: LinkTable) -> np.ndarray:
     """Link indices from the first painted to the last (on top): lit links last, then by class and |w|."""
-    strength = np.nan_to_num(np.abs(np.array([link.weight for link in links])), nan=0.0)
-    classes = np.array([link.magnitude for link in links])
-    lit = np.array([link.lit for link in links])
-    order: np.ndarray = np.lexsort((strength, classes, lit))
+    strength = np.nan_to_num(np.abs(links.weight), nan=0.0)
+    order: np.ndarray = np.lexsort((strength, links.magnitude, links.lit))
     return order
 
 
@@ -139,18 +175,19 @@ class _Dots:
 
 
 @lru_cache(maxsize=8)
-def _curves(ends: tuple[tuple[int, int, int, int], ...], width: int, height: int) -> tuple[_Dots, _Dots]:
-    """The dots of S-curves between `ends` (level at both ends, like TF Playground's), and the dots just below them.
+def _curves(ends: bytes, width: int, height: int) -> tuple[_Dots, _Dots]:
+    """The dots of S-curves between `ends` (the bytes of an (n, 4) int64 array: level at both ends, like TF
+    Playground's), and the dots just below them.
 
     Depends on the places only, not the weights, so a steady layout samples its curves once.
     """
-    x0, y0, x1, y1 = np.array(ends, dtype=float).T
+    x0, y0, x1, y1 = np.frombuffer(ends, dtype=np.int64).reshape(-1, 4).astype(float).T
     samples = int(np.max(np.abs(x1 - x0) + 1.5 * np.abs(y1 - y0))) + 2
     t = np.linspace(0.0, 1.0, samples)[None, :]
     xs = np.rint(x0[:, None] + t * (x1 - x0)[:, None]).astype(int)
     ys = np.rint(y0[:, None] + (3 * t**2 - 2 * t**3) * (y1 - y0)[:, None]).astype(int)
     steep = (6 * t - 6 * t**2) * ((y1 - y0) / np.maximum(x1 - x0, 1))[:, None] / 2  # lines per cell
-    links = np.broadcast_to(np.arange(len(ends))[:, None], xs.shape)
+    links = np.broadcast_to(np.arange(len(x0))[:, None], xs.shape)
     dotted = np.broadcast_to(np.arange(samples)[None, :] % 3 == 0, xs.shape)
     steep = np.broadcast_to(steep, xs.shape)
 
@@ -165,14 +202,14 @@ def _curves(ends: tuple[tuple[int, int, int, int], ...], width: int, height: int
     return dots(ys), dots(ys + 1)
 
 
-def raster_links(links: tuple[Link, ...], plan: Layout, width: int, height: int) -> LinkRaster:
+def raster_links(links: LinkTable, plan: Layout, width: int, height: int) -> LinkRaster:
     """Each link's curve over the area's cells: weaker links first, lit ones last (on top)."""
     owner = np.full(height * width, -1, dtype=int)
     dots = np.zeros(height * width, dtype=np.uint8)
     slope = np.zeros(height * width)
-    if links:
-        line, below = _curves(tuple(_ends(link, plan) for link in links), width, height)
-        classes = np.array([link.magnitude for link in links])
+    if len(links):
+        line, below = _curves(_ends(links, plan).astype(np.int64).tobytes(), width, height)
+        classes = links.magnitude
         order = paint_order(links)
         rank = np.empty(len(links), dtype=int)
         rank[order] = np.arange(len(links))

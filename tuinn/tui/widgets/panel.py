@@ -87,6 +87,7 @@ class Panel(Widget):
         self._laid_out = (0, 0)  # the viewport height and the content height the last layout was given
         self._line_style: Style | None = None  # the panel's own style under every line (costly to work out)
         self._text_cache: dict[tuple[object, ...], Strip] = {}
+        self._paint_size: Size | None = None  # the content size while the lines are painted
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         """The panel's content lines for a `width` × `height` area."""
@@ -158,9 +159,13 @@ class Panel(Widget):
         elif drawn is None or drawn[0] != size:
             self.refresh()
         else:
-            for y in range(max(len(old), len(new))):
-                if y >= len(old) or y >= len(new) or old[y] != new[y]:
-                    self.refresh(Region(0, y, size.width, 1))
+            changed = [
+                Region(0, y, size.width, 1)
+                for y in range(max(len(old), len(new)))
+                if y >= len(old) or y >= len(new) or old[y] != new[y]
+            ]
+            if changed:
+                self.refresh(*changed)
 
     def on_resize(self) -> None:
         self._redraw()
@@ -170,8 +175,15 @@ class Panel(Widget):
         self._line_style = None
         super().notify_style_update()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint_size = self.size  # looked up once a paint, not once a line (it asks the screen where we are)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_size = None
+
     def render_line(self, y: int) -> Strip:
-        size = self.size
+        size = self._paint_size or self.size
         if self.snapshot is not None and size.width and (self._drawn is None or self._drawn[0] != size):
             # painted before the Resize event arrived: lines drawn for another size would stay on screen
             self._draw(size, self.data(self.snapshot))
@@ -212,6 +224,14 @@ class Panel(Widget):
         for text in texts:
             key = (text.plain, tuple(text.spans), text.style, width)
             if key not in self._text_cache:
-                self._text_cache[key] = self.rich_lines(text, width)[0]
+                self._text_cache[key] = self.text_line(text, width)
             strips.append(self._text_cache[key])
         return strips
+
+    def text_line(self, text: Text, width: int) -> Strip:
+        """One line of `text` cut to `width` cells: rendered as it is when it fits (as Rich would lay it out)."""
+        plain = text.plain
+        if plain and plain.isprintable() and text.cell_len <= width:
+            laid = Text("\n").join([text]) if text.style else text  # its own style becomes a span, as in a layout
+            return Strip(laid.render(self.app.console))
+        return self.rich_lines(text, width)[0]

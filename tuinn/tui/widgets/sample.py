@@ -56,6 +56,7 @@ class SamplePanel(Panel):
     def __init__(self, *, id: str | None = None, max_zoom: int | None = MAX_ZOOM) -> None:
         super().__init__(id=id)
         self.max_zoom = max_zoom  # None: as large as the panel (projector mode)
+        self._drawn_image: tuple[tuple[object, ...], list[Strip]] | None = None  # what the picture was drawn from
 
     def view(self) -> tuple[object, ...]:
         return (self.max_zoom,)
@@ -91,19 +92,15 @@ class SamplePanel(Panel):
         )
         where = Text(f"{v.source} {v.index + 1:,}/{v.count:,}  , . step  m: next wrong", "dim")
         head = self.text_lines([verdict, where], width)
-        bars = self._bars(v, width)
         img = image_values(v)
         h, w = img.shape
         side_by_side = width - 1 - (bar_line(v) + MIN_BAR) >= w
         room_w = width - 1 - (bar_line(v) + MIN_BAR) if side_by_side else width
-        room_h = height - len(head) - (0 if side_by_side else len(bars))
+        room_h = height - len(head) - (0 if side_by_side else len(v.probabilities))
         zoom = max(1, min(self.max_zoom or room_w, room_w // w, (2 * max(room_h, 1)) // h))
-        lo, hi = float(img.min()), float(img.max())
-        palette = self.ramp(GREY if lo >= 0 else DIVERGING)
-        scale = Scale(0.0, hi or 1.0) if lo >= 0 else Scale(-max(-lo, hi), max(-lo, hi))
-        picture = heatmap_strips(np.repeat(np.repeat(img, zoom, axis=0), zoom, axis=1), scale, palette)
+        picture = self._picture(img, zoom)
         if not side_by_side:
-            return head + picture + bars
+            return head + picture + self._bars(v, width)
         bars = self._bars(v, width - w * zoom - 1)
         gap, blank = Strip.blank(1), Strip.blank(w * zoom)
         rows = max(len(picture), len(bars))
@@ -112,6 +109,17 @@ class SamplePanel(Panel):
             for r in range(rows)
         ]
         return head + body
+
+    def _picture(self, img: np.ndarray, zoom: int) -> list[Strip]:
+        """The image drawn `zoom` times up, on its own range; the lines kept while the sample stays (most frames)."""
+        key = (img.tobytes(), img.shape, zoom, self.terminal.colour_system)
+        if self._drawn_image is None or self._drawn_image[0] != key:
+            lo, hi = float(img.min()), float(img.max())
+            palette = self.ramp(GREY if lo >= 0 else DIVERGING)
+            scale = Scale(0.0, hi or 1.0) if lo >= 0 else Scale(-max(-lo, hi), max(-lo, hi))
+            lines = heatmap_strips(np.repeat(np.repeat(img, zoom, axis=0), zoom, axis=1), scale, palette)
+            self._drawn_image = key, lines
+        return self._drawn_image[1]
 
     def _bars(self, v: SampleView, width: int) -> list[Strip]:
         """One line per class: name, a bar of its probability, the figure; the predicted one marked."""
