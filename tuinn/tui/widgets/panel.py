@@ -159,13 +159,9 @@ class Panel(Widget):
         elif drawn is None or drawn[0] != size:
             self.refresh()
         else:
-            changed = [
-                Region(0, y, size.width, 1)
-                for y in range(max(len(old), len(new)))
-                if y >= len(old) or y >= len(new) or old[y] != new[y]
-            ]
-            if changed:
-                self.refresh(*changed)
+            for y in range(max(len(old), len(new))):
+                if y >= len(old) or y >= len(new) or old[y] != new[y]:
+                    self.refresh(Region(0, y, size.width, 1))
 
     def on_resize(self) -> None:
         self._redraw()
