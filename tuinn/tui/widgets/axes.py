@@ -23,8 +23,9 @@ def decade_label(power: int) -> str:
 
 
 def room_for(rows: int) -> int:
-    """How many y ticks `rows` canvas lines hold with a line between any two (two at the least)."""
-    return max(2, (rows + 1) // 2)
+    """How many y ticks `rows` canvas lines hold with a line between any two (two at the least, one on a canvas of
+    a line or none: two labels on one line collide, and which one plotext keeps changed from run to run)."""
+    return max(2, (rows + 1) // 2) if rows >= 2 else 1
 
 
 def decade_ticks(lo: float, hi: float, rows: int) -> tuple[list[float], list[str]]:
@@ -37,7 +38,7 @@ def decade_ticks(lo: float, hi: float, rows: int) -> tuple[list[float], list[str
 
 def unit_ticks(rows: int) -> tuple[list[float], list[str]]:
     """Ticks of the accuracy axis, always 0 to 1 (so a score is the same height on every chart), fitting `rows` lines."""
-    for ticks in ([0.0, 0.25, 0.5, 0.75, 1.0], [0.0, 0.5, 1.0], [0.0, 1.0]):
+    for ticks in ([0.0, 0.25, 0.5, 0.75, 1.0], [0.0, 0.5, 1.0], [0.0, 1.0], [1.0]):
         if len(ticks) <= room_for(rows):
             break
     return ticks, [format(t, "g") for t in ticks]
