@@ -20,6 +20,7 @@ from tuinn.tui.widgets.loss import LossPanel
 from tuinn.tui.widgets.presets import PresetBrowser
 
 STOPS = load_tour()
+SPARKLINES = (100, 30)  # circle's and spiral's loss as sparklines (a chart at 80x24 and from 120x40)
 
 
 def names_baseline(text: str, label: str) -> bool:
@@ -57,7 +58,7 @@ async def pin_after(app: TuinnApp, pilot, steps: int) -> None:
 
 async def test_b_pins_the_run_and_the_loss_panel_draws_its_ghost_through_an_edit_a_reset_and_a_preset() -> None:
     app = step_app("circle")
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=SPARKLINES) as pilot:
         assert app.baseline is None and not baseline_rows(app) and not ghost_cells(app).strip()
         await pin_after(app, pilot, 60)
         await reveal(app, pilot, LossPanel)  # (its tab, when the lesson's panels took the first screen)
@@ -70,14 +71,23 @@ async def test_b_pins_the_run_and_the_loss_panel_draws_its_ghost_through_an_edit
         assert [rows[i - 1].split()[:2] for i in ghosts] == [["val", "loss"], ["val", "acc"]]
         assert any(ch in "▁▂▃▄▅▆▇█" for ch in ghost_cells(app))
         acc = f"{app.snapshot.val_metric:.2f}"  # the live run is the pinned one, so far
-        text = panel_text(app, LossPanel)  # on one line when the panel is wide enough, else the figures under the label
-        assert "baseline: circle · the same settings" in text and f"final val acc {acc} vs {acc} now" in text
+        text = panel_text(app, LossPanel)  # a short panel: the comparison on one line, the figures first
+        assert f"baseline val acc {acc} (now {acc}) · circle" in text
+        await pilot.press("p")  # the full chart names what differs: nothing yet
+        await pilot.pause()
+        assert "baseline (validation): circle · the same settings" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
 
         app.send(cmd.CycleActivation(1))  # an edit: tanh -> the next activation, the weights kept
         app.source.advance(5)
         await pilot.pause()
         assert app.baseline is pinned
-        assert "activation tanh→" in panel_text(app, LossPanel)
+        await pilot.press("p")
+        await pilot.pause()
+        assert "activation tanh→" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
 
         await pilot.press("r")  # a reset
         await pilot.pause()
@@ -95,7 +105,7 @@ async def test_b_pins_the_run_and_the_loss_panel_draws_its_ghost_through_an_edit
         assert app.snapshot.preset == "spiral" and app.baseline is pinned
         await reveal(app, pilot, LossPanel)
         text = panel_text(app, LossPanel)
-        assert "baseline: circle ·" in text and "final val acc" in text
+        assert re.search(r"baseline val acc [0-9.]+ \(now ([0-9.]+|—)\) · circle", text), text
         assert any(ch in "▁▂▃▄▅▆▇█" for ch in ghost_cells(app))
         # the axis runs to the longer of the two runs: the baseline's 60 steps, not the new run's 3
         assert "0 … 100 steps" in text
@@ -269,7 +279,7 @@ def ghost_app_before(app: TuinnApp, keys: tuple[str, ...]):
 
 def test_the_ghost_on_the_full_chart(snap_compare) -> None:
     app = step_app("deep-sigmoid")
-    assert snap_compare(app, terminal_size=WIDE, run_before=ghost_app_before(app, ("i", "p")))
+    assert snap_compare(app, terminal_size=WIDE, run_before=ghost_app_before(app, ("p",)))
 
 
 def test_the_ghost_on_the_loss_panel_at_80x24(snap_compare) -> None:
@@ -277,11 +287,12 @@ def test_the_ghost_on_the_loss_panel_at_80x24(snap_compare) -> None:
     assert snap_compare(app, terminal_size=SMALL, run_before=ghost_app_before(app, ()))
 
 
-async def test_a_baseline_measured_otherwise_ghosts_only_its_loss() -> None:
+@pytest.mark.parametrize("size", [SPARKLINES, WIDE])
+async def test_a_baseline_measured_otherwise_ghosts_only_its_loss(size: tuple[int, int]) -> None:
     """A classifier pinned beside a regression: the accuracy has no place on the mse row; the loss ghost stays."""
     app = step_app("circle")
-    async with app.run_test(size=SMALL) as pilot:  # the loss on its tab: room for the ghost rows
-        await pin_after(app, pilot, 30)
+    async with app.run_test(size=size) as pilot:  # the loss as sparklines, then as the chart
+        await pin_after(app, pilot, 200)  # (its validation curve: a point every 10 steps)
         from tuinn.config import load_preset
 
         app.send(cmd.OpenPreset(load_preset("regression")))
@@ -291,7 +302,8 @@ async def test_a_baseline_measured_otherwise_ghosts_only_its_loss() -> None:
         # the figures compared are the losses too (in full, or in the one-line comparison of a short panel)
         assert re.search(r"(final|baseline) val loss [0-9.]+", loss_text(app)), loss_text(app)
         if app.query(ChartPanel):  # the loss as the chart: the ghost's dots on the loss plot, none on the mse plot
-            loss_plot, metric_plot = loss_text(app).split("··· baseline")[0].split("mean squared error")
+            # (the metric's plot is titled by it; the loss plot's title names it too, in brackets)
+            loss_plot, metric_plot = loss_text(app).split("··· baseline")[0].rsplit("mean squared error", 1)
             assert loss_plot.count("·") > 5 and metric_plot.count("·") == 0
         else:
             await reveal(app, pilot, LossPanel)

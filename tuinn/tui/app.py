@@ -108,7 +108,7 @@ class TuinnApp(App[int]):
         self.about = AboutKeeper(self)
         self.workbench = Workbench(self, self.send, lambda: self.snapshot)
         #: the pinned baseline (key B), drawn as a ghost beside the live run
-        self.pins = BaselineKeeper(self)
+        self.pins = BaselineKeeper(self, self.relayout)
         self.pins.baseline = baseline  # --baseline: pinned from the start
         self.tour = TourGuide(self, self.send, self.about, tour, pins=self.pins, latest=lambda: self.snapshot)
         state = source.state_line()
@@ -142,7 +142,7 @@ class TuinnApp(App[int]):
         return plan_layout(
             (size.width, size.height),
             lesson_of(s, self.tour.lesson(s.preset)),
-            panel_needs(s),
+            panel_needs(s, self.baseline),
             banner=True,
             editor=self.workbench.width(),
             reserved=1 if self._state_line is not None else 0,

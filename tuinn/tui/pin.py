@@ -4,6 +4,7 @@ in the background (the tour's comparisons). It stays through a new preset, an ed
 from __future__ import annotations
 
 import threading
+from typing import Awaitable, Callable
 
 from textual.app import App
 
@@ -17,8 +18,9 @@ from tuinn.tui.widgets.panel import Panel
 class BaselineKeeper:
     """Holds the app's baseline and redraws what shows it when it changes."""
 
-    def __init__(self, app: App[int]) -> None:
+    def __init__(self, app: App[int], relayout: Callable[[], Awaitable[None]]) -> None:
         self.app = app
+        self._relayout = relayout  # the loss panel wants rows for the ghost: the layout is planned again
         self.baseline: Baseline | None = None
         self.by_tour = False  # the tour pinned the baseline (it lets it go at a stop that compares with nothing)
         self._wanted = 0  # counts the pins asked for: a background run pins only if no later pin was asked for
@@ -61,6 +63,8 @@ class BaselineKeeper:
         for screen in self.app.screen_stack:
             if isinstance(screen, LossChartScreen):
                 screen.show_baseline()
+        if self.app.is_running:
+            self.app.call_later(self._relayout)
 
     def release_tour_pin(self) -> None:
         """Unpin the baseline if the tour pinned it (and a run it was computing, if any)."""

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import TabbedContent, TabPane, Tabs
 
+from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.layout import Need, Plan
 from tuinn.tui.widgets.architecture import ArchitecturePanel
@@ -23,7 +24,7 @@ from tuinn.tui.widgets.confusion import ConfusionPanel
 from tuinn.tui.widgets.decision import POINT_FILTERS, DecisionPanel, UnitChoice, all_units
 from tuinn.tui.widgets.feature_maps import FeatureMapsPanel
 from tuinn.tui.widgets.gradients import GradientsPanel
-from tuinn.tui.widgets.loss import CHART_LINES, LossPanel
+from tuinn.tui.widgets.loss import CHART_LINES, LossPanel, with_ghosts
 from tuinn.tui.widgets.network import NetworkView
 from tuinn.tui.widgets.panel import Panel
 from tuinn.tui.widgets.readout import Readout
@@ -56,9 +57,13 @@ def available(s: Snapshot) -> list[str]:
     return [name for name in PANELS if applies.get(name, True)]
 
 
-def panel_needs(s: Snapshot) -> dict[str, Need]:
-    """What each panel that applies to the run needs on screen, for the layout."""
-    return {name: PANELS[name].need(s) for name in available(s)}
+def panel_needs(s: Snapshot, baseline: Baseline | None = None) -> dict[str, Need]:
+    """What each panel that applies to the run needs on screen, for the layout (the loss's ghost rows with a
+    `baseline` pinned)."""
+    needs = {name: PANELS[name].need(s) for name in available(s)}
+    if baseline is not None and "loss" in needs:
+        needs["loss"] = with_ghosts(needs["loss"], s, baseline)
+    return needs
 
 
 def lesson_of(s: Snapshot, tour: tuple[str, ...] = ()) -> tuple[str, ...]:

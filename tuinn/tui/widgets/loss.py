@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from rich.text import Text
 from textual.strip import Strip
@@ -97,6 +99,13 @@ def ghost_curves(baseline: Baseline | None, metric_name: str) -> set[str]:
     where = "val" if baseline.separate_val else "train"
     same = baseline.metric_name == metric_name
     return ({f"{where}_loss", f"{where}_metric"} if same else {f"{where}_loss"}) & set(baseline.curves)
+
+
+def with_ghosts(need: Need, s: Snapshot, baseline: Baseline) -> Need:
+    """The loss panel's `need` with `baseline` pinned: a ghost row under each curve it compares with, and the
+    comparison (one line at the least, COMPARISON_LINES at most)."""
+    rows = len(ghost_curves(baseline, s.metric_name))
+    return replace(need, min_height=need.min_height + rows + 1, want_height=need.want_height + rows + COMPARISON_LINES)
 
 
 #: with a baseline pinned and too little room, what goes first: the comparison shortened to one line, the loss's
