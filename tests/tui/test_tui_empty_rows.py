@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from empty_rows import every_tab
-from tui_support import preset_app
+from tui_support import preset_app, train_and_show
 
 FEW_EMPTY_ROWS = 3
 #: the presets whose every panel fills its room at 200x60 (the others still leave bands: see the report of issue 17)
@@ -17,11 +17,7 @@ async def blank_counts(preset: str, size: tuple[int, int], mnist_folder) -> dict
     """Each tab's panels with their blank rows, after some training."""
     app = preset_app(preset, mnist_folder)
     async with app.run_test(size=size) as pilot:
-        app.source.advance(150)
-        app.source.trainer.evaluate()
-        app.show(app.source.trainer.snapshot())
-        await pilot.pause()
-        await pilot.pause()
+        await train_and_show(app, pilot, 150)
         return await every_tab(app, pilot)
 
 

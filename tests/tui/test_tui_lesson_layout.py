@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tui_support import WIDE, panel_text, preset_app, screen_text, step_app, tour_app
+from tui_support import WIDE, panel_text, preset_app, screen_text, step_app, tour_app, train_and_show
 
 from tuinn.config.tour_file import load_tour
 from tuinn.tui.tour_guide import TourPosition
@@ -135,11 +135,7 @@ async def test_at_200x60_the_pictures_and_tables_have_no_band_of_empty_rows(mnis
     for preset in ("spiral", "deep-sigmoid", "digits-cnn", "xor"):
         app = preset_app(preset, mnist_folder)
         async with app.run_test(size=HUGE) as pilot:
-            app.source.advance(5)
-            app.source.trainer.evaluate()
-            app.show(app.source.trainer.snapshot())
-            await pilot.pause()
-            await pilot.pause()
+            await train_and_show(app, pilot, 5)
             for panel in app.query(Panel):
                 if not on_screen(panel):
                     continue

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 from rich.color import ColorType
-from tui_support import SMALL, WIDE, panel_text, preset_app, reveal, screen_text, step_app
+from tui_support import SMALL, WIDE, panel_text, preset_app, reveal, screen_text, show_evaluation, step_app
 
 from tuinn.config import load_preset, with_overrides
 from tuinn.tui.app import TuinnApp
@@ -23,12 +23,6 @@ from tuinn.tui.widgets.status import StatusPanel
 
 HUGE = (200, 60)
 SIZES = (SMALL, WIDE, HUGE)
-
-
-def show_evaluation(app: TuinnApp) -> None:
-    """Evaluate now (as each evaluation step does) and show the result."""
-    app.source.trainer.evaluate()
-    app.show(app.source.trainer.snapshot())
 
 
 @pytest.mark.slow  # every preset, size or stop: the full suite runs it, the fast lane does not

@@ -182,6 +182,20 @@ def loss_text(app: TuinnApp) -> str:
     return panel_text(app, ChartPanel if app.query(ChartPanel) else LossPanel)
 
 
+def show_evaluation(app: TuinnApp) -> None:
+    """Evaluate now (as each evaluation step does) and show the result."""
+    app.source.trainer.evaluate()
+    app.show(app.source.trainer.snapshot())
+
+
+async def train_and_show(app: TuinnApp, pilot, steps: int) -> None:
+    """Train `steps` steps, evaluate and show the result; two pauses: the layout planned for it, then painted."""
+    app.source.advance(steps)
+    show_evaluation(app)
+    await pilot.pause()
+    await pilot.pause()
+
+
 async def reveal(app: TuinnApp, pilot, kind: type):
     """The panel of type `kind`, its tab opened first when the layout put it on one."""
     panel = app.query_one(kind)
