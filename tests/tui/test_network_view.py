@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from rich.segment import Segment
 from textual.app import App, ComposeResult
+from tui_support import preset_app, train_and_show
 
 from tuinn.config import load_preset
 from tuinn.data.features import expand
@@ -19,7 +20,7 @@ from tuinn.train.trainer import Trainer
 from tuinn.tui.widgets.decision import UnitChoice
 from tuinn.tui.widgets.network import LINK_PALETTES, NetworkView, link_shades
 from tuinn.tui.widgets.network_equation import format_equation, magnitude_text, shown_terms
-from tuinn.tui.widgets.network_layout import layout
+from tuinn.tui.widgets.network_layout import HEADING, MIN_SIDE, layout
 from tuinn.tui.widgets.network_links import MAGNITUDE_BOUNDS, magnitude_class
 
 SIZES = ((80, 24), (120, 40), (200, 60))
@@ -324,6 +325,35 @@ def test_layout_keeps_nodes_apart_and_inside():
         for a, b in zip(plan.columns, plan.columns[1:]):
             assert b.x - (a.x + plan.side) >= 6  # room for links
         assert plan.hidden_layers == len(units) - len(plan.columns)
+
+
+def test_a_deep_net_shows_every_layer_with_compact_nodes_where_full_ones_would_leave_layers_out():
+    deep = (2,) + (16,) * 8 + (1,)
+    plan = layout(deep, 100, 30, 3, None)
+    assert plan.hidden_layers == 0 and [c.layer for c in plan.columns] == list(range(len(deep)))
+    assert plan.side < MIN_SIDE and plan.hidden_units > 0  # 1-line nodes; what does not fit is counted in the note
+    for a, b in zip(plan.columns, plan.columns[1:]):
+        assert b.x - (a.x + plan.side) >= 6  # room for links
+    shallow = layout((2, 16, 16, 16, 1), 60, 20, 3, None)  # not deep: a window of layers, nodes no smaller
+    assert shallow.side >= MIN_SIDE
+
+
+def test_a_small_net_spreads_its_nodes_over_the_height():
+    plan = layout((2, 3, 1), 40, 30, 3, None)
+    for column in plan.columns:
+        if len(column.units) > 1:  # from the first line under the heading to the last
+            assert column.tops[0] == HEADING and column.tops[-1] + plan.node_lines == 30
+        else:
+            assert abs((column.tops[0] - HEADING) - (30 - column.tops[0] - plan.node_lines)) <= 1  # centred
+
+
+async def test_deep_sigmoid_at_200x60_shows_every_layer_of_its_net(mnist_folder):
+    app = preset_app("deep-sigmoid", mnist_folder)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await train_and_show(app, pilot, 20)
+        view = app.query_one(NetworkView)
+        assert view.plan is not None and view.plan.hidden_layers == 0
+        assert "layers 1-" not in view._lines[-1].text  # no window of layers
 
 
 async def test_a_thinned_net_draws_each_units_strongest_inputs():

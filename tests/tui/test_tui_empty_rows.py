@@ -10,7 +10,19 @@ from tui_support import preset_app, train_and_show
 
 FEW_EMPTY_ROWS = 3
 #: the presets whose every panel fills its room at 200x60 (the others still leave bands: see the report of issue 17)
-FILLED_AT_200X60 = ("xor", "spiral", "deep-sigmoid", "deep-relu", "digits-mlp", "digits-small-deep")
+FILLED_AT_200X60 = (
+    "xor",
+    "spiral",
+    "deep-sigmoid",
+    "deep-relu",
+    "digits-mlp",
+    "digits-small-deep",
+    "and",
+    "perceptron-xor",
+    "gauss",
+    "regression",
+    "circle",
+)
 
 
 async def blank_counts(preset: str, size: tuple[int, int], mnist_folder) -> dict[str, dict[str, tuple[int, int]]]:

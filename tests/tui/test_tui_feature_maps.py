@@ -39,3 +39,17 @@ def test_tile_grid_places_each_channel_with_gaps():
     assert np.array_equal(grid[3:5, 0:2], maps[:, :, 3])  # first tile of the second row
     assert np.isnan(grid[2]).all() and np.isnan(grid[:, 2]).all()  # the gaps
     assert np.isnan(grid[3:5, 6:8]).all()  # no sixth channel
+
+
+def test_layout_grows_small_maps_into_spare_room_beyond_the_tiles_the_need_asks_for():
+    plan = layout((fmap(2, 3),), width=46, height=30)
+    ((fm, zoom, per_row, shown),) = plan
+    assert shown == 3 and zoom > 6  # tiles taller than 12 pixels
+    assert lines_used(plan) <= 30 and fm.shape[1] * zoom <= 46
+    bigger = [(fm, zoom + 1, max(1, 47 // (2 * (zoom + 1) + 1)), 3)]
+    assert lines_used(bigger) > 30  # one more zoom would not fit
+
+
+def test_layout_counts_the_half_lines_of_stacked_tile_rows():
+    plan = layout((fmap(4, 32),), width=44, height=11)  # 4 rows of 9 tiles of 4x4: 19 pixels, 10 lines + heading
+    assert plan[0][3] == 32 and lines_used(plan) <= 11

@@ -220,7 +220,7 @@ async def test_accuracy_one_is_drawn_at_the_top_and_a_truth_table_has_no_validat
 
 async def test_chance_accuracy_is_drawn_half_way() -> None:
     app = step_app("deep-sigmoid")
-    async with app.run_test(size=WIDE):
+    async with app.run_test(size=(100, 30)):  # the loss as sparklines (at 120x40 a chart: the deep net takes a tab)
         app.source.advance(40)
         show_evaluation(app)
         acc = re.search(r"val acc\s+0\.5\d+\s+(\S+)", panel_text(app, LossPanel)).group(1)

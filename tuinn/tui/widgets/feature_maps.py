@@ -18,13 +18,19 @@ from tuinn.tui.widgets.heatmap import DIVERGING, GREY, LayerScales, Palette, Sca
 from tuinn.tui.widgets.panel import Panel
 
 MAX_ZOOM = 4
+MAX_TILE = 48  # pixels down a tile at most when a panel has room to spare (12 is what its need asks for)
 SCALE_CELLS = 6  # cells of the colour scale on each layer's heading line
 MIN_WIDTH, WANT_WIDTH = 44, 110  # cells across: the least for a heading and a row of tiles, and plenty
 
 
+def tile_lines(fm: FeatureMap, zoom: int, rows: int) -> int:
+    """Text lines `rows` rows of a layer's tiles take (two pixels a line, a pixel's gap between rows)."""
+    return -(-(rows * (fm.shape[0] * zoom + 1) - 1) // 2)
+
+
 def tile_rows(fm: FeatureMap, zoom: int, heading_lines: int = 1) -> int:
     """Text lines one layer takes: its heading and its tiles."""
-    return heading_lines + -(-fm.shape[0] * zoom // 2)
+    return heading_lines + tile_lines(fm, zoom, 1)
 
 
 def heading(fm: FeatureMap, first: int, shown: int, scale: Scale, palette: Palette, width: int) -> list[Text]:
@@ -100,6 +106,9 @@ class FeatureMapsPanel(Panel):
         self.page = 0
         self.tiles: list[Tiles] = []  # where the last build drew each layer's tiles
         self._headings: dict[tuple[object, ...], int] = {}  # the layers and the width -> lines of a heading
+        self._plans: dict[
+            tuple[object, ...], list[tuple[int, int, int]]
+        ] = {}  # shapes and size -> zoom, per row, shown
 
     def cell_at(self, x: int, y: int) -> tuple[str, int, int, int] | None:
         """(layer, channel, row, col) of the map cell at content cell (x, y), None off every tile."""
@@ -146,8 +155,7 @@ class FeatureMapsPanel(Panel):
         kernel_lines = self._kernels(kernels, width) if kernels else []
         lines: list[Strip] = []
         self.tiles = []
-        heading_lines = self._heading_lines(snapshot.feature_maps, width)
-        for fm, z, per_row, shown in layout(snapshot.feature_maps, width, height - len(kernel_lines), heading_lines):
+        for fm, z, per_row, shown in self._layout(snapshot.feature_maps, width, height - len(kernel_lines)):
             scale = self._scales.fit(fm.layer, fm.maps, snapshot.step)
             palette = self.ramp(DIVERGING if scale.lo < 0 else GREY)
             first = page_start(self.page, shown, fm.shape[2])
@@ -157,6 +165,13 @@ class FeatureMapsPanel(Panel):
             if kernels and fm.layer == kernels.layer:
                 lines += kernel_lines
         return lines
+
+    def _layout(self, maps: tuple[FeatureMap, ...], width: int, height: int) -> list[tuple[FeatureMap, int, int, int]]:
+        """`layout` of these maps, worked out once per net and size (it reads only their shapes)."""
+        key = (tuple(fm.shape for fm in maps), width, height)
+        if key not in self._plans:
+            self._plans[key] = [p[1:] for p in layout(maps, width, height, self._heading_lines(maps, width))]
+        return [(fm, *plan) for fm, plan in zip(maps, self._plans[key])]
 
     def _heading_lines(self, maps: tuple[FeatureMap, ...], width: int) -> int:
         """Lines a heading takes: two when the longest range figures do not fit on one (worked out once per net)."""
@@ -189,10 +204,9 @@ def layout(
 ) -> list[tuple[FeatureMap, int, int, int]]:
     """(map, zoom, tiles per row, channels shown) per layer: the most channels that fit, then the biggest zoom."""
     best: list[tuple[FeatureMap, int, int, int]] = []
-    for zoom in range(1, MAX_ZOOM + 1):
-        zooms = [min(zoom, max(1, 12 // fm.shape[0])) for fm in maps]
+    for zooms in zoom_steps(maps, width):
         spare = height - sum(tile_rows(fm, z, heading_lines) for fm, z in zip(maps, zooms))
-        if spare < 0 and zoom > 1:  # zoom 1 is drawn even when it does not fit: the panel clips
+        if spare < 0 and best:  # the first step is drawn even when it does not fit: the panel clips
             break
         per_row = [max(1, min(fm.shape[2], (width + 1) // (fm.shape[1] * z + 1))) for fm, z in zip(maps, zooms)]
         rows = [1] * len(maps)
@@ -200,7 +214,7 @@ def layout(
         while grew:  # one more row of tiles for each layer in turn, while there is room and something to show
             grew = False
             for i, (fm, z) in enumerate(zip(maps, zooms)):
-                cost = -(-(fm.shape[0] * z + 1) // 2)
+                cost = tile_lines(fm, z, rows[i] + 1) - tile_lines(fm, z, rows[i])
                 if rows[i] * per_row[i] < fm.shape[2] and cost <= spare:
                     rows[i] += 1
                     spare -= cost
@@ -209,6 +223,17 @@ def layout(
         if not best or sum(p[3] for p in plan) >= sum(p[3] for p in best):
             best = plan
     return best
+
+
+def zoom_steps(maps: tuple[FeatureMap, ...], width: int) -> list[list[int]]:
+    """Each layer's zoom for tiles of 1, 2, .. MAX_TILE pixels down (each distinct step once): small maps zoom more,
+    and no tile is wider than `width`."""
+    steps: list[list[int]] = []
+    for tile in range(1, MAX_TILE + 1):
+        zooms = [max(1, min(tile // fm.shape[0], width // fm.shape[1])) for fm in maps]
+        if not steps or zooms != steps[-1]:
+            steps.append(zooms)
+    return steps
 
 
 def tile_grid(maps: np.ndarray, zoom: int, per_row: int) -> np.ndarray:

@@ -36,7 +36,7 @@ from tuinn.tui.widgets.network_equation import (
     unit_equation,
     unit_names,
 )
-from tuinn.tui.widgets.network_layout import HEADING, MIN_GAP, MIN_SIDE, Layout, layout
+from tuinn.tui.widgets.network_layout import COMPACT_SIDE, DEEP, HEADING, MIN_GAP, MIN_SIDE, Layout, layout
 from tuinn.tui.widgets.network_links import (
     BRAILLE,
     CLASSES,
@@ -133,7 +133,8 @@ class NetworkView(Panel):
 
     @classmethod
     def need(cls, snapshot: Snapshot) -> Need:
-        """Three layers of small nodes at the least; at best every unit of every layer, large, with a full footer."""
+        """Three layers of small nodes at the least (a deep net: every layer, compact); at best every unit of every
+        layer, large, with a full footer."""
         d = snapshot.decision
         if d is None or not d.neurons:
             return super().need(snapshot)
@@ -142,6 +143,8 @@ class NetworkView(Panel):
         width = LABEL_WIDTH + least * (MIN_SIDE + 1) + (least - 1) * MIN_GAP
         want_width = LABEL_WIDTH + len(units) * (WANT_SIDE + 1) + (len(units) - 1) * WANT_GAP
         want_lines = HEADING + max(units) * (WANT_SIDE // 2 + 1) - 1 + 4
+        if len(units) >= DEEP:  # a deep net: every layer, compact, at the least
+            width = max(width, LABEL_WIDTH + len(units) * (COMPACT_SIDE + 1) + (len(units) - 1) * MIN_GAP)
         return Need.content(width, HEADING + MIN_NODE_LINES + 2, want_width, want_lines)
 
     def select(self, unit: UnitChoice | None) -> None:

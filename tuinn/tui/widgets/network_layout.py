@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from tuinn.tui.widgets.decision import UnitChoice
 
 MIN_SIDE, MAX_SIDE = 4, 16  # node side in half-block pixels (4: 4 cells × 2 lines)
+COMPACT_SIDE = 2  # a deep net's nodes when every layer fits across only so: 2 cells × 1 line
+DEEP = 6  # columns (inputs included) from which a net is drawn compact rather than as a window of layers
 MIN_GAP, MAX_GAP = 6, 36  # cells between two columns, where the links run
 HEADING = 1  # lines above the nodes: the layers' names
 NODE_GAP = 1  # blank lines between two nodes of a column
@@ -71,6 +73,15 @@ def _window(count: int, room: int, centre: int | None) -> range:
     return range(start, start + room)
 
 
+def _tops(count: int, pitch: int, lines: int, room: int) -> tuple[int, ...]:
+    """The top lines of `count` nodes `lines` tall in `room` lines under the heading: spread from the first line to the
+    last when they leave room (the links between them fill the panel's height), else packed `pitch` apart, centred."""
+    if count > 1 and room - lines >= (count - 1) * pitch:
+        return tuple(HEADING + i * (room - lines) // (count - 1) for i in range(count))
+    first = HEADING + (room - (count * pitch - (pitch - lines))) // 2
+    return tuple(first + i * pitch for i in range(count))
+
+
 def layout(units: tuple[int, ...], width: int, height: int, label_width: int, selected: UnitChoice | None) -> Layout:
     """The biggest nodes that show every unit of every layer in `width` × `height` cells, or windows of them.
 
@@ -88,8 +99,10 @@ def layout(units: tuple[int, ...], width: int, height: int, label_width: int, se
         fitting = (s for s in range(MAX_SIDE, smallest - 1, -2) if most * (s // 2 + gap) - gap <= room)
         return next((s for s in fitting if fits_across(s, layers)), 0)
 
-    every = largest(NODE_GAP, MIN_SIDE)  # the biggest nodes that show every unit with a blank line between
-    side, gap = every or MIN_SIDE, NODE_GAP
+    compact = layers >= DEEP and not fits_across(MIN_SIDE, layers) and fits_across(COMPACT_SIDE, layers)
+    smallest = COMPACT_SIDE if compact else MIN_SIDE  # a deep net: every layer, small, rather than a window of them
+    every = largest(NODE_GAP, smallest)  # the biggest nodes that show every unit with a blank line between
+    side, gap = every or smallest, NODE_GAP
     tight = largest(0, TIGHT_SIDE)
     if tight >= TIGHT_GAIN * side:  # touching nodes only when that makes them much bigger
         side, gap = tight, 0
@@ -108,8 +121,7 @@ def layout(units: tuple[int, ...], width: int, height: int, label_width: int, se
     for c, layer in enumerate(shown_layers):
         centre = selected.unit if selected and selected.layer == layer else None
         shown = tuple(_window(units[layer], per_column, centre))
-        first = HEADING + (room - (len(shown) * pitch - gap)) // 2
         x = left + c * (side + 1 + spacing) + 1
-        columns.append(Column(layer, x, shown, tuple(first + i * pitch for i in range(len(shown)))))
+        columns.append(Column(layer, x, shown, _tops(len(shown), pitch, side // 2, room)))
     hidden_units = sum(units[c.layer] - len(c.units) for c in columns)
     return Layout(side, gap, tuple(columns), hidden_units, layers - count)
