@@ -4,6 +4,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tuinn.config import with_overrides
 from tuinn.train import commands as cmd
 from tuinn.train import runner as runner_module
 from tuinn.train.runner import TrainingThread
@@ -111,6 +112,9 @@ def screen_thread(config, monkeypatch, interval: float) -> Iterator[tuple[Traini
     monkeypatch.setattr(runner_module, "ANSWER_WAIT", 30.0)
     monkeypatch.setattr(runner_module, "UNSEEN_WAIT", 30.0)
     published = []
+    # a budget the run cannot finish within the test (500 epochs of xor can be over on a loaded machine before
+    # the command comes, leaving no steps to take after its answer)
+    config = with_overrides(config, epochs=100_000_000)
     runner = TrainingThread(Trainer(config, stop_at_target=False), on_snapshot=published.append, interval=interval)
     runner.await_screen = True
     runner.start()

@@ -23,11 +23,13 @@ async def test_the_app_tells_the_run_its_answer_is_drawn_and_training_goes_on(mo
             await asyncio.sleep(0.05)
         assert app.snapshot.step > 500 and not app.snapshot.watching
         await pilot.press("space")
+        deadline = time.monotonic() + 10  # (each wait its own: a press waits for the app to be idle, long when loaded)
         while not app.snapshot.paused and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert app.snapshot.paused and app.snapshot.step == app.source.trainer.step_count
         await pilot.press("space")
         step = app.snapshot.step
+        deadline = time.monotonic() + 10
         while app.snapshot.step < step + 500 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert app.snapshot.step >= step + 500 and not app.snapshot.paused
