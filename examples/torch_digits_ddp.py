@@ -4,6 +4,7 @@ python examples/torch_digits_ddp.py        # two processes on this machine
 tuinn attach runs/digits-ddp.tuinn         # one stream: every rank calls tuinn.watch, rank 0 writes
 """
 
+import gc
 import os
 import socket
 
@@ -41,6 +42,11 @@ def worker(rank: int, args, port: int) -> None:
             w.step(val_metric=accuracy)
             print(f"epoch {epoch + 1}: val accuracy {accuracy:.3f}", flush=True)
     w.close()
+    # Leave together, and free the model (DDP's reducer holds the process group and its last works) while the
+    # interpreter is whole: a gloo work freed during interpreter exit can abort the process (SIGABRT).
+    dist.barrier()
+    del net, opt, w
+    gc.collect()
     dist.destroy_process_group()
 
 
