@@ -53,11 +53,10 @@ class Optimizer:
         self.lr = float(lr)
         self.state: dict[str, dict[str, FloatArray]] = {}
         self.iterations = 0
-        #: per parameter name, at the last step: the array stepped, the update subtracted from it (None: worked
-        #: out again from the state, see _state_update) and the second update subtracted after it (Nesterov's)
-        self._stepped: dict[str, FloatArray] = {}
-        self._updates: dict[str, FloatArray | None] = {}
-        self._then: dict[str, FloatArray | None] = {}
+        #: per parameter name, at the last step: (the array stepped, the update subtracted from it (None: worked
+        #: out again from the state, see _state_update), the second update subtracted after it (Nesterov's));
+        #: one tuple stored a step, the least a step can do for it
+        self._last: dict[str, tuple[FloatArray, FloatArray | None, FloatArray | None]] = {}
         #: per parameter name: the array a step writes its scaled update into (reused: no allocation a step)
         self._scratch: dict[str, FloatArray] = {}
 
@@ -76,12 +75,12 @@ class Optimizer:
         p -= update
         if then is not None:
             p -= then
-        self._stepped[name], self._updates[name], self._then[name] = p, update, then
+        self._last[name] = (p, update, then)
 
     def _subtract_from_state(self, name: str, p: FloatArray, update: FloatArray) -> None:
         """Apply `p -= update`, an update `_state_update` gives again until the next step: nothing is kept."""
         p -= update
-        self._stepped[name], self._updates[name] = p, None
+        self._last[name] = (p, None, None)
 
     def _state_update(self, name: str) -> FloatArray:
         """The last step's update of `name` worked out again from the state (for `_subtract_from_state`)."""
@@ -92,12 +91,12 @@ class Optimizer:
 
         None before a step, or when `p` is not the array that step updated (a new network after surgery).
         """
-        if self._stepped.get(name) is not p:
+        last = self._last.get(name)
+        if last is None or last[0] is not p:
             return None
-        update = self._updates[name]
+        _, update, then = last
         if update is None:
             return self._state_update(name)
-        then = self._then[name]
         return update if then is None else update + then
 
     def _scaled(self, name: str, factor: float, g: FloatArray) -> FloatArray:
