@@ -155,8 +155,7 @@ class SGD(Optimizer):
             self._subtract_from_state(name, p, self._scaled(name, self._step_lr, v))
 
     def _state_update(self, name: str) -> FloatArray:
-        update: FloatArray = self._step_lr * self.state[name]["velocity"]  # the step's update, at its lr
-        return update
+        return self._scaled(name, self._step_lr, self.state[name]["velocity"])  # the step's update, at its lr
 
     def describe(self) -> str:
         extra = f", momentum={self.momentum:g}" if self.momentum else ""
