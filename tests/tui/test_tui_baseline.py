@@ -258,8 +258,9 @@ def test_the_ghost_style_is_not_a_live_curves_colour():
 # --- pictures -----------------------------------------------------------------------------------
 
 
-def ghost_app_before(app: TuinnApp, keys: tuple[str, ...]):
-    """deep-sigmoid trained through its budget and pinned, then deep-relu opened and trained 600 steps; `keys`."""
+def ghost_app_before(app: TuinnApp, keys: tuple[str, ...], tab: type | None = None):
+    """deep-sigmoid trained through its budget and pinned, then deep-relu opened and trained 600 steps; `keys`,
+    or the tab of the panel of type `tab` opened (as a click on it would)."""
 
     async def run_before(pilot) -> None:
         from tuinn.config import load_preset
@@ -272,6 +273,8 @@ def ghost_app_before(app: TuinnApp, keys: tuple[str, ...]):
         app.clear_notifications()  # (the toast of B would sit in the picture)
         await pilot.pause()
         await pilot.press(*keys)
+        if tab is not None:
+            await reveal(app, pilot, tab)
         await pilot.pause()
 
     return run_before
@@ -284,7 +287,7 @@ def test_the_ghost_on_the_full_chart(snap_compare) -> None:
 
 def test_the_ghost_on_the_loss_panel_at_80x24(snap_compare) -> None:
     app = step_app("deep-sigmoid")
-    assert snap_compare(app, terminal_size=SMALL, run_before=ghost_app_before(app, ()))
+    assert snap_compare(app, terminal_size=SMALL, run_before=ghost_app_before(app, (), tab=ChartPanel))
 
 
 @pytest.mark.parametrize("size", [SPARKLINES, WIDE])
