@@ -417,4 +417,4 @@ def _compose(links: LinkLine, pieces: list[Piece], width: int) -> Strip:
         at = x + cells
     if at < width:
         segments += links.runs(at, width)
-    return Strip(segments)
+    return Strip(segments, max(at, width))
