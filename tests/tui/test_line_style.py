@@ -2,6 +2,9 @@
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.terminal_theme import MONOKAI
+from textual.color import Color
+from textual.filter import ANSIToTruecolor
 from textual.geometry import Region
 from textual.strip import Strip
 
@@ -41,3 +44,15 @@ def test_a_kept_line_keeps_its_styled_copy_and_a_new_style_restyles() -> None:
 def test_row_regions_join_neighbouring_rows() -> None:
     assert row_regions([0, 1, 2, 5, 7, 8], 30) == [Region(0, 0, 30, 3), Region(0, 5, 30, 1), Region(0, 7, 30, 2)]
     assert row_regions([], 30) == []
+
+
+def test_with_the_truecolor_filter_lines_equal_textuals_filtered_lines() -> None:
+    """Styled and filtered once a segment, as Textual filters each painted line: ANSI colours and dim resolved."""
+    truecolor, background = ANSIToTruecolor(MONOKAI), Color.parse("#121212")
+    drawn = lines() + [Strip([Segment("ansi", Style(color="yellow", dim=True)), Segment("x", Style(bgcolor="red"))])]
+    styler = LineStyler()
+    styled = styler.style(drawn, BASE, truecolor, background.rich_color)
+    expected = [list(truecolor.apply(list(line.apply_style(BASE)), background)) for line in drawn]
+    assert [list(line) for line in styled] == expected
+    assert list(styler.blank(4)) == truecolor.apply(list(Strip.blank(4).apply_style(BASE)), background)
+    assert all(seg.style is not None and seg.style.color.triplet is not None for seg in styled[-1])

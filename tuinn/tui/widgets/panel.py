@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from typing import ClassVar, Protocol, cast
 
 import numpy as np
+from rich.color import Color as RichColor
 from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -100,6 +103,7 @@ class Panel(Widget):
         self._laid_out = (0, 0)  # the viewport height and the content height the last layout was given
         self._line_style: Style | None = None  # the panel's own style under every line (costly to work out)
         self._styler = LineStyler()
+        self._truecolor: tuple[ANSIToTruecolor, RichColor] | None = None  # the filter applied with the style
         self._shown: list[Strip] | None = None  # `_lines` under the panel's style, as painted
         self._text_cache: dict[tuple[object, ...], Strip] = {}
         self._paint_size: Size | None = None  # the content size while the lines are painted
@@ -200,9 +204,28 @@ class Panel(Widget):
             self._draw(size, self.data(self.snapshot))
         if self._line_style is None:
             self._line_style = self.rich_style  # walks every ancestor's styles: once, not once a line
+            self._truecolor = self._content_filter()
         if self._shown is None:
-            self._shown = self._styler.style(self._lines, self._line_style)
-        return self._shown[y] if y < len(self._shown) else Strip.blank(size.width, self._line_style)
+            self._shown = self._styler.style(self._lines, self._line_style, *(self._truecolor or (None, None)))
+        return self._shown[y] if y < len(self._shown) else self._styler.blank(size.width)
+
+    def _content_filter(self) -> tuple[ANSIToTruecolor, RichColor] | None:
+        """The app's ANSI-to-truecolor filter and this panel's background, when the styler applies it to the lines.
+
+        Textual runs each painted line through the app's line filters; this one
+        changes only ANSI colours and dim text, so (with no ANSI colours in the
+        app's CSS) it is applied once per distinct segment of the content instead.
+        """
+        if self.app.ansi_color:
+            return None
+        found = [f for f in self.app.get_line_filters() if isinstance(f, ANSIToTruecolor)]
+        return (found[0], self.background_colors[1].rich_color) if found else None
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        if self._truecolor is None:
+            return filters
+        return [f for f in filters if f is not self._truecolor[0]]  # applied to the content by the styler
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.snapshot is None or not width:
