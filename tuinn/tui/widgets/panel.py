@@ -187,7 +187,7 @@ class Panel(Widget):
         self.refresh()
 
     def notify_style_update(self) -> None:
-        self._line_style = self._shown = None
+        self._line_style = self._shown = self._truecolor = None  # (Textual filters the next paint itself)
         super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
