@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from typing import ClassVar, Protocol, cast
 
 import numpy as np
+from rich.color import Color as RichColor
 from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -18,6 +21,7 @@ from tuinn.train.snapshot import Snapshot
 from tuinn.tui.glyphs import ascii_strip
 from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import LOWER_HALF, Palette
+from tuinn.tui.widgets.line_style import LineStyler
 
 TEXT_CACHE_SIZE = 256  # rendered text lines kept per panel
 
@@ -31,6 +35,18 @@ def ascii_line(strip: Strip) -> Strip:
         for seg in strip
     ]
     return ascii_strip(Strip(segments, strip.cell_length))
+
+
+def row_regions(rows: list[int], width: int) -> list[Region]:
+    """The regions `width` cells wide covering `rows` (ascending), one per run of neighbouring rows."""
+    regions: list[Region] = []
+    for y in rows:
+        last = regions[-1] if regions else None
+        if last is not None and last.bottom == y:
+            regions[-1] = Region(0, last.y, width, last.height + 1)
+        else:
+            regions.append(Region(0, y, width, 1))
+    return regions
 
 
 class Terminal(Protocol):
@@ -86,6 +102,9 @@ class Panel(Widget):
         self._natural: tuple[int, int, tuple[object, ...], list[Strip]] | None = None  # width, height, data -> lines
         self._laid_out = (0, 0)  # the viewport height and the content height the last layout was given
         self._line_style: Style | None = None  # the panel's own style under every line (costly to work out)
+        self._styler = LineStyler()
+        self._truecolor: tuple[ANSIToTruecolor, RichColor] | None = None  # the filter applied with the style
+        self._shown: list[Strip] | None = None  # `_lines` under the panel's style, as painted
         self._text_cache: dict[tuple[object, ...], Strip] = {}
         self._paint_size: Size | None = None  # the content size while the lines are painted
 
@@ -124,7 +143,7 @@ class Panel(Widget):
         if lines is None:
             lines = self.build(self.snapshot, size.width, size.height)
         self._lines = [ascii_line(line) for line in lines] if self.terminal.ascii else lines
-        self._drawn, self._line_style = (size, data), None
+        self._drawn, self._shown = (size, data), None
         return old
 
     def _natural_lines(self, width: int, height: int, data: tuple[object, ...]) -> list[Strip]:
@@ -159,16 +178,16 @@ class Panel(Widget):
         elif drawn is None or drawn[0] != size:
             self.refresh()
         else:
-            for y in range(max(len(old), len(new))):
-                if y >= len(old) or y >= len(new) or old[y] != new[y]:
-                    self.refresh(Region(0, y, size.width, 1))
+            changed = [y for y in range(max(len(old), len(new))) if y >= len(old) or y >= len(new) or old[y] != new[y]]
+            if changed:
+                self.refresh(*row_regions(changed, size.width))
 
     def on_resize(self) -> None:
         self._redraw()
         self.refresh()
 
     def notify_style_update(self) -> None:
-        self._line_style = None
+        self._line_style = self._shown = self._truecolor = None  # (Textual filters the next paint itself)
         super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -185,8 +204,28 @@ class Panel(Widget):
             self._draw(size, self.data(self.snapshot))
         if self._line_style is None:
             self._line_style = self.rich_style  # walks every ancestor's styles: once, not once a line
-        line = self._lines[y] if y < len(self._lines) else Strip.blank(size.width)
-        return line.apply_style(self._line_style)
+            self._truecolor = self._content_filter()
+        if self._shown is None:
+            self._shown = self._styler.style(self._lines, self._line_style, *(self._truecolor or (None, None)))
+        return self._shown[y] if y < len(self._shown) else self._styler.blank(size.width)
+
+    def _content_filter(self) -> tuple[ANSIToTruecolor, RichColor] | None:
+        """The app's ANSI-to-truecolor filter and this panel's background, when the styler applies it to the lines.
+
+        Textual runs each painted line through the app's line filters; this one
+        changes only ANSI colours and dim text, so (with no ANSI colours in the
+        app's CSS) it is applied once per distinct segment of the content instead.
+        """
+        if self.app.ansi_color:
+            return None
+        found = [f for f in self.app.get_line_filters() if isinstance(f, ANSIToTruecolor)]
+        return (found[0], self.background_colors[1].rich_color) if found else None
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        if self._truecolor is None:
+            return filters
+        return [f for f in filters if f is not self._truecolor[0]]  # applied to the content by the styler
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.snapshot is None or not width:
