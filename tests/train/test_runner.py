@@ -91,6 +91,25 @@ def test_an_error_in_the_thread_stops_training_with_a_message(xor_config, monkey
     assert not runner.alive
 
 
+def test_a_finished_or_paused_run_publishes_no_copies(xor_config):
+    """Once the run is over (or paused) no Snapshot comes at each interval: only a command's answer."""
+    published = []
+    config = with_overrides(xor_config, epochs=20)
+    runner = TrainingThread(Trainer(config, stop_at_target=False), on_snapshot=published.append, interval=0.01)
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.latest.finished)
+        count = len(published)
+        time.sleep(0.2)  # twenty intervals
+        assert len(published) == count
+        runner.submit(cmd.Pause())
+        assert wait_until(lambda: runner.latest.paused)
+        time.sleep(0.2)
+        assert len(published) == count + 1
+    finally:
+        runner.stop()
+
+
 def test_a_command_wakes_the_idle_thread_at_once(xor_config, monkeypatch):
     """A paused run looks at its commands when one comes, not at its next idle tick."""
     monkeypatch.setattr(runner_module, "IDLE_WAIT", 30.0)

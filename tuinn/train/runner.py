@@ -40,7 +40,10 @@ def watchable_speed(trainer: Trainer) -> float | None:
 
 
 class TrainingThread:
-    """Steps a Trainer in its own thread, publishing a Snapshot ~10 times a second.
+    """Steps a Trainer in its own thread, publishing a Snapshot ~10 times a second while it steps.
+
+    A paused or finished run publishes a Snapshot only when a command changes it (the
+    screen would redraw the same picture again and again).
 
     It steps as fast as it can, or at most `speed` steps a second, so a class can
     watch a tiny net learn; CycleSpeed sent through `submit` changes that limit. `watch()`
@@ -77,6 +80,7 @@ class TrainingThread:
         self._speed_changes: queue.SimpleQueue[int] = queue.SimpleQueue()  # CycleSpeed's directions, in order
         self._due = self._ticked = clock()  # when the next step at `speed` is due; the last tick
         self._fresh = False  # a command applied: publish at once
+        self._stepped = False  # a step taken since the last Snapshot (a paused or finished run publishes no copies)
         #: a screen calls `shown` with each Snapshot it draws
         self.await_screen = False
         self._wake = threading.Event()  # a command, a drawn frame or a stop: the thread looks again at once
@@ -149,7 +153,8 @@ class TrainingThread:
                     continue
                 wait = self.tick()
                 now = self._clock()
-                if self._fresh or (now - last >= self.interval and not self._screen_behind(now)):
+                due = self._stepped and now - last >= self.interval and not self._screen_behind(now)
+                if self._fresh or due:
                     answer, self._fresh, last = self._fresh, False, now  # (a command's effect is shown at once)
                     self.publish(answer)
                 if wait > 0:
@@ -187,14 +192,14 @@ class TrainingThread:
             return IDLE_WAIT
         pace = self.pace
         if pace is not None and trainer.paused:  # a single step asked for while paused: not the pace's
-            trainer.step()
+            self._step()
             pace.stepped(trainer, paced=False)
             return 0.0
         if pace is not None:
             pace.elapsed += since
             return self._watched_step(pace, now)
         if self.speed is None:
-            trainer.step()
+            self._step()
             return 0.0
         return self._paced_step(self.speed, now)
 
@@ -235,7 +240,7 @@ class TrainingThread:
         self.speed = pace.limit()
         if not pace.due:
             return 1.0 / self.speed
-        self.trainer.step()
+        self._step()
         pace.stepped(self.trainer)
         return 0.0
 
@@ -243,9 +248,14 @@ class TrainingThread:
         """Step when the next step is due at `speed` steps a second; else the seconds until it is."""
         if now < self._due:
             return self._due - now
-        self.trainer.step()
+        self._step()
         self._due = max(self._due + 1.0 / speed, now - IDLE_WAIT)
         return 0.0
+
+    def _step(self) -> None:
+        """One step of the Trainer, noted: the next interval publishes it."""
+        self.trainer.step()
+        self._stepped = True
 
     def snapshot(self) -> Snapshot:
         """The trainer's Snapshot now, with this driver's speed limit (and whether it is the watching pace)."""
@@ -254,6 +264,7 @@ class TrainingThread:
     def publish(self, answer: bool = False) -> None:
         """Take a Snapshot now and hand it to readers; `answer`: it answers a command (the screen draws it first)."""
         snapshot = self.snapshot()
+        self._stepped = False
         if self.await_screen:  # (before the screen can see it: it may draw it, and say so, at once)
             now = self._clock()
             self._unseen = now
