@@ -168,6 +168,18 @@ def test_a_new_command_is_answered_while_the_last_answer_waits(xor_config, monke
         assert answer(runner, published, cmd.Pause()).paused
 
 
+def test_training_waits_until_the_screen_has_drawn_each_snapshot(xor_config, monkeypatch):
+    """The screen draws every frame with the interpreter to itself (FRAME_WAIT at most)."""
+    with screen_thread(xor_config, monkeypatch, interval=0.01) as (runner, published):
+        monkeypatch.setattr(runner_module, "FRAME_WAIT", 30.0)
+        runner.shown(published[0])
+        assert wait_until(lambda: len(published) == 2)
+        time.sleep(0.2)
+        assert runner.trainer.step_count == published[1].step  # no step while the frame waits to be drawn
+        runner.shown(published[1])  # training steps on, until its next Snapshot waits in turn
+        assert wait_until(lambda: len(published) == 3) and published[2].step > published[1].step
+
+
 def test_no_snapshot_is_built_while_the_screen_has_not_drawn_the_last(xor_config, monkeypatch):
     with screen_thread(xor_config, monkeypatch, interval=0.01) as (runner, published):
         time.sleep(0.3)  # thirty intervals

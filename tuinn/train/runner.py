@@ -21,6 +21,9 @@ from tuinn.train.trainer import Trainer
 PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
 IDLE_WAIT = 0.05  # seconds between looks at the clock while nothing is due (a command wakes the thread at once)
 ANSWER_WAIT = 0.25  # seconds at most training waits for the screen to show a command's answer
+#: seconds at most training waits for the screen to draw any other Snapshot: the screen then draws with the
+#: interpreter to itself (on a busy machine each hand-over of the lock mid-frame could wait for a core)
+FRAME_WAIT = 0.1
 UNSEEN_WAIT = 1.0  # seconds at most between Snapshots while the screen has not shown the last one
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
@@ -53,10 +56,11 @@ class TrainingThread:
     Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
     the step's own workers (`trainer.threads`) are the threads training uses.
 
-    With `await_screen` set, a screen tells `shown` what it has drawn: a command's
-    answer (the Snapshot published right after it applied) is then drawn before training
-    steps on, so the screen has the interpreter to itself while it answers a key, and no
-    Snapshot is built while the last one waits to be drawn (the screen would skip it).
+    With `await_screen` set, a screen tells `shown` what it has drawn: each Snapshot is
+    then drawn before training steps on (a command's answer ANSWER_WAIT at most, any other
+    FRAME_WAIT), so the screen has the interpreter to itself while it answers a key or
+    draws a frame, and no Snapshot is built while the last one waits to be drawn (the
+    screen would skip it).
     """
 
     def __init__(
@@ -84,7 +88,7 @@ class TrainingThread:
         #: a screen calls `shown` with each Snapshot it draws
         self.await_screen = False
         self._wake = threading.Event()  # a command, a drawn frame or a stop: the thread looks again at once
-        self._answer: tuple[Snapshot, float] | None = None  # a command's answer not drawn yet, and until when
+        self._answer: tuple[Snapshot, float] | None = None  # a Snapshot not drawn yet, and until when training waits
         self._unseen: float | None = None  # when the latest Snapshot was published, while the screen has not drawn it
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
@@ -166,7 +170,7 @@ class TrainingThread:
         self._wake.clear()
 
     def _answer_on_screen(self) -> bool:
-        """Whether to wait while the screen draws a command's answer (until drawn, ANSWER_WAIT at most, or a new
+        """Whether to wait while the screen draws the last Snapshot (until drawn, its wait at most, or a new
         command); waits a while if so. The screen's event loop then has the interpreter to itself."""
         answer = self._answer
         if answer is None:
@@ -268,7 +272,7 @@ class TrainingThread:
         if self.await_screen:  # (before the screen can see it: it may draw it, and say so, at once)
             now = self._clock()
             self._unseen = now
-            self._answer = (snapshot, now + ANSWER_WAIT) if answer else None
+            self._answer = (snapshot, now + (ANSWER_WAIT if answer else FRAME_WAIT))
         self.latest = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(self.latest)

@@ -232,7 +232,7 @@ class TuinnApp(App[int]):
         if isinstance(self.screen, (LossChartScreen, NetworkScreen, ConvCellScreen)):
             self.screen.offer(snapshot)
         self.call_next(self._follow, snapshot)
-        self.call_after_refresh(self.source.shown, snapshot)  # (a live run steps on once a key's answer is drawn)
+        self.call_after_refresh(self.source.shown, snapshot)  # (a live run steps on once the frame is drawn)
         if self.recorder is not None:
             self.recorder.offer(snapshot)
 
