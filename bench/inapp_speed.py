@@ -52,7 +52,9 @@ def in_app_rate(
 
 
 def compare(tuinn: str, preset: str, seconds: float, rounds: int, env: dict[str, str], size: tuple[int, int]) -> float:
-    """Print each round's in-app and headless samples/s and their ratio; returns the median ratio."""
+    """Print the preset's name, then each round's in-app and headless samples/s and their ratio, then their median;
+    returns the median ratio."""
+    print(f"{preset}: {rounds} rounds of {seconds:g} s at {size[0]}x{size[1]}", flush=True)
     ratios = []
     for round_ in range(rounds):
         if round_ % 2 == 0:
@@ -65,10 +67,11 @@ def compare(tuinn: str, preset: str, seconds: float, rounds: int, env: dict[str,
         print(
             f"  round {round_ + 1}: in the app {app:,.0f} samples/s, headless {alone:,.0f} (ratio {ratios[-1]:.2f}); "
             f"the app's event loop used {screen:.0%} of a core at {fps:.1f} frames/s "
-            f"({1e3 * screen / max(fps, 1e-9):.0f} ms of CPU a frame)"
+            f"({1e3 * screen / max(fps, 1e-9):.0f} ms of CPU a frame)",
+            flush=True,
         )
     median = statistics.median(ratios)
-    print(f"{preset}: in-app / headless at {THREADS} thread, median of {rounds}: {median:.2f}", flush=True)
+    print(f"  {preset}: in-app / headless at {THREADS} thread, median of {rounds}: {median:.2f}", flush=True)
     return median
 
 

@@ -50,6 +50,7 @@ PAUSE_KEY = " "  # toggles pause; the status panel's State line says which
 STATES = ("paused", "running")
 EPOCHS = "100000000"  # more than any preset gets through while measured
 SAMPLES_PER_SEC = re.compile(r"Samples/s\s+([\d,]+)")
+THROUGHPUT = re.compile(r"Watching|Steps/s|Samples/s")  # the status panel's throughput label: paced, limited, flat out
 HEADLESS = """
 import sys, time
 from threadpoolctl import threadpool_limits
@@ -177,9 +178,22 @@ def start_training(tuinn: str, preset: str, env: dict[str, str], size: tuple[int
     """The app on `preset` (and `args`) training flat out, its first frame shown; `ready` is when that came."""
     app = Pty([tuinn, "--preset", preset, "--epochs", EPOCHS, *args], env, size)
     app.ready = app.wait_for_text(READY, 0, timeout=30) - app.started
-    app.press("s", "Samples/s")  # the app starts at the watching pace: s lifts it (full speed, samples/s shown)
+    full_speed(app)
     app.pump(1.0)  # let the first full paint and the training warm-up pass
     return app
+
+
+def full_speed(app: Pty, tries: int = 5) -> None:
+    """Press s until the status panel says Samples/s (no limit): the app starts at the watching pace and s lifts it,
+    but a run whose pace was over already (its landmark came during start-up) takes s as a speed limit (s cycles)."""
+    for _ in range(tries):
+        mark = len(app.chunks)
+        app.press("s", "/s")
+        app.pump(0.5)
+        labels = THROUGHPUT.findall(visible(b"".join(data for _, data in app.chunks[mark:])))
+        if labels and labels[-1] == "Samples/s":
+            return
+    raise RuntimeError(f"the app does not train at full speed after {tries} presses of s")
 
 
 def measure(

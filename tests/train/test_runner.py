@@ -91,6 +91,25 @@ def test_an_error_in_the_thread_stops_training_with_a_message(xor_config, monkey
     assert not runner.alive
 
 
+def test_a_finished_or_paused_run_publishes_no_copies(xor_config):
+    """Once the run is over (or paused) no Snapshot comes at each interval: only a command's answer."""
+    published = []
+    config = with_overrides(xor_config, epochs=20)
+    runner = TrainingThread(Trainer(config, stop_at_target=False), on_snapshot=published.append, interval=0.01)
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.latest.finished)
+        count = len(published)
+        time.sleep(0.2)  # twenty intervals
+        assert len(published) == count
+        runner.submit(cmd.Pause())
+        assert wait_until(lambda: runner.latest.paused)
+        time.sleep(0.2)
+        assert len(published) == count + 1
+    finally:
+        runner.stop()
+
+
 def test_a_command_wakes_the_idle_thread_at_once(xor_config, monkeypatch):
     """A paused run looks at its commands when one comes, not at its next idle tick."""
     monkeypatch.setattr(runner_module, "IDLE_WAIT", 30.0)
@@ -147,6 +166,18 @@ def test_a_new_command_is_answered_while_the_last_answer_waits(xor_config, monke
     with screen_thread(xor_config, monkeypatch, interval=60.0) as (runner, published):
         answer(runner, published, cmd.ScaleLearningRate(0.5))
         assert answer(runner, published, cmd.Pause()).paused
+
+
+def test_training_waits_until_the_screen_has_drawn_each_snapshot(xor_config, monkeypatch):
+    """The screen draws every frame with the interpreter to itself (FRAME_WAIT at most)."""
+    with screen_thread(xor_config, monkeypatch, interval=0.01) as (runner, published):
+        monkeypatch.setattr(runner_module, "FRAME_WAIT", 30.0)
+        runner.shown(published[0])
+        assert wait_until(lambda: len(published) == 2)
+        time.sleep(0.2)
+        assert runner.trainer.step_count == published[1].step  # no step while the frame waits to be drawn
+        runner.shown(published[1])  # training steps on, until its next Snapshot waits in turn
+        assert wait_until(lambda: len(published) == 3) and published[2].step > published[1].step
 
 
 def test_no_snapshot_is_built_while_the_screen_has_not_drawn_the_last(xor_config, monkeypatch):

@@ -21,6 +21,9 @@ from tuinn.train.trainer import Trainer
 PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
 IDLE_WAIT = 0.05  # seconds between looks at the clock while nothing is due (a command wakes the thread at once)
 ANSWER_WAIT = 0.25  # seconds at most training waits for the screen to show a command's answer
+#: seconds at most training waits for the screen to draw any other Snapshot: the screen then draws with the
+#: interpreter to itself (on a busy machine each hand-over of the lock mid-frame could wait for a core)
+FRAME_WAIT = 0.1
 UNSEEN_WAIT = 1.0  # seconds at most between Snapshots while the screen has not shown the last one
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
@@ -40,7 +43,10 @@ def watchable_speed(trainer: Trainer) -> float | None:
 
 
 class TrainingThread:
-    """Steps a Trainer in its own thread, publishing a Snapshot ~10 times a second.
+    """Steps a Trainer in its own thread, publishing a Snapshot ~10 times a second while it steps.
+
+    A paused or finished run publishes a Snapshot only when a command changes it (the
+    screen would redraw the same picture again and again).
 
     It steps as fast as it can, or at most `speed` steps a second, so a class can
     watch a tiny net learn; CycleSpeed sent through `submit` changes that limit. `watch()`
@@ -50,10 +56,11 @@ class TrainingThread:
     Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
     the step's own workers (`trainer.threads`) are the threads training uses.
 
-    With `await_screen` set, a screen tells `shown` what it has drawn: a command's
-    answer (the Snapshot published right after it applied) is then drawn before training
-    steps on, so the screen has the interpreter to itself while it answers a key, and no
-    Snapshot is built while the last one waits to be drawn (the screen would skip it).
+    With `await_screen` set, a screen tells `shown` what it has drawn: each Snapshot is
+    then drawn before training steps on (a command's answer ANSWER_WAIT at most, any other
+    FRAME_WAIT), so the screen has the interpreter to itself while it answers a key or
+    draws a frame, and no Snapshot is built while the last one waits to be drawn (the
+    screen would skip it).
     """
 
     def __init__(
@@ -77,10 +84,11 @@ class TrainingThread:
         self._speed_changes: queue.SimpleQueue[int] = queue.SimpleQueue()  # CycleSpeed's directions, in order
         self._due = self._ticked = clock()  # when the next step at `speed` is due; the last tick
         self._fresh = False  # a command applied: publish at once
+        self._stepped = False  # a step taken since the last Snapshot (a paused or finished run publishes no copies)
         #: a screen calls `shown` with each Snapshot it draws
         self.await_screen = False
         self._wake = threading.Event()  # a command, a drawn frame or a stop: the thread looks again at once
-        self._answer: tuple[Snapshot, float] | None = None  # a command's answer not drawn yet, and until when
+        self._answer: tuple[Snapshot, float] | None = None  # a Snapshot not drawn yet, and until when training waits
         self._unseen: float | None = None  # when the latest Snapshot was published, while the screen has not drawn it
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
@@ -149,7 +157,8 @@ class TrainingThread:
                     continue
                 wait = self.tick()
                 now = self._clock()
-                if self._fresh or (now - last >= self.interval and not self._screen_behind(now)):
+                due = self._stepped and now - last >= self.interval and not self._screen_behind(now)
+                if self._fresh or due:
                     answer, self._fresh, last = self._fresh, False, now  # (a command's effect is shown at once)
                     self.publish(answer)
                 if wait > 0:
@@ -161,7 +170,7 @@ class TrainingThread:
         self._wake.clear()
 
     def _answer_on_screen(self) -> bool:
-        """Whether to wait while the screen draws a command's answer (until drawn, ANSWER_WAIT at most, or a new
+        """Whether to wait while the screen draws the last Snapshot (until drawn, its wait at most, or a new
         command); waits a while if so. The screen's event loop then has the interpreter to itself."""
         answer = self._answer
         if answer is None:
@@ -187,14 +196,14 @@ class TrainingThread:
             return IDLE_WAIT
         pace = self.pace
         if pace is not None and trainer.paused:  # a single step asked for while paused: not the pace's
-            trainer.step()
+            self._step()
             pace.stepped(trainer, paced=False)
             return 0.0
         if pace is not None:
             pace.elapsed += since
             return self._watched_step(pace, now)
         if self.speed is None:
-            trainer.step()
+            self._step()
             return 0.0
         return self._paced_step(self.speed, now)
 
@@ -235,7 +244,7 @@ class TrainingThread:
         self.speed = pace.limit()
         if not pace.due:
             return 1.0 / self.speed
-        self.trainer.step()
+        self._step()
         pace.stepped(self.trainer)
         return 0.0
 
@@ -243,9 +252,14 @@ class TrainingThread:
         """Step when the next step is due at `speed` steps a second; else the seconds until it is."""
         if now < self._due:
             return self._due - now
-        self.trainer.step()
+        self._step()
         self._due = max(self._due + 1.0 / speed, now - IDLE_WAIT)
         return 0.0
+
+    def _step(self) -> None:
+        """One step of the Trainer, noted: the next interval publishes it."""
+        self.trainer.step()
+        self._stepped = True
 
     def snapshot(self) -> Snapshot:
         """The trainer's Snapshot now, with this driver's speed limit (and whether it is the watching pace)."""
@@ -254,10 +268,11 @@ class TrainingThread:
     def publish(self, answer: bool = False) -> None:
         """Take a Snapshot now and hand it to readers; `answer`: it answers a command (the screen draws it first)."""
         snapshot = self.snapshot()
+        self._stepped = False
         if self.await_screen:  # (before the screen can see it: it may draw it, and say so, at once)
             now = self._clock()
             self._unseen = now
-            self._answer = (snapshot, now + ANSWER_WAIT) if answer else None
+            self._answer = (snapshot, now + (ANSWER_WAIT if answer else FRAME_WAIT))
         self.latest = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(self.latest)

@@ -115,6 +115,8 @@ class TuinnApp(App[int]):
         self._state_line = Static(state, id="state-line") if state is not None else None
         self._ui_thread: int | None = None
         self._ui_loop: asyncio.AbstractEventLoop | None = None
+        #: the last plan and what it was planned from (see `plan`)
+        self._planned: tuple[tuple[object, ...], Plan] | None = None
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -136,17 +138,25 @@ class TuinnApp(App[int]):
         self.tour.show()
 
     def plan(self, size: Size | None = None, snapshot: Snapshot | None = None) -> Plan:
-        """Where the panels go on a screen of `size`: the lesson's first and whole, beside the editor when open."""
+        """Where the panels go on a screen of `size`: the lesson's first and whole, beside the editor when open.
+
+        Planned again only when what it depends on changed (the size, the lesson, a panel's need with the pinned
+        baseline's rows, the editor): a frame asks for the plan, and most frames change none of them.
+        """
         size = size or self.size
         s = snapshot or self.snapshot
-        return plan_layout(
+        needs = panel_needs(s, self.baseline)
+        grounds = (
             (size.width, size.height),
             lesson_of(s, self.tour.lesson(s.preset)),
-            panel_needs(s, self.baseline),
-            banner=True,
-            editor=self.workbench.width(),
-            reserved=1 if self._state_line is not None else 0,
+            tuple(needs.items()),
+            self.workbench.width(),
+            1 if self._state_line is not None else 0,
         )
+        if self._planned is None or self._planned[0] != grounds:
+            screen, lesson, _, editor, reserved = grounds
+            self._planned = grounds, plan_layout(screen, lesson, needs, banner=True, editor=editor, reserved=reserved)
+        return self._planned[1]
 
     async def relayout(self, size: Size | None = None) -> None:
         """Place the panels for a screen of `size` (less room with the editor open); the banner's lines too."""
@@ -222,7 +232,7 @@ class TuinnApp(App[int]):
         if isinstance(self.screen, (LossChartScreen, NetworkScreen, ConvCellScreen)):
             self.screen.offer(snapshot)
         self.call_next(self._follow, snapshot)
-        self.call_after_refresh(self.source.shown, snapshot)  # (a live run steps on once a key's answer is drawn)
+        self.call_after_refresh(self.source.shown, snapshot)  # (a live run steps on once the frame is drawn)
         if self.recorder is not None:
             self.recorder.offer(snapshot)
 
