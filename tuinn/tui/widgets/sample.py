@@ -64,7 +64,7 @@ class SamplePanel(Panel):
     @classmethod
     def need(cls, snapshot: Snapshot) -> Need:
         """Two lines of heading, then the image beside a bar per class: small but whole, or zoomed up (a picture that
-        keeps its shape: a line more for each 2w/h cells more across)."""
+        keeps its shape: a line more for each 2w/h cells more across), by whole zooms."""
         v = snapshot.sample
         if v is None:
             return super().need(snapshot)
@@ -76,7 +76,8 @@ class SamplePanel(Panel):
 
         least = max(1, MIN_IMAGE // w)
         most = max(least, min(MAX_ZOOM, WANT_IMAGE // w))
-        return Need.content(*size(least, MIN_BAR), *size(most, WANT_BAR), aspect=2 * w / h)  # keeps its shape
+        steps = tuple(sorted({size(zoom, MIN_BAR)[1] for zoom in range(least, most + 1)}))  # (whole zooms only)
+        return Need.content(*size(least, MIN_BAR), *size(most, WANT_BAR), aspect=2 * w / h, steps=steps)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         v = snapshot.sample
