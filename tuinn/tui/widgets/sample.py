@@ -94,22 +94,36 @@ class SamplePanel(Panel):
         where = Text(f"{v.source} {v.index + 1:,}/{v.count:,}  , . step  m: next wrong", "dim")
         head = self.text_lines([verdict, where], width)
         img = image_values(v)
-        h, w = img.shape
-        side_by_side = width - 1 - (bar_line(v) + MIN_BAR) >= w
-        room_w = width - 1 - (bar_line(v) + MIN_BAR) if side_by_side else width
-        room_h = height - len(head) - (0 if side_by_side else len(v.probabilities))
-        zoom = max(1, min(self.max_zoom or room_w, room_w // w, (2 * max(room_h, 1)) // h))
+        zoom, side_by_side = self._arrangement(v, width, height - len(head))
         picture = self._picture(img, zoom)
         if not side_by_side:
             return head + picture + self._bars(v, width)
-        bars = self._bars(v, width - w * zoom - 1)
-        gap, blank = Strip.blank(1), Strip.blank(w * zoom)
+        bars = self._bars(v, width - img.shape[1] * zoom - 1)
+        gap, blank = Strip.blank(1), Strip.blank(img.shape[1] * zoom)
         rows = max(len(picture), len(bars))
         body = [
             Strip.join([picture[r] if r < len(picture) else blank, gap, bars[r] if r < len(bars) else Strip.blank(0)])
             for r in range(rows)
         ]
         return head + body
+
+    def _arrangement(self, v: SampleView, width: int, height: int) -> tuple[int, bool]:
+        """The zoom and whether the bars stand beside the picture (else under it), for `height` lines under the
+        heading: beside where the width allows, under where that zooms as much and leaves fewer lines empty."""
+        h, w = image_values(v).shape
+        classes = len(v.probabilities)
+
+        def zoom(room_w: int, room_h: int) -> int:
+            return max(1, min(self.max_zoom or room_w, room_w // w, (2 * max(room_h, 1)) // h))
+
+        beside_w = width - 1 - (bar_line(v) + MIN_BAR)
+        under = zoom(width, height - classes)
+        if beside_w < w:
+            return under, False
+        beside = zoom(beside_w, height)
+        empty_beside = height - max(-(-h * beside // 2), classes)
+        empty_under = height - -(-h * under // 2) - classes
+        return (under, False) if under >= beside and 0 <= empty_under < empty_beside else (beside, True)
 
     def _picture(self, img: np.ndarray, zoom: int) -> list[Strip]:
         """The image drawn `zoom` times up, on its own range; the lines kept while the sample stays (most frames)."""
