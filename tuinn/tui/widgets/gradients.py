@@ -44,28 +44,30 @@ WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
 def history_repeat(s: Snapshot, width: int, height: int) -> int:
     """Lines each layer's row of the history takes in a panel `height` lines tall: up to MAX_ROW_LINES, as many as
     leave the fewest lines empty under the history, its legend and the matrix (whose zoom each choice sets), the
-    matrix kept (at its least) where it fits at all; more than MAX_ROW_LINES only where that fills a band."""
+    matrix (at its least) and the legend kept where they fit at all; more than MAX_ROW_LINES only where that fills a band."""
     layers = len(s.grad_history_layers)
     if not layers:
         return 1
     legend = any(st.log_update_ratio is not None for st in s.layer_stats)
     g = s.selected_grad
 
-    def drawn(repeat: int) -> tuple[bool, int, int]:
-        """(the matrix left out, lines left empty, fewer lines a row) with rows `repeat` lines tall, as build draws them."""
+    def drawn(repeat: int) -> tuple[bool, bool, int, int]:
+        """(the matrix left out, the legend left out, lines left empty, fewer lines a row) with rows `repeat` lines
+        tall, as build draws them."""
         room = height - (layers * repeat + 2)
-        room -= legend and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
+        legend_line = legend and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
+        room -= legend_line
         matrix = g is not None and room >= MIN_MATRIX_LINES
         lines = 2 + -(-fit_grid(g, 2 * (room - 2), width).shape[0] // 2) if g is not None and matrix else 0
-        return g is not None and not matrix, room - lines, -repeat
+        return g is not None and not matrix, legend and not legend_line, room - lines, -repeat
 
     fitting = [r for r in range(1, MAX_ROW_LINES + 1) if layers * r + 2 <= height]
     best = min(fitting, key=drawn, default=1)
-    if drawn(best)[1] <= FEW_EMPTY_ROWS:
+    if drawn(best)[2] <= FEW_EMPTY_ROWS:
         return best
     # a matrix at its largest zoom over a band: the rows grow past MAX_ROW_LINES, the least that fills the band
     taller = [r for r in range(MAX_ROW_LINES + 1, height) if layers * r + 2 <= height]
-    return min([best, *taller], key=lambda r: (*drawn(r)[:2], r))
+    return min([best, *taller], key=lambda r: (*drawn(r)[:3], r))
 
 
 MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells

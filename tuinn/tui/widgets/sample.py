@@ -110,7 +110,7 @@ class SamplePanel(Panel):
     def _arrangement(self, v: SampleView, width: int, height: int) -> tuple[int, bool]:
         """The zoom and whether the bars stand beside the picture (else under it), for `height` lines under the
         heading: beside where the width allows, under where that zooms as much and leaves fewer lines empty."""
-        h, w = image_values(v).shape
+        h, w = (int(n) for n in image_values(v).shape)
         classes = len(v.probabilities)
 
         def zoom(room_w: int, room_h: int) -> int:
