@@ -46,6 +46,7 @@ class Need:
     #: heights it fills whole, growing by steps (a picture zoomed by whole cells, the loss's sparklines then its
     #: chart): given a height between two, it uses the lower; from the last on, any height (none: any height)
     steps: tuple[int, ...] = ()
+    step_widths: tuple[int, ...] = ()  # the width each step needs (a picture zoomed up; none: any width)
 
     @classmethod
     def content(
@@ -56,6 +57,7 @@ class Need:
         want_height: int,
         aspect: float = 0.0,
         steps: tuple[int, ...] = (),
+        step_widths: tuple[int, ...] = (),
     ) -> Need:
         """A Need from the content's sizes: the frame (border and padding) added."""
         w, h = FRAME
@@ -66,6 +68,7 @@ class Need:
             max(want_height, min_height) + h,
             aspect,
             tuple(step + h for step in steps),
+            tuple(step + w for step in step_widths),
         )
 
     def uses(self, height: int) -> int:
@@ -76,6 +79,8 @@ class Need:
 
     def tallest(self, width: int) -> int:
         """The most lines the panel uses at `width` (a picture that keeps its shape grows no taller than its width lets it)."""
+        if self.step_widths:
+            return max((h for h, w in zip(self.steps, self.step_widths) if w <= width), default=self.min_height)
         if not self.aspect:
             return self.want_height
         return self.uses(min(self.want_height, self.min_height + int((width - self.min_width) / self.aspect)))
@@ -351,11 +356,6 @@ def _after_move(
     if need.min_width > widths[to] or need.min_height > height - sum(needs[n].min_height for n in stack):
         return None
     rest, joined = [n for n in other if n != name], [*stack, name]
-    if (
-        not any(needs[n].grows and not needs[n].aspect for n in joined)
-        and _band(joined, needs, widths[to], height) > FEW_EMPTY_ROWS
-    ):  # tables under a picture, still over a band: the picture keeps its column
-        return None
     if (
         not any(needs[n].grows and not needs[n].aspect for n in rest)
         and _band(rest, needs, widths[source], height) > FEW_EMPTY_ROWS

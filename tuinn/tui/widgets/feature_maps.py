@@ -141,16 +141,20 @@ class FeatureMapsPanel(Panel):
     def need(cls, snapshot: Snapshot) -> Need:
         """Every channel of every layer at zoom 1 (and the selected layer's kernels); at best, zoomed up."""
 
-        def lines(width: int, zoom: int) -> int:
+        def lines(width: int, zoom: int) -> int:  # (as build draws them: headings, tiles, two rows of kernels)
+            probe = Scale(-0.001, 0.001)  # the longest range figures
+            heads = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in snapshot.feature_maps), default=1)
             total = 0
             for fm in snapshot.feature_maps:
                 z = min(zoom, max(1, 12 // fm.shape[0]))
                 per_row = max(1, min(fm.shape[2], (width + 1) // (fm.shape[1] * z + 1)))
-                rows = -(-fm.shape[2] // per_row)
-                total += 2 + -(-(rows * (fm.shape[0] * z + 1) - 1) // 2)
-            kernels = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
-            if kernels is not None:
-                total += 1 + 2 * kernels.weights.shape[0]
+                total += heads + tile_lines(fm, z, -(-fm.shape[2] // per_row))
+            k = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
+            if k is not None:
+                kz = 2 if k.weights.shape[0] <= 5 else 1
+                per_row = max(1, (width + 1) // (k.weights.shape[1] * kz + 1))
+                title = len(f"{k.weights.shape[2]} of {k.weights.shape[2]} kernels of {k.layer}  ±0.05, mean over ")
+                total += -(-title // width) + tile_lines_of(k, kz, min(2, -(-k.weights.shape[2] // per_row)))
             return total
 
         return Need.content(MIN_WIDTH, lines(MIN_WIDTH, 1), WANT_WIDTH, lines(WANT_WIDTH, MAX_ZOOM))
@@ -240,7 +244,28 @@ def layout(
         plan = [(fm, z, n, min(fm.shape[2], n * r)) for fm, z, n, r in zip(maps, zooms, per_row, rows)]
         if not best or _worth(plan, heading_lines) >= _worth(best, heading_lines):
             best = plan
-    return best
+    return _zoom_into(best, width, height - sum(_worth([p], heading_lines)[1] for p in best))
+
+
+def _zoom_into(
+    plan: list[tuple[FeatureMap, int, int, int]], width: int, spare: int
+) -> list[tuple[FeatureMap, int, int, int]]:
+    """`plan` with layers zoomed one more step each in turn (the same channels shown, no tile over MAX_TILE pixels)
+    while the `spare` lines hold them: the lines a common tile size leaves are filled."""
+    plan = list(plan)
+    grew = True
+    while grew:
+        grew = False
+        for i, (fm, z, _, shown) in enumerate(plan):
+            if (z + 1) * fm.shape[0] > MAX_TILE or (z + 1) * fm.shape[1] > width:
+                continue
+            per_row = max(1, min(shown, (width + 1) // (fm.shape[1] * (z + 1) + 1)))
+            cost = tile_lines(fm, z + 1, -(-shown // per_row)) - tile_lines(fm, z, -(-shown // plan[i][2]))
+            if cost <= spare:
+                plan[i] = (fm, z + 1, per_row, shown)
+                spare -= cost
+                grew = True
+    return plan
 
 
 def _worth(plan: list[tuple[FeatureMap, int, int, int]], heading_lines: int) -> tuple[int, int]:

@@ -76,8 +76,14 @@ class SamplePanel(Panel):
 
         least = max(1, MIN_IMAGE // w)
         most = max(least, min(MAX_ZOOM, WANT_IMAGE // w))
-        steps = tuple(sorted({size(zoom, MIN_BAR)[1] for zoom in range(least, most + 1)}))  # (whole zooms only)
-        return Need.content(*size(least, MIN_BAR), *size(most, WANT_BAR), aspect=2 * w / h, steps=steps)
+        zooms = [size(zoom, MIN_BAR) for zoom in range(least, most + 1)]  # (whole zooms only)
+        return Need.content(
+            *size(least, MIN_BAR),
+            *size(most, WANT_BAR),
+            aspect=2 * w / h,
+            steps=tuple(height for _, height in zooms),
+            step_widths=tuple(width for width, _ in zooms),
+        )
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         v = snapshot.sample
