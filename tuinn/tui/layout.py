@@ -357,6 +357,11 @@ def _after_move(
         return None
     rest, joined = [n for n in other if n != name], [*stack, name]
     if (
+        _band(stack, needs, widths[to], height) <= FEW_EMPTY_ROWS
+        and sum(needs[n].tallest(widths[to]) if n in lessons else needs[n].min_height for n in joined) > height
+    ):
+        return None  # sent out of a band into a full column, it takes no lines a lesson panel there uses
+    if (
         not any(needs[n].grows and not needs[n].aspect for n in rest)
         and _band(rest, needs, widths[source], height) > FEW_EMPTY_ROWS
     ):  # no panel left there to take the rows it frees
@@ -398,20 +403,28 @@ def _heights(
     """Each panel's lines in a column `height` lines tall: the minimums, then the spare to those that grow."""
     order = sorted(names, key=lambda n: (n not in lessons, names.index(n)))
     heights = {n: needs[n].min_height for n in names}
-    for name in order:  # those that grow by steps first take the highest step there is room for (the lesson's first)
-        room = min(needs[name].tallest(width), height - sum(heights.values()) + heights[name])
-        heights[name] = max([heights[name], *(step for step in needs[name].steps if step <= room)])
+    for name in (n for n in order if n in lessons):  # a lesson panel that grows by steps takes the highest that fits
+        heights[name] = _step_up(needs[name], heights[name], height - sum(heights.values()), width)
     spare = height - sum(heights.values())
     for name, more in zip(order, _share(spare, [needs[n].tallest(width) - heights[n] for n in order])):
         heights[name] = needs[name].uses(heights[name] + more)
+    for name in order:  # the lines a step left over: another's next step
+        heights[name] = _step_up(needs[name], heights[name], height - sum(heights.values()), width)
     spare = height - sum(heights.values())
-    growing = sorted(
-        (n for n in order if needs[n].grows and not needs[n].aspect and heights[n] >= max(needs[n].steps, default=0)),
-        key=lambda n: n != FILLS,
+    growing = sorted(  # (one short of its next step last: it leaves them empty, inside its border)
+        (n for n in order if (needs[n].grows and not needs[n].aspect) or needs[n].steps),
+        key=lambda n: (heights[n] < max(needs[n].steps, default=0), n != FILLS),
     )
     if spare > 0 and growing:  # past what they want (the loss chart first: it fills any height), not an empty band
         heights[growing[0]] += spare
     return [(n, heights[n]) for n in names]
+
+
+def _step_up(need: Need, now: int, spare: int, width: int) -> int:
+    """The highest of `need`'s steps it can take from `now` lines with `spare` more (no higher than it uses at
+    `width`); `now` when none is higher."""
+    room = min(need.tallest(width), now + spare)
+    return max([now, *(step for step in need.steps if step <= room)])
 
 
 def _widest(need: Need, height: int) -> int:

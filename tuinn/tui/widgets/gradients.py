@@ -42,32 +42,31 @@ WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
 
 
 def history_repeat(s: Snapshot, width: int, height: int) -> int:
-    """Lines each layer's row of the history takes in a panel `height` lines tall: up to MAX_ROW_LINES, as many as
-    leave the fewest lines empty under the history, its legend and the matrix (whose zoom each choice sets), the
-    matrix (at its least) and the legend kept where they fit at all; more than MAX_ROW_LINES only where that fills a band."""
+    """Lines each layer's row of the history takes in a panel `height` lines tall: one, or more where the matrix
+    leaves rows (a tall panel); the matrix (at its least, under the legend) keeps its rows while the rows still get
+    two lines each. Where that leaves a band of empty lines (a matrix that zooms by whole cells), the row height
+    that leaves the fewest, the matrix kept; past MAX_ROW_LINES only where no row height up to it fills the band."""
     layers = len(s.grad_history_layers)
     if not layers:
         return 1
-    legend = any(st.log_update_ratio is not None for st in s.layer_stats)
     g = s.selected_grad
+    matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * height, width).shape[0] // 2)
+    beside = (height - 2 - 1 - max(matrix, MIN_MATRIX_LINES)) // layers if matrix else 0  # with the legend, whole
+    first = max(1, min(MAX_ROW_LINES, beside if beside >= 2 else (height - 2 - matrix) // layers))
+    legend = any(st.log_update_ratio is not None for st in s.layer_stats)
 
-    def drawn(repeat: int) -> tuple[bool, bool, int, int]:
-        """(the matrix left out, the legend left out, lines left empty, fewer lines a row) with rows `repeat` lines
-        tall, as build draws them."""
+    def drawn(repeat: int) -> tuple[bool, int]:
+        """(the matrix left out, lines left empty) with rows `repeat` lines tall, as build draws them."""
         room = height - (layers * repeat + 2)
-        legend_line = legend and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
-        room -= legend_line
-        matrix = g is not None and room >= MIN_MATRIX_LINES
-        lines = 2 + -(-fit_grid(g, 2 * (room - 2), width).shape[0] // 2) if g is not None and matrix else 0
-        return g is not None and not matrix, legend and not legend_line, room - lines, -repeat
+        room -= legend and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
+        shown = g is not None and room >= MIN_MATRIX_LINES
+        lines = 2 + -(-fit_grid(g, 2 * (room - 2), width).shape[0] // 2) if g is not None and shown else 0
+        return g is not None and not shown, room - lines
 
-    fitting = [r for r in range(1, MAX_ROW_LINES + 1) if layers * r + 2 <= height]
-    best = min(fitting, key=drawn, default=1)
-    if drawn(best)[2] <= FEW_EMPTY_ROWS:
-        return best
-    # a matrix at its largest zoom over a band: the rows grow past MAX_ROW_LINES, the least that fills the band
-    taller = [r for r in range(MAX_ROW_LINES + 1, height) if layers * r + 2 <= height]
-    return min([best, *taller], key=lambda r: (*drawn(r)[:3], r))
+    if drawn(first)[1] <= FEW_EMPTY_ROWS:
+        return first
+    fitting = [r for r in range(1, height) if layers * r + 2 <= height]
+    return min([first, *fitting], key=lambda r: (*drawn(r), r > MAX_ROW_LINES, -r if r <= MAX_ROW_LINES else r))
 
 
 MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells
