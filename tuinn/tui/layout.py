@@ -411,9 +411,9 @@ def _heights(
     for name in order:  # the lines a step left over: another's next step
         heights[name] = _step_up(needs[name], heights[name], height - sum(heights.values()), width)
     spare = height - sum(heights.values())
-    growing = sorted(  # (one short of its next step last: it leaves them empty, inside its border)
+    growing = sorted(  # (one that grows by steps last: it leaves them empty, inside its border)
         (n for n in order if (needs[n].grows and not needs[n].aspect) or needs[n].steps),
-        key=lambda n: (heights[n] < max(needs[n].steps, default=0), n != FILLS),
+        key=lambda n: (needs[n].aspect or heights[n] < max(needs[n].steps, default=0), n != FILLS),
     )
     if spare > 0 and growing:  # past what they want (the loss chart first: it fills any height), not an empty band
         heights[growing[0]] += spare
