@@ -14,7 +14,7 @@ from tuinn.tui.widgets.readout import Readout
 def blank_rows(app: TuinnApp, widget: Widget) -> int:
     """Rows of `widget`'s content area (inside border and padding) as the screen shows them: every cell a space on
     the widget's own background (no glyph, no colour block)."""
-    region = widget.content_region
+    region = widget.content_region.intersection(widget.screen.region)  # (a tab taller than the screen: what it shows)
     own = widget.rich_style.bgcolor
     strips = app.screen._compositor.render_strips()
     blank = 0
@@ -26,8 +26,8 @@ def blank_rows(app: TuinnApp, widget: Widget) -> int:
 
 
 def shown(widget: Widget) -> bool:
-    """Whether `widget` is drawn on the screen (not on a hidden tab)."""
-    return widget.display and widget.region.area > 0 and widget.screen.region.contains_region(widget.region)
+    """Whether `widget` is drawn on the screen (not on a hidden tab); a panel taller than its tab, in part."""
+    return widget.display and widget.region.intersection(widget.screen.region).area > 0
 
 
 def panel_blank_rows(app: TuinnApp) -> dict[str, tuple[int, int]]:

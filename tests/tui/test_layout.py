@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -143,3 +144,35 @@ def test_no_column_of_tables_keeps_a_band_at_160x50_or_200x60(app_preset: str, m
             if any(needs[place.name].grows or needs[place.name].aspect for place in column):
                 continue
             assert plan.height - sum(place.height for place in column) <= FEW_EMPTY_ROWS, (size, column)
+
+
+def test_a_panel_that_grows_by_steps_fills_a_whole_step_or_none() -> None:
+    sample = Need(40, 18, 80, 32, aspect=2.0, steps=(18, 32), step_widths=(40, 70))
+    assert sample.uses(25) == 18 and sample.uses(32) == 32 and sample.uses(40) == 32
+    assert sample.tallest(69) == 18 and sample.tallest(70) == 32  # a zoom only where its width fits
+    needs = {"sample": sample, "gradients": Need(30, 8, 100, 60)}
+    plan = plan_layout((60, 42), (), needs, banner=False)  # one column: the sample's next zoom is too wide
+    assert [[place.name for place in column] for column in plan.columns] == [["sample", "gradients"]]
+    heights = {place.name: place.height for place in plan.columns[0]}
+    assert heights["sample"] == 18 and heights["gradients"] == plan.height - 18  # not 18 + a share it leaves empty
+    wide = plan_layout((60, 42), (), {**needs, "sample": replace(sample, step_widths=(40, 56))}, banner=False)
+    assert wide.shown["sample"].height in (18, 32) and sum(p.height for p in wide.columns[0]) == wide.height
+
+
+def test_a_column_whose_loss_falls_short_of_its_chart_sends_a_table_to_a_column_with_room() -> None:
+    loss = Need(40, 8, 100, 26, steps=(8, 16))
+    needs = {
+        "sample": Need(40, 18, 60, 32, aspect=2.0, steps=(18, 32), step_widths=(40, 60)),
+        "gradients": Need(40, 8, 100, 60),
+        "status": Need(40, 14, 50, 14),
+        "loss": loss,
+        "confusion": Need(40, 14, 50, 14),
+        "architecture": Need(40, 13, 50, 13),
+    }
+    plan = plan_layout((120, 57), ("sample",), needs, banner=False)
+    loss_height = plan.shown["loss"].height
+    assert loss_height >= 16 or loss_height == 8  # the chart or the sparklines, no lines between
+    for column in plan.columns:
+        names = [place.name for place in column]
+        if "loss" in names:
+            assert loss_height >= 16, plan

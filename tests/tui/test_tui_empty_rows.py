@@ -9,7 +9,8 @@ from empty_rows import every_tab
 from tui_support import preset_app, train_and_show
 
 FEW_EMPTY_ROWS = 3
-#: the presets whose every panel fills its room at 200x60 (the others still leave bands: see the report of issue 17)
+#: the presets whose every panel fills its room at 200x60 (deep-sigmoid-pretrained still leaves its gradient rows
+#: empty while it pretrains: no backprop yet; million-pixels does not open in the app)
 FILLED_AT_200X60 = (
     "xor",
     "spiral",
@@ -22,12 +23,23 @@ FILLED_AT_200X60 = (
     "gauss",
     "regression",
     "circle",
+    "digits-small-shallow",
+    "digits-cnn",
+    "fashion-cnn",
+    "mnist-cnn",
+    "seed-conv",
+    "deep-maxout",
+    "dense-vs-conv",
 )
+#: the same in projector mode (the main picture and the readout), every preset the app opens
+PROJECTOR_FILLED_AT_200X60 = (*FILLED_AT_200X60, "deep-sigmoid-pretrained")
 
 
-async def blank_counts(preset: str, size: tuple[int, int], mnist_folder) -> dict[str, dict[str, tuple[int, int]]]:
-    """Each tab's panels with their blank rows, after some training."""
-    app = preset_app(preset, mnist_folder)
+async def blank_counts(
+    preset: str, size: tuple[int, int], mnist_folder, projector: bool = False
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Each tab's panels with their blank rows, after some training (in projector mode with `projector`)."""
+    app = preset_app(preset, mnist_folder, projector=projector)
     async with app.run_test(size=size) as pilot:
         await train_and_show(app, pilot, 150)
         return await every_tab(app, pilot)
@@ -39,6 +51,14 @@ async def test_at_200x60_no_panel_and_no_column_holds_a_band_of_empty_rows(prese
         assert counts, tab
         bands = {name: blank for name, (blank, _) in counts.items() if blank > FEW_EMPTY_ROWS}
         assert not bands, (preset, tab, counts)
+
+
+@pytest.mark.parametrize("preset", PROJECTOR_FILLED_AT_200X60)
+async def test_at_200x60_in_projector_mode_the_picture_and_the_readout_hold_no_band(preset: str, mnist_folder) -> None:
+    counts = (await blank_counts(preset, (200, 60), mnist_folder, projector=True))[""]
+    assert {"Readout", "ChartPanel"} <= set(counts), counts
+    bands = {name: blank for name, (blank, _) in counts.items() if blank > FEW_EMPTY_ROWS}
+    assert not bands, (preset, counts)
 
 
 async def test_at_120x40_the_loss_tab_is_a_chart_and_the_tables_are_as_tall_as_their_content(mnist_folder) -> None:

@@ -152,12 +152,12 @@ def live_app(config: RunConfig) -> TuinnApp:
     return TuinnApp(LiveSource(trainer, TrainingThread(trainer)))
 
 
-def preset_app(name: str, mnist_folder, colour_system: str = "truecolor") -> TuinnApp:
+def preset_app(name: str, mnist_folder, colour_system: str = "truecolor", **options) -> TuinnApp:
     """The app on preset `name` on a stepping source; the IDX presets read the test's MNIST-format folder."""
     config = load_preset(name)
     if config.needs_data:
         config = with_overrides(config, data=data_spec_for_path(str(mnist_folder), config.data))
-    return step_app(config, colour_system=colour_system)
+    return step_app(config, colour_system=colour_system, **options)
 
 
 def screen_text(app: TuinnApp) -> str:

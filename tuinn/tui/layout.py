@@ -43,20 +43,47 @@ class Need:
     want_width: int
     want_height: int
     aspect: float = 0.0  # a picture that keeps its shape: columns it needs for each line it grows (0: any shape)
+    #: heights it fills whole, growing by steps (a picture zoomed by whole cells, the loss's sparklines then its
+    #: chart): given a height between two, it uses the lower; from the last on, any height (none: any height)
+    steps: tuple[int, ...] = ()
+    step_widths: tuple[int, ...] = ()  # the width each step needs (a picture zoomed up; none: any width)
 
     @classmethod
-    def content(cls, min_width: int, min_height: int, want_width: int, want_height: int, aspect: float = 0.0) -> Need:
+    def content(
+        cls,
+        min_width: int,
+        min_height: int,
+        want_width: int,
+        want_height: int,
+        aspect: float = 0.0,
+        steps: tuple[int, ...] = (),
+        step_widths: tuple[int, ...] = (),
+    ) -> Need:
         """A Need from the content's sizes: the frame (border and padding) added."""
         w, h = FRAME
         return cls(
-            min_width + w, min_height + h, max(want_width, min_width) + w, max(want_height, min_height) + h, aspect
+            min_width + w,
+            min_height + h,
+            max(want_width, min_width) + w,
+            max(want_height, min_height) + h,
+            aspect,
+            tuple(step + h for step in steps),
+            tuple(step + w for step in step_widths),
         )
+
+    def uses(self, height: int) -> int:
+        """The lines of `height` the panel fills (no more than it wants): the highest of its steps that fits."""
+        if not self.steps or height >= self.steps[-1]:
+            return min(height, self.want_height)
+        return max((step for step in self.steps if step <= height), default=self.min_height)
 
     def tallest(self, width: int) -> int:
         """The most lines the panel uses at `width` (a picture that keeps its shape grows no taller than its width lets it)."""
+        if self.step_widths:
+            return max((h for h, w in zip(self.steps, self.step_widths) if w <= width), default=self.min_height)
         if not self.aspect:
             return self.want_height
-        return min(self.want_height, self.min_height + int((width - self.min_width) / self.aspect))
+        return self.uses(min(self.want_height, self.min_height + int((width - self.min_width) / self.aspect)))
 
     @property
     def grows(self) -> bool:
@@ -222,9 +249,16 @@ def _grow(
 
 def _band(stack: list[str], needs: Mapping[str, Need], width: int, height: int) -> int:
     """Rows of a column `width` cells wide that none of its panels would use (none where the loss chart fills it)."""
-    if FILLS in stack:
+    if FILLS in stack and _chart_fits(stack, needs, width, height):
         return 0
-    return max(0, height - sum(needs[n].tallest(width) for n in stack))
+    return max(0, height - sum(needs[n].min_height if n == FILLS else needs[n].tallest(width) for n in stack))
+
+
+def _chart_fits(stack: list[str], needs: Mapping[str, Need], width: int, height: int) -> bool:
+    """Whether the loss in this column gets the lines of its chart (its last step) beside the others' least (a picture
+    that keeps its shape: the lines its width gives it)."""
+    others = sum(needs[n].tallest(width) if needs[n].aspect else needs[n].min_height for n in stack if n != FILLS)
+    return height - others >= max(needs[FILLS].steps, default=0)
 
 
 def _whole(stack: list[str], needs: Mapping[str, Need], width: int, height: int) -> bool:
@@ -275,7 +309,8 @@ def _fill_bands(
 
     A picture that keeps its shape, or one that stops growing, leaves rows under it: a panel of another column
     that fits them (not a lesson panel, not a picture that keeps its shape) moves in, the one that leaves the
-    smaller band in either column first, as long as the move narrows the wider of the two bands.
+    smaller band in either column first, as long as the move narrows the wider of the two bands. A column whose
+    loss falls short of its chart by a few lines sends a panel out instead, to a column that has the rows.
     """
     for _ in range(len(needs)):  # each move narrows a band: a bounded number of them
         best: tuple[tuple[bool, int, bool], int, int, str] | None = None
@@ -283,35 +318,55 @@ def _fill_bands(
             band = _band(stack, needs, widths[i], height)
             if band <= FEW_EMPTY_ROWS:
                 continue
-            for j, other in enumerate(stacks):
-                before = max(band, _band(other, needs, widths[j], height))
-                for name in other:
-                    need = needs[name]
-                    if j == i or name in lessons or need.aspect or len(other) < 2:
-                        continue
-                    if need.min_width > widths[i] or need.min_height > height - sum(needs[n].min_height for n in stack):
-                        continue
-                    rest, joined = [n for n in other if n != name], [*stack, name]
-                    if (
-                        not any(needs[n].grows and not needs[n].aspect for n in joined)
-                        and _band(joined, needs, widths[i], height) > FEW_EMPTY_ROWS
-                    ):  # tables under a picture, still over a band: the picture keeps its column
-                        continue
-                    if (
-                        not any(needs[n].grows and not needs[n].aspect for n in rest)
-                        and _band(rest, needs, widths[j], height) > FEW_EMPTY_ROWS
-                    ):  # no panel left there to take the rows it frees
-                        continue
-                    after = max(_band(joined, needs, widths[i], height), _band(rest, needs, widths[j], height))
-                    # the loss chart fills any band: it moves last; a column with no picture that keeps its shape first
-                    key = (name == FILLS, after, any(needs[n].aspect for n in stack))
-                    if after < before and (best is None or key < best[0]):
-                        best = (key, i, j, name)
+            for j in range(len(stacks)):
+                if j == i:
+                    continue
+                before = max(band, _band(stacks[j], needs, widths[j], height))
+                for to, source in ((i, j), (j, i)):  # into the banded column, and out of it
+                    for name in stacks[source]:
+                        after = _after_move(stacks, lessons, needs, widths, height, name, source, to)
+                        if after is None or after >= before:
+                            continue
+                        # the loss chart fills any band: it moves last; a column with no picture that keeps its
+                        # shape first
+                        key = (name == FILLS, after, any(needs[n].aspect for n in stacks[to]))
+                        if best is None or key < best[0]:
+                            best = (key, to, source, name)
         if best is None:
             return
-        _, i, j, name = best
-        stacks[j].remove(name)
-        stacks[i].append(name)
+        _, to, source, name = best
+        stacks[source].remove(name)
+        stacks[to].append(name)
+
+
+def _after_move(
+    stacks: list[list[str]],
+    lessons: list[str],
+    needs: Mapping[str, Need],
+    widths: list[int],
+    height: int,
+    name: str,
+    source: int,
+    to: int,
+) -> int | None:
+    """The wider band of the two columns once `name` moves from column `source` to `to` (None: it may not move)."""
+    need, stack, other = needs[name], stacks[to], stacks[source]
+    if name in lessons or need.aspect or len(other) < 2:
+        return None
+    if need.min_width > widths[to] or need.min_height > height - sum(needs[n].min_height for n in stack):
+        return None
+    rest, joined = [n for n in other if n != name], [*stack, name]
+    if (
+        _band(stack, needs, widths[to], height) <= FEW_EMPTY_ROWS
+        and sum(needs[n].tallest(widths[to]) if n in lessons else needs[n].min_height for n in joined) > height
+    ):
+        return None  # sent out of a band into a full column, it takes no lines a lesson panel there uses
+    if (
+        not any(needs[n].grows and not needs[n].aspect for n in rest)
+        and _band(rest, needs, widths[source], height) > FEW_EMPTY_ROWS
+    ):  # no panel left there to take the rows it frees
+        return None
+    return max(_band(joined, needs, widths[to], height), _band(rest, needs, widths[source], height))
 
 
 def _widen_pictures(
@@ -348,14 +403,28 @@ def _heights(
     """Each panel's lines in a column `height` lines tall: the minimums, then the spare to those that grow."""
     order = sorted(names, key=lambda n: (n not in lessons, names.index(n)))
     heights = {n: needs[n].min_height for n in names}
+    for name in (n for n in order if n in lessons):  # a lesson panel that grows by steps takes the highest that fits
+        heights[name] = _step_up(needs[name], heights[name], height - sum(heights.values()), width)
     spare = height - sum(heights.values())
-    for name, more in zip(order, _share(spare, [needs[n].tallest(width) - needs[n].min_height for n in order])):
-        heights[name] += more
+    for name, more in zip(order, _share(spare, [needs[n].tallest(width) - heights[n] for n in order])):
+        heights[name] = needs[name].uses(heights[name] + more)
+    for name in order:  # the lines a step left over: another's next step
+        heights[name] = _step_up(needs[name], heights[name], height - sum(heights.values()), width)
     spare = height - sum(heights.values())
-    growing = sorted((n for n in order if needs[n].grows and not needs[n].aspect), key=lambda n: n != FILLS)
+    growing = sorted(  # (one that grows by steps last: it leaves them empty, inside its border)
+        (n for n in order if (needs[n].grows and not needs[n].aspect) or needs[n].steps),
+        key=lambda n: (needs[n].aspect or heights[n] < max(needs[n].steps, default=0), n != FILLS),
+    )
     if spare > 0 and growing:  # past what they want (the loss chart first: it fills any height), not an empty band
         heights[growing[0]] += spare
     return [(n, heights[n]) for n in names]
+
+
+def _step_up(need: Need, now: int, spare: int, width: int) -> int:
+    """The highest of `need`'s steps it can take from `now` lines with `spare` more (no higher than it uses at
+    `width`); `now` when none is higher."""
+    room = min(need.tallest(width), now + spare)
+    return max([now, *(step for step in need.steps if step <= room)])
 
 
 def _widest(need: Need, height: int) -> int:

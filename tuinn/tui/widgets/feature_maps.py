@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rich.style import Style
@@ -26,6 +26,11 @@ MIN_WIDTH, WANT_WIDTH = 44, 110  # cells across: the least for a heading and a r
 def tile_lines(fm: FeatureMap, zoom: int, rows: int) -> int:
     """Text lines `rows` rows of a layer's tiles take (two pixels a line, a pixel's gap between rows)."""
     return -(-(rows * (fm.shape[0] * zoom + 1) - 1) // 2)
+
+
+def tile_lines_of(k: Kernels, zoom: int, rows: int) -> int:
+    """Text lines `rows` rows of a layer's kernel tiles take."""
+    return -(-(rows * (int(k.weights.shape[0]) * zoom + 1) - 1) // 2)
 
 
 def tile_rows(fm: FeatureMap, zoom: int, heading_lines: int = 1) -> int:
@@ -136,16 +141,20 @@ class FeatureMapsPanel(Panel):
     def need(cls, snapshot: Snapshot) -> Need:
         """Every channel of every layer at zoom 1 (and the selected layer's kernels); at best, zoomed up."""
 
-        def lines(width: int, zoom: int) -> int:
+        def lines(width: int, zoom: int) -> int:  # (as build draws them: headings, tiles, two rows of kernels)
+            probe = Scale(-0.001, 0.001)  # the longest range figures
+            heads = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in snapshot.feature_maps), default=1)
             total = 0
             for fm in snapshot.feature_maps:
                 z = min(zoom, max(1, 12 // fm.shape[0]))
                 per_row = max(1, min(fm.shape[2], (width + 1) // (fm.shape[1] * z + 1)))
-                rows = -(-fm.shape[2] // per_row)
-                total += 2 + -(-(rows * (fm.shape[0] * z + 1) - 1) // 2)
-            kernels = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
-            if kernels is not None:
-                total += 1 + 2 * kernels.weights.shape[0]
+                total += heads + tile_lines(fm, z, -(-fm.shape[2] // per_row))
+            k = next((k for k in snapshot.kernels if k.layer == snapshot.selected_layer), None)
+            if k is not None:
+                kz = 2 if k.weights.shape[0] <= 5 else 1
+                per_row = max(1, (width + 1) // (k.weights.shape[1] * kz + 1))
+                title = len(f"{k.weights.shape[2]} of {k.weights.shape[2]} kernels of {k.layer}  ±0.05, mean over ")
+                total += -(-title // width) + tile_lines_of(k, kz, min(2, -(-k.weights.shape[2] // per_row)))
             return total
 
         return Need.content(MIN_WIDTH, lines(MIN_WIDTH, 1), WANT_WIDTH, lines(WANT_WIDTH, MAX_ZOOM))
@@ -155,6 +164,7 @@ class FeatureMapsPanel(Panel):
         kernel_lines = self._kernels(kernels, width) if kernels else []
         lines: list[Strip] = []
         self.tiles = []
+        at = None  # where the kernels go: under their layer's maps
         for fm, z, per_row, shown in self._layout(snapshot.feature_maps, width, height - len(kernel_lines)):
             scale = self._scales.fit(fm.layer, fm.maps, snapshot.step)
             palette = self.ramp(DIVERGING if scale.lo < 0 else GREY)
@@ -163,7 +173,11 @@ class FeatureMapsPanel(Panel):
             self.tiles.append(Tiles(fm, len(lines), z, per_row, first, min(shown, fm.shape[2] - first)))
             lines += heatmap_strips(tile_grid(fm.maps[:, :, first : first + shown], z, per_row), scale, palette)
             if kernels and fm.layer == kernels.layer:
-                lines += kernel_lines
+                at = len(lines)
+        if kernels and at is not None:  # the lines the maps leave show more rows of kernels
+            kernel_lines = self._kernels(kernels, width, height - len(lines))
+            lines[at:at] = kernel_lines
+            self.tiles = [replace(t, top=t.top + len(kernel_lines)) if t.top > at else t for t in self.tiles]
         return lines
 
     def _layout(self, maps: tuple[FeatureMap, ...], width: int, height: int) -> list[tuple[FeatureMap, int, int, int]]:
@@ -181,28 +195,36 @@ class FeatureMapsPanel(Panel):
             self._headings[key] = max((len(heading(fm, 0, 1, probe, GREY, width)) for fm in maps), default=1)
         return self._headings[key]
 
-    def _kernels(self, k: Kernels, width: int) -> list[Strip]:
-        """A tile per filter of the selected conv layer, on a symmetric scale."""
+    def _kernels(self, k: Kernels, width: int, room: int = 0) -> list[Strip]:
+        """A tile per filter of the selected conv layer, on a symmetric scale: two rows of them, more where `room`
+        lines allow."""
         peak = nice_ceil(max(float(np.abs(k.weights).max()), 1e-6))
         scale = Scale(-peak, peak)
         zoom = 2 if k.weights.shape[0] <= 5 else 1
         per_row = max(1, (width + 1) // (k.weights.shape[1] * zoom + 1))
         mean = f", mean over {k.in_channels} input channels" if k.in_channels > 1 else ""
-        rows = min(2, -(-k.weights.shape[2] // per_row))
-        shown = k.weights[:, :, : rows * per_row]
-        count = (
-            f"{shown.shape[2]} of {k.weights.shape[2]}" if shown.shape[2] < k.weights.shape[2] else f"{shown.shape[2]}"
-        )
-        title = Text.assemble((f"{count} kernels of ", "dim"), (k.layer, "bold"), (f"  ±{peak:g}{mean}", "dim"))
-        return self.rich_lines(title, width) + heatmap_strips(  # the title wraps in a narrow column
-            tile_grid(shown, zoom, per_row), scale, self.ramp(DIVERGING)
+        needed = -(-k.weights.shape[2] // per_row)
+
+        def title(rows: int) -> list[Strip]:
+            """'12 of 16 kernels of conv2d_1  ±2', wrapped in a narrow column."""
+            shown = min(k.weights.shape[2], rows * per_row)
+            count = f"{shown} of {k.weights.shape[2]}" if shown < k.weights.shape[2] else f"{shown}"
+            text = Text.assemble((f"{count} kernels of ", "dim"), (k.layer, "bold"), (f"  ±{peak:g}{mean}", "dim"))
+            return self.rich_lines(text, width)
+
+        rows = min(2, needed)
+        while rows < needed and len(title(rows + 1)) + tile_lines_of(k, zoom, rows + 1) <= room:
+            rows += 1
+        return title(rows) + heatmap_strips(
+            tile_grid(k.weights[:, :, : rows * per_row], zoom, per_row), scale, self.ramp(DIVERGING)
         )
 
 
 def layout(
     maps: tuple[FeatureMap, ...], width: int, height: int, heading_lines: int = 1
 ) -> list[tuple[FeatureMap, int, int, int]]:
-    """(map, zoom, tiles per row, channels shown) per layer: the most channels that fit, then the biggest zoom."""
+    """(map, zoom, tiles per row, channels shown) per layer: the most channels that fit, then the most lines filled,
+    then the biggest zoom."""
     best: list[tuple[FeatureMap, int, int, int]] = []
     for zooms in zoom_steps(maps, width):
         spare = height - sum(tile_rows(fm, z, heading_lines) for fm, z in zip(maps, zooms))
@@ -220,9 +242,36 @@ def layout(
                     spare -= cost
                     grew = True
         plan = [(fm, z, n, min(fm.shape[2], n * r)) for fm, z, n, r in zip(maps, zooms, per_row, rows)]
-        if not best or sum(p[3] for p in plan) >= sum(p[3] for p in best):
+        if not best or _worth(plan, heading_lines) >= _worth(best, heading_lines):
             best = plan
-    return best
+    return _zoom_into(best, width, height - sum(_worth([p], heading_lines)[1] for p in best))
+
+
+def _zoom_into(
+    plan: list[tuple[FeatureMap, int, int, int]], width: int, spare: int
+) -> list[tuple[FeatureMap, int, int, int]]:
+    """`plan` with layers zoomed one more step each in turn (the same channels shown, no tile over MAX_TILE pixels)
+    while the `spare` lines hold them: the lines a common tile size leaves are filled."""
+    plan = list(plan)
+    grew = True
+    while grew:
+        grew = False
+        for i, (fm, z, _, shown) in enumerate(plan):
+            if (z + 1) * fm.shape[0] > MAX_TILE or (z + 1) * fm.shape[1] > width:
+                continue
+            per_row = max(1, min(shown, (width + 1) // (fm.shape[1] * (z + 1) + 1)))
+            cost = tile_lines(fm, z + 1, -(-shown // per_row)) - tile_lines(fm, z, -(-shown // plan[i][2]))
+            if cost <= spare:
+                plan[i] = (fm, z + 1, per_row, shown)
+                spare -= cost
+                grew = True
+    return plan
+
+
+def _worth(plan: list[tuple[FeatureMap, int, int, int]], heading_lines: int) -> tuple[int, int]:
+    """What a plan shows: its channels, then the lines its tiles fill (the fewer left empty, the better)."""
+    lines = sum(heading_lines + tile_lines(fm, z, -(-shown // n)) for fm, z, n, shown in plan)
+    return sum(p[3] for p in plan), lines
 
 
 def zoom_steps(maps: tuple[FeatureMap, ...], width: int) -> list[list[int]]:

@@ -11,7 +11,7 @@ from textual.strip import Strip
 
 from tuinn.train.health import band
 from tuinn.train.snapshot import LayerStats, Snapshot
-from tuinn.tui.layout import Need
+from tuinn.tui.layout import FEW_EMPTY_ROWS, Need
 from tuinn.tui.widgets.health import (
     RATIO_CELLS,
     SHARE_CELLS,
@@ -42,15 +42,31 @@ WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
 
 
 def history_repeat(s: Snapshot, width: int, height: int) -> int:
-    """Lines each layer's row of the history takes: one, or more where the matrix leaves rows (a tall panel); the
-    matrix (at its least, under the legend) keeps its rows while the rows still get two lines each."""
+    """Lines each layer's row of the history takes in a panel `height` lines tall: one, or more where the matrix
+    leaves rows (a tall panel); the matrix (at its least, under the legend) keeps its rows while the rows still get
+    two lines each. Where that leaves a band of empty lines (a matrix that zooms by whole cells), the row height
+    that leaves the fewest, the matrix kept; past MAX_ROW_LINES only where no row height up to it fills the band."""
     layers = len(s.grad_history_layers)
     if not layers:
         return 1
     g = s.selected_grad
     matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * height, width).shape[0] // 2)
     beside = (height - 2 - 1 - max(matrix, MIN_MATRIX_LINES)) // layers if matrix else 0  # with the legend, whole
-    return max(1, min(MAX_ROW_LINES, beside if beside >= 2 else (height - 2 - matrix) // layers))
+    first = max(1, min(MAX_ROW_LINES, beside if beside >= 2 else (height - 2 - matrix) // layers))
+    legend = any(st.log_update_ratio is not None for st in s.layer_stats)
+
+    def drawn(repeat: int) -> tuple[bool, int]:
+        """(the matrix left out, lines left empty) with rows `repeat` lines tall, as build draws them."""
+        room = height - (layers * repeat + 2)
+        room -= legend and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
+        shown = g is not None and room >= MIN_MATRIX_LINES
+        lines = 2 + -(-fit_grid(g, 2 * (room - 2), width).shape[0] // 2) if g is not None and shown else 0
+        return g is not None and not shown, room - lines
+
+    if drawn(first)[1] <= FEW_EMPTY_ROWS:
+        return first
+    fitting = [r for r in range(1, height) if layers * r + 2 <= height]
+    return min([first, *fitting], key=lambda r: (*drawn(r), r > MAX_ROW_LINES, -r if r <= MAX_ROW_LINES else r))
 
 
 MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells

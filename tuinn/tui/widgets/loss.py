@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from tuinn.train.baseline import Baseline
 from tuinn.train.snapshot import Curve, Event, Snapshot
-from tuinn.tui.layout import Need
+from tuinn.tui.layout import FRAME, Need
 from tuinn.tui.widgets.ghost import GHOST_STYLE, comparison, pinned, short_comparison
 from tuinn.tui.widgets.heatmap import nice_ceil
 from tuinn.tui.widgets.panel import Panel
@@ -172,7 +172,9 @@ class LossPanel(Panel):
         """A line per curve (the validation ones only with a validation set, the lr when it varies), events, axis."""
         s = snapshot
         lines = bool(len(s.curves.get("recon_loss", ()))) + (4 if s.separate_val else 2) + lr_varies(s) + 2
-        return Need.content(LABEL + MIN_COLUMNS, lines, LABEL + WANT_COLUMNS, max(lines, CHART_LINES + 8))
+        chart = CHART_LINES - FRAME[1]  # (the dashboard draws the chart from CHART_LINES on: no use for lines between)
+        steps = (lines, chart) if chart > lines else ()
+        return Need.content(LABEL + MIN_COLUMNS, lines, LABEL + WANT_COLUMNS, max(lines, CHART_LINES + 8), steps=steps)
 
     def view(self) -> tuple[object, ...]:
         baseline = pinned(self.app)

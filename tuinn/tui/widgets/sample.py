@@ -64,7 +64,7 @@ class SamplePanel(Panel):
     @classmethod
     def need(cls, snapshot: Snapshot) -> Need:
         """Two lines of heading, then the image beside a bar per class: small but whole, or zoomed up (a picture that
-        keeps its shape: a line more for each 2w/h cells more across)."""
+        keeps its shape: a line more for each 2w/h cells more across), by whole zooms."""
         v = snapshot.sample
         if v is None:
             return super().need(snapshot)
@@ -76,7 +76,14 @@ class SamplePanel(Panel):
 
         least = max(1, MIN_IMAGE // w)
         most = max(least, min(MAX_ZOOM, WANT_IMAGE // w))
-        return Need.content(*size(least, MIN_BAR), *size(most, WANT_BAR), aspect=2 * w / h)  # keeps its shape
+        zooms = [size(zoom, MIN_BAR) for zoom in range(least, most + 1)]  # (whole zooms only)
+        return Need.content(
+            *size(least, MIN_BAR),
+            *size(most, WANT_BAR),
+            aspect=2 * w / h,
+            steps=tuple(height for _, height in zooms),
+            step_widths=tuple(width for width, _ in zooms),
+        )
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         v = snapshot.sample
@@ -93,22 +100,36 @@ class SamplePanel(Panel):
         where = Text(f"{v.source} {v.index + 1:,}/{v.count:,}  , . step  m: next wrong", "dim")
         head = self.text_lines([verdict, where], width)
         img = image_values(v)
-        h, w = img.shape
-        side_by_side = width - 1 - (bar_line(v) + MIN_BAR) >= w
-        room_w = width - 1 - (bar_line(v) + MIN_BAR) if side_by_side else width
-        room_h = height - len(head) - (0 if side_by_side else len(v.probabilities))
-        zoom = max(1, min(self.max_zoom or room_w, room_w // w, (2 * max(room_h, 1)) // h))
+        zoom, side_by_side = self._arrangement(v, width, height - len(head))
         picture = self._picture(img, zoom)
         if not side_by_side:
             return head + picture + self._bars(v, width)
-        bars = self._bars(v, width - w * zoom - 1)
-        gap, blank = Strip.blank(1), Strip.blank(w * zoom)
+        bars = self._bars(v, width - img.shape[1] * zoom - 1)
+        gap, blank = Strip.blank(1), Strip.blank(img.shape[1] * zoom)
         rows = max(len(picture), len(bars))
         body = [
             Strip.join([picture[r] if r < len(picture) else blank, gap, bars[r] if r < len(bars) else Strip.blank(0)])
             for r in range(rows)
         ]
         return head + body
+
+    def _arrangement(self, v: SampleView, width: int, height: int) -> tuple[int, bool]:
+        """The zoom and whether the bars stand beside the picture (else under it), for `height` lines under the
+        heading: beside where the width allows, under where that zooms as much and leaves fewer lines empty."""
+        h, w = (int(n) for n in image_values(v).shape)
+        classes = len(v.probabilities)
+
+        def zoom(room_w: int, room_h: int) -> int:
+            return max(1, min(self.max_zoom or room_w, room_w // w, (2 * max(room_h, 1)) // h))
+
+        beside_w = width - 1 - (bar_line(v) + MIN_BAR)
+        under = zoom(width, height - classes)
+        if beside_w < w:
+            return under, False
+        beside = zoom(beside_w, height)
+        empty_beside = height - max(-(-h * beside // 2), classes)
+        empty_under = height - -(-h * under // 2) - classes
+        return (under, False) if under >= beside and 0 <= empty_under < empty_beside else (beside, True)
 
     def _picture(self, img: np.ndarray, zoom: int) -> list[Strip]:
         """The image drawn `zoom` times up, on its own range; the lines kept while the sample stays (most frames)."""
