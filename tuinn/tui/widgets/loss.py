@@ -105,7 +105,16 @@ def with_ghosts(need: Need, s: Snapshot, baseline: Baseline) -> Need:
     """The loss panel's `need` with `baseline` pinned: a ghost row under each curve it compares with, and the
     comparison (one line at the least, COMPARISON_LINES at most)."""
     rows = len(ghost_curves(baseline, s.metric_name))
-    return replace(need, min_height=need.min_height + rows + 1, want_height=need.want_height + rows + COMPARISON_LINES)
+    steps = need.steps
+    if steps:  # the sparklines' step holds the ghosts and the comparison too; the chart draws them in its plots
+        sparklines = steps[0] + rows + COMPARISON_LINES
+        steps = (sparklines, *(step for step in steps[1:] if step > sparklines))
+    return replace(
+        need,
+        min_height=need.min_height + rows + 1,
+        want_height=need.want_height + rows + COMPARISON_LINES,
+        steps=steps,
+    )
 
 
 #: with a baseline pinned and too little room, what goes first: the comparison shortened to one line, the loss's
