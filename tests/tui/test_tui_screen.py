@@ -138,11 +138,17 @@ async def test_an_unchanged_snapshot_repaints_nothing(xor_app: TuinnApp, monkeyp
         await pilot.pause()
         repaints = []
         monkeypatch.setattr(
-            Panel, "refresh", lambda self, *regions, **kw: repaints.append((type(self).__name__, regions))
+            Panel,
+            "refresh",
+            lambda self, *regions, **kw: repaints.append((type(self).__name__, regions, self.size.height)),
         )
         xor_app.show(xor_app.source.trainer.snapshot())
         assert repaints == []
         xor_app.source.advance(1)
-        changed = {name for name, _ in repaints}
+        changed = {name: (regions, height) for name, regions, height in repaints}
         assert "StatusPanel" in changed and "ArchitecturePanel" not in changed
-        assert all(len(regions) == 1 and regions[0].height == 1 for _, regions in repaints)
+        for regions, _ in changed.values():  # rows marked, each run of changed rows one region
+            assert regions and all(r.height >= 1 for r in regions)
+            assert all(a.bottom < b.y for a, b in zip(regions, regions[1:]))  # runs apart: neighbours are one run
+        regions, height = changed["StatusPanel"]
+        assert sum(r.height for r in regions) < height - 2  # its changed figures, not the whole panel
