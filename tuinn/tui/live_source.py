@@ -29,9 +29,8 @@ class LiveSource:
 
     def start(self, on_snapshot: OnSnapshot) -> None:
         self.thread.on_snapshot = on_snapshot
-        self.thread.await_screen = (
-            True  # the app tells `shown`: each frame (a key's answer too) is drawn before training steps on
-        )
+        # the app tells `shown`: each frame (a key's answer too) is drawn before training steps on
+        self.thread.await_screen = True
         self.thread.start()
 
     def send(self, command: SourceCommand) -> None:
