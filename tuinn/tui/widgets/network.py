@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -108,7 +108,6 @@ class NetworkView(Panel):
         self._before_step: int | None = None
         self._tiles: dict[tuple[object, ...], list[list[Segment]]] = {}
         self._rows: list[Row] = []  # the lines of links and nodes last drawn
-        self._link_lines: dict[tuple[str, tuple[int, ...]], LinkLine] = {}  # last drawing's, by text and codes
 
     @property
     def ascii(self) -> bool:
@@ -208,19 +207,13 @@ class NetworkView(Panel):
         self._place_nodes(layers, names, plan, overlays)
         cell_styles = owner_styles[self.raster.owner]
         before, self._rows = self._rows, []
-        known, self._link_lines = self._link_lines, {}
         for y, (text, codes, starts, pieces) in enumerate(
             zip(self._link_text(self.raster), cell_styles.tolist(), run_starts(cell_styles), overlays)
         ):
             pieces.sort(key=lambda p: p[0])
             row = before[y] if y < len(before) else None
             if row is None or not row.shows(text, codes, styles, pieces):
-                key = text, tuple(codes)
-                links = known.get(key)
-                if links is None or links.styles is not styles:
-                    links = LinkLine(text, codes, starts, styles)
-                self._link_lines[key] = links
-                row = Row(text, codes, styles, pieces, _compose(links, pieces, width))
+                row = Row(text, codes, styles, pieces, _compose(LinkLine(text, codes, starts, styles), pieces, width))
             self._rows.append(row)
         drawn = [row.strip for row in self._rows]
         footer[-1] = self.text_lines([self._note(snapshot, plan, thinned)], width)[0]
@@ -390,28 +383,17 @@ class Row:
 
 @dataclass(frozen=True)
 class LinkLine:
-    """One line of the link layer: its text, each cell's style (an index into `styles`, -1: none), where runs begin.
-
-    The runs between two cells are made once: a line of links that stays the same keeps its segments.
-    """
+    """One line of the link layer: its text, each cell's style (an index into `styles`, -1: none), where runs begin."""
 
     text: str
     codes: list[int]
     starts: list[int]
     styles: tuple[Style, ...]
-    made: dict[tuple[int, int], list[Segment]] = field(default_factory=dict, compare=False)
 
     def runs(self, a: int, b: int) -> list[Segment]:
         """Cells a to b, one segment per run of cells of the same style."""
         if a >= b:
             return []
-        made = self.made.get((a, b))
-        if made is None:
-            made = self.made[(a, b)] = self._runs(a, b)
-        return made
-
-    def _runs(self, a: int, b: int) -> list[Segment]:
-        """The segments of cells a to b, made afresh."""
         starts = self.starts
         cuts = [a, *starts[bisect_right(starts, a) : bisect_left(starts, b)], b]
         text, codes, styles = self.text, self.codes, self.styles
