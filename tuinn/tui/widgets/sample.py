@@ -100,7 +100,7 @@ class SamplePanel(Panel):
         where = Text(f"{v.source} {v.index + 1:,}/{v.count:,}  , . step  m: next wrong", "dim")
         head = self.text_lines([verdict, where], width)
         img = image_values(v)
-        zoom, side_by_side = self._arrangement(v, width, height - len(head))
+        zoom, side_by_side = self._arrangement(v, img.shape, width, height - len(head))
         picture = self._picture(img, zoom)
         if not side_by_side:
             return head + picture + self._bars(v, width)
@@ -113,10 +113,10 @@ class SamplePanel(Panel):
         ]
         return head + body
 
-    def _arrangement(self, v: SampleView, width: int, height: int) -> tuple[int, bool]:
+    def _arrangement(self, v: SampleView, shape: tuple[int, ...], width: int, height: int) -> tuple[int, bool]:
         """The zoom and whether the bars stand beside the picture (else under it), for `height` lines under the
         heading: beside where the width allows, under where that zooms as much and leaves fewer lines empty."""
-        h, w = (int(n) for n in image_values(v).shape)
+        h, w = (int(n) for n in shape)  # the picture's, as build made it
         classes = len(v.probabilities)
 
         def zoom(room_w: int, room_h: int) -> int:
