@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -168,6 +169,7 @@ def _quiet() -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
+    sys.stdin, sys.stdout, sys.stderr = (open(os.devnull, mode) for mode in "rww")  # (stand-ins of fds 0-2 too)
 
 
 class _Sent:
