@@ -60,7 +60,8 @@ class TrainingThread:
     then drawn before training steps on (a command's answer ANSWER_WAIT at most, any other
     FRAME_WAIT), so the screen has the interpreter to itself while it answers a key or
     draws a frame, and no Snapshot is built while the last one waits to be drawn (the
-    screen would skip it).
+    screen would skip it). A screen in another process (tuinn.train.run_process) shares no
+    interpreter with training: `screen_shares_lock` off, training never waits for it.
     """
 
     def __init__(

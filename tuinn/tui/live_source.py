@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tuinn.nn.parallel import available_cores
 from tuinn.train.run_process import OnEnd, RunEnd, RunProcess
 from tuinn.train.runner import TrainingThread
 from tuinn.train.snapshot import Snapshot
@@ -15,6 +16,8 @@ class LiveSource:
 
     def __init__(self, thread: TrainingThread, on_end: OnEnd | None = None) -> None:
         thread.watch()  # the run starts at the watching pace (its first landmark seconds in); `s` lifts it
+        #: the run's threads take every core: a frame then takes a core's time from it
+        self.takes_every_core = thread.trainer.threads >= available_cores()
         self.process = RunProcess(thread, on_end)
 
     @property
@@ -42,8 +45,10 @@ class LiveSource:
         return None
 
     def flat_out(self) -> bool:
-        """Never: the run steps in its own process, so a frame takes none of its time."""
-        return False
+        """Whether frames take the run's time: it steps as fast as it can on every core (with a core to itself, a
+        frame drawn here takes none of its time)."""
+        latest = self.latest
+        return self.takes_every_core and latest.speed is None and not (latest.paused or latest.finished)
 
     def publish_every(self, seconds: float) -> None:
         self.process.publish_every(seconds)
