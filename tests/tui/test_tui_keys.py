@@ -193,7 +193,7 @@ async def test_a_run_in_its_own_process_trains_pauses_and_quits_promptly() -> No
         deadline = time.monotonic() + 10
         while app.snapshot.step < 3 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        assert app.snapshot.step >= 3, "the screen follows the training thread"
+        assert app.snapshot.step >= 3, "the screen follows the run's process"
         await pilot.press("space")
         while not app.snapshot.paused and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
