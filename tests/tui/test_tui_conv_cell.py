@@ -212,7 +212,7 @@ async def test_a_folder_of_rgb_images_shows_three_input_channels(tmp_path) -> No
         assert_screen_adds_up(app)
 
 
-async def test_the_view_follows_a_run_training_in_its_own_thread() -> None:
+async def test_the_view_follows_a_run_training_in_its_own_process() -> None:
     import asyncio
     import time
 
@@ -232,7 +232,7 @@ async def test_the_view_follows_a_run_training_in_its_own_thread() -> None:
 
         while ((cell := await shown()) is None or cell.col != 1) and time.monotonic() < deadline:
             pass
-        assert cell is not None and cell.col == 1, "the keys reach the training thread and the cell comes back"
+        assert cell is not None and cell.col == 1, "the keys reach the run's process and the cell comes back"
         first_step = app.snapshot.step
         while app.snapshot.step < first_step + 5 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)

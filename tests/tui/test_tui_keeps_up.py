@@ -67,3 +67,27 @@ def test_the_app_starts_without_loading_plotext():
 
     code = "import sys, tuinn.cli, tuinn.tui.app; sys.exit('plotext' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("every_core", [True, False])
+def test_frames_are_paced_only_while_the_runs_threads_take_every_core(every_core: bool) -> None:
+    import dataclasses
+
+    from tuinn.config import load_preset
+    from tuinn.nn.parallel import available_cores
+    from tuinn.train.runner import TrainingThread
+    from tuinn.train.trainer import Trainer
+    from tuinn.tui.live_source import LiveSource
+
+    cores = available_cores()
+    threads = cores if every_core else max(1, cores - 1)
+    source = LiveSource(TrainingThread(Trainer(load_preset("xor"), threads=threads)))
+    try:
+        source.process.latest = dataclasses.replace(source.latest, speed=None, paused=False, finished=False)
+        assert source.flat_out() == (every_core or cores == 1)
+        source.process.latest = dataclasses.replace(source.latest, paused=True)
+        assert not source.flat_out(), "a paused run loses nothing to frames"
+        source.process.latest = dataclasses.replace(source.latest, paused=False, speed=10.0)
+        assert not source.flat_out(), "nor does one held to a speed limit"
+    finally:
+        source.stop(10)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import time
 
 import numpy as np
+import pytest
 from tui_support import WIDE, live_app, panel_text, reveal, screen_text, step_app
 
 from tuinn.config import load_preset
@@ -185,23 +187,25 @@ async def test_command_palette_offers_every_action(xor_app: TuinnApp) -> None:
         assert xor_app.source.trainer.lr == 2 * lr
 
 
-async def test_threaded_run_trains_pauses_and_quits_promptly() -> None:
+async def test_a_run_in_its_own_process_trains_pauses_and_quits_promptly() -> None:
     app = live_app(load_preset("digits-mlp"))
     async with app.run_test(size=WIDE) as pilot:
         deadline = time.monotonic() + 10
         while app.snapshot.step < 3 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        assert app.snapshot.step >= 3, "the screen follows the training thread"
+        assert app.snapshot.step >= 3, "the screen follows the run's process"
         await pilot.press("space")
         while not app.snapshot.paused and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        paused_at = app.source.trainer.step_count
+        paused_at = app.snapshot.step
         await asyncio.sleep(0.3)
-        assert app.source.trainer.step_count == paused_at
+        assert app.snapshot.step == paused_at
         started = time.monotonic()
         await pilot.press("q")
     assert time.monotonic() - started < 3
-    assert not app.source.thread.alive
+    assert not app.source.process.alive
+    with pytest.raises(ChildProcessError):  # the run's process has ended and been reaped
+        os.waitpid(app.source.process.pid, os.WNOHANG)
     assert app.return_code == 0
 
 

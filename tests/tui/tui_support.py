@@ -147,9 +147,9 @@ def tour_app(position: TourPosition, **options) -> TuinnApp:
 
 
 def live_app(config: RunConfig) -> TuinnApp:
-    """The app on a live source: the run trains in its own thread, as `tuinn` starts it."""
+    """The app on a live source: the run trains in a process of its own, as `tuinn` starts it."""
     trainer = Trainer(config, stop_at_target=False)
-    return TuinnApp(LiveSource(trainer, TrainingThread(trainer)))
+    return TuinnApp(LiveSource(TrainingThread(trainer)))
 
 
 def preset_app(name: str, mnist_folder, colour_system: str = "truecolor", **options) -> TuinnApp:

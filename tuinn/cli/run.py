@@ -256,6 +256,11 @@ def main(
         except ImportError:
             raise BadInput("--tensorboard needs tensorboardX: pip install 'tuinn[tensorboard]'") from None
     signals = stop_signals()
+
+    def finish(trained: Trainer) -> tuple[list[str], str | None]:
+        return _save_and_export(trained, save_path, export_path, config.name)
+
+    end: tuple[list[str], str | None] = ([], None)
     with signals.running():  # SIGINT/SIGTERM stop the run as q does (exit 130/143); afterwards they wait for the save
         if headless:
             code = _run_headless(
@@ -270,8 +275,9 @@ def main(
             from tuinn.tui.app import run_app
             from tuinn.tui.live_source import LiveSource
 
+            source = LiveSource(TrainingThread(trainer, interval=1 / fps), on_end=finish)  # (the run's process)
             code = run_app(
-                LiveSource(trainer, TrainingThread(trainer, interval=1 / fps)),
+                source,
                 on_stop=signals.on_stop,
                 stop_code=lambda: signals.exit_code,
                 fps=fps,
@@ -279,26 +285,45 @@ def main(
                 projector=projector,
                 baseline=baseline,
             )
+            if source.end is not None:
+                end = list(source.end.lines), source.end.refusal
+    if headless:
+        end = finish(trainer)
     if recorder is not None:
         recorder.close()
     if recorder is not None and record_path is not None:
         click.echo(f"Recorded {recorder.frames} frames to {record_path}", err=as_json)
+    lines, refusal = end
+    for line in lines:
+        click.echo(line, err=as_json)
+    if refusal is not None:
+        raise BadInput(refusal)
+    sys.exit(signals.exit_code or code)
+
+
+def _save_and_export(
+    trainer: Trainer, save_path: str | None, export_path: str | None, name: str
+) -> tuple[list[str], str | None]:
+    """Save the run (--save) and export its network (--export) once training is over, where the Trainer is (in the
+    app: the run's own process); the lines to print, and the bad-input line of what could not be written."""
+    lines: list[str] = []
     if save_path is not None:
         from tuinn.train.checkpoint import save_run
 
         try:
             saved, what = save_run(trainer, save_path)
         except OSError as e:
-            raise BadInput(f"--save {save_path}: {e.strerror or e}") from None
+            return lines, f"--save {save_path}: {e.strerror or e}"
         hint = f" (continue it with --resume {saved})" if what == "a checkpoint" else ""
-        click.echo(f"Saved {what} to {saved}{hint}", err=as_json)
+        lines.append(f"Saved {what} to {saved}{hint}")
     if export_path is not None:
         try:
-            for written in export_network(trainer.network, export_path, config.name):
-                click.echo(f"Exported the network to {written}", err=as_json)
+            lines.extend(
+                f"Exported the network to {written}" for written in export_network(trainer.network, export_path, name)
+            )
         except ExportError as e:
-            raise BadInput(str(e)) from None
-    sys.exit(signals.exit_code or code)
+            return lines, str(e)
+    return lines, None
 
 
 def given_flags(ctx: click.Context) -> dict[str, str]:

@@ -62,7 +62,7 @@ def tour(headless: bool, first: int, projector: bool) -> None:
     signals = stop_signals()
     with signals.running():  # SIGINT/SIGTERM close the app as q does: exit 130/143
         code = run_app(
-            LiveSource(trainer, TrainingThread(trainer)),
+            LiveSource(TrainingThread(trainer)),
             tour=position,
             projector=projector,
             on_stop=signals.on_stop,

@@ -86,11 +86,29 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-class FrameEncoder:
-    """A Snapshot's fields as JSON-ready values, written as their change from the previous frame where that is smaller."""
+class ArrayCodec(Protocol):
+    """How a FrameEncoder stores arrays: a recording's (ArrayEncoder), or a pipe's raw bytes."""
 
-    def __init__(self) -> None:
-        self.arrays = ArrayEncoder()
+    def encode(self, a: np.ndarray, place: str, keyframe: bool) -> dict[str, Any]: ...
+
+    def inexact_under(self, place: str) -> bool: ...
+
+
+class ArrayReader(Protocol):
+    """How a FrameDecoder reads back the arrays its encoder stored."""
+
+    def decode(self, value: dict[str, Any], place: str) -> np.ndarray: ...
+
+
+class FrameEncoder:
+    """A Snapshot's fields as JSON-ready values, written as their change from the previous frame where that is smaller.
+
+    `arrays` stores the arrays (a recording's 8-bit pictures by default); `types` names the dataclasses it may meet.
+    """
+
+    def __init__(self, arrays: ArrayCodec | None = None, types: dict[str, type[Any]] = TYPES) -> None:
+        self.arrays: ArrayCodec = arrays if arrays is not None else ArrayEncoder()
+        self.types = types
         self.keyframe = True
 
     def changed(self, old: Any, new: Any, place: str) -> bool:
@@ -103,7 +121,7 @@ class FrameEncoder:
             return self.arrays.encode(value, place, self.keyframe)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             name = type(value).__name__
-            if name not in TYPES:
+            if name not in self.types:
                 raise TypeError(f"the recorder does not know {name}: add its module to TYPES")
             fields = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
             if type(previous) is type(value):
@@ -140,8 +158,9 @@ class FrameEncoder:
 class FrameDecoder:
     """The inverse of FrameEncoder, frame after frame; KeyError/ValueError/TypeError on anything malformed."""
 
-    def __init__(self) -> None:
-        self.arrays = ArrayDecoder()
+    def __init__(self, arrays: ArrayReader | None = None, types: dict[str, type[Any]] = TYPES) -> None:
+        self.arrays: ArrayReader = arrays if arrays is not None else ArrayDecoder()
+        self.types = types
 
     def decode(self, value: Any, place: str, previous: Any = MISSING) -> Any:
         """The value `value` encodes, `previous` with the changes it holds applied."""
@@ -163,10 +182,10 @@ class FrameDecoder:
                 items[int(key)] = self.decode(v, f"{place}.{key}", items[int(key)])
             return tuple(items)
         if "__type__" in value:
-            cls = TYPES[value["__type__"]]
+            cls = self.types[value["__type__"]]
             return cls(**{k: self.decode(v, f"{place}.{k}") for k, v in value.items() if k != "__type__"})
         if "__delta__" in value:
-            cls = TYPES[value["__delta__"]]
+            cls = self.types[value["__delta__"]]
             if type(previous) is not cls:
                 raise ValueError(f"{place}: a change of a {cls.__name__} that was not recorded before")
             return dataclasses.replace(

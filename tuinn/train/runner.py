@@ -60,7 +60,8 @@ class TrainingThread:
     then drawn before training steps on (a command's answer ANSWER_WAIT at most, any other
     FRAME_WAIT), so the screen has the interpreter to itself while it answers a key or
     draws a frame, and no Snapshot is built while the last one waits to be drawn (the
-    screen would skip it).
+    screen would skip it). A screen in another process (tuinn.train.run_process) shares no
+    interpreter with training: `screen_shares_lock` off, training never waits for it.
     """
 
     def __init__(
@@ -87,6 +88,9 @@ class TrainingThread:
         self._stepped = False  # a step taken since the last Snapshot (a paused or finished run publishes no copies)
         #: a screen calls `shown` with each Snapshot it draws
         self.await_screen = False
+        #: the screen draws in this process (it shares the interpreter lock): training waits while it draws;
+        #: a screen in another process only keeps training from publishing Snapshots it would skip
+        self.screen_shares_lock = True
         self._wake = threading.Event()  # a command, a drawn frame or a stop: the thread looks again at once
         self._answer: tuple[Snapshot, float] | None = None  # a Snapshot not drawn yet, and until when training waits
         self._unseen: float | None = None  # when the latest Snapshot was published, while the screen has not drawn it
@@ -272,7 +276,8 @@ class TrainingThread:
         if self.await_screen:  # (before the screen can see it: it may draw it, and say so, at once)
             now = self._clock()
             self._unseen = now
-            self._answer = (snapshot, now + (ANSWER_WAIT if answer else FRAME_WAIT))
+            if self.screen_shares_lock:
+                self._answer = (snapshot, now + (ANSWER_WAIT if answer else FRAME_WAIT))
         self.latest = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(self.latest)

@@ -46,7 +46,7 @@ from tuinn.tui.workbench import AboutKeeper, Workbench
 MIN_SIZE = (60, 20)  # below this, ask for a bigger terminal
 DEFAULT_FPS = 10.0  # redraws a second at most (a live run publishes as often); --fps lowers it for slow links
 ASCII_NOTE = "The locale is not UTF-8, so the app draws in ASCII. For blocks and lines: export LANG=C.UTF-8 (or another UTF-8 locale) and start again."
-# a key's handling waits this long at most for the interpreter lock while training steps (Python's default: 5 ms)
+# a key's handling waits this long at most for the interpreter lock while a Snapshot is read (Python's default: 5 ms)
 SWITCH_INTERVAL = 0.001
 PACE_PERIOD = 0.5  # seconds between the pacer's readings
 STOP_TIMEOUT = 2.0  # seconds to wait for the source's run on quit
@@ -232,7 +232,7 @@ class TuinnApp(App[int]):
         if isinstance(self.screen, (LossChartScreen, NetworkScreen, ConvCellScreen)):
             self.screen.offer(snapshot)
         self.call_next(self._follow, snapshot)
-        self.call_after_refresh(self.source.shown, snapshot)  # (a live run steps on once the frame is drawn)
+        self.call_after_refresh(self.source.shown, snapshot)  # (a live run sends the next once this one is drawn)
         if self.recorder is not None:
             self.recorder.offer(snapshot)
 

@@ -1,60 +1,62 @@
-"""LiveSource: a run training in this process, stepped by a TrainingThread; the CLI builds it for the app."""
+"""LiveSource: a run training in a process of its own (tuinn.train.run_process); the CLI builds it for the app."""
 
 from __future__ import annotations
 
+from tuinn.nn.parallel import available_cores
+from tuinn.train.run_process import OnEnd, RunEnd, RunProcess
 from tuinn.train.runner import TrainingThread
 from tuinn.train.snapshot import Snapshot
-from tuinn.train.trainer import Trainer
 from tuinn.tui.source import Capabilities, OnSnapshot, Scrub, Seek, SourceCommand
 
 
 class LiveSource:
-    """The Trainer and the thread that steps it: commands go to the Trainer, Snapshots come from the thread."""
+    """The run's process, forked when this is made (before the app runs): commands go to it, Snapshots come back."""
 
     capabilities = Capabilities(steer=True, timed=True, paced=True)
 
-    def __init__(self, trainer: Trainer, thread: TrainingThread) -> None:
-        self.trainer = trainer
-        self.thread = thread
-        self._ended = False  # the last Snapshot taken after the thread stopped
-        self.thread.watch()  # the run starts at the watching pace (its first landmark seconds in); `s` lifts it
+    def __init__(self, thread: TrainingThread, on_end: OnEnd | None = None) -> None:
+        thread.watch()  # the run starts at the watching pace (its first landmark seconds in); `s` lifts it
+        #: the run's threads take every core: a frame then takes a core's time from it
+        self.takes_every_core = thread.trainer.threads >= available_cores()
+        self.process = RunProcess(thread, on_end)
 
     @property
     def latest(self) -> Snapshot:
-        return self.thread.latest
+        return self.process.latest
 
     @property
     def error(self) -> Exception | None:
-        return self.thread.error
+        return self.process.error
+
+    @property
+    def end(self) -> RunEnd | None:
+        """What the run's process said as it ended (None until it has)."""
+        return self.process.end
 
     def start(self, on_snapshot: OnSnapshot) -> None:
-        self.thread.on_snapshot = on_snapshot
-        # the app tells `shown`: each frame (a key's answer too) is drawn before training steps on
-        self.thread.await_screen = True
-        self.thread.start()
+        self.process.start(on_snapshot)
 
     def send(self, command: SourceCommand) -> None:
-        """Queue a run's command for the thread (the speed limit) or the Trainer (applied between steps);
-        playback commands mean nothing here."""
+        """Send a run's command to its process (applied between steps); playback commands mean nothing here."""
         if not isinstance(command, (Scrub, Seek)):
-            self.thread.submit(command)
+            self.process.submit(command)
 
     def state_line(self) -> None:
         return None
 
     def flat_out(self) -> bool:
-        return self.trainer.wants_step and self.thread.speed is None
+        """Whether frames take the run's time: it steps as fast as it can on every core (with a core to itself, a
+        frame drawn here takes none of its time)."""
+        latest = self.latest
+        return self.takes_every_core and latest.speed is None and not (latest.paused or latest.finished)
 
     def publish_every(self, seconds: float) -> None:
-        self.thread.interval = seconds
+        self.process.publish_every(seconds)
 
     def shown(self, snapshot: Snapshot) -> None:
-        self.thread.shown(snapshot)
+        self.process.shown(snapshot)
 
     def stop(self, timeout: float | None) -> None:
-        """Stop the thread; once it has ended, `latest` is the run as it ended (the app is not called again)."""
-        self.thread.stop(timeout)
-        if not self.thread.alive and not self._ended:
-            self._ended = True
-            self.thread.on_snapshot = None
-            self.thread.publish()
+        """Stop the run; once its process has ended, `latest` is the run as it ended (the app is not called again)."""
+        self.process.on_snapshot = None
+        self.process.stop(timeout)

@@ -1,8 +1,8 @@
 """FramePacer: draws fewer frames a second when drawing them would take training's time.
 
-The screen and the training thread share one interpreter lock: every millisecond the
-event loop spends building and painting a frame is a millisecond a Python-bound step
-(xor, spiral, deep-sigmoid) cannot run. The pacer measures what the event loop's
+The run trains in a process of its own; while its threads take every core, every
+millisecond the event loop spends building and painting a frame is a millisecond of
+a core training cannot use. The pacer measures what the event loop's
 thread costs per frame and stretches the interval between frames so that, while
 training runs flat out, the screen takes at most `budget` of the time. Keys are not
 paced: a command is shown at once, whatever the interval.

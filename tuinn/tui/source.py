@@ -1,6 +1,6 @@
 """RunSource: where the app's Snapshots come from and where its commands go.
 
-The app is a view of a source. A live run in this process (tuinn.tui.live_source), a
+The app is a view of a source. A live run in a process of its own (tuinn.tui.live_source), a
 recording played back (tuinn.tui.replay_source), a recording that grows as another process
 writes it, and the tests' stepping source all look the same to it: the latest Snapshot, a
 callback when a new one is there, commands sent, a stop. What a source can do (be steered,
@@ -26,7 +26,7 @@ class Capabilities:
     scrub: bool = False
     #: Snapshots come at the run's own pace, so its throughput figure means something
     timed: bool = True
-    #: the run steps in this process: the app paces its frames (they take the run's time) and shows their wire cost
+    #: a live run: the app paces its frames (they may take the run's time) and shows their wire cost
     paced: bool = False
     #: frames keep arriving from another process (a watched loop): pause and learning rate steer that loop
     follow: bool = False
@@ -48,7 +48,7 @@ class Seek:
 
 #: what the app sends a source: a run's commands, and the playback ones of a source with frames
 SourceCommand = cmd.Command | Scrub | Seek
-#: called with each new Snapshot; from any thread (a live source calls it from its training thread)
+#: called with each new Snapshot; from any thread (a live source calls it from the thread reading its run's pipe)
 OnSnapshot = Callable[[Snapshot], None]
 
 
@@ -83,7 +83,7 @@ class RunSource(Protocol):
         ...
 
     def flat_out(self) -> bool:
-        """Whether the run steps as fast as it can in this process (the frame pacer then stretches frames)."""
+        """Whether drawing a frame takes the run's time (the frame pacer then stretches frames)."""
         ...
 
     def publish_every(self, seconds: float) -> None:
