@@ -1,5 +1,5 @@
 """Gradients panel: log10 weight-gradient norm per layer over time with each layer's health, and the selected
-layer's gradient matrix."""
+layer's gradient matrix; while a run pretrains (no backprop yet), each layer's reconstruction loss instead."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from tuinn.tui.widgets.heatmap import (
     heatmap_strips,
 )
 from tuinn.tui.widgets.panel import Panel
+from tuinn.tui.widgets.pretrain_lanes import pretrain_lines
 
 NORM_SCALE = Scale(-8.0, 2.0)  # log10 ‖∇W‖: fixed, so a row's colour means the same all run long
 MIN_MATRIX_LINES = 5  # title, three lines of matrix, colour bar
@@ -117,7 +118,16 @@ class GradientsPanel(Panel):
     """Vanishing gradients show as rows fading toward the input; exploding ones as flaring rows."""
 
     TITLE = "Gradients"
-    READS = ("grad_history", "grad_history_layers", "layer_stats", "selected_grad", "selected_layer", "step")
+    READS = (
+        "grad_history",
+        "grad_history_layers",
+        "layer_stats",
+        "selected_grad",
+        "selected_layer",
+        "step",
+        "pretrain",
+        "curves",
+    )
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -137,6 +147,8 @@ class GradientsPanel(Panel):
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
+        if s.pretrain is not None and s.pretrain.names:  # no backprop yet: each layer's pretraining instead
+            return pretrain_lines(s, width, height, self.text_lines)
         history_lines = len(s.grad_history_layers) + 2
         if height - history_lines >= MIN_MATRIX_LINES or width < 2 * SIDE_BY_SIDE:
             repeat = history_repeat(s, width, height)
