@@ -52,28 +52,25 @@ def matrix_lines(g: np.ndarray, width: int, rows: int) -> int:
 
 @dataclass(frozen=True)
 class Stack:
-    """The lines of the parts the panel stacks, top to bottom: the history (heading, every layer's row `repeat`
-    lines tall, colour bar), the legend's line, the matrix (0: left out), and the lines left under them."""
+    """How the panel stacks its parts under the history (heading, every layer's row, colour bar): whether the
+    legend's line is drawn, whether the matrix is left out, and the lines left empty under them."""
 
-    history: int
     legend: bool
-    matrix: int
-    empty: int
     matrix_left_out: bool
+    empty: int
 
 
 def stack(s: Snapshot, width: int, height: int, repeat: int) -> Stack:
-    """How build stacks the history, the legend and the matrix in `width` × `height`: the legend's line only where
-    the matrix keeps its least, the matrix only where it gets its least."""
-    history = len(s.grad_history_layers) * repeat + 2
-    room = height - history
+    """How build stacks the history (rows `repeat` lines tall), the legend and the matrix in `width` × `height`:
+    the legend's line only where the matrix keeps its least, the matrix only where it gets its least."""
+    room = height - (len(s.grad_history_layers) * repeat + 2)
     g = s.selected_grad
     ratios = any(st.log_update_ratio is not None for st in s.layer_stats)
     legend = ratios and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
     room -= legend
     shown = g is not None and room >= MIN_MATRIX_LINES
     matrix = matrix_lines(g, width, room - 2) if g is not None and shown else 0
-    return Stack(history, legend, matrix, room - matrix, g is not None and not shown)
+    return Stack(legend, g is not None and not shown, room - matrix)
 
 
 def history_repeat(s: Snapshot, width: int, height: int) -> int:
