@@ -82,6 +82,20 @@ def test_reconstruction_loss_falls_and_is_recorded():
     assert trainer.history.curves["train_loss"].last() is None  # no supervised step yet
 
 
+def test_the_status_names_every_layer_where_each_began_and_how_each_finished():
+    trainer = Trainer(load_preset("deep-sigmoid-pretrained"))
+    per_layer = pretrain_steps(trainer) // 8
+    assert trainer.snapshot(detail=False).pretrain.names == tuple(f"dense_{i}" for i in range(1, 9))
+    losses = [trainer.step() for _ in range(2 * per_layer + 5)]  # dense_1 and dense_2, then into dense_3
+    status = trainer.snapshot(detail=False).pretrain
+    assert status.layer == "dense_3" and status.starts == (0, per_layer, 2 * per_layer)
+    last_epoch = per_layer // trainer.pretrainer.config.epochs
+    expected = [np.mean(losses[end - last_epoch : end]) for end in (per_layer, 2 * per_layer)]
+    np.testing.assert_allclose(status.final_losses, expected)
+    recon = trainer.snapshot(detail=False).curves["recon_loss"]
+    assert recon.steps[0] == status.starts[0] + 1  # a layer's points follow its start
+
+
 def test_fine_tuning_uses_the_presets_own_training():
     trainer = Trainer(load_preset("deep-sigmoid-pretrained"))
     while trainer.phase == "pretrain":

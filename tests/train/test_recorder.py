@@ -319,3 +319,13 @@ raise SystemExit(3)  # an error: the app never closes the recorder
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert done.returncode == 3, done.stderr
     assert steps_recorded(tmp_path / "r.rec") == [1, 2, 3]
+
+
+def test_a_pretraining_run_reads_back_with_every_layer_where_it_began_and_how_it_ended(tmp_path):
+    recording, live, _ = record_at_pace(tmp_path, "deep-sigmoid-pretrained", frames=4, steps=180)
+    assert len(recording) == 4
+    for i, snapshot in enumerate(live):
+        assert recording[i].pretrain == snapshot.pretrain and recording[i].phase == "pretrain"
+    assert_like(recording[3], live[3])
+    status = recording[3].pretrain
+    assert status is not None and status.starts == (0, 250, 500) and len(status.final_losses) == 2

@@ -42,6 +42,9 @@ class PretrainStatus:
     epochs: int
     reconstruction_loss: float | None
     loss_name: str  # "mse" or "binary_cross_entropy"
+    names: tuple[str, ...] = ()  # every layer pretraining trains, input first
+    starts: tuple[int, ...] = ()  # the step each layer begun so far began at: its recon_loss points come after it
+    final_losses: tuple[float, ...] = ()  # the reconstruction loss each finished layer ended with (its last epoch)
 
 
 def pretrainable_layers(network: Network) -> list[int]:
@@ -75,6 +78,8 @@ class Pretrainer:
         self._epoch_losses: list[float] = []
         self.last_loss: float | None = None
         self._events: list[tuple[str, str]] = []
+        self._starts: list[int] = []
+        self._final_losses: list[float] = []
         self._begin_layer()
 
     # --- progress ---------------------------------------------------------------------
@@ -97,6 +102,9 @@ class Pretrainer:
             epochs=self.config.epochs,
             reconstruction_loss=self.last_loss,
             loss_name=self._autoencoder.loss.name,
+            names=tuple(self.network.layers[i].name for i in self.layers),
+            starts=tuple(self._starts),
+            final_losses=tuple(self._final_losses),
         )
 
     def failure(self, layer: str, loss: float) -> str:
@@ -155,6 +163,7 @@ class Pretrainer:
         self._order = np.arange(len(self._inputs))
         self._cursor = len(self._order)
         self.epoch = 0
+        self._starts.append(self.steps)
         self._events.append(
             (
                 "pretrain",
@@ -170,6 +179,7 @@ class Pretrainer:
         if self.epoch < self.config.epochs:
             return
         self._events.append(("pretrain", f"{self.layer.name} pretrained: reconstruction loss {self.last_loss:.4g}"))
+        self._final_losses.append(self.last_loss)
         self.position += 1
         if self.done:
             self._events.append(("finetune", "pretraining done: fine-tuning every layer with backpropagation"))

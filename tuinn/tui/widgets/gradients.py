@@ -1,9 +1,10 @@
 """Gradients panel: log10 weight-gradient norm per layer over time with each layer's health, and the selected
-layer's gradient matrix."""
+layer's gradient matrix; while a run pretrains (no backprop yet), each layer's reconstruction loss instead."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from rich.text import Text
@@ -32,6 +33,7 @@ from tuinn.tui.widgets.heatmap import (
     heatmap_strips,
 )
 from tuinn.tui.widgets.panel import Panel
+from tuinn.tui.widgets.pretrain_lanes import pretrain_lines
 
 NORM_SCALE = Scale(-8.0, 2.0)  # log10 ‖∇W‖: fixed, so a row's colour means the same all run long
 MIN_MATRIX_LINES = 5  # title, three lines of matrix, colour bar
@@ -39,34 +41,68 @@ SIDE_BY_SIDE = 18  # cells each half needs to put the matrix beside the history
 MAX_ROW_LINES = 8  # lines a layer's history row grows to in a tall panel
 MIN_EPOCHS, WANT_EPOCHS = 20, 120  # history columns: the least that shows a fade, and plenty
 WANT_MATRIX_LINES = 20  # lines of matrix worth growing to
+FILLED = (False, 0)  # the matrix kept and no line left empty: no row height does better
+
+
+def matrix_lines(g: np.ndarray, width: int, rows: int) -> int:
+    """Lines the gradient matrix `g` takes with up to `rows` lines of picture in `width` cells: its title, the
+    picture as fit_grid zooms it (two pixel rows a line), its colour bar."""
+    return 2 + -(-int(fit_grid(g, 2 * rows, width).shape[0]) // 2)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """How the panel stacks its parts under the history (heading, every layer's row, colour bar): whether the
+    legend's line is drawn, whether the matrix is left out, and the lines left empty under them."""
+
+    legend: bool
+    matrix_left_out: bool
+    empty: int
+
+
+def stack(s: Snapshot, width: int, height: int, repeat: int) -> Stack:
+    """How build stacks the history (rows `repeat` lines tall), the legend and the matrix in `width` × `height`:
+    the legend's line only where the matrix keeps its least, the matrix only where it gets its least."""
+    room = height - (len(s.grad_history_layers) * repeat + 2)
+    g = s.selected_grad
+    ratios = any(st.log_update_ratio is not None for st in s.layer_stats)
+    legend = ratios and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
+    room -= legend
+    shown = g is not None and room >= MIN_MATRIX_LINES
+    matrix = matrix_lines(g, width, room - 2) if g is not None and shown else 0
+    return Stack(legend, g is not None and not shown, room - matrix)
 
 
 def history_repeat(s: Snapshot, width: int, height: int) -> int:
     """Lines each layer's row of the history takes in a panel `height` lines tall: one, or more where the matrix
     leaves rows (a tall panel); the matrix (at its least, under the legend) keeps its rows while the rows still get
     two lines each. Where that leaves a band of empty lines (a matrix that zooms by whole cells), the row height
-    that leaves the fewest, the matrix kept; past MAX_ROW_LINES only where no row height up to it fills the band."""
+    up to MAX_ROW_LINES that leaves the fewest, the matrix kept; past it only where none up to it fills the band,
+    the least that does."""
     layers = len(s.grad_history_layers)
     if not layers:
         return 1
     g = s.selected_grad
-    matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * height, width).shape[0] // 2)
+    matrix = 0 if g is None else matrix_lines(g, width, height)
     beside = (height - 2 - 1 - max(matrix, MIN_MATRIX_LINES)) // layers if matrix else 0  # with the legend, whole
     first = max(1, min(MAX_ROW_LINES, beside if beside >= 2 else (height - 2 - matrix) // layers))
-    legend = any(st.log_update_ratio is not None for st in s.layer_stats)
 
-    def drawn(repeat: int) -> tuple[bool, int]:
-        """(the matrix left out, lines left empty) with rows `repeat` lines tall, as build draws them."""
-        room = height - (layers * repeat + 2)
-        room -= legend and room - 1 >= (MIN_MATRIX_LINES if g is not None and room >= MIN_MATRIX_LINES else 0)
-        shown = g is not None and room >= MIN_MATRIX_LINES
-        lines = 2 + -(-fit_grid(g, 2 * (room - 2), width).shape[0] // 2) if g is not None and shown else 0
-        return g is not None and not shown, room - lines
+    @cache
+    def left(repeat: int) -> tuple[bool, int]:
+        """(the matrix left out, lines left empty) with rows `repeat` lines tall."""
+        drawn = stack(s, width, height, repeat)
+        return drawn.matrix_left_out, drawn.empty
 
-    if drawn(first)[1] <= FEW_EMPTY_ROWS:
+    if left(first)[1] <= FEW_EMPTY_ROWS:
         return first
-    fitting = [r for r in range(1, height) if layers * r + 2 <= height]
-    return min([first, *fitting], key=lambda r: (*drawn(r), r > MAX_ROW_LINES, -r if r <= MAX_ROW_LINES else r))
+    tallest = (height - 2) // layers
+    best: int = min([first, *range(1, min(MAX_ROW_LINES, tallest) + 1)], key=lambda r: (*left(r), -r))
+    for taller in range(MAX_ROW_LINES + 1, tallest + 1):  # past MAX_ROW_LINES: the least that leaves fewer
+        if left(best) == FILLED:
+            break
+        if left(taller) < left(best):
+            best = taller
+    return best
 
 
 MIN_HEATMAP = 12  # cells of history a row keeps before its health numbers take fewer cells
@@ -79,7 +115,16 @@ class GradientsPanel(Panel):
     """Vanishing gradients show as rows fading toward the input; exploding ones as flaring rows."""
 
     TITLE = "Gradients"
-    READS = ("grad_history", "grad_history_layers", "layer_stats", "selected_grad", "selected_layer", "step")
+    READS = (
+        "grad_history",
+        "grad_history_layers",
+        "layer_stats",
+        "selected_grad",
+        "selected_layer",
+        "step",
+        "pretrain",
+        "curves",
+    )
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -93,21 +138,19 @@ class GradientsPanel(Panel):
         label = max((len(n) for n in names), default=0) + 1
         lines = len(names) + 2
         g = snapshot.selected_grad
-        matrix = 0 if g is None else 2 + -(-fit_grid(g, 2 * WANT_MATRIX_LINES, label + MIN_EPOCHS).shape[0] // 2)
+        matrix = 0 if g is None else matrix_lines(g, label + MIN_EPOCHS, WANT_MATRIX_LINES)
         tall = len(names) * MAX_ROW_LINES + 3 + matrix  # (the matrix as the least width draws it: no band when wider)
         return Need.content(label + MIN_EPOCHS, lines, label + WANT_EPOCHS, tall)
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
         s = snapshot
+        if s.pretrain is not None and s.pretrain.names:  # no backprop yet: each layer's pretraining instead
+            return pretrain_lines(s, width, height, self.text_lines)
         history_lines = len(s.grad_history_layers) + 2
         if height - history_lines >= MIN_MATRIX_LINES or width < 2 * SIDE_BY_SIDE:
-            lines = self._history(s, width, history_repeat(s, width, height))
-            room = height - len(lines)
-            matrix_fits = s.selected_grad is not None and room >= MIN_MATRIX_LINES
-            if room - 1 >= (
-                MIN_MATRIX_LINES if matrix_fits else 0
-            ):  # the legend's line, where the matrix keeps its own
-                lines += self._legend(s, width)
+            repeat = history_repeat(s, width, height)
+            parts = stack(s, width, height, repeat)
+            lines = self._history(s, width, repeat) + (self._legend(s, width) if parts.legend else [])
             return lines + self._matrix(s, width, height - len(lines))
         # a deep net: the matrix goes beside the history so that it stays in view
         half = width // 2

@@ -42,7 +42,9 @@ PANELS = (
         "Each row ends in the layer's health: log10 ‖ΔW‖/‖W‖, how far the last step moved its weights (-4 to -2 "
         "healthy in green, below -4 not learning in blue, above -2 too fast in red), then the share of its outputs "
         "saturated on the evaluation batch (tanh, sigmoid) or of its units dead there (relu: 0 on every sample). "
-        "Below: the selected layer's gradient, orange negative, blue positive.",
+        "Below: the selected layer's gradient, orange negative, blue positive. While a run pretrains layer by layer "
+        "(no backprop yet), each pretrained layer has a lane instead: its reconstruction loss over its pretraining "
+        "(log10, on the lane's own range), the loss it finished with (✓) or has now (◀).",
     ),
     (
         "Decision boundary",
