@@ -10,7 +10,7 @@ in braille dots (2 × 4 a cell) or, in ASCII, one slope character a cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -86,6 +86,69 @@ class LinkTable:
 NO_LINKS = LinkTable(*(np.zeros(0, dtype=int),) * 3, np.zeros(0), *(np.zeros(0, dtype=int),) * 2, np.zeros(0, bool))
 
 
+Pair = tuple[int, tuple[int, ...], tuple[int, ...]]  # a layer, the units of the column before it and its own
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """Which links are drawn: each one's layer, source and target unit and whether it is lit; `spans` gives each
+    layer's links as (layer, first, end)."""
+
+    layer: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+    lit: np.ndarray
+    spans: tuple[tuple[int, int, int], ...]
+
+
+def _lit(pair: Pair, selected: UnitChoice | None) -> np.ndarray:
+    """Which links of a pair of columns touch the selected unit (sources × targets)."""
+    layer, sources, targets = pair
+    source_lit = np.array(sources) == (selected.unit if selected and selected.layer == layer - 1 else -1)
+    target_lit = np.array(targets) == (selected.unit if selected and selected.layer == layer else -1)
+    lit: np.ndarray = source_lit[:, None] | target_lit[None, :]
+    return lit
+
+
+def _chosen(pairs: tuple[Pair, ...], keeps: list[np.ndarray], selected: UnitChoice | None) -> _Chosen:
+    """The links each `keeps` mask (sources × targets) of each pair keeps, and every link of the selected unit."""
+    parts: list[tuple[np.ndarray, ...]] = []
+    spans, end = [], 0
+    for pair, keep in zip(pairs, keeps):
+        index, sources, targets = pair
+        lit = _lit(pair, selected)
+        rows, cols = np.nonzero(keep | lit)
+        parts.append((np.full(len(rows), index), np.array(sources)[rows], np.array(targets)[cols], lit[rows, cols]))
+        spans.append((index, end, end + len(rows)))
+        end += len(rows)
+
+    def column(k: int, dtype: type) -> np.ndarray:
+        """Field `k` of every part, shared by every frame of the same layout (so not writable)."""
+        joined: np.ndarray = np.concatenate([np.zeros(0, dtype=dtype), *(part[k] for part in parts)])
+        joined.flags.writeable = False
+        return joined
+
+    return _Chosen(column(0, int), column(1, int), column(2, int), column(3, bool), tuple(spans))
+
+
+@lru_cache(maxsize=16)
+def _every_link(pairs: tuple[Pair, ...], selected: UnitChoice | None) -> _Chosen:
+    """Every link between the pairs' columns: the same for every frame of a layout, so worked out once."""
+    return _chosen(pairs, [np.ones((len(s), len(t)), dtype=bool) for _, s, t in pairs], selected)
+
+
+def _strongest(layers: tuple[NeuronLayer, ...], pairs: tuple[Pair, ...], selected: UnitChoice | None) -> _Chosen:
+    """Each target unit's STRONGEST inputs by |w| (and every link of the selected unit)."""
+    keeps = []
+    for layer, sources, targets in pairs:
+        w = np.asarray(layers[layer].weights)[np.ix_(sources, targets)]
+        keep = np.zeros(w.shape, dtype=bool)
+        order = np.argsort(-np.abs(np.nan_to_num(w)), axis=0, kind="stable")[:STRONGEST]
+        keep[order, np.arange(w.shape[1])[None, :]] = True
+        keeps.append(keep)
+    return _chosen(pairs, keeps, selected)
+
+
 def choose_links(layers: tuple[NeuronLayer, ...], plan: Layout, selected: UnitChoice | None) -> tuple[LinkTable, bool]:
     """The links between neighbouring columns' drawn nodes, and whether they were thinned to the strongest.
 
@@ -97,32 +160,16 @@ def choose_links(layers: tuple[NeuronLayer, ...], plan: Layout, selected: UnitCh
         weights = layers[after.layer].weights
         if after.layer != before.layer + 1 or weights is None or weights.shape[0] != layers[before.layer].units:
             continue
-        pairs.append((after.layer, np.asarray(weights)[np.ix_(before.units, after.units)], before.units, after.units))
-    thinned = sum(w.size for _, w, _, _ in pairs) > ALL_LINKS
-    parts = [NO_LINKS]
-    for layer, w, sources, targets in pairs:
-        keep = np.ones(w.shape, dtype=bool)
-        if thinned:
-            keep[:] = False
-            order = np.argsort(-np.abs(np.nan_to_num(w)), axis=0, kind="stable")[:STRONGEST]
-            keep[order, np.arange(w.shape[1])[None, :]] = True
-        source_lit = np.array(sources) == (selected.unit if selected and selected.layer == layer - 1 else -1)
-        target_lit = np.array(targets) == (selected.unit if selected and selected.layer == layer else -1)
-        lit = source_lit[:, None] | target_lit[None, :]
-        rows, cols = np.nonzero(keep | lit)
-        values = w[rows, cols].astype(float)
-        parts.append(
-            LinkTable(
-                np.full(len(rows), layer),
-                np.array(sources)[rows],
-                np.array(targets)[cols],
-                values,
-                weight_signs(values),
-                magnitude_classes(values),
-                lit[rows, cols],
-            )
-        )
-    table = LinkTable(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(LinkTable)))
+        pairs.append((after.layer, before.units, after.units))
+    thinned = sum(len(sources) * len(targets) for _, sources, targets in pairs) > ALL_LINKS
+    chosen = _strongest(layers, tuple(pairs), selected) if thinned else _every_link(tuple(pairs), selected)
+    values = np.concatenate(
+        [np.zeros(0)]
+        + [np.asarray(layers[layer].weights)[chosen.source[a:b], chosen.target[a:b]] for layer, a, b in chosen.spans]
+    ).astype(float)
+    table = LinkTable(
+        chosen.layer, chosen.source, chosen.target, values, weight_signs(values), magnitude_classes(values), chosen.lit
+    )
     return table, thinned
 
 
