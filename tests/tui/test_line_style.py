@@ -1,5 +1,6 @@
 """LineStyler puts a panel's style under its lines exactly as Strip.apply_style does, reusing what it styled."""
 
+from rich.control import ControlType
 from rich.segment import Segment
 from rich.style import Style
 from rich.terminal_theme import MONOKAI
@@ -56,3 +57,13 @@ def test_with_the_truecolor_filter_lines_equal_textuals_filtered_lines() -> None
     assert [list(line) for line in styled] == expected
     assert list(styler.blank(4)) == truecolor.apply(list(Strip.blank(4).apply_style(BASE)), background)
     assert all(seg.style is not None and seg.style.color.triplet is not None for seg in styled[-1])
+
+
+def test_a_control_segment_is_kept_as_it_is_and_the_others_styled() -> None:
+    bell = Segment("", None, [(ControlType.BELL,)])  # its codes a list: not a key of the styler's memo
+    line = Strip([Segment("a"), bell, Segment("b", Style(bold=True))])
+    styler = LineStyler()
+    styler.style(lines(), BASE)  # a memo with segments in it
+    styled = list(styler.style([line], BASE)[0])
+    assert styled[1] is bell
+    assert [styled[0], styled[2]] == [Segment("a", BASE), Segment("b", BASE + Style(bold=True))]

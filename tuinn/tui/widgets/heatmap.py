@@ -344,18 +344,6 @@ def half_block_strips(
     return [Strip(segments, width) for segments in code_segments(codes, cells)]
 
 
-def tile_segments(pixels: np.ndarray, palette: Palette) -> list[list[list[Segment]]]:
-    """The segments of each line of each of a stack of (pixel rows × columns) pictures, drawn as half_block_strips
-    draws one, in one pass (no Strip made: the lines are pieces of longer ones)."""
-    count, rows, columns = pixels.shape
-    if rows % 2:
-        pixels = np.concatenate([pixels, np.full((count, 1, columns), NO_DATA)], axis=1)
-    lines = len(pixels[0]) // 2
-    codes = palette.cell_code(pixels[:, 0::2], pixels[:, 1::2]).reshape(count * lines, columns)
-    segments = code_segments(codes, palette.cells())
-    return [segments[i * lines : (i + 1) * lines] for i in range(count)]
-
-
 def code_segments(codes: np.ndarray, cells: list[Segment]) -> list[list[Segment]]:
     """A line's segments per row of cell codes (indices into `cells`), one segment per run of equal codes.
 

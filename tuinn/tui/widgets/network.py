@@ -10,13 +10,9 @@ equation with numbers and each weight's change since the previous Snapshot.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -27,7 +23,8 @@ from tuinn.train.snapshot import LayerStats, NeuronLayer, Snapshot
 from tuinn.tui.layout import Need
 from tuinn.tui.widgets.decision import UnitChoice, all_units, resample, unit_scales
 from tuinn.tui.widgets.health import caption
-from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, run_starts, stack_indices, tile_segments
+from tuinn.tui.widgets.heatmap import DIVERGING, NO_DATA, Palette, stack_indices
+from tuinn.tui.widgets.network_cells import CellLines, CellTable, Piece, cell_table, place_tiles
 from tuinn.tui.widgets.network_equation import (
     Equation,
     format_changes,
@@ -54,9 +51,7 @@ from tuinn.tui.widgets.network_links import (
 )
 from tuinn.tui.widgets.panel import Panel
 
-Piece = tuple[int, Iterable[Segment], int]  # drawn over a line of links: the first cell, the segments, their cells
 MARKER = "▶"  # beside the selected unit
-TILE_CACHE_SIZE = 512  # unit maps kept as drawn lines
 FULL_FOOTER = 26  # from this many lines, the footer adds the weights' changes and a legend
 MIN_NODE_LINES = 10  # lines of nodes at the least
 MIN_LAYERS = 3  # layer columns side by side at the least (more are shown as a window)
@@ -106,8 +101,7 @@ class NetworkView(Panel):
         self.raster: LinkRaster | None = None
         self._before: tuple[NeuronLayer, ...] = ()
         self._before_step: int | None = None
-        self._tiles: dict[tuple[object, ...], list[list[Segment]]] = {}
-        self._rows: list[Row] = []  # the lines of links and nodes last drawn
+        self._lines_drawn = CellLines()  # the lines of links and nodes last drawn
 
     @property
     def ascii(self) -> bool:
@@ -199,35 +193,29 @@ class NetworkView(Panel):
         plan = self.plan = layout(tuple(layer.units for layer in layers), width, room, label_width, self.selected)
         self.table, thinned = choose_links(layers, plan, self.selected)
         self.raster = raster_links(self.table, plan, width, room)
-        styles = link_styles(self.terminal.colour_system)
+        cells = network_cells(self.terminal.colour_system)
         shades = link_shades(self.table, self.selected is not None)
-        owner_styles = np.append((self.table.sign + 1) * len(SHADES) + shades, -1)
+        owner_codes = np.append((self.table.sign + 1) * len(SHADES) + shades, -1)
+        codes, glyphs = owner_codes[self.raster.owner], self._link_glyphs(self.raster)
+        self._place_maps(layers, plan, cells, codes, glyphs)
         overlays: list[list[Piece]] = [[] for _ in range(room)]
         self._place_headings(layers, plan, width, overlays)
-        self._place_nodes(layers, names, plan, overlays)
-        cell_styles = owner_styles[self.raster.owner]
-        before, self._rows = self._rows, []
-        for y, (text, codes, starts, pieces) in enumerate(
-            zip(self._link_text(self.raster), cell_styles.tolist(), run_starts(cell_styles), overlays)
-        ):
+        self._place_labels(names, plan, overlays)
+        for pieces in overlays:
             pieces.sort(key=lambda p: p[0])
-            row = before[y] if y < len(before) else None
-            if row is None or not row.shows(text, codes, styles, pieces):
-                row = Row(text, codes, styles, pieces, _compose(LinkLine(text, codes, starts, styles), pieces, width))
-            self._rows.append(row)
-        drawn = [row.strip for row in self._rows]
+        drawn = self._lines_drawn.draw(codes, glyphs, cells.styles, overlays)
         footer[-1] = self.text_lines([self._note(snapshot, plan, thinned)], width)[0]
         return drawn + [line.adjust_cell_length(width) for line in footer]
 
-    def _link_text(self, raster: LinkRaster) -> list[str]:
-        """Each line of the link layer as text: braille dots, or ASCII strokes."""
+    def _link_glyphs(self, raster: LinkRaster) -> np.ndarray:
+        """The code point of each cell of the link layer: braille dots, or ASCII strokes; a space where no link runs."""
         if self.ascii:
             magnitudes = np.append(self.table.magnitude, 0)[raster.owner]
             codes = ascii_glyphs(magnitudes, raster.slope)
         else:
             codes = BRAILLE + raster.dots.astype(np.uint32)
-        codes = np.where(raster.owner >= 0, codes, ord(" ")).astype("<u4")
-        return [line.tobytes().decode("utf-32-le") for line in codes]
+        glyphs: np.ndarray = np.where(raster.owner >= 0, codes, ord(" ")).astype(np.uint32)
+        return glyphs
 
     def _place_headings(
         self, layers: tuple[NeuronLayer, ...], plan: Layout, width: int, overlays: list[list[Piece]]
@@ -256,14 +244,10 @@ class NetworkView(Panel):
         stats = self.snapshot.layer_stats if self.snapshot else ()
         return next((st for st in stats if st.name == name), None)
 
-    def _place_nodes(
-        self,
-        layers: tuple[NeuronLayer, ...],
-        names: tuple[tuple[str, ...], ...],
-        plan: Layout,
-        overlays: list[list[Piece]],
+    def _place_maps(
+        self, layers: tuple[NeuronLayer, ...], plan: Layout, cells: CellTable, codes: np.ndarray, glyphs: np.ndarray
     ) -> None:
-        """Every drawn unit's map, the inputs' names on their left, the marker beside the selected unit."""
+        """Every drawn unit's map over the cells of the grid, a column of units at a time."""
         palette = self.ramp(DIVERGING)
         lines = plan.node_lines
         for column in plan.columns:
@@ -272,27 +256,19 @@ class NetworkView(Panel):
             pixels = stack_indices(resample(maps, plan.side), unit_scales(layer, maps), len(palette))
             if not plan.gap:
                 pixels[:, -1] = NO_DATA  # a dark rule between touching nodes
-            for unit, top, tile in zip(column.units, column.tops, self._tiles_of(pixels, palette)):
-                for offset, segments in enumerate(tile):
-                    overlays[top + offset].append((column.x, segments, plan.side))
-                middle = top + (lines - 1) // 2
+            tiles = palette.cell_code(pixels[:, 0 : 2 * lines : 2], pixels[:, 1 : 2 * lines : 2])
+            place_tiles(codes, glyphs, cells, tiles, column.x, column.tops)
+
+    def _place_labels(self, names: tuple[tuple[str, ...], ...], plan: Layout, overlays: list[list[Piece]]) -> None:
+        """The inputs' names on the left of their maps, the marker beside the selected unit."""
+        for column in plan.columns:
+            for unit, top in zip(column.units, column.tops):
+                middle = top + (plan.node_lines - 1) // 2
                 if column.layer == 0 and column.x > 1:
                     label = names[0][unit][: column.x - 2].rjust(column.x - 2)
                     overlays[middle].append(piece(0, self.text_lines([Text(label)], len(label))[0]))
                 if self.selected == UnitChoice(column.layer, unit):
                     overlays[middle].append(piece(column.x - 1, self.text_lines([Text(MARKER, "bold yellow")], 1)[0]))
-
-    def _tiles_of(self, pixels: np.ndarray, palette: Palette) -> list[list[list[Segment]]]:
-        """Each unit's map (a stack of quantised pixels) as lines, reused while its pixels stay the same."""
-        keys = [(tile.tobytes(), tile.shape, palette.name, palette.ansi is not None) for tile in pixels]
-        missing = [i for i, key in enumerate(keys) if key not in self._tiles]
-        if len(self._tiles) + len(missing) > TILE_CACHE_SIZE:
-            self._tiles.clear()
-            missing = list(range(len(keys)))
-        if missing:
-            for i, tile in zip(missing, tile_segments(pixels[missing], palette)):
-                self._tiles[keys[i]] = tile
-        return [self._tiles[key] for key in keys]
 
     def _footer(self, snapshot: Snapshot, layers: tuple[NeuronLayer, ...], width: int, height: int) -> list[Strip]:
         """The selected unit's equation (and, with room, the weights' changes and a legend); a last line for the note."""
@@ -347,6 +323,12 @@ def link_styles(colour_system: str | None) -> tuple[Style, ...]:
 
 
 @lru_cache(maxsize=8)
+def network_cells(colour_system: str | None) -> CellTable:
+    """The view's cell codes: every sign's link shades, then the unit maps' half-block cells (made once)."""
+    return cell_table(link_styles(colour_system), DIVERGING.at(colour_system))
+
+
+@lru_cache(maxsize=8)
 def legend(ascii: bool, colour_system: str | None) -> Text:
     """The link glyphs: colour by sign, then one sample per magnitude class with its |w| bound (made once)."""
 
@@ -363,58 +345,6 @@ def legend(ascii: bool, colour_system: str | None) -> Text:
     return Text.assemble(*parts, style="dim")
 
 
-@dataclass(frozen=True)
-class Row:
-    """A drawn line of the view and what it shows: reused while the links and the pieces over them stay the same."""
-
-    text: str
-    codes: list[int]
-    styles: tuple[Style, ...]
-    pieces: list[Piece]
-    strip: Strip
-
-    def shows(self, text: str, codes: list[int], styles: tuple[Style, ...], pieces: list[Piece]) -> bool:
-        """Whether this line shows links `text` in `codes` of `styles` under `pieces` (the very same pieces)."""
-        same_pieces = len(self.pieces) == len(pieces) and all(
-            a[0] == b[0] and a[1] is b[1] for a, b in zip(self.pieces, pieces)
-        )
-        return same_pieces and self.styles is styles and self.text == text and self.codes == codes
-
-
-@dataclass(frozen=True)
-class LinkLine:
-    """One line of the link layer: its text, each cell's style (an index into `styles`, -1: none), where runs begin."""
-
-    text: str
-    codes: list[int]
-    starts: list[int]
-    styles: tuple[Style, ...]
-
-    def runs(self, a: int, b: int) -> list[Segment]:
-        """Cells a to b, one segment per run of cells of the same style."""
-        if a >= b:
-            return []
-        starts = self.starts
-        cuts = [a, *starts[bisect_right(starts, a) : bisect_left(starts, b)], b]
-        text, codes, styles = self.text, self.codes, self.styles
-        return [Segment(text[i:j], styles[codes[i]] if codes[i] >= 0 else None) for i, j in zip(cuts, cuts[1:])]
-
-
 def piece(x: int, strip: Strip) -> Piece:
     """`strip` as a piece drawn from cell `x` of a line."""
     return x, strip, strip.cell_length
-
-
-def _compose(links: LinkLine, pieces: list[Piece], width: int) -> Strip:
-    """A line of links with each piece drawn over it."""
-    segments: list[Segment] = []
-    at = 0
-    for x, part, cells in pieces:  # left to right
-        if x < at:
-            continue
-        segments += links.runs(at, x)
-        segments += part
-        at = x + cells
-    if at < width:
-        segments += links.runs(at, width)
-    return Strip(segments, max(at, width))

@@ -10,7 +10,7 @@ in braille dots (2 × 4 a cell) or, in ASCII, one slope character a cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -86,6 +86,69 @@ class LinkTable:
 NO_LINKS = LinkTable(*(np.zeros(0, dtype=int),) * 3, np.zeros(0), *(np.zeros(0, dtype=int),) * 2, np.zeros(0, bool))
 
 
+Pair = tuple[int, tuple[int, ...], tuple[int, ...]]  # a layer, the units of the column before it and its own
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """Which links are drawn: each one's layer, source and target unit and whether it is lit; `spans` gives each
+    layer's links as (layer, first, end)."""
+
+    layer: np.ndarray
+    source: np.ndarray
+    target: np.ndarray
+    lit: np.ndarray
+    spans: tuple[tuple[int, int, int], ...]
+
+
+def _lit(pair: Pair, selected: UnitChoice | None) -> np.ndarray:
+    """Which links of a pair of columns touch the selected unit (sources × targets)."""
+    layer, sources, targets = pair
+    source_lit = np.array(sources) == (selected.unit if selected and selected.layer == layer - 1 else -1)
+    target_lit = np.array(targets) == (selected.unit if selected and selected.layer == layer else -1)
+    lit: np.ndarray = source_lit[:, None] | target_lit[None, :]
+    return lit
+
+
+def _chosen(pairs: tuple[Pair, ...], keeps: list[np.ndarray], selected: UnitChoice | None) -> _Chosen:
+    """The links each `keeps` mask (sources × targets) of each pair keeps, and every link of the selected unit."""
+    parts: list[tuple[np.ndarray, ...]] = []
+    spans, end = [], 0
+    for pair, keep in zip(pairs, keeps):
+        index, sources, targets = pair
+        lit = _lit(pair, selected)
+        rows, cols = np.nonzero(keep | lit)
+        parts.append((np.full(len(rows), index), np.array(sources)[rows], np.array(targets)[cols], lit[rows, cols]))
+        spans.append((index, end, end + len(rows)))
+        end += len(rows)
+
+    def column(k: int, dtype: type) -> np.ndarray:
+        """Field `k` of every part, shared by every frame of the same layout (so not writable)."""
+        joined: np.ndarray = np.concatenate([np.zeros(0, dtype=dtype), *(part[k] for part in parts)])
+        joined.flags.writeable = False
+        return joined
+
+    return _Chosen(column(0, int), column(1, int), column(2, int), column(3, bool), tuple(spans))
+
+
+@lru_cache(maxsize=16)
+def _every_link(pairs: tuple[Pair, ...], selected: UnitChoice | None) -> _Chosen:
+    """Every link between the pairs' columns: the same for every frame of a layout, so worked out once."""
+    return _chosen(pairs, [np.ones((len(s), len(t)), dtype=bool) for _, s, t in pairs], selected)
+
+
+def _strongest(layers: tuple[NeuronLayer, ...], pairs: tuple[Pair, ...], selected: UnitChoice | None) -> _Chosen:
+    """Each target unit's STRONGEST inputs by |w| (and every link of the selected unit)."""
+    keeps = []
+    for layer, sources, targets in pairs:
+        w = np.asarray(layers[layer].weights)[np.ix_(sources, targets)]
+        keep = np.zeros(w.shape, dtype=bool)
+        order = np.argsort(-np.abs(np.nan_to_num(w)), axis=0, kind="stable")[:STRONGEST]
+        keep[order, np.arange(w.shape[1])[None, :]] = True
+        keeps.append(keep)
+    return _chosen(pairs, keeps, selected)
+
+
 def choose_links(layers: tuple[NeuronLayer, ...], plan: Layout, selected: UnitChoice | None) -> tuple[LinkTable, bool]:
     """The links between neighbouring columns' drawn nodes, and whether they were thinned to the strongest.
 
@@ -97,32 +160,16 @@ def choose_links(layers: tuple[NeuronLayer, ...], plan: Layout, selected: UnitCh
         weights = layers[after.layer].weights
         if after.layer != before.layer + 1 or weights is None or weights.shape[0] != layers[before.layer].units:
             continue
-        pairs.append((after.layer, np.asarray(weights)[np.ix_(before.units, after.units)], before.units, after.units))
-    thinned = sum(w.size for _, w, _, _ in pairs) > ALL_LINKS
-    parts = [NO_LINKS]
-    for layer, w, sources, targets in pairs:
-        keep = np.ones(w.shape, dtype=bool)
-        if thinned:
-            keep[:] = False
-            order = np.argsort(-np.abs(np.nan_to_num(w)), axis=0, kind="stable")[:STRONGEST]
-            keep[order, np.arange(w.shape[1])[None, :]] = True
-        source_lit = np.array(sources) == (selected.unit if selected and selected.layer == layer - 1 else -1)
-        target_lit = np.array(targets) == (selected.unit if selected and selected.layer == layer else -1)
-        lit = source_lit[:, None] | target_lit[None, :]
-        rows, cols = np.nonzero(keep | lit)
-        values = w[rows, cols].astype(float)
-        parts.append(
-            LinkTable(
-                np.full(len(rows), layer),
-                np.array(sources)[rows],
-                np.array(targets)[cols],
-                values,
-                weight_signs(values),
-                magnitude_classes(values),
-                lit[rows, cols],
-            )
-        )
-    table = LinkTable(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(LinkTable)))
+        pairs.append((after.layer, before.units, after.units))
+    thinned = sum(len(sources) * len(targets) for _, sources, targets in pairs) > ALL_LINKS
+    chosen = _strongest(layers, tuple(pairs), selected) if thinned else _every_link(tuple(pairs), selected)
+    values = np.concatenate(
+        [np.zeros(0)]
+        + [np.asarray(layers[layer].weights)[chosen.source[a:b], chosen.target[a:b]] for layer, a, b in chosen.spans]
+    ).astype(float)
+    table = LinkTable(
+        chosen.layer, chosen.source, chosen.target, values, weight_signs(values), magnitude_classes(values), chosen.lit
+    )
     return table, thinned
 
 
@@ -164,22 +211,48 @@ def paint_order(links: LinkTable) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Dots:
-    """Samples of curves at dot resolution, one per (link, dot): the link, the cell, the dot's bit, the slope there."""
+class _Crossings:
+    """Each (link, cell) pair a curve crosses, grouped by cell: the bits of its dots there and its slope there.
 
-    link: np.ndarray
-    cell: np.ndarray
-    bit: np.ndarray
+    `line` holds the bits of the curve's dots, `dotted` those of them a dotted
+    (class 0) link keeps, `below` those of the dots just under the curve (drawn
+    for thick links); `slope` and `dotted_slope` the slope at the last of the
+    curve's dots, and of its kept dots when dotted.
+    """
+
+    link: np.ndarray  # (pairs,) the link
+    group: np.ndarray  # (pairs,) the index of its cell in `cells`
+    cells: np.ndarray  # (cells,) each cell crossed, ascending
+    starts: np.ndarray  # (cells,) where each cell's pairs begin
+    line: np.ndarray
+    dotted: np.ndarray
+    below: np.ndarray
     slope: np.ndarray
-    dotted: np.ndarray  # kept when the link is drawn dotted (class 0)
+    dotted_slope: np.ndarray
+
+
+def _bits_of(pairs: int, which: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    """The OR of the `bits` of each pair (`which` names each bit's pair)."""
+    total = np.zeros(pairs, dtype=np.uint8)
+    np.bitwise_or.at(total, which, bits)
+    return total
+
+
+def _last_of(pairs: int, which: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The last of the `values` of each pair (`which` names each value's pair), 0 for a pair with none."""
+    last = np.zeros(pairs)
+    backwards = which[::-1]
+    seen, first = np.unique(backwards, return_index=True)
+    last[seen] = values[::-1][first]
+    return last
 
 
 @lru_cache(maxsize=8)
-def _curves(ends: bytes, width: int, height: int) -> tuple[_Dots, _Dots]:
-    """The dots of S-curves between `ends` (the bytes of an (n, 4) int64 array: level at both ends, like TF
-    Playground's), and the dots just below them.
+def _crossings(ends: bytes, width: int, height: int) -> _Crossings:
+    """Where S-curves between `ends` (the bytes of an (n, 4) int64 array: level at both ends, like TF Playground's)
+    cross the cells of a `width` × `height` area, sampled at dot resolution.
 
-    Depends on the places only, not the weights, so a steady layout samples its curves once.
+    Depends on the places only, not the weights, so a steady layout works them out once.
     """
     x0, y0, x1, y1 = np.frombuffer(ends, dtype=np.int64).reshape(-1, 4).astype(float).T
     samples = int(np.max(np.abs(x1 - x0) + 1.5 * np.abs(y1 - y0))) + 2
@@ -191,15 +264,30 @@ def _curves(ends: bytes, width: int, height: int) -> tuple[_Dots, _Dots]:
     dotted = np.broadcast_to(np.arange(samples)[None, :] % 3 == 0, xs.shape)
     steep = np.broadcast_to(steep, xs.shape)
 
-    def dots(y: np.ndarray) -> _Dots:
+    def dots(y: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Each dot once (in order of link, line, column): its pair's key, its bit, the slope there, whether dotted."""
         inside = (xs >= 0) & (xs < 2 * width) & (y >= 0) & (y < 4 * height)
         x, y, link = xs[inside], y[inside], links[inside]
         _, first = np.unique((link * 4 * height + y) * 2 * width + x, return_index=True)
-        x, y = x[first], y[first]
-        cell = (y // 4) * width + x // 2
-        return _Dots(link[first], cell, DOT_BITS[x % 2, y % 4], steep[inside][first], dotted[inside][first])
+        x, y, link = x[first], y[first], link[first]
+        key = ((y // 4) * width + x // 2) * len(x0) + link  # the pair's cell, then its link
+        return key, DOT_BITS[x % 2, y % 4], steep[inside][first], dotted[inside][first]
 
-    return dots(ys), dots(ys + 1)
+    (line, line_bit, slope, on), (under, under_bit, _, _) = dots(ys), dots(ys + 1)
+    keys = np.unique(np.concatenate([line, under]))
+    pairs, at_line, at_under = len(keys), np.searchsorted(keys, line), np.searchsorted(keys, under)
+    cells, starts, group = np.unique(keys // len(x0), return_index=True, return_inverse=True)
+    return _Crossings(
+        link=keys % len(x0),
+        group=group,
+        cells=cells,
+        starts=starts,
+        line=_bits_of(pairs, at_line, line_bit),
+        dotted=_bits_of(pairs, at_line[on], line_bit[on]),
+        below=_bits_of(pairs, at_under, under_bit),
+        slope=_last_of(pairs, at_line, slope),
+        dotted_slope=_last_of(pairs, at_line[on], slope[on]),
+    )
 
 
 def raster_links(links: LinkTable, plan: Layout, width: int, height: int) -> LinkRaster:
@@ -207,20 +295,23 @@ def raster_links(links: LinkTable, plan: Layout, width: int, height: int) -> Lin
     owner = np.full(height * width, -1, dtype=int)
     dots = np.zeros(height * width, dtype=np.uint8)
     slope = np.zeros(height * width)
-    if len(links):
-        line, below = _curves(_ends(links, plan).astype(np.int64).tobytes(), width, height)
-        classes = links.magnitude
+    crossed = _crossings(_ends(links, plan).astype(np.int64).tobytes(), width, height) if len(links) else None
+    if crossed is not None and len(crossed.link):
         order = paint_order(links)
         rank = np.empty(len(links), dtype=int)
         rank[order] = np.arange(len(links))
-        top = np.full(height * width, -1, dtype=int)
-        drawn = (classes[line.link] > 0) | line.dotted
-        for part, keep in ((line, drawn), (below, classes[below.link] >= THICK)):
-            np.bitwise_or.at(dots, part.cell[keep], part.bit[keep])
-            np.maximum.at(top, part.cell[keep], rank[part.link[keep]])
-        on_top = drawn & (rank[line.link] == top[line.cell])
-        slope[line.cell[on_top]] = line.slope[on_top]
-        owner[top >= 0] = order[top[top >= 0]]
+        classes = links.magnitude[crossed.link]
+        faint = classes == 0  # drawn dotted
+        line = np.where(faint, crossed.dotted, crossed.line)
+        bits = line | np.where(classes >= THICK, crossed.below, 0).astype(np.uint8)
+        ranks = np.where(bits > 0, rank[crossed.link], -1)
+        top = np.maximum.reduceat(ranks, crossed.starts)
+        on_top = (line > 0) & (ranks == top[crossed.group])  # the top link's curve (not only its dots below) is here
+        slopes = np.where(faint, crossed.dotted_slope, crossed.slope)
+        drawn = top >= 0
+        owner[crossed.cells[drawn]] = order[top[drawn]]
+        dots[crossed.cells] = np.bitwise_or.reduceat(bits, crossed.starts)
+        slope[crossed.cells[crossed.group[on_top]]] = slopes[on_top]
     return LinkRaster(owner.reshape(height, width), dots.reshape(height, width), slope.reshape(height, width))
 
 
