@@ -94,6 +94,8 @@ def test_the_status_names_every_layer_where_each_began_and_how_each_finished():
     np.testing.assert_allclose(status.final_losses, expected)
     recon = trainer.snapshot(detail=False).curves["recon_loss"]
     assert recon.steps[0] == status.starts[0] + 1  # a layer's points follow its start
+    # dense_3 is in its first epoch: it has no epoch's figure yet (not dense_2's last one)
+    assert status.reconstruction_loss is None and status.epoch == 0
 
 
 def test_fine_tuning_uses_the_presets_own_training():

@@ -163,6 +163,7 @@ class Pretrainer:
         self._order = np.arange(len(self._inputs))
         self._cursor = len(self._order)
         self.epoch = 0
+        self.last_loss = None  # (this layer has no epoch yet: not the layer below's last figure)
         self._starts.append(self.steps)
         self._events.append(
             (

@@ -49,7 +49,11 @@ def lanes(p: PretrainStatus, recon: Curve) -> list[Lane]:
         if k < len(p.final_losses):
             found.append(Lane(name, losses, p.final_losses[k], "done"))
         elif begun:
-            latest = p.reconstruction_loss if p.epoch else (float(losses[-1]) if len(losses) else None)
+            latest = (
+                p.reconstruction_loss
+                if p.reconstruction_loss is not None
+                else (float(losses[-1]) if len(losses) else None)
+            )
             found.append(Lane(name, losses, latest, "now"))
         else:
             found.append(Lane(name, losses, None, "waiting"))
