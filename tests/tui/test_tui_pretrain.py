@@ -70,3 +70,22 @@ async def test_while_pretraining_the_gradients_panel_shows_each_layers_reconstru
         assert panel._lines[0].text.startswith("log10 ‖∇W‖ per layer")
         assert list(rows_by_layer(panel)) == [f"dense_{i}" for i in range(1, 10)]
         assert "reconstruction" not in panel_text(app, GradientsPanel) and NOW_OR_DONE.isdisjoint(screen_text(app))
+
+
+def test_the_architecture_keeps_its_width_from_pretraining_to_fine_tuning() -> None:
+    from rich.console import Console
+
+    from tuinn.config import load_preset
+    from tuinn.train.trainer import Trainer
+    from tuinn.tui.widgets.architecture import summary_table
+
+    trainer = Trainer(load_preset("deep-sigmoid-pretrained"))
+    plain = ArchitecturePanel.need(trainer.snapshot())
+    while trainer.phase == "pretrain":
+        pretraining = ArchitecturePanel.need(trainer.snapshot())
+        trainer.step()
+    assert ArchitecturePanel.need(trainer.snapshot()) == pretraining == plain  # (the screen is not laid out again)
+    console = Console(width=200, record=True)
+    console.print(summary_table(trainer.snapshot()))
+    table = console.export_text()
+    assert PRETRAIN_MARK not in table and "dense_1" in table

@@ -18,8 +18,11 @@ from tuinn.tui.widgets.panel import Panel
 MEASURE = Console(width=1000)  # only measures the table's width
 
 
-def summary_table(s: Snapshot) -> Table:
-    """Layer, type, output shape, neurons, parameters, (dense equivalent,) activation; totals in the footer."""
+def summary_table(s: Snapshot, marked: str | None = None) -> Table:
+    """Layer, type, output shape, neurons, parameters, (dense equivalent,) activation; totals in the footer.
+
+    The layer pretraining now (or `marked`, to measure the table as pretraining drew it) carries PRETRAIN_MARK.
+    """
     rows = s.summary
     dense_total = dense_equivalent_total(rows)
     has_conv = dense_total is not None
@@ -36,7 +39,7 @@ def summary_table(s: Snapshot) -> Table:
         width = sum(1 for _ in table.columns)
         cells = ["input", "Input", format_shape(s.input_shape), f"{math.prod(s.input_shape):,}", "0"]
         table.add_row(*cells, *[""] * (width - len(cells)), style="dim")
-    pretraining = s.pretrain.layer if s.pretrain is not None else None
+    pretraining = s.pretrain.layer if s.pretrain is not None else marked
     for r in rows:
         cells = [r.name, r.type, format_shape(r.output_shape), f"{r.neurons:,}", f"{r.parameters:,}"]
         if has_conv:
@@ -61,12 +64,15 @@ WIDTHS: dict[tuple[object, ...], int] = {}  # the table's natural width by what 
 
 def natural_width(s: Snapshot) -> int:
     """The table's natural width, measured once for each set of layers, activations, pretrained layer and input
-    (the layout asks every frame; measuring a Rich table costs about a millisecond)."""
-    key = (s.summary, tuple(s.activations.items()), s.pretrain.layer if s.pretrain else None, s.input_shape)
+    (the layout asks every frame; measuring a Rich table costs about a millisecond). A pretrained run fine-tuning
+    keeps the width its mark took, so the screen is not laid out again when pretraining ends."""
+    # (measured with the mark on its first layer: as wide as on any layer whose activation is as long)
+    marked = s.summary[0].name if s.phase == "finetune" and s.summary else None
+    key = (s.summary, tuple(s.activations.items()), s.pretrain.layer if s.pretrain else marked, s.input_shape)
     if key not in WIDTHS:
         if len(WIDTHS) > 64:
             WIDTHS.clear()
-        WIDTHS[key] = Measurement.get(MEASURE, MEASURE.options, summary_table(s)).maximum
+        WIDTHS[key] = Measurement.get(MEASURE, MEASURE.options, summary_table(s, marked)).maximum
     return WIDTHS[key]
 
 
