@@ -237,20 +237,32 @@ class DataParallel:
         start = self.clock()
         for done in range(1, step_plan.MAX_ROUNDS + 1):
             for plan in plans:
-                settle = self._timed(x, y, plan)  # a layer keeps one batch size's buffers: settle them
-                steps = step_plan.sample_steps(settle)
-                seconds[plan].append(self._timed(x, y, plan, steps) / steps)
+                self._run(x, y, plan)  # a layer keeps one batch size's buffers: settle them, untimed
+                seconds[plan].append(self._sample(x, y, plan))
             spent = self.clock() - start
             if spent * (done + 1) / done > budget:
                 break
         return seconds
 
-    def _timed(self, x: Array, y: Array, plan: StepPlan, steps: int = 1) -> float:
-        """Seconds `steps` consecutive steps by `plan` take, together."""
+    def _timed(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """Seconds a step by `plan` takes."""
         start = self.clock()
-        for _ in range(steps):
-            self._run(x, y, plan)
+        self._run(x, y, plan)
         return self.clock() - start
+
+    def _sample(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """Seconds a step by `plan`: the mean of consecutive steps until `step_plan.SAMPLE_SECONDS` have passed.
+
+        One step at least; a plan that turns slow (BLAS threads when another process takes a
+        core: 50-80 ms a step of the MLP) ends its sample at the first step past the mark.
+        """
+        start, steps = self.clock(), 0
+        while True:
+            self._run(x, y, plan)
+            steps += 1
+            elapsed = self.clock() - start
+            if elapsed >= step_plan.SAMPLE_SECONDS:
+                return elapsed / steps
 
     def _watch(self, seconds: float, key: tuple[int, int, int]) -> None:
         """Fall back to one thread when the watched plan's steps are slower than one thread was; retry later."""

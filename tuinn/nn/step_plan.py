@@ -43,7 +43,6 @@ processes at the same thread count may round differently; at one thread nothing 
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -170,13 +169,6 @@ def prior(plans: Sequence[StepPlan], layers: Sequence[PlannedLayer]) -> StepPlan
     if split is not None and not gemm_bound:
         return split
     return next((p for p in plans if p.blas_threads > 1), split or ONE_THREAD)
-
-
-def sample_steps(step_seconds: float) -> int:
-    """Steps in a calibration sample of a plan whose step took `step_seconds`: `SAMPLE_SECONDS` of them, one at least."""
-    if step_seconds <= 0:
-        return 1
-    return max(1, math.ceil(SAMPLE_SECONDS / step_seconds))
 
 
 def choose(seconds: Mapping[StepPlan, Sequence[float]]) -> StepPlan:
