@@ -72,7 +72,7 @@ class Replicable(Protocol):
         ...
 
 
-#: a window of a chosen plan's steps, whose median is compared with the one-thread plan's
+#: a window of a chosen plan's steps, whose mean step is compared with the one-thread plan's
 #: measured time, holds this many steps and spans this many seconds at least
 WATCH_STEPS = 5
 WATCH_SECONDS = 1.0
