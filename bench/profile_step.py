@@ -6,7 +6,12 @@ the loss and the optimizer; inside a convolution, the matrix products (every `np
 of tuinn.nn.im2col, timed through a wrapper) apart from the rest, which is im2col
 (padding and column copies) forward and col2im (the shifted adds) backward. Prints the
 median milliseconds per step of each over several rounds and its share of the timed step.
-Not a test.
+
+With `--split`, where a 2-slice step loses its second core: each kernel's CPU time on half
+the batch alone on one thread against a worker's half in the 2-slice step (both workers
+timed, their mean), rounds alternating; a kernel whose CPU time grows in the split loses to
+the other core (caches, memory bandwidth), and "Python between kernels" growing would be the
+interpreter's share. Not a test.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import dataclasses
 import statistics
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -28,8 +34,9 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from workloads import WORKLOADS, synthetic_batch  # noqa: E402
 
 import tuinn.nn.im2col as im2col  # noqa: E402
-from tuinn.nn import Network, make_optimizer  # noqa: E402
+from tuinn.nn import Network, make_optimizer, step_plan  # noqa: E402
 from tuinn.nn.layers import ActivatedLayer  # noqa: E402
+from tuinn.nn.step_plan import StepPlan  # noqa: E402
 
 Clock = dict[str, float]
 #: the clock every time is read from: wall time, or with --cpu this thread's CPU time (less disturbed by
@@ -50,11 +57,33 @@ def timed(clock: Clock, name: str, fn: Callable) -> Callable:
     return run
 
 
+class ThreadClocks(dict):
+    """A clock per thread: `clock[name] += seconds` lands in the calling thread's own (`by_thread`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_thread: dict[int, Clock] = defaultdict(lambda: defaultdict(float))
+
+    def __getitem__(self, name: str) -> float:
+        return self.by_thread[threading.get_ident()][name]
+
+    def __setitem__(self, name: str, seconds: float) -> None:
+        self.by_thread[threading.get_ident()][name] = seconds
+
+
 class TimedNumpy:
-    """numpy, with `matmul` timed into clock['<current conv> GEMM'] (for tuinn.nn.im2col)."""
+    """numpy, with `matmul` timed into clock['<current conv> GEMM'] (for tuinn.nn.im2col); a label per thread."""
 
     def __init__(self, clock: Clock) -> None:
-        self.clock, self.label = clock, "GEMM"
+        self.clock, self._local = clock, threading.local()
+
+    @property
+    def label(self) -> str:
+        return getattr(self._local, "label", "GEMM")
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self._local.label = label
 
     def __getattr__(self, name: str) -> Any:
         return getattr(np, name)
@@ -161,6 +190,60 @@ def profile(workload: str, rounds: int, steps: int) -> None:
     print(f"| Python and the rest | {rest * 1e3:.3f} | {rest / total:.1%} |")
 
 
+def profile_split(workload: str, rounds: int, steps: int) -> None:
+    """Each kernel's CPU time: half the batch alone on one thread, against a worker's half in the 2-slice step."""
+    w = WORKLOADS[workload]
+    net = Network.from_spec(w.spec, w.input_shape, seed=0, dtype=w.dtype)
+    net.set_threads(2)
+    x, labels = synthetic_batch(w)
+    y = np.eye(w.outputs, dtype=w.dtype)[labels]
+    split = StepPlan(2, 1)
+    chosen, step_plan.choose = step_plan.choose, lambda seconds: split
+    net.loss_and_grads(x, y)  # makes the worker's replica
+    step_plan.choose = chosen
+    parallel = net._parallel
+    assert parallel is not None and parallel.plan(w.batch) == split, "the net takes no split"
+    clock = ThreadClocks()
+    proxy = TimedNumpy(clock)
+    im2col.np = proxy
+    for each in [net, *parallel._replicas]:
+        instrument(each, clock, proxy)
+        each.shard_loss_and_grads = timed(clock, "whole", each.shard_loss_and_grads)  # type: ignore[method-assign]
+    half = w.batch // 2
+    ways = {
+        "half alone": lambda: net.shard_loss_and_grads(x[:half], y[:half], 0.5),
+        "split": lambda: parallel._run(x, y, split),
+    }
+    cpu: dict[str, dict[str, list[float]]] = {way: defaultdict(list) for way in ways}
+    wall: dict[str, list[float]] = {way: [] for way in ways}
+    for _ in range(rounds):
+        for way, step in ways.items():
+            step()
+            clock.by_thread.clear()
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            wall[way].append((time.perf_counter() - start) / steps)
+            threads = [rows(c) for c in clock.by_thread.values()]
+            for key in threads[0]:
+                cpu[way][key].append(statistics.mean(t.get(key, 0.0) for t in threads) / steps)
+    im2col.np = np
+    medians = {way: {key: statistics.median(v) for key, v in by_key.items()} for way, by_key in cpu.items()}
+    alone, split_half = medians["half alone"], medians["split"]
+    print(f"\n{w.title}: CPU ms a half batch, median of {rounds} rounds of {steps} steps")
+    a, b = (statistics.median(wall[way]) * 1e3 for way in ways)
+    print(f"Wall ms a step: half alone {a:.3f}, the 2-slice step {b:.3f} (both halves at once; {b / a:.2f}x)")
+    print("| kernel | half alone | a worker's half in the split | ratio |\n|---|---|---|---|")
+    kernels = [key for key in alone if key != "whole"]
+    for key in kernels:
+        print(f"| {key} | {alone[key] * 1e3:.3f} | {split_half[key] * 1e3:.3f} | {split_half[key] / alone[key]:.2f} |")
+    for label, pick in (("kernels", lambda m: sum(m[k] for k in kernels)), ("whole half step", lambda m: m["whole"])):
+        a, b = pick(alone), pick(split_half)
+        print(f"| {label} | {a * 1e3:.3f} | {b * 1e3:.3f} | {b / a:.2f} |")
+    a, b = (m["whole"] - sum(m[k] for k in kernels) for m in (alone, split_half))
+    print(f"| Python between kernels | {a * 1e3:.3f} | {b * 1e3:.3f} | {b / a:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -169,16 +252,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--cpu", action="store_true", help="time CPU seconds of this thread, not wall seconds")
+    parser.add_argument("--split", action="store_true", help="CPU per kernel: half the batch alone against 2 slices")
     args = parser.parse_args()
     global now
-    if args.cpu:
+    if args.cpu or args.split:
         now = time.thread_time
     for name in args.workloads:
         if name not in WORKLOADS:
             parser.error(f"unknown workload {name!r}")
     with threadpool_limits(limits=1):
         for name in args.workloads or ["cnn28", "cnn32"]:
-            profile(name, args.rounds, args.steps)
+            (profile_split if args.split else profile)(name, args.rounds, args.steps)
 
 
 if __name__ == "__main__":

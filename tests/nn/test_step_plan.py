@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 from tests.nn.parallel_support import batch, relative_difference, train
 from tuinn.nn import Network, products, step_plan
 from tuinn.nn.blas import blas_threads, current_blas_threads
-from tuinn.nn.parallel import DataParallel
+from tuinn.nn.parallel import WATCH_SECONDS, WATCH_STEPS, DataParallel
 from tuinn.nn.products import ProductSplit
 from tuinn.nn.step_plan import ONE_THREAD, RELATIVE_TOLERANCE, StepPlan
 
@@ -195,15 +195,18 @@ def test_a_step_too_slow_for_the_budget_still_gets_one_timed_round(monkeypatch) 
 def test_a_plan_slower_than_one_thread_was_falls_back_and_is_measured_again(monkeypatch) -> None:
     seen = choosing(monkeypatch, BLAS_PLAN)
     monkeypatch.setattr("tuinn.nn.parallel.WATCH_STEPS", 3)
+    monkeypatch.setattr("tuinn.nn.parallel.WATCH_SECONDS", 0.0)  # windows of 3 steps, however short
     net = build(2)
     parallel: DataParallel = net._parallel
     train(net, 1)
     assert len(seen) == 1
     key, shape, _ = parallel._watched
-    parallel._watched, parallel._recent = (key, shape, float("inf")), []  # one thread as slow as can be
+    parallel._watched = (key, shape, float("inf"))  # one thread as slow as can be
+    parallel.new_window()
     train(net, 3)
     assert parallel.plan(128) == BLAS_PLAN and len(seen) == 1  # the plan holds
-    parallel._watched, parallel._recent = (key, shape, 0.0), []  # one thread faster than any step can be
+    parallel._watched = (key, shape, 0.0)  # one thread faster than any step can be
+    parallel.new_window()
     train(net, 3)  # the watch sees 3 slow steps: one thread at once
     assert parallel.plan(128) == ONE_THREAD and shape not in step_plan.MEASURED
     train(net, 2)
@@ -255,3 +258,93 @@ def test_plans_with_blas_threads_are_timed_after_every_other(monkeypatch) -> Non
     assert step == ONE_THREAD
     assert set(calibration[calibration.index(BLAS_PLAN) :]) == {BLAS_PLAN}
     assert all(len(times) == step_plan.MAX_ROUNDS for times in seen[0].values())
+
+
+class FakeSteps:
+    """Steps that cost each plan what `costs` says, on a clock that moves only by them (no step runs)."""
+
+    def __init__(self, monkeypatch, parallel: DataParallel, costs: dict[StepPlan, float]) -> None:
+        self.now = 0.0
+        self.costs = costs
+        self.ran: list[StepPlan] = []
+        parallel.clock = lambda: self.now
+        monkeypatch.setattr(parallel, "_run", self.run)
+
+    def run(self, x, y, plan: StepPlan) -> float:
+        self.ran.append(plan)
+        self.now += self.costs[plan]
+        return 0.0
+
+
+#: seconds a step of the MLP's candidates, made up: one thread 10 ms
+COSTS = {
+    ONE_THREAD: 0.010,
+    BLAS_PLAN: 0.008,
+    PRODUCTS_PLAN: 0.0099,
+    SPLIT_PLAN: 0.012,
+    CHUNKS: 0.02,
+    SPLIT_CHUNKS: 0.015,
+}
+
+
+@pytest.mark.parametrize(
+    ("changed", "chosen"),
+    [
+        ({}, BLAS_PLAN),
+        ({BLAS_PLAN: 0.0099, SPLIT_PLAN: 0.007}, SPLIT_PLAN),
+        ({BLAS_PLAN: 0.0097}, ONE_THREAD),  # within the margin of one thread
+    ],
+)
+def test_the_calibration_chooses_from_the_costs_it_measures(monkeypatch, changed, chosen) -> None:
+    net = build(2)
+    costs = {**COSTS, **changed}
+    FakeSteps(monkeypatch, net._parallel, costs)
+    handed: list[dict] = []
+    real = step_plan.choose
+    monkeypatch.setattr(step_plan, "choose", lambda seconds: handed.append(seconds) or real(seconds))
+    x, y = batch((784,))
+    net.loss_and_grads(x, y)
+    assert net._parallel.plan(128) == chosen
+    assert handed[0] == {plan: [pytest.approx(cost)] * step_plan.MAX_ROUNDS for plan, cost in costs.items()}
+    (measured,) = step_plan.MEASURED.values()
+    assert measured.plan == chosen and measured.one_thread_seconds == pytest.approx(costs[ONE_THREAD])
+
+
+def test_a_sample_is_a_run_of_steps_and_the_rounds_keep_to_the_budget(monkeypatch) -> None:
+    monkeypatch.setattr(step_plan, "MAX_ROUNDS", 9)
+    monkeypatch.setattr(step_plan, "CALIBRATION_SECONDS", 0.6)
+    net = build(2)
+    costs = {**COSTS, ONE_THREAD: 0.002, BLAS_PLAN: 0.0015}  # a sample: 3 and 4 steps of them
+    steps = FakeSteps(monkeypatch, net._parallel, costs)
+    handed = choosing(monkeypatch, ONE_THREAD)
+    x, y = batch((784,))
+    net.loss_and_grads(x, y)
+    rounds = len(handed[0][ONE_THREAD])
+    assert 1 < rounds < step_plan.MAX_ROUNDS
+    assert all(len(times) == rounds for plan, times in handed[0].items() if plan.blas_threads == 1)
+    # each round: one step to settle the plan's buffers, then a sample of SAMPLE_SECONDS; one warm-up step
+    assert steps.ran.count(ONE_THREAD) == 1 + rounds * (1 + 3) + 1  # and the chosen plan's step
+    blas_rounds = len(handed[0][BLAS_PLAN])
+    assert steps.ran.count(BLAS_PLAN) == 1 + blas_rounds * (1 + 4)
+    warm_ups = sum(costs.values())
+    assert steps.now - warm_ups - costs[ONE_THREAD] <= step_plan.CALIBRATION_SECONDS
+
+
+def test_the_watch_keeps_a_plan_through_a_few_slow_steps_and_drops_it_when_slow_for_good(monkeypatch) -> None:
+    monkeypatch.setattr("tuinn.nn.parallel.WATCH_STEPS", WATCH_STEPS)  # the fixture turned the watch off
+    net = build(2)
+    parallel: DataParallel = net._parallel
+    costs = dict(COSTS)
+    FakeSteps(monkeypatch, parallel, costs)
+    x, y = batch((784,))
+    net.loss_and_grads(x, y)
+    assert parallel.plan(128) == BLAS_PLAN
+    steps = int(3 * WATCH_SECONDS / costs[BLAS_PLAN])
+    for step in range(steps):  # another process's burst: 3 steps 50 ms each
+        costs[BLAS_PLAN] = 0.05 if steps // 2 <= step < steps // 2 + 3 else 0.008
+        net.loss_and_grads(x, y)
+    assert parallel.plan(128) == BLAS_PLAN
+    costs[BLAS_PLAN] = 0.04  # another process keeps a core: BLAS threads wait for it at every product
+    for _ in range(int(2 * WATCH_SECONDS / costs[BLAS_PLAN])):
+        net.loss_and_grads(x, y)
+    assert parallel.plan(128) == ONE_THREAD

@@ -15,10 +15,15 @@ float64 is ~1e-13).
 
 Whether a step splits at all, or runs whole with BLAS on every core instead, is measured
 once per network shape and batch (`tuinn.nn.step_plan`). While a chosen plan other than one
-thread runs, its steps are watched: when their median over `WATCH_STEPS` steps is slower
-than the one-thread plan was when measured (another process took a core, say: BLAS threads
-then wait for each other at every product), the step falls back to one thread at once and
-is measured again `RECHECK_SECONDS` later.
+thread runs, its steps are watched in windows of `WATCH_STEPS` steps and `WATCH_SECONDS` at
+least: when a window's mean step is slower than the one-thread plan was when measured
+(another process took a core, say: BLAS threads then wait for each other at every product),
+the step falls back to one thread and is measured again `RECHECK_SECONDS` later. The mean,
+as that is what a run's speed is: under another process's bursts a BLAS-thread step of the
+MLP stalled 60-100 ms now and then while its median stayed at 0.8 ms. The window is long so
+that a few slow steps do not drop a plan that pays: with the median of every 4 steps,
+5 of 6 processes dropped the MLP's measured plan (2 BLAS threads, 1.3× one thread) for
+one thread within 1-2 s, and a run reported either plan.
 
 A split keeps BLAS at one thread (each worker's products stay on its own core); the other
 plans leave it as the caller set it (``threadpool_limits(1)`` around training) or raise it
@@ -67,8 +72,10 @@ class Replicable(Protocol):
         ...
 
 
-#: steps of a chosen plan whose median is compared with the one-thread plan's measured time
-WATCH_STEPS = 4
+#: a window of a chosen plan's steps, whose mean step is compared with the one-thread plan's
+#: measured time, holds this many steps and spans this many seconds at least
+WATCH_STEPS = 5
+WATCH_SECONDS = 1.0
 #: seconds on one thread after a plan fell back, before it is measured again
 RECHECK_SECONDS = 30.0
 #: how long OpenBLAS's idle threads spin on after a product on them (measured: under 0.1 s)
@@ -95,11 +102,13 @@ class DataParallel:
         self._planned: dict[tuple[int, int, int], StepPlan] = {}
         #: steps are timed: a measured plan is watched, or one that fell back waits to be measured again
         self._watching = False
-        #: the watched plan's batch key, shape key and limit (seconds a step), and its latest step times
+        #: the watched plan's batch key, shape key and limit (seconds a step), and its window's steps and their seconds
         self._watched: tuple[tuple[int, int, int], tuple[Any, ...], float] | None = None
-        self._recent: list[float] = []
+        self._window_steps, self._window_seconds = 0, 0.0
         #: when a plan that fell back to one thread is measured again
         self._retry_at = 0.0
+        #: what steps are timed by (a test may hand in a fake clock)
+        self.clock = time.perf_counter
         #: where each network's chunks' gradients are summed, by its gradient buffer's id
         self._sums: dict[int, Array] = {}
 
@@ -135,9 +144,9 @@ class DataParallel:
             plan = self._planned[key] = self._measure(x, y)
         if not self._watching:
             return self._run(x, y, plan)
-        start = time.perf_counter()
+        start = self.clock()
         loss = self._run(x, y, plan)
-        self._watch(time.perf_counter() - start, key)
+        self._watch(self.clock() - start, key)
         return loss
 
     def _key(self, batch: int) -> tuple[int, int, int]:
@@ -174,15 +183,18 @@ class DataParallel:
             step_plan.MEASURED[shape] = measured
         if measured.plan != ONE_THREAD:  # watched (the latest such batch size, if a net steps several)
             self._watching = True
-            self._watched, self._recent = (self._key(len(x)), shape, measured.one_thread_seconds), []
+            self._watched = (self._key(len(x)), shape, measured.one_thread_seconds)
+            self.new_window()
         return measured.plan
 
     def _calibrate(self, x: Array, y: Array, plans: tuple[StepPlan, ...]) -> dict[StepPlan, list[float]]:
-        """Seconds of each plan's steps on this batch, in interleaved rounds after an untimed warm-up round.
+        """Seconds a step of each plan on this batch, in interleaved rounds after an untimed warm-up round.
 
-        In a round each plan runs twice and its second step is timed: the network's own
-        layers step another batch size in each plan (a slice, a chunk), and pooling keeps
-        the buffers of one size only.
+        In a round each plan runs one step untimed (the network's own layers step another
+        batch size in each plan, a slice or a chunk, and pooling keeps the buffers of one size
+        only), then a sample: consecutive steps for `step_plan.SAMPLE_SECONDS` at least, as
+        training runs them (BLAS's threads awake between steps, buffers warm), timed together.
+        A single timed step of a 1 ms MLP step was at the mercy of one scheduler tick.
 
         One timed round at least, however slow the step: a warm-up round is no measure (the
         first split makes the workers' replicas, and the plans after it find them made).
@@ -213,20 +225,44 @@ class DataParallel:
             self.network.rng.bit_generator.state = state
 
     def _rounds(self, x: Array, y: Array, plans: list[StepPlan], share: float) -> dict[StepPlan, list[float]]:
-        """Each plan's timed steps over as many interleaved rounds as fit `share` of the calibration's budget."""
-        warm_up = sum(self._timed(x, y, plan) for plan in plans)  # replicas, threads, buffers
-        rounds = max(1, step_plan.rounds_within_budget(2 * warm_up / share))
+        """Each plan's samples (seconds a step) over interleaved rounds while they fit `share` of the budget.
+
+        One round at least, `step_plan.MAX_ROUNDS` at most; another round starts only if it
+        should end within the budget, at the pace of the rounds so far.
+        """
+        for plan in plans:  # warm-up: replicas, threads, buffers
+            self._timed(x, y, plan)
+        budget = share * step_plan.CALIBRATION_SECONDS
         seconds: dict[StepPlan, list[float]] = {plan: [] for plan in plans}
-        for _ in range(rounds):
+        start = self.clock()
+        for done in range(1, step_plan.MAX_ROUNDS + 1):
             for plan in plans:
                 self._run(x, y, plan)  # a layer keeps one batch size's buffers: settle them, untimed
-                seconds[plan].append(self._timed(x, y, plan))
+                seconds[plan].append(self._sample(x, y, plan))
+            spent = self.clock() - start
+            if spent * (done + 1) / done > budget:
+                break
         return seconds
 
     def _timed(self, x: Array, y: Array, plan: StepPlan) -> float:
-        start = time.perf_counter()
+        """Seconds a step by `plan` takes."""
+        start = self.clock()
         self._run(x, y, plan)
-        return time.perf_counter() - start
+        return self.clock() - start
+
+    def _sample(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """Seconds a step by `plan`: the mean of consecutive steps until `step_plan.SAMPLE_SECONDS` have passed.
+
+        One step at least; a plan that turns slow (BLAS threads when another process takes a
+        core: 50-80 ms a step of the MLP) ends its sample at the first step past the mark.
+        """
+        start, steps = self.clock(), 0
+        while True:
+            self._run(x, y, plan)
+            steps += 1
+            elapsed = self.clock() - start
+            if elapsed >= step_plan.SAMPLE_SECONDS:
+                return elapsed / steps
 
     def _watch(self, seconds: float, key: tuple[int, int, int]) -> None:
         """Fall back to one thread when the watched plan's steps are slower than one thread was; retry later."""
@@ -238,15 +274,20 @@ class DataParallel:
         watched_key, shape, limit = self._watched
         if key != watched_key:
             return
-        self._recent.append(seconds)
-        if len(self._recent) < WATCH_STEPS:
+        self._window_steps += 1
+        self._window_seconds += seconds
+        if self._window_steps < WATCH_STEPS or self._window_seconds < WATCH_SECONDS:
             return
-        slow = statistics.median(self._recent) > limit
-        self._recent = []
+        slow = self._window_seconds / self._window_steps > limit
+        self.new_window()
         if slow:
             step_plan.MEASURED.pop(shape, None)
             self._planned[key] = ONE_THREAD
             self._watched, self._retry_at = None, time.monotonic() + RECHECK_SECONDS
+
+    def new_window(self) -> None:
+        """Start the watch's next window of steps."""
+        self._window_steps, self._window_seconds = 0, 0.0
 
     def _run(self, x: Array, y: Array, plan: StepPlan) -> float:
         """One step by `plan`: whole, whole with BLAS on more threads, or split with BLAS at one."""

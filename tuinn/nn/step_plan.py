@@ -21,8 +21,9 @@ on all 64 samples at once; bench/README).
 
 Which is fastest depends on the net, the batch, the CPU and the machine's load, so the
 rules below only pick the candidates; a short calibration on the first batch times each
-(a warm-up round, then as many interleaved rounds as fit in `CALIBRATION_SECONDS`, the
-median of each) and the fastest wins, if it beats one thread by `MARGIN`. The choice is
+(a warm-up round, then as many interleaved rounds as fit in `CALIBRATION_SECONDS`, each
+plan's sample in a round a run of consecutive steps lasting `SAMPLE_SECONDS`, the median
+sample of each) and the fastest wins, if it beats one thread by `MARGIN`. The choice is
 kept per network shape, batch and thread budget for the rest of the process. Tiny nets
 have a single candidate and are never timed; with `CALIBRATE` off the rules' `prior` runs.
 
@@ -116,7 +117,9 @@ CALIBRATE = True
 #: the most a calibration spends after its warm-up round, in seconds
 CALIBRATION_SECONDS = 0.5
 #: timed rounds of a calibration, at most (one at least, whatever the budget)
-MAX_ROUNDS = 5
+MAX_ROUNDS = 9
+#: a plan's sample in a round: consecutive steps lasting this long at least (one step at least)
+SAMPLE_SECONDS = 0.005
 #: a plan other than one thread must be this much faster than it to be chosen
 MARGIN = 0.05
 
@@ -166,13 +169,6 @@ def prior(plans: Sequence[StepPlan], layers: Sequence[PlannedLayer]) -> StepPlan
     if split is not None and not gemm_bound:
         return split
     return next((p for p in plans if p.blas_threads > 1), split or ONE_THREAD)
-
-
-def rounds_within_budget(round_seconds: float) -> int:
-    """Timed rounds that fit in `CALIBRATION_SECONDS`, given one round's time; at most MAX_ROUNDS."""
-    if round_seconds <= 0:
-        return MAX_ROUNDS
-    return min(MAX_ROUNDS, int(CALIBRATION_SECONDS / round_seconds))
 
 
 def choose(seconds: Mapping[StepPlan, Sequence[float]]) -> StepPlan:
