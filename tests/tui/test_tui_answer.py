@@ -12,8 +12,7 @@ from tuinn.train import runner
 
 
 async def test_the_app_tells_the_run_its_answer_is_drawn_and_training_goes_on(monkeypatch) -> None:
-    # without the app's word the run would hold for 30 s after a key, and publish nothing new for 30 s
-    monkeypatch.setattr(runner, "ANSWER_WAIT", 30.0)
+    # without the app's word the run would publish nothing new for 30 s (the run's process is forked with this)
     monkeypatch.setattr(runner, "UNSEEN_WAIT", 30.0)
     app = live_app(with_overrides(load_preset("xor"), epochs=100_000_000))  # (never finished within the test)
     async with app.run_test(size=WIDE) as pilot:

@@ -197,7 +197,6 @@ def _serve(thread: TrainingThread, commands: IO[bytes], frames: IO[bytes], on_en
 
     thread.on_snapshot = publish
     thread.await_screen = True
-    thread.screen_shares_lock = False
     reader = MessageReader(commands)
     try:
         while (message := reader.next()) is not None and message["kind"] != "stop":

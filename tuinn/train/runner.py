@@ -20,11 +20,10 @@ from tuinn.train.trainer import Trainer
 
 PUBLISH_INTERVAL = 0.1  # seconds: about 10 Hz
 IDLE_WAIT = 0.05  # seconds between looks at the clock while nothing is due (a command wakes the thread at once)
-ANSWER_WAIT = 0.25  # seconds at most training waits for the screen to show a command's answer
-#: seconds at most training waits for the screen to draw any other Snapshot: the screen then draws with the
-#: interpreter to itself (on a busy machine each hand-over of the lock mid-frame could wait for a core)
-FRAME_WAIT = 0.1
 UNSEEN_WAIT = 1.0  # seconds at most between Snapshots while the screen has not shown the last one
+#: the most of training's time its Snapshots may take while it steps flat out (building one costs 0.3-3 ms): the
+#: interval between them stretches when one costs more than this share of it
+PUBLISH_SHARE = 0.05
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
 WATCH_SECONDS = 30.0  # a run shown live should last at least about this long
@@ -56,12 +55,10 @@ class TrainingThread:
     Readers take `latest` (no backlog of messages builds up). BLAS runs one thread:
     the step's own workers (`trainer.threads`) are the threads training uses.
 
-    With `await_screen` set, a screen tells `shown` what it has drawn: each Snapshot is
-    then drawn before training steps on (a command's answer ANSWER_WAIT at most, any other
-    FRAME_WAIT), so the screen has the interpreter to itself while it answers a key or
-    draws a frame, and no Snapshot is built while the last one waits to be drawn (the
-    screen would skip it). A screen in another process (tuinn.train.run_process) shares no
-    interpreter with training: `screen_shares_lock` off, training never waits for it.
+    With `await_screen` set, a screen (the app, in another process: tuinn.train.run_process)
+    tells `shown` what it has drawn: no Snapshot is built while the last one waits to be
+    drawn (the screen would skip it), UNSEEN_WAIT at most. A command's answer is published
+    at once. While it steps flat out, Snapshots take at most PUBLISH_SHARE of its time.
     """
 
     def __init__(
@@ -88,11 +85,10 @@ class TrainingThread:
         self._stepped = False  # a step taken since the last Snapshot (a paused or finished run publishes no copies)
         #: a screen calls `shown` with each Snapshot it draws
         self.await_screen = False
-        #: the screen draws in this process (it shares the interpreter lock): training waits while it draws;
-        #: a screen in another process only keeps training from publishing Snapshots it would skip
-        self.screen_shares_lock = True
+        #: the thread's CPU seconds the last Snapshot took to build and hand over (the interval stretches to keep
+        #: them within PUBLISH_SHARE)
+        self.publish_cost = 0.0
         self._wake = threading.Event()  # a command, a drawn frame or a stop: the thread looks again at once
-        self._answer: tuple[Snapshot, float] | None = None  # a Snapshot not drawn yet, and until when training waits
         self._unseen: float | None = None  # when the latest Snapshot was published, while the screen has not drawn it
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
@@ -122,10 +118,7 @@ class TrainingThread:
         self._wake.set()
 
     def shown(self, snapshot: Snapshot) -> None:
-        """The screen has drawn `snapshot` (from the screen's thread): after an answer, training goes on."""
-        answer = self._answer
-        if answer is not None and answer[0] is snapshot:
-            self._answer = None
+        """The screen has drawn `snapshot`: if it is the latest, the next may be built."""
         if snapshot is self.latest:
             self._unseen = None
         self._wake.set()
@@ -157,14 +150,12 @@ class TrainingThread:
             last = 0.0
             self._due = self._ticked = self._clock()  # the pace counts from the start, not from the thread's making
             while not self._stop.is_set():
-                if self._answer_on_screen():
-                    continue
                 wait = self.tick()
                 now = self._clock()
-                due = self._stepped and now - last >= self.interval and not self._screen_behind(now)
+                due = self._stepped and now - last >= self._spacing() and not self._screen_behind(now)
                 if self._fresh or due:
-                    answer, self._fresh, last = self._fresh, False, now  # (a command's effect is shown at once)
-                    self.publish(answer)
+                    self._fresh, last = False, now  # (a command's effect is shown at once)
+                    self.publish()
                 if wait > 0:
                     self._sleep(min(wait, IDLE_WAIT))
 
@@ -173,18 +164,12 @@ class TrainingThread:
         self._wake.wait(seconds)
         self._wake.clear()
 
-    def _answer_on_screen(self) -> bool:
-        """Whether to wait while the screen draws the last Snapshot (until drawn, its wait at most, or a new
-        command); waits a while if so. The screen's event loop then has the interpreter to itself."""
-        answer = self._answer
-        if answer is None:
-            return False
-        left = answer[1] - self._clock()
-        if left <= 0 or not self.trainer.commands.empty() or not self._speed_changes.empty():
-            self._answer = None
-            return False
-        self._sleep(left)
-        return True
+    def _spacing(self) -> float:
+        """Seconds between Snapshots: the interval, longer while stepping flat out if Snapshots would take more
+        than PUBLISH_SHARE of the time (held to a speed limit, training has the time to spare)."""
+        if self.speed is not None:
+            return self.interval
+        return max(self.interval, self.publish_cost / PUBLISH_SHARE)
 
     def _screen_behind(self, now: float) -> bool:
         """Whether the screen has not drawn the last Snapshot yet (UNSEEN_WAIT at most): a new one would be skipped."""
@@ -269,18 +254,17 @@ class TrainingThread:
         """The trainer's Snapshot now, with this driver's speed limit (and whether it is the watching pace)."""
         return dataclasses.replace(self.trainer.snapshot(), speed=self.speed, watching=self.pace is not None)
 
-    def publish(self, answer: bool = False) -> None:
-        """Take a Snapshot now and hand it to readers; `answer`: it answers a command (the screen draws it first)."""
+    def publish(self) -> None:
+        """Take a Snapshot now and hand it to readers."""
+        began = time.thread_time()
         snapshot = self.snapshot()
         self._stepped = False
         if self.await_screen:  # (before the screen can see it: it may draw it, and say so, at once)
-            now = self._clock()
-            self._unseen = now
-            if self.screen_shares_lock:
-                self._answer = (snapshot, now + (ANSWER_WAIT if answer else FRAME_WAIT))
+            self._unseen = self._clock()
         self.latest = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(self.latest)
+        self.publish_cost = time.thread_time() - began
 
 
 class Listener(Protocol):
