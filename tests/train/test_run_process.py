@@ -98,7 +98,7 @@ def test_the_stop_runs_on_end_where_the_trainer_is_and_tells_the_app_its_lines(t
     assert process.end is not None and process.end.refusal == "--save x: no room"
     (line,) = process.end.lines
     steps = int((tmp_path / "steps").read_text())
-    assert line == f"trained {steps} steps in process {process.pid}"
+    assert line == f"trained {steps} steps in process {process.pid}", (line, steps, process.pid)
     assert process.latest.step == steps, "the last Snapshot is the run as it ended"
     assert "must not reach" not in "".join(capfd.readouterr())
 

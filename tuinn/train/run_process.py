@@ -105,6 +105,8 @@ class RunProcess:
         if self._ended.wait(timeout):
             self._reader.join()
             self._reap()
+            with self._sending:
+                self._writer.out.close()  # (nothing is heard any more)
 
     def _send(self, kind: str, value: Any = None, **fields: Any) -> None:
         """Send a message; a run whose process is gone cannot hear it (its end is told by the reader)."""
