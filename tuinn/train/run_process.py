@@ -11,6 +11,7 @@ sends the run as it ended and what `on_end` said, and exits.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -105,8 +106,8 @@ class RunProcess:
         if self._ended.wait(timeout):
             self._reader.join()
             self._reap()
-            with self._sending:
-                self._writer.out.close()  # (nothing is heard any more)
+            with self._sending, contextlib.suppress(OSError):  # (a message the run could not take is dropped)
+                self._writer.out.close()  # nothing is heard any more
 
     def _send(self, kind: str, value: Any = None, **fields: Any) -> None:
         """Send a message; a run whose process is gone cannot hear it (its end is told by the reader)."""
