@@ -12,6 +12,7 @@ sends the run as it ended and what `on_end` said, and exits.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -27,6 +28,9 @@ from tuinn.train.runner import TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
 
+#: seconds a message from the app waits at most for the interpreter lock while a step runs: at Python's 5 ms,
+#: xor's tiny steps held each of the app's messages back 0.2-0.4 s (2-3 Snapshots a second, keys answered late)
+SWITCH_INTERVAL = 0.001
 #: run on the Trainer once training has stopped (in the run's process): lines to print, and a line naming what
 #: could not be done (a path that could not be written) or None
 OnEnd = Callable[[Trainer], tuple[list[str], str | None]]
@@ -158,6 +162,10 @@ def _run_child(thread: TrainingThread, commands_in: int, frames_out: int, on_end
     code = 1
     try:
         _quiet()
+        # what the process was forked with (the app's modules, the data) lives as long as it: the collector need
+        # not walk it whenever it collects the step's garbage
+        gc.freeze()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         _serve(thread, os.fdopen(commands_in, "rb"), os.fdopen(frames_out, "wb"), on_end)
         code = 0
     finally:
