@@ -94,7 +94,8 @@ class TrainingThread:
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
         self.error: Exception | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
+        #: made by `start` (a thread object made before a fork and started after it says it is not alive)
+        self._thread: threading.Thread | None = None
 
     def watchable_speed(self) -> float | None:
         """The speed limit at which the run's planned epochs take about WATCH_SECONDS."""
@@ -124,18 +125,19 @@ class TrainingThread:
         self._wake.set()
 
     def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tuinn-trainer", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float | None = 2.0) -> None:
         """Ask the thread to finish its current step and wait for it (`timeout` None: as long as it takes)."""
         self._stop.set()
         self._wake.set()
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout)
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
         try:
