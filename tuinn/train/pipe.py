@@ -111,19 +111,20 @@ class MessageWriter:
 
     def send_value(self, kind: str, value: Any, **fields: Any) -> None:
         """A message of `kind` carrying `value` (a command, a RunConfig...) whole."""
-        encoder = FrameEncoder(RawArrays(), MESSAGE_TYPES)
-        body = encoder.encode(value, kind)
-        assert isinstance(encoder.arrays, RawArrays)
-        write_message(self.out, {"kind": kind, "value": body, **fields}, encoder.arrays.chunks)
+        self._send_encoded(kind, value, MISSING, fields)
 
     def send_snapshot(self, snapshot: Snapshot, **fields: Any) -> None:
         """A Snapshot, as its change from the last one sent (whole the first time)."""
+        self._send_encoded("snapshot", snapshot, self._previous, fields)
+        self._previous = snapshot
+
+    def _send_encoded(self, kind: str, value: Any, previous: Any, fields: dict[str, Any]) -> None:
+        """`value` encoded (as its change from `previous`, if any) with its arrays' raw bytes after the header."""
         arrays = RawArrays()
         encoder = FrameEncoder(arrays, MESSAGE_TYPES)
-        encoder.keyframe = False
-        body = encoder.encode(snapshot, "snapshot", self._previous)
-        self._previous = snapshot
-        write_message(self.out, {"kind": "snapshot", "value": body, **fields}, arrays.chunks)
+        encoder.keyframe = False  # (no picture is inexact here: nothing to write again whole)
+        body = encoder.encode(value, kind, previous)
+        write_message(self.out, {"kind": kind, "value": body, **fields}, arrays.chunks)
 
 
 class MessageReader:
