@@ -20,6 +20,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from tuinn.tui.widgets.light_strip import LightStrip
+
 UPPER_HALF = "▀"
 LOWER_HALF = "▄"
 NO_DATA = -1  # palette index of a missing value (NaN)
@@ -350,7 +352,7 @@ def half_block_strips(indices: np.ndarray, palette: Palette, marks: Marks = NO_M
         codes[marks.lines, marks.columns] = len(cells) + marks.which  # after the palette's cells: the marks
         cells = cells + list(marks.cells)
     width = codes.shape[1]
-    return [Strip(segments, width) for segments in code_segments(codes, cells)]
+    return [LightStrip(segments, width) for segments in code_segments(codes, cells)]
 
 
 def code_segments(codes: np.ndarray, cells: list[Segment]) -> list[list[Segment]]:

@@ -8,6 +8,7 @@ from rich.style import Style
 from textual.filter import ANSIToTruecolor
 from textual.strip import Strip
 
+from tuinn.tui.widgets.light_strip import LightStrip
 from tuinn.tui.widgets.panel_frame import Frame
 
 SEGMENT_CACHE_SIZE = 4096  # styled segments kept per panel (a frame of a large panel uses a few hundred)
@@ -85,4 +86,4 @@ class LineStyler:
                     style = truecolor.truecolor_style(style, background)
                 done = memo[segment] = Segment(segment.text, style)
             segments.append(done)
-        return Strip(segments, line.cell_length) if frame is None else frame.around(segments, line.cell_length)
+        return LightStrip(segments, line.cell_length) if frame is None else frame.around(segments, line.cell_length)

@@ -19,6 +19,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from tuinn.tui.widgets.heatmap import Palette
+from tuinn.tui.widgets.light_strip import LightStrip
 
 Piece = tuple[int, Iterable[Segment], int]  # drawn over a line of cells: the first cell, the segments, their cells
 
@@ -92,7 +93,7 @@ def compose(line: CellLine, pieces: list[Piece], width: int) -> Strip:
         at = x + cells
     if at < width:
         segments += line.runs(at, width)
-    return Strip(segments, max(at, width))
+    return LightStrip(segments, max(at, width))
 
 
 class CellLines:
@@ -124,7 +125,7 @@ class CellLines:
                     line = CellLine(text[i * width : (i + 1) * width], sub[i].tolist(), starts[i], styles)
                     strips[y] = compose(line, pieces[y], width)
                 else:
-                    strips[y] = Strip(runs[i], width)
+                    strips[y] = LightStrip(runs[i], width)
         self._codes, self._glyphs, self._styles, self._pieces, self._strips = codes, glyphs, styles, pieces, strips
         return strips
 

@@ -20,6 +20,8 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.widget import Widget
 
+from tuinn.tui.widgets.light_strip import LightStrip
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -41,7 +43,7 @@ class Frame:
         """A content line of `cells` cells inside the frame (cut or padded to the content's width, as Textual does)."""
         if cells != self.content_width:
             segments = list(Strip(segments, cells).adjust_cell_length(self.content_width, self.fill))
-        return Strip([*self.left, *segments, *self.right], self.size.width)
+        return LightStrip([*self.left, *segments, *self.right], self.size.width)
 
 
 def frame_of(widget: Widget, size: Size) -> Frame | None:
