@@ -7,7 +7,7 @@ from textual.color import Color
 from textual.filter import ANSIToTruecolor
 from textual.strip import Strip
 
-from tuinn.tui.widgets.light_strip import LAZY_CACHES, LightStrip
+from tuinn.tui.widgets.light_strip import LAZY_CACHES, LightStrip, join
 
 SEGMENTS = [Segment("loss ", Style(dim=True)), Segment("0.25", Style(color="yellow")), Segment(" ▀▀", None)]
 
@@ -41,3 +41,9 @@ def _has(strip: Strip, slot: str) -> bool:
     except AttributeError:
         return False
     return True
+
+
+def test_join_gives_what_strip_join_gives() -> None:
+    parts = [Strip(SEGMENTS[:1]), Strip.blank(0), LightStrip(SEGMENTS[1:], 7), Strip([Segment("")])]
+    joined = join(parts)
+    assert list(joined) == list(Strip.join(parts)) and joined.cell_length == Strip.join(parts).cell_length == 12

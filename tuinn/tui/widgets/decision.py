@@ -30,6 +30,7 @@ from tuinn.tui.widgets.heatmap import (
     half_block_strips,
     nice_ceil,
 )
+from tuinn.tui.widgets.light_strip import join
 from tuinn.tui.widgets.panel import Panel
 
 TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
@@ -236,7 +237,7 @@ class DecisionPanel(Panel):
             line = min(lines - 1, int((y1 - v) / (y1 - y0) * size) // 2)
             y_labels[line] = tick_label(v)
         gutter = self.text_lines([Text(label.rjust(Y_AXIS - 1) + " ", "dim") for label in y_labels], Y_AXIS)
-        rows = [Strip.join([g, p]) for g, p in zip(gutter, picture)]
+        rows = [join([g, p]) for g, p in zip(gutter, picture)]
         axis = [" "] * (size + Y_AXIS)
         for v in nice_ticks(x0, x1, max(3, size // 10)):
             label = tick_label(v)
@@ -258,7 +259,7 @@ class DecisionPanel(Panel):
                 [Text.assemble((name, "bold"), (f"  {layer.activation or 'input'}   , . other units", "dim"))], width
             )
             foot.append(
-                Strip.join(
+                join(
                     [
                         self.text_lines([Text("output ", "dim")], 7)[0],
                         colour_bar(unit_scale(layer, layer.values[unit]), palette, width - 7, "{:+g}"),
@@ -276,7 +277,7 @@ class DecisionPanel(Panel):
         else:
             what = "P(class 1)" if s.task == "classification" else "prediction"
             label = self.text_lines([Text(what + " ", "dim")], len(what) + 1)[0]
-            foot.append(Strip.join([label, colour_bar(Scale(*d.value_range), palette, width - len(what) - 1, "{:g}")]))
+            foot.append(join([label, colour_bar(Scale(*d.value_range), palette, width - len(what) - 1, "{:g}")]))
         points = f"{TRAIN_POINT} train" + (f"  {VAL_POINT} validation" if d.is_val.any() else "")
         if s.task == "classification":
             points += f"  {WRONG_POINT} wrong"

@@ -109,6 +109,7 @@ class Panel(Widget):
         self._shown_frame: Frame | None = None  # the frame `_shown` is drawn in (None: the content alone)
         self._framing: tuple[Size, Frame | None] | None = None  # the panel's size and its frame (see panel_frame)
         self._text_cache: dict[tuple[object, ...], Strip] = {}
+        self._wrapped: dict[tuple[object, ...], list[Strip]] = {}  # a Text's lines from rich_lines, by text and width
         self._paint_size: Size | None = None  # the content size while the lines are painted
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
@@ -289,10 +290,22 @@ class Panel(Widget):
         return palette.at(self.terminal.colour_system)
 
     def rich_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
-        """A Rich renderable (Text, Table, ...) as lines of `width` cells."""
+        """A Rich renderable (Text, Table, ...) as lines of `width` cells; a Text's lines seen in the last frames are
+        reused."""
+        key = None
+        if isinstance(renderable, Text):
+            text = renderable
+            key = (text.plain, tuple(text.spans), text.style, text.justify, text.overflow, text.no_wrap, width)
+        if key is not None and key in self._wrapped:
+            return list(self._wrapped[key])
         console, width = self.app.console, max(width, 1)
         options = console.options.update(width=width, height=None, no_wrap=False, overflow="ellipsis")
-        return [Strip(line).crop(0, width) for line in console.render_lines(renderable, options, pad=False)]
+        lines = [Strip(line).crop(0, width) for line in console.render_lines(renderable, options, pad=False)]
+        if key is not None:
+            if len(self._wrapped) > TEXT_CACHE_SIZE:
+                self._wrapped.clear()
+            self._wrapped[key] = list(lines)
+        return lines
 
     def text_lines(self, texts: list[Text], width: int) -> list[Strip]:
         """One line each for `texts`, cut to `width` cells; lines seen in the last frames are reused."""
