@@ -195,10 +195,12 @@ class Panel(Widget):
         super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        rows = self._framed_rows(crop)
+        if rows is not None:
+            return rows
         self._paint_size = self.size  # looked up once a paint, not once a line (it asks the screen where we are)
         try:
-            rows = self._framed_rows(crop)
-            return super().render_lines(crop) if rows is None else rows
+            return super().render_lines(crop)
         finally:
             self._paint_size = None
 
