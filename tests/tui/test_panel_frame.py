@@ -70,3 +70,17 @@ async def test_a_tinted_panel_is_painted_by_textual() -> None:
         crop = Region(0, 0, width, height)
         assert painted_rows(panel, crop) == textuals_rows(panel, crop)
         assert any(isinstance(row, Strip) for row in panel.render_lines(crop))
+
+
+@pytest.mark.parametrize("width", [4, 5])
+async def test_a_panel_with_no_room_inside_its_frame_is_painted_by_textual(width: int) -> None:
+    (snapshot,) = run_snapshots("xor", 10)
+    app = PanelHost(StatusPanel())
+    async with app.run_test(size=(90, 30)) as pilot:
+        app.panel.styles.width = width
+        app.panel.update_snapshot(snapshot)
+        await pilot.pause()
+        panel, (outer_width, height) = app.panel, app.panel.outer_size
+        assert outer_width == width
+        crop = Region(0, 0, outer_width, height)
+        assert painted_rows(panel, crop) == textuals_rows(panel, crop)
