@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -22,17 +23,19 @@ from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import (
     CLASSES,
     DIVERGING,
-    Mark,
+    Marks,
     Palette,
     Scale,
     colour_bar,
     half_block_strips,
     nice_ceil,
 )
+from tuinn.tui.widgets.light_strip import join
 from tuinn.tui.widgets.panel import Panel
 
 TRAIN_POINT, VAL_POINT, WRONG_POINT = "●", "○", "✕"
 POINT_GLYPHS = (TRAIN_POINT, VAL_POINT, WRONG_POINT)  # by what a point is: trained on, validation, misclassified
+BLANK_MARK = len(POINT_GLYPHS)  # the glyph index of the blank cells each side of a wide mark
 SMALL_SET = 16  # data sets with at most this many points get marks three cells wide (XOR's four corners)
 Y_AXIS = 6  # cells for the y tick labels
 MIN_PICTURE = (20, 10)  # cells of the picture at the least: columns, lines
@@ -118,6 +121,7 @@ class DecisionPanel(Panel):
         super().__init__(id=id)
         self.unit: UnitChoice | None = None  # None: the network's output
         self.points = POINT_FILTERS[0]
+        self._marked: tuple[tuple[object, ...], Marks] | None = None  # what the marks were placed from, and them
 
     def choose(self, unit: UnitChoice | None, points: str) -> None:
         """Show `unit` (None: the network's output) and the `points` set of POINT_FILTERS."""
@@ -168,8 +172,18 @@ class DecisionPanel(Panel):
         palette = self.ramp(DIVERGING)
         return scale.indices(values, len(palette)), palette, scale
 
-    def _marks(self, s: Snapshot, d: DecisionSurface, size: int) -> dict[tuple[int, int], Mark]:
-        """(line, column) -> (glyph, style) for the points the filter lets through."""
+    def _marks(self, s: Snapshot, d: DecisionSurface, size: int) -> Marks:
+        """The points the filter lets through, over a picture of `size` cells: worked out again only when the points,
+        whether each is right, or what they are drawn on changed."""
+        arrays = (d.points, d.labels, d.correct, d.is_val, d.xs[[0, -1]], d.ys[[0, -1]])
+        key = (size, self.points, s.task, d.value_range, self.terminal.colour_system, *(a.tobytes() for a in arrays))
+        if self._marked is None or self._marked[0] != key:
+            self._marked = key, self._place_marks(s, d, size)
+        return self._marked[1]
+
+    def _place_marks(self, s: Snapshot, d: DecisionSurface, size: int) -> Marks:
+        """Each kept point's glyph in its style at its cell (with a blank cell each side in a small set); where two
+        fall on one cell, the later point's."""
         keep = np.ones(len(d.points), dtype=bool)
         if self.points == "train":
             keep = ~d.is_val
@@ -180,24 +194,27 @@ class DecisionPanel(Panel):
         (x0, x1), (y0, y1) = (d.xs[0], d.xs[-1]), (d.ys[0], d.ys[-1])
         cols = np.clip(((d.points[:, 0] - x0) / (x1 - x0) * size).astype(int), 0, size - 1)
         rows = np.clip(((y1 - d.points[:, 1]) / (y1 - y0) * size).astype(int), 0, size - 1)
-        wide = len(d.points) <= SMALL_SET and size >= 12
-        styles = self._point_styles(s, d)
+        styles, style_of = self._point_styles(s, d)
         right, validation = np.asarray(d.correct, dtype=bool), np.asarray(d.is_val, dtype=bool)
-        glyphs = np.where(right, np.where(validation, 1, 0), 2).tolist()
-        lines, columns = (rows // 2).tolist(), cols.tolist()
-        marks: dict[tuple[int, int], Mark] = {}
-        for i in np.flatnonzero(keep).tolist():
-            style, row, col = styles[i], lines[i], columns[i]
-            if wide:
-                for dc in (-1, 1):
-                    if 0 <= col + dc < size:
-                        marks[row, col + dc] = (" ", style)
-            marks[row, col] = (POINT_GLYPHS[glyphs[i]], style)
-        return marks
+        glyph = np.where(right, np.where(validation, 1, 0), 2)
+        kept = np.flatnonzero(keep)
+        lines, columns, glyph, style = rows[kept] // 2, cols[kept], glyph[kept], style_of[kept]
+        if len(d.points) <= SMALL_SET and size >= 12:  # wide: a blank cell in the point's style each side first
+            lines, style = np.repeat(lines, 3), np.repeat(style, 3)
+            columns = (columns[:, None] + np.array([-1, 1, 0])).ravel()
+            glyph = np.stack([np.full_like(glyph, BLANK_MARK), np.full_like(glyph, BLANK_MARK), glyph], axis=1).ravel()
+            inside = (columns >= 0) & (columns < size)
+            lines, columns, glyph, style = lines[inside], columns[inside], glyph[inside], style[inside]
+        cell = lines * size + columns
+        last = len(cell) - 1 - np.unique(cell[::-1], return_index=True)[1]  # each cell's last mark
+        distinct, which = np.unique(glyph[last] * len(styles) + style[last], return_inverse=True)
+        glyphs = (*POINT_GLYPHS, " ")
+        cells = tuple(Segment(glyphs[m // len(styles)], styles[m % len(styles)]) for m in distinct.tolist())
+        return Marks(lines[last], columns[last], which.reshape(-1), cells)
 
-    def _point_styles(self, s: Snapshot, d: DecisionSurface) -> list[Style]:
-        """Each point's style, in its colour: its class's colour (the end of the ramp for two classes), or its value on
-        the scale."""
+    def _point_styles(self, s: Snapshot, d: DecisionSurface) -> tuple[list[Style], np.ndarray]:
+        """The distinct styles of the points and each point's among them, in its colour: its class's colour (the end of
+        the ramp for two classes), or its value on the scale."""
         labels = np.asarray(d.labels, dtype=float)
         if is_multiclass(d):
             palette = self.ramp(CLASSES)
@@ -208,8 +225,8 @@ class DecisionPanel(Panel):
                 indices = np.where(labels != 0, len(palette) - 1, 0)
             else:
                 indices = Scale(*d.value_range).indices(labels, len(palette))
-        styles = {int(i): point_style(palette.colour(int(i))) for i in np.unique(indices)}
-        return [styles[i] for i in indices.tolist()]
+        distinct, which = np.unique(indices, return_inverse=True)
+        return [point_style(palette.colour(int(i))) for i in distinct.tolist()], which.reshape(-1)
 
     def _with_axes(self, d: DecisionSurface, picture: list[Strip], size: int) -> list[Strip]:
         """The picture with y tick values on its left and x tick values under it."""
@@ -220,7 +237,7 @@ class DecisionPanel(Panel):
             line = min(lines - 1, int((y1 - v) / (y1 - y0) * size) // 2)
             y_labels[line] = tick_label(v)
         gutter = self.text_lines([Text(label.rjust(Y_AXIS - 1) + " ", "dim") for label in y_labels], Y_AXIS)
-        rows = [Strip.join([g, p]) for g, p in zip(gutter, picture)]
+        rows = [join([g, p]) for g, p in zip(gutter, picture)]
         axis = [" "] * (size + Y_AXIS)
         for v in nice_ticks(x0, x1, max(3, size // 10)):
             label = tick_label(v)
@@ -242,7 +259,7 @@ class DecisionPanel(Panel):
                 [Text.assemble((name, "bold"), (f"  {layer.activation or 'input'}   , . other units", "dim"))], width
             )
             foot.append(
-                Strip.join(
+                join(
                     [
                         self.text_lines([Text("output ", "dim")], 7)[0],
                         colour_bar(unit_scale(layer, layer.values[unit]), palette, width - 7, "{:+g}"),
@@ -260,7 +277,7 @@ class DecisionPanel(Panel):
         else:
             what = "P(class 1)" if s.task == "classification" else "prediction"
             label = self.text_lines([Text(what + " ", "dim")], len(what) + 1)[0]
-            foot.append(Strip.join([label, colour_bar(Scale(*d.value_range), palette, width - len(what) - 1, "{:g}")]))
+            foot.append(join([label, colour_bar(Scale(*d.value_range), palette, width - len(what) - 1, "{:g}")]))
         points = f"{TRAIN_POINT} train" + (f"  {VAL_POINT} validation" if d.is_val.any() else "")
         if s.task == "classification":
             points += f"  {WRONG_POINT} wrong"

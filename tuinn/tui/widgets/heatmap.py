@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -18,6 +19,8 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
+
+from tuinn.tui.widgets.light_strip import LightStrip
 
 UPPER_HALF = "▀"
 LOWER_HALF = "▄"
@@ -321,27 +324,35 @@ def fit_grid(values: np.ndarray, rows: int, cols: int, max_zoom: int = 4) -> np.
     return np.repeat(np.repeat(values, zoom, axis=0), zoom, axis=1)
 
 
-Mark = tuple[str, Style]  # a character drawn over a cell, e.g. a data point
+@dataclass(frozen=True)
+class Marks:
+    """Characters drawn over cells of a half-block picture (data points): each marked cell's line and column, and
+    which of the distinct `cells` (a character and its style) it shows."""
+
+    lines: np.ndarray
+    columns: np.ndarray
+    which: np.ndarray
+    cells: tuple[Segment, ...]
 
 
-def half_block_strips(
-    indices: np.ndarray, palette: Palette, marks: dict[tuple[int, int], Mark] | None = None
-) -> list[Strip]:
-    """Text lines showing a (pixel rows × columns) array of palette indices, two pixel rows a line.
+NO_MARKS = Marks(np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0, dtype=int), ())
 
-    `marks` puts a (character, style) over the cell at (line, column). Runs of
-    equal cells become one segment, found with NumPy, and every cell's style is
-    made once per palette, so a frame costs little.
+
+def half_block_strips(indices: np.ndarray, palette: Palette, marks: Marks = NO_MARKS) -> list[Strip]:
+    """Text lines showing a (pixel rows × columns) array of palette indices, two pixel rows a line, `marks` over them.
+
+    Runs of equal cells become one segment, found with NumPy, and every cell's
+    style is made once per palette, so a frame costs little.
     """
     if len(indices) % 2:
         indices = np.vstack([indices, np.full((1, indices.shape[1]), NO_DATA)])
     codes = palette.cell_code(indices[0::2], indices[1::2])
-    marked = marks or {}
-    for i, (row, col) in enumerate(marked):
-        codes[row, col] = -1 - i  # from the end of the cells: the marks, last first
-    cells = palette.cells() + [Segment(*mark) for mark in reversed(marked.values())]
+    cells = palette.cells()
+    if len(marks.which):
+        codes[marks.lines, marks.columns] = len(cells) + marks.which  # after the palette's cells: the marks
+        cells = cells + list(marks.cells)
     width = codes.shape[1]
-    return [Strip(segments, width) for segments in code_segments(codes, cells)]
+    return [LightStrip(segments, width) for segments in code_segments(codes, cells)]
 
 
 def code_segments(codes: np.ndarray, cells: list[Segment]) -> list[list[Segment]]:

@@ -8,6 +8,9 @@ from rich.style import Style
 from textual.filter import ANSIToTruecolor
 from textual.strip import Strip
 
+from tuinn.tui.widgets.light_strip import LightStrip
+from tuinn.tui.widgets.panel_frame import Frame
+
 SEGMENT_CACHE_SIZE = 4096  # styled segments kept per panel (a frame of a large panel uses a few hundred)
 
 
@@ -19,19 +22,26 @@ class LineStyler:
     painting; the panel then leaves that filter out of its own paint. A line
     (the same Strip object) shown last time keeps its styled copy; a new line
     is styled from a memo of segments, so the cells a panel repeats (palette
-    cells, link runs, text) cost a dictionary look-up each.
+    cells, link runs, text) cost a dictionary look-up each. With a `frame`
+    each styled line is also put inside the panel's side borders and padding.
     """
 
     def __init__(self) -> None:
-        self._how: tuple[Style, ANSIToTruecolor | None, Color | None] | None = None
+        self._how: tuple[Style, ANSIToTruecolor | None, Color | None, Frame | None] | None = None
         self._segments: dict[Segment, Segment] = {}
         self._lines: dict[int, tuple[Strip, Strip]] = {}  # id of a line -> the line (kept alive) and its styled copy
 
     def style(
-        self, lines: list[Strip], base: Style, truecolor: ANSIToTruecolor | None = None, background: Color | None = None
+        self,
+        lines: list[Strip],
+        base: Style,
+        truecolor: ANSIToTruecolor | None = None,
+        background: Color | None = None,
+        frame: Frame | None = None,
     ) -> list[Strip]:
-        """`lines` with `base` under every segment's style (then `truecolor` over a panel of `background`)."""
-        how = (base, truecolor, background)
+        """`lines` with `base` under every segment's style (then `truecolor` over a panel of `background`), each
+        inside `frame` when one is given."""
+        how = (base, truecolor, background, frame)
         if how != self._how:
             self._how = how
             self._segments.clear()
@@ -43,23 +53,28 @@ class LineStyler:
         for line in lines:
             pair = before.get(id(line))
             if pair is None or pair[0] is not line:
-                pair = line, self._style_line(line, base, truecolor, background)
+                pair = line, self._style_line(line, base, truecolor, background, frame)
             kept[id(line)] = pair
             styled.append(pair[1])
         self._lines = kept
         return styled
 
     def blank(self, width: int) -> Strip:
-        """An empty line of `width` cells under the style of the last `style` call."""
+        """An empty line of `width` cells under the style (and in the frame) of the last `style` call."""
         assert self._how is not None
         return self._style_line(Strip.blank(width), *self._how)
 
     def _style_line(
-        self, line: Strip, base: Style, truecolor: ANSIToTruecolor | None, background: Color | None
+        self,
+        line: Strip,
+        base: Style,
+        truecolor: ANSIToTruecolor | None,
+        background: Color | None,
+        frame: Frame | None = None,
     ) -> Strip:
         """One line under `base` (control segments left as they are, as Segment.apply_style leaves them)."""
         memo = self._segments
-        segments = []
+        segments: list[Segment] = []
         for segment in line:
             if segment.control:
                 segments.append(segment)
@@ -71,4 +86,4 @@ class LineStyler:
                     style = truecolor.truecolor_style(style, background)
                 done = memo[segment] = Segment(segment.text, style)
             segments.append(done)
-        return Strip(segments, line.cell_length)
+        return LightStrip(segments, line.cell_length) if frame is None else frame.around(segments, line.cell_length)

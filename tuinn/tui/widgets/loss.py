@@ -78,7 +78,8 @@ def sparkline(values: np.ndarray, lo: float, hi: float) -> str:
     v = np.asarray(values, dtype=float)
     span = hi - lo if hi > lo else 1.0
     levels = np.clip(np.rint((np.nan_to_num(v, nan=lo) - lo) / span * (len(BARS) - 1)), 0, len(BARS) - 1).astype(int)
-    return "".join(" " if not np.isfinite(x) else BARS[level] for x, level in zip(v.tolist(), levels.tolist()))
+    glyphs = BARS + " "  # the last: a value that is not a number
+    return "".join(map(glyphs.__getitem__, np.where(np.isfinite(v), levels, len(BARS)).tolist()))
 
 
 def log_range(curves: list[np.ndarray]) -> tuple[float, float]:
@@ -147,11 +148,14 @@ def current_run(events: tuple[Event, ...]) -> list[Event]:
 def event_marks(s: Snapshot, span: int, cols: int) -> Text:
     """A row with a letter under the column of each switch (a = activation, l = lr, o = optimizer, r = reset,
     p = a layer's pretraining begun or done, f = fine-tuning begun, e = an edit in the lab)."""
-    row = [(" ", "")] * max(cols, 0)
-    for e in current_run(s.events):
-        if e.kind in MARKS and cols > 0:
-            row[min(e.step * cols // span, cols - 1)] = MARKS[e.kind]
-    return Text.assemble(*row) if row else Text()
+    marks = {min(e.step * cols // span, cols - 1): MARKS[e.kind] for e in current_run(s.events) if e.kind in MARKS}
+    row = Text()
+    for column in sorted(marks) if cols > 0 else ():
+        row.append(" " * (column - len(row)))
+        row.append(*marks[column])
+    if cols > 0:
+        row.append(" " * (cols - len(row)))
+    return row
 
 
 class LossPanel(Panel):

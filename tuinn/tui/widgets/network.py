@@ -247,17 +247,17 @@ class NetworkView(Panel):
     def _place_maps(
         self, layers: tuple[NeuronLayer, ...], plan: Layout, cells: CellTable, codes: np.ndarray, glyphs: np.ndarray
     ) -> None:
-        """Every drawn unit's map over the cells of the grid, a column of units at a time."""
+        """Every drawn unit's map over the cells of the grid, the units of every column in one NumPy pass."""
         palette = self.ramp(DIVERGING)
         lines = plan.node_lines
-        for column in plan.columns:
-            layer = layers[column.layer]
-            maps = layer.values[list(column.units)]
-            pixels = stack_indices(resample(maps, plan.side), unit_scales(layer, maps), len(palette))
-            if not plan.gap:
-                pixels[:, -1] = NO_DATA  # a dark rule between touching nodes
-            tiles = palette.cell_code(pixels[:, 0 : 2 * lines : 2], pixels[:, 1 : 2 * lines : 2])
-            place_tiles(codes, glyphs, cells, tiles, column.x, column.tops)
+        stacks = [layers[column.layer].values[list(column.units)] for column in plan.columns]
+        scales = [scale for c, maps in zip(plan.columns, stacks) for scale in unit_scales(layers[c.layer], maps)]
+        pixels = stack_indices(resample(np.concatenate(stacks), plan.side), scales, len(palette))
+        if not plan.gap:
+            pixels[:, -1] = NO_DATA  # a dark rule between touching nodes
+        tiles = palette.cell_code(pixels[:, 0 : 2 * lines : 2], pixels[:, 1 : 2 * lines : 2])
+        xs = [column.x for column in plan.columns for _ in column.units]
+        place_tiles(codes, glyphs, cells, tiles, xs, (top for column in plan.columns for top in column.tops))
 
     def _place_labels(self, names: tuple[tuple[str, ...], ...], plan: Layout, overlays: list[list[Piece]]) -> None:
         """The inputs' names on the left of their maps, the marker beside the selected unit."""

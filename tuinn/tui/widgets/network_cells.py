@@ -10,7 +10,7 @@ not drawn again: both are found for every line at once with NumPy.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from tuinn.tui.widgets.heatmap import Palette
+from tuinn.tui.widgets.light_strip import LightStrip
 
 Piece = tuple[int, Iterable[Segment], int]  # drawn over a line of cells: the first cell, the segments, their cells
 
@@ -41,16 +42,24 @@ def cell_table(links: tuple[Style, ...], palette: Palette) -> CellTable:
 
 
 def place_tiles(
-    codes: np.ndarray, glyphs: np.ndarray, table: CellTable, tiles: np.ndarray, x: int, tops: Iterable[int]
+    codes: np.ndarray,
+    glyphs: np.ndarray,
+    table: CellTable,
+    tiles: np.ndarray,
+    xs: int | Sequence[int],
+    tops: Iterable[int],
 ) -> None:
-    """Draw a stack of tiles (palette cell codes, tiles × lines × cells) with their left cell at `x` and their first
-    lines at `tops`, over whatever the grid held there (cells past the grid's right edge are left out)."""
+    """Draw a stack of tiles (palette cell codes, tiles × lines × cells), each with its left cell at its `xs` entry
+    (or all at `xs`) and its first line at its `tops` entry, over whatever the grid held there (cells past the grid's
+    right edge are left out)."""
     count, lines, cells = tiles.shape
-    cells = max(0, min(cells, codes.shape[1] - x))
     rows = np.add.outer(np.fromiter(tops, dtype=int, count=count), np.arange(lines))[:, :, None]
-    columns = np.arange(x, x + cells)[None, None, :]
-    codes[rows, columns] = tiles[:, :, :cells] + table.maps
-    glyphs[rows, columns] = table.glyphs[tiles[:, :, :cells]]
+    columns = np.add.outer(np.broadcast_to(np.asarray(xs, dtype=int), (count,)), np.arange(cells))[:, None, :]
+    inside = np.broadcast_to(columns < codes.shape[1], tiles.shape)
+    rows, columns = (np.broadcast_to(a, tiles.shape)[inside] for a in (rows, columns))
+    shown = tiles[inside]
+    codes[rows, columns] = shown + table.maps
+    glyphs[rows, columns] = table.glyphs[shown]
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ def compose(line: CellLine, pieces: list[Piece], width: int) -> Strip:
         at = x + cells
     if at < width:
         segments += line.runs(at, width)
-    return Strip(segments, max(at, width))
+    return LightStrip(segments, max(at, width))
 
 
 class CellLines:
@@ -116,7 +125,7 @@ class CellLines:
                     line = CellLine(text[i * width : (i + 1) * width], sub[i].tolist(), starts[i], styles)
                     strips[y] = compose(line, pieces[y], width)
                 else:
-                    strips[y] = Strip(runs[i], width)
+                    strips[y] = LightStrip(runs[i], width)
         self._codes, self._glyphs, self._styles, self._pieces, self._strips = codes, glyphs, styles, pieces, strips
         return strips
 

@@ -22,6 +22,7 @@ from tuinn.tui.glyphs import ascii_strip
 from tuinn.tui.layout import Need
 from tuinn.tui.widgets.heatmap import LOWER_HALF, Palette
 from tuinn.tui.widgets.line_style import LineStyler
+from tuinn.tui.widgets.panel_frame import Frame, frame_of
 
 TEXT_CACHE_SIZE = 256  # rendered text lines kept per panel
 
@@ -105,7 +106,10 @@ class Panel(Widget):
         self._styler = LineStyler()
         self._truecolor: tuple[ANSIToTruecolor, RichColor] | None = None  # the filter applied with the style
         self._shown: list[Strip] | None = None  # `_lines` under the panel's style, as painted
+        self._shown_frame: Frame | None = None  # the frame `_shown` is drawn in (None: the content alone)
+        self._framing: tuple[Size, Frame | None] | None = None  # the panel's size and its frame (see panel_frame)
         self._text_cache: dict[tuple[object, ...], Strip] = {}
+        self._wrapped: dict[tuple[object, ...], list[Strip]] = {}  # a Text's lines from rich_lines, by text and width
         self._paint_size: Size | None = None  # the content size while the lines are painted
 
     def build(self, snapshot: Snapshot, width: int, height: int) -> list[Strip]:
@@ -187,10 +191,13 @@ class Panel(Widget):
         self.refresh()
 
     def notify_style_update(self) -> None:
-        self._line_style = self._shown = self._truecolor = None  # (Textual filters the next paint itself)
+        self._line_style = self._shown = self._truecolor = self._framing = None  # (Textual filters the next paint)
         super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        rows = self._framed_rows(crop)
+        if rows is not None:
+            return rows
         self._paint_size = self.size  # looked up once a paint, not once a line (it asks the screen where we are)
         try:
             return super().render_lines(crop)
@@ -199,15 +206,54 @@ class Panel(Widget):
 
     def render_line(self, y: int) -> Strip:
         size = self._paint_size or self.size
+        shown = self._shown_lines(size, None)
+        return shown[y] if y < len(shown) else self._styler.blank(size.width)
+
+    def _shown_lines(self, size: Size, frame: Frame | None) -> list[Strip]:
+        """The lines for a content area of `size` under the panel's style (inside `frame` when given), as painted."""
         if self.snapshot is not None and size.width and (self._drawn is None or self._drawn[0] != size):
             # painted before the Resize event arrived: lines drawn for another size would stay on screen
             self._draw(size, self.data(self.snapshot))
         if self._line_style is None:
             self._line_style = self.rich_style  # walks every ancestor's styles: once, not once a line
             self._truecolor = self._content_filter()
-        if self._shown is None:
-            self._shown = self._styler.style(self._lines, self._line_style, *(self._truecolor or (None, None)))
-        return self._shown[y] if y < len(self._shown) else self._styler.blank(size.width)
+        if self._shown is None or self._shown_frame is not frame:
+            truecolor, background = self._truecolor or (None, None)
+            shown = self._styler.style(self._lines, self._line_style, truecolor, background, frame)
+            if frame is not None and len(shown) < size.height:  # the rows under the content: one blank row
+                shown += [self._styler.blank(size.width)] * (size.height - len(shown))
+            self._shown, self._shown_frame = shown, frame
+        return self._shown
+
+    def _framed_rows(self, crop: Region) -> list[Strip] | None:
+        """The rows of `crop` painted by the panel itself: its content rows inside the frame (see panel_frame), its
+        top and bottom rows as Textual drew them; None where Textual must paint every row (see frame_of)."""
+        size = self.outer_size
+        if self._framing is None or self._framing[0] != size:
+            self._framing = size, frame_of(self, size)
+        frame = self._framing[1]
+        if frame is None or self.hover_style.link_id or not crop.line_range or crop.bottom > size.height:
+            return None
+        content = Size(frame.content_width, size.height - frame.top - frame.bottom)
+        lines = self._shown_lines(content, frame)
+        cache = self._styles_cache
+        rows = []
+        for y in crop.line_range:
+            line = y - frame.top
+            if 0 <= line < content.height:
+                rows.append(lines[line])
+                continue
+            if cache.is_dirty(y) or y not in cache._cache:  # a border row to draw: Textual draws and keeps it
+                super().render_lines(Region(0, y, size.width, 1))
+            rows.append(cache._cache[y])
+        filters = self.get_line_filters()
+        if filters:
+            background = self.background_colors[1]
+            for line_filter in filters:
+                rows = [row.apply_filter(line_filter, background) for row in rows]
+        if crop.column_span != (0, size.width):
+            rows = [row.crop(*crop.column_span) for row in rows]
+        return rows
 
     def _content_filter(self) -> tuple[ANSIToTruecolor, RichColor] | None:
         """The app's ANSI-to-truecolor filter and this panel's background, when the styler applies it to the lines.
@@ -246,10 +292,22 @@ class Panel(Widget):
         return palette.at(self.terminal.colour_system)
 
     def rich_lines(self, renderable: RenderableType, width: int) -> list[Strip]:
-        """A Rich renderable (Text, Table, ...) as lines of `width` cells."""
+        """A Rich renderable (Text, Table, ...) as lines of `width` cells; a Text's lines seen in the last frames are
+        reused."""
+        key = None
+        if isinstance(renderable, Text):
+            text = renderable
+            key = (text.plain, tuple(text.spans), text.style, text.justify, text.overflow, text.no_wrap, width)
+        if key is not None and key in self._wrapped:
+            return list(self._wrapped[key])
         console, width = self.app.console, max(width, 1)
         options = console.options.update(width=width, height=None, no_wrap=False, overflow="ellipsis")
-        return [Strip(line).crop(0, width) for line in console.render_lines(renderable, options, pad=False)]
+        lines = [Strip(line).crop(0, width) for line in console.render_lines(renderable, options, pad=False)]
+        if key is not None:
+            if len(self._wrapped) > TEXT_CACHE_SIZE:
+                self._wrapped.clear()
+            self._wrapped[key] = list(lines)
+        return lines
 
     def text_lines(self, texts: list[Text], width: int) -> list[Strip]:
         """One line each for `texts`, cut to `width` cells; lines seen in the last frames are reused."""

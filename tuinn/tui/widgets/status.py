@@ -9,6 +9,7 @@ from textual.strip import Strip
 
 from tuinn.train.snapshot import Snapshot
 from tuinn.tui.layout import Need
+from tuinn.tui.widgets.light_strip import join
 from tuinn.tui.widgets.panel import Panel
 
 LABEL = 11  # cells for a field's label
@@ -149,7 +150,7 @@ class StatusPanel(Panel):
         strips = self.text_lines(lines, width)
         event = self.rich_lines(Text(str(s.events[-1]) if s.events else "—"), width - LABEL)[:2]
         labels = self.text_lines([Text("Event".ljust(LABEL), "dim"), Text(" " * LABEL)], LABEL)
-        strips += [Strip.join([label, line]) for label, line in zip(labels, event)]
+        strips += [join([label, line]) for label, line in zip(labels, event)]
         if s.diverged:
             strips += self.rich_lines(Text(s.diverged, "bold red"), width)
         elif s.stopped_early:
