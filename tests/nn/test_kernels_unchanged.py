@@ -16,6 +16,7 @@ import pytest
 
 from tuinn.nn import im2col
 from tuinn.nn.im2col import ConvGeometry, Im2Col, matmul_long
+from tuinn.nn.layers import pooling
 from tuinn.nn.layers.base import Shape
 from tuinn.nn.layers.pooling import MaxPool2D, _Pool2D, copy_like
 
@@ -231,6 +232,27 @@ POOLS = [
 @pytest.mark.parametrize("layout", ["nhwc", "conv"])
 @pytest.mark.parametrize("case", POOLS)
 def test_max_pooling_gives_the_same_bits_as_before(case, layout: str, kind: str, dtype: type) -> None:
+    compare_max_pooling(case, layout, kind, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["random", "ties"])
+@pytest.mark.parametrize("layout", ["nhwc", "conv"])
+@pytest.mark.parametrize("case", POOLS[:3])
+def test_max_pooling_in_blocks_of_rows_gives_the_same_bits(
+    monkeypatch, case, layout: str, kind: str, dtype: type
+) -> None:
+    """A training pass over an input larger than the cache works through it a few output rows at a time."""
+    monkeypatch.setattr(pooling, "BLOCK_BYTES", 1)  # every input is "large": blocks of one output row
+    layer = MaxPool2D(case[1], case[2])
+    layer.configure(case[0])
+    x = images(np.random.default_rng(0), (5, *case[0]), dtype, kind, layout)
+    assert len(layer._row_blocks(x)) == layer.output_shape[0] > 1
+    compare_max_pooling(case, layout, kind, dtype)
+
+
+def compare_max_pooling(case, layout: str, kind: str, dtype: type) -> None:
+    """MaxPool2D against the reference: inference and training forwards and backwards, several steps."""
     shape, pool, stride = case
     new, old = MaxPool2D(pool, stride), ReferenceMaxPool2D(pool, stride)
     for layer in (new, old):
