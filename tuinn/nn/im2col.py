@@ -13,9 +13,9 @@ batch is the *innermost* axis: the zero-padded input is a (C, Hp, Wp, N) buffer
 and the column matrix is (K + 1, Ho·Wo·N). Kernel offset (i, j) fills C rows of
 the column matrix from the strided window ``xpad[:, i::sh, j::sw, :]``, runs of
 Wo·N values at stride 1, every offset in one copy (a 6-axis view of xpad); col2im
-is k·k adds of those blocks back into the windows (which overlap: one add each). Outputs come out of the GEMM as (Ho·Wo·N, F), i.e. an NHWC
-view of (Ho, Wo, N, F) memory, so activations and pooling after the layer also
-work on long runs.
+is k·k adds of those blocks back into the windows (which overlap: one add each).
+Outputs come out of the GEMM as (Ho·Wo·N, F), i.e. an NHWC view of (Ho, Wo, N, F)
+memory, so activations and pooling after the layer also work on long runs.
 
 Measured on the 2-core benchmark machine (training steps per CPU-second, 28×28
 and 8×8 nets of the benchmark), this one layout beat both layouts of the earlier
@@ -128,7 +128,7 @@ class _Buffers:
         self.cols[-1] = 1.0
         self.z: np.ndarray | None = None
         self.dx: np.ndarray | None = None
-        #: (column block, window of xpad) per kernel offset, and the NHWC view xpad's interior
+        #: the column matrix's K rows and xpad's windows as (kh, kw, C, Ho, Wo, N), and the NHWC view of xpad's interior
         self.columns, self.windows = geom.rows_view(self.cols), geom.windows_view(self.xpad)
         self.x_interior = interior(geom, self.xpad)
         self._dx_blocks: list[tuple[np.ndarray, np.ndarray]] = []
