@@ -295,13 +295,13 @@ def test_im2col_and_col2im_give_the_same_bits_as_before(geometry, dtype: type) -
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", [g for g in GEOMETRIES if g[2] > 1])
-def test_col2im_in_groups_of_channels_gives_the_same_bits(monkeypatch, geometry, dtype: type) -> None:
-    """A large input gradient is zeroed and summed a few channels at a time."""
-    monkeypatch.setattr(im2col, "COL2IM_GROUP_BYTES", 1)  # every gradient is "large": one channel a group
+def test_im2col_and_col2im_in_groups_of_channels_give_the_same_bits(monkeypatch, geometry, dtype: type) -> None:
+    """A large padded input is copied, and its gradient zeroed and summed, a few channels at a time."""
+    monkeypatch.setattr(im2col, "GROUP_BYTES", 1)  # every buffer is "large": one channel a group
     geom = ConvGeometry(*geometry)
     cols, dx = np.empty((geom.rows + 1, math.prod(geom.output))), np.empty((geom.channels, *geom.padded, 1))
-    groups = im2col.channel_groups(geom, cols, dx)
-    assert len(groups) == geom.channels > 1
+    assert len(im2col.channel_groups(geom, cols, dx)) == geom.channels > 1
+    assert len(Im2Col(geom, np.dtype(dtype))._buffers(2).column_groups) == geom.channels
     compare_im2col(geometry, dtype)
 
 

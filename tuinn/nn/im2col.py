@@ -51,10 +51,11 @@ MATMUL_CHUNK = 8192
 INFERENCE_COLUMN_BYTES = 8 << 20
 #: buffer sets (one per batch size) a kernel keeps before dropping the least recently used
 BUFFER_SETS = 3
-#: col2im works through a padded input gradient over twice this size in groups of channels of about
-#: this many bytes, each zeroed and given its k·k adds while in cache (cnn32's second conv, 2.5 MiB:
-#: 2.19 -> 1.81 ms of CPU in isolation, 2.76-3.06 -> 2.65-2.71 in the step; smaller ones stay in one group)
-COL2IM_GROUP_BYTES = 1 << 19
+#: im2col and col2im work through a padded input (or its gradient) over twice this size in groups of
+#: channels of about this many bytes, each group's k·k copies (adds) while it is in cache (cnn32's second
+#: conv, 2.5 MiB: im2col's copies 1.38 -> 0.85 ms of CPU in isolation; col2im 2.19 -> 1.81 ms, in the step
+#: 2.76-3.06 -> 2.65-2.71); smaller ones stay in one group
+GROUP_BYTES = 1 << 19
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,10 @@ class _Buffers:
     A backward writes its column gradient over the column matrix and adds a padded input
     gradient, made on first use and reused: the dx it returns is valid until the next backward.
     The views im2col and col2im copy between are made once with the arrays: a step builds
-    no views. im2col copies every kernel offset's window in one call (`columns`, `windows`:
-    the column matrix and xpad as (kh, kw, C, Ho, Wo, N); 8 calls fewer a 3×3 conv, 2-4%
-    faster than a copy per offset), col2im adds the blocks offset by offset, a group of channels
-    at a time (`channel_groups`).
+    no views. im2col copies every kernel offset's window in one call per group of channels
+    (`column_groups`: the column matrix and xpad as (kh, kw, C, Ho, Wo, N); 8 calls fewer a
+    3×3 conv than a copy per offset, 2-4% faster), col2im adds the blocks offset by offset, a
+    group of channels at a time (`channel_groups`).
     """
 
     def __init__(self, geom: ConvGeometry, n: int, dtype: np.dtype[Any]) -> None:
@@ -133,8 +134,13 @@ class _Buffers:
         self.cols[-1] = 1.0
         self.z: np.ndarray | None = None
         self.dx: np.ndarray | None = None
-        #: the column matrix's K rows and xpad's windows as (kh, kw, C, Ho, Wo, N), and the NHWC view of xpad's interior
-        self.columns, self.windows = geom.rows_view(self.cols), geom.windows_view(self.xpad)
+        #: (the column matrix's K rows, xpad's windows) as (kh, kw, C', Ho, Wo, N) per group of channels,
+        #: and the NHWC view of xpad's interior
+        columns, windows, step = geom.rows_view(self.cols), geom.windows_view(self.xpad), channel_step(self.xpad)
+        self.column_groups = [
+            (columns[:, :, start : start + step], windows[:, :, start : start + step])
+            for start in range(0, geom.channels, step)
+        ]
         self.x_interior = interior(geom, self.xpad)
         self._dx_groups: list[ChannelGroup] = []
         self._dx_interior: np.ndarray | None = None
@@ -216,7 +222,8 @@ class Im2Col:
     def _forward(self, x: np.ndarray, w: np.ndarray, buf: _Buffers, out: np.ndarray | None = None) -> np.ndarray:
         """Pad `x` into `buf`, fill its column matrix and multiply (into `out`): the NHWC output view."""
         buf.x_interior[...] = x
-        np.copyto(buf.columns, buf.windows)
+        for columns, windows in buf.column_groups:
+            np.copyto(columns, windows)
         z = np.matmul(buf.cols.T, w, out=out)
         return z.reshape(*self.geom.output, len(x), -1).transpose(2, 0, 1, 3)
 
@@ -240,18 +247,23 @@ ChannelGroup = tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]
 
 
 def channel_groups(geom: ConvGeometry, cols: np.ndarray, dx: np.ndarray) -> list[ChannelGroup]:
-    """`dx` cut into groups of channels for col2im (one group unless it is over twice `COL2IM_GROUP_BYTES`)."""
-    pairs = blocks(geom, cols, dx)
-    channels = geom.channels
-    per_channel = dx.nbytes // max(1, channels)
-    step = max(1, COL2IM_GROUP_BYTES // max(1, per_channel)) if dx.nbytes > 2 * COL2IM_GROUP_BYTES else channels
+    """`dx` cut into groups of channels for col2im (see `channel_step`)."""
+    pairs, step = blocks(geom, cols, dx), channel_step(dx)
     return [
         (
             dx[start : start + step],
             [(block[start : start + step], window[start : start + step]) for block, window in pairs],
         )
-        for start in range(0, channels, step)
+        for start in range(0, geom.channels, step)
     ]
+
+
+def channel_step(padded: np.ndarray) -> int:
+    """Channels in a group of a padded (C, Hp, Wp, N) buffer: all of them unless it is over twice `GROUP_BYTES`."""
+    channels, size = int(padded.shape[0]), int(padded.nbytes)
+    if size <= 2 * GROUP_BYTES:
+        return channels
+    return max(1, GROUP_BYTES // max(1, size // channels))
 
 
 def blocks(geom: ConvGeometry, cols: np.ndarray, xpad: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
