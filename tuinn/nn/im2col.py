@@ -155,7 +155,7 @@ class _Buffers:
         """(dcols, the padded dx's groups of channels for col2im, dx's NHWC interior).
 
         dcols overwrites the column matrix (spent once dW is done); dx is reused, zeroed by
-        col2im group by group.
+        `Im2Col.backward`.
         """
         if self.dx is None or self._dx_interior is None:
             self.dx = np.empty_like(self.xpad)
@@ -207,11 +207,15 @@ class Im2Col:
             return None
         self._kept = None  # the column gradient overwrites the column matrix
         dcols, groups, dx = buf.gradients()
+        whole = len(groups) == 1
+        if whole:  # zeroed before the product (cnn28's second conv: 4% faster than after it)
+            groups[0][0].fill(0.0)
         np.matmul(w[:-1], dout.T, out=dcols)
         for zeroed, pairs in groups:  # col2im: each element is 0 plus its blocks in kernel-offset order
-            zeroed.fill(0.0)
+            if not whole:  # each group zeroed just before its adds, while it is in cache
+                zeroed.fill(0.0)
             for block, window in pairs:
-                np.add(window, block, out=window)
+                window += block
         return dx
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -114,24 +114,27 @@ class MaxPool2D(_Pool2D):
         y = self._reused("y", left)
         top_wins = self._reused("top_wins", top, np.bool_)
         left_wins = self._reused("left_wins", left, np.bool_)
-        ties = self._reused("ties", left, np.bool_)
-        top_left, top_right = self._pair(top_wins, 2)
-        for rows_of in self._row_blocks(x):
-            np.maximum(top[rows_of], bottom[rows_of], out=rows[rows_of])
-            np.maximum(left[rows_of], right[rows_of], out=y[rows_of])
-            np.greater_equal(top[rows_of], bottom[rows_of], out=top_wins[rows_of])
-            # ties go to the first maximum in row-major order, as in the general path (and PyTorch):
-            # equal column maxima go right only when the right one is in the top row and the left's is not
-            np.greater_equal(left[rows_of], right[rows_of], out=left_wins[rows_of])
-            tied = np.equal(left[rows_of], right[rows_of], out=ties[rows_of])
-            if tied.any():  # (rare on real numbers: skip the three passes that settle them)
-                tied &= top_right[rows_of]
-                tied &= ~top_left[rows_of]
-                won = left_wins[rows_of]
-                won &= ~tied
+        arrays = (top, bottom, rows, left, right, y, top_wins, left_wins, self._reused("ties", left, np.bool_))
+        in_blocks(self._pool_rows, arrays, self._row_blocks(x))
         self._rows, self._y, self._top_wins = rows, y, top_wins
         self._left_wins = left_wins
         return y
+
+    def _pool_rows(self, *arrays: np.ndarray) -> None:
+        """The training forward's passes on (a block of rows of) x's pairs, rows, y and the masks."""
+        top, bottom, rows, left, right, y, top_wins, left_wins, ties = arrays
+        np.maximum(top, bottom, out=rows)
+        np.maximum(left, right, out=y)
+        np.greater_equal(top, bottom, out=top_wins)
+        # ties go to the first maximum in row-major order, as in the general path (and PyTorch):
+        # equal column maxima go right only when the right one is in the top row and the left's is not
+        np.greater_equal(left, right, out=left_wins)
+        np.equal(left, right, out=ties)
+        if ties.any():  # (rare on real numbers: skip the three passes that settle them)
+            top_left, top_right = self._pair(top_wins, 2)
+            ties &= top_right
+            ties &= ~top_left
+            left_wins &= ~ties
 
     def _reused(self, name: str, like: np.ndarray, dtype: type | None = None) -> np.ndarray:
         """An array in `like`'s shape and memory order (and dtype, unless given), kept under `name` from
@@ -167,22 +170,18 @@ class MaxPool2D(_Pool2D):
         left, right = self._pair(drows, 2)
         dx = self._zeros_unless(self._x, axis=1)
         top, bottom = self._pair(dx, 1)
-        left_wins, top_wins = self._left_wins, self._top_wins
-        for rows_of in self._row_blocks(dx):
-            np.multiply(dy[rows_of], left_wins[rows_of], out=left[rows_of])
-            np.subtract(dy[rows_of], left[rows_of], out=right[rows_of])
-            np.multiply(drows[rows_of], top_wins[rows_of], out=top[rows_of])
-            np.subtract(drows[rows_of], top[rows_of], out=bottom[rows_of])
+        arrays = (dy, self._left_wins, left, right, drows, self._top_wins, top, bottom)
+        in_blocks(_unpool_rows, arrays, self._row_blocks(dx))
         return dx
 
-    def _row_blocks(self, x: np.ndarray) -> list[Any]:
+    def _row_blocks(self, x: np.ndarray) -> list[tuple[slice, slice]] | None:
         """Indices of the blocks of output rows a training pass over `x` works through (axis 1 of
-        every array it touches): all rows at once unless `x` is over twice `BLOCK_BYTES`."""
+        every array it touches); None (all rows at once) unless `x` is over twice `BLOCK_BYTES`."""
+        if x.nbytes <= 2 * BLOCK_BYTES:
+            return None
         rows = self.output_shape[0]
         per_row = x.nbytes * self.stride[0] // max(1, x.shape[1])  # the input bytes an output row reads
-        step = max(1, BLOCK_BYTES // max(1, per_row)) if x.nbytes > 2 * BLOCK_BYTES else rows
-        if step >= rows:
-            return [Ellipsis]
+        step = max(1, BLOCK_BYTES // max(1, per_row))
         return [(slice(None), slice(start, start + step)) for start in range(0, rows, step)]
 
     def _zeros_unless(self, like: np.ndarray, axis: int) -> np.ndarray:
@@ -198,6 +197,26 @@ class MaxPool2D(_Pool2D):
         if not (stride == 2 and size == 2 * count):
             buf.fill(0)
         return buf
+
+
+def in_blocks(
+    passes: Callable[..., None], arrays: tuple[np.ndarray, ...], blocks: list[tuple[slice, slice]] | None
+) -> None:
+    """`passes(*arrays)`, or on each block of rows of them in turn (`MaxPool2D._row_blocks`)."""
+    if blocks is None:
+        passes(*arrays)
+        return
+    for rows_of in blocks:
+        passes(*(a[rows_of] for a in arrays))
+
+
+def _unpool_rows(*arrays: np.ndarray) -> None:
+    """The training backward's passes on (a block of rows of) dy, the masks, drows and dx's pairs."""
+    dy, left_wins, left, right, drows, top_wins, top, bottom = arrays
+    np.multiply(dy, left_wins, out=left)
+    np.subtract(dy, left, out=right)
+    np.multiply(drows, top_wins, out=top)
+    np.subtract(drows, top, out=bottom)
 
 
 def copy_like(a: np.ndarray, template: np.ndarray) -> np.ndarray:
