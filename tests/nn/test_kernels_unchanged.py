@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from tuinn.nn import im2col
+from tuinn.nn import Network, im2col
 from tuinn.nn.im2col import ConvGeometry, Im2Col, matmul_long
 from tuinn.nn.layers import pooling
 from tuinn.nn.layers.base import Shape
@@ -340,3 +340,37 @@ def test_an_inference_forward_in_chunks_gives_the_same_bits_as_before(monkeypatc
     for batch in (10, 7, 10):
         x = images(rng, (batch, 9, 9, 2), dtype, "random", "nhwc")
         assert_same_bits(new.forward(x, w, keep=False), old.forward(x, w, keep=False))
+
+
+# --- a whole network ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_network_step_in_blocks_and_groups_gives_the_same_bits(monkeypatch, dtype: type) -> None:
+    """A CNN's loss and gradients, step after step, are the same whether its pools work in blocks of rows and
+    its convolutions in groups of channels or each in one piece."""
+    spec = {
+        "layers": [
+            {"type": "conv2d", "filters": 6, "kernel_size": 3, "padding": 1, "activation": "relu"},
+            {"type": "maxpool2d", "pool_size": 2},
+            {"type": "conv2d", "filters": 5, "kernel_size": 3, "padding": 1, "activation": "relu"},
+            {"type": "maxpool2d", "pool_size": 2},
+            {"type": "flatten"},
+            {"type": "dense", "units": 3, "activation": "softmax"},
+        ],
+        "loss": "softmax_cross_entropy",
+    }
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 12, 12, 2)).astype(dtype)
+    y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 6)]
+
+    def steps(piece_bytes: int) -> list[tuple[float, bytes]]:
+        monkeypatch.setattr(pooling, "BLOCK_BYTES", piece_bytes)
+        monkeypatch.setattr(im2col, "GROUP_BYTES", piece_bytes)
+        net = Network.from_spec(spec, (12, 12, 2), seed=0, dtype=dtype)
+        out = []
+        for _ in range(3):
+            loss, _ = net.loss_and_grads(x, y)
+            out.append((loss, net.flat_grads.tobytes()))
+            net.flat_params -= 0.1 * net.flat_grads
+        return out
+
+    assert steps(1) == steps(1 << 30)
