@@ -9,7 +9,11 @@ Times, for each workload's batch at BLAS one thread:
 - halves in 2 threads: tuinn's split step (two workers in one process, gradients merged);
 - the same in chunks: each worker steps its half in chunks of `CHUNK_SAMPLES`;
 - merge: the sum of the worker's gradients into the network's, alone;
-- CPU time of a half step: alone, in each of the 2 processes, in each of the 2 threads.
+- CPU time of a half step: alone, in each of the 2 processes, in each of the 2 threads;
+- halves in 2 threads on 2 networks: two whole networks (no parameters shared), a half each, on
+  the crew's two threads: what one interpreter costs without a replica's shared arrays;
+- sleeps a step: the process's voluntary context switches a 2-slice step, i.e. a thread went to
+  sleep: the crew's two handoffs, the rest waits for the interpreter lock (GIL).
 
 whole / half alone is the speed-up a perfect split would give; halves in 2 processes over
 half alone is the hardware's slow-down when both cores work; halves in 2 threads over
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import resource
 import statistics
 import sys
 import time
@@ -63,6 +68,16 @@ def per_call(fn: Callable[[], Any], seconds: float = SECONDS) -> tuple[float, fl
     return (time.perf_counter() - start) / n, (time.process_time() - cpu) / n
 
 
+def sleeps_per_call(fn: Callable[[], Any], seconds: float = SECONDS) -> float:
+    """Voluntary context switches of this process a call of `fn` (a thread sleeping: on a lock, or for the GIL)."""
+    fn()
+    n, start, before = 0, time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+    while time.perf_counter() - start < seconds:
+        fn()
+        n += 1
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - before) / n
+
+
 def half_in_process(name: str, start: Any, results: Any) -> None:
     """A process of the pair: waits for the other, then times its half-batch step."""
     with threadpool_limits(limits=1):
@@ -87,7 +102,7 @@ def halves_in_processes(name: str) -> tuple[float, float]:
 
 
 def measure(name: str) -> dict[str, float]:
-    """One round of every measurement, in ms: wall time, and CPU time a half (for the halves)."""
+    """One round of every measurement, in ms: wall time, and CPU time a half (for the halves); and the sleeps a step."""
     one, x, y = network(WORKLOADS[name], 1)
     two, _, _ = network(WORKLOADS[name], 2)
     half = len(x) // 2
@@ -99,21 +114,36 @@ def measure(name: str) -> dict[str, float]:
     def merge() -> None:
         two.flat_grads += replica.flat_grads
 
+    other, _, _ = network(WORKLOADS[name], 1)
+    crew = parallel._threads()
+
+    def separate() -> None:
+        crew.run(
+            [
+                lambda: one.shard_loss_and_grads(x[:half], y[:half], 0.5),
+                lambda: other.shard_loss_and_grads(x[half:], y[half:], 0.5),
+            ]
+        )
+
     alone = per_call(lambda: one.shard_loss_and_grads(x[:half], y[:half], 0.5))
     processes = halves_in_processes(name)
     threads = per_call(lambda: parallel._run(x, y, split))
     chunked = per_call(lambda: parallel._run(x, y, StepPlan(2, 1, CHUNK_SAMPLES)))
+    networks = per_call(separate)
     return {
         "whole": per_call(lambda: one.shard_loss_and_grads(x, y))[0] * 1e3,
         "half alone": alone[0] * 1e3,
         "halves in 2 processes": processes[0] * 1e3,
         "halves in 2 threads": threads[0] * 1e3,
         "halves in 2 threads in chunks": chunked[0] * 1e3,
+        "halves in 2 threads on 2 networks": networks[0] * 1e3,
         "merge": per_call(merge, 0.05)[0] * 1e3,
         "CPU a half alone": alone[1] * 1e3,
         "CPU a half in 2 processes": processes[1] * 1e3,
         "CPU a half in 2 threads": threads[1] / 2 * 1e3,
         "CPU a half in 2 threads in chunks": chunked[1] / 2 * 1e3,
+        "CPU a half in 2 threads on 2 networks": networks[1] / 2 * 1e3,
+        "sleeps a step": sleeps_per_call(lambda: parallel._run(x, y, split)),  # a count, not ms
     }
 
 
@@ -126,6 +156,7 @@ def main() -> None:
         for name in args.workloads:
             rounds = [measure(name) for _ in range(args.rounds)]
             ms = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+            sleeps = ms.pop("sleeps a step")
             print(f"{name}: " + ", ".join(f"{k} {v:.3f} ms" for k, v in ms.items()))
             print(
                 f"  perfect split {ms['whole'] / ms['half alone']:.2f}x; "
@@ -137,8 +168,12 @@ def main() -> None:
             print(
                 f"  CPU a half: processes {ms['CPU a half in 2 processes'] / ms['CPU a half alone']:.2f}x, "
                 f"threads {ms['CPU a half in 2 threads'] / ms['CPU a half alone']:.2f}x, "
-                f"in chunks {ms['CPU a half in 2 threads in chunks'] / ms['CPU a half alone']:.2f}x alone's; "
+                f"in chunks {ms['CPU a half in 2 threads in chunks'] / ms['CPU a half alone']:.2f}x, "
+                f"on 2 networks {ms['CPU a half in 2 threads on 2 networks'] / ms['CPU a half alone']:.2f}x alone's; "
                 f"threads' wall time over their CPU a half {ms['halves in 2 threads'] / ms['CPU a half in 2 threads']:.2f}"
+            )
+            print(
+                f"  a 2-slice step's threads sleep {sleeps:.1f} times (2 of them the crew's handoffs, the rest the GIL)"
             )
 
 

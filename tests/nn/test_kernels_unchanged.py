@@ -14,8 +14,9 @@ import math
 import numpy as np
 import pytest
 
-from tuinn.nn import im2col
+from tuinn.nn import Network, im2col
 from tuinn.nn.im2col import ConvGeometry, Im2Col, matmul_long
+from tuinn.nn.layers import pooling
 from tuinn.nn.layers.base import Shape
 from tuinn.nn.layers.pooling import MaxPool2D, _Pool2D, copy_like
 
@@ -231,6 +232,27 @@ POOLS = [
 @pytest.mark.parametrize("layout", ["nhwc", "conv"])
 @pytest.mark.parametrize("case", POOLS)
 def test_max_pooling_gives_the_same_bits_as_before(case, layout: str, kind: str, dtype: type) -> None:
+    compare_max_pooling(case, layout, kind, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["random", "ties"])
+@pytest.mark.parametrize("layout", ["nhwc", "conv"])
+@pytest.mark.parametrize("case", POOLS[:3])
+def test_max_pooling_in_blocks_of_rows_gives_the_same_bits(
+    monkeypatch, case, layout: str, kind: str, dtype: type
+) -> None:
+    """A training pass over an input larger than the cache works through it a few output rows at a time."""
+    monkeypatch.setattr(pooling, "BLOCK_BYTES", 1)  # every input is "large": blocks of one output row
+    layer = MaxPool2D(case[1], case[2])
+    layer.configure(case[0])
+    x = images(np.random.default_rng(0), (5, *case[0]), dtype, kind, layout)
+    assert len(layer._row_blocks(x)) == layer.output_shape[0] > 1
+    compare_max_pooling(case, layout, kind, dtype)
+
+
+def compare_max_pooling(case, layout: str, kind: str, dtype: type) -> None:
+    """MaxPool2D against the reference: inference and training forwards and backwards, several steps."""
     shape, pool, stride = case
     new, old = MaxPool2D(pool, stride), ReferenceMaxPool2D(pool, stride)
     for layer in (new, old):
@@ -268,6 +290,23 @@ GEOMETRIES = [
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", GEOMETRIES)
 def test_im2col_and_col2im_give_the_same_bits_as_before(geometry, dtype: type) -> None:
+    compare_im2col(geometry, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geometry", [g for g in GEOMETRIES if g[2] > 1])
+def test_im2col_and_col2im_in_groups_of_channels_give_the_same_bits(monkeypatch, geometry, dtype: type) -> None:
+    """A large padded input is copied, and its gradient zeroed and summed, a few channels at a time."""
+    monkeypatch.setattr(im2col, "GROUP_BYTES", 1)  # every buffer is "large": one channel a group
+    geom = ConvGeometry(*geometry)
+    cols, dx = np.empty((geom.rows + 1, math.prod(geom.output))), np.empty((geom.channels, *geom.padded, 1))
+    assert len(im2col.channel_groups(geom, cols, dx)) == geom.channels > 1
+    assert len(Im2Col(geom, np.dtype(dtype))._buffers(2).column_groups) == geom.channels
+    compare_im2col(geometry, dtype)
+
+
+def compare_im2col(geometry, dtype: type) -> None:
+    """Im2Col against the reference: forwards with and without keeping the columns, backwards, batch sizes coming back."""
     geom = ConvGeometry(*geometry)
     filters = 5
     new, old = Im2Col(geom, np.dtype(dtype)), ReferenceIm2Col(geom, np.dtype(dtype))
@@ -301,3 +340,37 @@ def test_an_inference_forward_in_chunks_gives_the_same_bits_as_before(monkeypatc
     for batch in (10, 7, 10):
         x = images(rng, (batch, 9, 9, 2), dtype, "random", "nhwc")
         assert_same_bits(new.forward(x, w, keep=False), old.forward(x, w, keep=False))
+
+
+# --- a whole network ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_network_step_in_blocks_and_groups_gives_the_same_bits(monkeypatch, dtype: type) -> None:
+    """A CNN's loss and gradients, step after step, are the same whether its pools work in blocks of rows and
+    its convolutions in groups of channels or each in one piece."""
+    spec = {
+        "layers": [
+            {"type": "conv2d", "filters": 6, "kernel_size": 3, "padding": 1, "activation": "relu"},
+            {"type": "maxpool2d", "pool_size": 2},
+            {"type": "conv2d", "filters": 5, "kernel_size": 3, "padding": 1, "activation": "relu"},
+            {"type": "maxpool2d", "pool_size": 2},
+            {"type": "flatten"},
+            {"type": "dense", "units": 3, "activation": "softmax"},
+        ],
+        "loss": "softmax_cross_entropy",
+    }
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 12, 12, 2)).astype(dtype)
+    y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 6)]
+
+    def steps(piece_bytes: int) -> list[tuple[float, bytes]]:
+        monkeypatch.setattr(pooling, "BLOCK_BYTES", piece_bytes)
+        monkeypatch.setattr(im2col, "GROUP_BYTES", piece_bytes)
+        net = Network.from_spec(spec, (12, 12, 2), seed=0, dtype=dtype)
+        out = []
+        for _ in range(3):
+            loss, _ = net.loss_and_grads(x, y)
+            out.append((loss, net.flat_grads.tobytes()))
+            net.flat_params -= 0.1 * net.flat_grads
+        return out
+
+    assert steps(1) == steps(1 << 30)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from tuinn.nn.layers.base import Layer, Shape, ShapeError
 from tuinn.nn.layers.conv import as_pair, check_image, fmt_pair
+
+#: a max-pooling training pass over a larger input than twice this works through it in blocks of
+#: output rows reading about this many input bytes each (cnn32's pools, 4-8 MiB: forward 9-13%,
+#: backward 13-17% less CPU in the step than in one block; inputs that fit the cache stay in one)
+BLOCK_BYTES = 1 << 20
 
 
 class _Pool2D(Layer):
@@ -62,7 +67,10 @@ class MaxPool2D(_Pool2D):
     pairs, then of column pairs, with a boolean mask for each saying which of the
     pair won. A training forward writes its output, its masks and its row maxima
     into arrays reused from step to step (the output is valid until the next training
-    forward); an inference forward allocates its output.
+    forward); an inference forward allocates its output. On an input larger than the
+    core's cache, training passes work through it in blocks of output rows (`BLOCK_BYTES`):
+    each of a block's passes then finds its data in cache, and every element gets the same
+    operations as in one block.
     """
 
     kind = "maxpool2d"
@@ -101,22 +109,32 @@ class MaxPool2D(_Pool2D):
             left, right = self._pair(rows, 2)
             pooled: np.ndarray = np.maximum(left, right)
             return pooled
-        rows = np.maximum(top, bottom, out=self._reused("rows", top))
+        rows = self._reused("rows", top)
         left, right = self._pair(rows, 2)
-        y: np.ndarray = np.maximum(left, right, out=self._reused("y", left))
-        self._rows, self._y = rows, y
-        self._top_wins = np.greater_equal(top, bottom, out=self._reused("top_wins", top, np.bool_))
+        y = self._reused("y", left)
+        top_wins = self._reused("top_wins", top, np.bool_)
+        left_wins = self._reused("left_wins", left, np.bool_)
+        arrays = (top, bottom, rows, left, right, y, top_wins, left_wins, self._reused("ties", left, np.bool_))
+        in_blocks(self._pool_rows, arrays, self._row_blocks(x))
+        self._rows, self._y, self._top_wins = rows, y, top_wins
+        self._left_wins = left_wins
+        return y
+
+    def _pool_rows(self, *arrays: np.ndarray) -> None:
+        """The training forward's passes on (a block of rows of) x's pairs, rows, y and the masks."""
+        top, bottom, rows, left, right, y, top_wins, left_wins, ties = arrays
+        np.maximum(top, bottom, out=rows)
+        np.maximum(left, right, out=y)
+        np.greater_equal(top, bottom, out=top_wins)
         # ties go to the first maximum in row-major order, as in the general path (and PyTorch):
         # equal column maxima go right only when the right one is in the top row and the left's is not
-        left_wins = np.greater_equal(left, right, out=self._reused("left_wins", left, np.bool_))
-        ties = np.equal(left, right, out=self._reused("ties", left, np.bool_))
+        np.greater_equal(left, right, out=left_wins)
+        np.equal(left, right, out=ties)
         if ties.any():  # (rare on real numbers: skip the three passes that settle them)
-            top_left, top_right = self._pair(self._top_wins, 2)
+            top_left, top_right = self._pair(top_wins, 2)
             ties &= top_right
             ties &= ~top_left
             left_wins &= ~ties
-        self._left_wins = left_wins
-        return y
 
     def _reused(self, name: str, like: np.ndarray, dtype: type | None = None) -> np.ndarray:
         """An array in `like`'s shape and memory order (and dtype, unless given), kept under `name` from
@@ -150,13 +168,21 @@ class MaxPool2D(_Pool2D):
             dy = copy_like(dy, self._y)  # one transposing copy beats ufuncs on mixed layouts
         drows = self._zeros_unless(self._rows, axis=2)
         left, right = self._pair(drows, 2)
-        np.multiply(dy, self._left_wins, out=left)
-        np.subtract(dy, left, out=right)
         dx = self._zeros_unless(self._x, axis=1)
         top, bottom = self._pair(dx, 1)
-        np.multiply(drows, self._top_wins, out=top)
-        np.subtract(drows, top, out=bottom)
+        arrays = (dy, self._left_wins, left, right, drows, self._top_wins, top, bottom)
+        in_blocks(_unpool_rows, arrays, self._row_blocks(dx))
         return dx
+
+    def _row_blocks(self, x: np.ndarray) -> list[tuple[slice, slice]] | None:
+        """Indices of the blocks of output rows a training pass over `x` works through (axis 1 of
+        every array it touches); None (all rows at once) unless `x` is over twice `BLOCK_BYTES`."""
+        if x.nbytes <= 2 * BLOCK_BYTES:
+            return None
+        rows = self.output_shape[0]
+        per_row = x.nbytes * self.stride[0] // max(1, x.shape[1])  # the input bytes an output row reads
+        step = max(1, BLOCK_BYTES // max(1, per_row))
+        return [(slice(None), slice(start, start + step)) for start in range(0, rows, step)]
 
     def _zeros_unless(self, like: np.ndarray, axis: int) -> np.ndarray:
         """A reused array in `like`'s layout: zeroed unless the pairs along `axis` tile it.
@@ -171,6 +197,26 @@ class MaxPool2D(_Pool2D):
         if not (stride == 2 and size == 2 * count):
             buf.fill(0)
         return buf
+
+
+def in_blocks(
+    passes: Callable[..., None], arrays: tuple[np.ndarray, ...], blocks: list[tuple[slice, slice]] | None
+) -> None:
+    """`passes(*arrays)`, or on each block of rows of them in turn (`MaxPool2D._row_blocks`)."""
+    if blocks is None:
+        passes(*arrays)
+        return
+    for rows_of in blocks:
+        passes(*(a[rows_of] for a in arrays))
+
+
+def _unpool_rows(*arrays: np.ndarray) -> None:
+    """The training backward's passes on (a block of rows of) dy, the masks, drows and dx's pairs."""
+    dy, left_wins, left, right, drows, top_wins, top, bottom = arrays
+    np.multiply(dy, left_wins, out=left)
+    np.subtract(dy, left, out=right)
+    np.multiply(drows, top_wins, out=top)
+    np.subtract(drows, top, out=bottom)
 
 
 def copy_like(a: np.ndarray, template: np.ndarray) -> np.ndarray:
