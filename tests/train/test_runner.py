@@ -62,6 +62,34 @@ def test_commands_reach_the_thread(xor_config):
         runner.stop()
 
 
+@pytest.mark.parametrize("command", [cmd.Pause(), cmd.Reset(watch=True)])
+def test_a_command_that_comes_during_a_flat_out_step_is_applied_before_the_next(xor_config, command):
+    """Stepping flat out, the thread takes no step between a command's arrival and its application."""
+    config = with_overrides(xor_config, epochs=100_000_000)
+    trainer = Trainer(config, stop_at_target=False)
+    runner = TrainingThread(trainer, interval=60.0)
+    stepped = trainer.step
+    arrived: list[int] = []
+
+    def step():
+        loss = stepped()
+        if trainer.step_count == 500 and not arrived:
+            arrived.append(trainer.restarts)
+            runner.submit(command)  # (as the app's message loop would, while this step ran)
+        return loss
+
+    trainer.step = step
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.latest.paused or runner.latest.watching)
+    finally:
+        runner.stop()
+    if isinstance(command, cmd.Pause):
+        assert trainer.step_count == 500 and runner.latest.step == 500
+    else:  # the new run is watched from its first step: it starts at the watching pace, not flat out
+        assert trainer.restarts == arrived[0] + 1 and runner.pace is not None and trainer.step_count <= 2
+
+
 def test_s_lifts_the_watching_pace_of_a_running_thread_for_good(xor_config):
     runner = TrainingThread(Trainer(xor_config, stop_at_target=False), interval=0.02)
     runner.watch()

@@ -160,6 +160,8 @@ class TrainingThread:
                     self.publish()
                 if wait > 0:
                     self._sleep(min(wait, IDLE_WAIT))
+                elif self.speed is None and self.pace is None:  # flat out: step on to the next Snapshot
+                    self._step_on(last)
 
     def _sleep(self, seconds: float) -> None:
         """Wait `seconds`, or until a command, a drawn frame or a stop comes."""
@@ -246,6 +248,29 @@ class TrainingThread:
         self._step()
         self._due = max(self._due + 1.0 / speed, now - IDLE_WAIT)
         return 0.0
+
+    def _step_on(self, published: float) -> None:
+        """Step flat out until the next Snapshot is due (the last was `published`), a command, a drawn frame or a
+        stop comes, or the run stops stepping.
+
+        The tick's bookkeeping (commands, restarts, the pace, the clock) costs 2-3 µs, 5-8% of a tiny net's step
+        (xor's 35-40 µs): here it is done once for a stretch of steps, and each step costs only a look at the
+        command queue, the wake flag and the clock (a command is still taken before the next step).
+        """
+        self._wake.clear()  # (what woke the thread before this is seen below: the stop, the screen, the queue)
+        if self._stop.is_set():
+            return
+        trainer, clock = self.trainer, self._clock
+        now = clock()
+        until = now + min(IDLE_WAIT, IDLE_WAIT if self._screen_behind(now) else published + self._spacing() - now)
+        step, no_command, woken = trainer.step, trainer.commands.empty, self._wake.is_set
+        stepped = False
+        while no_command() and not woken() and clock() < until:
+            if step() is None:
+                break
+            stepped = True
+        self._stepped |= stepped
+        self._ticked = clock()  # (the watching pace counts from the tick: a stretch at full speed is not its time)
 
     def _step(self) -> None:
         """One step of the Trainer, noted: the next interval publishes it."""
