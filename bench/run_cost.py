@@ -4,13 +4,16 @@ For each preset, in alternating rounds, the same preset trained at one thread fo
 (after a second of warm-up) by:
 
 - headless:  `Trainer.step()` in a loop (bench/tui_wire.py's headless baseline);
-- thread:    a TrainingThread stepping flat out, no Snapshots (its tick per step);
+- thread:    a TrainingThread stepping flat out, no Snapshots (what its driving costs);
 - snapshots: a TrainingThread publishing a Snapshot every 0.1 s, each encoded for the pipe into a sink
              (the run's process's work, in this process);
 - process:   a RunProcess (the app's run in a forked process) asked for a Snapshot every 0.1 s, each
-             Snapshot acknowledged as shown the moment it comes (as the app does once it has drawn it).
+             Snapshot acknowledged as shown the moment it comes (as the app does once it has drawn it);
+- process, busy screen: the same, each Snapshot acknowledged after 25 ms of Python in this process (a frame's
+             paint holding the app's interpreter lock while the next Snapshot may be on its way).
 
-It prints microseconds a step and the ratio to headless per way (median of the rounds), then the
+It prints CPU and wall microseconds a step and their ratio to headless per way (median of the rounds; CPU: every
+thread of the stepping process, the run's process for the last two), then the
 time a Snapshot takes to build and to encode, and how many Snapshots a second the process sent.
 Not a test; the machine's load shows in the figures:
 
@@ -22,8 +25,10 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import queue
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +48,7 @@ from tuinn.train.trainer import Trainer  # noqa: E402
 EPOCHS = 100_000_000  # more than any preset gets through while measured
 WARM_UP = 1.0  # seconds before counting, as the app and headless baseline get
 INTERVAL = 0.1  # seconds between Snapshots, the app's rate
+FRAME_CPU = 0.025  # seconds of Python a busy screen spends drawing each Snapshot (the app's frame at 120x40: 10-30 ms)
 PRESETS = ("xor", "gauss", "regression", "perceptron-xor", "seed-conv", "spiral", "circle")
 
 
@@ -109,21 +115,37 @@ def in_thread(preset: str, seconds: float, snapshots: bool) -> Rate:
         thread.stop(None)
 
 
-def in_process(preset: str, seconds: float) -> tuple[Rate, float]:
-    """The run in its own process, Snapshots every INTERVAL acknowledged at once; and Snapshots a second received."""
+def in_process(preset: str, seconds: float, frame_cpu: float = 0.0) -> tuple[Rate, float]:
+    """The run in its own process, Snapshots asked for every INTERVAL; and Snapshots a second received.
+
+    Each Snapshot is acknowledged as shown once a screen thread here has "drawn" it: spent `frame_cpu` seconds in
+    Python (holding this process's interpreter lock, as the app's event loop does while it paints a frame).
+    """
     process = RunProcess(TrainingThread(trainer_of(preset), interval=INTERVAL))
     got: list[tuple[float, int, float]] = []
+    arrived: queue.SimpleQueue[Snapshot | None] = queue.SimpleQueue()
+
+    def screen() -> None:
+        while (snapshot := arrived.get()) is not None:
+            began = time.thread_time()
+            while time.thread_time() - began < frame_cpu:
+                pass
+            process.shown(snapshot)
 
     def show(snapshot: Snapshot) -> None:
         got.append((time.perf_counter(), snapshot.step, cpu_seconds(process.pid)))
-        process.shown(snapshot)
+        arrived.put(snapshot)
 
+    painter = threading.Thread(target=screen, daemon=True)
+    painter.start()
     process.publish_every(INTERVAL)
     process.start(show)
     time.sleep(WARM_UP)
     first = len(got)
     time.sleep(seconds)
     process.stop(None)
+    arrived.put(None)
+    painter.join()
     (t0, s0, c0), (t1, s1, c1) = got[first], got[-2]  # (the last is the run as it ended)
     return Rate(s1 - s0, t1 - t0, c1 - c0), (len(got) - 2 - first) / (t1 - t0)
 
@@ -154,7 +176,7 @@ def measure(preset: str, seconds: float, rounds: int) -> None:
         "thread": lambda: in_thread(preset, seconds, snapshots=False),
         "snapshots": lambda: in_thread(preset, seconds, snapshots=True),
     }
-    rates: dict[str, list[Rate]] = {name: [] for name in [*ways, "process"]}
+    rates: dict[str, list[Rate]] = {name: [] for name in [*ways, "process", "process, busy screen"]}
     sent: list[float] = []
     for round_ in range(rounds):
         order = list(ways) if round_ % 2 == 0 else list(reversed(ways))
@@ -163,13 +185,14 @@ def measure(preset: str, seconds: float, rounds: int) -> None:
         rate, per_second = in_process(preset, seconds)
         rates["process"].append(rate)
         sent.append(per_second)
+        rates["process, busy screen"].append(in_process(preset, seconds, FRAME_CPU)[0])
     cpu = {name: statistics.median(1e6 * r.cpu / r.steps for r in rs) for name, rs in rates.items()}
     wall = {name: statistics.median(1e6 * r.wall / r.steps for r in rs) for name, rs in rates.items()}
     build, encode = snapshot_costs(preset)
     print(f"{preset}: CPU µs a step (headless/this), wall µs a step (headless/this)", flush=True)
     for name in rates:
         print(
-            f"  {name:9s} CPU {cpu[name]:7.1f} ({cpu['headless'] / cpu[name]:.2f})   "
+            f"  {name:20s} CPU {cpu[name]:7.1f} ({cpu['headless'] / cpu[name]:.2f})   "
             f"wall {wall[name]:7.1f} ({wall['headless'] / wall[name]:.2f})",
             flush=True,
         )
