@@ -12,6 +12,7 @@ sends the run as it ended and what `on_end` said, and exits.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import os
 import signal
@@ -31,6 +32,10 @@ from tuinn.train.trainer import Trainer
 #: seconds a message from the app waits at most for the interpreter lock while a step runs: at Python's 5 ms,
 #: xor's tiny steps held each of the app's messages back 0.2-0.4 s (2-3 Snapshots a second, keys answered late)
 SWITCH_INTERVAL = 0.001
+#: bytes the pipe of Snapshots holds (Linux's most for a user by default; 64 KiB unless set): a Snapshot (circle's
+#: 180 KiB, spiral's 470 KiB) is written whole at once, where it held training 2-7 ms a Snapshot, in pieces, until the
+#: app's reader thread (waiting for the app's interpreter lock between pieces) had taken the first ones
+FRAMES_PIPE_BYTES = 1 << 20
 #: run on the Trainer once training has stopped (in the run's process): lines to print, and a line naming what
 #: could not be done (a path that could not be written) or None
 OnEnd = Callable[[Trainer], tuple[list[str], str | None]]
@@ -54,6 +59,7 @@ class RunProcess:
     def __init__(self, thread: TrainingThread, on_end: OnEnd | None = None) -> None:
         commands_in, commands_out = os.pipe()
         frames_in, frames_out = os.pipe()
+        widen_pipe(frames_out, FRAMES_PIPE_BYTES)
         pid = os.fork()
         if pid == 0:  # the run's process
             os.close(commands_out)
@@ -154,6 +160,14 @@ class RunProcess:
         if os.WIFSIGNALED(status):
             return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
         return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def widen_pipe(pipe: int, size: int) -> None:
+    """Let `pipe` hold `size` bytes where the system allows (Linux); else it keeps its own size."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):  # (over the system's limit for this user: the default stays)
+            fcntl.fcntl(pipe, set_size, size)
 
 
 def _run_child(thread: TrainingThread, commands_in: int, frames_out: int, on_end: OnEnd | None) -> NoReturn:
