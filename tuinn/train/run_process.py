@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import gc
 import os
+import select
 import signal
 import sys
 import threading
@@ -180,7 +181,8 @@ def _run_child(thread: TrainingThread, commands_in: int, frames_out: int, on_end
         # not walk it whenever it collects the step's garbage
         gc.freeze()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        _serve(thread, os.fdopen(commands_in, "rb"), os.fdopen(frames_out, "wb"), on_end)
+        # (unbuffered: a message not taken yet stays in the pipe, where the training thread sees it waiting)
+        _serve(thread, os.fdopen(commands_in, "rb", buffering=0), os.fdopen(frames_out, "wb"), on_end)
         code = 0
     finally:
         os._exit(code)
@@ -222,10 +224,14 @@ def _serve(thread: TrainingThread, commands: IO[bytes], frames: IO[bytes], on_en
 
     thread.on_snapshot = publish
     thread.await_screen = True
+    looked = _poller(commands)
+    thread.message_waiting = lambda: bool(looked.poll(0))
+    waited = _poller(commands)  # (its own: one poll object is not polled by two threads at once)
     reader = MessageReader(commands)
     try:
-        while (message := reader.next()) is not None and message["kind"] != "stop":
+        while waited.poll() and (message := reader.next()) is not None and message["kind"] != "stop":
             _take(thread, message, sent)
+            thread.handed()
     except PipeError:
         pass  # (not from our app: stop as if it had gone)
     thread.stop(None)
@@ -238,6 +244,13 @@ def _serve(thread: TrainingThread, commands: IO[bytes], frames: IO[bytes], on_en
             writer.send("ended", lines=lines, refusal=refusal, failure=failure)
         except (BrokenPipeError, ValueError):
             pass
+
+
+def _poller(source: IO[bytes]) -> select.poll:
+    """A poll object that says whether `source` has something to read (or has ended), leaving it there."""
+    poller = select.poll()
+    poller.register(source, select.POLLIN)
+    return poller
 
 
 def _take(thread: TrainingThread, message: dict[str, Any], sent: _Sent) -> None:
