@@ -107,14 +107,29 @@ def every_command() -> list[cmd.Command]:
     return made
 
 
-def test_every_command_arrives_as_sent() -> None:
+class Trickle(io.RawIOBase):
+    """An unbuffered pipe whose bytes come a few at a time (a read returns what has come so far)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = min(len(buffer), 3, len(self.data))
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        return size
+
+
+@pytest.mark.parametrize("in_pieces", [False, True], ids=["whole", "in pieces"])
+def test_every_command_arrives_as_sent(in_pieces: bool) -> None:
     pipe = io.BytesIO()
     writer = MessageWriter(pipe)
     commands = every_command()
     for command in commands:
         writer.send_value("command", command)
-    pipe.seek(0)
-    reader = MessageReader(pipe)
+    reader = MessageReader(Trickle(pipe.getvalue()) if in_pieces else io.BytesIO(pipe.getvalue()))
     for command in commands:
         message = reader.next()
         assert message is not None

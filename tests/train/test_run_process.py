@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import threading
@@ -11,7 +12,7 @@ import pytest
 
 from tuinn.config import load_preset, with_overrides
 from tuinn.train import commands as cmd
-from tuinn.train.run_process import RunFailed, RunProcess
+from tuinn.train.run_process import FRAMES_PIPE_BYTES, RunFailed, RunProcess, widen_pipe
 from tuinn.train.runner import TrainingThread
 from tuinn.train.snapshot import Snapshot
 from tuinn.train.trainer import Trainer
@@ -140,3 +141,16 @@ def test_stop_signals_are_the_apps_to_act_on() -> None:
     finally:
         process.stop(10)
     assert process.error is None and process.end is not None
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_the_pipe_of_snapshots_takes_a_large_snapshot_whole_before_the_app_reads_it() -> None:
+    """spiral's Snapshot (470 KiB) goes into the pipe at once: the run does not wait for the app's reader."""
+    readable, writable = os.pipe()
+    try:
+        widen_pipe(writable, FRAMES_PIPE_BYTES)
+        os.set_blocking(writable, False)
+        assert os.write(writable, bytes(480 << 10)) == 480 << 10  # (64 KiB at most in a pipe of the default size)
+    finally:
+        os.close(readable)
+        os.close(writable)

@@ -1,5 +1,6 @@
 """The training thread: steps in the background, publishes snapshots, obeys pacing and stop."""
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +59,56 @@ def test_commands_reach_the_thread(xor_config):
         assert runner.trainer.step_count == step
         runner.trainer.submit(cmd.Step())
         assert wait_until(lambda: runner.trainer.step_count == step + 1)
+    finally:
+        runner.stop()
+
+
+@pytest.mark.parametrize("command", [cmd.Pause(), cmd.Reset(watch=True)])
+def test_a_command_that_comes_during_a_flat_out_step_is_applied_before_the_next(xor_config, command):
+    """Stepping flat out, the thread takes no step between a command's arrival and its application."""
+    config = with_overrides(xor_config, epochs=100_000_000)
+    trainer = Trainer(config, stop_at_target=False)
+    runner = TrainingThread(trainer, interval=60.0)
+    stepped = trainer.step
+    arrived: list[int] = []
+
+    def step():
+        loss = stepped()
+        if trainer.step_count == 500 and not arrived:
+            arrived.append(trainer.restarts)
+            runner.submit(command)  # (as the app's message loop would, while this step ran)
+        return loss
+
+    trainer.step = step
+    runner.start()
+    try:
+        assert wait_until(lambda: runner.latest.paused or runner.latest.watching)
+    finally:
+        runner.stop()
+    if isinstance(command, cmd.Pause):
+        assert trainer.step_count == 500 and runner.latest.step == 500
+    else:  # the new run is watched from its first step: it starts at the watching pace, not flat out
+        assert trainer.restarts == arrived[0] + 1 and runner.pace is not None and trainer.step_count <= 2
+
+
+def test_stepping_flat_out_waits_while_a_waiting_message_is_taken(xor_config, monkeypatch):
+    """A message waiting for another thread of the process stops the steps until that thread has taken it."""
+    monkeypatch.setattr(runner_module, "HANDOVER_WAIT", 30.0)
+    trainer = Trainer(with_overrides(xor_config, epochs=100_000_000), stop_at_target=False)
+    runner = TrainingThread(trainer, interval=60.0)
+    message = threading.Event()
+    runner.message_waiting = message.is_set
+    runner.start()
+    try:
+        assert wait_until(lambda: trainer.step_count > 100)
+        message.set()
+        time.sleep(0.2)  # (the thread looks every millisecond)
+        held = trainer.step_count
+        time.sleep(0.2)
+        assert trainer.step_count == held
+        message.clear()
+        runner.handed()
+        assert wait_until(lambda: trainer.step_count > held + 100)
     finally:
         runner.stop()
 

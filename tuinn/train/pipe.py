@@ -76,9 +76,17 @@ def write_message(out: IO[bytes], header: dict[str, Any], chunks: list[bytes] | 
     out.flush()
 
 
+def read_exactly(source: IO[bytes], size: int) -> bytes:
+    """`size` bytes from `source`, fewer only at its end (an unbuffered pipe returns what has come so far)."""
+    data = source.read(size) or b""
+    while len(data) < size and (more := source.read(size - len(data))):
+        data += more
+    return data
+
+
 def read_message(source: IO[bytes]) -> tuple[dict[str, Any], bytes] | None:
     """The next message's header and array bytes; None at the end of the pipe; PipeError if it is not ours."""
-    prefix = source.read(PREFIX.size)
+    prefix = read_exactly(source, PREFIX.size)
     if not prefix:
         return None
     if len(prefix) < PREFIX.size:
@@ -86,7 +94,7 @@ def read_message(source: IO[bytes]) -> tuple[dict[str, Any], bytes] | None:
     text_size, raw_size = PREFIX.unpack(prefix)
     if text_size > MAX_HEADER:
         raise PipeError(f"a header of {text_size:,} bytes is not a message of ours")
-    text, raw = source.read(text_size), source.read(raw_size)
+    text, raw = read_exactly(source, text_size), read_exactly(source, raw_size)
     if len(text) < text_size or len(raw) < raw_size:
         raise PipeError("the pipe ended inside a message")
     try:

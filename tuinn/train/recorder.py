@@ -64,8 +64,8 @@ class RecordingError(ValueError):
 
 def _same(a: Any, b: Any) -> bool:
     """Whether two Snapshot values are equal: arrays by shape, dtype and content; dataclasses field by field."""
-    if a is b and isinstance(a, (tuple, str, int, float, type(None))):
-        return True  # the same immutable object (a Snapshot's tuples hold frozen dataclasses): no need to walk it
+    if a is b:
+        return True  # the same object (an array, the RunConfig, a tuple of frozen dataclasses): no need to walk it
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
             isinstance(a, np.ndarray)

@@ -12,8 +12,10 @@ sends the run as it ended and what `on_end` said, and exits.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import os
+import select
 import signal
 import sys
 import threading
@@ -31,6 +33,10 @@ from tuinn.train.trainer import Trainer
 #: seconds a message from the app waits at most for the interpreter lock while a step runs: at Python's 5 ms,
 #: xor's tiny steps held each of the app's messages back 0.2-0.4 s (2-3 Snapshots a second, keys answered late)
 SWITCH_INTERVAL = 0.001
+#: bytes the pipe of Snapshots holds (Linux's most for a user by default; 64 KiB unless set): a Snapshot (circle's
+#: 180 KiB, spiral's 470 KiB) is written whole at once, where it held training 2-7 ms a Snapshot, in pieces, until the
+#: app's reader thread (waiting for the app's interpreter lock between pieces) had taken the first ones
+FRAMES_PIPE_BYTES = 1 << 20
 #: run on the Trainer once training has stopped (in the run's process): lines to print, and a line naming what
 #: could not be done (a path that could not be written) or None
 OnEnd = Callable[[Trainer], tuple[list[str], str | None]]
@@ -54,6 +60,7 @@ class RunProcess:
     def __init__(self, thread: TrainingThread, on_end: OnEnd | None = None) -> None:
         commands_in, commands_out = os.pipe()
         frames_in, frames_out = os.pipe()
+        widen_pipe(frames_out, FRAMES_PIPE_BYTES)
         pid = os.fork()
         if pid == 0:  # the run's process
             os.close(commands_out)
@@ -156,6 +163,14 @@ class RunProcess:
         return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
+def widen_pipe(pipe: int, size: int) -> None:
+    """Let `pipe` hold `size` bytes where the system allows (Linux); else it keeps its own size."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):  # (over the system's limit for this user: the default stays)
+            fcntl.fcntl(pipe, set_size, size)
+
+
 def _run_child(thread: TrainingThread, commands_in: int, frames_out: int, on_end: OnEnd | None) -> NoReturn:
     """The run's process: quiet, serving the app until it says stop (or goes), then gone without running the
     parent's exit handlers."""
@@ -166,7 +181,8 @@ def _run_child(thread: TrainingThread, commands_in: int, frames_out: int, on_end
         # not walk it whenever it collects the step's garbage
         gc.freeze()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        _serve(thread, os.fdopen(commands_in, "rb"), os.fdopen(frames_out, "wb"), on_end)
+        # (unbuffered: a message not taken yet stays in the pipe, where the training thread sees it waiting)
+        _serve(thread, os.fdopen(commands_in, "rb", buffering=0), os.fdopen(frames_out, "wb"), on_end)
         code = 0
     finally:
         os._exit(code)
@@ -208,10 +224,14 @@ def _serve(thread: TrainingThread, commands: IO[bytes], frames: IO[bytes], on_en
 
     thread.on_snapshot = publish
     thread.await_screen = True
+    looked = _poller(commands)
+    thread.message_waiting = lambda: bool(looked.poll(0))
+    waited = _poller(commands)  # (its own: one poll object is not polled by two threads at once)
     reader = MessageReader(commands)
     try:
-        while (message := reader.next()) is not None and message["kind"] != "stop":
+        while waited.poll() and (message := reader.next()) is not None and message["kind"] != "stop":
             _take(thread, message, sent)
+            thread.handed()
     except PipeError:
         pass  # (not from our app: stop as if it had gone)
     thread.stop(None)
@@ -224,6 +244,13 @@ def _serve(thread: TrainingThread, commands: IO[bytes], frames: IO[bytes], on_en
             writer.send("ended", lines=lines, refusal=refusal, failure=failure)
         except (BrokenPipeError, ValueError):
             pass
+
+
+def _poller(source: IO[bytes]) -> select.poll:
+    """A poll object that says whether `source` has something to read (or has ended), leaving it there."""
+    poller = select.poll()
+    poller.register(source, select.POLLIN)
+    return poller
 
 
 def _take(thread: TrainingThread, message: dict[str, Any], sent: _Sent) -> None:

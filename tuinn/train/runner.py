@@ -24,6 +24,9 @@ UNSEEN_WAIT = 1.0  # seconds at most between Snapshots while the screen has not 
 #: the most of training's time its Snapshots may take while it steps flat out (building one costs 0.3-3 ms): the
 #: interval between them stretches when one costs more than this share of it
 PUBLISH_SHARE = 0.05
+#: seconds between a flat-out thread's looks for a message that another thread of its process waits to take
+#: (`message_waiting`), and the most it then waits while that thread takes it
+HANDOVER_EVERY, HANDOVER_WAIT = 0.001, 0.002
 #: speed limits in training steps per second (None: as fast as the machine goes)
 SPEEDS: tuple[float | None, ...] = (None, 1000.0, 100.0, 10.0)
 WATCH_SECONDS = 30.0  # a run shown live should last at least about this long
@@ -89,6 +92,12 @@ class TrainingThread:
         #: them within PUBLISH_SHARE)
         self.publish_cost = 0.0
         self._wake = threading.Event()  # a command, a drawn frame or a stop: the thread looks again at once
+        #: whether a message waits for another thread of this process to take it (tuinn.train.run_process): that
+        #: thread needs the interpreter lock, which it does not win from a thread stepping flat out (each release
+        #: of the lock around a NumPy call wakes it, and the stepping thread takes the lock back first: it woke
+        #: 3,000 times a second and training lost 10-30%), so stepping waits while it takes the message
+        self.message_waiting: Callable[[], bool] | None = None
+        self._handed = threading.Event()  # the waiting message was taken
         self._unseen: float | None = None  # when the latest Snapshot was published, while the screen has not drawn it
         self.latest: Snapshot = trainer.snapshot()
         #: the exception that stopped training, if a bug did (the app reports it when it closes)
@@ -117,6 +126,10 @@ class TrainingThread:
             self._watch_next = True  # (before the command is queued: the thread sees it by the restart)
         self.trainer.submit(command)
         self._wake.set()
+
+    def handed(self) -> None:
+        """The message that was waiting has been taken (by the thread that takes them): stepping goes on."""
+        self._handed.set()
 
     def shown(self, snapshot: Snapshot) -> None:
         """The screen has drawn `snapshot`: if it is the latest, the next may be built."""
@@ -160,6 +173,8 @@ class TrainingThread:
                     self.publish()
                 if wait > 0:
                     self._sleep(min(wait, IDLE_WAIT))
+                elif self.speed is None and self.pace is None:  # flat out: step on to the next Snapshot
+                    self._step_on(last)
 
     def _sleep(self, seconds: float) -> None:
         """Wait `seconds`, or until a command, a drawn frame or a stop comes."""
@@ -246,6 +261,44 @@ class TrainingThread:
         self._step()
         self._due = max(self._due + 1.0 / speed, now - IDLE_WAIT)
         return 0.0
+
+    def _step_on(self, published: float) -> None:
+        """Step flat out until the next Snapshot is due (the last was `published`), a command, a drawn frame or a
+        stop comes, or the run stops stepping.
+
+        The tick's bookkeeping (commands, restarts, the pace, the clock) costs 2-3 µs, 5-8% of a tiny net's step
+        (xor's 35-40 µs): here it is done once for a stretch of steps, and each step costs only a look at the
+        command queue, the wake flag and the clock (a command is still taken before the next step); every
+        HANDOVER_EVERY, a look for a message waiting to be taken (`message_waiting`).
+        """
+        self._wake.clear()  # (what woke the thread before this is seen below: the stop, the screen, the queue)
+        if self._stop.is_set():
+            return
+        trainer, clock = self.trainer, self._clock
+        now = clock()
+        until = now + min(IDLE_WAIT, IDLE_WAIT if self._screen_behind(now) else published + self._spacing() - now)
+        step, no_command, woken = trainer.step, trainer.commands.empty, self._wake.is_set
+        waiting, look = self.message_waiting, now + HANDOVER_EVERY
+        stepped = False
+        while no_command() and not woken() and (now := clock()) < until:
+            if waiting is not None and now >= look:
+                look = now + HANDOVER_EVERY
+                if self._hand_over(waiting):
+                    continue  # (the message may be a command, a drawn frame or the stop)
+            if step() is None:
+                break
+            stepped = True
+        self._stepped |= stepped
+        self._ticked = clock()  # (the watching pace counts from the tick: a stretch at full speed is not its time)
+
+    def _hand_over(self, waiting: Callable[[], bool]) -> bool:
+        """If a message waits, let the thread that takes it have the interpreter lock (HANDOVER_WAIT at most);
+        whether one did."""
+        self._handed.clear()
+        if not waiting():
+            return False
+        self._handed.wait(HANDOVER_WAIT)
+        return True
 
     def _step(self) -> None:
         """One step of the Trainer, noted: the next interval publishes it."""
