@@ -27,6 +27,7 @@ from tuinn.train.recorder import (
     Recorder,
     Recording,
     RecordingError,
+    _same_array,
 )
 from tuinn.train.trainer import Trainer
 
@@ -329,3 +330,32 @@ def test_a_pretraining_run_reads_back_with_every_layer_where_it_began_and_how_it
     assert_like(recording[3], live[3])
     status = recording[3].pretrain
     assert status is not None and status.starts == (0, 250, 500) and len(status.final_losses) == 2
+
+
+def test_arrays_compare_as_array_equal_with_nan_whatever_cell_differs():
+    """The encoder's array comparison looks at three cells before a whole pass: its answer is the whole pass's."""
+    rng = np.random.default_rng(7)
+    cases = 0
+    for shape in [(0,), (1,), (2,), (5,), (3, 4), (2, 3, 5)]:
+        for dtype in (np.float32, np.float64, np.int64, np.bool_):
+            a = rng.normal(size=shape).astype(dtype)
+            size = a.size
+            variants = [a.copy(), a.astype(np.float16), a.reshape(-1)[:-1].copy() if size else a[:0].copy()]
+            for i in range(size):  # one cell changed, at every place (the three looked at first and the others)
+                b = a.copy()
+                b.flat[i] = (not b.flat[i]) if dtype is np.bool_ else b.flat[i] + 1
+                variants.append(b)
+            if dtype in (np.float32, np.float64) and size:
+                nan_both = a.copy()
+                nan_both.flat[size // 2] = np.nan
+                variants.append(nan_both)
+                a_nan = nan_both.copy()
+                for b in variants:
+                    assert _same_array(a_nan, b) == (
+                        a_nan.shape == b.shape and a_nan.dtype == b.dtype and np.array_equal(a_nan, b, equal_nan=True)
+                    )
+            for b in variants:
+                expected = a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+                assert _same_array(a, b) == expected, (shape, dtype, b)
+                cases += 1
+    assert cases > 100
