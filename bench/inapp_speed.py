@@ -6,8 +6,8 @@ watching pace, its status panel's samples/s read), for the same seconds after a 
 warm-up, in alternating order; the ratio is in-app / headless per round, and their median.
 Alternation keeps a busy machine's swings out of the ratio as far as it can. Each round also
 says what share of a core the app's event loop (its main thread: frames, keys) used while
-training: Python-bound training loses about that share to it (they share one interpreter
-lock), whatever else runs on the machine. Not a test:
+training: the app's run trains in a process of its own, so on a machine with a core to spare
+that share is the screen's, not training's. Not a test:
 
     python bench/inapp_speed.py [--presets xor spiral] [--seconds 5] [--rounds 3] [--size 120x40] [--tree DIR]
 """
