@@ -276,7 +276,8 @@ class TrainingThread:
             return
         trainer, clock = self.trainer, self._clock
         now = clock()
-        until = now + min(IDLE_WAIT, IDLE_WAIT if self._screen_behind(now) else published + self._spacing() - now)
+        due = IDLE_WAIT if self._screen_behind(now) else min(IDLE_WAIT, published + self._spacing() - now)
+        until = now + due
         step, no_command, woken = trainer.step, trainer.commands.empty, self._wake.is_set
         waiting, look = self.message_waiting, now + HANDOVER_EVERY
         stepped = False
