@@ -34,6 +34,7 @@ PRODUCTS_PLAN = StepPlan(product_threads=2)
 SPLIT_PLAN = StepPlan(2, 1)
 CHUNKS = StepPlan(1, 1, step_plan.CHUNK_SAMPLES)
 SPLIT_CHUNKS = StepPlan(2, 1, step_plan.CHUNK_SAMPLES)
+PROCESS_PLANS = (StepPlan(2, 1, processes=True), StepPlan(2, 1, step_plan.CHUNK_SAMPLES, processes=True))
 
 
 @pytest.fixture(autouse=True)
@@ -82,14 +83,16 @@ def test_the_choice_is_the_fastest_median_unless_one_thread_is_close() -> None:
 
 def test_candidates_by_net(monkeypatch) -> None:
     mlp, dropout = build(2).layers, build(2, DROPOUT_MLP).layers
+    splits = (SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS)
     assert step_plan.candidates(mlp, 128, 2, replicable=True) == (
         ONE_THREAD,
         BLAS_PLAN,
         PRODUCTS_PLAN,
-        SPLIT_PLAN,
-        CHUNKS,
-        SPLIT_CHUNKS,
+        *splits,
+        *PROCESS_PLANS,
     )
+    monkeypatch.setattr(step_plan, "PROCESSES", False)  # no fork here: splits in threads only
+    assert step_plan.candidates(mlp, 128, 2, replicable=True) == (ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN, *splits)
     whole = (ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN)
     assert step_plan.candidates(mlp, 80, 2, replicable=True) == (*whole, SPLIT_PLAN)  # no equal chunks
     assert step_plan.candidates(mlp, 128, 1, replicable=True) == (ONE_THREAD,)
@@ -168,7 +171,7 @@ def test_a_plan_is_measured_once_per_shape(monkeypatch) -> None:
     first.loss_and_grads(x, y)
     second.loss_and_grads(x, y)  # another network of the same shape: measured already
     assert len(seen) == 1
-    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS}
+    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS, *PROCESS_PLANS}
     assert all(len(times) == step_plan.MAX_ROUNDS for times in seen[0].values())
     first.loss_and_grads(x[:64], y[:64])  # another batch size: measured on its own
     assert len(seen) == 2
@@ -253,7 +256,7 @@ def test_plans_with_blas_threads_are_timed_after_every_other(monkeypatch) -> Non
     inner = parallel._run
     monkeypatch.setattr(parallel, "_run", lambda x, y, plan: order.append(plan) or inner(x, y, plan))
     train(net, 1)
-    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS}
+    assert set(seen[0]) == {ONE_THREAD, BLAS_PLAN, PRODUCTS_PLAN, SPLIT_PLAN, CHUNKS, SPLIT_CHUNKS, *PROCESS_PLANS}
     *calibration, step = order  # the calibration's steps, then the step by the chosen plan
     assert step == ONE_THREAD
     assert set(calibration[calibration.index(BLAS_PLAN) :]) == {BLAS_PLAN}
@@ -284,6 +287,8 @@ COSTS = {
     SPLIT_PLAN: 0.012,
     CHUNKS: 0.02,
     SPLIT_CHUNKS: 0.015,
+    PROCESS_PLANS[0]: 0.011,
+    PROCESS_PLANS[1]: 0.014,
 }
 
 

@@ -9,6 +9,7 @@ thread alone 388 µs), and a step hands work over up to three times.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -59,6 +60,8 @@ class Crew:
 
     def __init__(self, size: int, name: str = "tuinn-worker") -> None:
         self.size = size
+        #: the process the threads run in: a process forked from it has none of them
+        self.pid = os.getpid()
         self._workers = [_Worker(f"{name}-{i + 1}") for i in range(size)]
         weakref.finalize(self, _stop, self._workers)
 
@@ -72,16 +75,22 @@ class Crew:
         try:
             first = tasks[0]()
         finally:  # the workers finish before their arrays may be reused, even if the caller's task failed
-            results = []
-            error: BaseException | None = None
-            for worker in helpers:
-                try:
-                    results.append(worker.wait())
-                except BaseException as failure:
-                    error = error or failure
+            results, error = gather([worker.wait for worker in helpers])
         if error is not None:
             raise error
         return [first, *results]
+
+
+def gather(waits: Sequence[Callable[[], Any]]) -> tuple[list[Any], BaseException | None]:
+    """What each of `waits` returns, once every one has returned or raised, and the first error among them."""
+    results: list[Any] = []
+    error: BaseException | None = None
+    for wait in waits:
+        try:
+            results.append(wait())
+        except BaseException as failure:
+            error = error or failure
+    return results, error
 
 
 def _stop(workers: list[_Worker]) -> None:

@@ -330,11 +330,12 @@ class Network:
             if isinstance(layer, ActivatedLayer) and "activation" in layer_spec:
                 layer.set_activation(layer_spec["activation"])
 
-    def replica(self) -> Network:
+    def replica(self, parameters: Array | None = None) -> Network:
         """A network with these layers and activations whose parameters are this network's own arrays.
 
         It has its own buffers and gradients (same names, shapes and flat offsets as these):
-        what a data-parallel worker computes a shard on.
+        what a data-parallel worker computes a shard on. Given `parameters` (laid out as
+        `flat_params`: a shared memory copy a worker process reads), its parameters are views of it.
         """
         if self.spec is None:
             raise ValueError("only a network built from a spec can be replicated")
@@ -342,6 +343,11 @@ class Network:
         shapes = [(name, p.shape) for name, p in self.params.items()]
         if [(name, p.shape) for name, p in copy.params.items()] != shapes:
             raise ValueError("the network's layers no longer match its spec")
+        if parameters is not None:
+            copy.flat_params, copy.params = parameters, copy.views_of(parameters)
+            for layer in copy.layers:
+                layer.parameters.update({key: copy.params[f"{layer.name}.{key}"] for key in layer.parameters})
+            return copy
         for mine, theirs in zip(copy.layers, self.layers):
             mine.parameters.update(theirs.parameters)
         copy.params = self.params

@@ -38,15 +38,17 @@ import statistics
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tuinn.nn import step_plan
+from tuinn.nn import forked, step_plan
 from tuinn.nn.blas import blas_threads
-from tuinn.nn.crew import Crew
+from tuinn.nn.crew import Crew, gather
+from tuinn.nn.forked import ForkedShard, WorkerLost
 from tuinn.nn.layers import Dense, Layer
 from tuinn.nn.products import ProductSplit
 from tuinn.nn.step_plan import ONE_THREAD, StepPlan
@@ -67,8 +69,8 @@ class Replicable(Protocol):
         """`share` times a shard's loss; its gradients, times `share`, in `flat_grads`."""
         ...
 
-    def replica(self) -> Replicable:
-        """A copy with its own buffers and gradients whose parameters are this one's arrays."""
+    def replica(self, parameters: Array | None = None) -> Replicable:
+        """A copy with its own buffers and gradients whose parameters are this one's arrays (or views of `parameters`)."""
         ...
 
 
@@ -111,6 +113,11 @@ class DataParallel:
         self.clock = time.perf_counter
         #: where each network's chunks' gradients are summed, by its gradient buffer's id
         self._sums: dict[int, Array] = {}
+        #: worker processes for splits in processes, and the network's signature when they were forked
+        self._forked: list[ForkedShard] = []
+        self._forked_signature: tuple[Any, ...] | None = None
+        #: a worker process was lost: splits run in threads from then on
+        self._processes_lost = False
 
     def plan(self, batch: int) -> StepPlan:
         """The plan a batch of `batch` samples runs by: the measured one, else the rules' prior."""
@@ -165,6 +172,8 @@ class DataParallel:
                 self._workers(max(p.shards for p in plans) - 1)
         except ValueError:  # changed so that it no longer matches its spec: it cannot be replicated
             plans = tuple(p for p in plans if p.shards == 1)
+        if self._processes_lost:
+            plans = tuple(p for p in plans if not p.processes)
         return plans
 
     def _measure(self, x: Array, y: Array) -> StepPlan:
@@ -181,6 +190,10 @@ class DataParallel:
             chosen = step_plan.choose(seconds)
             measured = step_plan.Measured(chosen, statistics.median(seconds[ONE_THREAD]))
             step_plan.MEASURED[shape] = measured
+        if not measured.plan.processes:  # the calibration's worker processes, if any, are not needed
+            self._close_processes()
+        elif self._processes_lost:
+            return replace(measured.plan, processes=False)
         if measured.plan != ONE_THREAD:  # watched (the latest such batch size, if a net steps several)
             self._watching = True
             self._watched = (self._key(len(x)), shape, measured.one_thread_seconds)
@@ -293,6 +306,11 @@ class DataParallel:
         """One step by `plan`: whole, whole with BLAS on more threads, or split with BLAS at one."""
         if plan.shards > 1:
             with blas_threads(1):
+                if plan.processes:
+                    try:
+                        return self._split_in_processes(x, y, plan)
+                    except WorkerLost:  # (a worker was killed, say): threads from now on, the same bits
+                        plan = self._without_processes()
                 return self._split(x, y, plan)
         if plan.blas_threads > 1:
             with blas_threads(plan.blas_threads):
@@ -316,8 +334,7 @@ class DataParallel:
         """The step on `plan.shards` slices of the batch, one per worker; gradients summed in slice order."""
         shards = plan.shards
         net = self.network
-        bounds = np.linspace(0, len(x), shards + 1).astype(int)
-        share = [(b - a) / len(x) for a, b in zip(bounds, bounds[1:])]
+        bounds, share = _slices(len(x), shards)
         replicas = self._workers(shards - 1)
         errors = np.geterr()  # the caller's floating-point error handling, for the workers too
         sums = [self._sum_buffer(rep) for rep in replicas] if plan.chunk else [None] * len(replicas)
@@ -336,6 +353,57 @@ class DataParallel:
             net.flat_grads += rep.flat_grads
         return float(loss)
 
+    def _split_in_processes(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """`_split`, with the slices after the first stepped in worker processes: the same sums in the same order."""
+        net = self.network
+        bounds, share = _slices(len(x), plan.shards)
+        slices = [(x[a:b], y[a:b], s) for a, b, s in zip(bounds[1:], bounds[2:], share[1:])]
+        workers = self._processes(slices)
+        errors = np.geterr()
+        started = []
+        try:
+            for worker, (xs, ys, s) in zip(workers, slices):
+                worker.start(net.flat_params, xs, ys, s, plan.chunk, errors)
+                started.append(worker)
+            first = _step_slice(net, x[: bounds[1]], y[: bounds[1]], share[0], plan.chunk, self._sum_buffer(net))
+        finally:  # every started worker answers before its arena or gradients are used again
+            others, error = gather([worker.finish for worker in started])
+        if error is not None:
+            raise error
+        loss = first
+        for worker, other in zip(workers, others):
+            loss += other
+            net.flat_grads += worker.grads
+        return float(loss)
+
+    def _processes(self, slices: Sequence[tuple[Array, Array, float]]) -> list[ForkedShard]:
+        """A worker process for each of `slices`, forked with the network as it is now, each with room for its slice."""
+        signature = _signature(self.network)
+        fits = all(w.fits(xs, ys) for w, (xs, ys, _) in zip(self._forked, slices))
+        if signature != self._forked_signature or not fits:
+            self._close_processes()
+            self._forked_signature = signature
+        arena = max(forked.arena_bytes(xs, ys) for xs, ys, _ in slices)
+        while len(self._forked) < len(slices):
+            self._forked.append(ForkedShard(self.network, _step_slice, arena))
+        return self._forked[: len(slices)]
+
+    def _close_processes(self) -> None:
+        """End the worker processes."""
+        for worker in self._forked:
+            worker.close()
+        self._forked = []
+
+    def _without_processes(self) -> StepPlan:
+        """Stop using worker processes (one was lost): each batch's plan in processes becomes its thread twin."""
+        self._close_processes()
+        self._forked_signature = None
+        self._processes_lost = True
+        for key, plan in self._planned.items():
+            if plan.processes:
+                self._planned[key] = replace(plan, processes=False)
+        return replace(plan, processes=False)
+
     def _workers(self, count: int) -> list[Replicable]:
         """`count` replicas of the network as it is now, and the threads to run them."""
         signature = _signature(self.network)
@@ -349,20 +417,31 @@ class DataParallel:
 
     def _threads(self) -> Crew:
         """The worker threads (one fewer than `threads`: the calling thread works too), made once."""
-        if self._crew is None:
+        if self._crew is None or self._crew.pid != os.getpid():  # made here, or in the process this one was forked from
             self._crew = Crew(self.threads - 1)
         return self._crew
+
+
+def _slices(samples: int, shards: int) -> tuple[list[int], list[float]]:
+    """Where a batch of `samples` is cut into `shards` slices as even as can be, and each slice's share of it."""
+    bounds = [int(b) for b in np.linspace(0, samples, shards + 1).astype(int)]
+    return bounds, [(b - a) / samples for a, b in zip(bounds, bounds[1:])]
 
 
 def _shard(
     net: Replicable, x: Array, y: Array, share: float, errors: Mapping[str, Any], chunk: int, total: Array | None
 ) -> float:
-    """A worker's part of the step (in chunks, summed in `total`), under the caller's floating-point error handling."""
+    """A worker thread's part of the step (in chunks, summed in `total`), under the caller's floating-point error handling."""
     with np.errstate(**errors):
-        if chunk:
-            assert total is not None
-            return _chunked(net, x, y, share, chunk, total)
-        return net.shard_loss_and_grads(x, y, share)
+        return _step_slice(net, x, y, share, chunk, total)
+
+
+def _step_slice(net: Replicable, x: Array, y: Array, share: float, chunk: int, total: Array | None) -> float:
+    """`share` times a slice's loss, its gradients in `net.flat_grads`: whole, or in chunks summed in `total`."""
+    if chunk:
+        assert total is not None
+        return _chunked(net, x, y, share, chunk, total)
+    return net.shard_loss_and_grads(x, y, share)
 
 
 def _chunked(net: Replicable, x: Array, y: Array, share: float, chunk: int, total: Array) -> float:
