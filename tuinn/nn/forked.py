@@ -16,7 +16,7 @@ thread split's bit for bit.
 
 A worker ends when its `ForkedShard` is closed or collected, when its caller's process ends,
 and in any process forked later (whose copies of these pipes are closed at once, so that
-only the process that made a worker holds its ends). Fork is POSIX only: `AVAILABLE`.
+only the process that made a worker holds its ends). Linux only: `AVAILABLE`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import os
 import select
 import signal
 import struct
+import sys
 import time
 import warnings
 import weakref
@@ -40,8 +41,8 @@ from tuinn.nn.blas import blas_threads
 
 Array = NDArray[Any]
 
-#: a worker process can be forked here
-AVAILABLE = hasattr(os, "fork") and hasattr(os, "register_at_fork")
+#: a worker process can be forked here: Linux (macOS's system libraries are not safe to use in a forked child)
+AVAILABLE = sys.platform.startswith("linux")
 #: bytes of a "go" message and the most of a "done" one (at most PIPE_BUF: each is written at once)
 GO_BYTES = 256
 DONE_BYTES = 4096
