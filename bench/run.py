@@ -204,21 +204,8 @@ def verdict(w: Workload, ours: dict, theirs: dict | None, peak: float | None) ->
 
 
 def plan_of(info: dict) -> str:
-    """tuinn's threads and its step's plan: '2 threads, 2 slices', '2 threads, 2 BLAS threads', '2 threads, 2 threads
-    in the products', '… in chunks of 16'."""
-    shards, blas, products = (
-        info["tuinn_shards"],
-        info.get("tuinn_blas_threads", 1),
-        info.get("tuinn_product_threads", 1),
-    )
-    if shards > 1:
-        how = f"{shards} slices"
-    elif products > 1:
-        how = f"{products} threads in the products"
-    else:
-        how = f"{blas} BLAS threads" if blas > 1 else "1 slice"
-    chunk = info.get("tuinn_chunk", 0)
-    return f"{info['tuinn_threads']} threads, {how}{f' in chunks of {chunk}' if chunk else ''}"
+    """tuinn's threads and its step's plan (`StepPlan.describe`): '2 threads, 2 slices in processes'."""
+    return f"{info['tuinn_threads']} threads, {info['tuinn_plan']}"
 
 
 def threads_of(s: dict) -> str:

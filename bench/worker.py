@@ -60,13 +60,7 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
 
     def plan() -> dict[str, object]:
         ran = net._parallel.plan(w.batch) if net._parallel is not None else None
-        return {
-            "tuinn_threads": net.threads,
-            "tuinn_shards": ran.shards if ran else 1,
-            "tuinn_blas_threads": ran.blas_threads if ran else 1,
-            "tuinn_chunk": ran.chunk if ran else 0,
-            "tuinn_product_threads": ran.product_threads if ran else 1,
-        }
+        return {"tuinn_threads": net.threads, "tuinn_plan": ran.describe() if ran else "1 thread"}
 
     step()  # the first step measures the plan: before the run length is calibrated on the steps' time
     return step, plan
