@@ -220,3 +220,17 @@ def test_a_split_in_processes_runs_from_a_thread_other_than_the_main_one() -> No
     training.join(timeout=60)
     assert len(workers(in_processes)) == 1  # the worker served the step (a lost one leaves none)
     assert in_processes.flat_grads.tobytes() == in_threads.flat_grads.tobytes()
+
+
+def test_a_worker_holds_no_file_of_its_callers_but_its_own_pipes() -> None:
+    read, write = os.pipe()  # a pipe whose reader waits for its end, as the app waits for its run's
+    try:
+        net = build(IN_PROCESSES)
+        net.loss_and_grads(*batch(SHAPE, n=64))
+        (pid,) = workers(net)
+        held = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd") if int(fd) > 2}
+        assert len(held) == 2 and all(name.startswith("pipe:") for name in held)
+        assert f"pipe:[{os.fstat(write).st_ino}]" not in held
+    finally:
+        os.close(read)
+        os.close(write)

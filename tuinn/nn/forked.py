@@ -198,6 +198,7 @@ def _serve(network: Steppable, step: SliceStep, shard: ForkedShard, go: int, don
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; the worker ends with it
+        _close_all_but(go, done)  # a pipe the caller's process shares with others is not held open by the worker
         parent = os.getppid()
         replica = network.replica(shard.params)
         total = np.empty_like(replica.flat_grads)
@@ -233,6 +234,15 @@ def _step_once(replica: Steppable, step: SliceStep, shard: ForkedShard, message:
     except Exception as error:
         return f"!{type(error).__name__}: {error}".encode()[:DONE_BYTES]
     return b"=" + struct.pack("<d", loss)
+
+
+def _close_all_but(*kept: int) -> None:
+    """Close every file descriptor above the standard three but `kept`."""
+    low = 3
+    for fd in sorted(kept):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX"))
 
 
 def _end(owner: int, pid: int, go: int, done: int) -> None:
