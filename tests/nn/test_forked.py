@@ -30,9 +30,11 @@ CNN = {
     "loss": "softmax_cross_entropy",
 }
 SHAPE = (8, 8, 2)
+ONE = StepPlan()
 SPLIT = StepPlan(2, 1)
 IN_PROCESSES = replace(SPLIT, processes=True)
 CHUNKS_IN_PROCESSES = StepPlan(2, 1, step_plan.CHUNK_SAMPLES, processes=True)
+TAKING_CHUNKS = replace(CHUNKS_IN_PROCESSES, balanced=True)
 
 
 @pytest.fixture(autouse=True)
@@ -206,7 +208,7 @@ def test_the_calibration_times_splits_in_processes_and_ends_their_workers_unless
     net = Network.from_spec(CNN, SHAPE, seed=4)
     net.set_threads(2)
     net.loss_and_grads(*batch(SHAPE, n=64))
-    assert {IN_PROCESSES, CHUNKS_IN_PROCESSES} <= set(timed[0])
+    assert {IN_PROCESSES, CHUNKS_IN_PROCESSES, TAKING_CHUNKS} <= set(timed[0])
     assert net._parallel.plan(64) == SPLIT
     assert not workers(net)  # the worker the calibration forked has ended
 
@@ -234,3 +236,61 @@ def test_a_worker_holds_no_file_of_its_callers_but_its_own_pipes() -> None:
     finally:
         os.close(read)
         os.close(write)
+
+
+def chunk_by_chunk(x: np.ndarray, y: np.ndarray, dtype=np.float32) -> tuple[float, np.ndarray]:
+    """The loss and gradients of a batch as one process sums its chunks' (each stepped alone) in chunk order."""
+    net = build(ONE, dtype)
+    chunk, loss, total = step_plan.CHUNK_SAMPLES, 0.0, None
+    for start in range(0, len(x), chunk):
+        part = slice(start, start + chunk)
+        loss += net.shard_loss_and_grads(x[part], y[part], chunk / len(x))
+        total = net.flat_grads.copy() if total is None else total + net.flat_grads
+    return loss, total
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunks_taken_as_each_process_is_free_sum_in_chunk_order(dtype) -> None:
+    x, y = batch(SHAPE, n=128, dtype=dtype)
+    net = build(TAKING_CHUNKS, dtype)
+    loss, _ = net.loss_and_grads(x, y)
+    expected_loss, expected = chunk_by_chunk(x, y, dtype)
+    assert loss == expected_loss
+    assert net.flat_grads.tobytes() == expected.tobytes()  # whichever process took which chunk
+    net.loss_and_grads(x, y)
+    assert net.flat_grads.tobytes() == expected.tobytes()  # and again: no chunk left over from the last step
+
+
+def test_training_on_chunks_taken_as_free_repeats_bit_for_bit() -> None:
+    a, b = build(TAKING_CHUNKS), build(TAKING_CHUNKS)
+    losses = train(a, steps=4)
+    assert losses == train(b, steps=4)
+    assert losses[-1] < losses[0]
+    assert np.array_equal(a.flat_params, b.flat_params)
+
+
+def test_an_error_in_a_taken_chunk_is_raised_and_the_next_step_takes_only_its_own_chunks() -> None:
+    x, y = batch(SHAPE, n=128)
+    net = build(TAKING_CHUNKS)
+    net.loss_and_grads(x, y)
+    bad = x.copy()
+    bad[16:] = 1e30  # every chunk after the first: some of them the worker's
+    with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
+        net.loss_and_grads(bad, y)
+    loss, _ = net.loss_and_grads(x, y)
+    expected_loss, expected = chunk_by_chunk(x, y)
+    assert loss == expected_loss and net.flat_grads.tobytes() == expected.tobytes()
+
+
+def test_a_killed_worker_taking_chunks_leaves_them_to_threads() -> None:
+    x, y = batch(SHAPE, n=64)
+    net = build(TAKING_CHUNKS)
+    net.loss_and_grads(x, y)
+    (pid,) = workers(net)
+    os.kill(pid, signal.SIGKILL)
+    assert ended(pid)
+    net.loss_and_grads(x, y)
+    assert net._parallel.plan(len(x)) == StepPlan(2, 1, step_plan.CHUNK_SAMPLES)
+    in_threads = build(StepPlan(2, 1, step_plan.CHUNK_SAMPLES))
+    in_threads.loss_and_grads(x, y)
+    assert net.flat_grads.tobytes() == in_threads.flat_grads.tobytes()

@@ -34,7 +34,11 @@ PRODUCTS_PLAN = StepPlan(product_threads=2)
 SPLIT_PLAN = StepPlan(2, 1)
 CHUNKS = StepPlan(1, 1, step_plan.CHUNK_SAMPLES)
 SPLIT_CHUNKS = StepPlan(2, 1, step_plan.CHUNK_SAMPLES)
-PROCESS_PLANS = (StepPlan(2, 1, processes=True), StepPlan(2, 1, step_plan.CHUNK_SAMPLES, processes=True))
+PROCESS_PLANS = (
+    StepPlan(2, 1, processes=True),
+    StepPlan(2, 1, step_plan.CHUNK_SAMPLES, processes=True),
+    StepPlan(2, 1, step_plan.CHUNK_SAMPLES, processes=True, balanced=True),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -289,6 +293,7 @@ COSTS = {
     SPLIT_CHUNKS: 0.015,
     PROCESS_PLANS[0]: 0.011,
     PROCESS_PLANS[1]: 0.014,
+    PROCESS_PLANS[2]: 0.0145,
 }
 
 

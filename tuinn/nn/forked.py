@@ -14,6 +14,11 @@ it raised, raised again here) and finds its gradients in `grads` (`finish`). The
 the same code on the same values as a worker thread would, so the step's result is the
 thread split's bit for bit.
 
+Or the step's chunks go in a `ChunkQueue` that the caller and its workers take from as each
+is free, so that a core shared with another process does fewer of them (with fixed slices,
+the step waits for the slowest); each chunk's results have a place of their own and are
+summed in chunk order, so the result does not depend on who took what.
+
 A worker ends when its `ForkedShard` is closed or collected, when its caller's process ends,
 and in any process forked later (whose copies of these pipes are closed at once, so that
 only the process that made a worker holds its ends). Linux only: `AVAILABLE`.
@@ -53,8 +58,11 @@ EXIT_SECONDS = 2.0
 #: floating-point error kinds and the handlings `np.errstate` takes, as the messages number them
 ERROR_KINDS = ("divide", "over", "under", "invalid")
 HANDLINGS = ("ignore", "warn", "raise", "call", "print", "log")
-#: the fixed part of a "go" message: share, samples, chunk, error handlings; then the two arrays' descriptions
-GO_HEAD = struct.Struct("<dqq4B")
+#: the fixed part of a "go" message: share, samples, chunk, whether chunks come from the queue, error handlings;
+#: then the two arrays' descriptions
+GO_HEAD = struct.Struct("<dqq?4B")
+#: the most chunks a queue holds (a chunk's number is one byte in its pipe)
+MAX_CHUNKS = 256
 
 
 class Steppable(Protocol):
@@ -69,7 +77,7 @@ class Steppable(Protocol):
 
 
 #: how a worker steps its slice: (replica, x, y, share, chunk, where chunks' gradients are summed) → share × loss
-SliceStep = Callable[[Any, Array, Array, float, int, Array], float]
+SliceStep = Callable[[Any, Array, Array, float, int, Array | None], float]
 
 
 class WorkerLost(RuntimeError):
@@ -84,10 +92,59 @@ def shared_array(shape: tuple[int, ...], dtype: Any) -> Array:
     return np.frombuffer(buffer, dtype=dtype, count=size).reshape(shape)
 
 
+class ChunkQueue:
+    """A batch's chunks, taken by the step's processes as each is free: a busy core takes fewer.
+
+    Made before its workers are forked (they share it): the whole batch in shared memory, a
+    pipe of chunk numbers (reading one byte takes one chunk: no two processes take the same),
+    and a gradient buffer and a loss for each chunk, summed by the caller in chunk order, so
+    the result does not depend on which process took which chunk.
+    """
+
+    def __init__(self, like: Array, chunks: int, arena_bytes: int) -> None:
+        self.grads = shared_array((chunks, like.size), like.dtype)
+        self.losses = shared_array((chunks,), np.float64)
+        self.arena = shared_array((arena_bytes,), np.uint8)
+        self.taken, self._put = os.pipe()
+        os.set_blocking(self.taken, False)
+        self._finalizer = weakref.finalize(self, _close_in, os.getpid(), self.taken, self._put)
+
+    def fits(self, x: Array, y: Array, chunks: int) -> bool:
+        """Whether a batch of these arrays in `chunks` chunks fits this queue."""
+        return chunks <= len(self.losses) and arena_bytes(x, y) <= self.arena.size
+
+    def fill(self, x: Array, y: Array, chunks: int) -> None:
+        """Put the batch in shared memory and its chunks' numbers in the queue."""
+        xs, ys = _arena_views(self.arena, x, y)
+        np.copyto(xs, x)
+        np.copyto(ys, y)
+        os.write(self._put, bytes(range(chunks)))
+
+    def take(self) -> int | None:
+        """The number of a chunk no process has taken yet (None: none is left)."""
+        return take_chunk(self.taken)
+
+    def drain(self) -> None:
+        """Take every chunk left (after a failed step), so that the next step's chunks are the only ones."""
+        while self.take() is not None:
+            pass
+
+
+def take_chunk(fd: int) -> int | None:
+    """A chunk's number read from a queue's pipe, or None when it is empty."""
+    try:
+        taken = os.read(fd, 1)
+    except BlockingIOError:
+        return None
+    return taken[0] if taken else None
+
+
 class ForkedShard:
     """A worker process stepping one slice of each batch on a replica of `network`; up to `arena_bytes` of slice."""
 
-    def __init__(self, network: Steppable, step: SliceStep, arena_bytes: int) -> None:
+    def __init__(self, network: Steppable, step: SliceStep, arena_bytes: int, queue: ChunkQueue | None = None) -> None:
+        #: the chunk queue this worker was forked with, if any
+        self.queue = queue
         self.params = shared_array(network.flat_params.shape, network.flat_params.dtype)
         self.grads = shared_array(network.flat_grads.shape, network.flat_grads.dtype)
         self.arena = shared_array((arena_bytes,), np.uint8)
@@ -109,16 +166,30 @@ class ForkedShard:
         """Whether a slice of these arrays' shapes fits this worker's arena."""
         return arena_bytes(x, y) <= self.arena.size
 
-    def start(self, params: Array, x: Array, y: Array, share: float, chunk: int, errors: Mapping[str, Any]) -> None:
-        """Have the worker step `x`, `y` (which must fit) with the network's parameters `params`, as they are now."""
+    def start(
+        self,
+        params: Array,
+        x: Array,
+        y: Array,
+        share: float,
+        chunk: int,
+        errors: Mapping[str, Any],
+        queued: bool = False,
+    ) -> None:
+        """Have the worker step `x`, `y` (which must fit) with the network's parameters `params`, as they are now.
+
+        `queued`: the batch `x`, `y` is in the worker's queue (filled), and the worker takes chunks of
+        `chunk` samples from it until none is left; their results are in the queue.
+        """
         if not self._finalizer.alive or os.getpid() != self._owner:
             raise WorkerLost("the worker process was closed, or belongs to another process")
         np.copyto(self.params, params)
-        xs, ys = _arena_views(self.arena, x, y)
-        np.copyto(xs, x)
-        np.copyto(ys, y)
+        if not queued:
+            xs, ys = _arena_views(self.arena, x, y)
+            np.copyto(xs, x)
+            np.copyto(ys, y)
         handlings = [HANDLINGS.index(errors[kind]) for kind in ERROR_KINDS]
-        message = GO_HEAD.pack(share, len(x), chunk, *handlings) + _describe(x) + _describe(y)
+        message = GO_HEAD.pack(share, len(x), chunk, queued, *handlings) + _describe(x) + _describe(y)
         try:
             os.write(self._go, message.ljust(GO_BYTES, b"\0"))
         except OSError as error:
@@ -198,7 +269,10 @@ def _serve(network: Steppable, step: SliceStep, shard: ForkedShard, go: int, don
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle; the worker ends with it
-        _close_all_but(go, done)  # a pipe the caller's process shares with others is not held open by the worker
+        queue = () if shard.queue is None else (shard.queue.taken,)
+        _close_all_but(
+            go, done, *queue
+        )  # a pipe the caller's process shares with others is not held open by the worker
         parent = os.getppid()
         replica = network.replica(shard.params)
         total = np.empty_like(replica.flat_grads)
@@ -222,18 +296,33 @@ def _serve(network: Steppable, step: SliceStep, shard: ForkedShard, go: int, don
 
 def _step_once(replica: Steppable, step: SliceStep, shard: ForkedShard, message: bytes, total: Array) -> bytes:
     """The "done" message for one "go" message: b"=" and the loss, or b"!" and the error raised."""
-    share, samples, chunk, *handlings = GO_HEAD.unpack_from(message)
+    share, samples, chunk, queued, *handlings = GO_HEAD.unpack_from(message)
     (x_shape, x_dtype), (y_shape, y_dtype) = _described(message[GO_HEAD.size :].rstrip(b"\0").decode())
     errors: dict[str, Any] = {kind: HANDLINGS[h] for kind, h in zip(ERROR_KINDS, handlings)}
-    x, y = _arena_views(shard.arena, (x_shape, x_dtype), (y_shape, y_dtype))
+    queue = shard.queue
+    x, y = _arena_views(
+        shard.arena if queue is None or not queued else queue.arena, (x_shape, x_dtype), (y_shape, y_dtype)
+    )
     try:
         with np.errstate(**errors), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a warning is the caller's to give: its own slice gives the same kind
-            loss = step(replica, x, y, share, chunk, total)
-        np.copyto(shard.grads, replica.flat_grads)
+            if queued and queue is not None:
+                loss = take_chunks(replica, step, queue, x, y, chunk)
+            else:
+                loss = step(replica, x, y, share, chunk, total)
+                np.copyto(shard.grads, replica.flat_grads)
     except Exception as error:
         return f"!{type(error).__name__}: {error}".encode()[:DONE_BYTES]
     return b"=" + struct.pack("<d", loss)
+
+
+def take_chunks(net: Steppable, step: SliceStep, queue: ChunkQueue, x: Array, y: Array, chunk: int) -> float:
+    """Step chunks of `chunk` samples of `x`, `y` taken from `queue` until none is left; each one's results in it."""
+    while (c := queue.take()) is not None:
+        part = slice(c * chunk, (c + 1) * chunk)
+        queue.losses[c] = step(net, x[part], y[part], chunk / len(x), 0, None)
+        np.copyto(queue.grads[c], net.flat_grads)
+    return 0.0
 
 
 def _close_all_but(*kept: int) -> None:
@@ -247,11 +336,17 @@ def _close_all_but(*kept: int) -> None:
 
 def _end(owner: int, pid: int, go: int, done: int) -> None:
     """Close a worker's pipes and reap it (only in the process that made it)."""
+    if _close_in(owner, go, done):
+        _reap(pid)
+
+
+def _close_in(owner: int, *fds: int) -> bool:
+    """Close `fds` if this is process `owner`, whose they are (a forked child's numbers may be others' by now)."""
     if os.getpid() != owner:
-        return
-    for fd in (go, done):
+        return False
+    for fd in fds:
         _close_quietly(fd)
-    _reap(pid)
+    return True
 
 
 def _reap(pid: int) -> None:

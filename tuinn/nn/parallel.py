@@ -38,7 +38,6 @@ import statistics
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol
 
@@ -116,6 +115,8 @@ class DataParallel:
         #: worker processes for splits in processes, and the network's signature when they were forked
         self._forked: list[ForkedShard] = []
         self._forked_signature: tuple[Any, ...] | None = None
+        #: the chunk queue of the worker processes, for plans whose chunks are taken as each process is free
+        self._queue: forked.ChunkQueue | None = None
         #: a worker process was lost: splits run in threads from then on
         self._processes_lost = False
 
@@ -191,9 +192,9 @@ class DataParallel:
             measured = step_plan.Measured(chosen, statistics.median(seconds[ONE_THREAD]))
             step_plan.MEASURED[shape] = measured
         if not measured.plan.processes:  # the calibration's worker processes, if any, are not needed
-            self._close_processes()
+            self._close_processes(queue=True)
         elif self._processes_lost:
-            return replace(measured.plan, processes=False)
+            return measured.plan.in_threads()
         if measured.plan != ONE_THREAD:  # watched (the latest such batch size, if a net steps several)
             self._watching = True
             self._watched = (self._key(len(x)), shape, measured.one_thread_seconds)
@@ -308,9 +309,11 @@ class DataParallel:
             with blas_threads(1):
                 if plan.processes:
                     try:
+                        if plan.balanced:
+                            return self._balanced_in_processes(x, y, plan)
                         return self._split_in_processes(x, y, plan)
                     except WorkerLost:  # (a worker was killed, say): threads from now on, the same bits
-                        plan = self._without_processes()
+                        plan = self._without_processes(plan)
                 return self._split(x, y, plan)
         if plan.blas_threads > 1:
             with blas_threads(plan.blas_threads):
@@ -358,7 +361,7 @@ class DataParallel:
         net = self.network
         bounds, share = _slices(len(x), plan.shards)
         slices = [(x[a:b], y[a:b], s) for a, b, s in zip(bounds[1:], bounds[2:], share[1:])]
-        workers = self._processes(slices)
+        workers = self._processes([(xs, ys) for xs, ys, _ in slices])
         errors = np.geterr()
         started = []
         try:
@@ -376,33 +379,76 @@ class DataParallel:
             net.flat_grads += worker.grads
         return float(loss)
 
-    def _processes(self, slices: Sequence[tuple[Array, Array, float]]) -> list[ForkedShard]:
-        """A worker process for each of `slices`, forked with the network as it is now, each with room for its slice."""
+    def _balanced_in_processes(self, x: Array, y: Array, plan: StepPlan) -> float:
+        """The step in chunks that this process and the workers take from a queue as each is free; summed in chunk order.
+
+        Which process steps which chunk does not change the result: each chunk's gradients have a
+        place of their own, and the sum runs over the chunks in order.
+        """
+        net = self.network
+        chunks = len(x) // plan.chunk
+        bounds, _ = _slices(len(x), plan.shards)
+        workers = self._processes([(x[a:b], y[a:b]) for a, b in zip(bounds[1:], bounds[2:])], (x, y, chunks))
+        queue = workers[0].queue
+        assert queue is not None, "_processes forks the workers with a queue the batch fits"
+        queue.fill(x, y, chunks)
+        errors = np.geterr()
+        started = []
+        try:
+            for worker in workers:
+                worker.start(net.flat_params, x, y, 1.0, plan.chunk, errors, queued=True)
+                started.append(worker)
+            forked.take_chunks(net, _step_slice, queue, x, y, plan.chunk)
+        finally:  # every worker has answered, and no chunk is left for the next step
+            _, error = gather([worker.finish for worker in started])
+            queue.drain()
+        if error is not None:
+            raise error
+        np.copyto(net.flat_grads, queue.grads[0])
+        loss = float(queue.losses[0])
+        for c in range(1, chunks):
+            net.flat_grads += queue.grads[c]
+            loss += float(queue.losses[c])
+        return loss
+
+    def _processes(
+        self, slices: Sequence[tuple[Array, Array]], batch: tuple[Array, Array, int] | None = None
+    ) -> list[ForkedShard]:
+        """A worker process for each of `slices`, forked with the network as it is now, each with room for its slice.
+
+        `batch` (x, y, chunks): the workers share a chunk queue that fits it. A queue, once made,
+        is kept for the workers forked after it (a calibration alternates plans with and without).
+        """
         signature = _signature(self.network)
-        fits = all(w.fits(xs, ys) for w, (xs, ys, _) in zip(self._forked, slices))
-        if signature != self._forked_signature or not fits:
+        fits = all(w.fits(xs, ys) for w, (xs, ys) in zip(self._forked, slices))
+        queue = self._queue
+        if batch is not None and (queue is None or not queue.fits(*batch)):
+            queue = self._queue = forked.ChunkQueue(self.network.flat_grads, batch[2], forked.arena_bytes(*batch[:2]))
+        if signature != self._forked_signature or not fits or any(w.queue is not queue for w in self._forked):
             self._close_processes()
             self._forked_signature = signature
-        arena = max(forked.arena_bytes(xs, ys) for xs, ys, _ in slices)
+        arena = max(forked.arena_bytes(xs, ys) for xs, ys in slices)
         while len(self._forked) < len(slices):
-            self._forked.append(ForkedShard(self.network, _step_slice, arena))
+            self._forked.append(ForkedShard(self.network, _step_slice, arena, queue))
         return self._forked[: len(slices)]
 
-    def _close_processes(self) -> None:
-        """End the worker processes."""
+    def _close_processes(self, queue: bool = False) -> None:
+        """End the worker processes (and with `queue`, drop their chunk queue)."""
         for worker in self._forked:
             worker.close()
         self._forked = []
+        if queue:
+            self._queue = None
 
-    def _without_processes(self) -> StepPlan:
-        """Stop using worker processes (one was lost): each batch's plan in processes becomes its thread twin."""
-        self._close_processes()
+    def _without_processes(self, plan: StepPlan) -> StepPlan:
+        """Stop using worker processes (one was lost): each batch's plan in processes, `plan` too, becomes its thread twin."""
+        self._close_processes(queue=True)
         self._forked_signature = None
         self._processes_lost = True
-        for key, plan in self._planned.items():
-            if plan.processes:
-                self._planned[key] = replace(plan, processes=False)
-        return replace(plan, processes=False)
+        for key, planned in self._planned.items():
+            if planned.processes:
+                self._planned[key] = planned.in_threads()
+        return plan.in_threads()
 
     def _workers(self, count: int) -> list[Replicable]:
         """`count` replicas of the network as it is now, and the threads to run them."""

@@ -16,6 +16,8 @@ Four ways to run a step with `threads` cores (a `StepPlan` each):
   once (`tuinn.nn.forked`), which share no interpreter lock with the caller: on a 2-vCPU VM
   two threads of the 28×28 CNN slept 22–29 times a step waiting for it, and gained 1.03–1.20×
   over one thread where two processes gained 1.5–1.9×. Same slices, same sums: the same bits.
+  Processes may also take chunks from a queue as each is free instead of fixed slices, so a
+  core shared with another process does less of the step.
 
 One thread and a split may also step in chunks of `CHUNK_SAMPLES` (each worker its slice,
 chunk after chunk, gradients summed in order): a CNN's step on fewer samples keeps its
@@ -83,9 +85,13 @@ class StepPlan:
     product_threads: int = 1
     #: a split's slices after the first run in worker processes (`tuinn.nn.forked`), not threads
     processes: bool = False
+    #: a split in processes whose chunks each process takes from a queue as it is free, not fixed slices
+    balanced: bool = False
 
     def describe(self) -> str:
         """A few words for a report: "2 slices", "2 slices in processes", "2 BLAS threads", "1 thread in chunks of 16"."""
+        if self.balanced:
+            return f"{self.shards} processes taking chunks of {self.chunk}"
         if self.shards > 1:
             how = f"{self.shards} slices in processes" if self.processes else f"{self.shards} slices"
         elif self.product_threads > 1:
@@ -93,6 +99,10 @@ class StepPlan:
         else:
             how = f"{self.blas_threads} BLAS threads" if self.blas_threads > 1 else "1 thread"
         return f"{how} in chunks of {self.chunk}" if self.chunk else how
+
+    def in_threads(self) -> StepPlan:
+        """This plan with its slices in worker threads: what a plan in processes becomes when a worker is lost."""
+        return replace(self, processes=False, balanced=False)
 
 
 ONE_THREAD = StepPlan()
@@ -151,7 +161,9 @@ def candidates(layers: Sequence[PlannedLayer], batch: int, threads: int, replica
         if batch % (shards * CHUNK_SAMPLES) == 0 and batch >= 2 * shards * CHUNK_SAMPLES:
             plans += [StepPlan(1, 1, CHUNK_SAMPLES), StepPlan(shards, 1, CHUNK_SAMPLES)]
         if PROCESSES:
-            plans += [replace(plan, processes=True) for plan in plans if plan.shards > 1]
+            in_processes = [replace(plan, processes=True) for plan in plans if plan.shards > 1]
+            chunked = [plan for plan in in_processes if plan.chunk and batch // plan.chunk <= forked.MAX_CHUNKS]
+            plans += in_processes + [replace(plan, balanced=True) for plan in chunked]
     return tuple(plans)
 
 
