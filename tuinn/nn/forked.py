@@ -115,28 +115,21 @@ class ChunkQueue:
 
     def fill(self, x: Array, y: Array, chunks: int) -> None:
         """Put the batch in shared memory and its chunks' numbers in the queue."""
-        xs, ys = _arena_views(self.arena, x, y)
-        np.copyto(xs, x)
-        np.copyto(ys, y)
+        _copy_into(self.arena, x, y)
         os.write(self._put, bytes(range(chunks)))
 
     def take(self) -> int | None:
         """The number of a chunk no process has taken yet (None: none is left)."""
-        return take_chunk(self.taken)
+        try:
+            taken = os.read(self.taken, 1)
+        except BlockingIOError:
+            return None
+        return taken[0] if taken else None
 
     def drain(self) -> None:
         """Take every chunk left (after a failed step), so that the next step's chunks are the only ones."""
         while self.take() is not None:
             pass
-
-
-def take_chunk(fd: int) -> int | None:
-    """A chunk's number read from a queue's pipe, or None when it is empty."""
-    try:
-        taken = os.read(fd, 1)
-    except BlockingIOError:
-        return None
-    return taken[0] if taken else None
 
 
 class ForkedShard:
@@ -185,9 +178,7 @@ class ForkedShard:
             raise WorkerLost("the worker process was closed, or belongs to another process")
         np.copyto(self.params, params)
         if not queued:
-            xs, ys = _arena_views(self.arena, x, y)
-            np.copyto(xs, x)
-            np.copyto(ys, y)
+            _copy_into(self.arena, x, y)
         handlings = [HANDLINGS.index(errors[kind]) for kind in ERROR_KINDS]
         message = GO_HEAD.pack(share, len(x), chunk, queued, *handlings) + _describe(x) + _describe(y)
         try:
@@ -229,6 +220,13 @@ def _arena_views(arena: Array, x: Any, y: Any) -> tuple[Array, Array]:
     xs = np.ndarray(x_shape, x_dtype, buffer=arena.data, offset=0)
     ys = np.ndarray(y_shape, y_dtype, buffer=arena.data, offset=x_bytes)
     return xs, ys
+
+
+def _copy_into(arena: Array, x: Array, y: Array) -> None:
+    """Copy `x` and `y` to their places in `arena`."""
+    xs, ys = _arena_views(arena, x, y)
+    np.copyto(xs, x)
+    np.copyto(ys, y)
 
 
 def _shape_and_dtype(a: Any) -> tuple[tuple[int, ...], np.dtype[Any]]:
