@@ -111,6 +111,9 @@ def instrument(net: Network, clock: Clock, numpy_proxy: TimedNumpy) -> None:
             layer._act = dataclasses.replace(
                 act, fn=timed(clock, f"{name} {act.name}", act.fn), grad=timed(clock, f"{name} {act.name}'", act.grad)
             )
+            if layer.kind == "dense":  # its relu runs inline in a training pass: timed as the layer's own rest
+                for part in ("forward", "backward"):
+                    setattr(layer, part, timed(clock, f"{name} {part} (layer)", getattr(layer, part)))
         else:
             layer.forward = timed(clock, f"{name} forward", layer.forward)
             layer.backward = timed(clock, f"{name} backward", layer.backward)
@@ -128,11 +131,23 @@ def with_label(proxy: TimedNumpy, label: str, fn: Callable) -> Callable:
     return run
 
 
+def is_activation(key: str, layer: str) -> bool:
+    """Whether `key` is the clock of `layer`'s activation or its derivative (as `instrument` names them)."""
+    return key.startswith(f"{layer} ") and not key.endswith(")") and len(key.split(" ")) == 2
+
+
 def rows(clock: Clock) -> dict[str, float]:
     """Kernels from the raw clock: a conv's '(all)' minus its GEMMs is im2col / col2im."""
     out = {}
     for key, seconds in clock.items():
-        if key.endswith("(all)"):
+        if key.endswith("(layer)"):  # a dense layer's pass less its linear part and its activation timed apart
+            base = key.removesuffix(" (layer)")
+            layer, part = base.rsplit(" ", 1)
+            derivative = part == "backward"
+            activation = sum(v for k, v in clock.items() if is_activation(k, layer) and k.endswith("'") == derivative)
+            rest = seconds - clock.get(f"{base} (all)", 0.0) - activation
+            out[f"{layer} inline activation{chr(39) * derivative}, the layer's Python"] = rest
+        elif key.endswith("(all)"):
             base = key.removesuffix(" (all)")
             gemm = clock.get(f"{base} GEMM", 0.0)
             if gemm:
