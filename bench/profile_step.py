@@ -1,11 +1,13 @@
 """Where one training step's time goes, kernel by kernel: python bench/profile_step.py [WORKLOAD ...].
 
-Runs the benchmark's step on one thread (BLAS at one thread too) and times, per layer,
-the linear part of the forward and backward, the activation and its derivative, pooling,
-the loss and the optimizer; inside a convolution, the matrix products (every `np.matmul`
-of tuinn.nn.im2col, timed through a wrapper) apart from the rest, which is im2col
-(padding and column copies) forward and col2im (the shifted adds) backward. Prints the
-median milliseconds per step of each over several rounds and its share of the timed step.
+Runs the benchmark's step on one thread (BLAS at one thread too, or at `--blas-threads`
+for the whole step, as the "BLAS threads" plan runs it) and times, per layer, the linear
+part of the forward and backward, the activation and its derivative, pooling, the loss and
+the optimizer; inside a convolution or a dense layer, the matrix products (every `np.matmul`
+of tuinn.nn.im2col, tuinn.nn.layers.dense and tuinn.nn.products, timed through a wrapper)
+apart from the rest, which is im2col (padding and column copies) forward and col2im (the
+shifted adds) backward, or the bias's add and gradient. Prints the median milliseconds per
+step of each over several rounds and its share of the timed step.
 
 With `--split`, where a 2-slice step loses its second core: each kernel's CPU time on half
 the batch alone on one thread against a worker's half in the 2-slice step (both workers
@@ -34,7 +36,10 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from workloads import WORKLOADS, synthetic_batch  # noqa: E402
 
 import tuinn.nn.im2col as im2col  # noqa: E402
+import tuinn.nn.layers.dense as dense_module  # noqa: E402
+import tuinn.nn.products as products_module  # noqa: E402
 from tuinn.nn import Network, make_optimizer, step_plan  # noqa: E402
+from tuinn.nn.blas import blas_threads  # noqa: E402
 from tuinn.nn.layers import ActivatedLayer  # noqa: E402
 from tuinn.nn.step_plan import StepPlan  # noqa: E402
 
@@ -99,13 +104,16 @@ def instrument(net: Network, clock: Clock, numpy_proxy: TimedNumpy) -> None:
         if isinstance(layer, ActivatedLayer):
             for part in ("linear_forward", "linear_backward"):
                 inner = timed(clock, f"{name} {part.split('_')[1]} (all)", getattr(layer, part))
-                if layer.kind == "conv2d":
+                if layer.kind in ("conv2d", "dense"):
                     inner = with_label(numpy_proxy, f"{name} {part.split('_')[1]} GEMM", inner)
                 setattr(layer, part, inner)
             act = layer._act
             layer._act = dataclasses.replace(
                 act, fn=timed(clock, f"{name} {act.name}", act.fn), grad=timed(clock, f"{name} {act.name}'", act.grad)
             )
+            if layer.kind == "dense":  # its relu runs inline in a training pass: timed as the layer's own rest
+                for part in ("forward", "backward"):
+                    setattr(layer, part, timed(clock, f"{name} {part} (layer)", getattr(layer, part)))
         else:
             layer.forward = timed(clock, f"{name} forward", layer.forward)
             layer.backward = timed(clock, f"{name} backward", layer.backward)
@@ -123,15 +131,32 @@ def with_label(proxy: TimedNumpy, label: str, fn: Callable) -> Callable:
     return run
 
 
+def is_activation(key: str, layer: str) -> bool:
+    """Whether `key` is the clock of `layer`'s activation or its derivative (as `instrument` names them)."""
+    return key.startswith(f"{layer} ") and not key.endswith(")") and len(key.split(" ")) == 2
+
+
 def rows(clock: Clock) -> dict[str, float]:
     """Kernels from the raw clock: a conv's '(all)' minus its GEMMs is im2col / col2im."""
     out = {}
     for key, seconds in clock.items():
-        if key.endswith("(all)"):
+        if key.endswith("(layer)"):  # a dense layer's pass less its linear part and its activation timed apart
+            base = key.removesuffix(" (layer)")
+            layer, part = base.rsplit(" ", 1)
+            derivative = part == "backward"
+            activation = sum(v for k, v in clock.items() if is_activation(k, layer) and k.endswith("'") == derivative)
+            rest = seconds - clock.get(f"{base} (all)", 0.0) - activation
+            out[f"{layer} inline activation{chr(39) * derivative}, the layer's Python"] = rest
+        elif key.endswith("(all)"):
             base = key.removesuffix(" (all)")
             gemm = clock.get(f"{base} GEMM", 0.0)
             if gemm:
-                rest = "im2col" if base.endswith("forward") else "col2im, dW/db copy"
+                forward = base.endswith("forward")
+                if "dense" in base:
+                    out[f"{base} GEMM"] = gemm
+                    rest = "bias add" if forward else "bias gradient"
+                else:
+                    rest = "im2col" if forward else "col2im, dW/db copy"
                 out[f"{base.rsplit(' ', 1)[0]} {rest}"] = seconds - gemm
             else:
                 out[base] = seconds
@@ -140,7 +165,17 @@ def rows(clock: Clock) -> dict[str, float]:
     return out
 
 
-def profile(workload: str, rounds: int, steps: int) -> None:
+#: the modules whose `np.matmul` calls are timed as GEMMs
+TIMED_MODULES = (im2col, dense_module, products_module)
+
+
+def time_gemms(proxy: Any) -> None:
+    """Point the modules' `np` at `proxy` (a TimedNumpy), or back at numpy."""
+    for module in TIMED_MODULES:
+        module.np = proxy
+
+
+def profile(workload: str, rounds: int, steps: int, threads: int = 1) -> None:
     w = WORKLOADS[workload]
     net = Network.from_spec(w.spec, w.input_shape, seed=0, dtype=w.dtype)
     opt = make_optimizer("sgd", w.lr)
@@ -162,7 +197,7 @@ def profile(workload: str, rounds: int, steps: int) -> None:
             step()
         plain.append((now() - start) / steps)
     proxy = TimedNumpy(clock)
-    im2col.np = proxy
+    time_gemms(proxy)
     instrument(net, clock, proxy)
     opt.step = timed(clock, "optimizer (sgd)", opt.step)
     per_round: dict[str, list[float]] = defaultdict(list)
@@ -175,11 +210,11 @@ def profile(workload: str, rounds: int, steps: int) -> None:
         totals.append((now() - start) / steps)
         for key, seconds in rows(clock).items():
             per_round[key].append(seconds / steps)
-    im2col.np = np
+    time_gemms(np)
     total = statistics.median(totals)
     print(
         f"\n{w.title}: step {statistics.median(plain) * 1e3:.2f} ms uninstrumented, "
-        f"{total * 1e3:.2f} ms instrumented (median of {rounds} rounds of {steps} steps, 1 thread, "
+        f"{total * 1e3:.2f} ms instrumented (median of {rounds} rounds of {steps} steps, {threads} BLAS thread(s), "
         f"{'CPU' if now is time.thread_time else 'wall'} time)"
     )
     print("| kernel | ms per step | share |\n|---|---|---|")
@@ -205,7 +240,7 @@ def profile_split(workload: str, rounds: int, steps: int) -> None:
     assert parallel is not None and parallel.plan(w.batch) == split, "the net takes no split"
     clock = ThreadClocks()
     proxy = TimedNumpy(clock)
-    im2col.np = proxy
+    time_gemms(proxy)
     for each in [net, *parallel._replicas]:
         instrument(each, clock, proxy)
         each.shard_loss_and_grads = timed(clock, "whole", each.shard_loss_and_grads)  # type: ignore[method-assign]
@@ -227,7 +262,7 @@ def profile_split(workload: str, rounds: int, steps: int) -> None:
             threads = [rows(c) for c in clock.by_thread.values()]
             for key in threads[0]:
                 cpu[way][key].append(statistics.mean(t.get(key, 0.0) for t in threads) / steps)
-    im2col.np = np
+    time_gemms(np)
     medians = {way: {key: statistics.median(v) for key, v in by_key.items()} for way, by_key in cpu.items()}
     alone, split_half = medians["half alone"], medians["split"]
     print(f"\n{w.title}: CPU ms a half batch, median of {rounds} rounds of {steps} steps")
@@ -253,6 +288,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--cpu", action="store_true", help="time CPU seconds of this thread, not wall seconds")
     parser.add_argument("--split", action="store_true", help="CPU per kernel: half the batch alone against 2 slices")
+    parser.add_argument(
+        "--blas-threads", type=int, default=1, help="BLAS threads for the whole step (the 'N BLAS threads' plan)"
+    )
     args = parser.parse_args()
     global now
     if args.cpu or args.split:
@@ -262,7 +300,11 @@ def main() -> None:
             parser.error(f"unknown workload {name!r}")
     with threadpool_limits(limits=1):
         for name in args.workloads or ["cnn28", "cnn32"]:
-            (profile_split if args.split else profile)(name, args.rounds, args.steps)
+            if args.split:
+                profile_split(name, args.rounds, args.steps)
+            else:
+                with blas_threads(args.blas_threads):
+                    profile(name, args.rounds, args.steps, args.blas_threads)
 
 
 if __name__ == "__main__":

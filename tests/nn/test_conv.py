@@ -145,8 +145,8 @@ def test_relu_keeps_its_cached_zeros_read_only() -> None:
     for view in (x, x.transpose(0, 2, 1, 3), -x):
         assert np.array_equal(relu.fn(view), np.where(view > 0, view, 0.0))
     with pytest.raises(ValueError):
-        np.maximum(x, 0.0, out=activations._zeros_like(x))
-    assert not activations._zeros_like(x).any()
+        np.maximum(x, 0.0, out=activations.zeros_like(x))
+    assert not activations.zeros_like(x).any()
 
 
 def test_strided_input_views_give_the_same_result() -> None:

@@ -45,7 +45,7 @@ _ZEROS: dict[tuple[Any, ...], Array] = {}
 _ZEROS_KEPT = 8
 
 
-def _zeros_like(x: Array) -> Array:
+def zeros_like(x: Array) -> Array:
     """A cached read-only array of zeros in `x`'s shape and memory layout.
 
     A hit only reads the cache: worker threads asking for the same shape at once all find
@@ -65,7 +65,7 @@ def _zeros_like(x: Array) -> Array:
 def _relu(x: Array) -> Array:
     # against an array of zeros NumPy takes its fast loop (~1.4x faster than against the
     # scalar 0); a cached one saves allocating, filling and page-faulting it every call
-    y: Array = np.maximum(x, _zeros_like(x))
+    y: Array = np.maximum(x, zeros_like(x))
     return y
 
 

