@@ -251,6 +251,20 @@ def test_max_pooling_in_blocks_of_rows_gives_the_same_bits(
     compare_max_pooling(case, layout, kind, dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["random", "ties"])
+def test_max_pooling_in_blocks_with_a_shorter_last_one_gives_the_same_bits(monkeypatch, kind: str, dtype: type) -> None:
+    """Blocks of two output rows over five: the last block uses part of the scratch arrays sized for one block."""
+    case = ((10, 6, 2), 2, None)
+    layer = MaxPool2D(case[1], case[2])
+    layer.configure(case[0])
+    x = images(np.random.default_rng(0), (5, *case[0]), dtype, kind, "conv")
+    monkeypatch.setattr(pooling, "BLOCK_BYTES", 2 * (x.nbytes * 2 // 10))  # two output rows' input a block
+    blocks = layer._row_blocks(x)
+    assert blocks is not None and [len(range(5)[rows]) for _, rows in blocks] == [2, 2, 1]
+    compare_max_pooling(case, "conv", kind, dtype)
+
+
 def compare_max_pooling(case, layout: str, kind: str, dtype: type) -> None:
     """MaxPool2D against the reference: inference and training forwards and backwards, several steps."""
     shape, pool, stride = case
