@@ -18,7 +18,7 @@ from tuinn.nn import Network, im2col
 from tuinn.nn.im2col import ConvGeometry, Im2Col, matmul_long
 from tuinn.nn.layers import pooling
 from tuinn.nn.layers.base import Shape
-from tuinn.nn.layers.pooling import MaxPool2D, _Pool2D, copy_like
+from tuinn.nn.layers.pooling import MaxPool2D, _Pool2D
 
 DTYPES = [np.float32, np.float64]
 
@@ -191,6 +191,13 @@ class ReferenceIm2Col:
             )
             for b, (i, j) in enumerate(self.offsets)
         ]
+
+
+def copy_like(a: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """A copy of `a` in the memory layout of `template` (same shape), as max-pooling's backward made it."""
+    out = np.empty_like(template)
+    out[...] = a
+    return out
 
 
 # --- helpers --------------------------------------------------------------------------------------------

@@ -175,19 +175,22 @@ class MaxPool2D(_Pool2D):
                 np.multiply(dy, self._winner == k, out=share)
                 plane += share
             return dx
-        if dy.strides != self._y.strides:
-            dy = copy_like(dy, self._y)  # one transposing copy beats ufuncs on mixed layouts
         dx = self._zeros_unless("dx", self._x, axis=1)
         top, bottom = self._pair(dx, 1)
         blocks = self._row_blocks(dx)
-        drows = self._zeros_unless("drows", first_block(top, blocks), axis=2)  # one block's row gradients
-        in_blocks(self._unpool_rows, (dy, self._left_wins, self._top_wins, top, bottom), blocks, (drows,))
+        scratch = (self._zeros_unless("drows", first_block(top, blocks), axis=2),)  # one block's row gradients
+        if dy.strides != self._y.strides:  # one transposing copy (a block at a time) beats ufuncs on mixed layouts
+            scratch += (self._reused("dy", first_block(self._y, blocks)),)
+        in_blocks(self._unpool_rows, (dy, self._left_wins, self._top_wins, top, bottom), blocks, scratch)
         return dx
 
     def _unpool_rows(self, *arrays: np.ndarray) -> None:
         """The training backward's passes on (a block of rows of) dy, the masks and dx's pairs, with the
-        block's row gradients in a scratch array."""
-        dy, left_wins, top_wins, top, bottom, drows = arrays
+        block's row gradients in a scratch array (and dy copied first into another in y's layout, if given)."""
+        dy, left_wins, top_wins, top, bottom, drows, *in_y_layout = arrays
+        if in_y_layout:
+            np.copyto(in_y_layout[0], dy)
+            dy = in_y_layout[0]
         left, right = self._pair(drows, 2)
         np.multiply(dy, left_wins, out=left)
         np.subtract(dy, left, out=right)
@@ -236,13 +239,6 @@ def in_blocks(
 def first_block(a: np.ndarray, blocks: list[tuple[slice, slice]] | None) -> np.ndarray:
     """`a`'s first block of rows (the largest), or all of `a` when there are no blocks: the shape of a scratch array."""
     return a if blocks is None else a[blocks[0]]
-
-
-def copy_like(a: np.ndarray, template: np.ndarray) -> np.ndarray:
-    """A copy of `a` in the memory layout of `template` (same shape)."""
-    out = np.empty_like(template)
-    out[...] = a
-    return out
 
 
 class AvgPool2D(_Pool2D):
