@@ -178,7 +178,8 @@ class MaxPool2D(_Pool2D):
         dx = self._zeros_unless("dx", self._x, axis=1)
         top, bottom = self._pair(dx, 1)
         blocks = self._row_blocks(dx)
-        scratch = (self._zeros_unless("drows", first_block(top, blocks), axis=2),)  # one block's row gradients
+        drows = self._zeros_unless("drows", first_block(top, blocks), axis=2)  # one block's row gradients
+        scratch: tuple[np.ndarray, ...] = (drows,)
         if dy.strides != self._y.strides:  # one transposing copy (a block at a time) beats ufuncs on mixed layouts
             scratch += (self._reused("dy", first_block(self._y, blocks)),)
         in_blocks(self._unpool_rows, (dy, self._left_wins, self._top_wins, top, bottom), blocks, scratch)
