@@ -317,12 +317,15 @@ def test_im2col_and_col2im_give_the_same_bits_as_before(geometry, dtype: type) -
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", [g for g in GEOMETRIES if g[2] > 1])
 def test_im2col_and_col2im_in_groups_of_channels_give_the_same_bits(monkeypatch, geometry, dtype: type) -> None:
-    """A large padded input is copied, and its gradient zeroed and summed, a few channels at a time."""
+    """A large padded input is copied, and its gradient zeroed and summed, a few channels at a time (and the
+    input copied into it a few rows at a time)."""
     monkeypatch.setattr(im2col, "GROUP_BYTES", 1)  # every buffer is "large": one channel a group
     geom = ConvGeometry(*geometry)
     cols, dx = np.empty((geom.rows + 1, math.prod(geom.output))), np.empty((geom.channels, *geom.padded, 1))
     assert len(im2col.channel_groups(geom, cols, dx)) == geom.channels > 1
-    assert len(Im2Col(geom, np.dtype(dtype))._buffers(2).column_groups) == geom.channels
+    buffers = Im2Col(geom, np.dtype(dtype))._buffers(2)
+    assert len(buffers.column_groups) == geom.channels
+    assert buffers.input_rows == [slice(row, row + 1) for row in range(geom.height)]  # the padding copy row by row
     compare_im2col(geometry, dtype)
 
 
