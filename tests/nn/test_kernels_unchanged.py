@@ -18,7 +18,7 @@ from tuinn.nn import Network, im2col
 from tuinn.nn.im2col import ConvGeometry, Im2Col, matmul_long
 from tuinn.nn.layers import pooling
 from tuinn.nn.layers.base import Shape
-from tuinn.nn.layers.pooling import MaxPool2D, _Pool2D, copy_like
+from tuinn.nn.layers.pooling import MaxPool2D, _Pool2D
 
 DTYPES = [np.float32, np.float64]
 
@@ -193,6 +193,13 @@ class ReferenceIm2Col:
         ]
 
 
+def copy_like(a: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """A copy of `a` in the memory layout of `template` (same shape), as max-pooling's backward made it."""
+    out = np.empty_like(template)
+    out[...] = a
+    return out
+
+
 # --- helpers --------------------------------------------------------------------------------------------
 def assert_same_bits(actual: np.ndarray, expected: np.ndarray) -> None:
     """Equal values, dtypes and shapes, and the same sign on every zero."""
@@ -251,6 +258,20 @@ def test_max_pooling_in_blocks_of_rows_gives_the_same_bits(
     compare_max_pooling(case, layout, kind, dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["random", "ties"])
+def test_max_pooling_in_blocks_with_a_shorter_last_one_gives_the_same_bits(monkeypatch, kind: str, dtype: type) -> None:
+    """Blocks of two output rows over five: the last block uses part of the scratch arrays sized for one block."""
+    case = ((10, 6, 2), 2, None)
+    layer = MaxPool2D(case[1], case[2])
+    layer.configure(case[0])
+    x = images(np.random.default_rng(0), (5, *case[0]), dtype, kind, "conv")
+    monkeypatch.setattr(pooling, "BLOCK_BYTES", 2 * (x.nbytes * 2 // 10))  # two output rows' input a block
+    blocks = layer._row_blocks(x)
+    assert blocks is not None and [len(range(5)[rows]) for _, rows in blocks] == [2, 2, 1]
+    compare_max_pooling(case, "conv", kind, dtype)
+
+
 def compare_max_pooling(case, layout: str, kind: str, dtype: type) -> None:
     """MaxPool2D against the reference: inference and training forwards and backwards, several steps."""
     shape, pool, stride = case
@@ -296,12 +317,15 @@ def test_im2col_and_col2im_give_the_same_bits_as_before(geometry, dtype: type) -
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geometry", [g for g in GEOMETRIES if g[2] > 1])
 def test_im2col_and_col2im_in_groups_of_channels_give_the_same_bits(monkeypatch, geometry, dtype: type) -> None:
-    """A large padded input is copied, and its gradient zeroed and summed, a few channels at a time."""
+    """A large padded input is copied, and its gradient zeroed and summed, a few channels at a time (and the
+    input copied into it a few rows at a time)."""
     monkeypatch.setattr(im2col, "GROUP_BYTES", 1)  # every buffer is "large": one channel a group
     geom = ConvGeometry(*geometry)
     cols, dx = np.empty((geom.rows + 1, math.prod(geom.output))), np.empty((geom.channels, *geom.padded, 1))
     assert len(im2col.channel_groups(geom, cols, dx)) == geom.channels > 1
-    assert len(Im2Col(geom, np.dtype(dtype))._buffers(2).column_groups) == geom.channels
+    buffers = Im2Col(geom, np.dtype(dtype))._buffers(2)
+    assert len(buffers.column_groups) == geom.channels
+    assert buffers.input_rows == [slice(row, row + 1) for row in range(geom.height)]  # the padding copy row by row
     compare_im2col(geometry, dtype)
 
 

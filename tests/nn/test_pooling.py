@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from gradcheck import check_layer
 
-from tuinn.nn.layers import AvgPool2D, Flatten, MaxPool2D
+from tuinn.nn.layers import AvgPool2D, Flatten, MaxPool2D, pooling
 
 F64 = np.dtype(np.float64)
 
@@ -174,3 +174,22 @@ def test_many_ties_follow_the_row_major_rule_on_every_path(case) -> None:
     dy = rng.standard_normal((6, *layer.output_shape))
     expected = first_max_gradient(x, layer.pool_size, layer.stride, dy)
     assert np.allclose(layer.backward(dy), expected, rtol=0, atol=1e-12)
+
+
+def test_a_pass_in_blocks_keeps_one_blocks_row_maxima_and_row_gradients(monkeypatch) -> None:
+    """The 2×2 path's intermediate rows (maxima forward, gradients backward) are spent within a block of
+    output rows: a large input's passes hold them for one block only, the output and masks for all rows."""
+    monkeypatch.setattr(pooling, "BLOCK_BYTES", 1)  # blocks of one output row
+    layer = MaxPool2D(2)
+    layer.configure((8, 6, 3))
+    x = np.random.default_rng(0).standard_normal((4, 8, 6, 3))
+    y = layer.forward(x, training=True)
+    dx = layer.backward(np.ones_like(y))
+    kept = {name: array for name, (_, array) in layer._kept.items()}
+    layer.forward(x, training=True)
+    assert layer.backward(np.ones_like(y)) is dx  # a second step reuses every array
+    assert all(layer._kept[name][1] is array for name, array in kept.items())
+    scratch = sorted(name for name, array in kept.items() if array.shape[1] == 1)
+    assert scratch == ["drows", "rows", "ties"]  # the row gradients, the row maxima and the ties
+    assert layer._y.shape == layer._left_wins.shape == (4, 4, 3, 3) and layer._top_wins.shape == (4, 4, 6, 3)
+    np.testing.assert_array_equal(dx.sum(axis=(1, 2)), np.full((4, 3), 12.0))  # each window's gradient, once

@@ -54,7 +54,8 @@ BUFFER_SETS = 3
 #: im2col and col2im work through a padded input (or its gradient) over twice this size in groups of
 #: channels of about this many bytes, each group's k·k copies (adds) while it is in cache (cnn32's second
 #: conv, 2.5 MiB: im2col's copies 1.38 -> 0.85 ms of CPU in isolation; col2im 2.19 -> 1.81 ms, in the step
-#: 2.76-3.06 -> 2.65-2.71); smaller ones stay in one group
+#: 2.76-3.06 -> 2.65-2.71); smaller ones stay in one group. The padding copy into such a buffer (a transposing
+#: copy from the previous layer's layout) goes in blocks of input rows of about this many bytes (`input_rows`)
 GROUP_BYTES = 1 << 19
 
 
@@ -142,6 +143,8 @@ class _Buffers:
             for start in range(0, geom.channels, step)
         ]
         self.x_interior = interior(geom, self.xpad)
+        #: the blocks of input rows the padding copy goes in
+        self.input_rows = input_rows(geom, self.xpad)
         self._dx_groups: list[ChannelGroup] = []
         self._dx_interior: np.ndarray | None = None
 
@@ -225,7 +228,8 @@ class Im2Col:
 
     def _forward(self, x: np.ndarray, w: np.ndarray, buf: _Buffers, out: np.ndarray | None = None) -> np.ndarray:
         """Pad `x` into `buf`, fill its column matrix and multiply (into `out`): the NHWC output view."""
-        buf.x_interior[...] = x
+        for rows in buf.input_rows:
+            buf.x_interior[:, rows] = x[:, rows]
         for columns, windows in buf.column_groups:
             np.copyto(columns, windows)
         z = np.matmul(buf.cols.T, w, out=out)
@@ -260,6 +264,22 @@ def channel_groups(geom: ConvGeometry, cols: np.ndarray, dx: np.ndarray) -> list
         )
         for start in range(0, geom.channels, step)
     ]
+
+
+def input_rows(geom: ConvGeometry, padded: np.ndarray) -> list[slice]:
+    """Blocks of the input's rows for the copy into a padded (C, Hp, Wp, N) buffer: all rows at once unless
+    it is over twice `GROUP_BYTES`, else about `GROUP_BYTES` of the input a block.
+
+    NumPy's transposing copy from an NHWC-ordered input slows down sharply once its operands leave the
+    core's cache (one thread, CPU ms: a 16×16×32 input, batch 64, 2 MiB: 1.05 at once, 0.48-0.50 in blocks
+    of 1-4 rows; 16×16×64, 4 MiB: 6.77 at once, 1.30 a row at a time; 8×8×64, 1 MiB, and smaller: the same).
+    """
+    height = geom.height
+    if padded.nbytes <= 2 * GROUP_BYTES:
+        return [slice(0, height)]
+    row_bytes = geom.width * geom.channels * padded.shape[3] * padded.itemsize
+    step = max(1, GROUP_BYTES // max(1, row_bytes))
+    return [slice(start, min(height, start + step)) for start in range(0, height, step)]
 
 
 def channel_step(padded: np.ndarray) -> int:
