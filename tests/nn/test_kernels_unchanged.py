@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tuinn.nn import Network, im2col
+from tuinn.nn.activations import get_activation
 from tuinn.nn.im2col import ConvGeometry, Im2Col, matmul_long
 from tuinn.nn.layers import pooling
 from tuinn.nn.layers.base import Shape
@@ -398,3 +399,13 @@ def test_a_network_step_in_blocks_and_groups_gives_the_same_bits(monkeypatch, dt
         return out
 
     assert steps(1) == steps(1 << 30)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relus_derivative_gives_the_same_bits_as_before(dtype: type) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 33)).astype(dtype)
+    x[0, :6] = [0.0, -0.0, np.inf, -np.inf, np.nan, np.finfo(dtype).tiny]
+    got = get_activation("relu").grad(x, np.maximum(x, 0))
+    before = (x > 0).astype(x.dtype)  # the derivative as it was computed
+    assert got.dtype == x.dtype and got.tobytes() == before.tobytes()

@@ -69,6 +69,13 @@ def _relu(x: Array) -> Array:
     return y
 
 
+def _relu_grad(x: Array, y: Array) -> Array:
+    """1 where x > 0, else 0, in x's dtype: the comparison written as floats in one pass (no boolean array)."""
+    out = np.empty_like(x)
+    np.greater(x, 0, out=out, casting="unsafe")
+    return out
+
+
 def _gelu(x: Array) -> Array:
     return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
 
@@ -113,7 +120,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("linear", lambda x: x, lambda x, y: np.ones_like(x)),
         Activation("sigmoid", _sigmoid, lambda x, y: y * (1.0 - y)),
         Activation("tanh", np.tanh, lambda x, y: 1.0 - y * y),
-        Activation("relu", _relu, lambda x, y: (x > 0).astype(x.dtype)),
+        Activation("relu", _relu, _relu_grad),
         Activation(
             "leaky_relu",
             lambda x: np.where(x > 0, x, LEAKY_SLOPE * x),
