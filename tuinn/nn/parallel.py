@@ -1,10 +1,13 @@
-"""Data-parallel training steps: one batch split across worker threads against shared weights.
+"""Data-parallel training steps: one batch split across worker threads or processes against shared weights.
 
 NumPy releases the GIL inside its kernels, so threads that each run forward and backward
 on a slice (a shard) of the batch keep every core busy, including the im2col, pooling and
 activation work that BLAS threads never reach. Each extra worker has a replica of the
 network: its own layers (own buffers) whose parameters are the network's own arrays (views
-of `flat_params`, shared, read only during the step) and its own gradient buffer.
+of `flat_params`, shared, read only during the step) and its own gradient buffer. Between
+its kernels a thread still waits for the GIL; a split may instead run its slices after the
+first in worker processes forked once (`tuinn.nn.forked`), which wait for nothing but their
+slice, or let the processes take chunks from a queue as each is free.
 
 Results. Each shard's loss gradient is scaled by its share of the batch, so the shards'
 gradients add up to the whole batch's; they are summed into the network's `flat_grads` in
