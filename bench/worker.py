@@ -59,8 +59,7 @@ def tuinn_step(w: Workload, threads: int) -> tuple[Step, Callable[[], dict[str, 
         opt.step(params, grads)
 
     def plan() -> dict[str, object]:
-        ran = net._parallel.plan(w.batch) if net._parallel is not None else None
-        return {"tuinn_threads": net.threads, "tuinn_plan": ran.describe() if ran else "1 thread"}
+        return {"tuinn_threads": net.threads, "tuinn_plan": net.plan(w.batch).describe()}
 
     step()  # the first step measures the plan: before the run length is calibrated on the steps' time
     return step, plan

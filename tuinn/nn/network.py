@@ -18,12 +18,13 @@ from typing import Any, Iterable, Self
 
 import numpy as np
 
+from tuinn.nn import step_plan
 from tuinn.nn.activations import ACTIVATIONS
 from tuinn.nn.arrays import Array, FloatArray
 from tuinn.nn.fusion import training_path
 from tuinn.nn.layers import ActivatedLayer, Layer
 from tuinn.nn.network_file import copy_weights, open_network_file, read_description, write_network_file
-from tuinn.nn.parallel import DataParallel
+from tuinn.nn.parallel import DataParallel, chunked
 from tuinn.nn.spec import (
     DTYPES,
     SpecError,
@@ -35,6 +36,7 @@ from tuinn.nn.spec import (
     parse_spec,
     summary_row,
 )
+from tuinn.nn.step_plan import StepPlan
 
 
 class ArrayError(ValueError):
@@ -71,6 +73,9 @@ class Network:
         self.spec = spec
         self.rng = np.random.default_rng(seed)
         self._parallel: DataParallel | None = None
+        #: on one thread: the chunk each batch size steps in (0: whole), by (batch, layers); where chunks are summed
+        self._chunks: dict[tuple[int, int], int] = {}
+        self._chunk_sum: Array | None = None
         self._build()
 
     # --- construction ------------------------------------------------------------
@@ -156,10 +161,28 @@ class Network:
         if parallel is not None:
             loss = parallel.loss_and_grads(x, y)
         else:
-            loss = self.shard_loss_and_grads(x, y)
+            loss = self._one_thread(x, y)
         if self.l1 or self.l2:
             loss += self._add_penalties()
         return loss, self.grads
+
+    def plan(self, batch: int) -> StepPlan:
+        """How a training step on a batch of `batch` samples runs (`tuinn.nn.step_plan`): for a report."""
+        if self._parallel is not None:
+            return self._parallel.plan(batch)
+        return step_plan.one_thread_plan(self.layers, batch, self.dtype.itemsize)
+
+    def _one_thread(self, x: Array, y: Array) -> float:
+        """The batch's loss and gradients on one thread: whole, or in chunks where the rule says (found once a batch size)."""
+        key = (len(x), len(self.layers))
+        chunk = self._chunks.get(key)
+        if chunk is None:
+            chunk = self._chunks[key] = step_plan.one_thread_plan(self.layers, len(x), self.dtype.itemsize).chunk
+        if not chunk:
+            return self.shard_loss_and_grads(x, y)
+        if self._chunk_sum is None or self._chunk_sum.shape != self.flat_grads.shape:
+            self._chunk_sum = np.empty_like(self.flat_grads)
+        return chunked(self, x, y, 1.0, chunk, self._chunk_sum)
 
     def shard_loss_and_grads(self, x: Array, y: Array, share: float = 1.0) -> float:
         """`share` times the loss of (part of) a batch; its gradients, times `share`, fill `flat_grads`.

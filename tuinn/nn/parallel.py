@@ -326,7 +326,7 @@ class DataParallel:
             with blas_threads(1), products_split(self.network.layers, split):
                 return self.network.shard_loss_and_grads(x, y)
         if plan.chunk:
-            return _chunked(self.network, x, y, 1.0, plan.chunk, self._sum_buffer(self.network))
+            return chunked(self.network, x, y, 1.0, plan.chunk, self._sum_buffer(self.network))
         return self.network.shard_loss_and_grads(x, y)
 
     def _sum_buffer(self, net: Replicable) -> Array:
@@ -350,7 +350,7 @@ class DataParallel:
         ]
         # the calling thread takes the first shard, on the network's own layers
         if plan.chunk:
-            first = partial(_chunked, net, x[: bounds[1]], y[: bounds[1]], share[0], plan.chunk, self._sum_buffer(net))
+            first = partial(chunked, net, x[: bounds[1]], y[: bounds[1]], share[0], plan.chunk, self._sum_buffer(net))
         else:
             first = partial(net.shard_loss_and_grads, x[: bounds[1]], y[: bounds[1]], share[0])
         loss, *others = self._threads().run([first, *tasks])
@@ -489,11 +489,11 @@ def _step_slice(net: Replicable, x: Array, y: Array, share: float, chunk: int, t
     """`share` times a slice's loss, its gradients in `net.flat_grads`: whole, or in chunks summed in `total`."""
     if chunk:
         assert total is not None
-        return _chunked(net, x, y, share, chunk, total)
+        return chunked(net, x, y, share, chunk, total)
     return net.shard_loss_and_grads(x, y, share)
 
 
-def _chunked(net: Replicable, x: Array, y: Array, share: float, chunk: int, total: Array) -> float:
+def chunked(net: Replicable, x: Array, y: Array, share: float, chunk: int, total: Array) -> float:
     """`net.shard_loss_and_grads` on `x` chunk after chunk (`chunk` samples each, dividing `x`); gradients summed in order."""
     loss = 0.0
     for start in range(0, len(x), chunk):

@@ -123,6 +123,9 @@ MIN_BLAS_MULT_ADDS = 4_000_000
 SPLIT_PRODUCTS = frozenset({"dense"})
 #: samples of a chunk, in the plans that step in chunks
 CHUNK_SAMPLES = 16
+#: at one thread, a step whose layer outputs over the batch take this many bytes (more than a core's cache) runs in
+#: chunks of `CHUNK_SAMPLES` unless GEMM-bound: the 28×28 and 32×32 CNNs' steps took 10–11% less time so (bench/README)
+MIN_CHUNKED_BYTES = 1 << 20
 #: a split's slices may run in worker processes (fork is there), so the calibration times those plans too
 PROCESSES = forked.AVAILABLE
 #: layer kinds whose training forward draws random numbers: never split (masks would follow the split)
@@ -167,6 +170,28 @@ def candidates(layers: Sequence[PlannedLayer], batch: int, threads: int, replica
     return tuple(plans)
 
 
+def one_thread_plan(layers: Sequence[PlannedLayer], batch: int, itemsize: int) -> StepPlan:
+    """How a step runs on one thread: in chunks where the batch's layer outputs overflow the cache, else whole.
+
+    A rule, not a measurement: at one thread nothing is timed, so a run repeats bit for bit.
+    Not for a GEMM-bound net (its products run best on the whole batch) nor one that draws
+    random numbers in training (its masks would be drawn chunk by chunk).
+    """
+    chunked = (
+        batch % CHUNK_SAMPLES == 0
+        and batch >= 2 * CHUNK_SAMPLES
+        and batch * sum(l.neurons for l in layers) * itemsize >= MIN_CHUNKED_BYTES
+        and not gemm_bound(layers)
+        and not any(l.kind in STOCHASTIC for l in layers)
+    )
+    return StepPlan(1, 1, CHUNK_SAMPLES) if chunked else ONE_THREAD
+
+
+def gemm_bound(layers: Sequence[PlannedLayer]) -> bool:
+    """Whether the matrix products are most of the step's estimated time (a dense net's, not a CNN's)."""
+    return gemm_ns(layers) > MAX_GEMM_SHARE * estimated_ns(layers)
+
+
 def _split_shards(layers: Sequence[PlannedLayer], batch: int, threads: int) -> int:
     """Shards the batch can take: as many as threads, shard size and each layer call's work allow."""
     by_work = int(batch * estimated_ns(layers) / len(layers) / (1e3 * MIN_CALL_MICROSECONDS))
@@ -186,8 +211,7 @@ def gemm_ns(layers: Sequence[PlannedLayer]) -> float:
 def prior(plans: Sequence[StepPlan], layers: Sequence[PlannedLayer]) -> StepPlan:
     """The plan taken without timing: a split for a memory-bound net, BLAS threads for a GEMM-bound one."""
     split = next((p for p in plans if p.shards > 1), None)
-    gemm_bound = gemm_ns(layers) > MAX_GEMM_SHARE * estimated_ns(layers)
-    if split is not None and not gemm_bound:
+    if split is not None and not gemm_bound(layers):
         return split
     return next((p for p in plans if p.blas_threads > 1), split or ONE_THREAD)
 
