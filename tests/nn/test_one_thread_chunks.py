@@ -24,20 +24,20 @@ def cnn(size: int, **extra) -> Network:
 
 
 def test_the_rule_chunks_a_cnn_whose_outputs_overflow_the_cache_and_nothing_else() -> None:
-    large = cnn(28).layers  # 64 samples of 28×28 maps: over a MiB of layer outputs
+    large = cnn(64).layers  # 64 samples of 64×64 maps: over 8 MiB of layer outputs
     assert step_plan.one_thread_plan(large, 64, 4) == IN_CHUNKS
     assert step_plan.one_thread_plan(large, 8, 4) == ONE_THREAD  # too few samples for two chunks
     assert step_plan.one_thread_plan(large, 56, 4) == ONE_THREAD  # no equal chunks
-    assert step_plan.one_thread_plan(cnn(8).layers, 64, 4) == ONE_THREAD  # fits the cache
+    assert step_plan.one_thread_plan(cnn(28).layers, 64, 4) == ONE_THREAD  # 3.2 MB: its chunks' calls cost more
     mlp = Network.from_spec(MLP, (784,)).layers
     assert step_plan.one_thread_plan(mlp, 4096, 4) == ONE_THREAD  # GEMM-bound, however large
-    dropout = cnn(28, layers=[*CNN["layers"][:-1], {"type": "dropout", "rate": 0.5}, CLASSES]).layers
+    dropout = cnn(64, layers=[*CNN["layers"][:-1], {"type": "dropout", "rate": 0.5}, CLASSES]).layers
     assert step_plan.one_thread_plan(dropout, 64, 4) == ONE_THREAD  # masks: never in chunks
 
 
 def test_a_large_cnn_on_one_thread_sums_its_chunks_in_order() -> None:
-    net, whole = cnn(28), cnn(28)
-    x, y = batch((28, 28, 1), n=64)
+    net, whole = cnn(64), cnn(64)
+    x, y = batch((64, 64, 1), n=64)
     loss, _ = net.loss_and_grads(x, y)
     assert net.plan(64) == IN_CHUNKS
     total, expected_loss = None, 0.0
@@ -61,7 +61,7 @@ def test_a_small_net_on_one_thread_steps_its_batch_whole() -> None:
 
 
 def test_training_in_chunks_on_one_thread_repeats_bit_for_bit() -> None:
-    a, b = cnn(28), cnn(28)
+    a, b = cnn(64), cnn(64)
     losses = train(a, steps=3)
     assert losses == train(b, steps=3)
     assert np.array_equal(a.flat_params, b.flat_params)

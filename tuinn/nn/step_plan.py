@@ -123,9 +123,10 @@ MIN_BLAS_MULT_ADDS = 4_000_000
 SPLIT_PRODUCTS = frozenset({"dense"})
 #: samples of a chunk, in the plans that step in chunks
 CHUNK_SAMPLES = 16
-#: at one thread, a step whose layer outputs over the batch take this many bytes (more than a core's cache) runs in
-#: chunks of `CHUNK_SAMPLES` unless GEMM-bound: the 28×28 and 32×32 CNNs' steps took 10–11% less time so (bench/README)
-MIN_CHUNKED_BYTES = 1 << 20
+#: at one thread, a step whose layer outputs over the batch take this many bytes runs in chunks of `CHUNK_SAMPLES`
+#: unless GEMM-bound. Measured (one-thread CPU, 4 alternating process pairs): the 32×32×3 CNN at batch 64 (16.8 MB of
+#: outputs) 1.09× faster in chunks; the 28×28×1 one (3.2 MB) 0.94×, its chunks' extra calls costing more than the cache saves
+MIN_CHUNKED_BYTES = 8 << 20
 #: a split's slices may run in worker processes (fork is there), so the calibration times those plans too
 PROCESSES = forked.AVAILABLE
 #: layer kinds whose training forward draws random numbers: never split (masks would follow the split)
