@@ -69,9 +69,8 @@ def _relu(x: Array) -> Array:
     return y
 
 
-def _relu_grad(x: Array, y: Array) -> Array:
-    """1 where x > 0, else 0, in x's dtype: the comparison written as floats in one pass (no boolean array)."""
-    out = np.empty_like(x)
+def relu_derivative(x: Array, out: Array) -> Array:
+    """1 where x > 0, else 0, written into `out` (x's dtype) by the comparison in one pass (no boolean array)."""
     np.greater(x, 0, out=out, casting="unsafe")
     return out
 
@@ -120,7 +119,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("linear", lambda x: x, lambda x, y: np.ones_like(x)),
         Activation("sigmoid", _sigmoid, lambda x, y: y * (1.0 - y)),
         Activation("tanh", np.tanh, lambda x, y: 1.0 - y * y),
-        Activation("relu", _relu, _relu_grad),
+        Activation("relu", _relu, lambda x, y: relu_derivative(x, np.empty_like(x))),
         Activation(
             "leaky_relu",
             lambda x: np.where(x > 0, x, LEAKY_SLOPE * x),

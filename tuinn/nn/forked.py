@@ -297,15 +297,14 @@ def _step_once(replica: Steppable, step: SliceStep, shard: ForkedShard, message:
     share, samples, chunk, queued, *handlings = GO_HEAD.unpack_from(message)
     (x_shape, x_dtype), (y_shape, y_dtype) = _described(message[GO_HEAD.size :].rstrip(b"\0").decode())
     errors: dict[str, Any] = {kind: HANDLINGS[h] for kind, h in zip(ERROR_KINDS, handlings)}
-    queue = shard.queue
-    x, y = _arena_views(
-        shard.arena if queue is None or not queued else queue.arena, (x_shape, x_dtype), (y_shape, y_dtype)
-    )
+    queue = shard.queue if queued else None
+    x, y = _arena_views(shard.arena if queue is None else queue.arena, (x_shape, x_dtype), (y_shape, y_dtype))
     try:
         with np.errstate(**errors), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a warning is the caller's to give: its own slice gives the same kind
-            if queued and queue is not None:
-                loss = take_chunks(replica, step, queue, x, y, chunk)
+            if queue is not None:
+                take_chunks(replica, step, queue, x, y, chunk)
+                loss = 0.0  # the chunks' losses are in the queue
             else:
                 loss = step(replica, x, y, share, chunk, total)
                 np.copyto(shard.grads, replica.flat_grads)
@@ -314,13 +313,12 @@ def _step_once(replica: Steppable, step: SliceStep, shard: ForkedShard, message:
     return b"=" + struct.pack("<d", loss)
 
 
-def take_chunks(net: Steppable, step: SliceStep, queue: ChunkQueue, x: Array, y: Array, chunk: int) -> float:
+def take_chunks(net: Steppable, step: SliceStep, queue: ChunkQueue, x: Array, y: Array, chunk: int) -> None:
     """Step chunks of `chunk` samples of `x`, `y` taken from `queue` until none is left; each one's results in it."""
     while (c := queue.take()) is not None:
         part = slice(c * chunk, (c + 1) * chunk)
         queue.losses[c] = step(net, x[part], y[part], chunk / len(x), 0, None)
         np.copyto(queue.grads[c], net.flat_grads)
-    return 0.0
 
 
 def _close_all_but(*kept: int) -> None:

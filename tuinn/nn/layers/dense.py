@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tuinn.nn.activations import zeros_like
+from tuinn.nn.activations import relu_derivative, zeros_like
 from tuinn.nn.arrays import REUSE_FROM, Scratch
 from tuinn.nn.layers.base import ActivatedLayer, Shape, ShapeError, positive_int
 from tuinn.nn.products import ProductSplit, both, matmul
@@ -37,8 +37,8 @@ class Dense(ActivatedLayer):
         self.init = init
         self.use_bias = use_bias
         self.products: ProductSplit | None = None
-        #: z, dx, relu's mask and dz for up to four batch sizes (a plan in chunks steps on three)
-        self._scratch = Scratch(keep=16)
+        #: z, dx and relu's dz for up to four batch sizes (a plan in chunks steps on three)
+        self._scratch = Scratch(keep=12)
 
     def configure(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
@@ -79,11 +79,8 @@ class Dense(ActivatedLayer):
         if name == "linear":
             dz = dy
         elif name == "relu" and a is self._z and a is not None and a.size >= REUSE_FROM:
-            # relu's derivative (a > 0 where z > 0, NaN included) as 1.0 and 0.0, times dy: the generic path's bits
-            mask = self._scratch.get("relu mask", a.shape, a, np.bool_)
-            np.greater(a, zeros_like(a), out=mask)
-            dz = self._scratch.get("dz", a.shape, a, a.dtype)
-            np.copyto(dz, mask)
+            # relu's derivative (a > 0 where z > 0, NaN included) times dy, in a reused array: the generic path's bits
+            dz = relu_derivative(a, self._scratch.get("dz", a.shape, a, a.dtype))
             np.multiply(dz, dy, out=dz)
         else:
             assert self._z is not None and a is not None, "backward needs a forward first"
