@@ -24,7 +24,7 @@ from tuinn.nn.arrays import Array, FloatArray
 from tuinn.nn.fusion import training_path
 from tuinn.nn.layers import ActivatedLayer, Layer
 from tuinn.nn.network_file import copy_weights, open_network_file, read_description, write_network_file
-from tuinn.nn.parallel import DataParallel, chunked
+from tuinn.nn.parallel import DataParallel, chunked, sum_buffer
 from tuinn.nn.spec import (
     DTYPES,
     SpecError,
@@ -75,7 +75,7 @@ class Network:
         self._parallel: DataParallel | None = None
         #: on one thread: the chunk each batch size steps in (0: whole), by (batch, layers); where chunks are summed
         self._chunks: dict[tuple[int, int], int] = {}
-        self._chunk_sum: Array | None = None
+        self._chunk_sums: dict[int, Array] = {}
         self._build()
 
     # --- construction ------------------------------------------------------------
@@ -180,9 +180,7 @@ class Network:
             chunk = self._chunks[key] = step_plan.one_thread_plan(self.layers, len(x), self.dtype.itemsize).chunk
         if not chunk:
             return self.shard_loss_and_grads(x, y)
-        if self._chunk_sum is None or self._chunk_sum.shape != self.flat_grads.shape:
-            self._chunk_sum = np.empty_like(self.flat_grads)
-        return chunked(self, x, y, 1.0, chunk, self._chunk_sum)
+        return chunked(self, x, y, 1.0, chunk, sum_buffer(self._chunk_sums, self.flat_grads))
 
     def shard_loss_and_grads(self, x: Array, y: Array, share: float = 1.0) -> float:
         """`share` times the loss of (part of) a batch; its gradients, times `share`, fill `flat_grads`.

@@ -330,11 +330,8 @@ class DataParallel:
         return self.network.shard_loss_and_grads(x, y)
 
     def _sum_buffer(self, net: Replicable) -> Array:
-        """Where `net`'s chunks' gradients are summed: one buffer per gradient buffer, kept."""
-        buffer = self._sums.get(id(net.flat_grads))
-        if buffer is None or buffer.shape != net.flat_grads.shape:
-            buffer = self._sums[id(net.flat_grads)] = np.empty_like(net.flat_grads)
-        return buffer
+        """Where `net`'s chunks' gradients are summed."""
+        return sum_buffer(self._sums, net.flat_grads)
 
     def _split(self, x: Array, y: Array, plan: StepPlan) -> float:
         """The step on `plan.shards` slices of the batch, one per worker; gradients summed in slice order."""
@@ -491,6 +488,14 @@ def _step_slice(net: Replicable, x: Array, y: Array, share: float, chunk: int, t
         assert total is not None
         return chunked(net, x, y, share, chunk, total)
     return net.shard_loss_and_grads(x, y, share)
+
+
+def sum_buffer(sums: dict[int, Array], grads: Array) -> Array:
+    """Where chunks' gradients laid out as `grads` are summed: one buffer per gradient buffer, kept in `sums`."""
+    buffer = sums.get(id(grads))
+    if buffer is None or buffer.shape != grads.shape:
+        buffer = sums[id(grads)] = np.empty_like(grads)
+    return buffer
 
 
 def chunked(net: Replicable, x: Array, y: Array, share: float, chunk: int, total: Array) -> float:
